@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import formbody from '@fastify/formbody';
+import type { Config } from './config';
+import type { Database } from './platform/db/engine';
+import { can } from './platform/auth/policy';
+import { ROLE_LABELS } from './platform/context';
+import { ForbiddenError, NotFoundError, ValidationError } from './platform/errors';
+import { recordAuditNow } from './platform/audit/service';
+import { registerSecurity } from './platform/http/security';
+import { registerViews } from './platform/http/views';
+import { registerSessionHook } from './platform/http/session-hook';
+import { formErrors } from './platform/http/forms';
+import { membershipsFor, resolveActor } from './people/service';
+import { homeRoutes } from './home/routes';
+import { signInRoutes } from './people/sign-in-routes';
+import { userRoutes } from './people/user-routes';
+import { directoryRoutes } from './directory/routes';
+import { auditLogRoutes } from './assurance/audit-log-routes';
+import { oidcRoutes } from './people/oidc-routes';
+
+/** What every route module is given. */
+export interface AppDeps {
+  config: Config;
+  database: Database;
+}
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** Render a page with the layout's shared values (actor, CSRF token, CSP nonce, navigation). */
+    page(template: string, data?: Record<string, unknown>): Promise<FastifyReply>;
+  }
+}
+
+// Names, NHS numbers, emails, passwords and tokens never reach the logs.
+const REDACT = ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]', '*.password', '*.email', '*.nhsNumber', '*.token'];
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, database } = deps;
+  const db = database.db;
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 1_048_576,
+    trustProxy: config.production,
+  });
+
+  await app.register(formbody);
+  await registerSecurity(app, {
+    cookieSecret: config.sessionSecret,
+    cookieSecure: config.session.cookieSecure,
+    production: config.production,
+    formActionOrigins: config.oidc ? [new URL(config.oidc.issuer).origin] : [],
+  });
+  await registerViews(app, { roleLabels: ROLE_LABELS, serviceName: 'Beacon', ssoName: config.oidc?.displayName ?? null });
+  registerSessionHook(app, db, config.session, resolveActor);
+
+  app.decorateReply('page', async function page(this: FastifyReply, template: string, data: Record<string, unknown> = {}) {
+    const req = this.request;
+    const actor = req.ctx?.actor ?? null;
+    const navItems = actor
+      ? [
+          { href: '/', text: 'Home' },
+          ...(can(actor, 'directory.view') ? [{ href: '/organisations', text: 'Organisations' }] : []),
+          ...(can(actor, 'user.view') ? [{ href: '/users', text: 'Users' }] : []),
+          ...(can(actor, 'audit.view') ? [{ href: '/audit', text: 'Audit log' }] : []),
+        ].map((i) => ({ ...i, current: i.href === '/' ? req.url === '/' : req.url.startsWith(i.href) }))
+      : [];
+    const canSwitchRole = actor ? (await membershipsFor(db, actor.userId)).length > 1 : false;
+    this.type('text/html; charset=utf-8');
+    return this.view(template, {
+      actor,
+      signedInName: req.session?.user.displayName ?? null,
+      csrfToken: this.generateCsrf(),
+      cspNonce: (this as unknown as { cspNonce?: { script: string } }).cspNonce?.script,
+      navItems,
+      canSwitchRole,
+      ...data,
+    });
+  });
+
+  await app.register(homeRoutes(deps));
+  await app.register(signInRoutes(deps));
+  await app.register(oidcRoutes(deps));
+  await app.register(userRoutes(deps));
+  await app.register(directoryRoutes(deps));
+  await app.register(auditLogRoutes(deps));
+
+  app.setNotFoundHandler(async (req, reply) => {
+    if (req.url.startsWith('/api/')) return reply.code(404).send({ error: 'not_found', message: 'There is nothing at this address.' });
+    return reply.code(404).page('views/not-found.njk', { title: 'Page not found' });
+  });
+
+  app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req: FastifyRequest, reply: FastifyReply) => {
+    const isApi = req.url.startsWith('/api/');
+    const send = (status: number, title: string, message: string, extra: Record<string, unknown> = {}) =>
+      isApi ? reply.code(status).send({ error: title, message, correlationId: req.id, ...extra }) : reply.code(status).page('views/error.njk', { title, message, correlationId: req.id, ...extra });
+
+    if (err instanceof ForbiddenError) {
+      await recordAuditNow(db, req.ctx, { action: 'access.denied', verb: 'E', outcome: 'denied', detail: { attempted: err.action, method: req.method, path: req.routeOptions.url ?? req.url } }).catch(() => undefined);
+      return send(403, 'You do not have permission to see this page', err.message);
+    }
+    if (err instanceof NotFoundError) return send(404, 'Page not found', err.message);
+    if (err instanceof ValidationError) {
+      return isApi ? reply.code(400).send({ error: 'invalid', message: 'There is a problem with what was sent.', fields: err.fieldErrors }) : send(400, 'There is a problem', 'Some of the information given was not valid.', { errors: formErrors(err.fieldErrors) });
+    }
+    if (err.code?.startsWith('FST_CSRF')) {
+      return send(403, 'This form has expired', 'For your security, forms expire. Go back, reload the page and try again.');
+    }
+    if (err.statusCode === 429) return send(429, 'Too many attempts', 'You have tried too many times. Wait a minute, then try again.');
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return send(err.statusCode, 'There is a problem', 'The request could not be understood. Check what you entered and try again.');
+    req.log.error({ err }, 'unhandled error');
+    return send(500, 'Sorry, there is a problem with the service', 'Try again later. If it keeps happening, contact your service desk and quote the reference below.');
+  });
+
+  return app;
+}

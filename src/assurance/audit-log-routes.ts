@@ -1,0 +1,22 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { AppDeps } from '../app';
+import { listAuditEvents, verifyAudit } from './audit-log';
+import { can } from '../platform/auth/policy';
+
+export const auditLogRoutes =
+  (deps: AppDeps): FastifyPluginAsync =>
+  async (app) => {
+    const { db } = deps.database;
+
+    app.get('/audit', async (req, reply) => {
+      const q = req.query as Record<string, string>;
+      const filter = { action: q.action?.slice(0, 80) || undefined, entityId: q.entityId?.slice(0, 80) || undefined, before: q.before && /^\d+$/.test(q.before) ? Number(q.before) : undefined };
+      const events = await listAuditEvents(db, req.ctx, filter);
+      return reply.page('assurance/views/audit-log.njk', { title: 'Audit log', events, filter, canVerify: can(req.ctx.actor, 'audit.verify'), columnClass: 'nhsuk-grid-column-full', nextBefore: events.length === 50 ? events[events.length - 1]!.seq : null });
+    });
+
+    app.post('/audit/verify', async (req, reply) => {
+      const result = await verifyAudit(db, req.ctx);
+      return reply.page('assurance/views/audit-verify.njk', { title: 'Audit log check', result, back: { href: '/audit', text: 'Audit log' } });
+    });
+  };

@@ -1,0 +1,169 @@
+import { and, asc, eq, ilike, inArray, or, sql } from 'drizzle-orm';
+import type { Db } from '../platform/db/engine';
+import type { RequestContext } from '../platform/context';
+import { authorize } from '../platform/auth/policy';
+import { recordAudit } from '../platform/audit/service';
+import { NotFoundError, ValidationError, zodFieldErrors } from '../platform/errors';
+import { geographies, organisations, units } from './schema';
+import { organisationInput, unitInput, type OrganisationInput, type UnitInput } from './model';
+
+export type Geography = typeof geographies.$inferSelect;
+export type Organisation = typeof organisations.$inferSelect;
+export type Unit = typeof units.$inferSelect;
+
+export async function listGeographies(db: Db): Promise<Geography[]> {
+  return db.select().from(geographies).orderBy(asc(geographies.level), asc(geographies.name));
+}
+
+/** The geography and every area above it, finest first (e.g. Southampton → HIOW ICB → South East → England). */
+export async function geographyChain(db: Db, geographyId: string): Promise<Geography[]> {
+  const all = await db.select().from(geographies);
+  const byId = new Map(all.map((g) => [g.id, g]));
+  const chain: Geography[] = [];
+  let g = byId.get(geographyId);
+  while (g && chain.length < 10) {
+    chain.push(g);
+    g = g.parentId ? byId.get(g.parentId) : undefined;
+  }
+  return chain;
+}
+
+export interface OrganisationFilter {
+  q?: string;
+  type?: string;
+}
+
+export async function listOrganisations(db: Db, ctx: RequestContext, filter: OrganisationFilter = {}) {
+  authorize(ctx.actor, 'directory.view');
+  const conds = [];
+  if (filter.q) {
+    const q = `%${filter.q.trim().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+    conds.push(or(ilike(organisations.name, q), ilike(organisations.odsCode, q)));
+  }
+  if (filter.type) conds.push(eq(organisations.type, filter.type));
+  return db
+    .select({
+      id: organisations.id,
+      odsCode: organisations.odsCode,
+      name: organisations.name,
+      type: organisations.type,
+      active: organisations.active,
+      geographyName: geographies.name,
+      unitCount: sql<number>`(SELECT count(*)::int FROM units u WHERE u.organisation_id = ${organisations.id})`,
+    })
+    .from(organisations)
+    .innerJoin(geographies, eq(geographies.id, organisations.geographyId))
+    .where(conds.length ? and(...conds) : undefined)
+    .orderBy(asc(organisations.name));
+}
+
+export async function getOrganisation(db: Db, ctx: RequestContext, id: string) {
+  authorize(ctx.actor, 'directory.view');
+  if (!isUuid(id)) throw new NotFoundError('Organisation');
+  const [org] = await db.select().from(organisations).where(eq(organisations.id, id));
+  if (!org) throw new NotFoundError('Organisation');
+  const orgUnits = await db.select().from(units).where(eq(units.organisationId, id)).orderBy(asc(units.name));
+  const chain = await geographyChain(db, org.geographyId);
+  return { organisation: org, units: orgUnits, geographyChain: chain };
+}
+
+export async function getUnit(db: Db, ctx: RequestContext, id: string) {
+  authorize(ctx.actor, 'directory.view');
+  if (!isUuid(id)) throw new NotFoundError('Unit');
+  const [unit] = await db.select().from(units).where(eq(units.id, id));
+  if (!unit) throw new NotFoundError('Unit');
+  return unit;
+}
+
+function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, input: unknown): T {
+  const r = schema.safeParse(input);
+  if (!r.success) throw new ValidationError(zodFieldErrors(r.error.issues));
+  return r.data;
+}
+
+async function geographyByCode(db: Db, code: string): Promise<Geography> {
+  const [g] = await db.select().from(geographies).where(eq(geographies.code, code));
+  if (!g) throw new ValidationError({ geographyCode: 'Select an area from the list' });
+  return g;
+}
+
+async function assertOdsFree(db: Db, odsCode: string, exceptId?: string) {
+  const [clash] = await db.select({ id: organisations.id, name: organisations.name }).from(organisations).where(sql`upper(${organisations.odsCode}) = ${odsCode.toUpperCase()}`);
+  if (clash && clash.id !== exceptId) throw new ValidationError({ odsCode: `ODS code ${odsCode} is already used by ${clash.name}` });
+}
+
+export async function createOrganisation(db: Db, ctx: RequestContext, raw: unknown): Promise<Organisation> {
+  authorize(ctx.actor, 'organisation.create');
+  const input: OrganisationInput = parse(organisationInput, raw);
+  return db.transaction(async (tx) => {
+    const geo = await geographyByCode(tx, input.geographyCode);
+    await assertOdsFree(tx, input.odsCode);
+    const [org] = await tx
+      .insert(organisations)
+      .values({ odsCode: input.odsCode, name: input.name, type: input.type, geographyId: geo.id, addressLine: input.addressLine, postcode: input.postcode, phone: input.phone, active: input.active })
+      .returning();
+    await recordAudit(tx, ctx, { action: 'organisation.create', verb: 'C', entityType: 'Organization', entityId: org!.id, detail: { odsCode: input.odsCode, name: input.name } });
+    return org!;
+  });
+}
+
+export async function updateOrganisation(db: Db, ctx: RequestContext, id: string, raw: unknown): Promise<Organisation> {
+  authorize(ctx.actor, 'organisation.update', { organisationId: id });
+  const input = parse(organisationInput, raw);
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(organisations).where(eq(organisations.id, id));
+    if (!before) throw new NotFoundError('Organisation');
+    const geo = await geographyByCode(tx, input.geographyCode);
+    await assertOdsFree(tx, input.odsCode, id);
+    const [org] = await tx
+      .update(organisations)
+      .set({ odsCode: input.odsCode, name: input.name, type: input.type, geographyId: geo.id, addressLine: input.addressLine, postcode: input.postcode, phone: input.phone, active: input.active, updatedAt: new Date() })
+      .where(eq(organisations.id, id))
+      .returning();
+    await recordAudit(tx, ctx, { action: 'organisation.update', verb: 'U', entityType: 'Organization', entityId: id, detail: { changed: changedFields(before, org!) } });
+    return org!;
+  });
+}
+
+export async function createUnit(db: Db, ctx: RequestContext, organisationId: string, raw: unknown): Promise<Unit> {
+  authorize(ctx.actor, 'unit.create', { organisationId });
+  const input: UnitInput = parse(unitInput, raw);
+  return db.transaction(async (tx) => {
+    const [org] = await tx.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId));
+    if (!org) throw new NotFoundError('Organisation');
+    await assertUnitNameFree(tx, organisationId, input.name);
+    const [unit] = await tx.insert(units).values({ ...input, organisationId }).returning();
+    await recordAudit(tx, ctx, { action: 'unit.create', verb: 'C', entityType: 'Location', entityId: unit!.id, detail: { organisationId, name: input.name, type: input.type } });
+    return unit!;
+  });
+}
+
+export async function updateUnit(db: Db, ctx: RequestContext, unitId: string, raw: unknown): Promise<Unit> {
+  const [before] = isUuid(unitId) ? await db.select().from(units).where(eq(units.id, unitId)) : [];
+  if (!before) throw new NotFoundError('Unit');
+  authorize(ctx.actor, 'unit.update', { organisationId: before.organisationId, unitId });
+  const input = parse(unitInput, raw);
+  return db.transaction(async (tx) => {
+    await assertUnitNameFree(tx, before.organisationId, input.name, unitId);
+    const [unit] = await tx.update(units).set({ ...input, updatedAt: new Date() }).where(eq(units.id, unitId)).returning();
+    await recordAudit(tx, ctx, { action: 'unit.update', verb: 'U', entityType: 'Location', entityId: unitId, detail: { changed: changedFields(before, unit!) } });
+    return unit!;
+  });
+}
+
+async function assertUnitNameFree(db: Db, organisationId: string, name: string, exceptId?: string) {
+  const [clash] = await db.select({ id: units.id }).from(units).where(and(eq(units.organisationId, organisationId), sql`lower(${units.name}) = ${name.toLowerCase()}`));
+  if (clash && clash.id !== exceptId) throw new ValidationError({ name: `This organisation already has a unit called ${name}` });
+}
+
+export async function unitsByIds(db: Db, ids: string[]): Promise<Unit[]> {
+  return ids.length ? db.select().from(units).where(inArray(units.id, ids)) : [];
+}
+
+/** Names of the fields that differ between two versions of a row (for the audit record). */
+export function changedFields<T extends Record<string, unknown>>(before: T, after: T): string[] {
+  return Object.keys(after).filter((k) => k !== 'updatedAt' && JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+}
+
+export const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+

@@ -1,0 +1,234 @@
+import { and, asc, eq, ilike, or, sql } from 'drizzle-orm';
+import type { Db } from '../platform/db/engine';
+import { ROLES, type Actor, type RequestContext, type Role } from '../platform/context';
+import { authorize } from '../platform/auth/policy';
+import { recordAudit } from '../platform/audit/service';
+import { hashPassword, passwordProblem } from '../platform/auth/password';
+import { revokeUserSessions } from '../platform/auth/sessions';
+import { users } from '../platform/auth/schema';
+import { randomToken, sha256Hex } from '../platform/crypto';
+import { NotFoundError, ValidationError, zodFieldErrors } from '../platform/errors';
+import { organisations, units } from '../directory/schema';
+import { isUuid } from '../directory/service';
+import { memberships } from './schema';
+import { membershipInput, newUserInput, UNIT_ROLES, type MembershipInput } from './model';
+
+const SETUP_LINK_HOURS = 72;
+
+export interface MembershipView {
+  id: string;
+  organisationId: string;
+  organisationName: string;
+  odsCode: string;
+  role: Role;
+  unitId: string | null;
+  unitName: string | null;
+  active: boolean;
+}
+
+export async function membershipsFor(db: Db, userId: string, includeInactive = false): Promise<MembershipView[]> {
+  const rows = await db
+    .select({
+      id: memberships.id,
+      organisationId: memberships.organisationId,
+      organisationName: organisations.name,
+      odsCode: organisations.odsCode,
+      role: memberships.role,
+      unitId: memberships.unitId,
+      unitName: units.name,
+      active: memberships.active,
+    })
+    .from(memberships)
+    .innerJoin(organisations, eq(organisations.id, memberships.organisationId))
+    .leftJoin(units, eq(units.id, memberships.unitId))
+    .where(includeInactive ? eq(memberships.userId, userId) : and(eq(memberships.userId, userId), eq(memberships.active, true), eq(organisations.active, true)))
+    .orderBy(asc(organisations.name), asc(memberships.role));
+  return rows.map((r) => ({ ...r, role: r.role as Role }));
+}
+
+/** The actor for a session: the person acting through one of their active memberships. */
+export async function resolveActor(db: Db, userId: string, membershipId: string | null): Promise<Actor | null> {
+  if (!membershipId) return null;
+  const [row] = await db
+    .select({ m: memberships, orgName: organisations.name, orgActive: organisations.active, name: users.displayName, userActive: users.active })
+    .from(memberships)
+    .innerJoin(organisations, eq(organisations.id, memberships.organisationId))
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.id, membershipId), eq(memberships.userId, userId)));
+  if (!row || !row.m.active || !row.orgActive || !row.userActive || !(ROLES as readonly string[]).includes(row.m.role)) return null;
+  return {
+    userId,
+    displayName: row.name,
+    membershipId: row.m.id,
+    organisationId: row.m.organisationId,
+    organisationName: row.orgName,
+    role: row.m.role as Role,
+    unitId: row.m.unitId,
+  };
+}
+
+export async function listUsers(db: Db, ctx: RequestContext, filter: { q?: string } = {}) {
+  authorize(ctx.actor, 'user.view');
+  const q = filter.q?.trim();
+  const like = q ? `%${q.replace(/[%_\\]/g, (c) => `\\${c}`)}%` : null;
+  const list = await db
+    .select({
+      id: users.id,
+      email: users.email,
+      displayName: users.displayName,
+      jobTitle: users.jobTitle,
+      active: users.active,
+      lastSignInAt: users.lastSignInAt,
+      roles: sql<string>`coalesce((SELECT string_agg(m.role, ',' ORDER BY m.role) FROM memberships m WHERE m.user_id = ${users.id} AND m.active), '')`,
+      organisations: sql<string>`coalesce((SELECT string_agg(DISTINCT o.name, '; ') FROM memberships m JOIN organisations o ON o.id = m.organisation_id WHERE m.user_id = ${users.id} AND m.active), '')`,
+    })
+    .from(users)
+    .where(like ? or(ilike(users.displayName, like), ilike(users.email, like)) : undefined)
+    .orderBy(asc(users.displayName))
+    .limit(500);
+  await db.transaction((tx) => recordAudit(tx, ctx, { action: 'user.list', verb: 'R', entityType: 'User', detail: { query: q ?? null, results: list.length } }));
+  return list;
+}
+
+export async function getUser(db: Db, ctx: RequestContext, id: string) {
+  authorize(ctx.actor, 'user.view', { userId: id });
+  const [user] = isUuid(id)
+    ? await db
+        .select({ id: users.id, email: users.email, displayName: users.displayName, jobTitle: users.jobTitle, active: users.active, totpEnabled: users.totpEnabled, lockedUntil: users.lockedUntil, lastSignInAt: users.lastSignInAt, createdAt: users.createdAt, ssoLinked: sql<boolean>`${users.oidcSubject} IS NOT NULL`, passwordSet: sql<boolean>`${users.passwordHash} IS NOT NULL` })
+        .from(users)
+        .where(eq(users.id, id))
+    : [];
+  if (!user) throw new NotFoundError('User');
+  const ms = await membershipsFor(db, id, true);
+  await db.transaction((tx) => recordAudit(tx, ctx, { action: 'user.view', verb: 'R', entityType: 'User', entityId: id }));
+  return { user, memberships: ms };
+}
+
+async function checkMembership(db: Db, input: MembershipInput): Promise<void> {
+  const [org] = await db.select({ id: organisations.id, active: organisations.active }).from(organisations).where(eq(organisations.id, input.organisationId));
+  if (!org) throw new ValidationError({ organisationId: 'Select an organisation from the list' });
+  if (UNIT_ROLES.has(input.role) && !input.unitId) throw new ValidationError({ unitId: 'Select the unit this person coordinates alerts for' });
+  if (input.unitId) {
+    const [unit] = await db.select({ organisationId: units.organisationId }).from(units).where(eq(units.id, input.unitId));
+    if (!unit || unit.organisationId !== input.organisationId) throw new ValidationError({ unitId: 'Select a unit of the chosen organisation' });
+  }
+}
+
+function parseOr400<T>(r: { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } }): T {
+  if (!r.success) throw new ValidationError(zodFieldErrors(r.error.issues));
+  return r.data;
+}
+
+/**
+ * Create a person with a first membership. With a password (the command line), they can sign in at
+ * once; without one (the admin pages), they get a one-time link to set their own, valid for 72 hours.
+ */
+export async function createUser(db: Db, ctx: RequestContext, raw: unknown, opts: { password?: string } = {}): Promise<{ userId: string; setupToken: string | null }> {
+  if (ctx.actor) authorize(ctx.actor, 'user.create');
+  else if (!ctx.system) authorize(null, 'user.create');
+  const input = parseOr400(newUserInput.safeParse(raw));
+  if (opts.password !== undefined) {
+    const problem = passwordProblem(opts.password, input.email);
+    if (problem) throw new ValidationError({ password: problem });
+  }
+  const passwordHash = opts.password !== undefined ? await hashPassword(opts.password) : null;
+  const setupToken = passwordHash ? null : randomToken();
+  return db.transaction(async (tx) => {
+    const [clash] = await tx.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${input.email}`);
+    if (clash) throw new ValidationError({ email: 'A person with this email address already has an account' });
+    await checkMembership(tx, input);
+    const [user] = await tx
+      .insert(users)
+      .values({
+        email: input.email,
+        displayName: input.displayName,
+        jobTitle: input.jobTitle,
+        passwordHash,
+        setupTokenHash: setupToken ? sha256Hex(setupToken) : null,
+        setupExpiresAt: setupToken ? new Date(Date.now() + SETUP_LINK_HOURS * 3_600_000) : null,
+      })
+      .returning({ id: users.id });
+    const [m] = await tx.insert(memberships).values({ userId: user!.id, organisationId: input.organisationId, role: input.role, unitId: input.unitId }).returning({ id: memberships.id });
+    await recordAudit(tx, ctx, { action: 'user.create', verb: 'C', entityType: 'User', entityId: user!.id, detail: { email: input.email, role: input.role, organisationId: input.organisationId, membershipId: m!.id } });
+    return { userId: user!.id, setupToken };
+  });
+}
+
+/** Issue a fresh one-time set-password link (for a person who lost theirs, or never used it). */
+export async function issueSetupLink(db: Db, ctx: RequestContext, userId: string): Promise<string> {
+  authorize(ctx.actor, 'user.update', { userId });
+  const token = randomToken();
+  await db.transaction(async (tx) => {
+    const updated = await tx.update(users).set({ setupTokenHash: sha256Hex(token), setupExpiresAt: new Date(Date.now() + SETUP_LINK_HOURS * 3_600_000), updatedAt: new Date() }).where(eq(users.id, userId)).returning({ id: users.id });
+    if (!updated.length) throw new NotFoundError('User');
+    await recordAudit(tx, ctx, { action: 'user.setup-link', verb: 'U', entityType: 'User', entityId: userId });
+  });
+  return token;
+}
+
+export async function findSetupToken(db: Db, token: string): Promise<{ userId: string; email: string; displayName: string } | null> {
+  if (!token || token.length > 200) return null;
+  const [u] = await db.select().from(users).where(eq(users.setupTokenHash, sha256Hex(token)));
+  if (!u || !u.active || !u.setupExpiresAt || u.setupExpiresAt < new Date()) return null;
+  return { userId: u.id, email: u.email, displayName: u.displayName };
+}
+
+export async function completeSetup(db: Db, ctx: RequestContext, token: string, password: string, confirm: string): Promise<string> {
+  const found = await findSetupToken(db, token);
+  if (!found) throw new ValidationError({ password: 'This link has expired or has already been used. Ask your administrator for a new one.' });
+  const problem = passwordProblem(password, found.email);
+  if (problem) throw new ValidationError({ password: problem });
+  if (password !== confirm) throw new ValidationError({ confirm: 'The passwords do not match' });
+  const hash = await hashPassword(password);
+  await db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash: hash, setupTokenHash: null, setupExpiresAt: null, failedSignIns: 0, lockedUntil: null, updatedAt: new Date() }).where(eq(users.id, found.userId));
+    await recordAudit(tx, ctx, { action: 'user.password.set', verb: 'U', entityType: 'User', entityId: found.userId, actorUserId: found.userId, actorName: found.displayName });
+  });
+  return found.userId;
+}
+
+export async function setUserActive(db: Db, ctx: RequestContext, userId: string, active: boolean): Promise<void> {
+  authorize(ctx.actor, active ? 'user.update' : 'user.deactivate', { userId });
+  await db.transaction(async (tx) => {
+    const updated = await tx.update(users).set({ active, updatedAt: new Date(), ...(active ? { lockedUntil: null, failedSignIns: 0 } : {}) }).where(eq(users.id, userId)).returning({ id: users.id });
+    if (!updated.length) throw new NotFoundError('User');
+    await recordAudit(tx, ctx, { action: active ? 'user.reactivate' : 'user.deactivate', verb: 'U', entityType: 'User', entityId: userId });
+  });
+  if (!active) await revokeUserSessions(db, userId);
+}
+
+export async function addMembership(db: Db, ctx: RequestContext, userId: string, raw: unknown): Promise<string> {
+  authorize(ctx.actor, 'user.update', { userId });
+  const input = parseOr400(membershipInput.safeParse(raw));
+  return db.transaction(async (tx) => {
+    const [u] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId));
+    if (!u) throw new NotFoundError('User');
+    await checkMembership(tx, input);
+    const existing = (await tx.select().from(memberships).where(and(eq(memberships.userId, userId), eq(memberships.organisationId, input.organisationId), eq(memberships.role, input.role)))).find(
+      (m) => m.unitId === input.unitId,
+    );
+    let id: string;
+    if (existing) {
+      if (existing.active) throw new ValidationError({ role: 'This person already has that role in that organisation' });
+      await tx.update(memberships).set({ active: true }).where(eq(memberships.id, existing.id));
+      id = existing.id;
+    } else {
+      const [m] = await tx.insert(memberships).values({ userId, organisationId: input.organisationId, role: input.role, unitId: input.unitId }).returning({ id: memberships.id });
+      id = m!.id;
+    }
+    await recordAudit(tx, ctx, { action: 'user.role.add', verb: 'U', entityType: 'User', entityId: userId, detail: { membershipId: id, role: input.role, organisationId: input.organisationId, unitId: input.unitId } });
+    return id;
+  });
+}
+
+export async function removeMembership(db: Db, ctx: RequestContext, userId: string, membershipId: string): Promise<void> {
+  authorize(ctx.actor, 'user.update', { userId });
+  if (ctx.actor?.membershipId === membershipId) throw new ValidationError({ membership: 'You cannot remove the role you are signed in with' });
+  await db.transaction(async (tx) => {
+    const updated = isUuid(membershipId)
+      ? await tx.update(memberships).set({ active: false }).where(and(eq(memberships.id, membershipId), eq(memberships.userId, userId))).returning({ role: memberships.role })
+      : [];
+    if (!updated.length) throw new NotFoundError('Role');
+    await recordAudit(tx, ctx, { action: 'user.role.remove', verb: 'U', entityType: 'User', entityId: userId, detail: { membershipId, role: updated[0]!.role } });
+  });
+}

@@ -1,0 +1,112 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppDeps } from '../app';
+import { can } from '../platform/auth/policy';
+import { ROLES, ROLE_LABELS } from '../platform/context';
+import { ForbiddenError, ValidationError } from '../platform/errors';
+import { formErrors, formValues } from '../platform/http/forms';
+import { listOrganisations } from '../directory/service';
+import { units, organisations } from '../directory/schema';
+import { asc, eq } from 'drizzle-orm';
+import { addMembership, createUser, getUser, issueSetupLink, listUsers, removeMembership, setUserActive } from './service';
+
+export const userRoutes =
+  (deps: AppDeps): FastifyPluginAsync =>
+  async (app) => {
+    const { db } = deps.database;
+    const setupUrl = (token: string) => `${deps.config.publicUrl}/account/setup/${token}`;
+
+    /** Choices for the role form: organisations, roles, and units grouped by organisation. */
+    const roleChoices = async (req: FastifyRequest, values: Record<string, string>) => {
+      const orgs = await listOrganisations(db, req.ctx);
+      const unitRows = await db.select({ id: units.id, name: units.name, org: organisations.name }).from(units).innerJoin(organisations, eq(organisations.id, units.organisationId)).orderBy(asc(organisations.name), asc(units.name));
+      return {
+        orgItems: [{ value: '', text: 'Select an organisation' }, ...orgs.map((o) => ({ value: o.id, text: `${o.name} (${o.odsCode})`, selected: o.id === values.organisationId }))],
+        roleItems: ROLES.map((r) => ({ value: r, text: ROLE_LABELS[r], checked: r === values.role })),
+        unitItems: [{ value: '', text: 'No particular unit' }, ...unitRows.map((u) => ({ value: u.id, text: `${u.name} – ${u.org}`, selected: u.id === values.unitId }))],
+      };
+    };
+
+    app.get('/users', async (req, reply) => {
+      const q = (req.query as Record<string, string>).q?.slice(0, 100) ?? '';
+      const list = await listUsers(db, req.ctx, { q });
+      return reply.page('people/views/users.njk', { title: 'Users', users: list, q, canCreate: can(req.ctx.actor, 'user.create'), columnClass: 'nhsuk-grid-column-full' });
+    });
+
+    const newUserForm = async (req: FastifyRequest, reply: FastifyReply, status: number, values: Record<string, string>, errors?: ReturnType<typeof formErrors>) =>
+      reply.code(status).page('people/views/user-new.njk', { title: 'Add a user', values, errors, ...(await roleChoices(req, values)), back: { href: '/users' } });
+
+    app.get('/users/new', async (req, reply) => {
+      if (!can(req.ctx.actor, 'user.create')) throw new ForbiddenError('user.create');
+      return newUserForm(req, reply, 200, {});
+    });
+
+    app.post('/users', async (req, reply) => {
+      const values = formValues(req.body);
+      try {
+        const { userId, setupToken } = await createUser(db, req.ctx, values);
+        return reply.page('people/views/user-created.njk', { title: 'User added', userId, link: setupToken ? setupUrl(setupToken) : null, email: values.email });
+      } catch (err) {
+        if (err instanceof ValidationError) return newUserForm(req, reply, 400, values, formErrors(err.fieldErrors, (f) => (f === 'role' ? `role-${values.role || ROLES[0]}` : f)));
+        throw err;
+      }
+    });
+
+    const userPage = async (req: FastifyRequest, reply: FastifyReply, id: string, status = 200, extra: Record<string, unknown> = {}) => {
+      const detail = await getUser(db, req.ctx, id);
+      const values = (extra.values as Record<string, string>) ?? {};
+      return reply.code(status).page('people/views/user.njk', {
+        title: detail.user.displayName,
+        ...detail,
+        canManage: can(req.ctx.actor, 'user.update', { userId: id }),
+        canDeactivate: can(req.ctx.actor, 'user.deactivate', { userId: id }),
+        ...(can(req.ctx.actor, 'user.update', { userId: id }) ? await roleChoices(req, values) : {}),
+        banner: (req.query as Record<string, string>).done ?? null,
+        back: { href: '/users', text: 'All users' },
+        values,
+        ...extra,
+      });
+    };
+
+    app.get('/users/:id', async (req, reply) => userPage(req, reply, (req.params as { id: string }).id));
+
+    app.post('/users/:id/deactivate', async (req, reply) => {
+      const { id } = req.params as { id: string };
+      await setUserActive(db, req.ctx, id, false);
+      return reply.redirect(`/users/${id}?done=deactivated`);
+    });
+
+    app.post('/users/:id/reactivate', async (req, reply) => {
+      const { id } = req.params as { id: string };
+      await setUserActive(db, req.ctx, id, true);
+      return reply.redirect(`/users/${id}?done=reactivated`);
+    });
+
+    app.post('/users/:id/roles', async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const values = formValues(req.body);
+      try {
+        await addMembership(db, req.ctx, id, values);
+        return reply.redirect(`/users/${id}?done=role-added`);
+      } catch (err) {
+        if (err instanceof ValidationError) return userPage(req, reply, id, 400, { values, errors: formErrors(err.fieldErrors, (f) => (f === 'role' ? `role-${values.role || ROLES[0]}` : f)) });
+        throw err;
+      }
+    });
+
+    app.post('/users/:id/roles/:membershipId/remove', async (req, reply) => {
+      const { id, membershipId } = req.params as { id: string; membershipId: string };
+      try {
+        await removeMembership(db, req.ctx, id, membershipId);
+      } catch (err) {
+        if (err instanceof ValidationError) return userPage(req, reply, id, 400, { errors: formErrors(err.fieldErrors, () => 'roles') });
+        throw err;
+      }
+      return reply.redirect(`/users/${id}?done=role-removed`);
+    });
+
+    app.post('/users/:id/setup-link', async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const token = await issueSetupLink(db, req.ctx, id);
+      return userPage(req, reply, id, 200, { link: setupUrl(token) });
+    });
+  };

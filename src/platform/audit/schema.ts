@@ -1,0 +1,36 @@
+import { bigint, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+/**
+ * Append-only, hash-chained audit trail, shaped like a FHIR AuditEvent. `seq` is assigned under an
+ * advisory lock as previous + 1 (not a sequence), so a gap means a row was removed. UPDATE and DELETE
+ * are refused by a trigger on both engines and, on PostgreSQL, not granted to the application role.
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull(),
+    /** FHIR AuditEvent.action: C create, R read, U update, D delete, E execute. */
+    verb: text('verb').notNull(),
+    /** What happened, e.g. `user.sign-in`, `organisation.update`, `organisation.view`. */
+    action: text('action').notNull(),
+    outcome: text('outcome').notNull(),
+    actorUserId: uuid('actor_user_id'),
+    actorName: text('actor_name'),
+    actorOrganisationId: uuid('actor_organisation_id'),
+    actorRole: text('actor_role'),
+    entityType: text('entity_type'),
+    entityId: text('entity_id'),
+    /** Why (a reason given by the person, or the purpose of use). */
+    reason: text('reason'),
+    ip: text('ip'),
+    correlationId: text('correlation_id'),
+    detail: jsonb('detail'),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    index('audit_entity_idx').on(t.entityType, t.entityId),
+    index('audit_actor_idx').on(t.actorUserId),
+  ],
+);

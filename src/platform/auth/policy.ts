@@ -1,0 +1,79 @@
+import type { Actor, Role } from '../context';
+import { ForbiddenError } from '../errors';
+
+/**
+ * The one access policy. Deny unless a rule here allows. Each action lists the roles that may take it
+ * and, where the answer depends on the thing acted on, a condition on that resource. Services call
+ * `authorize` before they read or change anything; routes never decide access themselves.
+ */
+export const ACTIONS = [
+  'home.view',
+  'directory.view',
+  'organisation.create',
+  'organisation.update',
+  'organisation.import',
+  'unit.create',
+  'unit.update',
+  'user.view',
+  'user.create',
+  'user.update',
+  'user.deactivate',
+  'audit.view',
+  'audit.verify',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+/** What a condition may look at. */
+export interface Resource {
+  organisationId?: string | null;
+  unitId?: string | null;
+  userId?: string | null;
+}
+
+type Rule = { roles: readonly Role[]; when?: (actor: Actor, resource: Resource | undefined) => boolean };
+
+const everyone: readonly Role[] = [
+  'point_of_care',
+  'safeguarding_practitioner',
+  'designated_professional',
+  'unit_coordinator',
+  'social_worker',
+  'partnership_manager',
+  'auditor',
+  'system_admin',
+];
+
+const RULES: Record<Action, Rule[]> = {
+  'home.view': [{ roles: everyone }],
+  // The directory holds organisations, units and their duty contacts: no personal data about patients.
+  'directory.view': [{ roles: everyone }],
+  'organisation.create': [{ roles: ['system_admin'] }],
+  'organisation.update': [{ roles: ['system_admin'] }],
+  'organisation.import': [{ roles: ['system_admin'] }],
+  'unit.create': [{ roles: ['system_admin'] }],
+  'unit.update': [
+    { roles: ['system_admin'] },
+    // A unit's coordinator keeps its own contact details current, and no other unit's.
+    { roles: ['unit_coordinator'], when: (a, r) => !!a.unitId && r?.unitId === a.unitId },
+  ],
+  'user.view': [{ roles: ['system_admin', 'auditor'] }],
+  'user.create': [{ roles: ['system_admin'] }],
+  'user.update': [{ roles: ['system_admin'] }],
+  'user.deactivate': [
+    // An administrator may not deactivate their own account (there must always be one left to act).
+    { roles: ['system_admin'], when: (a, r) => !!r?.userId && r.userId !== a.userId },
+  ],
+  'audit.view': [{ roles: ['auditor', 'system_admin'] }],
+  'audit.verify': [{ roles: ['auditor', 'system_admin'] }],
+};
+
+export function can(actor: Actor | null, action: Action, resource?: Resource): boolean {
+  if (!actor) return false;
+  const rules = RULES[action];
+  if (!rules) return false;
+  return rules.some((rule) => rule.roles.includes(actor.role) && (!rule.when || rule.when(actor, resource)));
+}
+
+export function authorize(actor: Actor | null, action: Action, resource?: Resource): asserts actor is Actor {
+  if (!can(actor, action, resource)) throw new ForbiddenError(action);
+}

@@ -1,0 +1,49 @@
+/**
+ * Who is acting, for whom, from where. Every service call takes one: the access policy decides on the
+ * actor, and the audit trail records all of it.
+ */
+export interface Actor {
+  userId: string;
+  displayName: string;
+  membershipId: string;
+  organisationId: string;
+  organisationName: string;
+  role: Role;
+  unitId: string | null;
+}
+
+export interface RequestContext {
+  /** Absent for the system itself (jobs, the command line) and for people not signed in. */
+  actor: Actor | null;
+  ip: string | null;
+  correlationId: string;
+  /** A name for the system actor when there is no person (e.g. `cli`, `worker`). */
+  system?: string;
+}
+
+export const ROLES = [
+  'point_of_care',
+  'safeguarding_practitioner',
+  'designated_professional',
+  'unit_coordinator',
+  'social_worker',
+  'partnership_manager',
+  'auditor',
+  'system_admin',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_LABELS: Record<Role, string> = {
+  point_of_care: 'Point-of-care clinician',
+  safeguarding_practitioner: 'Safeguarding practitioner',
+  designated_professional: 'Designated or named professional (approver)',
+  unit_coordinator: 'Unit alert coordinator',
+  social_worker: 'Social worker',
+  partnership_manager: 'Partnership manager',
+  auditor: 'Auditor (read only)',
+  system_admin: 'System administrator',
+};
+
+export function systemContext(name: string, correlationId = `${name}-${Date.now()}`): RequestContext {
+  return { actor: null, ip: null, correlationId, system: name };
+}

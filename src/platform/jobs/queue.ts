@@ -1,0 +1,86 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/engine';
+import { rows } from '../db/sql';
+import { jobs } from './schema';
+
+export interface EnqueueOptions {
+  /** Same key, same job: a second enqueue with this key does nothing. */
+  idempotencyKey?: string;
+  runAt?: Date;
+  maxAttempts?: number;
+}
+
+/**
+ * Add a job inside the caller's transaction (the outbox pattern): it exists only if the change that
+ * caused it commits. Returns the job id, or null when the idempotency key was already used.
+ */
+export async function enqueue(tx: Db, type: string, payload: Record<string, unknown>, opts: EnqueueOptions = {}): Promise<number | null> {
+  const rows = await tx
+    .insert(jobs)
+    .values({
+      type,
+      payload,
+      idempotencyKey: opts.idempotencyKey ?? null,
+      runAt: opts.runAt ?? new Date(),
+      maxAttempts: opts.maxAttempts ?? 8,
+    })
+    .onConflictDoNothing({ target: jobs.idempotencyKey })
+    .returning({ id: jobs.id });
+  return rows[0]?.id ?? null;
+}
+
+/** Exponential backoff with a ceiling: 5 s, 10 s, 20 s … up to one hour. */
+export function backoffMs(attempt: number): number {
+  return Math.min(5_000 * 2 ** Math.max(0, attempt - 1), 3_600_000);
+}
+
+export interface ClaimedJob {
+  id: number;
+  type: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  maxAttempts: number;
+}
+
+/**
+ * Claim up to `limit` due jobs. FOR UPDATE SKIP LOCKED lets several workers share the table without
+ * taking the same job; a job whose worker died while running is reclaimed after `staleAfterMs`.
+ */
+export async function claimJobs(db: Db, workerId: string, limit: number, staleAfterMs = 300_000): Promise<ClaimedJob[]> {
+  const staleBefore = new Date(Date.now() - staleAfterMs);
+  const claimed = await rows(db, sql`
+    UPDATE jobs SET status = 'running', locked_at = now(), locked_by = ${workerId}, attempts = attempts + 1
+     WHERE id IN (
+       SELECT id FROM jobs
+        WHERE (status = 'pending' AND run_at <= now())
+           OR (status = 'running' AND locked_at < ${staleBefore.toISOString()}::timestamptz)
+        ORDER BY run_at, id
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED)
+     RETURNING id, type, payload, attempts, max_attempts`);
+  return claimed.map((r) => ({
+    id: Number(r.id),
+    type: String(r.type),
+    payload: (r.payload ?? {}) as Record<string, unknown>,
+    attempts: Number(r.attempts),
+    maxAttempts: Number(r.max_attempts),
+  }));
+}
+
+export async function completeJob(db: Db, id: number): Promise<void> {
+  await db.execute(sql`UPDATE jobs SET status = 'done', completed_at = now(), locked_at = NULL, last_error = NULL WHERE id = ${id}`);
+}
+
+/** A failed job goes back to pending with backoff, or to `dead` when it is out of attempts. */
+export async function failJob(db: Db, job: ClaimedJob, error: unknown): Promise<'retry' | 'dead'> {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  if (job.attempts >= job.maxAttempts) {
+    await db.execute(sql`UPDATE jobs SET status = 'dead', locked_at = NULL, last_error = ${message.slice(0, 2000)} WHERE id = ${job.id}`);
+    return 'dead';
+  }
+  const runAt = new Date(Date.now() + backoffMs(job.attempts));
+  await db.execute(
+    sql`UPDATE jobs SET status = 'pending', locked_at = NULL, run_at = ${runAt.toISOString()}::timestamptz, last_error = ${message.slice(0, 2000)} WHERE id = ${job.id}`,
+  );
+  return 'retry';
+}

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Db } from '../db/engine';
+import { claimJobs, completeJob, enqueue, failJob, type ClaimedJob } from './queue';
+
+export type JobHandler = (job: ClaimedJob) => Promise<void>;
+
+export interface PeriodicJob {
+  type: string;
+  everyMs: number;
+  payload?: Record<string, unknown>;
+}
+
+/**
+ * The worker: polls for due jobs, runs their handlers, retries failures with backoff and parks jobs
+ * that keep failing as `dead`. The scheduler enqueues periodic jobs once per period, keyed by the
+ * period, so several processes scheduling at once still create one job.
+ */
+export class Worker {
+  private readonly handlers = new Map<string, JobHandler>();
+  private readonly periodic: PeriodicJob[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = true;
+  readonly id = `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: Pick<Logger, 'info' | 'warn' | 'error'>,
+    private readonly opts: { pollMs?: number; batch?: number } = {},
+  ) {}
+
+  register(type: string, handler: JobHandler): this {
+    this.handlers.set(type, handler);
+    return this;
+  }
+
+  every(job: PeriodicJob): this {
+    this.periodic.push(job);
+    return this;
+  }
+
+  /** Enqueue the periodic jobs due in the current period (idempotent). */
+  async schedule(now = Date.now()): Promise<void> {
+    for (const p of this.periodic) {
+      const slot = Math.floor(now / p.everyMs);
+      await enqueue(this.db, p.type, p.payload ?? {}, { idempotencyKey: `periodic:${p.type}:${slot}` });
+    }
+  }
+
+  /** Run every due job once; returns how many ran. Tests and the command line call this directly. */
+  async runOnce(): Promise<number> {
+    const claimed = await claimJobs(this.db, this.id, this.opts.batch ?? 10);
+    for (const job of claimed) {
+      const handler = this.handlers.get(job.type);
+      try {
+        if (!handler) throw new Error(`No handler registered for job type ${job.type}`);
+        await handler(job);
+        await completeJob(this.db, job.id);
+      } catch (err) {
+        const outcome = await failJob(this.db, job, err);
+        this.log[outcome === 'dead' ? 'error' : 'warn']({ jobId: job.id, type: job.type, attempts: job.attempts, err }, `job ${outcome}`);
+      }
+    }
+    return claimed.length;
+  }
+
+  /** Run until no job is due (for tests and batch commands). */
+  async drain(maxRounds = 1000): Promise<number> {
+    let total = 0;
+    for (let i = 0; i < maxRounds; i++) {
+      const n = await this.runOnce();
+      total += n;
+      if (n === 0) break;
+    }
+    return total;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    const tick = async () => {
+      if (this.stopped) return;
+      this.running = (async () => {
+        try {
+          await this.schedule();
+          while (!this.stopped && (await this.runOnce()) > 0) {
+            /* keep going while there is work */
+          }
+        } catch (err) {
+          this.log.error({ err }, 'worker tick failed');
+        }
+      })();
+      await this.running;
+      this.running = null;
+      if (!this.stopped) this.timer = setTimeout(tick, this.opts.pollMs ?? 1000);
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.running) await this.running;
+  }
+}

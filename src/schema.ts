@@ -1,0 +1,6 @@
+// Every table, for drizzle's typed queries. Each domain owns its own schema file.
+export * from './platform/auth/schema';
+export * from './platform/audit/schema';
+export * from './platform/jobs/schema';
+export * from './directory/schema';
+export * from './people/schema';

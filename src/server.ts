@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config';
+import { buildApp } from './app';
+import { openDatabase, type Database } from './platform/db/engine';
+import { Worker } from './platform/jobs/worker';
+import { purgeSessions } from './platform/auth/sessions';
+import { seedDemo } from './demo/seed';
+import { organisations } from './directory/schema';
+
+export interface RunningService {
+  app: FastifyInstance;
+  database: Database;
+  worker: Worker | null;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Register the job handlers every process knows. Later capabilities add theirs here. */
+export function createWorker(database: Database, log: pino.Logger): Worker {
+  return new Worker(database.db, log)
+    .register('sessions.purge', async () => purgeSessions(database.db))
+    .every({ type: 'sessions.purge', everyMs: 3_600_000 });
+}
+
+/**
+ * Start Beacon: database (migrated), demo data on a fresh embedded database, HTTP, the job worker.
+ * Shuts down cleanly on SIGINT/SIGTERM so the embedded database is never left half-written.
+ */
+export async function startService(config: Config, opts: { handleSignals?: boolean } = {}): Promise<RunningService> {
+  const log = pino({ level: config.logLevel === 'silent' ? 'silent' : config.logLevel });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, appRole: config.dbAppRole });
+  let app: FastifyInstance | undefined;
+  let worker: Worker | null = null;
+  try {
+    if (config.demoData) {
+      const [anyOrg] = await database.db.select({ id: organisations.id }).from(organisations).limit(1);
+      if (!anyOrg) {
+        const seeded = await seedDemo(database.db);
+        printDemoSignIns(config, seeded.password, seeded.created);
+      }
+    }
+    app = await buildApp({ config, database });
+    await app.listen({ port: config.port, host: config.host });
+    if (config.worker) {
+      worker = createWorker(database, log);
+      worker.start();
+    }
+  } catch (err) {
+    await app?.close().catch(() => undefined);
+    await database.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await worker?.stop();
+      await app!.close();
+      await database.close();
+    })());
+  if (opts.handleSignals) {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(sig, () => {
+        log.info(`${sig} received: stopping Beacon`);
+        stop().then(
+          () => process.exit(0),
+          (err) => {
+            log.error({ err }, 'error while stopping');
+            process.exit(1);
+          },
+        );
+      });
+    }
+  }
+  log.info(`Beacon is running at ${url} (${database.describe()})`);
+  return { app, database, worker, url, stop };
+}
+
+function printDemoSignIns(config: Config, password: string, created: { email: string; role: string; organisation: string }[]) {
+  if (!created.length) return;
+  const lines = [
+    '',
+    'Demo data created. Sign in with any of these (password for all of them below):',
+    ...created.map((c) => `  ${c.email.padEnd(34)} ${c.role.padEnd(26)} ${c.organisation}`),
+    `  password: ${password}`,
+    '',
+  ];
+  console.log(lines.join('\n'));
+  if (!config.databaseUrl) {
+    const file = path.join(config.dataDir, 'demo-sign-ins.txt');
+    fs.writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+    console.log(`(Also saved to ${file})\n`);
+  }
+}
