@@ -1,7 +1,7 @@
 import { and, asc, eq, ilike, or, sql } from 'drizzle-orm';
 import type { Db } from '../platform/db/engine';
 import { ROLES, type Actor, type RequestContext, type Role } from '../platform/context';
-import { authorize } from '../platform/auth/policy';
+import { authorize, authorizeContext } from '../platform/auth/policy';
 import { recordAudit } from '../platform/audit/service';
 import { hashPassword, passwordProblem } from '../platform/auth/password';
 import { revokeUserSessions } from '../platform/auth/sessions';
@@ -124,8 +124,7 @@ function parseOr400<T>(r: { success: true; data: T } | { success: false; error: 
  * once; without one (the admin pages), they get a one-time link to set their own, valid for 72 hours.
  */
 export async function createUser(db: Db, ctx: RequestContext, raw: unknown, opts: { password?: string } = {}): Promise<{ userId: string; setupToken: string | null }> {
-  if (ctx.actor) authorize(ctx.actor, 'user.create');
-  else if (!ctx.system) authorize(null, 'user.create');
+  authorizeContext(ctx, 'user.create');
   const input = parseOr400(newUserInput.safeParse(raw));
   if (opts.password !== undefined) {
     const problem = passwordProblem(opts.password, input.email);

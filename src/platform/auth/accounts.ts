@@ -40,7 +40,7 @@ export async function signInWithPassword(db: Db, policy: LockoutPolicy, ctx: Req
     return { ok: false, reason: 'locked', until: user.lockedUntil };
   }
   const good = await verifyPassword(user.passwordHash, password);
-  if (!good) return recordFailure(db, policy, ctx, user.id, now, (tx, why) => audit(tx, 'failure', why, user.id));
+  if (!good) return recordFailure(db, policy, user.id, now, (tx, why) => audit(tx, 'failure', why, user.id));
 
   await db.transaction(async (tx) => {
     await tx.update(users).set({ failedSignIns: 0, lockedUntil: null, ...(user.totpEnabled ? {} : { lastSignInAt: now }) }).where(eq(users.id, user.id));
@@ -52,7 +52,6 @@ export async function signInWithPassword(db: Db, policy: LockoutPolicy, ctx: Req
 async function recordFailure(
   db: Db,
   policy: LockoutPolicy,
-  ctx: RequestContext,
   userId: string,
   now: Date,
   audit: (tx: Db, why: string) => Promise<void>,
@@ -85,7 +84,7 @@ export async function verifySecondFactor(db: Db, key: Buffer, policy: LockoutPol
     return { ok: false, reason: 'locked', until: user.lockedUntil };
   }
   const step = await checkTotp(decryptText(key, user.totpSecretEnc, user.id), code, user.totpLastStep);
-  if (step === null) return recordFailure(db, policy, ctx, user.id, now, (tx, why) => audit(tx, 'failure', why));
+  if (step === null) return recordFailure(db, policy, user.id, now, (tx, why) => audit(tx, 'failure', why));
   await db.transaction(async (tx) => {
     await tx.update(users).set({ totpLastStep: step, failedSignIns: 0, lastSignInAt: now }).where(eq(users.id, user.id));
     await audit(tx, 'success', 'signed in');

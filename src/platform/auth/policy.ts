@@ -1,4 +1,4 @@
-import type { Actor, Role } from '../context';
+import type { Actor, RequestContext, Role } from '../context';
 import { ForbiddenError } from '../errors';
 
 /**
@@ -76,4 +76,14 @@ export function can(actor: Actor | null, action: Action, resource?: Resource): b
 
 export function authorize(actor: Actor | null, action: Action, resource?: Resource): asserts actor is Actor {
   if (!can(actor, action, resource)) throw new ForbiddenError(action);
+}
+
+/**
+ * As `authorize`, for a whole request context. The system itself (the `beacon` command line run by an
+ * operator with the server's credentials, and scheduled jobs) has no actor and is trusted; anyone else
+ * without an actor is denied.
+ */
+export function authorizeContext(ctx: RequestContext, action: Action, resource?: Resource): void {
+  if (!ctx.actor && ctx.system) return;
+  authorize(ctx.actor, action, resource);
 }

@@ -1,0 +1,190 @@
+import fs from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { sql } from 'drizzle-orm';
+import { ConfigError, loadConfig, type Config } from '../config';
+import { DataDirLockedError } from '../platform/db/lock';
+import { DatabaseUnavailableError, openDatabase, type Database } from '../platform/db/engine';
+import { systemContext, ROLES, type Role } from '../platform/context';
+import { verifyAuditChain } from '../platform/audit/service';
+import { recordAudit } from '../platform/audit/service';
+import { ValidationError } from '../platform/errors';
+import { organisations, units } from '../directory/schema';
+import { createUser } from '../people/service';
+import { seedDemo } from '../demo/seed';
+import { startService } from '../server';
+import { importOdsCsv } from '../directory/ods-import';
+
+/** Errors the operator can act on: printed as one clear message, exit code 2. */
+class CliError extends Error {}
+
+async function withDatabase<T>(config: Config, fn: (database: Database) => Promise<T>): Promise<T> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, appRole: config.dbAppRole });
+  try {
+    return await fn(database);
+  } finally {
+    await database.close();
+  }
+}
+
+function roleArg(value: string): Role {
+  if (!(ROLES as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of: ${ROLES.join(', ')}`);
+  return value as Role;
+}
+
+async function readPasswordFromStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new CliError('--password-stdin expects the password on standard input, e.g. `printf %s "$PW" | beacon create-user …`');
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+export function buildCli(): Command {
+  const program = new Command();
+  program
+    .name('beacon')
+    .description('Beacon: multi-agency safeguarding service for unborn and newborn babies.\nConfiguration comes from environment variables (see README): DATABASE_URL for PostgreSQL, otherwise PGlite in BEACON_DATA_DIR.')
+    .showHelpAfterError('(run `beacon --help` for the commands)')
+    .exitOverride();
+
+  program
+    .command('serve')
+    .description('run the web service and job worker (same as npm start)')
+    .action(async () => {
+      await startService(loadConfig(), { handleSignals: true });
+    });
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations and exit')
+    .action(async () => {
+      const config = loadConfig();
+      await withDatabase(config, async (d) => {
+        const [row] = await d.query<{ n: number }>('SELECT count(*)::int AS n FROM beacon_migrations');
+        console.log(`Database is up to date (${row?.n ?? 0} migrations applied) – ${d.describe()}`);
+      });
+    });
+
+  program
+    .command('seed-demo')
+    .description('add the demo directory (four-partnership area and other regions) and one demo user per role')
+    .option('--password <password>', 'password for the demo users (default: a random one, printed)')
+    .action(async (opts: { password?: string }) => {
+      const config = loadConfig();
+      if (config.production) throw new CliError('Refusing to add demo users to a production service (NODE_ENV=production).');
+      await withDatabase(config, async (d) => {
+        const r = await seedDemo(d.db, opts.password);
+        console.log(`Directory: ${r.directory.geographies} areas, ${r.directory.organisations} organisations, ${r.directory.units} units added.`);
+        if (r.created.length) {
+          console.log('Demo users added:');
+          for (const c of r.created) console.log(`  ${c.email.padEnd(34)} ${c.role}`);
+          console.log(`  password: ${r.password}`);
+        } else console.log('Demo users already exist; none added.');
+      });
+    });
+
+  program
+    .command('import-ods')
+    .description('import or update organisations from an ODS-style CSV extract (all rows or none; see docs/ods-import.md)')
+    .argument('<file>', 'CSV file with a header row')
+    .option('--dry-run', 'check the file and report what would change, without writing')
+    .action(async (file: string, opts: { dryRun?: boolean }) => {
+      if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new CliError(`File not found: ${file}`);
+      const text = fs.readFileSync(file, 'utf8');
+      const config = loadConfig();
+      await withDatabase(config, async (d) => {
+        const report = await importOdsCsv(d.db, systemContext('cli'), text, { dryRun: !!opts.dryRun });
+        if (!report.ok) {
+          console.error(`${file}: ${report.errors.length} problem${report.errors.length === 1 ? '' : 's'}; nothing was imported.`);
+          for (const e of report.errors) console.error(`  line ${e.line}${e.field ? ` (${e.field})` : ''}: ${e.message}`);
+          process.exitCode = 1;
+          return;
+        }
+        console.log(`${report.dryRun ? 'Dry run – would import' : 'Imported'} ${report.rows} rows: ${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged.`);
+      });
+    });
+
+  program
+    .command('create-user')
+    .description('create a person who can sign in, with a first role in an organisation')
+    .requiredOption('--email <email>', 'work email address (their sign-in name)')
+    .requiredOption('--name <name>', 'full name')
+    .requiredOption('--ods <code>', 'ODS code of their organisation, e.g. RHM')
+    .requiredOption('--role <role>', `one of: ${ROLES.join(', ')}`, roleArg)
+    .option('--unit <name>', 'unit name (required for unit_coordinator)')
+    .option('--job-title <title>', 'job title')
+    .option('--password-stdin', 'read the password from standard input (otherwise a one-time set-up link is printed)')
+    .action(async (opts: { email: string; name: string; ods: string; role: Role; unit?: string; jobTitle?: string; passwordStdin?: boolean }) => {
+      const config = loadConfig();
+      const password = opts.passwordStdin ? await readPasswordFromStdin() : undefined;
+      await withDatabase(config, async (d) => {
+        const [org] = await d.db.select().from(organisations).where(sql`upper(${organisations.odsCode}) = ${opts.ods.trim().toUpperCase()}`);
+        if (!org) throw new CliError(`No organisation has ODS code ${opts.ods}. Check the code, or import it first with \`beacon import-ods\`.`);
+        let unitId = '';
+        if (opts.unit) {
+          const [unit] = await d.db.select().from(units).where(sql`${units.organisationId} = ${org.id} AND lower(${units.name}) = ${opts.unit.trim().toLowerCase()}`);
+          if (!unit) throw new CliError(`${org.name} has no unit called "${opts.unit}".`);
+          unitId = unit.id;
+        }
+        const { userId, setupToken } = await createUser(
+          d.db,
+          systemContext('cli'),
+          { email: opts.email, displayName: opts.name, jobTitle: opts.jobTitle ?? '', organisationId: org.id, role: opts.role, unitId },
+          password !== undefined ? { password } : {},
+        );
+        console.log(`Created ${opts.email} (${opts.role} at ${org.name}), id ${userId}.`);
+        if (setupToken) console.log(`One-time set-up link (72 hours): ${config.publicUrl}/account/setup/${setupToken}`);
+      });
+    });
+
+  const audit = program.command('audit').description('the tamper-evident audit log');
+  audit
+    .command('verify')
+    .description('recompute the hash chain and report the first broken link (exit 1 if broken)')
+    .action(async () => {
+      const config = loadConfig();
+      await withDatabase(config, async (d) => {
+        const result = await verifyAuditChain(d.db);
+        await d.db.transaction((tx) => recordAudit(tx, systemContext('cli'), { action: 'audit.verify', verb: 'E', outcome: result.ok ? 'success' : 'failure', entityType: 'AuditEvent', detail: { checked: result.checked, broken: result.broken ?? null } }));
+        if (result.ok) {
+          console.log(`Audit log intact: ${result.checked} events checked.`);
+          if (result.head) console.log(`Head: event ${result.head.seq}, hash ${result.head.hash}`);
+        } else {
+          console.error(`Audit log BROKEN at event ${result.broken!.seq}: ${result.broken!.problem}.`);
+          console.error(`${result.checked} events before it are intact.`);
+          process.exitCode = 1;
+        }
+      });
+    });
+
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildCli();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return Number(process.exitCode ?? 0);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; usage mistakes have already been printed by commander.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof ValidationError) {
+      console.error('Not done:');
+      for (const [field, message] of Object.entries(err.fieldErrors)) console.error(`  ${field}: ${message}`);
+      return 2;
+    }
+    if (err instanceof CliError || err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof DatabaseUnavailableError) {
+      console.error(err.message);
+      return 2;
+    }
+    console.error(err);
+    return 1;
+  }
+}
+
+if (process.argv[1]?.endsWith('beacon.js') || process.argv[1]?.endsWith('cli/index.ts')) {
+  const code = await runCli(process.argv.slice(2));
+  // `serve` keeps running; everything else exits with its code.
+  if (process.argv[2] !== 'serve' || code !== 0) process.exit(code);
+}

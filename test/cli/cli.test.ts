@@ -1,0 +1,124 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase, type TestDatabase } from '../support/db';
+
+const run = promisify(execFile);
+const BIN = path.resolve(__dirname, '../../bin/beacon.js');
+const FIXTURES = path.resolve(__dirname, '../fixtures/ods');
+
+/**
+ * The `beacon` command as an operator runs it: a real process, real database (PGlite in a temporary data
+ * directory, or the PostgreSQL test database when TEST_DATABASE_URL is set).
+ */
+describe('beacon command line', () => {
+  let dataDir: string;
+  let testDb: TestDatabase | undefined;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacon-cli-'));
+    env = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', BEACON_DATA_DIR: dataDir, BEACON_DEMO_DATA: 'false' };
+    delete env.DATABASE_URL;
+    if (process.env.TEST_DATABASE_URL) {
+      testDb = await openTestDatabase();
+      env.DATABASE_URL = testDb.url;
+      await testDb.close().catch(() => undefined); // keep the database: close our pool only
+    }
+  });
+
+  afterAll(async () => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (testDb?.url) {
+      const base = process.env.TEST_DATABASE_URL!;
+      const a = new pg.Client({ connectionString: base });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${new URL(testDb.url).pathname.slice(1)} WITH (FORCE)`);
+      await a.end();
+    }
+  });
+
+  const beacon = async (args: string[], input?: string) => {
+    try {
+      const child = run(process.execPath, [BIN, ...args], { env, timeout: 60_000 });
+      if (input !== undefined) {
+        child.child.stdin?.end(input);
+      } else child.child.stdin?.end();
+      const { stdout, stderr } = await child;
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  it('prints help and refuses unknown commands with a non-zero exit', async () => {
+    const help = await beacon(['--help']);
+    expect(help.code).toBe(0);
+    for (const cmd of ['serve', 'migrate', 'seed-demo', 'import-ods', 'create-user', 'audit']) expect(help.stdout).toContain(cmd);
+    const bad = await beacon(['frobnicate']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown command/i);
+  });
+
+  it('migrates, seeds, creates users, imports ODS files and verifies the audit log', async () => {
+    const migrate = await beacon(['migrate']);
+    expect(migrate.code).toBe(0);
+    expect(migrate.stdout).toMatch(/up to date \(\d+ migrations applied\)/);
+
+    const seed = await beacon(['seed-demo', '--password', 'a long demo password']);
+    expect(seed.code).toBe(0);
+    expect(seed.stdout).toContain('admin@beacon.example');
+
+    const created = await beacon(['create-user', '--email', 'new.person@beacon.example', '--name', 'New Person', '--ods', 'rhm', '--role', 'social_worker', '--password-stdin'], 'yet another long password');
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain('Created new.person@beacon.example');
+
+    const invite = await beacon(['create-user', '--email', 'invitee@beacon.example', '--name', 'Invitee', '--ods', 'RHU', '--role', 'point_of_care']);
+    expect(invite.code).toBe(0);
+    expect(invite.stdout).toMatch(/\/account\/setup\/[\w-]{20,}/);
+
+    const dup = await beacon(['create-user', '--email', 'NEW.person@beacon.example', '--name', 'Again', '--ods', 'RHM', '--role', 'social_worker']);
+    expect(dup.code).toBe(2);
+    expect(dup.stderr).toContain('already has an account');
+
+    const noOrg = await beacon(['create-user', '--email', 'z@beacon.example', '--name', 'Z', '--ods', 'NOPE', '--role', 'auditor']);
+    expect(noOrg.code).toBe(2);
+    expect(noOrg.stderr).toContain('No organisation has ODS code NOPE');
+
+    const badRole = await beacon(['create-user', '--email', 'z@beacon.example', '--name', 'Z', '--ods', 'RHM', '--role', 'wizard']);
+    expect(badRole.code).toBe(2);
+    expect(badRole.stderr).toContain('must be one of');
+
+    const imported = await beacon(['import-ods', path.join(FIXTURES, 'trusts-and-practices.csv')]);
+    expect(imported.code).toBe(0);
+    const again = await beacon(['import-ods', path.join(FIXTURES, 'trusts-and-practices.csv')]);
+    expect(again.stdout).toMatch(/0 created, 0 updated, \d+ unchanged/);
+
+    const bad = await beacon(['import-ods', path.join(FIXTURES, 'bad-rows.csv')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('nothing was imported');
+    expect(bad.stderr).toMatch(/line \d+/);
+
+    const missing = await beacon(['import-ods', path.join(FIXTURES, 'no-such-file.csv')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('File not found');
+
+    const verify = await beacon(['audit', 'verify']);
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).toMatch(/Audit log intact: \d+ events checked/);
+  });
+
+  it('refuses bad configuration with a message naming the variable', async () => {
+    const saved = env.PORT;
+    env.PORT = 'not-a-port';
+    const r = await beacon(['migrate']);
+    env.PORT = saved;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('PORT');
+  });
+});
