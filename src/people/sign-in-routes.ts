@@ -33,7 +33,7 @@ export async function beginSession(deps: AppDeps, req: FastifyRequest, reply: Fa
 }
 
 /** Where to go once a session is complete: choose a role when there are several. */
-async function afterSignIn(deps: AppDeps, userId: string, next: string): Promise<string> {
+export async function afterSignIn(deps: AppDeps, userId: string, next: string): Promise<string> {
   const ms = await membershipsFor(deps.database.db, userId);
   if (ms.length === 0) return '/no-role';
   if (ms.length > 1) return `/choose-role?next=${encodeURIComponent(next)}`;
