@@ -82,18 +82,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   });
 
-  await app.register(homeRoutes(deps));
-  await app.register(signInRoutes(deps));
-  await app.register(oidcRoutes(deps));
-  await app.register(userRoutes(deps));
-  await app.register(directoryRoutes(deps));
-  await app.register(auditLogRoutes(deps));
-
-  app.setNotFoundHandler(async (req, reply) => {
-    if (req.url.startsWith('/api/')) return reply.code(404).send({ error: 'not_found', message: 'There is nothing at this address.' });
-    return reply.code(404).page('views/not-found.njk', { title: 'Page not found' });
-  });
-
+  // Set before the routes are registered: Fastify gives each plugin the error handler in force when
+  // it is registered, so a handler set afterwards would never see the routes' errors.
   app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req: FastifyRequest, reply: FastifyReply) => {
     const isApi = req.url.startsWith('/api/');
     const send = (status: number, title: string, message: string, extra: Record<string, unknown> = {}) =>
@@ -114,6 +104,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return send(err.statusCode, 'There is a problem', 'The request could not be understood. Check what you entered and try again.');
     req.log.error({ err }, 'unhandled error');
     return send(500, 'Sorry, there is a problem with the service', 'Try again later. If it keeps happening, contact your service desk and quote the reference below.');
+  });
+
+  await app.register(homeRoutes(deps));
+  await app.register(signInRoutes(deps));
+  await app.register(oidcRoutes(deps));
+  await app.register(userRoutes(deps));
+  await app.register(directoryRoutes(deps));
+  await app.register(auditLogRoutes(deps));
+
+  app.setNotFoundHandler(async (req, reply) => {
+    if (req.url.startsWith('/api/')) return reply.code(404).send({ error: 'not_found', message: 'There is nothing at this address.' });
+    return reply.code(404).page('views/not-found.njk', { title: 'Page not found' });
   });
 
   return app;

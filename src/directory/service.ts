@@ -111,7 +111,7 @@ export async function updateOrganisation(db: Db, ctx: RequestContext, id: string
   authorize(ctx.actor, 'organisation.update', { organisationId: id });
   const input = parse(organisationInput, raw);
   return db.transaction(async (tx) => {
-    const [before] = await tx.select().from(organisations).where(eq(organisations.id, id));
+    const [before] = isUuid(id) ? await tx.select().from(organisations).where(eq(organisations.id, id)) : [];
     if (!before) throw new NotFoundError('Organisation');
     const geo = await geographyByCode(tx, input.geographyCode);
     await assertOdsFree(tx, input.odsCode, id);
@@ -129,7 +129,7 @@ export async function createUnit(db: Db, ctx: RequestContext, organisationId: st
   authorize(ctx.actor, 'unit.create', { organisationId });
   const input: UnitInput = parse(unitInput, raw);
   return db.transaction(async (tx) => {
-    const [org] = await tx.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId));
+    const [org] = isUuid(organisationId) ? await tx.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId)) : [];
     if (!org) throw new NotFoundError('Organisation');
     await assertUnitNameFree(tx, organisationId, input.name);
     const [unit] = await tx.insert(units).values({ ...input, organisationId }).returning();

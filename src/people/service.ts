@@ -79,8 +79,9 @@ export async function listUsers(db: Db, ctx: RequestContext, filter: { q?: strin
       jobTitle: users.jobTitle,
       active: users.active,
       lastSignInAt: users.lastSignInAt,
-      roles: sql<string>`coalesce((SELECT string_agg(m.role, ',' ORDER BY m.role) FROM memberships m WHERE m.user_id = ${users.id} AND m.active), '')`,
-      organisations: sql<string>`coalesce((SELECT string_agg(DISTINCT o.name, '; ') FROM memberships m JOIN organisations o ON o.id = m.organisation_id WHERE m.user_id = ${users.id} AND m.active), '')`,
+      // `users.id` spelt out: drizzle leaves a single-table column unqualified, and `m.id` would make a bare "id" ambiguous.
+      roles: sql<string>`coalesce((SELECT string_agg(m.role, ',' ORDER BY m.role) FROM memberships m WHERE m.user_id = users.id AND m.active), '')`,
+      organisations: sql<string>`coalesce((SELECT string_agg(DISTINCT o.name, '; ') FROM memberships m JOIN organisations o ON o.id = m.organisation_id WHERE m.user_id = users.id AND m.active), '')`,
     })
     .from(users)
     .where(like ? or(ilike(users.displayName, like), ilike(users.email, like)) : undefined)
@@ -156,6 +157,7 @@ export async function createUser(db: Db, ctx: RequestContext, raw: unknown, opts
 /** Issue a fresh one-time set-password link (for a person who lost theirs, or never used it). */
 export async function issueSetupLink(db: Db, ctx: RequestContext, userId: string): Promise<string> {
   authorize(ctx.actor, 'user.update', { userId });
+  if (!isUuid(userId)) throw new NotFoundError('User');
   const token = randomToken();
   await db.transaction(async (tx) => {
     const updated = await tx.update(users).set({ setupTokenHash: sha256Hex(token), setupExpiresAt: new Date(Date.now() + SETUP_LINK_HOURS * 3_600_000), updatedAt: new Date() }).where(eq(users.id, userId)).returning({ id: users.id });
@@ -188,6 +190,7 @@ export async function completeSetup(db: Db, ctx: RequestContext, token: string, 
 
 export async function setUserActive(db: Db, ctx: RequestContext, userId: string, active: boolean): Promise<void> {
   authorize(ctx.actor, active ? 'user.update' : 'user.deactivate', { userId });
+  if (!isUuid(userId)) throw new NotFoundError('User');
   await db.transaction(async (tx) => {
     const updated = await tx.update(users).set({ active, updatedAt: new Date(), ...(active ? { lockedUntil: null, failedSignIns: 0 } : {}) }).where(eq(users.id, userId)).returning({ id: users.id });
     if (!updated.length) throw new NotFoundError('User');
@@ -199,6 +202,7 @@ export async function setUserActive(db: Db, ctx: RequestContext, userId: string,
 export async function addMembership(db: Db, ctx: RequestContext, userId: string, raw: unknown): Promise<string> {
   authorize(ctx.actor, 'user.update', { userId });
   const input = parseOr400(membershipInput.safeParse(raw));
+  if (!isUuid(userId)) throw new NotFoundError('User');
   return db.transaction(async (tx) => {
     const [u] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId));
     if (!u) throw new NotFoundError('User');
@@ -224,7 +228,7 @@ export async function removeMembership(db: Db, ctx: RequestContext, userId: stri
   authorize(ctx.actor, 'user.update', { userId });
   if (ctx.actor?.membershipId === membershipId) throw new ValidationError({ membership: 'You cannot remove the role you are signed in with' });
   await db.transaction(async (tx) => {
-    const updated = isUuid(membershipId)
+    const updated = isUuid(membershipId) && isUuid(userId)
       ? await tx.update(memberships).set({ active: false }).where(and(eq(memberships.id, membershipId), eq(memberships.userId, userId))).returning({ role: memberships.role })
       : [];
     if (!updated.length) throw new NotFoundError('Role');

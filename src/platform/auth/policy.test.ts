@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ROLES, type Actor, type Role } from '../context';
+import { ForbiddenError } from '../errors';
+import { ACTIONS, authorize, can, type Action, type Resource } from './policy';
+
+/**
+ * The access policy, written out in full. A change to the policy must be made here too, on purpose.
+ *   Y — allowed whatever the resource
+ *   N — never allowed
+ *   C — allowed only when the resource condition holds (see CONDITIONS below)
+ */
+type Cell = 'Y' | 'N' | 'C';
+
+const EXPECTED: Record<Role, Record<Action, Cell>> = {
+  point_of_care: {
+    'home.view': 'Y', 'directory.view': 'Y',
+    'organisation.create': 'N', 'organisation.update': 'N', 'organisation.import': 'N',
+    'unit.create': 'N', 'unit.update': 'N',
+    'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
+    'audit.view': 'N', 'audit.verify': 'N',
+  },
+  safeguarding_practitioner: {
+    'home.view': 'Y', 'directory.view': 'Y',
+    'organisation.create': 'N', 'organisation.update': 'N', 'organisation.import': 'N',
+    'unit.create': 'N', 'unit.update': 'N',
+    'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
+    'audit.view': 'N', 'audit.verify': 'N',
+  },
+  designated_professional: {
+    'home.view': 'Y', 'directory.view': 'Y',
+    'organisation.create': 'N', 'organisation.update': 'N', 'organisation.import': 'N',
+    'unit.create': 'N', 'unit.update': 'N',
+    'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
+    'audit.view': 'N', 'audit.verify': 'N',
+  },
+  unit_coordinator: {
+    'home.view': 'Y', 'directory.view': 'Y',
+    'organisation.create': 'N', 'organisation.update': 'N', 'organisation.import': 'N',
+    'unit.create': 'N', 'unit.update': 'C',
+    'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
+    'audit.view': 'N', 'audit.verify': 'N',
+  },
+  social_worker: {
+    'home.view': 'Y', 'directory.view': 'Y',
+    'organisation.create': 'N', 'organisation.update': 'N', 'organisation.import': 'N',
+    'unit.create': 'N', 'unit.update': 'N',
+    'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
+    'audit.view': 'N', 'audit.verify': 'N',
+  },
+  partnership_manager: {
+    'home.view': 'Y', 'directory.view': 'Y',
+    'organisation.create': 'N', 'organisation.update': 'N', 'organisation.import': 'N',
+    'unit.create': 'N', 'unit.update': 'N',
+    'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
+    'audit.view': 'N', 'audit.verify': 'N',
+  },
+  auditor: {
+    'home.view': 'Y', 'directory.view': 'Y',
+    'organisation.create': 'N', 'organisation.update': 'N', 'organisation.import': 'N',
+    'unit.create': 'N', 'unit.update': 'N',
+    'user.view': 'Y', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
+    'audit.view': 'Y', 'audit.verify': 'Y',
+  },
+  system_admin: {
+    'home.view': 'Y', 'directory.view': 'Y',
+    'organisation.create': 'Y', 'organisation.update': 'Y', 'organisation.import': 'Y',
+    'unit.create': 'Y', 'unit.update': 'Y',
+    'user.view': 'Y', 'user.create': 'Y', 'user.update': 'Y', 'user.deactivate': 'C',
+    'audit.view': 'Y', 'audit.verify': 'Y',
+  },
+};
+
+const OWN_UNIT = randomUUID();
+const OTHER_UNIT = randomUUID();
+const OWN_ORG = randomUUID();
+
+function actorFor(role: Role, overrides: Partial<Actor> = {}): Actor {
+  return {
+    userId: randomUUID(),
+    displayName: `Test ${role}`,
+    membershipId: randomUUID(),
+    organisationId: OWN_ORG,
+    organisationName: 'Test organisation',
+    role,
+    unitId: role === 'unit_coordinator' ? OWN_UNIT : null,
+    ...overrides,
+  };
+}
+
+/** For conditional cells: resources that satisfy the condition and resources that do not. */
+const CONDITIONS: Partial<Record<Action, { allowed: (a: Actor) => Resource[]; refused: (a: Actor) => (Resource | undefined)[] }>> = {
+  'unit.update': {
+    allowed: (a) => [{ unitId: a.unitId }, { organisationId: a.organisationId, unitId: a.unitId }],
+    refused: (a) => [undefined, {}, { unitId: OTHER_UNIT }, { organisationId: a.organisationId, unitId: OTHER_UNIT }, { unitId: null }],
+  },
+  'user.deactivate': {
+    allowed: () => [{ userId: randomUUID() }],
+    refused: (a) => [undefined, {}, { userId: a.userId }, { userId: null }],
+  },
+};
+
+/** Resources an unconditional answer must not depend on. */
+const anyResources = (a: Actor): (Resource | undefined)[] => [
+  undefined,
+  {},
+  { organisationId: a.organisationId, unitId: a.unitId ?? OWN_UNIT, userId: a.userId },
+  { organisationId: randomUUID(), unitId: OTHER_UNIT, userId: randomUUID() },
+];
+
+describe('access policy matrix', () => {
+  it('the expected table covers every role × every action, and nothing else', () => {
+    expect(Object.keys(EXPECTED).sort()).toEqual([...ROLES].sort());
+    for (const role of ROLES) expect(Object.keys(EXPECTED[role]).sort(), role).toEqual([...ACTIONS].sort());
+    const cells = ROLES.flatMap((r) => ACTIONS.map((a) => EXPECTED[r][a]));
+    expect(cells).toHaveLength(ROLES.length * ACTIONS.length);
+    for (const c of cells) expect(['Y', 'N', 'C']).toContain(c);
+    // Every conditional cell has a condition described above.
+    for (const r of ROLES) for (const a of ACTIONS) if (EXPECTED[r][a] === 'C') expect(CONDITIONS[a], `${r} ${a}`).toBeDefined();
+  });
+
+  const pairs = ROLES.flatMap((role) => ACTIONS.map((action) => ({ role, action, cell: EXPECTED[role][action] })));
+
+  it.each(pairs)('$role → $action is $cell', ({ role, action, cell }) => {
+    const actor = actorFor(role);
+    if (cell === 'Y') {
+      for (const r of anyResources(actor)) expect(can(actor, action, r), JSON.stringify(r)).toBe(true);
+      expect(() => authorize(actor, action)).not.toThrow();
+    } else if (cell === 'N') {
+      for (const r of anyResources(actor)) expect(can(actor, action, r), JSON.stringify(r)).toBe(false);
+      expect(() => authorize(actor, action, { organisationId: actor.organisationId, unitId: actor.unitId, userId: randomUUID() })).toThrow(ForbiddenError);
+    } else {
+      const cond = CONDITIONS[action]!;
+      for (const r of cond.allowed(actor)) expect(can(actor, action, r), `allowed ${JSON.stringify(r)}`).toBe(true);
+      for (const r of cond.refused(actor)) expect(can(actor, action, r), `refused ${JSON.stringify(r)}`).toBe(false);
+    }
+  });
+});
+
+describe('resource conditions', () => {
+  it('a unit coordinator may update their own unit only', () => {
+    const coordinator = actorFor('unit_coordinator');
+    expect(can(coordinator, 'unit.update', { organisationId: OWN_ORG, unitId: OWN_UNIT })).toBe(true);
+    expect(can(coordinator, 'unit.update', { organisationId: OWN_ORG, unitId: OTHER_UNIT })).toBe(false);
+    expect(can(coordinator, 'unit.update', { organisationId: OWN_ORG })).toBe(false);
+    expect(can(coordinator, 'unit.update')).toBe(false);
+    // …and may not create units, even in their own organisation.
+    expect(can(coordinator, 'unit.create', { organisationId: OWN_ORG })).toBe(false);
+  });
+
+  it('a coordinator with no unit on their membership can update no unit (null never matches null)', () => {
+    const unitless = actorFor('unit_coordinator', { unitId: null });
+    expect(can(unitless, 'unit.update', { unitId: null })).toBe(false);
+    expect(can(unitless, 'unit.update', {})).toBe(false);
+    expect(can(unitless, 'unit.update', { unitId: OWN_UNIT })).toBe(false);
+  });
+
+  it('an administrator cannot deactivate their own account but can deactivate others', () => {
+    const admin = actorFor('system_admin');
+    expect(can(admin, 'user.deactivate', { userId: admin.userId })).toBe(false);
+    expect(() => authorize(admin, 'user.deactivate', { userId: admin.userId })).toThrow(ForbiddenError);
+    expect(can(admin, 'user.deactivate', { userId: randomUUID() })).toBe(true);
+    // Without saying whom, the answer is no.
+    expect(can(admin, 'user.deactivate')).toBe(false);
+    // Reactivating (user.update) has no such condition.
+    expect(can(admin, 'user.update', { userId: admin.userId })).toBe(true);
+  });
+
+  it('a null actor is denied every action', () => {
+    for (const action of ACTIONS) {
+      expect(can(null, action), action).toBe(false);
+      expect(can(null, action, { organisationId: OWN_ORG, unitId: OWN_UNIT, userId: randomUUID() }), action).toBe(false);
+      expect(() => authorize(null, action), action).toThrow(ForbiddenError);
+    }
+  });
+
+  it('an unknown role or action is denied (deny by default)', () => {
+    const stranger = actorFor('system_admin', { role: 'superuser' as Role });
+    for (const action of ACTIONS) expect(can(stranger, action), action).toBe(false);
+    expect(can(actorFor('system_admin'), 'alert.delete' as Action)).toBe(false);
+  });
+
+  it('authorize throws a ForbiddenError naming the action refused', () => {
+    try {
+      authorize(actorFor('auditor'), 'user.create');
+      expect.unreachable('authorize should have thrown');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ForbiddenError);
+      expect((err as ForbiddenError).action).toBe('user.create');
+      expect((err as ForbiddenError).message).toMatch(/permission/);
+    }
+  });
+});
