@@ -50,7 +50,7 @@ export const signInRoutes =
     app.get('/sign-in', { config: { auth: 'public' } }, async (req, reply) => {
       const q = req.query as Record<string, string>;
       if (req.session && !req.session.awaitingSecondFactor && req.ctx.actor) return reply.redirect(safeReturnPath(q.next));
-      return reply.page('people/views/sign-in.njk', { title: 'Sign in to Beacon', values: {}, next: safeReturnPath(q.next), expired: q.expired === '1' || req.sessionExpired, signedOut: q['signed-out'] === '1' });
+      return reply.page('people/views/sign-in.njk', { title: 'Sign in to Beacon', values: {}, next: safeReturnPath(q.next), expired: q.expired === '1' || req.sessionExpired, signedOut: q['signed-out'] === '1', setup: q.setup === '1', locked: q.locked === '1' });
     });
 
     app.post('/sign-in', { config: { auth: 'public', ...limit } }, async (req, reply) => {

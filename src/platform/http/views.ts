@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +46,17 @@ export async function registerViews(app: FastifyInstance, globals: Record<string
       },
     },
   });
+  // The NHS.UK stylesheet loads the Frutiger web font from assets.nhs.uk. Beacon serves everything itself
+  // (no third-party requests from a page that may show an alert, and the CSP says font-src 'self'), so
+  // the @font-face rules are dropped and the frontend's own Arial fallback is used.
+  const css = stripRemoteFonts(fs.readFileSync(path.join(NHSUK_DIST, 'nhsuk', 'nhsuk-frontend.min.css'), 'utf8'));
+  app.get('/nhsuk/beacon-nhsuk.css', { config: { auth: 'public' } }, async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=86400').send(css));
   await app.register(fastifyStatic, { root: path.join(NHSUK_DIST, 'nhsuk'), prefix: '/nhsuk/', allowedPath: (p) => /\.(css|js|map)$/.test(p) && !p.includes('..'), maxAge: '1d' });
   await app.register(fastifyStatic, { root: path.join(NHSUK_DIST, 'nhsuk', 'assets'), prefix: '/assets/', decorateReply: false, maxAge: '1d' });
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/', decorateReply: false, maxAge: '1h' });
+}
+
+/** Remove @font-face rules whose sources are on another origin. */
+export function stripRemoteFonts(css: string): string {
+  return css.replace(/@font-face\s*\{[^}]*url\(\s*["']?https?:\/\/[^}]*\}/g, '');
 }
