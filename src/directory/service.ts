@@ -1,4 +1,4 @@
-import { and, asc, eq, ilike, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, ilike, or, sql } from 'drizzle-orm';
 import type { Db } from '../platform/db/engine';
 import type { RequestContext } from '../platform/context';
 import { authorize } from '../platform/auth/policy';
@@ -156,8 +156,14 @@ async function assertUnitNameFree(db: Db, organisationId: string, name: string, 
   if (clash && clash.id !== exceptId) throw new ValidationError({ name: `This organisation already has a unit called ${name}` });
 }
 
-export async function unitsByIds(db: Db, ids: string[]): Promise<Unit[]> {
-  return ids.length ? db.select().from(units).where(inArray(units.id, ids)) : [];
+/** Every unit with its organisation's name, for choosing one (e.g. the unit a coordinator looks after). */
+export async function listUnitsForChoice(db: Db, ctx: RequestContext) {
+  authorize(ctx.actor, 'directory.view');
+  return db
+    .select({ id: units.id, name: units.name, organisationName: organisations.name })
+    .from(units)
+    .innerJoin(organisations, eq(organisations.id, units.organisationId))
+    .orderBy(asc(organisations.name), asc(units.name));
 }
 
 /** Names of the fields that differ between two versions of a row (for the audit record). */

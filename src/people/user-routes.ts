@@ -4,9 +4,7 @@ import { can } from '../platform/auth/policy';
 import { ROLES, ROLE_LABELS } from '../platform/context';
 import { ForbiddenError, ValidationError } from '../platform/errors';
 import { formErrors, formValues } from '../platform/http/forms';
-import { listOrganisations } from '../directory/service';
-import { units, organisations } from '../directory/schema';
-import { asc, eq } from 'drizzle-orm';
+import { listOrganisations, listUnitsForChoice } from '../directory/service';
 import { addMembership, createUser, getUser, issueSetupLink, listUsers, removeMembership, setUserActive } from './service';
 
 export const userRoutes =
@@ -18,11 +16,11 @@ export const userRoutes =
     /** Choices for the role form: organisations, roles, and units grouped by organisation. */
     const roleChoices = async (req: FastifyRequest, values: Record<string, string>) => {
       const orgs = await listOrganisations(db, req.ctx);
-      const unitRows = await db.select({ id: units.id, name: units.name, org: organisations.name }).from(units).innerJoin(organisations, eq(organisations.id, units.organisationId)).orderBy(asc(organisations.name), asc(units.name));
+      const unitRows = await listUnitsForChoice(db, req.ctx);
       return {
         orgItems: [{ value: '', text: 'Select an organisation' }, ...orgs.map((o) => ({ value: o.id, text: `${o.name} (${o.odsCode})`, selected: o.id === values.organisationId }))],
         roleItems: ROLES.map((r) => ({ value: r, text: ROLE_LABELS[r], checked: r === values.role })),
-        unitItems: [{ value: '', text: 'No particular unit' }, ...unitRows.map((u) => ({ value: u.id, text: `${u.name} – ${u.org}`, selected: u.id === values.unitId }))],
+        unitItems: [{ value: '', text: 'No particular unit' }, ...unitRows.map((u) => ({ value: u.id, text: `${u.name} – ${u.organisationName}`, selected: u.id === values.unitId }))],
       };
     };
 

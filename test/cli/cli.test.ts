@@ -3,9 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, type TestDatabase } from '../support/db';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '../support/pg-throwaway';
 
 const run = promisify(execFile);
 const BIN = path.resolve(__dirname, '../../bin/beacon.js');
@@ -17,7 +16,7 @@ const FIXTURES = path.resolve(__dirname, '../fixtures/ods');
  */
 describe('beacon command line', () => {
   let dataDir: string;
-  let testDb: TestDatabase | undefined;
+  let throwaway: ThrowawayDatabase | undefined;
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
@@ -25,21 +24,14 @@ describe('beacon command line', () => {
     env = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', BEACON_DATA_DIR: dataDir, BEACON_DEMO_DATA: 'false' };
     delete env.DATABASE_URL;
     if (process.env.TEST_DATABASE_URL) {
-      testDb = await openTestDatabase();
-      env.DATABASE_URL = testDb.url;
-      await testDb.close().catch(() => undefined); // keep the database: close our pool only
+      throwaway = await createThrowawayDatabase(process.env.TEST_DATABASE_URL);
+      env.DATABASE_URL = throwaway.url;
     }
   });
 
   afterAll(async () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
-    if (testDb?.url) {
-      const base = process.env.TEST_DATABASE_URL!;
-      const a = new pg.Client({ connectionString: base });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${new URL(testDb.url).pathname.slice(1)} WITH (FORCE)`);
-      await a.end();
-    }
+    await throwaway?.drop();
   });
 
   const beacon = async (args: string[], input?: string) => {

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { openDatabase, type Database } from '../../src/platform/db/engine';
+import { createThrowawayDatabase } from './pg-throwaway';
 
 /**
  * A fresh, migrated database for one test file: PGlite in memory by default; when TEST_DATABASE_URL
@@ -19,23 +18,14 @@ export async function openTestDatabase(): Promise<TestDatabase> {
     const db = await openDatabase({ dataDir: 'memory://' });
     return Object.assign(db, { url: undefined });
   }
-  const name = `beacon_t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ databaseUrl: url.toString() });
+  const throwaway = await createThrowawayDatabase(base);
+  const db = await openDatabase({ databaseUrl: throwaway.url });
   const close = db.close.bind(db);
   return Object.assign(db, {
-    url: url.toString(),
+    url: throwaway.url,
     async close() {
       await close();
-      const a = new pg.Client({ connectionString: base });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
+      await throwaway.drop();
     },
   });
 }

@@ -3,8 +3,8 @@ import pg from 'pg';
 
 /**
  * A throwaway PostgreSQL database on the server named by `baseUrl` (the database in that URL only has
- * to exist: it is used to run CREATE/DROP DATABASE). Same naming and clean-up as test/support/db.ts,
- * for tests that hand a connection URL to the real service instead of an open engine.
+ * to exist: it is used to run CREATE/DROP DATABASE). test/support/db.ts opens one as an engine; tests
+ * that hand a connection URL to the real service or a child process use it directly.
  */
 export interface ThrowawayDatabase {
   name: string;

@@ -1,5 +1,4 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +7,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres, openTestDatabase, type TestDatabase } from '../../../test/support/db';
+import { createThrowawayDatabase } from '../../../test/support/pg-throwaway';
 import { DatabaseUnavailableError, openDatabase } from './engine';
 import { acquireDataDirLock, DataDirLockedError } from './lock';
 import { loadMigrations, MIGRATIONS_DIR, runMigrations, type RawClient } from './migrate';
@@ -25,24 +25,15 @@ async function freshClient(): Promise<FreshClient> {
     const lite = await PGlite.create(undefined, { extensions: { pg_trgm } });
     return { query: async (t, p) => (await lite.query(t, p as unknown[])).rows as Record<string, unknown>[], close: () => lite.close() };
   }
-  const name = `beacon_m_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  const client = new pg.Client({ connectionString: url.toString() });
+  const throwaway = await createThrowawayDatabase(base, 'beacon_m');
+  const client = new pg.Client({ connectionString: throwaway.url });
   await client.connect();
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
     await client.end();
-    const a = new pg.Client({ connectionString: base });
-    await a.connect();
-    await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await a.end();
+    await throwaway.drop();
   };
   cleanups.push(close);
   return { query: async (t, p) => (await client.query(t, p as unknown[])).rows, close };
