@@ -10,7 +10,7 @@ import type { Db } from '../db/engine';
 import { confirmTotpEnrolment, pendingTotpSecret, signInWithPassword, startTotpEnrolment, verifySecondFactor, type LockoutPolicy } from './accounts';
 import { hashPassword, passwordProblem, verifyPassword } from './password';
 import { sessions, users } from './schema';
-import { createSession, loadSession, purgeSessions, revokeSession, revokeUserSessions, type SessionPolicy } from './sessions';
+import { createSession, loadSession, purgeSessions, revokeSession, revokeUserSessions, SECOND_FACTOR_WINDOW_MS, type SessionPolicy } from './sessions';
 import { checkTotp, newTotpSecret, totpCode } from './totp';
 
 const KEY = randomBytes(32);
@@ -250,6 +250,15 @@ describe('sessions', () => {
     const { token, row } = await start(u.id, p);
     expect((await loadSession(db, p, token, minutes(row.createdAt, 59))).status).toBe('active');
     expect((await loadSession(db, p, token, minutes(row.createdAt, 61))).status).toBe('expired');
+  });
+
+  it('a session waiting for its second factor lasts only minutes, not the absolute lifetime', async () => {
+    const u = await newUser();
+    const token = await createSession(db, sp, { userId: u.id, authMethod: 'password', awaitingSecondFactor: true, ip: null, userAgent: null });
+    const [row] = await db.select().from(sessions).where(eq(sessions.tokenHash, sha256Hex(token)));
+    expect(row!.expiresAt.getTime() - row!.createdAt.getTime()).toBeLessThanOrEqual(SECOND_FACTOR_WINDOW_MS + 1_000);
+    expect((await loadSession(db, sp, token, minutes(row!.createdAt, 5))).status).toBe('active');
+    expect((await loadSession(db, sp, token, minutes(row!.createdAt, 11))).status).toBe('expired');
   });
 
   it('a revoked session is not loaded', async () => {

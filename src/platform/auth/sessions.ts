@@ -20,6 +20,9 @@ export interface LoadedSession {
 
 export type SessionState = { status: 'active'; session: LoadedSession } | { status: 'expired' } | { status: 'none' };
 
+/** A session that has only passed the password step may live long enough to type a code, no longer. */
+export const SECOND_FACTOR_WINDOW_MS = 10 * 60_000;
+
 /** Start a session; returns the cookie value. Only its hash is stored. */
 export async function createSession(
   db: Db,
@@ -35,7 +38,7 @@ export async function createSession(
     authMethod: input.authMethod,
     ip: input.ip,
     userAgent: input.userAgent?.slice(0, 400) ?? null,
-    expiresAt: new Date(Date.now() + policy.absoluteHours * 3_600_000),
+    expiresAt: new Date(Date.now() + (input.awaitingSecondFactor ? SECOND_FACTOR_WINDOW_MS : policy.absoluteHours * 3_600_000)),
   });
   return token;
 }
