@@ -1,9 +1,9 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
 import type { Db } from '../platform/db/engine';
 import type { RequestContext } from '../platform/context';
-import { authorize } from '../platform/auth/policy';
+import { authorize, authorizeContext } from '../platform/auth/policy';
 import { auditEvents } from '../platform/audit/schema';
-import { recordAudit, verifyAuditChain, type VerifyResult } from '../platform/audit/service';
+import { recordAuditNow, verifyAuditChain, type VerifyResult } from '../platform/audit/service';
 
 export interface AuditFilter {
   action?: string | undefined;
@@ -19,13 +19,14 @@ export async function listAuditEvents(db: Db, ctx: RequestContext, filter: Audit
   if (filter.entityId) conds.push(eq(auditEvents.entityId, filter.entityId));
   if (filter.before) conds.push(lt(auditEvents.seq, filter.before));
   const rows = await db.select().from(auditEvents).where(conds.length ? and(...conds) : undefined).orderBy(desc(auditEvents.seq)).limit(50);
-  await db.transaction((tx) => recordAudit(tx, ctx, { action: 'audit.view', verb: 'R', entityType: 'AuditEvent', detail: { ...filter, results: rows.length } }));
+  await recordAuditNow(db, ctx, { action: 'audit.view', verb: 'R', entityType: 'AuditEvent', detail: { ...filter, results: rows.length } });
   return rows;
 }
 
+/** Check the whole chain (auditors in the pages, the operator through `beacon audit verify`); the check is itself audited. */
 export async function verifyAudit(db: Db, ctx: RequestContext): Promise<VerifyResult> {
-  authorize(ctx.actor, 'audit.verify');
+  authorizeContext(ctx, 'audit.verify');
   const result = await verifyAuditChain(db);
-  await db.transaction((tx) => recordAudit(tx, ctx, { action: 'audit.verify', verb: 'E', outcome: result.ok ? 'success' : 'failure', entityType: 'AuditEvent', detail: { checked: result.checked, broken: result.broken ?? null } }));
+  await recordAuditNow(db, ctx, { action: 'audit.verify', verb: 'E', outcome: result.ok ? 'success' : 'failure', entityType: 'AuditEvent', detail: { checked: result.checked, broken: result.broken ?? null } });
   return result;
 }

@@ -5,8 +5,7 @@ import { ConfigError, loadConfig, type Config } from '../config';
 import { DataDirLockedError } from '../platform/db/lock';
 import { DatabaseUnavailableError, openDatabase, type Database } from '../platform/db/engine';
 import { systemContext, ROLES, type Role } from '../platform/context';
-import { verifyAuditChain } from '../platform/audit/service';
-import { recordAudit } from '../platform/audit/service';
+import { verifyAudit } from '../assurance/audit-log';
 import { ValidationError } from '../platform/errors';
 import { organisations, units } from '../directory/schema';
 import { createUser } from '../people/service';
@@ -143,8 +142,7 @@ export function buildCli(): Command {
     .action(async () => {
       const config = loadConfig();
       await withDatabase(config, async (d) => {
-        const result = await verifyAuditChain(d.db);
-        await d.db.transaction((tx) => recordAudit(tx, systemContext('cli'), { action: 'audit.verify', verb: 'E', outcome: result.ok ? 'success' : 'failure', entityType: 'AuditEvent', detail: { checked: result.checked, broken: result.broken ?? null } }));
+        const result = await verifyAudit(d.db, systemContext('cli'));
         if (result.ok) {
           console.log(`Audit log intact: ${result.checked} events checked.`);
           if (result.head) console.log(`Head: event ${result.head.seq}, hash ${result.head.hash}`);

@@ -139,14 +139,16 @@ export const directoryRoutes =
     });
 
     app.post('/units/:id', async (req, reply) => {
-      const u = await getUnit(db, req.ctx, (req.params as { id: string }).id);
+      const { id } = req.params as { id: string };
       const values = formValues(req.body);
       try {
-        await updateUnit(db, req.ctx, u.id, { ...values, active: checkbox(values.active) });
-        return reply.redirect(`/organisations/${u.organisationId}?unit=1`);
+        // updateUnit finds the unit (404) and checks the policy on it; it returns the unit it saved.
+        const saved = await updateUnit(db, req.ctx, id, { ...values, active: checkbox(values.active) });
+        return reply.redirect(`/organisations/${saved.organisationId}?unit=1`);
       } catch (err) {
-        if (err instanceof ValidationError) return unitForm(reply, 400, { organisationId: u.organisationId, unit: u, values, errors: formErrors(err.fieldErrors) });
-        throw err;
+        if (!(err instanceof ValidationError)) throw err;
+        const u = await getUnit(db, req.ctx, id);
+        return unitForm(reply, 400, { organisationId: u.organisationId, unit: u, values, errors: formErrors(err.fieldErrors) });
       }
     });
   };

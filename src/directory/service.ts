@@ -3,7 +3,7 @@ import type { Db } from '../platform/db/engine';
 import type { RequestContext } from '../platform/context';
 import { authorize } from '../platform/auth/policy';
 import { recordAudit } from '../platform/audit/service';
-import { NotFoundError, ValidationError, zodFieldErrors } from '../platform/errors';
+import { NotFoundError, parseInput, ValidationError } from '../platform/errors';
 import { geographies, organisations, units } from './schema';
 import { organisationInput, unitInput, type OrganisationInput, type UnitInput } from './model';
 
@@ -75,12 +75,6 @@ export async function getUnit(db: Db, ctx: RequestContext, id: string) {
   return unit;
 }
 
-function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, input: unknown): T {
-  const r = schema.safeParse(input);
-  if (!r.success) throw new ValidationError(zodFieldErrors(r.error.issues));
-  return r.data;
-}
-
 async function geographyByCode(db: Db, code: string): Promise<Geography> {
   const [g] = await db.select().from(geographies).where(eq(geographies.code, code));
   if (!g) throw new ValidationError({ geographyCode: 'Select an area from the list' });
@@ -94,7 +88,7 @@ async function assertOdsFree(db: Db, odsCode: string, exceptId?: string) {
 
 export async function createOrganisation(db: Db, ctx: RequestContext, raw: unknown): Promise<Organisation> {
   authorize(ctx.actor, 'organisation.create');
-  const input: OrganisationInput = parse(organisationInput, raw);
+  const input: OrganisationInput = parseInput(organisationInput, raw);
   return db.transaction(async (tx) => {
     const geo = await geographyByCode(tx, input.geographyCode);
     await assertOdsFree(tx, input.odsCode);
@@ -109,7 +103,7 @@ export async function createOrganisation(db: Db, ctx: RequestContext, raw: unkno
 
 export async function updateOrganisation(db: Db, ctx: RequestContext, id: string, raw: unknown): Promise<Organisation> {
   authorize(ctx.actor, 'organisation.update', { organisationId: id });
-  const input = parse(organisationInput, raw);
+  const input = parseInput(organisationInput, raw);
   return db.transaction(async (tx) => {
     const [before] = isUuid(id) ? await tx.select().from(organisations).where(eq(organisations.id, id)) : [];
     if (!before) throw new NotFoundError('Organisation');
@@ -127,7 +121,7 @@ export async function updateOrganisation(db: Db, ctx: RequestContext, id: string
 
 export async function createUnit(db: Db, ctx: RequestContext, organisationId: string, raw: unknown): Promise<Unit> {
   authorize(ctx.actor, 'unit.create', { organisationId });
-  const input: UnitInput = parse(unitInput, raw);
+  const input: UnitInput = parseInput(unitInput, raw);
   return db.transaction(async (tx) => {
     const [org] = isUuid(organisationId) ? await tx.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId)) : [];
     if (!org) throw new NotFoundError('Organisation');
@@ -142,7 +136,7 @@ export async function updateUnit(db: Db, ctx: RequestContext, unitId: string, ra
   const [before] = isUuid(unitId) ? await db.select().from(units).where(eq(units.id, unitId)) : [];
   if (!before) throw new NotFoundError('Unit');
   authorize(ctx.actor, 'unit.update', { organisationId: before.organisationId, unitId });
-  const input = parse(unitInput, raw);
+  const input = parseInput(unitInput, raw);
   return db.transaction(async (tx) => {
     await assertUnitNameFree(tx, before.organisationId, input.name, unitId);
     const [unit] = await tx.update(units).set({ ...input, updatedAt: new Date() }).where(eq(units.id, unitId)).returning();

@@ -2,12 +2,12 @@ import { and, asc, eq, ilike, or, sql } from 'drizzle-orm';
 import type { Db } from '../platform/db/engine';
 import { ROLES, type Actor, type RequestContext, type Role } from '../platform/context';
 import { authorize, authorizeContext } from '../platform/auth/policy';
-import { recordAudit } from '../platform/audit/service';
+import { recordAudit, recordAuditNow } from '../platform/audit/service';
 import { hashPassword, passwordProblem } from '../platform/auth/password';
 import { revokeUserSessions } from '../platform/auth/sessions';
 import { users } from '../platform/auth/schema';
 import { randomToken, sha256Hex } from '../platform/crypto';
-import { NotFoundError, ValidationError, zodFieldErrors } from '../platform/errors';
+import { NotFoundError, parseInput, ValidationError } from '../platform/errors';
 import { organisations, units } from '../directory/schema';
 import { isUuid } from '../directory/service';
 import { memberships } from './schema';
@@ -87,7 +87,7 @@ export async function listUsers(db: Db, ctx: RequestContext, filter: { q?: strin
     .where(like ? or(ilike(users.displayName, like), ilike(users.email, like)) : undefined)
     .orderBy(asc(users.displayName))
     .limit(500);
-  await db.transaction((tx) => recordAudit(tx, ctx, { action: 'user.list', verb: 'R', entityType: 'User', detail: { query: q ?? null, results: list.length } }));
+  await recordAuditNow(db, ctx, { action: 'user.list', verb: 'R', entityType: 'User', detail: { query: q ?? null, results: list.length } });
   return list;
 }
 
@@ -101,7 +101,7 @@ export async function getUser(db: Db, ctx: RequestContext, id: string) {
     : [];
   if (!user) throw new NotFoundError('User');
   const ms = await membershipsFor(db, id, true);
-  await db.transaction((tx) => recordAudit(tx, ctx, { action: 'user.view', verb: 'R', entityType: 'User', entityId: id }));
+  await recordAuditNow(db, ctx, { action: 'user.view', verb: 'R', entityType: 'User', entityId: id });
   return { user, memberships: ms };
 }
 
@@ -115,18 +115,13 @@ async function checkMembership(db: Db, input: MembershipInput): Promise<void> {
   }
 }
 
-function parseOr400<T>(r: { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } }): T {
-  if (!r.success) throw new ValidationError(zodFieldErrors(r.error.issues));
-  return r.data;
-}
-
 /**
  * Create a person with a first membership. With a password (the command line), they can sign in at
  * once; without one (the admin pages), they get a one-time link to set their own, valid for 72 hours.
  */
 export async function createUser(db: Db, ctx: RequestContext, raw: unknown, opts: { password?: string } = {}): Promise<{ userId: string; setupToken: string | null }> {
   authorizeContext(ctx, 'user.create');
-  const input = parseOr400(newUserInput.safeParse(raw));
+  const input = parseInput(newUserInput, raw);
   if (opts.password !== undefined) {
     const problem = passwordProblem(opts.password, input.email);
     if (problem) throw new ValidationError({ password: problem });
@@ -201,7 +196,7 @@ export async function setUserActive(db: Db, ctx: RequestContext, userId: string,
 
 export async function addMembership(db: Db, ctx: RequestContext, userId: string, raw: unknown): Promise<string> {
   authorize(ctx.actor, 'user.update', { userId });
-  const input = parseOr400(membershipInput.safeParse(raw));
+  const input = parseInput(membershipInput, raw);
   if (!isUuid(userId)) throw new NotFoundError('User');
   return db.transaction(async (tx) => {
     const [u] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId));

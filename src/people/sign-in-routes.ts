@@ -7,7 +7,7 @@ import { totpUri } from '../platform/auth/totp';
 import { recordAuditNow } from '../platform/audit/service';
 import { formErrors, formValues, safeReturnPath } from '../platform/http/forms';
 import { SESSION_COOKIE } from '../platform/http/session-hook';
-import { ValidationError } from '../platform/errors';
+import { ValidationError, zodFieldErrors } from '../platform/errors';
 import { formatDateTime } from '../platform/http/views';
 import { completeSetup, findSetupToken, membershipsFor, resolveActor } from './service';
 
@@ -59,7 +59,7 @@ export const signInRoutes =
       const parsed = signInForm.safeParse(values);
       const show = (status: number, fieldErrors: Record<string, string>) =>
         reply.code(status).page('people/views/sign-in.njk', { title: 'Sign in to Beacon', values: { email: values.email }, next, errors: formErrors(fieldErrors) });
-      if (!parsed.success) return show(400, Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])));
+      if (!parsed.success) return show(400, zodFieldErrors(parsed.error.issues));
       const result = await signInWithPassword(db, config.signIn, req.ctx, parsed.data.email, parsed.data.password);
       if (!result.ok) {
         return result.reason === 'locked'

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+
 /** Errors a service throws; the HTTP layer turns each into the right status and a clear message. */
 
 export class ValidationError extends Error {
@@ -43,4 +45,11 @@ export function zodFieldErrors(issues: readonly { path: readonly PropertyKey[]; 
     if (!(key in out)) out[key] = i.message;
   }
   return out;
+}
+
+/** Validate input at a service's edge: the parsed value, or a ValidationError naming each bad field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const r = schema.safeParse(input);
+  if (!r.success) throw new ValidationError(zodFieldErrors(r.error.issues));
+  return r.data;
 }
