@@ -19,6 +19,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'unit.create': 'N', 'unit.update': 'N',
     'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
     'audit.view': 'N', 'audit.verify': 'N',
+    'alert.raise': 'N', 'alert.list': 'N', 'alert.view': 'N', 'alert.approve': 'N', 'alert.change': 'N', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
   },
   safeguarding_practitioner: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -26,6 +27,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'unit.create': 'N', 'unit.update': 'N',
     'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
     'audit.view': 'N', 'audit.verify': 'N',
+    'alert.raise': 'Y', 'alert.list': 'Y', 'alert.view': 'C', 'alert.approve': 'N', 'alert.change': 'C', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
   },
   designated_professional: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -33,6 +35,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'unit.create': 'N', 'unit.update': 'N',
     'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
     'audit.view': 'N', 'audit.verify': 'N',
+    'alert.raise': 'Y', 'alert.list': 'Y', 'alert.view': 'C', 'alert.approve': 'C', 'alert.change': 'C', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
   },
   unit_coordinator: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -40,6 +43,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'unit.create': 'N', 'unit.update': 'C',
     'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
     'audit.view': 'N', 'audit.verify': 'N',
+    'alert.raise': 'N', 'alert.list': 'N', 'alert.view': 'C', 'alert.approve': 'N', 'alert.change': 'N', 'alert.inbox': 'Y', 'alert.acknowledge': 'C',
   },
   social_worker: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -47,6 +51,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'unit.create': 'N', 'unit.update': 'N',
     'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
     'audit.view': 'N', 'audit.verify': 'N',
+    'alert.raise': 'Y', 'alert.list': 'Y', 'alert.view': 'C', 'alert.approve': 'N', 'alert.change': 'C', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
   },
   partnership_manager: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -54,6 +59,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'unit.create': 'N', 'unit.update': 'N',
     'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
     'audit.view': 'N', 'audit.verify': 'N',
+    'alert.raise': 'N', 'alert.list': 'N', 'alert.view': 'N', 'alert.approve': 'N', 'alert.change': 'N', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
   },
   auditor: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -61,6 +67,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'unit.create': 'N', 'unit.update': 'N',
     'user.view': 'Y', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
     'audit.view': 'Y', 'audit.verify': 'Y',
+    'alert.raise': 'N', 'alert.list': 'N', 'alert.view': 'Y', 'alert.approve': 'N', 'alert.change': 'N', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
   },
   system_admin: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -68,6 +75,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'unit.create': 'Y', 'unit.update': 'Y',
     'user.view': 'Y', 'user.create': 'Y', 'user.update': 'Y', 'user.deactivate': 'C',
     'audit.view': 'Y', 'audit.verify': 'Y',
+    'alert.raise': 'N', 'alert.list': 'N', 'alert.view': 'N', 'alert.approve': 'N', 'alert.change': 'N', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
   },
 };
 
@@ -93,6 +101,34 @@ const CONDITIONS: Partial<Record<Action, { allowed: (a: Actor) => Resource[]; re
   'unit.update': {
     allowed: (a) => [{ unitId: a.unitId }, { organisationId: a.organisationId, unitId: a.unitId }],
     refused: (a) => [undefined, {}, { unitId: OTHER_UNIT }, { organisationId: a.organisationId, unitId: OTHER_UNIT }, { unitId: null }],
+  },
+  'alert.view': {
+    allowed: (a) =>
+      a.role === 'unit_coordinator'
+        ? [{ unitIds: [OTHER_UNIT, a.unitId!] }]
+        : a.role === 'designated_professional'
+          ? [{ organisationId: a.organisationId }, { organisationId: randomUUID(), sameArea: true }]
+          : [{ organisationId: a.organisationId }],
+    refused: (a) => [
+      undefined,
+      {},
+      { organisationId: randomUUID(), unitIds: [OTHER_UNIT] },
+      { unitIds: [] },
+      ...(a.role === 'designated_professional' ? [] : [{ organisationId: randomUUID(), sameArea: true }]),
+      ...(a.role === 'unit_coordinator' ? [{ organisationId: a.organisationId }] : [{ unitIds: [OWN_UNIT] }]),
+    ],
+  },
+  'alert.approve': {
+    allowed: (a) => [{ organisationId: a.organisationId }, { organisationId: randomUUID(), sameArea: true }],
+    refused: () => [undefined, {}, { organisationId: randomUUID() }, { organisationId: randomUUID(), sameArea: false }],
+  },
+  'alert.change': {
+    allowed: (a) => [{ organisationId: a.organisationId }],
+    refused: () => [undefined, {}, { organisationId: randomUUID() }, { organisationId: randomUUID(), sameArea: true }],
+  },
+  'alert.acknowledge': {
+    allowed: (a) => [{ unitId: a.unitId }],
+    refused: () => [undefined, {}, { unitId: OTHER_UNIT }, { unitId: null }],
   },
   'user.deactivate': {
     allowed: () => [{ userId: randomUUID() }],

@@ -20,6 +20,13 @@ export const ACTIONS = [
   'user.deactivate',
   'audit.view',
   'audit.verify',
+  'alert.raise',
+  'alert.list',
+  'alert.view',
+  'alert.approve',
+  'alert.change',
+  'alert.inbox',
+  'alert.acknowledge',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -28,6 +35,10 @@ export interface Resource {
   organisationId?: string | null;
   unitId?: string | null;
   userId?: string | null;
+  /** Units an alert has been delivered to (its recipients may read it). */
+  unitIds?: readonly string[] | null;
+  /** The actor's organisation is in the same ICB area as the alert's originating organisation. */
+  sameArea?: boolean;
 }
 
 type Rule = { roles: readonly Role[]; when?: (actor: Actor, resource: Resource | undefined) => boolean };
@@ -42,6 +53,9 @@ const everyone: readonly Role[] = [
   'auditor',
   'system_admin',
 ];
+
+/** Who may raise and manage alerts for their organisation. */
+const raisers: readonly Role[] = ['safeguarding_practitioner', 'designated_professional', 'social_worker'];
 
 const RULES: Record<Action, Rule[]> = {
   'home.view': [{ roles: everyone }],
@@ -65,6 +79,23 @@ const RULES: Record<Action, Rule[]> = {
   ],
   'audit.view': [{ roles: ['auditor', 'system_admin'] }],
   'audit.verify': [{ roles: ['auditor', 'system_admin'] }],
+
+  // Alerts: need to know. Raisers work within their own organisation; approvers (designated
+  // professionals) also for organisations in their ICB area; a unit's coordinator reads what was
+  // delivered to that unit; auditors read for assurance (every read audited). Point-of-care staff never
+  // browse alerts: they search (identity matching) and see only what they act on.
+  'alert.raise': [{ roles: raisers }],
+  'alert.list': [{ roles: raisers }],
+  'alert.view': [
+    { roles: raisers, when: (a, r) => !!r?.organisationId && r.organisationId === a.organisationId },
+    { roles: ['designated_professional'], when: (_a, r) => r?.sameArea === true },
+    { roles: ['unit_coordinator'], when: (a, r) => !!a.unitId && !!r?.unitIds?.includes(a.unitId) },
+    { roles: ['auditor'] },
+  ],
+  'alert.approve': [{ roles: ['designated_professional'], when: (a, r) => (!!r?.organisationId && r.organisationId === a.organisationId) || r?.sameArea === true }],
+  'alert.change': [{ roles: raisers, when: (a, r) => !!r?.organisationId && r.organisationId === a.organisationId }],
+  'alert.inbox': [{ roles: ['unit_coordinator'] }],
+  'alert.acknowledge': [{ roles: ['unit_coordinator'], when: (a, r) => !!a.unitId && r?.unitId === a.unitId }],
 };
 
 export function can(actor: Actor | null, action: Action, resource?: Resource): boolean {
