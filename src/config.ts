@@ -43,6 +43,12 @@ const envSchema = z.object({
   OIDC_DISPLAY_NAME: z.string().min(1).default('NHS Care Identity (CIS2)'),
   OIDC_SCOPES: z.string().default('openid email profile'),
   OIDC_ALLOW_HTTP: bool.default(false),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
+  MAIL_FROM: z.string().min(3).default('Beacon <beacon@beacon.example>'),
+  ALERT_ACK_REMINDER_HOURS: positiveInt('hours').default(4),
+  ALERT_ACK_ESCALATE_HOURS: positiveInt('hours').default(24),
+  ALERT_REVIEW_WEEKS_AFTER_EDD: positiveInt('weeks').default(6),
+  ALERT_RETENTION_DAYS: positiveInt('days').default(2557),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -64,6 +70,8 @@ export interface Config {
   demoData: boolean;
   worker: boolean;
   oidc: { issuer: string; clientId: string; clientSecret: string | undefined; displayName: string; scopes: string; allowHttp: boolean } | undefined;
+  mail: { smtpUrl: string | undefined; from: string; dir: string };
+  alerts: { ackReminderHours: number; ackEscalateHours: number; reviewWeeksAfterEdd: number; retentionDays: number };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -122,6 +130,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       e.OIDC_ISSUER && e.OIDC_CLIENT_ID
         ? { issuer: e.OIDC_ISSUER, clientId: e.OIDC_CLIENT_ID, clientSecret: e.OIDC_CLIENT_SECRET, displayName: e.OIDC_DISPLAY_NAME, scopes: e.OIDC_SCOPES, allowHttp: e.OIDC_ALLOW_HTTP }
         : undefined,
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, dir: path.join(path.resolve(e.BEACON_DATA_DIR), 'mail') },
+    alerts: { ackReminderHours: e.ALERT_ACK_REMINDER_HOURS, ackEscalateHours: e.ALERT_ACK_ESCALATE_HOURS, reviewWeeksAfterEdd: e.ALERT_REVIEW_WEEKS_AFTER_EDD, retentionDays: e.ALERT_RETENTION_DAYS },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -4,3 +4,4 @@ export * from './platform/audit/schema';
 export * from './platform/jobs/schema';
 export * from './directory/schema';
 export * from './people/schema';
+export * from './alerts/schema';

@@ -9,6 +9,9 @@ import { Worker } from './platform/jobs/worker';
 import { purgeSessions } from './platform/auth/sessions';
 import { seedDemo } from './demo/seed';
 import { organisations } from './directory/schema';
+import { createMailer } from './platform/notify/mailer';
+import { ACK_CHASE_JOB, chaseAcknowledgements, distribute, DISTRIBUTE_JOB, EMAIL_JOB, emailDelivery } from './alerts/distribution';
+import { expireDue, EXPIRE_JOB } from './alerts/service';
 
 export interface RunningService {
   app: FastifyInstance;
@@ -19,10 +22,24 @@ export interface RunningService {
 }
 
 /** Register the job handlers every process knows. Later capabilities add theirs here. */
-export function createWorker(database: Database, log: pino.Logger): Worker {
-  return new Worker(database.db, log)
-    .register('sessions.purge', async () => purgeSessions(database.db))
-    .every({ type: 'sessions.purge', everyMs: 3_600_000 });
+export function createWorker(database: Database, config: Config, log: pino.Logger): Worker {
+  const db = database.db;
+  const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, mailDir: config.mail.dir });
+  return new Worker(db, log)
+    .register('sessions.purge', async () => purgeSessions(db))
+    .every({ type: 'sessions.purge', everyMs: 3_600_000 })
+    .register(DISTRIBUTE_JOB, async (job) => {
+      await distribute(db, job.payload as Parameters<typeof distribute>[1]);
+    })
+    .register(EMAIL_JOB, async (job) => emailDelivery(db, mailer, config.publicUrl, job.payload as { deliveryId: string }))
+    .register(ACK_CHASE_JOB, async () => {
+      await chaseAcknowledgements(db, mailer, config.publicUrl, { reminderHours: config.alerts.ackReminderHours, escalateHours: config.alerts.ackEscalateHours });
+    })
+    .every({ type: ACK_CHASE_JOB, everyMs: 15 * 60_000 })
+    .register(EXPIRE_JOB, async () => {
+      await expireDue(db);
+    })
+    .every({ type: EXPIRE_JOB, everyMs: 60 * 60_000 });
 }
 
 /**
@@ -45,7 +62,7 @@ export async function startService(config: Config, opts: { handleSignals?: boole
     app = await buildApp({ config, database });
     await app.listen({ port: config.port, host: config.host });
     if (config.worker) {
-      worker = createWorker(database, log);
+      worker = createWorker(database, config, log);
       worker.start();
     }
   } catch (err) {

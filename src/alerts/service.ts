@@ -1,0 +1,423 @@
+import { randomInt } from 'node:crypto';
+import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import type { Db } from '../platform/db/engine';
+import type { RequestContext } from '../platform/context';
+import { authorize, can, type Resource } from '../platform/auth/policy';
+import { recordAudit, recordAuditNow } from '../platform/audit/service';
+import { auditEvents } from '../platform/audit/schema';
+import { ForbiddenError, NotFoundError, ValidationError } from '../platform/errors';
+import { systemContext } from '../platform/context';
+import { geographyChain, isUuid } from '../directory/service';
+import { organisations, units } from '../directory/schema';
+import { users } from '../platform/auth/schema';
+import { openPhotograph, processPhotograph, sealPhotograph } from '../platform/files/photographs';
+import { alertDeliveries, alertEvents, alertPhotos, alerts, alertVersions } from './schema';
+import { allowedEvents, transition, type AlertEvent, type AlertState, type AlertStatus, type LifecycleActor, type TransitionRecord } from './lifecycle';
+import { effectiveReviewDate, parseAlertContent, type AlertContent } from './model';
+import { isIsoDate, londonDate } from './pregnancy';
+import { enqueueDistribution, type DeliveryKind } from './distribution';
+
+export interface AlertSettings {
+  reviewWeeksAfterEdd: number;
+}
+
+type AlertRow = typeof alerts.$inferSelect;
+
+/** Drafts are stored as typed, complete or not; everything is checked on submission. */
+const MAX_DRAFT_BYTES = 200_000;
+const MAX_PHOTOS = 6;
+
+// Crockford base32 without I, L, O, U: easy to read out over the phone.
+const REF_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const newReference = () => `BCN-${Array.from({ length: 6 }, () => REF_ALPHABET[randomInt(REF_ALPHABET.length)]).join('')}`;
+
+function lifecycleActor(ctx: RequestContext): LifecycleActor {
+  if (ctx.actor) return { userId: ctx.actor.userId, role: ctx.actor.role, organisationId: ctx.actor.organisationId };
+  if (ctx.system) return { system: true };
+  throw new ForbiddenError('alert');
+}
+
+const stateOf = (a: AlertRow): AlertState => ({
+  status: a.status as AlertStatus,
+  originatorUserId: a.originatorUserId,
+  originatorOrganisationId: a.originatorOrganisationId,
+  version: a.version,
+  reviewDate: a.reviewDate,
+});
+
+async function loadAlert(db: Db, id: string, lock = false): Promise<AlertRow> {
+  if (!isUuid(id)) throw new NotFoundError('Alert');
+  const q = db.select().from(alerts).where(eq(alerts.id, id));
+  const [a] = lock ? await q.for('update') : await q;
+  if (!a) throw new NotFoundError('Alert');
+  return a;
+}
+
+async function currentContent(db: Db, a: AlertRow): Promise<unknown> {
+  const [v] = await db.select({ content: alertVersions.content }).from(alertVersions).where(and(eq(alertVersions.alertId, a.id), eq(alertVersions.version, a.version)));
+  return v?.content ?? {};
+}
+
+async function icbCodeOf(db: Db, organisationId: string): Promise<string | null> {
+  const [org] = await db.select({ geographyId: organisations.geographyId }).from(organisations).where(eq(organisations.id, organisationId));
+  if (!org) return null;
+  return (await geographyChain(db, org.geographyId)).find((g) => g.level === 'icb')?.code ?? null;
+}
+
+/** What the policy needs to decide on one alert for this actor. */
+async function resourceFor(db: Db, ctx: RequestContext, a: AlertRow): Promise<Resource> {
+  const delivered = await db.selectDistinct({ unitId: alertDeliveries.unitId }).from(alertDeliveries).where(eq(alertDeliveries.alertId, a.id));
+  let sameArea = false;
+  if (ctx.actor && ctx.actor.organisationId !== a.originatorOrganisationId && ctx.actor.role === 'designated_professional') {
+    const [mine, theirs] = await Promise.all([icbCodeOf(db, ctx.actor.organisationId), icbCodeOf(db, a.originatorOrganisationId)]);
+    sameArea = !!mine && mine === theirs;
+  }
+  return { organisationId: a.originatorOrganisationId, unitIds: delivered.map((d) => d.unitId), sameArea };
+}
+
+/**
+ * Apply a lifecycle event and persist it in the caller's transaction: the alert row, the history
+ * entry and the audit event. A refusal becomes a ValidationError with the machine's plain reason.
+ */
+async function applyEvent(tx: Db, ctx: RequestContext, a: AlertRow, event: AlertEvent, now: Date, field = 'form'): Promise<{ next: AlertState; record: TransitionRecord }> {
+  const result = transition(stateOf(a), event, lifecycleActor(ctx), now);
+  if (!result.ok) throw new ValidationError({ [field]: result.reason });
+  await tx.insert(alertEvents).values({
+    alertId: a.id,
+    event: result.record.event,
+    fromStatus: result.record.from,
+    toStatus: result.record.to,
+    version: result.next.version,
+    byUserId: ctx.actor?.userId ?? null,
+    byName: ctx.actor?.displayName ?? (ctx.system ? `system:${ctx.system}` : null),
+    byOrganisationId: ctx.actor?.organisationId ?? null,
+    reason: result.record.reason,
+    at: now,
+  });
+  await recordAudit(tx, ctx, {
+    action: `alert.${result.record.event.replace('_', '-')}`,
+    verb: 'U',
+    entityType: 'Alert',
+    entityId: a.id,
+    reason: result.record.reason ?? undefined,
+    detail: { reference: a.reference, from: result.record.from, to: result.record.to, version: result.next.version, ...(result.record.outcome ? { outcome: result.record.outcome } : {}) },
+  });
+  return { next: result.next, record: result.record };
+}
+
+function draftJson(raw: unknown): Record<string, unknown> {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ValidationError({ form: 'The alert details were not sent in a form Beacon understands' });
+  if (JSON.stringify(raw).length > MAX_DRAFT_BYTES) throw new ValidationError({ form: 'The alert is too long to save. Shorten the longest descriptions and try again' });
+  return raw as Record<string, unknown>;
+}
+
+const eddOf = (raw: Record<string, unknown>): string | null => {
+  const edd = (raw.pregnancy as { edd?: unknown } | undefined)?.edd;
+  return isIsoDate(edd) ? edd : null;
+};
+
+// ── Raising ──────────────────────────────────────────────────────────────────────────────────────────
+
+/** Start an alert as a draft. A draft may be incomplete; submission checks everything. */
+export async function createDraft(db: Db, ctx: RequestContext, raw: unknown): Promise<{ id: string; reference: string }> {
+  authorize(ctx.actor, 'alert.raise');
+  const content = draftJson(raw);
+  const actor = ctx.actor;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await db.transaction(async (tx) => {
+        const [a] = await tx
+          .insert(alerts)
+          .values({ reference: newReference(), status: 'draft', version: 1, originatorUserId: actor.userId, originatorOrganisationId: actor.organisationId, edd: eddOf(content) })
+          .returning();
+        await tx.insert(alertVersions).values({ alertId: a!.id, version: 1, status: 'draft', content, createdByUserId: actor.userId });
+        await tx.insert(alertEvents).values({ alertId: a!.id, event: 'create', fromStatus: null, toStatus: 'draft', version: 1, byUserId: actor.userId, byName: actor.displayName, byOrganisationId: actor.organisationId });
+        await recordAudit(tx, ctx, { action: 'alert.create', verb: 'C', entityType: 'Alert', entityId: a!.id, detail: { reference: a!.reference } });
+        return { id: a!.id, reference: a!.reference };
+      });
+    } catch (err) {
+      // A reference clash (1 in 10^9 per pair) is retried with a new one.
+      if (attempt < 3 && /alerts_reference_unique/.test(String((err as Error).message) + String((err as { cause?: Error }).cause?.message))) continue;
+      throw err;
+    }
+  }
+}
+
+/** Save a draft (or a returned alert) as it stands. */
+export async function saveDraft(db: Db, ctx: RequestContext, id: string, raw: unknown): Promise<void> {
+  const content = draftJson(raw);
+  await db.transaction(async (tx) => {
+    const a = await loadAlert(tx, id, true);
+    authorize(ctx.actor, 'alert.change', await resourceFor(tx, ctx, a));
+    if (a.status !== 'draft' && a.status !== 'returned') throw new ValidationError({ form: 'Only a draft or an alert returned for changes can be edited this way. Use “Update alert” for an active alert.' });
+    await tx.update(alertVersions).set({ content, createdAt: new Date() }).where(and(eq(alertVersions.alertId, a.id), eq(alertVersions.version, a.version)));
+    await tx.update(alerts).set({ edd: eddOf(content), updatedAt: new Date() }).where(eq(alerts.id, a.id));
+    await recordAudit(tx, ctx, { action: 'alert.draft.save', verb: 'U', entityType: 'Alert', entityId: a.id });
+  });
+}
+
+/** Submit for approval: the content must now be complete and valid. */
+export async function submit(db: Db, ctx: RequestContext, id: string, now = new Date()): Promise<void> {
+  await db.transaction(async (tx) => {
+    const a = await loadAlert(tx, id, true);
+    authorize(ctx.actor, 'alert.change', await resourceFor(tx, ctx, a));
+    const content = parseAlertContent(await currentContent(tx, a), now);
+    const { next } = await applyEvent(tx, ctx, a, { type: 'submit' }, now);
+    await tx.update(alertVersions).set({ content, status: next.status }).where(and(eq(alertVersions.alertId, a.id), eq(alertVersions.version, a.version)));
+    await tx.update(alerts).set({ status: next.status, edd: content.pregnancy.edd, updatedAt: now }).where(eq(alerts.id, a.id));
+  });
+}
+
+// ── Approval ─────────────────────────────────────────────────────────────────────────────────────────
+
+export async function returnForChanges(db: Db, ctx: RequestContext, id: string, comments: string, now = new Date()): Promise<void> {
+  await db.transaction(async (tx) => {
+    const a = await loadAlert(tx, id, true);
+    authorize(ctx.actor, 'alert.approve', await resourceFor(tx, ctx, a));
+    const { next } = await applyEvent(tx, ctx, a, { type: 'return', comments }, now, 'comments');
+    await tx.update(alerts).set({ status: next.status, updatedAt: now }).where(eq(alerts.id, a.id));
+  });
+}
+
+/**
+ * Approve: the alert becomes active with its review date, and its distribution is queued in the same
+ * transaction. Nobody approves an alert they raised (the lifecycle refuses it).
+ */
+export async function approve(db: Db, ctx: RequestContext, id: string, settings: AlertSettings, comments: string | null = null, now = new Date()): Promise<void> {
+  await db.transaction(async (tx) => {
+    const a = await loadAlert(tx, id, true);
+    authorize(ctx.actor, 'alert.approve', await resourceFor(tx, ctx, a));
+    const content = parseAlertContent(await currentContent(tx, a), now);
+    const { next } = await applyEvent(tx, ctx, a, { type: 'approve', reviewDate: effectiveReviewDate(content, settings.reviewWeeksAfterEdd), comments }, now);
+    await tx.update(alertVersions).set({ status: next.status }).where(and(eq(alertVersions.alertId, a.id), eq(alertVersions.version, a.version)));
+    await tx.update(alerts).set({ status: next.status, reviewDate: next.reviewDate, approverUserId: ctx.actor!.userId, approvedAt: now, updatedAt: now }).where(eq(alerts.id, a.id));
+    await enqueueDistribution(tx, a.id, a.version, 'activation');
+  });
+}
+
+// ── Changes to an active alert ───────────────────────────────────────────────────────────────────────
+
+/**
+ * Write a new version and queue its distribution. Every change recipients must hear about (update,
+ * stand-down, cancellation, expiry) is a new version, so each unit receives and acknowledges each one.
+ */
+async function newVersion(tx: Db, ctx: RequestContext, a: AlertRow, version: number, status: string, content: unknown, reason: string | null, kind: DeliveryKind, extra: Partial<AlertRow> = {}): Promise<void> {
+  await tx.insert(alertVersions).values({ alertId: a.id, version, status, content, changeReason: reason, createdByUserId: ctx.actor?.userId ?? null });
+  await tx.update(alerts).set({ status, version, updatedAt: new Date(), ...extra }).where(eq(alerts.id, a.id));
+  await enqueueDistribution(tx, a.id, version, kind);
+}
+
+export async function updateAlert(db: Db, ctx: RequestContext, id: string, raw: unknown, reason: string, now = new Date()): Promise<number> {
+  return db.transaction(async (tx) => {
+    const a = await loadAlert(tx, id, true);
+    authorize(ctx.actor, 'alert.change', await resourceFor(tx, ctx, a));
+    const previous = (await currentContent(tx, a)) as AlertContent;
+    // Dates already accepted stay acceptable (a woman's date of birth does not become invalid by time passing).
+    const content = parseAlertContent(raw, now, { previous });
+    const { next } = await applyEvent(tx, ctx, a, { type: 'update', reason }, now, 'reason');
+    await newVersion(tx, ctx, a, next.version, 'active', content, reason, 'update', { edd: content.pregnancy.edd });
+    return next.version;
+  });
+}
+
+export async function renew(db: Db, ctx: RequestContext, id: string, reviewDate: string, reason: string, now = new Date()): Promise<void> {
+  await db.transaction(async (tx) => {
+    const a = await loadAlert(tx, id, true);
+    authorize(ctx.actor, 'alert.change', await resourceFor(tx, ctx, a));
+    const { next } = await applyEvent(tx, ctx, a, { type: 'renew', reviewDate, reason }, now, 'reviewDate');
+    await tx.update(alerts).set({ reviewDate: next.reviewDate, updatedAt: now }).where(eq(alerts.id, a.id));
+  });
+}
+
+/** Close an active alert (stand down, cancel, expire): recipients are told in a new version. */
+async function close(tx: Db, ctx: RequestContext, a: AlertRow, event: AlertEvent, kind: DeliveryKind, now: Date, field: string): Promise<void> {
+  const wasActive = a.status === 'active';
+  const { next, record } = await applyEvent(tx, ctx, a, event, now, field);
+  if (wasActive) {
+    await newVersion(tx, ctx, a, a.version + 1, next.status, await currentContent(tx, a), record.reason, kind);
+  } else {
+    await tx.update(alerts).set({ status: next.status, updatedAt: now }).where(eq(alerts.id, a.id));
+  }
+}
+
+export async function standDown(db: Db, ctx: RequestContext, id: string, outcome: string, details: string | null, now = new Date()): Promise<void> {
+  await db.transaction(async (tx) => {
+    const a = await loadAlert(tx, id, true);
+    authorize(ctx.actor, 'alert.change', await resourceFor(tx, ctx, a));
+    await close(tx, ctx, a, { type: 'stand_down', outcome: outcome as never, details }, 'stand_down', now, 'outcome');
+  });
+}
+
+export async function cancel(db: Db, ctx: RequestContext, id: string, reason: string, now = new Date()): Promise<void> {
+  await db.transaction(async (tx) => {
+    const a = await loadAlert(tx, id, true);
+    authorize(ctx.actor, 'alert.change', await resourceFor(tx, ctx, a));
+    await close(tx, ctx, a, { type: 'cancel', reason }, 'cancellation', now, 'reason');
+  });
+}
+
+export const EXPIRE_JOB = 'alerts.expire';
+
+/** The scheduled job: every active alert past its review date expires, and its recipients are told. */
+export async function expireDue(db: Db, now = new Date()): Promise<number> {
+  const ctx = systemContext('alerts.expire');
+  const due = await db.select({ id: alerts.id }).from(alerts).where(and(eq(alerts.status, 'active'), lt(alerts.reviewDate, londonDate(now))));
+  for (const { id } of due) {
+    await db.transaction(async (tx) => {
+      const a = await loadAlert(tx, id, true);
+      if (a.status !== 'active') return; // changed since we looked
+      await close(tx, ctx, a, { type: 'expire' }, 'expiry', now, 'form');
+    });
+  }
+  return due.length;
+}
+
+// ── Acknowledgement ──────────────────────────────────────────────────────────────────────────────────
+
+/** A unit's coordinator confirms the alert is loaded locally and the team briefed. Idempotent. */
+export async function acknowledge(db: Db, ctx: RequestContext, deliveryId: string, note: string | null, now = new Date()): Promise<void> {
+  if (!isUuid(deliveryId)) throw new NotFoundError('Delivery');
+  if (note && note.length > 1000) throw new ValidationError({ note: 'The note must be 1,000 characters or fewer' });
+  await db.transaction(async (tx) => {
+    const [d] = await tx.select().from(alertDeliveries).where(eq(alertDeliveries.id, deliveryId)).for('update');
+    if (!d) throw new NotFoundError('Delivery');
+    authorize(ctx.actor, 'alert.acknowledge', { unitId: d.unitId });
+    if (d.acknowledgedAt) return;
+    await tx.update(alertDeliveries).set({ acknowledgedAt: now, acknowledgedByUserId: ctx.actor!.userId, acknowledgementNote: note?.trim() || null }).where(eq(alertDeliveries.id, d.id));
+    await recordAudit(tx, ctx, { action: 'alert.acknowledge', verb: 'U', entityType: 'Alert', entityId: d.alertId, detail: { deliveryId: d.id, version: d.version, unitId: d.unitId } });
+  });
+}
+
+// ── Reading ──────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * One alert, for someone allowed to see it. Every view is audited with its purpose; the owner's side
+ * (originating organisation and approvers) also sees who else has viewed it.
+ */
+export async function getAlert(db: Db, ctx: RequestContext, id: string, purpose = 'view alert', now = new Date()) {
+  const a = await loadAlert(db, id);
+  const resource = await resourceFor(db, ctx, a);
+  authorize(ctx.actor, 'alert.view', resource);
+  const actor = ctx.actor;
+  const [versions, events, deliveries, photos, originator] = await Promise.all([
+    db.select().from(alertVersions).where(eq(alertVersions.alertId, a.id)).orderBy(desc(alertVersions.version)),
+    db.select().from(alertEvents).where(eq(alertEvents.alertId, a.id)).orderBy(asc(alertEvents.at)),
+    db
+      .select({ d: alertDeliveries, unitName: units.name, unitType: units.type, organisationName: organisations.name, ackBy: users.displayName })
+      .from(alertDeliveries)
+      .innerJoin(units, eq(units.id, alertDeliveries.unitId))
+      .innerJoin(organisations, eq(organisations.id, units.organisationId))
+      .leftJoin(users, eq(users.id, alertDeliveries.acknowledgedByUserId))
+      .where(eq(alertDeliveries.alertId, a.id))
+      .orderBy(desc(alertDeliveries.version), asc(organisations.name), asc(units.name)),
+    db.select({ id: alertPhotos.id, caption: alertPhotos.caption, width: alertPhotos.width, height: alertPhotos.height, createdAt: alertPhotos.createdAt }).from(alertPhotos).where(and(eq(alertPhotos.alertId, a.id), sql`${alertPhotos.removedAt} IS NULL`)),
+    db.select({ name: users.displayName, organisation: organisations.name }).from(users).innerJoin(organisations, eq(organisations.id, a.originatorOrganisationId)).where(eq(users.id, a.originatorUserId)),
+  ]);
+  const owner = can(actor, 'alert.change', resource) || (actor?.role === 'designated_professional' && can(actor, 'alert.approve', resource));
+  await recordAuditNow(db, ctx, { action: 'alert.view', verb: 'R', entityType: 'Alert', entityId: a.id, reason: purpose.slice(0, 200), detail: { reference: a.reference, version: a.version } });
+  const accessHistory = owner
+    ? await db.select().from(auditEvents).where(and(eq(auditEvents.entityType, 'Alert'), eq(auditEvents.entityId, a.id), inArray(auditEvents.action, ['alert.view', 'alert.photo.view']))).orderBy(desc(auditEvents.seq)).limit(200)
+    : [];
+  const current = versions.find((v) => v.version === a.version);
+  return {
+    alert: a,
+    content: (current?.content ?? {}) as AlertContent,
+    versions,
+    events,
+    /** The acknowledgement grid: each recipient unit once, with the latest version it was sent. */
+    deliveries: latestPerUnit(deliveries),
+    allDeliveries: deliveries,
+    photos,
+    originator: originator[0] ?? null,
+    owner,
+    accessHistory,
+    allowed: actor ? allowedEvents(stateOf(a), { userId: actor.userId, role: actor.role, organisationId: actor.organisationId }, now) : [],
+    canChange: can(actor, 'alert.change', resource),
+    canApprove: can(actor, 'alert.approve', resource),
+  };
+}
+
+/** Rows are ordered newest version first, so the first row seen for a unit is its latest. */
+function latestPerUnit<T extends { d: { unitId: string } }>(rows: T[]): T[] {
+  const seen = new Set<string>();
+  return rows.filter((r) => !seen.has(r.d.unitId) && seen.add(r.d.unitId));
+}
+
+/** The originating organisation's alerts, newest first (list shows no identifying details). */
+export async function listOrganisationAlerts(db: Db, ctx: RequestContext) {
+  authorize(ctx.actor, 'alert.list');
+  return db
+    .select({ id: alerts.id, reference: alerts.reference, status: alerts.status, version: alerts.version, edd: alerts.edd, reviewDate: alerts.reviewDate, updatedAt: alerts.updatedAt, originator: users.displayName })
+    .from(alerts)
+    .innerJoin(users, eq(users.id, alerts.originatorUserId))
+    .where(eq(alerts.originatorOrganisationId, ctx.actor.organisationId))
+    .orderBy(desc(alerts.updatedAt))
+    .limit(500);
+}
+
+/** Alerts waiting for approval that this designated professional may approve (own organisation or ICB area). */
+export async function approvalQueue(db: Db, ctx: RequestContext) {
+  authorize(ctx.actor, 'alert.list');
+  if (ctx.actor.role !== 'designated_professional') return [];
+  const submitted = await db
+    .select({ id: alerts.id, reference: alerts.reference, updatedAt: alerts.updatedAt, edd: alerts.edd, originatorOrganisationId: alerts.originatorOrganisationId, organisation: organisations.name, originator: users.displayName, originatorUserId: alerts.originatorUserId })
+    .from(alerts)
+    .innerJoin(organisations, eq(organisations.id, alerts.originatorOrganisationId))
+    .innerJoin(users, eq(users.id, alerts.originatorUserId))
+    .where(eq(alerts.status, 'submitted'))
+    .orderBy(asc(alerts.updatedAt));
+  const mine = await icbCodeOf(db, ctx.actor.organisationId);
+  const out = [];
+  for (const s of submitted) {
+    const sameArea = s.originatorOrganisationId !== ctx.actor.organisationId && !!mine && (await icbCodeOf(db, s.originatorOrganisationId)) === mine;
+    if (can(ctx.actor, 'alert.approve', { organisationId: s.originatorOrganisationId, sameArea })) out.push({ ...s, ownAlert: s.originatorUserId === ctx.actor.userId });
+  }
+  return out;
+}
+
+/** A unit coordinator's inbox: what was delivered to their unit, unacknowledged first. */
+export async function unitInbox(db: Db, ctx: RequestContext) {
+  authorize(ctx.actor, 'alert.inbox');
+  const unitId = ctx.actor.unitId;
+  if (!unitId) return { unit: null, items: [] };
+  const [unit] = await db.select({ id: units.id, name: units.name }).from(units).where(eq(units.id, unitId));
+  const items = await db
+    .select({ id: alertDeliveries.id, alertId: alerts.id, reference: alerts.reference, status: alerts.status, kind: alertDeliveries.kind, version: alertDeliveries.version, createdAt: alertDeliveries.createdAt, acknowledgedAt: alertDeliveries.acknowledgedAt })
+    .from(alertDeliveries)
+    .innerJoin(alerts, eq(alerts.id, alertDeliveries.alertId))
+    .where(eq(alertDeliveries.unitId, unitId))
+    .orderBy(sql`${alertDeliveries.acknowledgedAt} IS NOT NULL`, desc(alertDeliveries.createdAt))
+    .limit(500);
+  return { unit: unit ?? null, items };
+}
+
+// ── Photographs ──────────────────────────────────────────────────────────────────────────────────────
+
+/** Add a photograph to a draft or returned alert: checked, cleaned, resized and encrypted before it is stored. */
+export async function addPhotograph(db: Db, ctx: RequestContext, key: Buffer, alertId: string, upload: Buffer, caption: string | null): Promise<string> {
+  const a = await loadAlert(db, alertId);
+  authorize(ctx.actor, 'alert.change', await resourceFor(db, ctx, a));
+  if (a.status !== 'draft' && a.status !== 'returned') throw new ValidationError({ photo: 'Photographs can be added while the alert is a draft or returned for changes' });
+  if (caption && caption.length > 200) throw new ValidationError({ caption: 'The description must be 200 characters or fewer' });
+  const image = await processPhotograph(upload);
+  return db.transaction(async (tx) => {
+    const [{ n }] = (await tx.select({ n: sql<number>`count(*)::int` }).from(alertPhotos).where(and(eq(alertPhotos.alertId, a.id), sql`${alertPhotos.removedAt} IS NULL`))) as [{ n: number }];
+    if (n >= MAX_PHOTOS) throw new ValidationError({ photo: `An alert can have up to ${MAX_PHOTOS} photographs` });
+    const [row] = await tx.insert(alertPhotos).values({ alertId: a.id, caption: caption?.trim() || null, contentType: image.contentType, width: image.width, height: image.height, addedByUserId: ctx.actor!.userId }).returning({ id: alertPhotos.id });
+    await tx.update(alertPhotos).set({ dataEnc: sealPhotograph(key, row!.id, image.data) }).where(eq(alertPhotos.id, row!.id));
+    await recordAudit(tx, ctx, { action: 'alert.photo.add', verb: 'C', entityType: 'Alert', entityId: a.id, detail: { photoId: row!.id } });
+    return row!.id;
+  });
+}
+
+/** A photograph's bytes, for someone allowed to see the alert; every view is audited. */
+export async function getPhotograph(db: Db, ctx: RequestContext, key: Buffer, alertId: string, photoId: string): Promise<{ data: Buffer; contentType: string }> {
+  const a = await loadAlert(db, alertId);
+  authorize(ctx.actor, 'alert.view', await resourceFor(db, ctx, a));
+  if (!isUuid(photoId)) throw new NotFoundError('Photograph');
+  const [p] = await db.select().from(alertPhotos).where(and(eq(alertPhotos.id, photoId), eq(alertPhotos.alertId, a.id)));
+  if (!p || !p.dataEnc || p.removedAt) throw new NotFoundError('Photograph');
+  await recordAuditNow(db, ctx, { action: 'alert.photo.view', verb: 'R', entityType: 'Alert', entityId: a.id, detail: { photoId } });
+  return { data: openPhotograph(key, p.id, p.dataEnc), contentType: p.contentType };
+}
+
