@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../platform/db/engine';
-import { enqueue } from '../platform/jobs/queue';
+import { enqueue, enqueueMany } from '../platform/jobs/queue';
 import type { Mailer } from '../platform/notify/mailer';
 import { recordAudit } from '../platform/audit/service';
 import { systemContext } from '../platform/context';
@@ -57,7 +57,7 @@ export async function distribute(db: Db, payload: { alertId: string; version: nu
         .values(chunk.map((unitId) => ({ alertId: payload.alertId, version: payload.version, kind: payload.kind, unitId })))
         .onConflictDoNothing({ target: [alertDeliveries.alertId, alertDeliveries.version, alertDeliveries.unitId] })
         .returning({ id: alertDeliveries.id });
-      for (const d of inserted) await enqueue(tx, EMAIL_JOB, { deliveryId: d.id }, { idempotencyKey: `delivery-email:${d.id}` });
+      await enqueueMany(tx, EMAIL_JOB, inserted.map((d) => ({ payload: { deliveryId: d.id }, idempotencyKey: `delivery-email:${d.id}` })));
       created += inserted.length;
     });
   }
@@ -110,20 +110,23 @@ export async function emailDelivery(db: Db, mailer: Mailer, publicUrl: string, p
  * Chase unacknowledged deliveries: a reminder to the unit after `reminderHours`, then escalation to
  * the unit's organisation's safeguarding team and to the originator after `escalateHours`.
  * Each step happens once per delivery (the timestamps are set in the same statement that selects them).
+ * Only deliveries of the alert's current version are chased: an update supersedes what a unit was sent
+ * before (every earlier recipient is sent the new version), so acknowledging the latest one is enough.
  */
 export async function chaseAcknowledgements(db: Db, mailer: Mailer, publicUrl: string, opts: { reminderHours: number; escalateHours: number }, now = new Date()): Promise<{ reminded: number; escalated: number }> {
   const remindBefore = new Date(now.getTime() - opts.reminderHours * 3_600_000);
   const escalateBefore = new Date(now.getTime() - opts.escalateHours * 3_600_000);
+  const chasable = sql`(${alertDeliveries.alertId}, ${alertDeliveries.version}) IN (SELECT id, version FROM alerts WHERE status = 'active')`;
   const toRemind = await db
     .update(alertDeliveries)
     .set({ remindedAt: now })
-    .where(and(isNull(alertDeliveries.acknowledgedAt), isNull(alertDeliveries.remindedAt), lt(alertDeliveries.createdAt, remindBefore), sql`${alertDeliveries.alertId} IN (SELECT id FROM alerts WHERE status = 'active')`))
+    .where(and(isNull(alertDeliveries.acknowledgedAt), isNull(alertDeliveries.remindedAt), lt(alertDeliveries.createdAt, remindBefore), chasable))
     .returning({ id: alertDeliveries.id, unitId: alertDeliveries.unitId, alertId: alertDeliveries.alertId });
   for (const d of toRemind) await sendChase(db, mailer, publicUrl, d, 'reminder');
   const toEscalate = await db
     .update(alertDeliveries)
     .set({ escalatedAt: now })
-    .where(and(isNull(alertDeliveries.acknowledgedAt), isNull(alertDeliveries.escalatedAt), lt(alertDeliveries.createdAt, escalateBefore), sql`${alertDeliveries.alertId} IN (SELECT id FROM alerts WHERE status = 'active')`))
+    .where(and(isNull(alertDeliveries.acknowledgedAt), isNull(alertDeliveries.escalatedAt), lt(alertDeliveries.createdAt, escalateBefore), chasable))
     .returning({ id: alertDeliveries.id, unitId: alertDeliveries.unitId, alertId: alertDeliveries.alertId });
   for (const d of toEscalate) await sendChase(db, mailer, publicUrl, d, 'escalation');
   return { reminded: toRemind.length, escalated: toEscalate.length };

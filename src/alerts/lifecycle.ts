@@ -78,7 +78,7 @@ export interface AlertState {
   status: AlertStatus;
   originatorUserId: string;
   originatorOrganisationId: string;
-  /** Starts at 1; each update makes a new version, delivered to recipients again. */
+  /** Starts at 1; each change recipients must hear about makes a new version (see {@link makesNewVersion}). */
   version: number;
   /** Last day the alert stands without renewal. May be null before approval; an active alert always has one. */
   reviewDate: IsoDate | null;
@@ -343,6 +343,15 @@ function refusalFor(state: AlertState, type: AlertEventType, actor: LifecycleAct
   return statusRefusal(state, type) ?? actorRefusal(state, type, actor) ?? timingRefusal(state, type, now, config);
 }
 
+/**
+ * Whether an event makes a new version: an update, and closing an active alert (stand-down,
+ * cancellation, expiry), because every recipient must receive and acknowledge that it has ended.
+ * Closing an alert nobody has received yet, and renewal, send nothing and keep the version.
+ */
+export function makesNewVersion(from: AlertStatus, type: AlertEventType): boolean {
+  return type === 'update' || (from === 'active' && (type === 'stand_down' || type === 'cancel' || type === 'expire'));
+}
+
 /** Apply one event. Never throws for a request that is not allowed: the refusal says why. */
 export function transition(
   state: AlertState,
@@ -364,7 +373,7 @@ export function transition(
     status: to,
     originatorUserId: state.originatorUserId,
     originatorOrganisationId: state.originatorOrganisationId,
-    version: type === 'update' ? state.version + 1 : state.version,
+    version: makesNewVersion(state.status, type) ? state.version + 1 : state.version,
     reviewDate: details.reviewDate ?? state.reviewDate,
     // The retention clock starts when the alert closes and is kept through archiving.
     closedAt: CLOSED.includes(to) ? now : (state.closedAt ?? null),

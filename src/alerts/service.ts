@@ -68,7 +68,8 @@ async function icbCodeOf(db: Db, organisationId: string): Promise<string | null>
 async function resourceFor(db: Db, ctx: RequestContext, a: AlertRow): Promise<Resource> {
   const delivered = await db.selectDistinct({ unitId: alertDeliveries.unitId }).from(alertDeliveries).where(eq(alertDeliveries.alertId, a.id));
   let sameArea = false;
-  if (ctx.actor && ctx.actor.organisationId !== a.originatorOrganisationId && ctx.actor.role === 'designated_professional') {
+  // Approvers elsewhere in the area see an alert once it is submitted to them, not while it is being drafted.
+  if (ctx.actor && ctx.actor.organisationId !== a.originatorOrganisationId && ctx.actor.role === 'designated_professional' && a.status !== 'draft') {
     const [mine, theirs] = await Promise.all([icbCodeOf(db, ctx.actor.organisationId), icbCodeOf(db, a.originatorOrganisationId)]);
     sameArea = !!mine && mine === theirs;
   }
@@ -234,7 +235,7 @@ async function close(tx: Db, ctx: RequestContext, a: AlertRow, event: AlertEvent
   const wasActive = a.status === 'active';
   const { next, record } = await applyEvent(tx, ctx, a, event, now, field);
   if (wasActive) {
-    await newVersion(tx, ctx, a, a.version + 1, next.status, await currentContent(tx, a), record.reason, kind);
+    await newVersion(tx, ctx, a, next.version, next.status, await currentContent(tx, a), record.reason, kind);
   } else {
     await tx.update(alerts).set({ status: next.status, updatedAt: now }).where(eq(alerts.id, a.id));
   }

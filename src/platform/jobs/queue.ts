@@ -29,6 +29,17 @@ export async function enqueue(tx: Db, type: string, payload: Record<string, unkn
   return rows[0]?.id ?? null;
 }
 
+/** Many jobs of one type in one statement (a fan-out's emails); keys already used are skipped. */
+export async function enqueueMany(tx: Db, type: string, items: { payload: Record<string, unknown>; idempotencyKey: string }[]): Promise<number> {
+  if (items.length === 0) return 0;
+  const rows = await tx
+    .insert(jobs)
+    .values(items.map((i) => ({ type, payload: i.payload, idempotencyKey: i.idempotencyKey })))
+    .onConflictDoNothing({ target: jobs.idempotencyKey })
+    .returning({ id: jobs.id });
+  return rows.length;
+}
+
 /** Exponential backoff with a ceiling: 5 s, 10 s, 20 s … up to one hour. */
 export function backoffMs(attempt: number): number {
   return Math.min(5_000 * 2 ** Math.max(0, attempt - 1), 3_600_000);
