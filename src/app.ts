@@ -18,6 +18,11 @@ import { userRoutes } from './people/user-routes';
 import { directoryRoutes } from './directory/routes';
 import { auditLogRoutes } from './assurance/audit-log-routes';
 import { oidcRoutes } from './people/oidc-routes';
+import { alertRoutes } from './alerts/routes';
+import { alertApi } from './alerts/api';
+import { APPROVER_ROLES } from './alerts/lifecycle';
+import { trackApiRoutes } from './platform/http/openapi';
+import { pointOfCareRoutes } from './identity/point-of-care/routes';
 
 /** What every route module is given. */
 export interface AppDeps {
@@ -64,11 +69,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const navItems = actor
       ? [
           { href: '/', text: 'Home' },
+          ...(can(actor, 'alert.check') ? [{ href: '/check', text: 'Check for an alert' }] : []),
+          ...(can(actor, 'alert.list') ? [{ href: '/alerts', text: 'Alerts' }] : []),
+          ...((APPROVER_ROLES as readonly string[]).includes(actor.role) ? [{ href: '/alerts/approvals', text: 'Approvals' }] : []),
+          ...(can(actor, 'alert.inbox') ? [{ href: '/inbox', text: 'Inbox' }] : []),
+          ...(can(actor, 'presentation.list') ? [{ href: '/presentations', text: 'Presentations' }] : []),
           ...(can(actor, 'directory.view') ? [{ href: '/organisations', text: 'Organisations' }] : []),
           ...(can(actor, 'user.view') ? [{ href: '/users', text: 'Users' }] : []),
           ...(can(actor, 'audit.view') ? [{ href: '/audit', text: 'Audit log' }] : []),
-        ].map((i) => ({ ...i, current: i.href === '/' ? req.url === '/' : req.url.startsWith(i.href) }))
+        ]
       : [];
+    // The current item is the one whose address is the longest match (/alerts/approvals, not /alerts).
+    const path = req.url.split('?')[0]!;
+    const matches = (href: string) => (href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`));
+    const current = navItems.filter((i) => matches(i.href)).sort((a, b) => b.href.length - a.href.length)[0]?.href;
+    const nav = navItems.map((i) => ({ ...i, current: i.href === current }));
     const canSwitchRole = actor ? (await membershipsFor(db, actor.userId)).length > 1 : false;
     this.type('text/html; charset=utf-8');
     return this.view(template, {
@@ -76,7 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       signedInName: req.session?.user.displayName ?? null,
       csrfToken: this.generateCsrf(),
       cspNonce: (this as unknown as { cspNonce?: { script: string } }).cspNonce?.script,
-      navItems,
+      navItems: nav,
       canSwitchRole,
       ...data,
     });
@@ -86,8 +101,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // it is registered, so a handler set afterwards would never see the routes' errors.
   app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req: FastifyRequest, reply: FastifyReply) => {
     const isApi = req.url.startsWith('/api/');
+    // API clients get a stable code in `error` (forbidden, not_found, invalid, …); people get a page.
+    const API_CODES: Record<number, string> = { 400: 'bad_request', 403: 'forbidden', 404: 'not_found', 413: 'too_large', 415: 'unsupported_media_type', 429: 'rate_limited', 500: 'server_error' };
     const send = (status: number, title: string, message: string, extra: Record<string, unknown> = {}) =>
-      isApi ? reply.code(status).send({ error: title, message, correlationId: req.id, ...extra }) : reply.code(status).page('views/error.njk', { title, message, correlationId: req.id, ...extra });
+      isApi
+        ? reply.code(status).send({ error: (extra.code as string | undefined) ?? API_CODES[status] ?? 'error', message, correlationId: req.id })
+        : reply.code(status).page('views/error.njk', { title, message, correlationId: req.id, ...extra });
 
     if (err instanceof ForbiddenError) {
       await recordAuditNow(db, req.ctx, { action: 'access.denied', verb: 'E', outcome: 'denied', detail: { attempted: err.action, method: req.method, path: req.routeOptions.url ?? req.url } }).catch(() => undefined);
@@ -95,10 +114,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     if (err instanceof NotFoundError) return send(404, 'Page not found', err.message);
     if (err instanceof ValidationError) {
-      return isApi ? reply.code(400).send({ error: 'invalid', message: 'There is a problem with what was sent.', fields: err.fieldErrors }) : send(400, 'There is a problem', 'Some of the information given was not valid.', { errors: formErrors(err.fieldErrors) });
+      return isApi ? reply.code(400).send({ error: 'invalid', message: 'There is a problem with what was sent.', fields: err.fieldErrors, correlationId: req.id }) : send(400, 'There is a problem', 'Some of the information given was not valid.', { errors: formErrors(err.fieldErrors) });
     }
     if (err.code?.startsWith('FST_CSRF')) {
-      return send(403, 'This form has expired', 'For your security, forms expire. Go back, reload the page and try again.');
+      return isApi
+        ? send(403, 'This form has expired', 'Send the X-CSRF-Token header with the token from GET /api/session.', { code: 'csrf' })
+        : send(403, 'This form has expired', 'For your security, forms expire. Go back, reload the page and try again.');
     }
     if (err.statusCode === 429) return send(429, 'Too many attempts', 'You have tried too many times. Wait a minute, then try again.');
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return send(err.statusCode, 'There is a problem', 'The request could not be understood. Check what you entered and try again.');
@@ -106,12 +127,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return send(500, 'Sorry, there is a problem with the service', 'Try again later. If it keeps happening, contact your service desk and quote the reference below.');
   });
 
+  // Every route from here on is seen, so the OpenAPI document can be checked against what is served.
+  trackApiRoutes(app);
   await app.register(homeRoutes(deps));
   await app.register(signInRoutes(deps));
   await app.register(oidcRoutes(deps));
   await app.register(userRoutes(deps));
   await app.register(directoryRoutes(deps));
   await app.register(auditLogRoutes(deps));
+  await app.register(alertRoutes(deps));
+  await app.register(alertApi(deps));
+  await app.register(pointOfCareRoutes(deps));
 
   app.setNotFoundHandler(async (req, reply) => {
     if (req.url.startsWith('/api/')) return reply.code(404).send({ error: 'not_found', message: 'There is nothing at this address.' });

@@ -12,6 +12,8 @@ import { organisations } from './directory/schema';
 import { createMailer } from './platform/notify/mailer';
 import { ACK_CHASE_JOB, chaseAcknowledgements, distribute, DISTRIBUTE_JOB, EMAIL_JOB, emailDelivery } from './alerts/distribution';
 import { expireDue, EXPIRE_JOB } from './alerts/service';
+import { emailPresentation, PRESENTATION_EMAIL_JOB, PURGE_SEARCHES_JOB, purgeOldSearches } from './identity/point-of-care/service';
+import { pointOfCareSettings } from './identity/point-of-care/settings';
 
 export interface RunningService {
   app: FastifyInstance;
@@ -39,7 +41,15 @@ export function createWorker(database: Database, config: Config, log: pino.Logge
     .register(EXPIRE_JOB, async () => {
       await expireDue(db);
     })
-    .every({ type: EXPIRE_JOB, everyMs: 60 * 60_000 });
+    .every({ type: EXPIRE_JOB, everyMs: 60 * 60_000 })
+    // Point-of-care check: urgent presentation emails, and forgetting what was searched after a day.
+    // (The register index itself is built when the app is ready and kept fresh by LISTEN/NOTIFY and
+    // reconciliation: see src/identity/register-index.ts and src/identity/point-of-care/routes.ts.)
+    .register(PRESENTATION_EMAIL_JOB, async (job) => emailPresentation(db, mailer, config.publicUrl, job.payload as { presentationId: string; to: string }))
+    .register(PURGE_SEARCHES_JOB, async () => {
+      await purgeOldSearches(db, pointOfCareSettings().searchRetentionHours);
+    })
+    .every({ type: PURGE_SEARCHES_JOB, everyMs: 60 * 60_000 });
 }
 
 /**

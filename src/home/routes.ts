@@ -1,12 +1,20 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../app';
-import { can, type Action } from '../platform/auth/policy';
+import { can } from '../platform/auth/policy';
+import type { Actor } from '../platform/context';
+import { APPROVER_ROLES } from '../alerts/lifecycle';
 
 /** Cards on the home page: only pages that exist, and only those the role may use. */
-const CARDS: { action: Action; href: string; title: string; text: string }[] = [
-  { action: 'directory.view', href: '/organisations', title: 'Organisations and units', text: 'Trusts, local authorities and their units, with in-hours and out-of-hours contacts.' },
-  { action: 'user.view', href: '/users', title: 'Users and roles', text: 'Add people, give them roles in organisations, deactivate accounts.' },
-  { action: 'audit.view', href: '/audit', title: 'Audit log', text: 'Who saw or changed what, and a check that the log has not been altered.' },
+const CARDS: { show: (actor: Actor) => boolean; href: string; title: string; text: string }[] = [
+  { show: (a) => can(a, 'alert.check'), href: '/check', title: 'Check for an alert', text: 'Is the woman in front of you the subject of a high-risk alert? Enter what she tells you, even if it may be false.' },
+  { show: (a) => can(a, 'alert.raise'), href: '/alerts/new', title: 'Raise an alert', text: 'A high-risk alert about a pregnant woman, step by step. Saved as a draft as you go.' },
+  { show: (a) => can(a, 'alert.list'), href: '/alerts', title: "Your organisation's alerts", text: 'Drafts, alerts waiting for approval, active alerts and who has acknowledged them.' },
+  { show: (a) => can(a, 'presentation.list'), href: '/presentations', title: 'Presentations', text: 'Where the women in your alerts have been seen, what they said, and who to contact.' },
+  { show: (a) => (APPROVER_ROLES as readonly string[]).includes(a.role), href: '/alerts/approvals', title: 'Alerts to approve', text: 'Alerts submitted in your organisation or ICB area, waiting for a designated or named professional.' },
+  { show: (a) => can(a, 'alert.inbox'), href: '/inbox', title: "Your unit's alert inbox", text: 'Alerts sent to your unit. Acknowledge each once it is loaded and your team is briefed.' },
+  { show: (a) => can(a, 'directory.view'), href: '/organisations', title: 'Organisations and units', text: 'Trusts, local authorities and their units, with in-hours and out-of-hours contacts.' },
+  { show: (a) => can(a, 'user.view'), href: '/users', title: 'Users and roles', text: 'Add people, give them roles in organisations, deactivate accounts.' },
+  { show: (a) => can(a, 'audit.view'), href: '/audit', title: 'Audit log', text: 'Who saw or changed what, and a check that the log has not been altered.' },
 ];
 
 export const homeRoutes =
@@ -14,7 +22,7 @@ export const homeRoutes =
   async (app) => {
     app.get('/', async (req, reply) => {
       const actor = req.ctx.actor!;
-      const cards = CARDS.filter((c) => can(actor, c.action));
+      const cards = CARDS.filter((c) => c.show(actor));
       return reply.page('home/views/home.njk', { title: 'Home', cards, columnClass: 'nhsuk-grid-column-full' });
     });
 

@@ -218,8 +218,8 @@ describe.skipIf(!browserAvailable)('foundation pages in a real browser', () => {
     const page = await newPage();
     await signIn(page, url(), 'ed.nurse@beacon.example', svc!.password);
     expect(path(page)).toBe('/');
-    expect(await navLinks(page)).toEqual(['Home', 'Organisations']);
-    expect(await texts(page, '.nhsuk-card__heading')).toEqual(['Organisations and units']);
+    expect(await navLinks(page)).toEqual(['Home', 'Check for an alert', 'Organisations']);
+    expect(await texts(page, '.nhsuk-card__heading')).toEqual(['Check for an alert', 'Organisations and units']);
     await checkAccessibility(page, 'home (point of care)');
 
     const res = await page.goto(url('/users'));

@@ -20,6 +20,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
     'audit.view': 'N', 'audit.verify': 'N',
     'alert.raise': 'N', 'alert.list': 'N', 'alert.view': 'N', 'alert.approve': 'N', 'alert.change': 'N', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
+    'alert.check': 'Y', 'presentation.list': 'N', 'presentation.view': 'N',
   },
   safeguarding_practitioner: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -28,6 +29,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
     'audit.view': 'N', 'audit.verify': 'N',
     'alert.raise': 'Y', 'alert.list': 'Y', 'alert.view': 'C', 'alert.approve': 'N', 'alert.change': 'C', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
+    'alert.check': 'Y', 'presentation.list': 'Y', 'presentation.view': 'C',
   },
   designated_professional: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -36,6 +38,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
     'audit.view': 'N', 'audit.verify': 'N',
     'alert.raise': 'Y', 'alert.list': 'Y', 'alert.view': 'C', 'alert.approve': 'C', 'alert.change': 'C', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
+    'alert.check': 'Y', 'presentation.list': 'Y', 'presentation.view': 'C',
   },
   unit_coordinator: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -44,6 +47,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
     'audit.view': 'N', 'audit.verify': 'N',
     'alert.raise': 'N', 'alert.list': 'N', 'alert.view': 'C', 'alert.approve': 'N', 'alert.change': 'N', 'alert.inbox': 'Y', 'alert.acknowledge': 'C',
+    'alert.check': 'Y', 'presentation.list': 'N', 'presentation.view': 'N',
   },
   social_worker: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -52,6 +56,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
     'audit.view': 'N', 'audit.verify': 'N',
     'alert.raise': 'Y', 'alert.list': 'Y', 'alert.view': 'C', 'alert.approve': 'N', 'alert.change': 'C', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
+    'alert.check': 'N', 'presentation.list': 'Y', 'presentation.view': 'C',
   },
   partnership_manager: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -60,6 +65,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
     'audit.view': 'N', 'audit.verify': 'N',
     'alert.raise': 'N', 'alert.list': 'N', 'alert.view': 'N', 'alert.approve': 'N', 'alert.change': 'N', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
+    'alert.check': 'N', 'presentation.list': 'N', 'presentation.view': 'N',
   },
   auditor: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -68,6 +74,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'user.view': 'Y', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
     'audit.view': 'Y', 'audit.verify': 'Y',
     'alert.raise': 'N', 'alert.list': 'N', 'alert.view': 'Y', 'alert.approve': 'N', 'alert.change': 'N', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
+    'alert.check': 'N', 'presentation.list': 'N', 'presentation.view': 'Y',
   },
   system_admin: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -76,6 +83,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'user.view': 'Y', 'user.create': 'Y', 'user.update': 'Y', 'user.deactivate': 'C',
     'audit.view': 'Y', 'audit.verify': 'Y',
     'alert.raise': 'N', 'alert.list': 'N', 'alert.view': 'N', 'alert.approve': 'N', 'alert.change': 'N', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
+    'alert.check': 'N', 'presentation.list': 'N', 'presentation.view': 'N',
   },
 };
 
@@ -129,6 +137,16 @@ const CONDITIONS: Partial<Record<Action, { allowed: (a: Actor) => Resource[]; re
   'alert.acknowledge': {
     allowed: (a) => [{ unitId: a.unitId }],
     refused: () => [undefined, {}, { unitId: OTHER_UNIT }, { unitId: null }],
+  },
+  'presentation.view': {
+    allowed: (a) => (a.role === 'designated_professional' ? [{ organisationId: a.organisationId }, { organisationId: randomUUID(), sameArea: true }] : [{ organisationId: a.organisationId }]),
+    refused: (a) => [
+      undefined,
+      {},
+      { organisationId: randomUUID() },
+      { unitIds: [OWN_UNIT], unitId: OWN_UNIT },
+      ...(a.role === 'designated_professional' ? [{ organisationId: randomUUID(), sameArea: false }] : [{ organisationId: randomUUID(), sameArea: true }]),
+    ],
   },
   'user.deactivate': {
     allowed: () => [{ userId: randomUUID() }],

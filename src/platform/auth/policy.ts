@@ -27,6 +27,9 @@ export const ACTIONS = [
   'alert.change',
   'alert.inbox',
   'alert.acknowledge',
+  'alert.check',
+  'presentation.list',
+  'presentation.view',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -96,6 +99,19 @@ const RULES: Record<Action, Rule[]> = {
   'alert.change': [{ roles: raisers, when: (a, r) => !!r?.organisationId && r.organisationId === a.organisationId }],
   'alert.inbox': [{ roles: ['unit_coordinator'] }],
   'alert.acknowledge': [{ roles: ['unit_coordinator'], when: (a, r) => !!a.unitId && r?.unitId === a.unitId }],
+
+  // Point-of-care check (identity matching): the people who may have her in front of them search the
+  // register, reveal a match they found (with a reason, audited) and record whether it is her. What a
+  // search reveals is limited to that match; searching is not browsing.
+  'alert.check': [{ roles: ['point_of_care', 'unit_coordinator', 'safeguarding_practitioner', 'designated_professional'] }],
+  // Presentations (she was seen somewhere): the alert's owners. The list shows only their organisation's
+  // alerts (and, for approvers, alerts they approved); one presentation as for the alert it belongs to.
+  'presentation.list': [{ roles: raisers }],
+  'presentation.view': [
+    { roles: raisers, when: (a, r) => !!r?.organisationId && r.organisationId === a.organisationId },
+    { roles: ['designated_professional'], when: (_a, r) => r?.sameArea === true },
+    { roles: ['auditor'] },
+  ],
 };
 
 export function can(actor: Actor | null, action: Action, resource?: Resource): boolean {

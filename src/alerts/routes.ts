@@ -1,0 +1,633 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
+import type { AppDeps } from '../app';
+import { can } from '../platform/auth/policy';
+import { ROLE_LABELS, type Actor } from '../platform/context';
+import { ForbiddenError, ValidationError } from '../platform/errors';
+import { formErrors, formValues } from '../platform/http/forms';
+import { formatDateTime } from '../platform/http/views';
+import { PHOTOGRAPH_DEFAULTS } from '../platform/files/photographs';
+import { listGeographies, listOrganisations, listUnitsForChoice } from '../directory/service';
+import { UNIT_TYPE_LABELS } from '../directory/model';
+import { acknowledge, addPhotograph, approvalQueue, approve, cancel, createDraft, getAlert, getPhotograph, listOrganisationAlerts, renew, returnForChanges, saveDraft, standDown, submit, unitInbox, updateAlert } from './service';
+import { ALERT_STATUS_LABELS, APPROVER_ROLES, STAND_DOWN_OUTCOME_LABELS, STAND_DOWN_OUTCOMES, maxRenewalDate, type AlertEventType, type AlertStatus } from './lifecycle';
+import { alertContentSchema, effectiveReviewDate, type AlertContent } from './model';
+import { defaultReviewDate, formatDate, gestationAt, isIsoDate } from './pregnancy';
+import { diffAlertContent } from './version-diff';
+import {
+  applyAllSteps,
+  applyStep,
+  type FormBody,
+  formAction,
+  formView,
+  idFor,
+  isStepSlug,
+  type ListPath,
+  type Lookups,
+  nextStep,
+  previousStep,
+  removeRow,
+  STEPS,
+  type StepSlug,
+  stepBySlug,
+  stepLinkFor,
+  stepProblems,
+  contentProblems,
+  summarise,
+  type SummaryLookups,
+  dateFromParts,
+  datePartsOf,
+} from './form';
+
+type Detail = Awaited<ReturnType<typeof getAlert>>;
+
+const DRAFTING: readonly string[] = ['draft', 'returned'];
+
+/** The lifecycle history in the past tense. */
+const EVENT_PAST: Record<string, string> = {
+  create: 'Started as a draft',
+  submit: 'Submitted for approval',
+  return: 'Returned for changes',
+  approve: 'Approved and sent',
+  update: 'Updated',
+  renew: 'Renewed',
+  stand_down: 'Stood down',
+  cancel: 'Cancelled',
+  expire: 'Expired',
+  archive: 'Archived',
+};
+
+/** What a delivery was about, for the inbox and the grid. */
+const KIND_LABELS: Record<string, string> = {
+  activation: 'New alert',
+  update: 'Updated alert',
+  stand_down: 'Alert stood down',
+  cancellation: 'Alert cancelled',
+  expiry: 'Alert expired',
+};
+
+const ACCESS_LABELS: Record<string, string> = { 'alert.view': 'Viewed the alert', 'alert.photo.view': 'Viewed a photograph' };
+
+const DONE_BANNERS: Record<string, string> = {
+  saved: 'Your draft has been saved',
+  submitted: 'The alert has been submitted for approval',
+  approved: 'The alert has been approved and is being sent to the recipient units',
+  returned: 'The alert has been returned to its originator for changes',
+  updated: 'The alert has been updated. Recipients are being sent the new version',
+  renewed: 'The review date has been changed',
+  'stood-down': 'The alert has been stood down. Recipients are being told',
+  cancelled: 'The alert has been cancelled',
+  acknowledged: 'Acknowledged',
+};
+
+const problemCount = (p: Record<string, string>) => Object.keys(p).length;
+const one = (v: unknown): string => (Array.isArray(v) ? one(v[v.length - 1]) : typeof v === 'string' ? v : '');
+const q = (req: FastifyRequest) => req.query as Record<string, string | undefined>;
+const idParam = (req: FastifyRequest) => (req.params as { id: string }).id;
+
+/** A page's error summary: links go to the field on this page, form-level problems to the main content. */
+const pageErrors = (fieldErrors: Record<string, string>, idOf: (path: string) => string) => formErrors(fieldErrors, (p) => (p === 'form' ? 'maincontent' : idOf(p)));
+
+export const alertRoutes =
+  (deps: AppDeps): FastifyPluginAsync =>
+  async (app) => {
+    const { db } = deps.database;
+    const { config } = deps;
+
+    // Photographs come as multipart forms. Fields are put on the body (so the CSRF check sees `_csrf`);
+    // a file larger than the limit is cut short rather than refused outright, so processPhotograph
+    // answers with its own message about the size.
+    await app.register(multipart, {
+      attachFieldsToBody: 'keyValues',
+      throwFileSizeLimit: false,
+      limits: { fileSize: PHOTOGRAPH_DEFAULTS.maxBytes + 1, files: 1, fields: 10, fieldSize: 10_000, parts: 12 },
+    });
+
+    // Pages about alerts carry personal data: no browser or proxy keeps a copy.
+    app.addHook('onRequest', async (_req, reply) => {
+      reply.header('cache-control', 'no-store');
+    });
+
+    // ── Shared ─────────────────────────────────────────────────────────────────────────────────────
+
+    async function lookups(req: FastifyRequest): Promise<Lookups & SummaryLookups> {
+      const [unitRows, geographies] = await Promise.all([listUnitsForChoice(db, req.ctx), listGeographies(db)]);
+      const units = unitRows.map((u) => ({ id: u.id, label: `${u.name} – ${u.organisationName}` }));
+      const unitNames = new Map(units.map((u) => [u.id, u.label]));
+      const geoNames = new Map(geographies.map((g) => [g.code, g.name]));
+      return {
+        units,
+        icbs: geographies.filter((g) => g.level === 'icb').map((g) => ({ code: g.code, name: g.name })),
+        regions: geographies.filter((g) => g.level === 'region').map((g) => ({ code: g.code, name: g.name })),
+        unitName: (id) => unitNames.get(id),
+        geographyName: (code) => geoNames.get(code),
+        reviewWeeksAfterEdd: config.alerts.reviewWeeksAfterEdd,
+      };
+    }
+
+    const caption = (d: Detail) => `Alert ${d.alert.reference}`;
+    /** The comments of the latest return, shown while the originator makes the changes. */
+    const returnComments = (d: Detail) => (d.alert.status === 'returned' ? ([...d.events].reverse().find((e) => e.event === 'return')?.reason ?? null) : null);
+
+    /** Load a draft or returned alert for editing: anything else goes to its page. */
+    async function editable(req: FastifyRequest, reply: FastifyReply, purpose: string): Promise<Detail | null> {
+      const detail = await getAlert(db, req.ctx, idParam(req), purpose);
+      if (!detail.canChange) throw new ForbiddenError('alert.change');
+      if (!DRAFTING.includes(detail.alert.status)) {
+        await reply.redirect(`/alerts/${detail.alert.id}`);
+        return null;
+      }
+      return detail;
+    }
+
+    function reviewHint(content: unknown): string {
+      const edd = (content as { pregnancy?: { edd?: unknown } } | null)?.pregnancy?.edd;
+      const weeks = config.alerts.reviewWeeksAfterEdd;
+      const base = `Leave blank to review it ${weeks} weeks after the due date`;
+      return isIsoDate(edd) ? `${base} (${formatDate(defaultReviewDate(edd, weeks))}). A date you choose must be within a year.` : `${base}. A date you choose must be within a year.`;
+    }
+
+    // ── My organisation's alerts, raising one ───────────────────────────────────────────────────────
+
+    app.get('/alerts', async (req, reply) => {
+      const rows = await listOrganisationAlerts(db, req.ctx);
+      return reply.page('alerts/views/alerts.njk', {
+        title: "Your organisation's alerts",
+        alerts: rows.map((a) => ({ ...a, statusLabel: ALERT_STATUS_LABELS[a.status as AlertStatus] ?? a.status })),
+        canRaise: can(req.ctx.actor, 'alert.raise'),
+        columnClass: 'nhsuk-grid-column-full',
+      });
+    });
+
+    app.get('/alerts/new', async (req, reply) => {
+      if (!can(req.ctx.actor, 'alert.raise')) throw new ForbiddenError('alert.raise');
+      return reply.page('alerts/views/start.njk', { title: 'Raise a high-risk alert', reviewWeeks: config.alerts.reviewWeeksAfterEdd, back: { href: '/alerts' } });
+    });
+
+    app.post('/alerts', async (req, reply) => {
+      const { id } = await createDraft(db, req.ctx, {});
+      return reply.redirect(`/alerts/${id}/steps/${STEPS[0]!.slug}`);
+    });
+
+    // ── The journey, one step at a time ─────────────────────────────────────────────────────────────
+
+    async function renderStep(
+      req: FastifyRequest,
+      reply: FastifyReply,
+      detail: Detail,
+      slug: StepSlug,
+      opts: { status?: number; content?: unknown; errors?: Record<string, string>; addRowTo?: ListPath | null; returnTo?: string | null; banner?: string | null } = {},
+    ) {
+      const step = stepBySlug(slug);
+      const content = opts.content ?? detail.content;
+      const fieldErrors = opts.errors ?? {};
+      const prev = previousStep(slug);
+      const next = nextStep(slug);
+      const returnTo = opts.returnTo === 'check' ? 'check' : null;
+      const base = `/alerts/${detail.alert.id}`;
+      return reply.code(opts.status ?? 200).page(slug === 'photographs' ? 'alerts/views/photographs.njk' : 'alerts/views/step.njk', {
+        title: step.title,
+        caption: caption(detail),
+        alert: detail.alert,
+        step,
+        stepNumber: STEPS.indexOf(step) + 1,
+        stepCount: STEPS.length,
+        steps: STEPS.map((s) => ({ slug: s.slug, title: s.title, href: `${base}/steps/${s.slug}`, current: s.slug === slug })),
+        f: formView(content, await lookups(req), { errors: fieldErrors, addRowTo: opts.addRowTo ?? null }),
+        errors: pageErrors(fieldErrors, (p) => idFor(p, content)),
+        photos: detail.photos,
+        maxPhotoMb: PHOTOGRAPH_DEFAULTS.maxBytes / 1024 / 1024,
+        returnComments: returnComments(detail),
+        returnTo,
+        reviewHint: reviewHint(content),
+        nextHref: returnTo === 'check' || !next ? `${base}/check` : `${base}/steps/${next.slug}`,
+        back: { href: returnTo === 'check' ? `${base}/check` : prev ? `${base}/steps/${prev.slug}` : base },
+        banner: opts.banner ?? null,
+        columnClass: 'nhsuk-grid-column-full',
+      });
+    }
+
+    app.get('/alerts/:id/steps/:step', async (req, reply) => {
+      const { step } = req.params as { step: string };
+      if (!isStepSlug(step)) return reply.callNotFound();
+      const detail = await editable(req, reply, 'raising the alert (editing the draft)');
+      if (!detail) return reply;
+      const query = q(req);
+      const add = query.add;
+      return renderStep(req, reply, detail, step, {
+        errors: query.check === '1' ? stepProblems(step, detail.content) : {},
+        addRowTo: add && (stepBySlug(step).lists as readonly string[]).includes(add) ? (add as ListPath) : null,
+        returnTo: query.return ?? null,
+        banner: query.added === '1' ? 'Photograph added' : null,
+      });
+    });
+
+    app.post('/alerts/:id/steps/:step', async (req, reply) => {
+      const { step } = req.params as { step: string };
+      if (!isStepSlug(step)) return reply.callNotFound();
+      const detail = await editable(req, reply, 'raising the alert (editing the draft)');
+      if (!detail) return reply;
+      let body = (req.body ?? {}) as FormBody;
+      const action = formAction(body);
+      if (action.type === 'remove') body = removeRow(body, action.list, action.index);
+      const content = applyStep(step, detail.content, body);
+      const returnTo = one(body.return) === 'check' ? 'check' : null;
+      try {
+        await saveDraft(db, req.ctx, detail.alert.id, content);
+      } catch (err) {
+        // Too long to save, for example: say so on the step, keeping what was typed.
+        if (!(err instanceof ValidationError)) throw err;
+        return renderStep(req, reply, detail, step, { status: 400, content, errors: err.fieldErrors, returnTo });
+      }
+      const here = `/alerts/${detail.alert.id}/steps/${step}`;
+      const keep = returnTo ? 'return=check' : '';
+      switch (action.type) {
+        case 'add': {
+          const rows = (action.list.split('.').reduce<unknown>((n, k) => (n as Record<string, unknown> | undefined)?.[k], content) as unknown[] | undefined)?.length ?? 0;
+          return reply.redirect(`${here}?add=${encodeURIComponent(action.list)}${keep ? `&${keep}` : ''}#${action.list.replace(/\./g, '-')}-row-${rows}`);
+        }
+        case 'remove':
+          return reply.redirect(`${here}${keep ? `?${keep}` : ''}#${action.list.replace(/\./g, '-')}`);
+        case 'save':
+          return reply.redirect(`/alerts/${detail.alert.id}?done=saved`);
+        case 'continue': {
+          const problems = stepProblems(step, content);
+          if (Object.keys(problems).length) return renderStep(req, reply, detail, step, { status: 400, content, errors: problems, returnTo });
+          const next = nextStep(step);
+          return reply.redirect(returnTo || !next ? `/alerts/${detail.alert.id}/check` : `/alerts/${detail.alert.id}/steps/${next.slug}`);
+        }
+      }
+    });
+
+    app.post('/alerts/:id/photos', async (req, reply) => {
+      const detail = await editable(req, reply, 'adding a photograph');
+      if (!detail) return reply;
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const photo = body.photo;
+      const captionText = one(body.caption).trim() || null;
+      try {
+        if (!Buffer.isBuffer(photo) || photo.length === 0) throw new ValidationError({ photo: 'Select a photograph to upload' });
+        await addPhotograph(db, req.ctx, config.encryptionKey, detail.alert.id, photo, captionText);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        return renderStep(req, reply, detail, 'photographs', { status: 400, errors: err.fieldErrors, content: detail.content, returnTo: one(body.return) || null });
+      }
+      return reply.redirect(`/alerts/${detail.alert.id}/steps/photographs?added=1${one(body.return) === 'check' ? '&return=check' : ''}`);
+    });
+
+    // ── Check your answers, submit ──────────────────────────────────────────────────────────────────
+
+    async function renderCheck(req: FastifyRequest, reply: FastifyReply, detail: Detail, status = 200, submitErrors: Record<string, string> | null = null) {
+      const problems = contentProblems(detail.content);
+      const base = `/alerts/${detail.alert.id}`;
+      const errors = submitErrors
+        ? {
+            list: Object.entries(submitErrors).map(([path, text]) => ({ text, href: path === 'form' ? '#submit' : (stepLinkFor(detail.alert.id, path, detail.content) ?? '#submit') })),
+            fields: {},
+          }
+        : null;
+      return reply.code(status).page('alerts/views/check.njk', {
+        title: 'Check your answers before submitting the alert',
+        caption: caption(detail),
+        alert: detail.alert,
+        // Shown as it will be stored when it is valid (postcodes in capitals, NHS numbers as digits); as typed until then.
+        sections: summarise(problemCount(problems) ? detail.content : (alertContentSchema(new Date()).safeParse(detail.content).data ?? detail.content), await lookups(req), problems).map((s) => ({ ...s, href: `${base}/steps/${s.step.slug}?return=check${s.problems ? '&check=1' : ''}` })),
+        photos: detail.photos,
+        problemCount: Object.keys(problems).length,
+        returnComments: returnComments(detail),
+        canSubmit: detail.allowed.includes('submit'),
+        errors,
+        back: { href: `${base}/steps/${STEPS[STEPS.length - 1]!.slug}` },
+      });
+    }
+
+    app.get('/alerts/:id/check', async (req, reply) => {
+      const detail = await editable(req, reply, 'checking the draft before submitting it');
+      if (!detail) return reply;
+      return renderCheck(req, reply, detail);
+    });
+
+    app.post('/alerts/:id/submit', async (req, reply) => {
+      const id = idParam(req);
+      try {
+        await submit(db, req.ctx, id);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        const detail = await editable(req, reply, 'checking the draft before submitting it');
+        if (!detail) return reply;
+        return renderCheck(req, reply, detail, 400, err.fieldErrors);
+      }
+      return reply.redirect(`/alerts/${id}?done=submitted`);
+    });
+
+    // ── Lists: approvals, inbox ─────────────────────────────────────────────────────────────────────
+
+    app.get('/alerts/approvals', async (req, reply) => {
+      const rows = await approvalQueue(db, req.ctx);
+      return reply.page('alerts/views/approvals.njk', { title: 'Alerts to approve', alerts: rows, isApprover: (APPROVER_ROLES as readonly string[]).includes(req.ctx.actor!.role), columnClass: 'nhsuk-grid-column-full' });
+    });
+
+    async function renderInbox(req: FastifyRequest, reply: FastifyReply, status = 200, fail: { deliveryId: string; errors: Record<string, string>; note: string } | null = null) {
+      const { unit, items } = await unitInbox(db, req.ctx);
+      const shaped = items.map((i) => ({ ...i, kindLabel: KIND_LABELS[i.kind] ?? i.kind, statusLabel: ALERT_STATUS_LABELS[i.status as AlertStatus] ?? i.status }));
+      const acknowledged = one(q(req).acknowledged);
+      return reply.code(status).page('alerts/views/inbox.njk', {
+        title: "Your unit's alert inbox",
+        unit,
+        waiting: shaped.filter((i) => !i.acknowledgedAt),
+        done: shaped.filter((i) => i.acknowledgedAt),
+        fail,
+        errors: fail ? pageErrors(fail.errors, () => `note-${fail.deliveryId}`) : null,
+        banner: acknowledged ? `Acknowledged ${acknowledged}` : null,
+        columnClass: 'nhsuk-grid-column-full',
+      });
+    }
+
+    app.get('/inbox', async (req, reply) => renderInbox(req, reply));
+
+    app.post('/inbox/:deliveryId/acknowledge', async (req, reply) => {
+      const { deliveryId } = req.params as { deliveryId: string };
+      const values = formValues(req.body);
+      try {
+        await acknowledge(db, req.ctx, deliveryId, values.note?.trim() || null);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        return renderInbox(req, reply, 400, { deliveryId, errors: err.fieldErrors, note: values.note ?? '' });
+      }
+      const back = values.alertId && /^[0-9a-f-]{36}$/i.test(values.alertId) ? `/alerts/${values.alertId}?done=acknowledged` : `/inbox?acknowledged=${encodeURIComponent(values.reference ?? '')}`;
+      return reply.redirect(back);
+    });
+
+    // ── The alert page ──────────────────────────────────────────────────────────────────────────────
+
+    app.get('/alerts/:id', async (req, reply) => {
+      const detail = await getAlert(db, req.ctx, idParam(req), 'view alert');
+      const actor = req.ctx.actor!;
+      const look = await lookups(req);
+      const orgNames = new Map((await listOrganisations(db, req.ctx)).map((o) => [o.id, o.name]));
+      return reply.page('alerts/views/alert.njk', {
+        title: `Alert ${detail.alert.reference}`,
+        ...alertPage(detail, actor, look, orgNames),
+        banner: DONE_BANNERS[one(q(req).done)] ?? null,
+        back: { href: backFor(actor), text: backTextFor(actor) },
+        columnClass: 'nhsuk-grid-column-full',
+      });
+    });
+
+    app.get('/alerts/:id/photos/:photoId', async (req, reply) => {
+      const { id, photoId } = req.params as { id: string; photoId: string };
+      const photo = await getPhotograph(db, req.ctx, config.encryptionKey, id, photoId);
+      return reply.header('cache-control', 'no-store').header('content-disposition', 'inline').type(photo.contentType).send(photo.data);
+    });
+
+    // ── Actions on an alert: a page each ────────────────────────────────────────────────────────────
+
+    type ActionKind = 'approve' | 'return' | 'renew' | 'stand-down' | 'cancel';
+    const ACTION_EVENT: Record<ActionKind, AlertEventType> = { approve: 'approve', return: 'return', renew: 'renew', 'stand-down': 'stand_down', cancel: 'cancel' };
+    const ACTION_TITLES: Record<ActionKind, string> = {
+      approve: 'Approve and send this alert',
+      return: 'Return this alert for changes',
+      renew: 'Renew this alert',
+      'stand-down': 'Stand down this alert',
+      cancel: 'Cancel this alert',
+    };
+    /** The first field on each action page: where a problem that is not about one field links to. */
+    const ACTION_FIRST_FIELD: Record<ActionKind, string> = { approve: 'comments', return: 'comments', renew: 'reviewDate-day', 'stand-down': 'outcome', cancel: 'reason' };
+    const ACTION_FIELDS: Record<ActionKind, Record<string, string>> = {
+      approve: { comments: 'comments' },
+      return: { comments: 'comments' },
+      renew: { reviewDate: 'reviewDate-day', reason: 'reason' },
+      'stand-down': { outcome: 'outcome', details: 'details' },
+      cancel: { reason: 'reason' },
+    };
+
+    const permitted = (detail: Detail, event: AlertEventType) => detail.allowed.includes(event) && (event === 'approve' || event === 'return' ? detail.canApprove : detail.canChange);
+
+    async function renderAction(reply: FastifyReply, kind: ActionKind, detail: Detail, status = 200, values: Record<string, string> = {}, fieldErrors: Record<string, string> = {}) {
+      const idOf = (p: string) => ACTION_FIELDS[kind][p] ?? ACTION_FIRST_FIELD[kind];
+      // Problems not about a field on this page (a rule of the lifecycle, or the content) sit on the first field.
+      const inline: Record<string, { text: string }> = {};
+      for (const [p, text] of Object.entries(fieldErrors)) {
+        const key = ACTION_FIELDS[kind][p] ? p : Object.keys(ACTION_FIELDS[kind])[0]!;
+        inline[key] ??= { text };
+      }
+      const reviewParts = values['reviewDate.day'] !== undefined ? { day: values['reviewDate.day'] ?? '', month: values['reviewDate.month'] ?? '', year: values['reviewDate.year'] ?? '' } : datePartsOf('');
+      const content = detail.content as Partial<AlertContent>;
+      return reply.code(status).page('alerts/views/action.njk', {
+        title: ACTION_TITLES[kind],
+        caption: caption(detail),
+        kind,
+        alert: detail.alert,
+        statusLabel: ALERT_STATUS_LABELS[detail.alert.status as AlertStatus],
+        originator: detail.originator,
+        reviewDate: detail.alert.reviewDate ? formatDate(detail.alert.reviewDate) : null,
+        approvalReviewDate: kind === 'approve' && content?.pregnancy?.edd ? formatDate(effectiveReviewDate(content as AlertContent, config.alerts.reviewWeeksAfterEdd)) : null,
+        latestRenewal: formatDate(maxRenewalDate(new Date())),
+        values,
+        reviewParts,
+        outcomes: STAND_DOWN_OUTCOMES.map((o) => ({ value: o, text: STAND_DOWN_OUTCOME_LABELS[o], checked: values.outcome === o })),
+        inline,
+        errors: pageErrors(fieldErrors, idOf),
+        back: { href: `/alerts/${detail.alert.id}` },
+      });
+    }
+
+    for (const kind of Object.keys(ACTION_EVENT) as ActionKind[]) {
+      app.get(`/alerts/:id/${kind}`, async (req, reply) => {
+        const detail = await getAlert(db, req.ctx, idParam(req), `${ACTION_EVENT[kind].replace('_', ' ')} (opening the form)`);
+        if (!permitted(detail, ACTION_EVENT[kind])) return reply.redirect(`/alerts/${detail.alert.id}`);
+        return renderAction(reply, kind, detail);
+      });
+
+      app.post(`/alerts/:id/${kind}`, async (req, reply) => {
+        const id = idParam(req);
+        const values = formValues(req.body);
+        try {
+          switch (kind) {
+            case 'approve':
+              await approve(db, req.ctx, id, config.alerts, values.comments?.trim() || null);
+              break;
+            case 'return':
+              await returnForChanges(db, req.ctx, id, values.comments ?? '');
+              break;
+            case 'renew':
+              await renew(db, req.ctx, id, dateFromParts(values['reviewDate.day'] ?? '', values['reviewDate.month'] ?? '', values['reviewDate.year'] ?? ''), values.reason ?? '');
+              break;
+            case 'stand-down':
+              await standDown(db, req.ctx, id, values.outcome ?? '', values.details?.trim() || null);
+              break;
+            case 'cancel':
+              await cancel(db, req.ctx, id, values.reason ?? '');
+              break;
+          }
+        } catch (err) {
+          if (!(err instanceof ValidationError)) throw err;
+          const detail = await getAlert(db, req.ctx, id, `${ACTION_EVENT[kind].replace('_', ' ')} (correcting the form)`);
+          return renderAction(reply, kind, detail, 400, values, err.fieldErrors);
+        }
+        const done: Record<ActionKind, string> = { approve: 'approved', return: 'returned', renew: 'renewed', 'stand-down': 'stood-down', cancel: 'cancelled' };
+        return reply.redirect(`/alerts/${id}?done=${done[kind]}`);
+      });
+    }
+
+    // ── Updating an active alert: every section on one form, with a reason ──────────────────────────
+
+    async function renderUpdate(req: FastifyRequest, reply: FastifyReply, detail: Detail, opts: { status?: number; content?: unknown; reason?: string; errors?: Record<string, string>; addRowTo?: ListPath | null } = {}) {
+      const content = opts.content ?? detail.content;
+      const fieldErrors = opts.errors ?? {};
+      return reply.code(opts.status ?? 200).page('alerts/views/update.njk', {
+        title: `Update alert ${detail.alert.reference}`,
+        caption: caption(detail),
+        alert: detail.alert,
+        steps: STEPS.filter((s) => s.slug !== 'photographs'),
+        f: formView(content, await lookups(req), { errors: fieldErrors, addRowTo: opts.addRowTo ?? null }),
+        reason: { id: 'reason', name: 'reason', value: opts.reason ?? '', error: fieldErrors.reason ? { text: fieldErrors.reason } : undefined },
+        errors: pageErrors(fieldErrors, (p) => (p === 'reason' ? 'reason' : idFor(p, content))),
+        reviewHint: reviewHint(content),
+        back: { href: `/alerts/${detail.alert.id}` },
+      });
+    }
+
+    app.get('/alerts/:id/update', async (req, reply) => {
+      const detail = await getAlert(db, req.ctx, idParam(req), 'update (opening the form)');
+      if (!permitted(detail, 'update')) return reply.redirect(`/alerts/${detail.alert.id}`);
+      return renderUpdate(req, reply, detail);
+    });
+
+    app.post('/alerts/:id/update', async (req, reply) => {
+      const detail = await getAlert(db, req.ctx, idParam(req), 'update (sending the form)');
+      let body = (req.body ?? {}) as FormBody;
+      const action = formAction(body);
+      if (action.type === 'remove') body = removeRow(body, action.list, action.index);
+      const content = applyAllSteps(detail.content, body);
+      const reason = one(body.reason);
+      if (action.type === 'add' || action.type === 'remove') return renderUpdate(req, reply, detail, { content, reason, addRowTo: action.type === 'add' ? action.list : null });
+      try {
+        await updateAlert(db, req.ctx, detail.alert.id, content, reason);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        return renderUpdate(req, reply, detail, { status: 400, content, reason, errors: err.fieldErrors });
+      }
+      return reply.redirect(`/alerts/${detail.alert.id}?done=updated`);
+    });
+
+    // ── Helpers for the alert page ──────────────────────────────────────────────────────────────────
+
+    function backFor(actor: Actor): string {
+      if (can(actor, 'alert.list')) return '/alerts';
+      if (can(actor, 'alert.inbox')) return '/inbox';
+      return '/';
+    }
+    function backTextFor(actor: Actor): string {
+      if (can(actor, 'alert.list')) return "Your organisation's alerts";
+      if (can(actor, 'alert.inbox')) return "Your unit's inbox";
+      return 'Home';
+    }
+
+    /** Who has viewed the alert: one row a person, most recent first, with how often and why. */
+    function accessByPerson(detail: Detail, orgNames: Map<string, string>) {
+      const people = new Map<string, { who: string; role: string | null; organisation: string | null; views: number; last: Date; purposes: string[] }>();
+      for (const h of detail.accessHistory) {
+        const key = h.actorUserId ?? h.actorName ?? 'unknown';
+        const p = people.get(key);
+        const why = h.reason?.trim();
+        if (p) {
+          p.views++;
+          if (why && !p.purposes.includes(why) && p.purposes.length < 4) p.purposes.push(why);
+          continue;
+        }
+        people.set(key, {
+          who: h.actorName ?? 'Unknown',
+          role: h.actorRole ? (ROLE_LABELS[h.actorRole as keyof typeof ROLE_LABELS] ?? h.actorRole) : null,
+          organisation: h.actorOrganisationId ? (orgNames.get(h.actorOrganisationId) ?? null) : null,
+          views: 1,
+          last: h.recordedAt,
+          purposes: why ? [why] : [],
+        });
+      }
+      return [...people.values()];
+    }
+
+    function alertPage(detail: Detail, actor: Actor, look: Lookups & SummaryLookups, orgNames: Map<string, string>) {
+      const a = detail.alert;
+      const content = detail.content as Partial<AlertContent>;
+      const now = new Date();
+      const edd = content?.pregnancy?.edd;
+      const gestation = isIsoDate(edd) ? gestationAt(edd, now) : null;
+      const diffOptions = { unitName: look.unitName, geographyName: look.geographyName };
+      const ascending = [...detail.versions].sort((x, y) => x.version - y.version);
+      const versions = ascending
+        .map((v, i) => ({
+          version: v.version,
+          statusLabel: ALERT_STATUS_LABELS[v.status as AlertStatus] ?? v.status,
+          createdAt: v.createdAt,
+          changeReason: v.changeReason,
+          first: i === 0,
+          changes: i === 0 ? [] : diffAlertContent(ascending[i - 1]!.content as AlertContent, v.content as AlertContent, diffOptions),
+        }))
+        .reverse();
+      const currentDeliveries = detail.deliveries.filter((d) => d.d.version === a.version);
+      const grid = detail.deliveries.map((r) => ({
+        unit: r.unitName,
+        unitType: UNIT_TYPE_LABELS[r.unitType as keyof typeof UNIT_TYPE_LABELS] ?? r.unitType,
+        organisation: r.organisationName,
+        version: r.d.version,
+        kind: KIND_LABELS[r.d.kind] ?? r.d.kind,
+        sentAt: r.d.createdAt,
+        acknowledgedAt: r.d.acknowledgedAt,
+        acknowledgedBy: r.ackBy,
+        note: r.d.acknowledgementNote,
+        behind: r.d.version < a.version,
+      }));
+      const status = a.status as AlertStatus;
+      const allow = (e: AlertEventType) => permitted(detail, e);
+      const base = `/alerts/${a.id}`;
+      const actions = [
+        ...(DRAFTING.includes(status) && detail.canChange ? [{ href: `${base}/steps/${STEPS[0]!.slug}`, text: status === 'returned' ? 'Make the changes' : 'Continue the draft', primary: true }] : []),
+        ...(allow('submit') ? [{ href: `${base}/check`, text: 'Check and submit for approval', primary: false }] : []),
+        ...(allow('approve') ? [{ href: `${base}/approve`, text: 'Approve and send', primary: true }] : []),
+        ...(allow('return') ? [{ href: `${base}/return`, text: 'Return for changes', primary: false }] : []),
+        ...(allow('update') ? [{ href: `${base}/update`, text: 'Update the alert', primary: true }] : []),
+        ...(allow('renew') ? [{ href: `${base}/renew`, text: 'Renew', primary: false }] : []),
+        ...(allow('stand_down') ? [{ href: `${base}/stand-down`, text: 'Stand down', primary: false }] : []),
+        ...(allow('cancel') ? [{ href: `${base}/cancel`, text: DRAFTING.includes(status) ? 'Cancel this draft' : 'Cancel the alert', primary: false, warning: true }] : []),
+      ];
+      const myUnitDeliveries = actor.unitId ? detail.allDeliveries.filter((r) => r.d.unitId === actor.unitId && !r.d.acknowledgedAt).map((r) => ({ id: r.d.id, version: r.d.version, kind: KIND_LABELS[r.d.kind] ?? r.d.kind, sentAt: r.d.createdAt })) : [];
+      return {
+        alert: a,
+        status,
+        statusLabel: ALERT_STATUS_LABELS[status] ?? a.status,
+        live: status === 'active',
+        drafting: DRAFTING.includes(status),
+        closed: ['stood_down', 'cancelled', 'expired', 'archived'].includes(status),
+        risk: content?.risk ?? null,
+        subjectName: [content?.subject?.name?.given, content?.subject?.name?.family].filter((s) => typeof s === 'string' && s.trim()).join(' ') || null,
+        gestation,
+        edd: isIsoDate(edd) ? formatDate(edd) : null,
+        reviewDate: a.reviewDate ? formatDate(a.reviewDate) : null,
+        originator: detail.originator,
+        // Photographs have their own section; the review date in force is in the control details.
+        sections: summarise(detail.content, look).filter((s) => s.step.slug !== 'photographs' && s.step.slug !== 'review-date'),
+        photos: detail.photos,
+        grid,
+        ackCount: currentDeliveries.filter((d) => d.d.acknowledgedAt).length,
+        recipientCount: currentDeliveries.length,
+        versions,
+        events: detail.events.map((e) => ({ ...e, label: EVENT_PAST[e.event] ?? e.event, organisation: e.byOrganisationId ? (orgNames.get(e.byOrganisationId) ?? null) : null })),
+        owner: detail.owner,
+        accessByPerson: accessByPerson(detail, orgNames),
+        accessHistory: detail.accessHistory.map((h) => ({
+          at: h.recordedAt,
+          who: h.actorName ?? 'Unknown',
+          role: h.actorRole ? (ROLE_LABELS[h.actorRole as keyof typeof ROLE_LABELS] ?? h.actorRole) : null,
+          organisation: h.actorOrganisationId ? (orgNames.get(h.actorOrganisationId) ?? null) : null,
+          what: ACCESS_LABELS[h.action] ?? h.action,
+          why: h.reason,
+        })),
+        actions,
+        returnComments: returnComments(detail),
+        myUnitDeliveries,
+        formatDateTime,
+      };
+    }
+  };
