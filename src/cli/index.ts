@@ -6,6 +6,9 @@ import { DataDirLockedError } from '../platform/db/lock';
 import { DatabaseUnavailableError, openDatabase, type Database } from '../platform/db/engine';
 import { systemContext, ROLES, type Role } from '../platform/context';
 import { verifyAudit } from '../assurance/audit-log';
+import { recordAuditNow } from '../platform/audit/service';
+import { RegisterIndex } from '../identity/register-index';
+import { matchesToCsv, readScreeningCsv, referenceSearcher, screen, validateRows, type ScreeningMatch, type ScreeningProblem } from '../identity/screening';
 import { ValidationError } from '../platform/errors';
 import { organisations, units } from '../directory/schema';
 import { createUser } from '../people/service';
@@ -133,6 +136,60 @@ export function buildCli(): Command {
         console.log(`Created ${opts.email} (${opts.role} at ${org.name}), id ${userId}.`);
         if (setupToken) console.log(`One-time set-up link (72 hours): ${config.publicUrl}/account/setup/${setupToken}`);
       });
+    });
+
+  program
+    .command('screen')
+    .description('screen a list of people (bookings, admissions, attendances) against active alerts, or against a reference file')
+    .requiredOption('--input <file>', 'CSV with a header row: id (required), nhs_number, given_name, family_name, other_names (;-separated), date_of_birth, postcode, address, edd, sex, other_id')
+    .requiredOption('--out <file>', 'where to write matches: input_id, rank, reference_id, probability, band (one row per candidate)')
+    .option('--reference <file>', 'screen against the people in this CSV (same columns) instead of the live register')
+    .option('--top <n>', 'candidates per person, at most', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 50) throw new InvalidArgumentError('must be a whole number from 1 to 50');
+      return n;
+    }, 5)
+    .action(async (opts: { input: string; out: string; reference?: string; top: number }) => {
+      const read = (file: string) => {
+        if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new CliError(`File not found: ${file}`);
+        return readScreeningCsv(fs.readFileSync(file, 'utf8'));
+      };
+      const input = read(opts.input);
+      const report = (file: string, problems: ScreeningProblem[]) => {
+        for (const p of problems) console.error(`${file}: line ${p.line}${p.field !== 'row' && p.field !== 'file' ? ` (${p.field})` : ''}: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}`);
+      };
+      if (input.problems.length) {
+        report(opts.input, input.problems);
+        throw new CliError(`${opts.input} could not be screened.`);
+      }
+      const { valid, problems } = validateRows(input.rows);
+      report(opts.input, problems);
+
+      let matches: ScreeningMatch[];
+      if (opts.reference) {
+        const ref = read(opts.reference);
+        if (ref.problems.length) {
+          report(opts.reference, ref.problems);
+          throw new CliError(`${opts.reference} could not be read.`);
+        }
+        const refRows = validateRows(ref.rows);
+        report(opts.reference, refRows.problems.filter((p) => p.severity === 'error'));
+        matches = screen(valid, referenceSearcher(refRows.valid.map((v) => v.row)), opts.top);
+      } else {
+        const config = loadConfig();
+        matches = await withDatabase(config, async (d) => {
+          const index = new RegisterIndex({ listen: false, reconcileMs: 0 });
+          await index.build(d.db);
+          const found = screen(valid, (q, top) => index.search(q, top).map((c) => ({ referenceId: c.reference, probability: c.probability, band: c.band })), opts.top);
+          // Screening reads the register: who ran it and how much it found is audited (not who was on the list).
+          await recordAuditNow(d.db, systemContext('cli'), { action: 'alert.screen', verb: 'E', entityType: 'Alert', detail: { rows: input.rows.length, screened: valid.length, matches: found.length, inputsMatched: new Set(found.map((m) => m.inputId)).size } });
+          return found;
+        });
+      }
+      fs.writeFileSync(opts.out, matchesToCsv(matches));
+      const errors = problems.filter((p) => p.severity === 'error').length;
+      const people = new Set(matches.map((m) => m.inputId)).size;
+      console.log(`Screened ${valid.length} of ${input.rows.length} rows${errors ? ` (${errors} problem${errors === 1 ? '' : 's'} above; those rows were skipped)` : ''}: ${people} with a possible or strong match, ${matches.length} row${matches.length === 1 ? "" : "s"} written to ${opts.out}.`);
     });
 
   const audit = program.command('audit').description('the tamper-evident audit log');
