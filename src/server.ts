@@ -11,7 +11,7 @@ import { seedDemo } from './demo/seed';
 import { organisations } from './directory/schema';
 import { createMailer } from './platform/notify/mailer';
 import { ACK_CHASE_JOB, chaseAcknowledgements, distribute, DISTRIBUTE_JOB, EMAIL_JOB, emailDelivery } from './alerts/distribution';
-import { expireDue, EXPIRE_JOB } from './alerts/service';
+import { archiveAndPurge, emailReviewReminder, expireDue, EXPIRE_JOB, remindReviews, RETENTION_JOB, REVIEW_REMINDER_EMAIL_JOB, REVIEW_REMINDER_JOB } from './alerts/service';
 import { emailPresentation, PRESENTATION_EMAIL_JOB, PURGE_SEARCHES_JOB, purgeOldSearches } from './identity/point-of-care/service';
 import { pointOfCareSettings } from './identity/point-of-care/settings';
 
@@ -42,6 +42,16 @@ export function createWorker(database: Database, config: Config, log: pino.Logge
       await expireDue(db);
     })
     .every({ type: EXPIRE_JOB, everyMs: 60 * 60_000 })
+    // Review reminders to the originator (once per alert and review date), and archive then purge after retention.
+    .register(REVIEW_REMINDER_JOB, async () => {
+      await remindReviews(db);
+    })
+    .every({ type: REVIEW_REMINDER_JOB, everyMs: 60 * 60_000 })
+    .register(REVIEW_REMINDER_EMAIL_JOB, async (job) => emailReviewReminder(db, mailer, config.publicUrl, job.payload as { alertId: string; reviewDate: string }))
+    .register(RETENTION_JOB, async () => {
+      await archiveAndPurge(db, config.alerts.retentionDays);
+    })
+    .every({ type: RETENTION_JOB, everyMs: 60 * 60_000 })
     // Point-of-care check: urgent presentation emails, and forgetting what was searched after a day.
     // (The register index itself is built when the app is ready and kept fresh by LISTEN/NOTIFY and
     // reconciliation: see src/identity/register-index.ts and src/identity/point-of-care/routes.ts.)

@@ -15,6 +15,7 @@ import type { Identity, Query } from '../../src/identity/matching/model';
 import { engineSystem, exactNameDobBaseline, exactNhsBaseline, type SearchSystem } from './baselines';
 import { febrlAvailable, febrlDir, febrlIdentity, febrlQuery, loadFebrl } from './febrl';
 import { fmt, metTag, percentile, table } from './report';
+import { trigramFebrl } from './trigram';
 import {
   COMBINED_CORRUPTIONS,
   corruptionLabel,
@@ -51,6 +52,7 @@ interface Targets {
   strongPrecision?: number;
   falseAlarmsPer1000?: number;
   p99At1M?: number;
+  trigramSpeedup?: number;
 }
 const measured: Targets = {};
 
@@ -113,6 +115,30 @@ if (febrlAvailable()) {
   rows.push(['FEBRL3: each duplicate against the rest', n3, fmt(r1 / n3, 4), fmt(r5 / n3, 4)]);
   print(table(['dataset', 'queries', 'recall@1', 'recall@5'], rows));
   print();
+
+  // The same FEBRL4 register and queries: the matcher against PostgreSQL trigram search (pg_trgm on PGlite).
+  const engineLat = new Float64Array(q4.length);
+  q4.forEach(({ q }, i) => {
+    const t = performance.now();
+    idx4.search(q, { limit: 5 });
+    engineLat[i] = performance.now() - t;
+  });
+  engineLat.sort();
+  const trigram = await trigramFebrl(a, b);
+  const enginePer = percentile(engineLat, 50);
+  print('### FEBRL4: the matcher and PostgreSQL trigram search, same register and queries');
+  print();
+  print(
+    table(
+      ['system', 'recall@1', 'recall@5', 'p50 ms', 'p99 ms', 'p50 ratio to matcher'],
+      [
+        ['Beacon matcher (in process)', row4[2]!, row4[3]!, fmt(enginePer, 3), fmt(percentile(engineLat, 99), 3), '1'],
+        ...trigram.map((t) => [t.name, fmt(t.recall1, 4), fmt(t.recall5, 4), fmt(percentile(t.latencies, 50), 3), fmt(percentile(t.latencies, 99), 3), fmt(percentile(t.latencies, 50) / enginePer, 1)]),
+      ],
+    ),
+  );
+  print();
+  measured.trigramSpeedup = Math.min(...trigram.map((t) => percentile(t.latencies, 50) / enginePer));
 } else {
   print(`FEBRL files not found at ${febrlDir()} (set BEACON_FEBRL_DIR); skipped.`);
   print();
@@ -351,6 +377,7 @@ tgt(
 tgt('strong-band precision', measured.strongPrecision, '≥ 0.999', (v) => v >= 0.999, 5);
 tgt('strong false alarms per 1,000 people with no alert', measured.falseAlarmsPer1000, '≤ 1', (v) => v <= 1, 2);
 tgt('p99 latency at 1M identities (ms)', measured.p99At1M, '≤ 5', (v) => v <= 5, 2);
+tgt('matcher speed-up over PostgreSQL trigram (p50, FEBRL4)', measured.trigramSpeedup, '≥ 5×', (v) => v >= 5, 1);
 print(table(['target', 'measured', 'goal', 'status'], targetRows));
 print();
 print(`total run time: ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -17,6 +17,8 @@ import {
   getAlert,
   getPhotograph,
   listOrganisationAlerts,
+  BABY_SEXES,
+  recordBirth,
   renew,
   returnForChanges,
   saveDraft,
@@ -86,6 +88,31 @@ export const RenewRequest = api.schema(
   'RenewRequest',
   z.object({ reviewDate: z.string({ error: 'Enter the new review date as a real date.' }).meta({ format: 'date' }), reason: z.string({ error: 'Enter the reason for renewing this alert.' }) }).strict(),
 );
+export const BirthRequest = api.schema(
+  'BirthRequest',
+  z
+    .object({
+      babyGivenName: z.string({ error: 'The baby’s given name must be text' }).max(100).nullish(),
+      babyFamilyName: z.string({ error: 'The baby’s family name must be text' }).max(100).nullish(),
+      dateOfBirth: z.string({ error: 'Enter the baby’s date of birth' }).meta({ format: 'date' }),
+      nhsNumber: z.string({ error: 'The NHS number must be text' }).nullish().meta({ description: 'When issued; 10 digits, spaces allowed' }),
+      sex: z.enum(BABY_SEXES, { error: 'Select the baby’s sex, or “Not known”' }),
+      placeOfBirthUnitId: Uuid.nullish().meta({ description: 'The unit where the baby was born, when known' }),
+    })
+    .strict(),
+  'The baby’s birth. Recording it again corrects it. Not before the due date minus 24 weeks, not in the future.',
+);
+const BirthDetail = z
+  .object({
+    babyGivenName: z.string().nullable(),
+    babyFamilyName: z.string().nullable(),
+    dateOfBirth: IsoDay,
+    nhsNumber: z.string().nullable(),
+    sex: z.enum(BABY_SEXES),
+    placeOfBirth: z.string().nullable(),
+  })
+  .nullable()
+  .meta({ description: 'The baby’s birth, once recorded; the alert then covers the baby too' });
 export const StandDownRequest = api.schema('StandDownRequest', z.object({ outcome: z.enum(STAND_DOWN_OUTCOMES, { error: 'Select the outcome.' }), details: z.string({ error: 'Details must be text' }).nullish() }).strict());
 export const CancelRequest = api.schema('CancelRequest', z.object({ reason: z.string({ error: 'Enter why this alert is being cancelled.' }) }).strict());
 export const AcknowledgeRequest = api.schema('AcknowledgeRequest', z.object({ note: z.string({ error: 'The note must be text' }).max(1000, 'The note must be 1,000 characters or fewer').nullish() }).strict());
@@ -152,6 +179,7 @@ export const AlertDetail = api.schema(
     createdAt: DateTime,
     updatedAt: DateTime,
     content: z.union([AlertContentSchema, DraftContent]).meta({ description: 'The current version; a draft or returned alert as saved' }),
+    birth: BirthDetail,
     allowedActions: z.array(z.enum(ACTIONS)).meta({ description: 'What you may do to it now' }),
     photos: z.array(z.object({ id: Uuid, caption: z.string().nullable(), width: z.int(), height: z.int(), addedAt: DateTime, url: z.string() })),
     recipients: z
@@ -420,6 +448,24 @@ export const alertApi =
 
     api.route(
       app,
+      {
+        method: 'POST',
+        url: '/api/alerts/:id/birth',
+        operationId: 'recordBirth',
+        summary: 'Record (or correct) the baby’s birth on an active alert: a new version, sent to every recipient as an update',
+        tags: ['Changes'],
+        params: IdParam,
+        body: { schema: BirthRequest },
+        responses: { 200: { description: 'The new version number', schema: UpdateResult } },
+      },
+      async (req, reply) => {
+        const b = parseInput(BirthRequest, body(req));
+        return reply.send({ version: await recordBirth(db, req.ctx, idOf(req), b) });
+      },
+    );
+
+    api.route(
+      app,
       { method: 'POST', url: '/api/alerts/:id/stand-down', operationId: 'standDownAlert', summary: 'Stand down an active alert, with the outcome', tags: ['Changes'], params: IdParam, body: { schema: StandDownRequest }, responses: { 204: { description: 'Stood down; recipients are told' } } },
       async (req, reply) => {
         const b = parseInput(StandDownRequest, body(req));
@@ -508,6 +554,9 @@ export const alertApi =
           createdAt: iso(d.alert.createdAt),
           updatedAt: iso(d.alert.updatedAt),
           content: d.content,
+          birth: d.birth
+            ? { babyGivenName: d.birth.babyGivenName, babyFamilyName: d.birth.babyFamilyName, dateOfBirth: d.birth.dateOfBirth, nhsNumber: d.birth.nhsNumber, sex: d.birth.sex as (typeof BABY_SEXES)[number], placeOfBirth: d.birth.placeOfBirth }
+            : null,
           allowedActions: ACTIONS.filter((a) => permitted(a)),
           photos: d.photos.map((p) => ({ id: p.id, caption: p.caption, width: p.width, height: p.height, addedAt: iso(p.createdAt), url: `/api/alerts/${d.alert.id}/photos/${p.id}` })),
           recipients: d.deliveries.map((r) => ({

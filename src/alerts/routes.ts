@@ -9,7 +9,8 @@ import { formatDateTime } from '../platform/http/views';
 import { PHOTOGRAPH_DEFAULTS } from '../platform/files/photographs';
 import { listGeographies, listOrganisations, listUnitsForChoice } from '../directory/service';
 import { UNIT_TYPE_LABELS } from '../directory/model';
-import { acknowledge, addPhotograph, approvalQueue, approve, cancel, createDraft, getAlert, getPhotograph, listOrganisationAlerts, renew, returnForChanges, saveDraft, standDown, submit, unitInbox, updateAlert } from './service';
+import { acknowledge, addPhotograph, approvalQueue, approve, BABY_SEX_LABELS, BABY_SEXES, type BabySex, cancel, createDraft, getAlert, getPhotograph, listOrganisationAlerts, recordBirth, renew, returnForChanges, saveDraft, standDown, submit, unitInbox, updateAlert } from './service';
+import { formatNhsNumber } from '../identity/matching/nhs-number';
 import { ALERT_STATUS_LABELS, APPROVER_ROLES, STAND_DOWN_OUTCOME_LABELS, STAND_DOWN_OUTCOMES, maxRenewalDate, type AlertEventType, type AlertStatus } from './lifecycle';
 import { alertContentSchema, effectiveReviewDate, type AlertContent } from './model';
 import { defaultReviewDate, formatDate, gestationAt, isIsoDate } from './pregnancy';
@@ -69,6 +70,7 @@ const KIND_LABELS: Record<string, string> = {
 const ACCESS_LABELS: Record<string, string> = { 'alert.view': 'Viewed the alert', 'alert.photo.view': 'Viewed a photograph' };
 
 const DONE_BANNERS: Record<string, string> = {
+  birth: 'The birth has been recorded and every recipient unit is being sent the update',
   saved: 'Your draft has been saved',
   submitted: 'The alert has been submitted for approval',
   approved: 'The alert has been approved and is being sent to the recipient units',
@@ -470,6 +472,59 @@ export const alertRoutes =
       });
     }
 
+    // ── Recording the baby's birth ───────────────────────────────────────────────────────────────────
+
+    const BIRTH_FIELD_IDS: Record<string, string> = { babyGivenName: 'babyGivenName', babyFamilyName: 'babyFamilyName', dateOfBirth: 'dateOfBirth-day', nhsNumber: 'nhsNumber', sex: 'sex', placeOfBirthUnitId: 'placeOfBirthUnitId' };
+
+    async function renderBirth(req: FastifyRequest, reply: FastifyReply, detail: Detail, status = 200, values: Record<string, string> = {}, fieldErrors: Record<string, string> = {}) {
+      const b = detail.birth;
+      const v = (k: string, fallback: string | null | undefined) => values[k] ?? fallback ?? '';
+      const dobParts = values['dateOfBirth.day'] !== undefined ? { day: values['dateOfBirth.day'] ?? '', month: values['dateOfBirth.month'] ?? '', year: values['dateOfBirth.year'] ?? '' } : datePartsOf(b?.dateOfBirth ?? '');
+      const sex = v('sex', b?.sex);
+      const unitId = v('placeOfBirthUnitId', b?.placeOfBirthUnitId);
+      const inline = Object.fromEntries(Object.entries(fieldErrors).map(([k, text]) => [BIRTH_FIELD_IDS[k] ? k : 'dateOfBirth', { text }]));
+      const look = await lookups(req);
+      return reply.code(status).page('alerts/views/birth.njk', {
+        title: b ? 'Correct the birth details' : 'Record the birth',
+        caption: caption(detail),
+        alert: detail.alert,
+        correcting: !!b,
+        values: { babyGivenName: v('babyGivenName', b?.babyGivenName), babyFamilyName: v('babyFamilyName', b?.babyFamilyName), nhsNumber: v('nhsNumber', b?.nhsNumber) },
+        dobParts,
+        sexes: BABY_SEXES.map((s) => ({ value: s, text: BABY_SEX_LABELS[s], checked: sex === s })),
+        units: [{ value: '', text: 'Not known or not in the list' }, ...look.units.map((u) => ({ value: u.id, text: u.label, selected: u.id === unitId }))],
+        inline,
+        errors: pageErrors(fieldErrors, (k) => BIRTH_FIELD_IDS[k] ?? 'dateOfBirth-day'),
+        back: { href: `/alerts/${detail.alert.id}` },
+      });
+    }
+
+    app.get('/alerts/:id/birth', async (req, reply) => {
+      const detail = await getAlert(db, req.ctx, idParam(req), 'record the birth (opening the form)');
+      if (!permitted(detail, 'update')) return reply.redirect(`/alerts/${detail.alert.id}`);
+      return renderBirth(req, reply, detail);
+    });
+
+    app.post('/alerts/:id/birth', async (req, reply) => {
+      const id = idParam(req);
+      const values = formValues(req.body);
+      try {
+        await recordBirth(db, req.ctx, id, {
+          babyGivenName: values.babyGivenName ?? null,
+          babyFamilyName: values.babyFamilyName ?? null,
+          dateOfBirth: dateFromParts(values['dateOfBirth.day'] ?? '', values['dateOfBirth.month'] ?? '', values['dateOfBirth.year'] ?? ''),
+          nhsNumber: values.nhsNumber ?? null,
+          sex: values.sex ?? '',
+          placeOfBirthUnitId: values.placeOfBirthUnitId || null,
+        });
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        const detail = await getAlert(db, req.ctx, id, 'record the birth (correcting the form)');
+        return renderBirth(req, reply, detail, 400, values, err.fieldErrors);
+      }
+      return reply.redirect(`/alerts/${id}?done=birth`);
+    });
+
     // ── Updating an active alert: every section on one form, with a reason ──────────────────────────
 
     async function renderUpdate(req: FastifyRequest, reply: FastifyReply, detail: Detail, opts: { status?: number; content?: unknown; reason?: string; errors?: Record<string, string>; addRowTo?: ListPath | null } = {}) {
@@ -588,6 +643,7 @@ export const alertRoutes =
         ...(allow('approve') ? [{ href: `${base}/approve`, text: 'Approve and send', primary: true }] : []),
         ...(allow('return') ? [{ href: `${base}/return`, text: 'Return for changes', primary: false }] : []),
         ...(allow('update') ? [{ href: `${base}/update`, text: 'Update the alert', primary: true }] : []),
+        ...(allow('update') ? [{ href: `${base}/birth`, text: detail.birth ? 'Correct the birth' : 'Record the birth', primary: false }] : []),
         ...(allow('renew') ? [{ href: `${base}/renew`, text: 'Renew', primary: false }] : []),
         ...(allow('stand_down') ? [{ href: `${base}/stand-down`, text: 'Stand down', primary: false }] : []),
         ...(allow('cancel') ? [{ href: `${base}/cancel`, text: DRAFTING.includes(status) ? 'Cancel this draft' : 'Cancel the alert', primary: false, warning: true }] : []),
@@ -605,6 +661,16 @@ export const alertRoutes =
         gestation,
         edd: isIsoDate(edd) ? formatDate(edd) : null,
         reviewDate: a.reviewDate ? formatDate(a.reviewDate) : null,
+        birth: detail.birth
+          ? {
+              date: formatDate(detail.birth.dateOfBirth),
+              name: [detail.birth.babyGivenName, detail.birth.babyFamilyName].filter(Boolean).join(' ') || null,
+              nhsNumber: detail.birth.nhsNumber ? formatNhsNumber(detail.birth.nhsNumber) : null,
+              sex: BABY_SEX_LABELS[detail.birth.sex as BabySex] ?? detail.birth.sex,
+              place: detail.birth.placeOfBirth,
+            }
+          : null,
+        purged: !!a.purgedAt,
         originator: detail.originator,
         // Photographs have their own section; the review date in force is in the control details.
         sections: summarise(detail.content, look).filter((s) => s.step.slug !== 'photographs' && s.step.slug !== 'review-date'),

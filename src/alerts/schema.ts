@@ -139,3 +139,28 @@ export const alertPhotos = pgTable(
   },
   (t) => [index('alert_photos_alert_idx').on(t.alertId)],
 );
+
+/**
+ * The baby's birth, recorded on the alert (one per alert; a correction replaces it, with audit). From
+ * then on the alert covers the baby too: these details are indexed as identities of the alert subject.
+ * Deleted when the alert's personal data is purged.
+ */
+export const alertBirths = pgTable(
+  'alert_births',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    alertId: uuid('alert_id')
+      .notNull()
+      .references(() => alerts.id),
+    babyGivenName: text('baby_given_name'),
+    babyFamilyName: text('baby_family_name'),
+    dateOfBirth: date('date_of_birth', { mode: 'string' }).notNull(),
+    nhsNumber: text('nhs_number'),
+    /** female | male | indeterminate | not_known */
+    sex: text('sex').notNull(),
+    placeOfBirthUnitId: uuid('place_of_birth_unit_id').references(() => units.id),
+    recordedByUserId: uuid('recorded_by_user_id'),
+    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('alert_births_alert_unique').on(t.alertId)],
+);

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../platform/db/engine';
 import type { RequestContext } from '../platform/context';
 import { authorize, can, type Resource } from '../platform/auth/policy';
@@ -11,10 +11,14 @@ import { geographyChain, isUuid } from '../directory/service';
 import { organisations, units } from '../directory/schema';
 import { users } from '../platform/auth/schema';
 import { openPhotograph, processPhotograph, sealPhotograph } from '../platform/files/photographs';
-import { alertDeliveries, alertEvents, alertPhotos, alerts, alertVersions } from './schema';
-import { allowedEvents, transition, type AlertEvent, type AlertState, type AlertStatus, type LifecycleActor, type TransitionRecord } from './lifecycle';
+import { alertBirths, alertDeliveries, alertEvents, alertPhotos, alerts, alertVersions } from './schema';
+import { presentations } from '../identity/point-of-care/schema';
+import { isValidNhsNumber, normaliseNhsNumber } from '../identity/matching/nhs-number';
+import { enqueue } from '../platform/jobs/queue';
+import type { Mailer } from '../platform/notify/mailer';
+import { allowedEvents, DEFAULT_LIFECYCLE_CONFIG, transition, type LifecycleConfig, type AlertEvent, type AlertState, type AlertStatus, type LifecycleActor, type TransitionRecord } from './lifecycle';
 import { effectiveReviewDate, parseAlertContent, type AlertContent } from './model';
-import { isIsoDate, londonDate } from './pregnancy';
+import { addDays, formatDate, isIsoDate, londonDate } from './pregnancy';
 import { enqueueDistribution, type DeliveryKind } from './distribution';
 
 export interface AlertSettings {
@@ -80,8 +84,17 @@ async function resourceFor(db: Db, ctx: RequestContext, a: AlertRow): Promise<Re
  * Apply a lifecycle event and persist it in the caller's transaction: the alert row, the history
  * entry and the audit event. A refusal becomes a ValidationError with the machine's plain reason.
  */
-async function applyEvent(tx: Db, ctx: RequestContext, a: AlertRow, event: AlertEvent, now: Date, field = 'form'): Promise<{ next: AlertState; record: TransitionRecord }> {
-  const result = transition(stateOf(a), event, lifecycleActor(ctx), now);
+async function applyEvent(
+  tx: Db,
+  ctx: RequestContext,
+  a: AlertRow,
+  event: AlertEvent,
+  now: Date,
+  field = 'form',
+  extraState: Partial<AlertState> = {},
+  config: LifecycleConfig = DEFAULT_LIFECYCLE_CONFIG,
+): Promise<{ next: AlertState; record: TransitionRecord }> {
+  const result = transition({ ...stateOf(a), ...extraState }, event, lifecycleActor(ctx), now, config);
   if (!result.ok) throw new ValidationError({ [field]: result.reason });
   await tx.insert(alertEvents).values({
     alertId: a.id,
@@ -214,9 +227,12 @@ export async function updateAlert(db: Db, ctx: RequestContext, id: string, raw: 
     authorize(ctx.actor, 'alert.change', await resourceFor(tx, ctx, a));
     const previous = (await currentContent(tx, a)) as AlertContent;
     // Dates already accepted stay acceptable (a woman's date of birth does not become invalid by time passing).
-    const content = parseAlertContent(raw, now, { previous });
+    const parsed = parseAlertContent(raw, now, { previous });
+    // A recorded birth stays on the alert through later updates (it is changed only by recordBirth).
+    const birth = (previous as { birth?: unknown }).birth;
+    const content = birth ? { ...parsed, birth } : parsed;
     const { next } = await applyEvent(tx, ctx, a, { type: 'update', reason }, now, 'reason');
-    await newVersion(tx, ctx, a, next.version, 'active', content, reason, 'update', { edd: content.pregnancy.edd });
+    await newVersion(tx, ctx, a, next.version, 'active', content, reason, 'update', { edd: parsed.pregnancy.edd });
     return next.version;
   });
 }
@@ -300,7 +316,7 @@ export async function getAlert(db: Db, ctx: RequestContext, id: string, purpose 
   const resource = await resourceFor(db, ctx, a);
   authorize(ctx.actor, 'alert.view', resource);
   const actor = ctx.actor;
-  const [versions, events, deliveries, photos, originator] = await Promise.all([
+  const [versions, events, deliveries, photos, originator, births] = await Promise.all([
     db.select().from(alertVersions).where(eq(alertVersions.alertId, a.id)).orderBy(desc(alertVersions.version)),
     db.select().from(alertEvents).where(eq(alertEvents.alertId, a.id)).orderBy(asc(alertEvents.at)),
     db
@@ -313,6 +329,7 @@ export async function getAlert(db: Db, ctx: RequestContext, id: string, purpose 
       .orderBy(desc(alertDeliveries.version), asc(organisations.name), asc(units.name)),
     db.select({ id: alertPhotos.id, caption: alertPhotos.caption, width: alertPhotos.width, height: alertPhotos.height, createdAt: alertPhotos.createdAt }).from(alertPhotos).where(and(eq(alertPhotos.alertId, a.id), sql`${alertPhotos.removedAt} IS NULL`)),
     db.select({ name: users.displayName, organisation: organisations.name }).from(users).innerJoin(organisations, eq(organisations.id, a.originatorOrganisationId)).where(eq(users.id, a.originatorUserId)),
+    db.select({ b: alertBirths, placeOfBirth: units.name }).from(alertBirths).leftJoin(units, eq(units.id, alertBirths.placeOfBirthUnitId)).where(eq(alertBirths.alertId, a.id)),
   ]);
   const owner = can(actor, 'alert.change', resource) || (actor?.role === 'designated_professional' && can(actor, 'alert.approve', resource));
   await recordAuditNow(db, ctx, { action: 'alert.view', verb: 'R', entityType: 'Alert', entityId: a.id, reason: purpose.slice(0, 200), detail: { reference: a.reference, version: a.version } });
@@ -330,6 +347,8 @@ export async function getAlert(db: Db, ctx: RequestContext, id: string, purpose 
     allDeliveries: deliveries,
     photos,
     originator: originator[0] ?? null,
+    /** The baby's birth, once recorded (null before, and after the personal data is purged). */
+    birth: births[0] ? { ...births[0].b, placeOfBirth: births[0].placeOfBirth } : null,
     owner,
     accessHistory,
     allowed: actor ? allowedEvents(stateOf(a), { userId: actor.userId, role: actor.role, organisationId: actor.organisationId }, now) : [],
@@ -422,3 +441,196 @@ export async function getPhotograph(db: Db, ctx: RequestContext, key: Buffer, al
   return { data: openPhotograph(key, p.id, p.dataEnc), contentType: p.contentType };
 }
 
+
+// ── Birth ────────────────────────────────────────────────────────────────────────────────────────────
+
+export const BABY_SEXES = ['female', 'male', 'indeterminate', 'not_known'] as const;
+export type BabySex = (typeof BABY_SEXES)[number];
+export const BABY_SEX_LABELS: Record<BabySex, string> = { female: 'Female', male: 'Male', indeterminate: 'Indeterminate', not_known: 'Not known' };
+/** A baby is not born more than 24 weeks before the due date (earlier than viability is refused as a typing error). */
+const EARLIEST_BIRTH_WEEKS_BEFORE_EDD = 24;
+const MAX_BABY_NAME = 100;
+
+export interface BirthInput {
+  babyGivenName?: string | null;
+  babyFamilyName?: string | null;
+  dateOfBirth: string;
+  nhsNumber?: string | null;
+  sex: string;
+  placeOfBirthUnitId?: string | null;
+}
+
+/** The birth as it is kept in the alert's version content (and shown on the alert page). */
+export interface AlertBirth {
+  babyGivenName: string | null;
+  babyFamilyName: string | null;
+  dateOfBirth: string;
+  nhsNumber: string | null;
+  sex: BabySex;
+  placeOfBirthUnitId: string | null;
+  placeOfBirth: string | null;
+}
+
+const optionalText = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
+
+/**
+ * Record the baby's birth on an active alert (or correct it): the owners only. It is a change recipients
+ * must know about, so it makes a new version (same content plus the birth) distributed as an update; from
+ * then on the alert covers the baby too (the register index adds the baby's identity).
+ */
+export async function recordBirth(db: Db, ctx: RequestContext, alertId: string, input: BirthInput, now = new Date()): Promise<number> {
+  const raw = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
+  return db.transaction(async (tx) => {
+    const a = await loadAlert(tx, alertId, true);
+    authorize(ctx.actor, 'alert.change', await resourceFor(tx, ctx, a));
+    if (a.status !== 'active') throw new ValidationError({ form: 'A birth can only be recorded on an active alert.' });
+    const errors: Record<string, string> = {};
+    const babyGivenName = optionalText(raw.babyGivenName);
+    const babyFamilyName = optionalText(raw.babyFamilyName);
+    if (babyGivenName && babyGivenName.length > MAX_BABY_NAME) errors.babyGivenName = `The baby’s given name must be ${MAX_BABY_NAME} characters or fewer`;
+    if (babyFamilyName && babyFamilyName.length > MAX_BABY_NAME) errors.babyFamilyName = `The baby’s family name must be ${MAX_BABY_NAME} characters or fewer`;
+    const dateOfBirth = optionalText(raw.dateOfBirth);
+    const today = londonDate(now);
+    if (!dateOfBirth) errors.dateOfBirth = 'Enter the baby’s date of birth';
+    else if (!isIsoDate(dateOfBirth)) errors.dateOfBirth = 'The baby’s date of birth must be a real date';
+    else if (dateOfBirth > today) errors.dateOfBirth = 'The baby’s date of birth must be today or in the past';
+    else if (a.edd && dateOfBirth < addDays(a.edd, -EARLIEST_BIRTH_WEEKS_BEFORE_EDD * 7)) {
+      errors.dateOfBirth = `The baby’s date of birth must be on or after ${formatDate(addDays(a.edd, -EARLIEST_BIRTH_WEEKS_BEFORE_EDD * 7))}, ${EARLIEST_BIRTH_WEEKS_BEFORE_EDD} weeks before the due date`;
+    }
+    const nhsRaw = optionalText(raw.nhsNumber);
+    const nhsNumber = nhsRaw ? normaliseNhsNumber(nhsRaw) : null;
+    if (nhsRaw && !isValidNhsNumber(nhsRaw)) errors.nhsNumber = 'Enter a valid NHS number for the baby (10 digits, check the number is correct)';
+    const sex = optionalText(raw.sex);
+    if (!sex || !(BABY_SEXES as readonly string[]).includes(sex)) errors.sex = 'Select the baby’s sex, or “Not known”';
+    const unitId = optionalText(raw.placeOfBirthUnitId);
+    let placeOfBirth: string | null = null;
+    if (unitId) {
+      const [u] = isUuid(unitId) ? await tx.select({ name: units.name }).from(units).where(eq(units.id, unitId)) : [];
+      if (!u) errors.placeOfBirthUnitId = 'Select a place of birth from the list';
+      else placeOfBirth = u.name;
+    }
+    if (Object.keys(errors).length) throw new ValidationError(errors);
+
+    const birth: AlertBirth = { babyGivenName, babyFamilyName, dateOfBirth: dateOfBirth!, nhsNumber, sex: sex as BabySex, placeOfBirthUnitId: unitId, placeOfBirth };
+    const [existing] = await tx.select({ id: alertBirths.id }).from(alertBirths).where(eq(alertBirths.alertId, a.id));
+    const reason = existing ? 'Birth details corrected' : `Baby born ${formatDate(birth.dateOfBirth)}`;
+    const { next } = await applyEvent(tx, ctx, a, { type: 'update', reason }, now, 'form');
+    const values = { babyGivenName, babyFamilyName, dateOfBirth: birth.dateOfBirth, nhsNumber, sex: birth.sex, placeOfBirthUnitId: unitId, recordedByUserId: ctx.actor!.userId, recordedAt: now };
+    if (existing) await tx.update(alertBirths).set(values).where(eq(alertBirths.id, existing.id));
+    else await tx.insert(alertBirths).values({ alertId: a.id, ...values });
+    await recordAudit(tx, ctx, { action: existing ? 'alert.birth.correct' : 'alert.birth.record', verb: existing ? 'U' : 'C', entityType: 'Alert', entityId: a.id, detail: { reference: a.reference, version: next.version } });
+    const content = { ...((await currentContent(tx, a)) as Record<string, unknown>), birth };
+    await newVersion(tx, ctx, a, next.version, 'active', content, reason, 'update');
+    return next.version;
+  });
+}
+
+// ── Review reminders ─────────────────────────────────────────────────────────────────────────────────
+
+export const REVIEW_REMINDER_JOB = 'alerts.review-reminder';
+export const REVIEW_REMINDER_EMAIL_JOB = 'alerts.review-reminder.email';
+/** The originator is reminded once when an active alert's review date is this many days away or fewer. */
+export const REVIEW_REMINDER_DAYS = 7;
+
+/** The scheduled job: queue one reminder email per alert and review date (a renewal makes a new one due). */
+export async function remindReviews(db: Db, now = new Date(), days = REVIEW_REMINDER_DAYS): Promise<number> {
+  const today = londonDate(now);
+  const due = await db
+    .select({ id: alerts.id, reviewDate: alerts.reviewDate })
+    .from(alerts)
+    .where(and(eq(alerts.status, 'active'), sql`${alerts.reviewDate} >= ${today}::date`, sql`${alerts.reviewDate} <= ${addDays(today, days)}::date`));
+  let queued = 0;
+  for (const d of due) {
+    const id = await enqueue(db, REVIEW_REMINDER_EMAIL_JOB, { alertId: d.id, reviewDate: d.reviewDate }, { idempotencyKey: `review-reminder:${d.id}:${d.reviewDate}` });
+    if (id !== null) queued++;
+  }
+  return queued;
+}
+
+/** Email the originator that the review date is near. No personal data: the reference, the date and a link. */
+export async function emailReviewReminder(db: Db, mailer: Mailer, publicUrl: string, payload: { alertId: string; reviewDate: string }): Promise<void> {
+  const [row] = await db
+    .select({ reference: alerts.reference, status: alerts.status, reviewDate: alerts.reviewDate, email: users.email })
+    .from(alerts)
+    .innerJoin(users, eq(users.id, alerts.originatorUserId))
+    .where(eq(alerts.id, payload.alertId));
+  // Renewed, closed or gone since it was queued: nothing to remind about.
+  if (!row || row.status !== 'active' || row.reviewDate !== payload.reviewDate) return;
+  await mailer.send({
+    to: row.email,
+    subject: `[Beacon] Alert ${row.reference} is due for review by ${formatDate(payload.reviewDate)}`,
+    text: [
+      `Alert ${row.reference}, which you raised, is due for review by ${formatDate(payload.reviewDate)}.`,
+      'If it is still needed, renew it with a reason before then; otherwise stand it down.',
+      'An alert that is not renewed expires on its own after its review date, and its recipients are told.',
+      '',
+      `Sign in to Beacon to review it: ${publicUrl}/alerts/${payload.alertId}`,
+      '',
+      'This email contains no personal information. Do not reply to it.',
+    ].join('\n'),
+    messageId: `<review-reminder-${payload.alertId}-${payload.reviewDate}@beacon>`,
+  });
+}
+
+// ── Archive and purge ────────────────────────────────────────────────────────────────────────────────
+
+export const RETENTION_JOB = 'alerts.retention';
+const CLOSED_STATUSES = ['stood_down', 'cancelled', 'expired'] as const;
+
+/**
+ * The scheduled job: closed alerts are archived `archiveAfterDays` after they closed (kept read-only until
+ * `retainUntil`), then archived alerts past their retention date have their personal data purged. The
+ * reference, statuses, history and audit trail are kept.
+ */
+export async function archiveAndPurge(db: Db, retentionDays: number, now = new Date(), config: LifecycleConfig = DEFAULT_LIFECYCLE_CONFIG): Promise<{ archived: number; purged: number }> {
+  const ctx = systemContext('alerts.retention');
+  const cutoff = new Date(now.getTime() - config.archiveAfterDays * 86_400_000);
+  const closed = await db
+    .select({ id: alerts.id, closedAt: sql<string>`max(${alertEvents.at})` })
+    .from(alerts)
+    .innerJoin(alertEvents, and(eq(alertEvents.alertId, alerts.id), eq(alertEvents.toStatus, alerts.status)))
+    .where(inArray(alerts.status, [...CLOSED_STATUSES]))
+    .groupBy(alerts.id);
+  let archived = 0;
+  for (const c of closed) {
+    const closedAt = new Date(c.closedAt);
+    if (closedAt > cutoff) continue;
+    await db.transaction(async (tx) => {
+      const a = await loadAlert(tx, c.id, true);
+      if (!(CLOSED_STATUSES as readonly string[]).includes(a.status)) return; // changed since we looked
+      const { next } = await applyEvent(tx, ctx, a, { type: 'archive' }, now, 'form', { closedAt }, config);
+      await tx.update(alerts).set({ status: next.status, retainUntil: addDays(londonDate(now), retentionDays), updatedAt: now }).where(eq(alerts.id, a.id));
+      archived++;
+    });
+  }
+
+  const expired = await db
+    .select({ id: alerts.id })
+    .from(alerts)
+    .where(and(eq(alerts.status, 'archived'), isNull(alerts.purgedAt), lt(alerts.retainUntil, londonDate(now))));
+  let purged = 0;
+  for (const { id } of expired) {
+    await db.transaction(async (tx) => {
+      const a = await loadAlert(tx, id, true);
+      if (a.status !== 'archived' || a.purgedAt) return;
+      await tx.update(alertVersions).set({ content: { purged: true } }).where(eq(alertVersions.alertId, a.id));
+      const photos = await tx.update(alertPhotos).set({ dataEnc: null }).where(eq(alertPhotos.alertId, a.id)).returning({ id: alertPhotos.id });
+      const births = await tx.delete(alertBirths).where(eq(alertBirths.alertId, a.id)).returning({ id: alertBirths.id });
+      const seen = await tx
+        .update(presentations)
+        .set({ details: {}, inconsistencies: [], location: null, note: null })
+        .where(eq(presentations.alertId, a.id))
+        .returning({ id: presentations.id });
+      await tx.update(alerts).set({ edd: null, purgedAt: now, updatedAt: now }).where(eq(alerts.id, a.id));
+      await recordAudit(tx, ctx, {
+        action: 'alert.purge',
+        verb: 'D',
+        entityType: 'Alert',
+        entityId: a.id,
+        detail: { reference: a.reference, versions: a.version, photos: photos.length, births: births.length, presentations: seen.length, retainUntil: a.retainUntil },
+      });
+      purged++;
+    });
+  }
+  return { archived, purged };
+}

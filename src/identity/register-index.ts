@@ -64,7 +64,7 @@ export function detailsToQuery(d: GivenDetails): Query {
 }
 
 /** Where an identity of an alert came from: shown to the clinician as "matched through …". */
-export type IdentitySource = 'name' | 'alias' | 'previous' | 'maiden' | 'presentation';
+export type IdentitySource = 'name' | 'alias' | 'previous' | 'maiden' | 'baby' | 'presentation';
 
 export interface IdentityInfo {
   alertId: string;
@@ -87,6 +87,7 @@ const SOURCE_LABELS: Record<IdentitySource, string> = {
   alias: 'an alias on the alert',
   previous: 'a previous name on the alert',
   maiden: 'a maiden name on the alert',
+  baby: 'the baby’s details on the alert',
   presentation: 'details given at a presentation',
 };
 
@@ -139,6 +140,15 @@ export function alertIdentities(alertId: string, content: AlertContent, variants
     if (edd) identity.edd = edd;
     const label = SOURCE_LABELS[n.source] + (d.knownFalse ? ', with a date of birth known to be false' : '');
     out.push({ identity, info: { alertId, source: n.source, knownFalseDob: d.knownFalse, label } });
+  }
+  // Once the birth is recorded the alert covers the baby too: one identity with the baby's details
+  // (a baby not yet named is often registered under the mother's family name).
+  const birth = (content as { birth?: { babyGivenName?: string | null; babyFamilyName?: string | null; dateOfBirth?: string; nhsNumber?: string | null } } | null)?.birth;
+  if (birth?.dateOfBirth) {
+    const identity: Identity = { id: `${alertId}#baby`, subjectId: alertId, givenNames: birth.babyGivenName ? [birth.babyGivenName] : [], familyNames: [birth.babyFamilyName || main.family || ''].filter(Boolean), postcodes };
+    identity.dateOfBirth = birth.dateOfBirth;
+    if (birth.nhsNumber) identity.nhsNumber = birth.nhsNumber;
+    out.push({ identity, info: { alertId, source: 'baby', knownFalseDob: false, label: SOURCE_LABELS.baby } });
   }
   for (const v of variants) {
     const q = detailsToQuery(v.details);

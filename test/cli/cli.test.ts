@@ -103,7 +103,7 @@ describe('beacon command line', () => {
     const verify = await beacon(['audit', 'verify']);
     expect(verify.code).toBe(0);
     expect(verify.stdout).toMatch(/Audit log intact: \d+ events checked/);
-  });
+  }, 240_000); // a dozen real processes, each starting the database: slow when the suite loads both cores
 
   it('refuses bad configuration with a message naming the variable', async () => {
     const saved = env.PORT;

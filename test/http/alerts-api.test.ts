@@ -446,6 +446,51 @@ describe('the web journey keeps a draft in step with the API', () => {
   });
 });
 
+describe('recording the birth through the API and the pages', () => {
+  let id = '';
+  beforeAll(async () => {
+    id = (await midwife.post('/api/alerts', validContent())).json.id as string;
+    expect((await midwife.post(`/api/alerts/${id}/submit`)).status).toBe(204);
+    expect((await designated.post(`/api/alerts/${id}/approve`, {})).status).toBe(204);
+  });
+
+  it('bad input is refused per field; a valid birth makes version 2, sent as an update, shown on the alert page', async () => {
+    const bad = await midwife.post(`/api/alerts/${id}/birth`, { dateOfBirth: addDays(today, 2), nhsNumber: '401 023 2138', sex: 'female' });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.json.fields ?? {})).toEqual(['dateOfBirth', 'nhsNumber']);
+    expect((await midwife.post(`/api/alerts/${id}/birth`, { dateOfBirth: today, sex: 'boy' })).status).toBe(400);
+    const coordinator = await ApiClient.as('coordinator.pah@beacon.example');
+    expect((await coordinator.post(`/api/alerts/${id}/birth`, { dateOfBirth: today, sex: 'female' })).status).toBe(403);
+
+    const res = await midwife.post(`/api/alerts/${id}/birth`, { babyGivenName: 'Skye', dateOfBirth: today, nhsNumber: '401 023 2137', sex: 'female' });
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+    expect(res.json.version).toBe(2);
+    await worker().drain();
+    const detail = AlertDetail.parse((await midwife.get(`/api/alerts/${id}`)).json);
+    expect(detail.birth).toMatchObject({ babyGivenName: 'Skye', dateOfBirth: today, nhsNumber: '4010232137', sex: 'female' });
+    expect(detail.recipients.every((r) => r.version === 2 && r.kind === 'update')).toBe(true);
+
+    const page = await midwife.b.get(`/alerts/${id}`);
+    expect(page.body).toMatch(/Baby born \d{1,2} \w+ \d{4}/);
+    expect(page.body).toContain('401 023 2137');
+    expect(page.body).toContain(`href="/alerts/${id}/birth"`);
+  });
+
+  it('the birth form corrects it, and shows errors linked to their fields', async () => {
+    expect((await midwife.b.get(`/alerts/${id}/birth`)).status).toBe(200);
+    const wrong = await midwife.b.post(`/alerts/${id}/birth`, { 'dateOfBirth.day': '', 'dateOfBirth.month': '', 'dateOfBirth.year': '', sex: 'female', nhsNumber: '123' });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body).toContain('href="#dateOfBirth-day"');
+    expect(wrong.body).toContain('href="#nhsNumber"');
+    const [y, m, d] = today.split('-');
+    const ok = await midwife.b.post(`/alerts/${id}/birth`, { 'dateOfBirth.day': d!, 'dateOfBirth.month': m!, 'dateOfBirth.year': y!, sex: 'not_known', babyFamilyName: 'Marsh' });
+    expect(ok.status).toBe(302);
+    const detail = AlertDetail.parse((await midwife.get(`/api/alerts/${id}`)).json);
+    expect(detail.version).toBe(3);
+    expect(detail.birth).toMatchObject({ babyGivenName: null, babyFamilyName: 'Marsh', nhsNumber: null, sex: 'not_known' });
+  });
+});
+
 describe('the OpenAPI document', () => {
   it('is served at /api/openapi.json and describes every /api route the service registers', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/openapi.json' });
@@ -469,6 +514,7 @@ describe('the OpenAPI document', () => {
         'POST /api/alerts/{id}/return',
         'POST /api/alerts/{id}/update',
         'POST /api/alerts/{id}/renew',
+        'POST /api/alerts/{id}/birth',
         'POST /api/alerts/{id}/stand-down',
         'POST /api/alerts/{id}/cancel',
         'GET /api/alerts/inbox',

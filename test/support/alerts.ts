@@ -10,7 +10,7 @@ import { addDays, londonDate } from '../../src/alerts/pregnancy';
 import type { AlertContentInput } from '../../src/alerts/model';
 import { distribute, DISTRIBUTE_JOB, EMAIL_JOB, emailDelivery } from '../../src/alerts/distribution';
 import { DEFAULT_UNIT_TYPES } from '../../src/alerts/model';
-import { approve, createDraft, submit } from '../../src/alerts/service';
+import { approve, createDraft, emailReviewReminder, REVIEW_REMINDER_EMAIL_JOB, submit } from '../../src/alerts/service';
 import { geographies, organisations, units } from '../../src/directory/schema';
 
 /**
@@ -120,7 +120,8 @@ export function alertWorker(db: Db, mailer: Mailer): AlertWorker {
     .register(DISTRIBUTE_JOB, async (job) => {
       await distribute(db, job.payload as Parameters<typeof distribute>[1]);
     })
-    .register(EMAIL_JOB, async (job) => emailDelivery(db, mailer, PUBLIC_URL, job.payload as { deliveryId: string }));
+    .register(EMAIL_JOB, async (job) => emailDelivery(db, mailer, PUBLIC_URL, job.payload as { deliveryId: string }))
+    .register(REVIEW_REMINDER_EMAIL_JOB, async (job) => emailReviewReminder(db, mailer, PUBLIC_URL, job.payload as { alertId: string; reviewDate: string }));
   return { worker, failures, drain: () => worker.drain() };
 }
 
