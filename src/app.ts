@@ -23,6 +23,7 @@ import { alertApi } from './alerts/api';
 import { APPROVER_ROLES } from './alerts/lifecycle';
 import { trackApiRoutes } from './platform/http/openapi';
 import { pointOfCareRoutes } from './identity/point-of-care/routes';
+import { bulkScreeningRoutes } from './identity/bulk-screening/routes';
 
 /** What every route module is given. */
 export interface AppDeps {
@@ -138,6 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(alertRoutes(deps));
   await app.register(alertApi(deps));
   await app.register(pointOfCareRoutes(deps));
+  await app.register(bulkScreeningRoutes(deps));
 
   app.setNotFoundHandler(async (req, reply) => {
     if (req.url.startsWith('/api/')) return reply.code(404).send({ error: 'not_found', message: 'There is nothing at this address.' });

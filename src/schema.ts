@@ -5,4 +5,5 @@ export * from './platform/jobs/schema';
 export * from './directory/schema';
 export * from './people/schema';
 export * from './alerts/schema';
+export * from './identity/bulk-screening/schema';
 export * from './identity/point-of-care/schema';

@@ -14,6 +14,8 @@ import { ACK_CHASE_JOB, chaseAcknowledgements, distribute, DISTRIBUTE_JOB, EMAIL
 import { archiveAndPurge, emailReviewReminder, expireDue, EXPIRE_JOB, remindReviews, RETENTION_JOB, REVIEW_REMINDER_EMAIL_JOB, REVIEW_REMINDER_JOB } from './alerts/service';
 import { emailPresentation, PRESENTATION_EMAIL_JOB, PURGE_SEARCHES_JOB, purgeOldSearches } from './identity/point-of-care/service';
 import { pointOfCareSettings } from './identity/point-of-care/settings';
+import { failScreening, purgeScreenings, runScreening, SCREENING_JOB, SCREENING_PURGE_JOB } from './identity/bulk-screening/service';
+import { RegisterIndex, registerIndexFor } from './identity/register-index';
 
 export interface RunningService {
   app: FastifyInstance;
@@ -59,7 +61,36 @@ export function createWorker(database: Database, config: Config, log: pino.Logge
     .register(PURGE_SEARCHES_JOB, async () => {
       await purgeOldSearches(db, pointOfCareSettings().searchRetentionHours);
     })
-    .every({ type: PURGE_SEARCHES_JOB, everyMs: 60 * 60_000 });
+    .every({ type: PURGE_SEARCHES_JOB, everyMs: 60 * 60_000 })
+    .register(SCREENING_JOB, async (job) => {
+      const runId = String(job.payload.runId);
+      try {
+        await runScreening(db, config.encryptionKey, await freshRegisterIndex(database), runId);
+      } catch (err) {
+        // Out of attempts: the person sees that it failed rather than waiting for ever.
+        if (job.attempts >= job.maxAttempts) await failScreening(db, runId, (err as Error).message);
+        throw err;
+      }
+    })
+    .register(SCREENING_PURGE_JOB, async () => {
+      await purgeScreenings(db);
+    })
+    .every({ type: SCREENING_PURGE_JOB, everyMs: 60 * 60_000 });
+}
+
+/**
+ * The register index for a job: this process's live one, brought up to date first; or, in a process
+ * that serves no pages (so has not built one), a one-off index of the register as it is now.
+ */
+async function freshRegisterIndex(database: Database): Promise<RegisterIndex> {
+  const live = registerIndexFor(database);
+  if (live.ready) {
+    await live.reconcile(database.db);
+    return live;
+  }
+  const once = new RegisterIndex({ listen: false, reconcileMs: 0 });
+  await once.build(database.db);
+  return once;
 }
 
 /**

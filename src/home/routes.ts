@@ -9,6 +9,7 @@ const CARDS: { show: (actor: Actor) => boolean; href: string; title: string; tex
   { show: (a) => can(a, 'alert.check'), href: '/check', title: 'Check for an alert', text: 'Is the woman in front of you the subject of a high-risk alert? Enter what she tells you, even if it may be false.' },
   { show: (a) => can(a, 'alert.raise'), href: '/alerts/new', title: 'Raise an alert', text: 'A high-risk alert about a pregnant woman, step by step. Saved as a draft as you go.' },
   { show: (a) => can(a, 'alert.list'), href: '/alerts', title: "Your organisation's alerts", text: 'Drafts, alerts waiting for approval, active alerts and who has acknowledged them.' },
+  { show: (a) => can(a, 'alert.screen'), href: '/screening', title: 'Screen a list', text: "Check today's bookings, admissions or attendances against every active alert at once." },
   { show: (a) => can(a, 'presentation.list'), href: '/presentations', title: 'Presentations', text: 'Where the women in your alerts have been seen, what they said, and who to contact.' },
   { show: (a) => (APPROVER_ROLES as readonly string[]).includes(a.role), href: '/alerts/approvals', title: 'Alerts to approve', text: 'Alerts submitted in your organisation or ICB area, waiting for a designated or named professional.' },
   { show: (a) => can(a, 'alert.inbox'), href: '/inbox', title: "Your unit's alert inbox", text: 'Alerts sent to your unit. Acknowledge each once it is loaded and your team is briefed.' },

@@ -20,7 +20,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
     'audit.view': 'N', 'audit.verify': 'N',
     'alert.raise': 'N', 'alert.list': 'N', 'alert.view': 'N', 'alert.approve': 'N', 'alert.change': 'N', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
-    'alert.check': 'Y', 'presentation.list': 'N', 'presentation.view': 'N',
+    'alert.check': 'Y', 'alert.screen': 'N', 'presentation.list': 'N', 'presentation.view': 'N',
   },
   safeguarding_practitioner: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -29,7 +29,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
     'audit.view': 'N', 'audit.verify': 'N',
     'alert.raise': 'Y', 'alert.list': 'Y', 'alert.view': 'C', 'alert.approve': 'N', 'alert.change': 'C', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
-    'alert.check': 'Y', 'presentation.list': 'Y', 'presentation.view': 'C',
+    'alert.check': 'Y', 'alert.screen': 'Y', 'presentation.list': 'Y', 'presentation.view': 'C',
   },
   designated_professional: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -38,7 +38,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
     'audit.view': 'N', 'audit.verify': 'N',
     'alert.raise': 'Y', 'alert.list': 'Y', 'alert.view': 'C', 'alert.approve': 'C', 'alert.change': 'C', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
-    'alert.check': 'Y', 'presentation.list': 'Y', 'presentation.view': 'C',
+    'alert.check': 'Y', 'alert.screen': 'Y', 'presentation.list': 'Y', 'presentation.view': 'C',
   },
   unit_coordinator: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -47,7 +47,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
     'audit.view': 'N', 'audit.verify': 'N',
     'alert.raise': 'N', 'alert.list': 'N', 'alert.view': 'C', 'alert.approve': 'N', 'alert.change': 'N', 'alert.inbox': 'Y', 'alert.acknowledge': 'C',
-    'alert.check': 'Y', 'presentation.list': 'N', 'presentation.view': 'N',
+    'alert.check': 'Y', 'alert.screen': 'Y', 'presentation.list': 'N', 'presentation.view': 'N',
   },
   social_worker: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -56,7 +56,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
     'audit.view': 'N', 'audit.verify': 'N',
     'alert.raise': 'Y', 'alert.list': 'Y', 'alert.view': 'C', 'alert.approve': 'N', 'alert.change': 'C', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
-    'alert.check': 'N', 'presentation.list': 'Y', 'presentation.view': 'C',
+    'alert.check': 'N', 'alert.screen': 'N', 'presentation.list': 'Y', 'presentation.view': 'C',
   },
   partnership_manager: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -65,7 +65,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'user.view': 'N', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
     'audit.view': 'N', 'audit.verify': 'N',
     'alert.raise': 'N', 'alert.list': 'N', 'alert.view': 'N', 'alert.approve': 'N', 'alert.change': 'N', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
-    'alert.check': 'N', 'presentation.list': 'N', 'presentation.view': 'N',
+    'alert.check': 'N', 'alert.screen': 'N', 'presentation.list': 'N', 'presentation.view': 'N',
   },
   auditor: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -74,7 +74,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'user.view': 'Y', 'user.create': 'N', 'user.update': 'N', 'user.deactivate': 'N',
     'audit.view': 'Y', 'audit.verify': 'Y',
     'alert.raise': 'N', 'alert.list': 'N', 'alert.view': 'Y', 'alert.approve': 'N', 'alert.change': 'N', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
-    'alert.check': 'N', 'presentation.list': 'N', 'presentation.view': 'Y',
+    'alert.check': 'N', 'alert.screen': 'N', 'presentation.list': 'N', 'presentation.view': 'Y',
   },
   system_admin: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -83,7 +83,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'user.view': 'Y', 'user.create': 'Y', 'user.update': 'Y', 'user.deactivate': 'C',
     'audit.view': 'Y', 'audit.verify': 'Y',
     'alert.raise': 'N', 'alert.list': 'N', 'alert.view': 'N', 'alert.approve': 'N', 'alert.change': 'N', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
-    'alert.check': 'N', 'presentation.list': 'N', 'presentation.view': 'N',
+    'alert.check': 'N', 'alert.screen': 'N', 'presentation.list': 'N', 'presentation.view': 'N',
   },
 };
 

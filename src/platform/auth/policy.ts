@@ -28,6 +28,7 @@ export const ACTIONS = [
   'alert.inbox',
   'alert.acknowledge',
   'alert.check',
+  'alert.screen',
   'presentation.list',
   'presentation.view',
 ] as const;
@@ -104,6 +105,8 @@ const RULES: Record<Action, Rule[]> = {
   // register, reveal a match they found (with a reason, audited) and record whether it is her. What a
   // search reveals is limited to that match; searching is not browsing.
   'alert.check': [{ roles: ['point_of_care', 'unit_coordinator', 'safeguarding_practitioner', 'designated_professional'] }],
+  // Screening a whole list (bookings, admissions) is for the teams that receive and act on alerts, not every clinician.
+  'alert.screen': [{ roles: ['unit_coordinator', 'safeguarding_practitioner', 'designated_professional'] }],
   // Presentations (she was seen somewhere): the alert's owners. The list shows only their organisation's
   // alerts (and, for approvers, alerts they approved); one presentation as for the alert it belongs to.
   'presentation.list': [{ roles: raisers }],
