@@ -1,12 +1,8 @@
-import { boolean, customType, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bytea } from '../../platform/db/types';
 import { alerts } from '../../alerts/schema';
 import { organisations, units } from '../../directory/schema';
 import { users } from '../../platform/auth/schema';
-
-const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
-  dataType: () => 'bytea',
-  fromDriver: (v) => (Buffer.isBuffer(v) ? v : Buffer.from(v)),
-});
 
 /**
  * One point-of-care search. What was searched is kept only sealed (AES-256-GCM, bound to the row id)
