@@ -24,6 +24,11 @@ import { APPROVER_ROLES } from './alerts/lifecycle';
 import { trackApiRoutes } from './platform/http/openapi';
 import { pointOfCareRoutes } from './identity/point-of-care/routes';
 import { bulkScreeningRoutes } from './identity/bulk-screening/routes';
+import { caseRoutes } from './cases/routes';
+import { caseApi } from './cases/api';
+import { escalationRoutes } from './escalations/routes';
+import { escalationApi } from './escalations/api';
+import { dischargeOverrideRoutes } from './assurance/discharge-overrides-routes';
 
 /** What every route module is given. */
 export interface AppDeps {
@@ -75,6 +80,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           ...((APPROVER_ROLES as readonly string[]).includes(actor.role) ? [{ href: '/alerts/approvals', text: 'Approvals' }] : []),
           ...(can(actor, 'alert.inbox') ? [{ href: '/inbox', text: 'Inbox' }] : []),
           ...(can(actor, 'presentation.list') ? [{ href: '/presentations', text: 'Presentations' }] : []),
+          ...(can(actor, 'case.list') ? [{ href: '/cases', text: 'Cases' }] : []),
+          ...(can(actor, 'escalation.list') ? [{ href: '/escalations', text: 'Escalations' }] : []),
+          ...(can(actor, 'case.report') ? [{ href: '/assurance/discharge-overrides', text: 'Discharge overrides' }] : []),
           ...(can(actor, 'directory.view') ? [{ href: '/organisations', text: 'Organisations' }] : []),
           ...(can(actor, 'user.view') ? [{ href: '/users', text: 'Users' }] : []),
           ...(can(actor, 'audit.view') ? [{ href: '/audit', text: 'Audit log' }] : []),
@@ -140,6 +148,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(alertApi(deps));
   await app.register(pointOfCareRoutes(deps));
   await app.register(bulkScreeningRoutes(deps));
+  await app.register(caseRoutes(deps));
+  await app.register(caseApi(deps));
+  await app.register(escalationRoutes(deps));
+  await app.register(escalationApi(deps));
+  await app.register(dischargeOverrideRoutes(deps));
 
   app.setNotFoundHandler(async (req, reply) => {
     if (req.url.startsWith('/api/')) return reply.code(404).send({ error: 'not_found', message: 'There is nothing at this address.' });

@@ -7,3 +7,5 @@ export * from './people/schema';
 export * from './alerts/schema';
 export * from './identity/bulk-screening/schema';
 export * from './identity/point-of-care/schema';
+export * from './cases/schema';
+export * from './escalations/schema';

@@ -16,6 +16,7 @@ import { emailPresentation, PRESENTATION_EMAIL_JOB, PURGE_SEARCHES_JOB, purgeOld
 import { pointOfCareSettings } from './identity/point-of-care/settings';
 import { failScreening, purgeScreenings, runScreening, SCREENING_JOB, SCREENING_PURGE_JOB } from './identity/bulk-screening/service';
 import { RegisterIndex, registerIndexFor } from './identity/register-index';
+import { registerCaseJobs } from './cases/jobs';
 
 export interface RunningService {
   app: FastifyInstance;
@@ -29,7 +30,7 @@ export interface RunningService {
 export function createWorker(database: Database, config: Config, log: pino.Logger): Worker {
   const db = database.db;
   const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, mailDir: config.mail.dir });
-  return new Worker(db, log)
+  const worker = new Worker(db, log)
     .register('sessions.purge', async () => purgeSessions(db))
     .every({ type: 'sessions.purge', everyMs: 3_600_000 })
     .register(DISTRIBUTE_JOB, async (job) => {
@@ -76,6 +77,7 @@ export function createWorker(database: Database, config: Config, log: pino.Logge
       await purgeScreenings(db);
     })
     .every({ type: SCREENING_PURGE_JOB, everyMs: 60 * 60_000 });
+  return registerCaseJobs(worker, db, mailer, config.publicUrl);
 }
 
 /**

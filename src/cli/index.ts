@@ -15,6 +15,7 @@ import { createUser } from '../people/service';
 import { seedDemo } from '../demo/seed';
 import { startService } from '../server';
 import { importOdsCsv } from '../directory/ods-import';
+import { importBankHolidays, listBankHolidays } from '../cases/bank-holidays';
 
 /** Errors the operator can act on: printed as one clear message, exit code 2. */
 class CliError extends Error {}
@@ -135,6 +136,43 @@ export function buildCli(): Command {
         );
         console.log(`Created ${opts.email} (${opts.role} at ${org.name}), id ${userId}.`);
         if (setupToken) console.log(`One-time set-up link (72 hours): ${config.publicUrl}/account/setup/${setupToken}`);
+      });
+    });
+
+  const holidays = program.command('bank-holidays').description('bank holidays in England and Wales (working-day deadlines respect them)');
+  holidays
+    .command('list')
+    .description('list the bank holidays Beacon knows')
+    .action(async () => {
+      await withDatabase(loadConfig(), async (d) => {
+        const list = await listBankHolidays(d.db);
+        for (const h of list) console.log(`${h.date}  ${h.title}`);
+        console.log(list.length ? `${list.length} bank holidays, ${list[0]!.date} to ${list[list.length - 1]!.date}.` : 'No bank holidays are held.');
+      });
+    });
+  holidays
+    .command('import')
+    .description("add or correct bank holidays from GOV.UK's bank-holidays.json (the england-and-wales list); all or nothing")
+    .argument('<file>', 'a copy of https://www.gov.uk/bank-holidays.json')
+    .action(async (file: string) => {
+      if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new CliError(`File not found: ${file}`);
+      let json: unknown;
+      try {
+        json = JSON.parse(fs.readFileSync(file, 'utf8'));
+      } catch {
+        throw new CliError(`${file} is not JSON. Download https://www.gov.uk/bank-holidays.json and try again.`);
+      }
+      await withDatabase(loadConfig(), async (d) => {
+        try {
+          const r = await importBankHolidays(d.db, systemContext('cli'), json);
+          console.log(`Bank holidays: ${r.added} added, ${r.updated} corrected, ${r.total} held.`);
+        } catch (err) {
+          if (err instanceof ValidationError) {
+            for (const [field, message] of Object.entries(err.fieldErrors)) console.error(`${file}: ${field}: ${message}`);
+            throw new CliError(`${file} was not imported; nothing changed.`);
+          }
+          throw err;
+        }
       });
     });
 

@@ -105,6 +105,34 @@ describe('beacon command line', () => {
     expect(verify.stdout).toMatch(/Audit log intact: \d+ events checked/);
   }, 240_000); // a dozen real processes, each starting the database: slow when the suite loads both cores
 
+  it('lists and imports bank holidays from GOV.UK’s file, all or nothing', async () => {
+    await beacon(['migrate']);
+    const list = await beacon(['bank-holidays', 'list']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain('2026-12-28  Boxing Day (substitute day)');
+    const good = path.join(dataDir, 'bank-holidays.json');
+    fs.writeFileSync(
+      good,
+      JSON.stringify({
+        'england-and-wales': { division: 'england-and-wales', events: [{ title: 'New Year’s Day', date: '2029-01-01', notes: '', bunting: true }, { title: 'Christmas Day', date: '2028-12-25', notes: '', bunting: true }] },
+        scotland: { division: 'scotland', events: [{ title: '2nd January', date: '2029-01-02', notes: '', bunting: true }] },
+      }),
+    );
+    const imported = await beacon(['bank-holidays', 'import', good]);
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toMatch(/1 added, 0 corrected/);
+    const bad = path.join(dataDir, 'bad-holidays.json');
+    fs.writeFileSync(bad, JSON.stringify({ 'england-and-wales': { events: [{ title: 'Made up', date: '2030-01-01' }, { title: 'Broken', date: '2030-02-30' }] } }));
+    const refused = await beacon(['bank-holidays', 'import', bad]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/real date/);
+    const after = await beacon(['bank-holidays', 'list']);
+    expect(after.stdout).toContain('2029-01-01');
+    expect(after.stdout).not.toContain('2030-01-01');
+    // Scotland's list is not England's.
+    expect(after.stdout).not.toContain('2029-01-02');
+  }, 120_000);
+
   it('refuses bad configuration with a message naming the variable', async () => {
     const saved = env.PORT;
     env.PORT = 'not-a-port';

@@ -21,6 +21,9 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'audit.view': 'N', 'audit.verify': 'N',
     'alert.raise': 'N', 'alert.list': 'N', 'alert.view': 'N', 'alert.approve': 'N', 'alert.change': 'N', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
     'alert.check': 'Y', 'alert.screen': 'N', 'presentation.list': 'N', 'presentation.view': 'N',
+    'case.open': 'Y', 'case.list': 'Y', 'case.view': 'C', 'case.update': 'C', 'case.discharge_override': 'C', 'case.override_review': 'N', 'case.report': 'N',
+    'protocol.view': 'Y', 'protocol.configure': 'N',
+    'escalation.raise': 'Y', 'escalation.list': 'Y', 'escalation.view': 'C', 'escalation.act': 'C', 'escalation.report': 'N',
   },
   safeguarding_practitioner: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -30,6 +33,9 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'audit.view': 'N', 'audit.verify': 'N',
     'alert.raise': 'Y', 'alert.list': 'Y', 'alert.view': 'C', 'alert.approve': 'N', 'alert.change': 'C', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
     'alert.check': 'Y', 'alert.screen': 'Y', 'presentation.list': 'Y', 'presentation.view': 'C',
+    'case.open': 'Y', 'case.list': 'Y', 'case.view': 'C', 'case.update': 'C', 'case.discharge_override': 'C', 'case.override_review': 'C', 'case.report': 'N',
+    'protocol.view': 'Y', 'protocol.configure': 'N',
+    'escalation.raise': 'Y', 'escalation.list': 'Y', 'escalation.view': 'C', 'escalation.act': 'C', 'escalation.report': 'N',
   },
   designated_professional: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -39,6 +45,9 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'audit.view': 'N', 'audit.verify': 'N',
     'alert.raise': 'Y', 'alert.list': 'Y', 'alert.view': 'C', 'alert.approve': 'C', 'alert.change': 'C', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
     'alert.check': 'Y', 'alert.screen': 'Y', 'presentation.list': 'Y', 'presentation.view': 'C',
+    'case.open': 'Y', 'case.list': 'Y', 'case.view': 'C', 'case.update': 'C', 'case.discharge_override': 'C', 'case.override_review': 'C', 'case.report': 'Y',
+    'protocol.view': 'Y', 'protocol.configure': 'N',
+    'escalation.raise': 'Y', 'escalation.list': 'Y', 'escalation.view': 'C', 'escalation.act': 'C', 'escalation.report': 'Y',
   },
   unit_coordinator: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -48,6 +57,9 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'audit.view': 'N', 'audit.verify': 'N',
     'alert.raise': 'N', 'alert.list': 'N', 'alert.view': 'C', 'alert.approve': 'N', 'alert.change': 'N', 'alert.inbox': 'Y', 'alert.acknowledge': 'C',
     'alert.check': 'Y', 'alert.screen': 'Y', 'presentation.list': 'N', 'presentation.view': 'N',
+    'case.open': 'N', 'case.list': 'Y', 'case.view': 'C', 'case.update': 'C', 'case.discharge_override': 'N', 'case.override_review': 'N', 'case.report': 'N',
+    'protocol.view': 'Y', 'protocol.configure': 'N',
+    'escalation.raise': 'Y', 'escalation.list': 'Y', 'escalation.view': 'C', 'escalation.act': 'C', 'escalation.report': 'N',
   },
   social_worker: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -57,6 +69,9 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'audit.view': 'N', 'audit.verify': 'N',
     'alert.raise': 'Y', 'alert.list': 'Y', 'alert.view': 'C', 'alert.approve': 'N', 'alert.change': 'C', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
     'alert.check': 'N', 'alert.screen': 'N', 'presentation.list': 'Y', 'presentation.view': 'C',
+    'case.open': 'Y', 'case.list': 'Y', 'case.view': 'C', 'case.update': 'C', 'case.discharge_override': 'N', 'case.override_review': 'N', 'case.report': 'N',
+    'protocol.view': 'Y', 'protocol.configure': 'N',
+    'escalation.raise': 'Y', 'escalation.list': 'Y', 'escalation.view': 'C', 'escalation.act': 'C', 'escalation.report': 'N',
   },
   partnership_manager: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -66,6 +81,9 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'audit.view': 'N', 'audit.verify': 'N',
     'alert.raise': 'N', 'alert.list': 'N', 'alert.view': 'N', 'alert.approve': 'N', 'alert.change': 'N', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
     'alert.check': 'N', 'alert.screen': 'N', 'presentation.list': 'N', 'presentation.view': 'N',
+    'case.open': 'N', 'case.list': 'N', 'case.view': 'N', 'case.update': 'N', 'case.discharge_override': 'N', 'case.override_review': 'N', 'case.report': 'Y',
+    'protocol.view': 'Y', 'protocol.configure': 'C',
+    'escalation.raise': 'N', 'escalation.list': 'Y', 'escalation.view': 'C', 'escalation.act': 'C', 'escalation.report': 'Y',
   },
   auditor: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -75,6 +93,9 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'audit.view': 'Y', 'audit.verify': 'Y',
     'alert.raise': 'N', 'alert.list': 'N', 'alert.view': 'Y', 'alert.approve': 'N', 'alert.change': 'N', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
     'alert.check': 'N', 'alert.screen': 'N', 'presentation.list': 'N', 'presentation.view': 'Y',
+    'case.open': 'N', 'case.list': 'Y', 'case.view': 'Y', 'case.update': 'N', 'case.discharge_override': 'N', 'case.override_review': 'N', 'case.report': 'Y',
+    'protocol.view': 'Y', 'protocol.configure': 'N',
+    'escalation.raise': 'N', 'escalation.list': 'Y', 'escalation.view': 'Y', 'escalation.act': 'N', 'escalation.report': 'Y',
   },
   system_admin: {
     'home.view': 'Y', 'directory.view': 'Y',
@@ -84,6 +105,9 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'audit.view': 'Y', 'audit.verify': 'Y',
     'alert.raise': 'N', 'alert.list': 'N', 'alert.view': 'N', 'alert.approve': 'N', 'alert.change': 'N', 'alert.inbox': 'N', 'alert.acknowledge': 'N',
     'alert.check': 'N', 'alert.screen': 'N', 'presentation.list': 'N', 'presentation.view': 'N',
+    'case.open': 'N', 'case.list': 'N', 'case.view': 'N', 'case.update': 'N', 'case.discharge_override': 'N', 'case.override_review': 'N', 'case.report': 'N',
+    'protocol.view': 'Y', 'protocol.configure': 'Y',
+    'escalation.raise': 'N', 'escalation.list': 'N', 'escalation.view': 'N', 'escalation.act': 'N', 'escalation.report': 'N',
   },
 };
 
@@ -101,6 +125,27 @@ function actorFor(role: Role, overrides: Partial<Actor> = {}): Actor {
     role,
     unitId: role === 'unit_coordinator' ? OWN_UNIT : null,
     ...overrides,
+  };
+}
+
+/** Case work: the actor's organisation is one of those working on it. */
+function involvedCondition() {
+  return {
+    allowed: (a: Actor): Resource[] => [{ organisationIds: [a.organisationId] }, { organisationIds: [randomUUID(), a.organisationId] }],
+    refused: (a: Actor): (Resource | undefined)[] => [undefined, {}, { organisationIds: [] }, { organisationIds: [randomUUID()] }, { organisationId: a.organisationId }, { inActorsArea: true }],
+  };
+}
+
+/** Escalations: parties see and act on them; the partnership for its own area. */
+function partyOrAreaCondition() {
+  return {
+    allowed: (a: Actor): Resource[] => (a.role === 'partnership_manager' ? [{ inActorsArea: true }] : [{ organisationIds: [randomUUID(), a.organisationId] }]),
+    refused: (a: Actor): (Resource | undefined)[] => [
+      undefined,
+      {},
+      { organisationIds: [randomUUID()] },
+      ...(a.role === 'partnership_manager' ? [{ organisationIds: [a.organisationId] }, { inActorsArea: false }] : [{ inActorsArea: true }]),
+    ],
   };
 }
 
@@ -148,6 +193,16 @@ const CONDITIONS: Partial<Record<Action, { allowed: (a: Actor) => Resource[]; re
       ...(a.role === 'designated_professional' ? [{ organisationId: randomUUID(), sameArea: false }] : [{ organisationId: randomUUID(), sameArea: true }]),
     ],
   },
+  'case.view': involvedCondition(),
+  'case.update': involvedCondition(),
+  'case.discharge_override': involvedCondition(),
+  'case.override_review': involvedCondition(),
+  'protocol.configure': {
+    allowed: () => [{ inActorsArea: true }],
+    refused: (a) => [undefined, {}, { inActorsArea: false }, { organisationId: a.organisationId, organisationIds: [a.organisationId] }],
+  },
+  'escalation.view': partyOrAreaCondition(),
+  'escalation.act': partyOrAreaCondition(),
   'user.deactivate': {
     allowed: () => [{ userId: randomUUID() }],
     refused: (a) => [undefined, {}, { userId: a.userId }, { userId: null }],

@@ -31,6 +31,20 @@ export const ACTIONS = [
   'alert.screen',
   'presentation.list',
   'presentation.view',
+  'case.open',
+  'case.list',
+  'case.view',
+  'case.update',
+  'case.discharge_override',
+  'case.override_review',
+  'case.report',
+  'protocol.view',
+  'protocol.configure',
+  'escalation.raise',
+  'escalation.list',
+  'escalation.view',
+  'escalation.act',
+  'escalation.report',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -43,6 +57,10 @@ export interface Resource {
   unitIds?: readonly string[] | null;
   /** The actor's organisation is in the same ICB area as the alert's originating organisation. */
   sameArea?: boolean;
+  /** Organisations working on a case or party to an escalation (their staff may see and work on it). */
+  organisationIds?: readonly string[] | null;
+  /** The thing belongs to the actor's own partnership area (e.g. a protocol for their local authority area). */
+  inActorsArea?: boolean;
 }
 
 type Rule = { roles: readonly Role[]; when?: (actor: Actor, resource: Resource | undefined) => boolean };
@@ -60,6 +78,13 @@ const everyone: readonly Role[] = [
 
 /** Who may raise and manage alerts for their organisation. */
 const raisers: readonly Role[] = ['safeguarding_practitioner', 'designated_professional', 'social_worker'];
+
+/** Who works on concealed pregnancy / unborn baby protocol cases. */
+const caseWorkers: readonly Role[] = ['point_of_care', 'safeguarding_practitioner', 'designated_professional', 'unit_coordinator', 'social_worker'];
+/** Health clinicians who may record a discharge past the gate (naming the senior clinician who decided). */
+const dischargeOverriders: readonly Role[] = ['point_of_care', 'safeguarding_practitioner', 'designated_professional'];
+const involved = (a: Actor, r: Resource | undefined) => !!r?.organisationIds?.includes(a.organisationId);
+const inArea = (_a: Actor, r: Resource | undefined) => r?.inActorsArea === true;
 
 const RULES: Record<Action, Rule[]> = {
   'home.view': [{ roles: everyone }],
@@ -115,6 +140,32 @@ const RULES: Record<Action, Rule[]> = {
     { roles: ['designated_professional'], when: (_a, r) => r?.sameArea === true },
     { roles: ['auditor'] },
   ],
+
+  // Cases: visible to the organisations working on them (case_organisations), and to auditors (every
+  // read audited). Anyone who works on cases may open one (an unbooked woman arrives in labour at night);
+  // their organisation is then on it. Other agencies see it once they are added to it.
+  'case.open': [{ roles: ['point_of_care', 'safeguarding_practitioner', 'designated_professional', 'social_worker'] }],
+  'case.list': [{ roles: [...caseWorkers, 'auditor'] }],
+  'case.view': [{ roles: caseWorkers, when: involved }, { roles: ['auditor'] }],
+  'case.update': [{ roles: caseWorkers, when: involved }],
+  // Discharge past the gate is a clinical decision: social workers are told, they do not override it.
+  'case.discharge_override': [{ roles: dischargeOverriders, when: involved }],
+  // The safeguarding lead reviews every override flagged to them.
+  'case.override_review': [{ roles: ['safeguarding_practitioner', 'designated_professional'], when: involved }],
+  // Counts for assurance (overrides, overdue milestones): no personal data.
+  'case.report': [{ roles: ['designated_professional', 'partnership_manager', 'auditor'] }],
+  // Protocol configuration: anyone working on cases may read it; a partnership edits its own area's,
+  // an administrator the national default.
+  'protocol.view': [{ roles: [...caseWorkers, 'partnership_manager', 'auditor', 'system_admin'] }],
+  'protocol.configure': [{ roles: ['partnership_manager'], when: inArea }, { roles: ['system_admin'] }],
+
+  // Escalations between agencies: the parties (raising agency, agency raised with, agencies on the case)
+  // and the partnership for its area (stage 4 is theirs).
+  'escalation.raise': [{ roles: caseWorkers }],
+  'escalation.list': [{ roles: [...caseWorkers, 'partnership_manager', 'auditor'] }],
+  'escalation.view': [{ roles: caseWorkers, when: involved }, { roles: ['partnership_manager'], when: inArea }, { roles: ['auditor'] }],
+  'escalation.act': [{ roles: caseWorkers, when: involved }, { roles: ['partnership_manager'], when: inArea }],
+  'escalation.report': [{ roles: ['designated_professional', 'partnership_manager', 'auditor'] }],
 };
 
 export function can(actor: Actor | null, action: Action, resource?: Resource): boolean {

@@ -115,7 +115,7 @@ export class ApiDescription {
         ...(r.description ? { description: r.description } : {}),
         tags: r.tags,
         parameters: [
-          ...Object.entries(r.params ?? {}).map(([name, description]) => ({ name, in: 'path', required: true, description, schema: { type: 'string', format: 'uuid' } })),
+          ...Object.entries(r.params ?? {}).map(([name, description]) => ({ name, in: 'path', required: true, description, schema: /(^id|Id)$/.test(name) ? { type: 'string', format: 'uuid' } : { type: 'string' } })),
           ...Object.entries(r.query ?? {}).map(([name, description]) => ({ name, in: 'query', required: false, description, schema: { type: 'string' } })),
         ],
         ...(r.body

@@ -1,0 +1,208 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { AppDeps } from '../app';
+import { api } from '../alerts/api';
+import { CASE_CLASSIFICATIONS } from './protocol';
+import { CLOSE_REASONS, EDD_SOURCES, PROFESSIONAL_ROLES } from './model';
+import { FACT_FIELDS, FACT_SOURCES, FACT_SUBJECTS } from './demographics';
+import { addAgency, addProfessional, changeEdd, closeCase, endProfessional, getCase, linkAlert, listCases, openCase, recordCaseBirth, reopenCase } from './service';
+import { detailsApi } from './details/api';
+import { milestonesApi } from './milestones/api';
+import { labourApi } from './labour/api';
+import { birthPlanApi } from './birth-plan/api';
+import { dischargeApi } from './discharge/api';
+import { chronologyApi } from './chronology/api';
+import { protocolsApi } from './protocols/api';
+
+/** The cases JSON API: the core here; each part of a case registers its own. */
+export const caseApi =
+  (deps: AppDeps): FastifyPluginAsync =>
+  async (app) => {
+    await app.register(coreApi(deps));
+    await app.register(detailsApi(deps));
+    await app.register(milestonesApi(deps));
+    await app.register(labourApi(deps));
+    await app.register(birthPlanApi(deps));
+    await app.register(dischargeApi(deps));
+    await app.register(chronologyApi(deps));
+    await app.register(protocolsApi(deps));
+  };
+
+
+const TAGS = ['Cases'];
+const Uuid = z.uuid();
+const DateTime = z.iso.datetime();
+const IsoDay = z.iso.date();
+const text = z.string().nullish();
+const id = (req: FastifyRequest) => (req.params as { id: string }).id;
+
+export const OpenCaseRequest = api.schema(
+  'OpenCaseRequest',
+  z.object({
+    classification: z.enum(CASE_CLASSIFICATIONS),
+    givenName: z.string(),
+    familyName: z.string(),
+    dateOfBirth: text.meta({ description: 'YYYY-MM-DD' }),
+    nhsNumber: text,
+    addressLine: text,
+    postcode: text,
+    source: z.enum(FACT_SOURCES).meta({ description: 'Where these first details came from' }),
+    sourceDetail: text.meta({ description: 'Which agency or document (required for other_agency)' }),
+    edd: text.meta({ description: 'YYYY-MM-DD; required unless unbooked_in_labour' }),
+    eddSource: z.enum(EDD_SOURCES).nullish(),
+    geographyId: Uuid.meta({ description: 'The local authority area whose protocol applies' }),
+    alertReference: text.meta({ description: "A high-risk alert raised by the opener's organisation, e.g. BCN-7K3Q9M" }),
+    summary: text,
+  }),
+  'The first details are recorded as facts with the source given. Validation error keys are these field names.',
+);
+export const CaseCreated = api.schema('CaseCreated', z.object({ id: Uuid, reference: z.string() }));
+export const CaseListItem = api.schema(
+  'CaseListItem',
+  z.object({
+    id: Uuid,
+    reference: z.string(),
+    classification: z.enum(CASE_CLASSIFICATIONS),
+    status: z.enum(['open', 'closed']),
+    displayName: z.string(),
+    edd: IsoDay.nullable(),
+    bornAt: DateTime.nullable(),
+    leadOrganisation: z.string(),
+    area: z.string(),
+    updatedAt: DateTime,
+  }),
+);
+export const CaseList = api.schema('CaseList', z.object({ cases: z.array(CaseListItem) }));
+const Fact = z.object({
+  id: Uuid,
+  subject: z.enum(FACT_SUBJECTS),
+  field: z.enum(FACT_FIELDS),
+  value: z.record(z.string(), z.unknown()),
+  text: z.string(),
+  source: z.enum(FACT_SOURCES),
+  sourceDetail: z.string().nullable(),
+  sourceDate: IsoDay,
+  recordedBy: z.string().nullable(),
+  recordedAt: DateTime,
+  current: z.boolean(),
+  supersededReason: z.string().nullable(),
+});
+export const CaseFact = api.schema('CaseFact', Fact);
+export const CaseDetail = api.schema(
+  'CaseDetail',
+  z.object({
+    id: Uuid,
+    reference: z.string(),
+    classification: z.enum(CASE_CLASSIFICATIONS),
+    status: z.enum(['open', 'closed']),
+    displayName: z.string(),
+    edd: IsoDay.nullable(),
+    eddSource: z.enum(EDD_SOURCES).nullable(),
+    bornAt: DateTime.nullable(),
+    area: z.string(),
+    openedAt: DateTime,
+    closedReason: z.string().nullable(),
+    openPrompts: z.number().int(),
+    agencies: z.array(z.object({ id: Uuid, name: z.string(), odsCode: z.string() })),
+    professionals: z.array(z.object({ id: Uuid, role: z.enum(PROFESSIONAL_ROLES), name: z.string(), organisationName: z.string().nullable(), phone: z.string().nullable(), email: z.string().nullable(), current: z.boolean() })),
+    alerts: z.array(z.object({ id: Uuid, reference: z.string(), status: z.string() })),
+    facts: z.array(CaseFact),
+    inconsistencies: z.array(z.object({ subject: z.enum(FACT_SUBJECTS), field: z.enum(FACT_FIELDS), values: z.array(z.object({ text: z.string(), sources: z.array(z.string()), factIds: z.array(Uuid) })) })),
+  }),
+);
+export const ProfessionalRequest = api.schema(
+  'ProfessionalRequest',
+  z.object({ role: z.enum(PROFESSIONAL_ROLES), name: z.string(), organisationId: Uuid.nullish(), organisationName: text, phone: text, email: text }),
+  'Either organisationId (from the directory) or organisationName; a phone or an email. A new person in a role replaces the current one (kept in the history).',
+);
+export const AgencyRequest = api.schema('AgencyRequest', z.object({ organisationId: Uuid }));
+export const LinkAlertRequest = api.schema('LinkAlertRequest', z.object({ alertReference: z.string() }));
+export const EddRequest = api.schema('EddRequest', z.object({ edd: IsoDay, eddSource: z.enum(EDD_SOURCES), reason: z.string() }));
+export const BirthRequest = api.schema('CaseBirthRequest', z.object({ bornAt: DateTime }));
+export const CloseRequest = api.schema('CloseCaseRequest', z.object({ reason: z.enum(CLOSE_REASONS), note: z.string() }));
+export const ReopenRequest = api.schema('ReopenCaseRequest', z.object({ reason: z.string() }));
+export const Done = api.schema('CaseActionDone', z.object({ ok: z.literal(true) }));
+
+const coreApi =
+  (deps: AppDeps): FastifyPluginAsync =>
+  async (app) => {
+    const { db } = deps.database;
+    const body = (req: FastifyRequest) => (req.body ?? {}) as Record<string, unknown>;
+
+    api.route(
+      app,
+      { method: 'GET', url: '/api/cases', operationId: 'listCases', summary: "Cases your organisation works on (auditors: all)", tags: TAGS, query: { status: 'open (default), closed or all' }, responses: { 200: { description: 'The cases, most recently changed first', schema: CaseList } } },
+      async (req) => {
+        const status = (req.query as { status?: string }).status;
+        const list = await listCases(db, req.ctx, { status: status === 'closed' || status === 'all' ? status : 'open' });
+        return { cases: list.map((c) => ({ id: c.id, reference: c.reference, classification: c.classification, status: c.status, displayName: c.displayName, edd: c.edd, bornAt: c.bornAt?.toISOString() ?? null, leadOrganisation: c.leadOrganisation, area: c.area, updatedAt: c.updatedAt.toISOString() })) };
+      },
+    );
+    api.route(
+      app,
+      { method: 'POST', url: '/api/cases', operationId: 'openCase', summary: 'Open a case', tags: TAGS, body: { schema: OpenCaseRequest }, responses: { 201: { description: 'The case', schema: CaseCreated } } },
+      async (req, reply) => reply.code(201).send(await openCase(db, req.ctx, body(req))),
+    );
+    api.route(
+      app,
+      { method: 'GET', url: '/api/cases/:id', operationId: 'getCase', summary: 'One case: agencies, professionals, alerts, identity details with their sources, inconsistencies', tags: TAGS, params: { id: 'The case' }, responses: { 200: { description: 'The case', schema: CaseDetail } } },
+      async (req) => {
+        const c = await getCase(db, req.ctx, id(req));
+        const k = c.kase;
+        return {
+          id: k.id,
+          reference: k.reference,
+          classification: k.classification,
+          status: k.status,
+          displayName: k.displayName,
+          edd: k.edd,
+          eddSource: k.eddSource,
+          bornAt: k.bornAt?.toISOString() ?? null,
+          area: c.areaName,
+          openedAt: k.openedAt.toISOString(),
+          closedReason: k.closedReason,
+          openPrompts: c.openPromptCount,
+          agencies: c.agencies.map((a) => ({ id: a.id, name: a.name, odsCode: a.odsCode })),
+          professionals: c.professionals.map((p) => ({ id: p.id, role: p.role, name: p.name, organisationName: p.organisationName, phone: p.phone, email: p.email, current: !p.endedAt })),
+          alerts: c.alerts.map((a) => ({ id: a.id, reference: a.reference, status: a.status })),
+          facts: c.facts.map((f) => ({
+            id: f.id,
+            subject: f.subject,
+            field: f.field,
+            value: f.value as Record<string, unknown>,
+            text: f.text,
+            source: f.source,
+            sourceDetail: f.sourceDetail,
+            sourceDate: f.sourceDate,
+            recordedBy: f.recordedByName,
+            recordedAt: f.recordedAt.toISOString(),
+            current: !f.supersededAt,
+            supersededReason: f.supersededReason,
+          })),
+          inconsistencies: c.inconsistencies.map((i) => ({ subject: i.subject, field: i.field, values: i.values })),
+        };
+      },
+    );
+
+    const action = (url: string, operationId: string, summary: string, schema: z.ZodType, run: (req: FastifyRequest) => Promise<unknown>, status = 200) =>
+      api.route(app, { method: 'POST', url, operationId, summary, tags: TAGS, params: { id: 'The case' }, body: { schema }, responses: { [status]: { description: 'Done', schema: Done } } }, async (req, reply) => {
+        await run(req);
+        return reply.code(status).send({ ok: true });
+      });
+
+    action('/api/cases/:id/professionals', 'addCaseProfessional', 'Add a named professional', ProfessionalRequest, (req) => addProfessional(db, req.ctx, id(req), body(req)), 201);
+    action('/api/cases/:id/agencies', 'addCaseAgency', 'Add an agency (its staff can then see the case)', AgencyRequest, (req) => addAgency(db, req.ctx, id(req), String(body(req).organisationId ?? '')), 201);
+    action('/api/cases/:id/alerts', 'linkCaseAlert', 'Link a high-risk alert raised by an agency on the case', LinkAlertRequest, (req) => linkAlert(db, req.ctx, id(req), String(body(req).alertReference ?? '')), 201);
+    action('/api/cases/:id/edd', 'changeCaseEdd', 'Change the due date, with the reason', EddRequest, (req) => changeEdd(db, req.ctx, id(req), body(req)));
+    action('/api/cases/:id/birth', 'recordCaseBirth', 'Record the time of birth', BirthRequest, (req) => recordCaseBirth(db, req.ctx, id(req), body(req)));
+    action('/api/cases/:id/close', 'closeCase', 'Close the case', CloseRequest, (req) => closeCase(db, req.ctx, id(req), body(req)));
+    action('/api/cases/:id/reopen', 'reopenCase', 'Reopen a closed case', ReopenRequest, (req) => reopenCase(db, req.ctx, id(req), String(body(req).reason ?? '')));
+    api.route(
+      app,
+      { method: 'POST', url: '/api/cases/:id/professionals/:professionalId/end', operationId: 'endCaseProfessional', summary: 'A professional is no longer involved (kept in the history)', tags: TAGS, params: { id: 'The case', professionalId: 'The professional' }, responses: { 200: { description: 'Done', schema: Done } } },
+      async (req) => {
+        await endProfessional(db, req.ctx, id(req), (req.params as { professionalId: string }).professionalId);
+        return { ok: true };
+      },
+    );
+  };
