@@ -8,6 +8,7 @@ import { openDatabase, type Database } from './platform/db/engine';
 import { Worker } from './platform/jobs/worker';
 import { purgeSessions } from './platform/auth/sessions';
 import { seedDemo } from './demo/seed';
+import { seedDemoCases } from './demo/cases';
 import { organisations } from './directory/schema';
 import { createMailer } from './platform/notify/mailer';
 import { ACK_CHASE_JOB, chaseAcknowledgements, distribute, DISTRIBUTE_JOB, EMAIL_JOB, emailDelivery } from './alerts/distribution';
@@ -109,6 +110,7 @@ export async function startService(config: Config, opts: { handleSignals?: boole
       const [anyOrg] = await database.db.select({ id: organisations.id }).from(organisations).limit(1);
       if (!anyOrg) {
         const seeded = await seedDemo(database.db);
+        await seedDemoCases(database.db);
         printDemoSignIns(config, seeded.password, seeded.created);
       }
     }

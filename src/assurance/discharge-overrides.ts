@@ -15,7 +15,8 @@ import { recordAuditNow } from '../platform/audit/service';
 import { parseInput } from '../platform/errors';
 import { geographies, organisations } from '../directory/schema';
 import { addDays, daysBetween, isIsoDate, type IsoDate, londonDate } from '../alerts/pregnancy';
-import { caseOrganisations, cases, dischargeDecisions } from '../cases/schema';
+import { cases, dischargeDecisions } from '../cases/schema';
+import { casesWorkedOnBy } from '../cases/access';
 import { endOfLondonDay } from '../cases/working-days';
 import type { Blocker } from '../cases/discharge-gate';
 
@@ -88,7 +89,7 @@ async function scope(db: Db, ctx: RequestContext): Promise<SQL | undefined> {
       return false;
     })
     .map((g) => g.id);
-  const worksOn = db.select({ id: caseOrganisations.caseId }).from(caseOrganisations).where(eq(caseOrganisations.organisationId, actor.organisationId));
+  const worksOn = casesWorkedOnBy(db, actor.organisationId);
   return within.length ? or(inArray(cases.geographyId, within), inArray(cases.id, worksOn)) : inArray(cases.id, worksOn);
 }
 

@@ -32,6 +32,9 @@ export async function caseOrganisationIds(db: Db, caseId: string): Promise<strin
   return list.map((o) => o.organisationId);
 }
 
+/** The ids of the cases an organisation works on (it is an agency on them), as a subquery for `inArray`. */
+export const casesWorkedOnBy = (db: Db, organisationId: string) => db.select({ id: caseOrganisations.caseId }).from(caseOrganisations).where(eq(caseOrganisations.organisationId, organisationId));
+
 export interface RequireOptions {
   /** Lock the case row (for changes that must not interleave, like a discharge decision). */
   lock?: boolean;

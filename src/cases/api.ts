@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppDeps } from '../app';
 import { api } from '../alerts/api';
+import { created, DateTime, IsoDay, isoOrNull, jsonBody, pathParam, Uuid } from '../platform/http/api-helpers';
 import { CASE_CLASSIFICATIONS } from './protocol';
 import { CLOSE_REASONS, EDD_SOURCES, PROFESSIONAL_ROLES } from './model';
 import { FACT_FIELDS, FACT_SOURCES, FACT_SUBJECTS } from './demographics';
@@ -30,11 +31,7 @@ export const caseApi =
 
 
 const TAGS = ['Cases'];
-const Uuid = z.uuid();
-const DateTime = z.iso.datetime();
-const IsoDay = z.iso.date();
 const text = z.string().nullish();
-const id = (req: FastifyRequest) => (req.params as { id: string }).id;
 
 export const OpenCaseRequest = api.schema(
   'OpenCaseRequest',
@@ -57,15 +54,19 @@ export const OpenCaseRequest = api.schema(
   'The first details are recorded as facts with the source given. Validation error keys are these field names.',
 );
 export const CaseCreated = api.schema('CaseCreated', z.object({ id: Uuid, reference: z.string() }));
+/** The fields that name a case, first in both the list and the detail. */
+const caseHead = {
+  id: Uuid,
+  reference: z.string(),
+  classification: z.enum(CASE_CLASSIFICATIONS),
+  status: z.enum(['open', 'closed']),
+  displayName: z.string(),
+  edd: IsoDay.nullable(),
+};
 export const CaseListItem = api.schema(
   'CaseListItem',
   z.object({
-    id: Uuid,
-    reference: z.string(),
-    classification: z.enum(CASE_CLASSIFICATIONS),
-    status: z.enum(['open', 'closed']),
-    displayName: z.string(),
-    edd: IsoDay.nullable(),
+    ...caseHead,
     bornAt: DateTime.nullable(),
     leadOrganisation: z.string(),
     area: z.string(),
@@ -91,12 +92,7 @@ export const CaseFact = api.schema('CaseFact', Fact);
 export const CaseDetail = api.schema(
   'CaseDetail',
   z.object({
-    id: Uuid,
-    reference: z.string(),
-    classification: z.enum(CASE_CLASSIFICATIONS),
-    status: z.enum(['open', 'closed']),
-    displayName: z.string(),
-    edd: IsoDay.nullable(),
+    ...caseHead,
     eddSource: z.enum(EDD_SOURCES).nullable(),
     bornAt: DateTime.nullable(),
     area: z.string(),
@@ -127,7 +123,6 @@ const coreApi =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
     const { db } = deps.database;
-    const body = (req: FastifyRequest) => (req.body ?? {}) as Record<string, unknown>;
 
     api.route(
       app,
@@ -135,19 +130,19 @@ const coreApi =
       async (req) => {
         const status = (req.query as { status?: string }).status;
         const list = await listCases(db, req.ctx, { status: status === 'closed' || status === 'all' ? status : 'open' });
-        return { cases: list.map((c) => ({ id: c.id, reference: c.reference, classification: c.classification, status: c.status, displayName: c.displayName, edd: c.edd, bornAt: c.bornAt?.toISOString() ?? null, leadOrganisation: c.leadOrganisation, area: c.area, updatedAt: c.updatedAt.toISOString() })) };
+        return { cases: list.map((c) => ({ id: c.id, reference: c.reference, classification: c.classification, status: c.status, displayName: c.displayName, edd: c.edd, bornAt: isoOrNull(c.bornAt), leadOrganisation: c.leadOrganisation, area: c.area, updatedAt: c.updatedAt.toISOString() })) };
       },
     );
     api.route(
       app,
       { method: 'POST', url: '/api/cases', operationId: 'openCase', summary: 'Open a case', tags: TAGS, body: { schema: OpenCaseRequest }, responses: { 201: { description: 'The case', schema: CaseCreated } } },
-      async (req, reply) => reply.code(201).send(await openCase(db, req.ctx, body(req))),
+      created((req) => openCase(db, req.ctx, jsonBody(req))),
     );
     api.route(
       app,
       { method: 'GET', url: '/api/cases/:id', operationId: 'getCase', summary: 'One case: agencies, professionals, alerts, identity details with their sources, inconsistencies', tags: TAGS, params: { id: 'The case' }, responses: { 200: { description: 'The case', schema: CaseDetail } } },
       async (req) => {
-        const c = await getCase(db, req.ctx, id(req));
+        const c = await getCase(db, req.ctx, pathParam(req));
         const k = c.kase;
         return {
           id: k.id,
@@ -157,7 +152,7 @@ const coreApi =
           displayName: k.displayName,
           edd: k.edd,
           eddSource: k.eddSource,
-          bornAt: k.bornAt?.toISOString() ?? null,
+          bornAt: isoOrNull(k.bornAt),
           area: c.areaName,
           openedAt: k.openedAt.toISOString(),
           closedReason: k.closedReason,
@@ -190,18 +185,18 @@ const coreApi =
         return reply.code(status).send({ ok: true });
       });
 
-    action('/api/cases/:id/professionals', 'addCaseProfessional', 'Add a named professional', ProfessionalRequest, (req) => addProfessional(db, req.ctx, id(req), body(req)), 201);
-    action('/api/cases/:id/agencies', 'addCaseAgency', 'Add an agency (its staff can then see the case)', AgencyRequest, (req) => addAgency(db, req.ctx, id(req), String(body(req).organisationId ?? '')), 201);
-    action('/api/cases/:id/alerts', 'linkCaseAlert', 'Link a high-risk alert raised by an agency on the case', LinkAlertRequest, (req) => linkAlert(db, req.ctx, id(req), String(body(req).alertReference ?? '')), 201);
-    action('/api/cases/:id/edd', 'changeCaseEdd', 'Change the due date, with the reason', EddRequest, (req) => changeEdd(db, req.ctx, id(req), body(req)));
-    action('/api/cases/:id/birth', 'recordCaseBirth', 'Record the time of birth', BirthRequest, (req) => recordCaseBirth(db, req.ctx, id(req), body(req)));
-    action('/api/cases/:id/close', 'closeCase', 'Close the case', CloseRequest, (req) => closeCase(db, req.ctx, id(req), body(req)));
-    action('/api/cases/:id/reopen', 'reopenCase', 'Reopen a closed case', ReopenRequest, (req) => reopenCase(db, req.ctx, id(req), String(body(req).reason ?? '')));
+    action('/api/cases/:id/professionals', 'addCaseProfessional', 'Add a named professional', ProfessionalRequest, (req) => addProfessional(db, req.ctx, pathParam(req), jsonBody(req)), 201);
+    action('/api/cases/:id/agencies', 'addCaseAgency', 'Add an agency (its staff can then see the case)', AgencyRequest, (req) => addAgency(db, req.ctx, pathParam(req), String(jsonBody(req).organisationId ?? '')), 201);
+    action('/api/cases/:id/alerts', 'linkCaseAlert', 'Link a high-risk alert raised by an agency on the case', LinkAlertRequest, (req) => linkAlert(db, req.ctx, pathParam(req), String(jsonBody(req).alertReference ?? '')), 201);
+    action('/api/cases/:id/edd', 'changeCaseEdd', 'Change the due date, with the reason', EddRequest, (req) => changeEdd(db, req.ctx, pathParam(req), jsonBody(req)));
+    action('/api/cases/:id/birth', 'recordCaseBirth', 'Record the time of birth', BirthRequest, (req) => recordCaseBirth(db, req.ctx, pathParam(req), jsonBody(req)));
+    action('/api/cases/:id/close', 'closeCase', 'Close the case', CloseRequest, (req) => closeCase(db, req.ctx, pathParam(req), jsonBody(req)));
+    action('/api/cases/:id/reopen', 'reopenCase', 'Reopen a closed case', ReopenRequest, (req) => reopenCase(db, req.ctx, pathParam(req), String(jsonBody(req).reason ?? '')));
     api.route(
       app,
       { method: 'POST', url: '/api/cases/:id/professionals/:professionalId/end', operationId: 'endCaseProfessional', summary: 'A professional is no longer involved (kept in the history)', tags: TAGS, params: { id: 'The case', professionalId: 'The professional' }, responses: { 200: { description: 'Done', schema: Done } } },
       async (req) => {
-        await endProfessional(db, req.ctx, id(req), (req.params as { professionalId: string }).professionalId);
+        await endProfessional(db, req.ctx, pathParam(req), pathParam(req, 'professionalId'));
         return { ok: true };
       },
     );

@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../platform/db/engine';
 import { ValidationError } from '../platform/errors';
-import { formErrors, formValues } from '../platform/http/forms';
+import { type FormErrors, formErrors, formValues } from '../platform/http/forms';
 import { formatDate, gestationAt, londonDate } from '../alerts/pregnancy';
 import { caseHeader } from './service';
 import { CLASSIFICATION_LABELS, type CaseClassification } from './protocol';
@@ -71,6 +71,27 @@ export async function renderCasePage(
     done: typeof banner === 'string' ? banner : null,
     ...data,
   });
+}
+
+/**
+ * A case page that holds several forms and shows a failed one again in place: the renderer takes the
+ * failed form's state (`active`, null on a plain GET) and its problems; with problems it answers 400 and
+ * passes `errors` on for the error summary.
+ */
+export function formsPage<Active>(
+  db: Db,
+  opts: { section: CaseSection; template: string; title: string; audit: string; data: (req: FastifyRequest, header: CaseHeader, active: Active | null) => Promise<Record<string, unknown>> },
+) {
+  return (req: FastifyRequest, reply: FastifyReply, caseId: string, active: Active | null = null, errors?: FormErrors) =>
+    renderCasePage(db, req, reply, {
+      caseId,
+      section: opts.section,
+      template: opts.template,
+      title: opts.title,
+      audit: opts.audit,
+      ...(errors ? { status: 400 } : {}),
+      data: async (header) => ({ ...(await opts.data(req, header, active)), ...(errors ? { errors } : {}) }),
+    });
 }
 
 /**
@@ -140,4 +161,9 @@ export function partsOfInstant(value: Date | string | null | undefined): { day: 
       .map((x) => [x.type, x.value]),
   );
   return { day: p.day ?? '', month: p.month ?? '', year: p.year ?? '', time: `${p.hour}:${p.minute}` };
+}
+
+/** The date + time inputs of `name` as typed, to show a form again after an error; all blank without values. */
+export function partsAsTyped(values: Record<string, string> | undefined, name: string): { day: string; month: string; year: string; time: string } {
+  return { day: values?.[`${name}.day`] ?? '', month: values?.[`${name}.month`] ?? '', year: values?.[`${name}.year`] ?? '', time: values?.[`${name}.time`] ?? '' };
 }

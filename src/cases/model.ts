@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { addDays, type IsoDate, isIsoDate } from '../alerts/pregnancy';
 import { CASE_CLASSIFICATIONS } from './protocol';
 import { FACT_SOURCES } from './demographics';
+import { optionalText, requiredText } from './text-fields';
 
 export const CASE_STATUSES = ['open', 'closed'] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
@@ -45,14 +46,6 @@ export const CLOSE_REASON_LABELS: Record<CloseReason, string> = {
   other: 'Other',
 };
 
-const optionalText = (max: number) =>
-  z
-    .string({ error: 'Must be text' })
-    .trim()
-    .max(max, `Must be ${max} characters or fewer`)
-    .nullish()
-    .transform((v) => v || null);
-const requiredText = (max: number, missing: string) => z.string({ error: missing }).trim().min(1, missing).max(max, `Must be ${max} characters or fewer`);
 
 /** A due date must fit a pregnancy that is happening: from 4 weeks ago (late presentation, born soon) to 44 weeks ahead. */
 export const eddSchema = (today: IsoDate) =>

@@ -41,6 +41,7 @@ export const PRACTITIONER_KINDS = [
 /** What the service records itself as the case changes. */
 export const SYSTEM_KINDS = [
   'case_opened',
+  'case_changed',
   'alert_linked',
   'alert_event',
   'presentation',
@@ -81,6 +82,7 @@ export const CHRONOLOGY_KIND_LABELS: Record<ChronologyKind, string> = {
   hostility_when_challenged: 'Hostile when challenged',
   observation: 'Observation',
   case_opened: 'Case opened',
+  case_changed: 'Case record changed',
   alert_linked: 'Alert linked',
   alert_event: 'Alert changed',
   presentation: 'Presented at a unit',
@@ -130,6 +132,7 @@ export const INDICATOR_OF: Record<ChronologyKind, Indicator | null> = {
   hostility_when_challenged: 'disguised_compliance',
   observation: null,
   case_opened: null,
+  case_changed: null,
   alert_linked: null,
   alert_event: null,
   presentation: null,

@@ -295,6 +295,12 @@ export function parseProtocol(input: unknown): ProtocolDefinition {
  * why they are configuration: each partnership should check these against its own procedures and change
  * them in the protocol settings, not here.
  */
+/**
+ * The pre-birth milestones do not apply to a woman who first presents in labour: for her, the
+ * unbooked-in-labour checklist (referral, checks) and the discharge planning meeting are what count.
+ */
+const BEFORE_BIRTH: CaseClassification[] = ['concealed', 'denied', 'late_booking', 'unborn_baby_protocol'];
+
 export const DEFAULT_PROTOCOL: ProtocolDefinition = {
   name: 'Unborn baby protocol (default)',
   description:
@@ -303,29 +309,34 @@ export const DEFAULT_PROTOCOL: ProtocolDefinition = {
   milestones: [
     {
       key: 'referral_to_social_care',
+      appliesTo: BEFORE_BIRTH,
       label: 'Referral to children’s social care',
       guidance: 'Refer as soon as concerns are identified, and by 16 weeks of pregnancy at the latest.',
       due: { from: 'gestation', weeks: 16, days: 0 },
     },
     {
       key: 'pre_birth_assessment_started',
+      appliesTo: BEFORE_BIRTH,
       label: 'Pre-birth assessment started',
       guidance: 'Children’s social care start the pre-birth assessment within 10 working days of the referral.',
       due: { from: 'milestone', key: 'referral_to_social_care', after: { workingDays: 10 } },
     },
     {
       key: 'strategy_discussion',
+      appliesTo: BEFORE_BIRTH,
       label: 'Strategy discussion held',
       guidance: 'Record the date of the strategy discussion, or that one was not needed and why.',
       due: { from: 'gestation', weeks: 28, days: 0 },
     },
     {
       key: 'pre_birth_assessment_completed',
+      appliesTo: BEFORE_BIRTH,
       label: 'Pre-birth assessment completed',
       due: { from: 'gestation', weeks: 28, days: 0 },
     },
     {
       key: 'initial_child_protection_conference',
+      appliesTo: BEFORE_BIRTH,
       label: 'Initial child protection conference held',
       guidance: 'Held between 24 and 30 weeks of pregnancy when the threshold is met. Mark as not applicable, with the reason, if no conference is needed.',
       notBefore: { from: 'gestation', weeks: 24, days: 0 },
@@ -333,18 +344,21 @@ export const DEFAULT_PROTOCOL: ProtocolDefinition = {
     },
     {
       key: 'birth_plan_agreed',
+      appliesTo: BEFORE_BIRTH,
       label: 'Birth plan agreed',
       due: { from: 'gestation', weeks: 32, days: 0 },
       completedBy: 'birth_plan_agreed',
     },
     {
       key: 'birth_plan_sent_named_midwife',
+      appliesTo: BEFORE_BIRTH,
       label: 'Birth plan sent to the named midwife',
       due: { from: 'milestone', key: 'birth_plan_agreed', after: { hours: 48 } },
       completedBy: 'birth_plan_sent_named_midwife',
     },
     {
       key: 'birth_plan_sent_parents',
+      appliesTo: BEFORE_BIRTH,
       label: 'Birth plan sent to the parents',
       due: { from: 'milestone', key: 'birth_plan_agreed', after: { workingDays: 3 } },
       completedBy: 'birth_plan_sent_parents',

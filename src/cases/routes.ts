@@ -11,7 +11,8 @@ import { formatDate } from '../alerts/pregnancy';
 import { FACT_FIELD_LABELS, FACT_SOURCE_LABELS, FACT_SOURCES, type FactField, type FactSource } from './demographics';
 import { CASE_CLASSIFICATIONS, CLASSIFICATION_LABELS } from './protocol';
 import { CLOSE_REASON_LABELS, CLOSE_REASONS, EDD_SOURCE_LABELS, EDD_SOURCES, PROFESSIONAL_ROLE_LABELS, PROFESSIONAL_ROLES } from './model';
-import { addAgency, addProfessional, changeEdd, closeCase, endProfessional, getCase, linkAlert, listCases, openCase, recordCaseBirth, reopenCase } from './service';
+import { addAgency, addProfessional, caseDetailOf, changeEdd, closeCase, endProfessional, linkAlert, listCases, openCase, recordCaseBirth, reopenCase } from './service';
+import { atAGlance } from './glance';
 import { dateTimeFromParts, handleCaseForm, partsOfInstant, renderCasePage } from './http';
 import { detailsRoutes } from './details/routes';
 import { milestonesRoutes } from './milestones/routes';
@@ -114,28 +115,32 @@ const coreRoutes =
       }),
     );
 
-    app.get('/cases/:id', async (req, reply) => {
-      const detail = await getCase(db, req.ctx, idParam(req));
-      return renderCasePage(db, req, reply, {
-        caseId: detail.kase.id,
+    app.get('/cases/:id', async (req, reply) =>
+      renderCasePage(db, req, reply, {
+        caseId: idParam(req),
         section: 'summary',
         template: 'cases/views/summary.njk',
         title: 'Summary',
         audit: 'case.view',
-        data: () => ({
-          agencies: detail.agencies,
-          professionals: detail.professionals.filter((p) => !p.endedAt),
-          pastProfessionals: detail.professionals.filter((p) => p.endedAt),
-          alerts: detail.alerts,
-          facts: detail.facts
-            .filter((f) => !f.supersededAt && f.subject === 'mother')
-            .map((f) => ({ ...f, fieldLabel: FACT_FIELD_LABELS[f.field as FactField], sourceLabel: FACT_SOURCE_LABELS[f.source as FactSource], sourceDate: formatDate(f.sourceDate) })),
-          inconsistencies: detail.inconsistencies,
-          eddSourceLabel: detail.kase.eddSource ? (EDD_SOURCE_LABELS[detail.kase.eddSource as keyof typeof EDD_SOURCE_LABELS] ?? detail.kase.eddSource) : null,
-          openedAt: detail.kase.openedAt,
-        }),
-      });
-    });
+        data: async (header) => {
+          const { kase } = header;
+          const detail = await caseDetailOf(db, kase);
+          return {
+            agencies: detail.agencies,
+            professionals: detail.professionals.filter((p) => !p.endedAt),
+            pastProfessionals: detail.professionals.filter((p) => p.endedAt),
+            alerts: detail.alerts,
+            facts: detail.facts
+              .filter((f) => !f.supersededAt && f.subject === 'mother')
+              .map((f) => ({ ...f, fieldLabel: FACT_FIELD_LABELS[f.field as FactField], sourceLabel: FACT_SOURCE_LABELS[f.source as FactSource], sourceDate: formatDate(f.sourceDate) })),
+            inconsistencies: detail.inconsistencies,
+            eddSourceLabel: kase.eddSource ? (EDD_SOURCE_LABELS[kase.eddSource as keyof typeof EDD_SOURCE_LABELS] ?? kase.eddSource) : null,
+            openedAt: kase.openedAt,
+            glance: await atAGlance(db, req.ctx, kase),
+          };
+        },
+      }),
+    );
 
     // ── Small forms on the summary: each is a page of its own (works without JavaScript) ──────────────
 

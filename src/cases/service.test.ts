@@ -1,13 +1,11 @@
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, type TestDatabase } from '../../test/support/db';
-import { contextFor, raiseActiveAlert, validAlertContent } from '../../test/support/alerts';
-import { areaId, openCaseInput, openTestCase } from '../../test/support/cases';
-import { seedDemo } from '../demo/seed';
+import type { TestDatabase } from '../../test/support/db';
+import { raiseActiveAlert, validAlertContent } from '../../test/support/alerts';
+import { areaId, caseContexts, openCaseInput, openSeededDatabase, openTestCase, organisationIds } from '../../test/support/cases';
 import type { RequestContext } from '../platform/context';
 import { ForbiddenError, NotFoundError, ValidationError } from '../platform/errors';
 import { auditEvents } from '../platform/audit/schema';
-import { organisations } from '../directory/schema';
 import { caseEvents, caseFacts, caseOrganisations, cases } from './schema';
 import { addAgency, addProfessional, closeCase, getCase, linkAlert, listCases, openCase, recordFact, reopenCase, supersedeFact } from './service';
 
@@ -27,17 +25,12 @@ const counts = async () => {
   return { cases: c!.n, facts: f!.n, events: e!.n };
 };
 
-async function orgId(ods: string): Promise<string> {
-  const [o] = await tdb.db.select({ id: organisations.id }).from(organisations).where(eq(organisations.odsCode, ods));
-  return o!.id;
-}
+let org: Record<string, string> = {};
 
 beforeAll(async () => {
-  tdb = await openTestDatabase();
-  await seedDemo(tdb.db, 'correct horse battery staple 42');
-  [midwife, designated, socialWorker, edNurse, auditor, partnership] = (await Promise.all(
-    ['midwife', 'designated', 'social.worker', 'ed.nurse', 'auditor', 'partnership'].map((n) => contextFor(tdb.db, `${n}@beacon.example`)),
-  )) as [RequestContext, RequestContext, RequestContext, RequestContext, RequestContext, RequestContext];
+  tdb = await openSeededDatabase();
+  ({ midwife, designated, socialWorker, edNurse, auditor, partnership } = await caseContexts(tdb.db));
+  org = await organisationIds(tdb.db);
 });
 afterAll(async () => tdb?.close());
 
@@ -188,6 +181,6 @@ describe('professionals, alerts and closing', () => {
     expect(row!.status).toBe('open');
     const orgs = await tdb.db.select().from(caseOrganisations).where(eq(caseOrganisations.caseId, id));
     expect(orgs).toHaveLength(1);
-    expect(await orgId('RHM')).toBe(orgs[0]!.organisationId);
+    expect(org.RHM).toBe(orgs[0]!.organisationId);
   });
 });

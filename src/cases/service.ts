@@ -16,7 +16,7 @@ import { alerts } from '../alerts/schema';
 import { presentations } from '../identity/point-of-care/schema';
 import { londonDate } from '../alerts/pregnancy';
 import { caseAlerts, caseFacts, caseOrganisations, caseProfessionals, cases } from './schema';
-import { actorName, assertOpen, caseOrganisationIds, type CaseRow, newReference, recordCaseChange, requireCase } from './access';
+import { actorName, assertOpen, caseOrganisationIds, type CaseRow, casesWorkedOnBy, newReference, recordCaseChange, requireCase } from './access';
 import { appendCaseEvent, openPrompts } from './events';
 import { configInForce } from './protocol-config';
 import { CLASSIFICATION_LABELS } from './protocol';
@@ -84,7 +84,7 @@ export async function openCase(db: Db, ctx: RequestContext, raw: unknown, now = 
           .returning();
         const kase = row!;
         await tx.insert(caseOrganisations).values({ caseId: kase.id, organisationId: actor.organisationId, addedByUserId: actor.userId });
-        for (const f of facts) await insertFact(tx, ctx, kase.id, f, []);
+        for (const f of facts) await insertFact(tx, ctx, kase.id, f, [], now);
         await recordAudit(tx, ctx, { action: 'case.open', verb: 'C', entityType: 'Case', entityId: kase.id, detail: { reference: kase.reference, classification: kase.classification } });
         await appendCaseEvent(tx, ctx, kase.id, {
           kind: 'case_opened',
@@ -109,7 +109,7 @@ export async function listCases(db: Db, ctx: RequestContext, opts: { status?: 'o
   authorizeContext(ctx, 'case.list');
   const actor = ctx.actor!;
   const status = opts.status ?? 'open';
-  const mine = actor.role === 'auditor' ? undefined : inArray(cases.id, db.select({ id: caseOrganisations.caseId }).from(caseOrganisations).where(eq(caseOrganisations.organisationId, actor.organisationId)));
+  const mine = actor.role === 'auditor' ? undefined : inArray(cases.id, casesWorkedOnBy(db, actor.organisationId));
   const list = await db
     .select({
       id: cases.id,
@@ -143,10 +143,14 @@ export async function caseHeader(db: Db, ctx: RequestContext, id: string, audit:
   return { kase, areaName: area?.name ?? '', openPromptCount: prompts.length, canUpdate };
 }
 
-/** The case summary: agencies, professionals, linked alerts, current demographic details and inconsistencies. */
+/** The case summary: agencies, professionals, linked alerts, current demographic details and inconsistencies (audited read). */
 export async function getCase(db: Db, ctx: RequestContext, id: string) {
   const header = await caseHeader(db, ctx, id, 'case.view');
-  const { kase } = header;
+  return { ...header, ...(await caseDetailOf(db, header.kase)) };
+}
+
+/** As {@link getCase}, for a case already loaded and authorised (the page frame audited the read). */
+export async function caseDetailOf(db: Db, kase: CaseRow) {
   const agencies = await db
     .select({ id: organisations.id, name: organisations.name, odsCode: organisations.odsCode, addedAt: caseOrganisations.addedAt })
     .from(caseOrganisations)
@@ -171,7 +175,6 @@ export async function getCase(db: Db, ctx: RequestContext, id: string) {
   const linked = await linkedAlerts(db, kase.id);
   const facts = await listFacts(db, kase.id);
   return {
-    ...header,
     agencies,
     professionals: professionals.map((p) => ({ ...p, roleLabel: PROFESSIONAL_ROLE_LABELS[p.role as keyof typeof PROFESSIONAL_ROLE_LABELS] ?? p.role })),
     alerts: linked,
@@ -202,7 +205,7 @@ export async function addAgency(db: Db, ctx: RequestContext, caseId: string, org
     const added = await tx.insert(caseOrganisations).values({ caseId, organisationId, addedByUserId: ctx.actor?.userId ?? null }).onConflictDoNothing().returning();
     if (!added.length) throw new ValidationError({ organisationId: `${org.name} is already working on this case` });
     await recordCaseChange(tx, ctx, caseId, 'case.agency.add', { organisationId, name: org.name });
-    await appendCaseEvent(tx, ctx, caseId, { kind: 'observation', summary: `${org.name} added to the case` });
+    await appendCaseEvent(tx, ctx, caseId, { kind: 'case_changed', summary: `${org.name} added to the case` });
   });
 }
 
@@ -225,7 +228,7 @@ export async function addProfessional(db: Db, ctx: RequestContext, caseId: strin
       .values({ caseId, ...input, addedByUserId: ctx.actor?.userId ?? null })
       .returning({ id: caseProfessionals.id });
     await recordCaseChange(tx, ctx, caseId, 'case.professional.add', { role: input.role });
-    await appendCaseEvent(tx, ctx, caseId, { kind: 'observation', summary: `${PROFESSIONAL_ROLE_LABELS[input.role]}: ${input.name}` });
+    await appendCaseEvent(tx, ctx, caseId, { kind: 'case_changed', summary: `${PROFESSIONAL_ROLE_LABELS[input.role]}: ${input.name}` });
     return p!.id;
   });
 }
@@ -293,7 +296,7 @@ export async function changeEdd(db: Db, ctx: RequestContext, caseId: string, raw
   await db.transaction(async (tx) => {
     await tx.update(cases).set({ edd: input.edd, eddSource: input.eddSource }).where(eq(cases.id, caseId));
     await recordCaseChange(tx, ctx, caseId, 'case.edd.change', { from: kase.edd, to: input.edd }, input.reason);
-    await appendCaseEvent(tx, ctx, caseId, { kind: 'observation', summary: `Due date changed from ${kase.edd ?? 'not known'} to ${input.edd}: ${input.reason}` });
+    await appendCaseEvent(tx, ctx, caseId, { kind: 'case_changed', summary: `Due date changed from ${kase.edd ?? 'not known'} to ${input.edd}: ${input.reason}` });
   });
 }
 
@@ -305,7 +308,7 @@ export async function recordCaseBirth(db: Db, ctx: RequestContext, caseId: strin
   await db.transaction(async (tx) => {
     await tx.update(cases).set({ bornAt: input.bornAt }).where(eq(cases.id, caseId));
     await recordCaseChange(tx, ctx, caseId, 'case.birth');
-    await appendCaseEvent(tx, ctx, caseId, { kind: 'observation', occurredAt: input.bornAt, summary: 'Baby born' });
+    await appendCaseEvent(tx, ctx, caseId, { kind: 'case_changed', occurredAt: input.bornAt, summary: 'Baby born' });
   });
 }
 
@@ -316,7 +319,7 @@ export async function closeCase(db: Db, ctx: RequestContext, caseId: string, raw
   await db.transaction(async (tx) => {
     await tx.update(cases).set({ status: 'closed', closedAt: new Date(), closedReason: `${CLOSE_REASON_LABELS[input.reason]}: ${input.note}` }).where(eq(cases.id, caseId));
     await recordCaseChange(tx, ctx, caseId, 'case.close', { reason: input.reason }, input.note);
-    await appendCaseEvent(tx, ctx, caseId, { kind: 'observation', summary: `Case closed: ${CLOSE_REASON_LABELS[input.reason]}. ${input.note}` });
+    await appendCaseEvent(tx, ctx, caseId, { kind: 'case_changed', summary: `Case closed: ${CLOSE_REASON_LABELS[input.reason]}. ${input.note}` });
   });
 }
 
@@ -328,7 +331,7 @@ export async function reopenCase(db: Db, ctx: RequestContext, caseId: string, re
   await db.transaction(async (tx) => {
     await tx.update(cases).set({ status: 'open', closedAt: null, closedReason: null }).where(eq(cases.id, caseId));
     await recordCaseChange(tx, ctx, caseId, 'case.reopen', undefined, why);
-    await appendCaseEvent(tx, ctx, caseId, { kind: 'observation', summary: `Case reopened: ${why}` });
+    await appendCaseEvent(tx, ctx, caseId, { kind: 'case_changed', summary: `Case reopened: ${why}` });
   });
 }
 
@@ -345,7 +348,7 @@ const toView = (f: FactRow): FactView => ({
   superseded: !!f.supersededAt,
 });
 
-async function insertFact(tx: Db, ctx: RequestContext, caseId: string, f: FactInput, current: readonly FactView[]): Promise<string> {
+async function insertFact(tx: Db, ctx: RequestContext, caseId: string, f: FactInput, current: readonly FactView[], at = new Date()): Promise<string> {
   const comparable = comparableValue(f.field, f.value);
   const [row] = await tx
     .insert(caseFacts)
@@ -367,12 +370,14 @@ async function insertFact(tx: Db, ctx: RequestContext, caseId: string, f: FactIn
   const label = FACT_FIELD_LABELS[f.field];
   await appendCaseEvent(tx, ctx, caseId, {
     kind: 'demographic_recorded',
+    occurredAt: at,
     summary: `${label} recorded (${FACT_SOURCE_LABELS[f.source]}${f.sourceDetail ? `: ${f.sourceDetail}` : ''}): ${describeValue(f.field, f.value)}`,
     detail: { factId: row!.id, field: f.field, subject: f.subject },
   });
   if (clash.length) {
     await appendCaseEvent(tx, ctx, caseId, {
       kind: 'identity_inconsistency',
+      occurredAt: at,
       summary: `${label} differs between sources: ${describeValue(f.field, f.value)} (${FACT_SOURCE_LABELS[f.source]}) does not match what was recorded before`,
       detail: { factId: row!.id, field: f.field, subject: f.subject, differsFrom: clash.map((c) => c.id) },
     });
@@ -394,7 +399,7 @@ export async function recordFact(db: Db, ctx: RequestContext, caseId: string, ra
   const input = parseInput(factInputSchema(londonDate(now)), raw);
   return db.transaction(async (tx) => {
     const current = (await tx.select().from(caseFacts).where(eq(caseFacts.caseId, caseId))).map(toView);
-    const id = await insertFact(tx, ctx, caseId, input, current);
+    const id = await insertFact(tx, ctx, caseId, input, current, now);
     await recordCaseChange(tx, ctx, caseId, 'case.fact.record', { field: input.field, subject: input.subject, source: input.source });
     return { id, inconsistent: disagreesWith({ subject: input.subject, field: input.field, comparable: comparableValue(input.field, input.value) }, current).length > 0 };
   });

@@ -13,6 +13,7 @@ import { ValidationError } from '../platform/errors';
 import { organisations, units } from '../directory/schema';
 import { createUser } from '../people/service';
 import { seedDemo } from '../demo/seed';
+import { seedDemoCases } from '../demo/cases';
 import { startService } from '../server';
 import { importOdsCsv } from '../directory/ods-import';
 import { importBankHolidays, listBankHolidays } from '../cases/bank-holidays';
@@ -77,6 +78,8 @@ export function buildCli(): Command {
       await withDatabase(config, async (d) => {
         const r = await seedDemo(d.db, opts.password);
         console.log(`Directory: ${r.directory.geographies} areas, ${r.directory.organisations} organisations, ${r.directory.units} units added.`);
+        const demoCases = await seedDemoCases(d.db);
+        if (demoCases) console.log(`Demo cases: ${demoCases} added.`);
         if (r.created.length) {
           console.log('Demo users added:');
           for (const c of r.created) console.log(`  ${c.email.padEnd(34)} ${c.role}`);

@@ -6,6 +6,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { AppDeps } from '../app';
 import { api } from '../alerts/api';
+import { DateTime, isoOrNull, jsonBody, pathParam, Uuid } from '../platform/http/api-helpers';
 import type { RequestContext } from '../platform/context';
 import { ESCALATION_STATUSES, ESCALATION_SUBJECTS } from './stages';
 import { LIMITS, LIST_FILTERS, type ListFilter, STAGE_OUTCOMES } from './model';
@@ -23,8 +24,6 @@ import {
   withdraw,
 } from './service';
 
-const Uuid = z.uuid();
-const DateTime = z.iso.datetime();
 const text = (max: number) => z.string().max(max).nullish();
 const StageNumber = z.int().min(1);
 
@@ -61,18 +60,24 @@ export const AgreedActionsRequest = api.schema('AgreedActionsRequest', z.object(
 export const ResolveRequest = api.schema('ResolveRequest', z.object({ outcome: z.string().max(LIMITS.outcome).meta({ description: 'What was agreed' }) }));
 export const EscalationReasonRequest = api.schema('EscalationReasonRequest', z.object({ reason: z.string().max(LIMITS.reason) }), 'Why it is being referred to the partnership, or withdrawn.');
 
-const Status = z.enum(ESCALATION_STATUSES);
-const SummarySchema = z.object({
+// The list and the detail both start with what names an escalation, then (after the detail's concern) where it stands.
+const escalationHead = {
   id: Uuid,
   reference: z.string(),
   caseId: Uuid.nullable(),
   caseReference: z.string().nullable(),
   subject: z.enum(ESCALATION_SUBJECTS),
   subjectLabel: z.string(),
-  status: Status,
+};
+const escalationState = {
+  status: z.enum(ESCALATION_STATUSES),
   statusLabel: z.string(),
   stage: z.int(),
   stageLabel: z.string(),
+};
+const SummarySchema = z.object({
+  ...escalationHead,
+  ...escalationState,
   raisedByOrganisation: z.string(),
   raisedWithOrganisation: z.string(),
   createdAt: DateTime,
@@ -100,18 +105,10 @@ const StageRowSchema = z.object({
 export const EscalationDetail = api.schema(
   'EscalationDetail',
   z.object({
-    id: Uuid,
-    reference: z.string(),
-    caseId: Uuid.nullable(),
-    caseReference: z.string().nullable(),
-    subject: z.enum(ESCALATION_SUBJECTS),
-    subjectLabel: z.string(),
+    ...escalationHead,
     concern: z.string(),
     desiredOutcome: z.string().nullable(),
-    status: Status,
-    statusLabel: z.string(),
-    stage: z.int(),
-    stageLabel: z.string(),
+    ...escalationState,
     raisedBy: z.object({ name: z.string(), organisationId: Uuid, organisation: z.string().nullable() }),
     raisedWith: z.object({ name: z.string().nullable(), organisationId: Uuid, organisation: z.string().nullable() }),
     outcome: z.string().nullable().meta({ description: 'What was agreed, or why it was referred or withdrawn (closed escalations)' }),
@@ -144,8 +141,6 @@ export const EscalationReportSchema = api.schema(
 
 // ── JSON shapes ────────────────────────────────────────────────────────────────────────────────────
 
-const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
-
 const summaryJson = (e: EscalationSummary) => ({
   id: e.id,
   reference: e.reference,
@@ -160,8 +155,8 @@ const summaryJson = (e: EscalationSummary) => ({
   raisedByOrganisation: e.raisedByOrganisation,
   raisedWithOrganisation: e.raisedWithOrganisation,
   createdAt: e.createdAt.toISOString(),
-  closedAt: iso(e.closedAt),
-  dueAt: e.status === 'open' ? iso(e.dueAt) : null,
+  closedAt: isoOrNull(e.closedAt),
+  dueAt: e.status === 'open' ? isoOrNull(e.dueAt) : null,
   overdue: e.overdue,
 });
 
@@ -185,7 +180,7 @@ async function detailJson(db: AppDeps['database']['db'], ctx: RequestContext, id
     raisedWith: { name: e.raisedWithName, organisationId: e.raisedWithOrganisationId, organisation: v.raisedWithOrganisation },
     outcome: e.outcome,
     createdAt: e.createdAt.toISOString(),
-    closedAt: iso(e.closedAt),
+    closedAt: isoOrNull(e.closedAt),
     overdue: v.overdue,
     stages: v.stages.map((s) => ({
       id: s.id,
@@ -196,11 +191,11 @@ async function detailJson(db: AppDeps['database']['db'], ctx: RequestContext, id
       ownerOrganisationId: s.ownerOrganisationId,
       ownerOrganisation: s.ownerOrganisationName,
       enteredAt: s.enteredAt.toISOString(),
-      dueAt: iso(s.dueAt),
+      dueAt: isoOrNull(s.dueAt),
       reason: s.reason,
       agreedActions: s.agreedActions,
       outcome: s.outcome,
-      endedAt: iso(s.endedAt),
+      endedAt: isoOrNull(s.endedAt),
     })),
     stageTable: v.table,
     canAct: v.canAct,
@@ -218,14 +213,12 @@ export const escalationApi =
     app.addHook('onRequest', async (_req, reply) => {
       reply.header('cache-control', 'no-store');
     });
-    const idOf = (req: { params: unknown }) => (req.params as { id: string }).id;
-    const body = (req: { body: unknown }) => req.body ?? {};
     const detail = (reply: FastifyReply, ctx: RequestContext, id: string) => detailJson(db, ctx, id).then((d) => reply.send(d));
 
     api.route(
       app,
       { method: 'POST', url: '/api/escalations', operationId: 'raiseEscalation', summary: 'Raise an escalation with another agency', tags: TAGS, body: { schema: RaiseEscalationRequest }, responses: { 201: { description: 'Raised', schema: RaisedEscalation } } },
-      async (req, reply) => reply.code(201).send(await raiseEscalation(db, req.ctx, body(req))),
+      async (req, reply) => reply.code(201).send(await raiseEscalation(db, req.ctx, jsonBody(req))),
     );
 
     api.route(
@@ -268,7 +261,7 @@ export const escalationApi =
     api.route(
       app,
       { method: 'GET', url: '/api/escalations/:id', operationId: 'getEscalation', summary: 'One escalation and its stage history (audited)', tags: TAGS, params: ID, responses: { 200: { description: 'The escalation', schema: EscalationDetail } } },
-      async (req, reply) => detail(reply, req.ctx, idOf(req)),
+      async (req, reply) => detail(reply, req.ctx, pathParam(req)),
     );
 
     const actions = [
@@ -283,8 +276,8 @@ export const escalationApi =
         app,
         { method: 'POST', url: `/api/escalations/:id/${a.path}`, operationId: a.operationId, summary: a.summary, tags: TAGS, params: ID, body: { schema: a.schema }, responses: { 200: { description: 'The escalation as it is now', schema: EscalationDetail } } },
         async (req, reply) => {
-          await a.run(db, req.ctx, idOf(req), body(req));
-          return detail(reply, req.ctx, idOf(req));
+          await a.run(db, req.ctx, pathParam(req), jsonBody(req));
+          return detail(reply, req.ctx, pathParam(req));
         },
       );
     }

@@ -6,23 +6,9 @@
  */
 import { z } from 'zod';
 import { ESCALATION_SUBJECTS, ESCALATION_STATUSES, type EscalationStatus } from './stages';
+import { optionalNamedText, requiredNamedText } from '../cases/text-fields';
 
 export const LIMITS = { concern: 2000, desiredOutcome: 2000, name: 120, reason: 1000, agreedActions: 4000, outcome: 2000 } as const;
-
-const optionalText = (max: number, label: string) =>
-  z
-    .string({ error: `${label} must be text` })
-    .trim()
-    .max(max, `${label} must be ${max} characters or fewer`)
-    .nullish()
-    .transform((v) => v || null);
-
-const requiredText = (max: number, missing: string, label: string) =>
-  z
-    .string({ error: missing })
-    .trim()
-    .min(1, missing)
-    .max(max, `${label} must be ${max} characters or fewer`);
 
 const optionalUuid = (message: string) =>
   z
@@ -41,44 +27,44 @@ const stageNumber = (message: string) =>
 
 export const raiseEscalationSchema = z.object({
   subject: z.enum(ESCALATION_SUBJECTS, { error: 'Choose what the disagreement is about' }),
-  concern: requiredText(LIMITS.concern, 'Enter your concern: what you disagree about and why it matters for the baby', 'Your concern'),
-  desiredOutcome: optionalText(LIMITS.desiredOutcome, 'What you want to happen'),
+  concern: requiredNamedText(LIMITS.concern, 'Enter your concern: what you disagree about and why it matters for the baby', 'Your concern'),
+  desiredOutcome: optionalNamedText(LIMITS.desiredOutcome, 'What you want to happen'),
   raisedWithOrganisationId: z
     .string({ error: 'Choose the agency you disagree with' })
     .trim()
     .min(1, 'Choose the agency you disagree with')
     .refine((v) => z.uuid().safeParse(v).success, 'Choose the agency you disagree with from the list'),
-  raisedWithName: optionalText(LIMITS.name, 'The name of the person you disagree with'),
+  raisedWithName: optionalNamedText(LIMITS.name, 'The name of the person you disagree with'),
   caseId: optionalUuid('The case could not be found. Start again from the case'),
   /** Who holds stage 1 (or the starting stage); the person raised with when not given. */
-  ownerName: optionalText(LIMITS.name, 'The name of the person who holds it'),
+  ownerName: optionalNamedText(LIMITS.name, 'The name of the person who holds it'),
   /** 1 normally; higher only when the risk is too urgent to start at the bottom, with a reason. */
   startStage: stageNumber('Choose the stage to start at').optional().default(1),
-  startReason: optionalText(LIMITS.reason, 'The reason for starting at a higher stage'),
+  startReason: optionalNamedText(LIMITS.reason, 'The reason for starting at a higher stage'),
 });
 export type RaiseEscalationInput = z.output<typeof raiseEscalationSchema>;
 
 export const escalateSchema = z.object({
   toStage: stageNumber('Choose the stage to escalate to'),
-  reason: optionalText(LIMITS.reason, 'The reason'),
-  ownerName: requiredText(LIMITS.name, 'Enter the name of the person who now holds the escalation, like the manager you have contacted', 'The name of the person who holds it'),
+  reason: optionalNamedText(LIMITS.reason, 'The reason'),
+  ownerName: requiredNamedText(LIMITS.name, 'Enter the name of the person who now holds the escalation, like the manager you have contacted', 'The name of the person who holds it'),
   ownerOrganisationId: optionalUuid('Choose the organisation of the person who now holds it from the list'),
   /** What was agreed at the stage being left, if anything (kept on that stage's record). */
-  agreedActions: optionalText(LIMITS.agreedActions, 'Agreed actions'),
+  agreedActions: optionalNamedText(LIMITS.agreedActions, 'Agreed actions'),
 });
 export type EscalateInput = z.output<typeof escalateSchema>;
 
 export const agreedActionsSchema = z.object({
-  agreedActions: requiredText(LIMITS.agreedActions, 'Enter the actions agreed at this stage, who will do them and by when', 'Agreed actions'),
+  agreedActions: requiredNamedText(LIMITS.agreedActions, 'Enter the actions agreed at this stage, who will do them and by when', 'Agreed actions'),
 });
 
 export const resolveSchema = z.object({
-  outcome: requiredText(LIMITS.outcome, 'Enter the outcome: what was agreed', 'The outcome'),
+  outcome: requiredNamedText(LIMITS.outcome, 'Enter the outcome: what was agreed', 'The outcome'),
 });
 
 export const reasonSchema = (missing: string) =>
   z.object({
-    reason: requiredText(LIMITS.reason, missing, 'The reason'),
+    reason: requiredNamedText(LIMITS.reason, missing, 'The reason'),
   });
 
 export const LIST_FILTERS = ['open', 'closed', 'all'] as const;

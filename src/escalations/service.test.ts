@@ -1,9 +1,8 @@
 import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, type TestDatabase } from '../../test/support/db';
-import { contextFor, memoryMailer, PUBLIC_URL } from '../../test/support/alerts';
-import { areaId, openTestCase } from '../../test/support/cases';
-import { seedDemo } from '../demo/seed';
+import type { TestDatabase } from '../../test/support/db';
+import { memoryMailer, PUBLIC_URL } from '../../test/support/alerts';
+import { areaId, caseContexts, openSeededDatabase, openTestCase, organisationIds } from '../../test/support/cases';
 import type { RequestContext } from '../platform/context';
 import { ForbiddenError, NotFoundError, ValidationError } from '../platform/errors';
 import { auditEvents } from '../platform/audit/schema';
@@ -40,23 +39,16 @@ let designated: RequestContext;
 let qahCoordinator: RequestContext;
 let auditor: RequestContext;
 let partnership: RequestContext;
-const org: Record<string, string> = {};
+let org: Record<string, string> = {};
 
 const db = () => tdb.db;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 beforeAll(async () => {
-  tdb = await openTestDatabase();
-  await seedDemo(tdb.db, 'correct horse battery staple 42');
-  const as = (name: string) => contextFor(tdb.db, `${name}@beacon.example`);
-  midwife = await as('midwife');
-  socialWorker = await as('social.worker');
-  designated = await as('designated');
-  qahCoordinator = await as('coordinator.qah');
-  auditor = await as('auditor');
-  partnership = await as('partnership');
-  for (const o of await tdb.db.select({ id: organisations.id, ods: organisations.odsCode }).from(organisations)) org[o.ods] = o.id;
+  tdb = await openSeededDatabase();
+  ({ midwife, socialWorker, designated, qahCoordinator, auditor, partnership } = await caseContexts(tdb.db));
+  org = await organisationIds(tdb.db);
 });
 afterAll(async () => tdb?.close());
 

@@ -23,8 +23,8 @@ import { users } from '../platform/auth/schema';
 import { formatDateTime } from '../platform/http/views';
 import { geographies, organisations, units } from '../directory/schema';
 import { type Geography, geographyChain, isUuid } from '../directory/service';
-import { caseOrganisations, cases } from '../cases/schema';
-import { actorName, assertOpen, newReference, requireCase } from '../cases/access';
+import { cases } from '../cases/schema';
+import { actorName, assertOpen, caseOrganisationIds, casesWorkedOnBy, newReference, requireCase } from '../cases/access';
 import { appendCaseEvent } from '../cases/events';
 import { configInForce, configVersion, loadCalendar } from '../cases/protocol-config';
 import { endOfLondonDay } from '../cases/working-days';
@@ -160,8 +160,7 @@ export async function escalationGeographyId(db: Db, esc: Pick<EscalationRow, 'ca
 export async function escalationParties(db: Db, esc: Pick<EscalationRow, 'caseId' | 'raisedByOrganisationId' | 'raisedWithOrganisationId'>): Promise<string[]> {
   const ids = new Set([esc.raisedByOrganisationId, esc.raisedWithOrganisationId]);
   if (esc.caseId) {
-    const onCase = await db.select({ id: caseOrganisations.organisationId }).from(caseOrganisations).where(eq(caseOrganisations.caseId, esc.caseId));
-    for (const o of onCase) ids.add(o.id);
+    for (const id of await caseOrganisationIds(db, esc.caseId)) ids.add(id);
   }
   return [...ids];
 }
@@ -569,7 +568,7 @@ export async function listEscalations(db: Db, ctx: RequestContext, opts: { statu
     scope = or(
       eq(escalations.raisedByOrganisationId, actor.organisationId),
       eq(escalations.raisedWithOrganisationId, actor.organisationId),
-      inArray(escalations.caseId, db.select({ id: caseOrganisations.caseId }).from(caseOrganisations).where(eq(caseOrganisations.organisationId, actor.organisationId))),
+      inArray(escalations.caseId, casesWorkedOnBy(db, actor.organisationId)),
     );
   }
   const statusCond = status === 'open' ? eq(escalations.status, 'open') : status === 'closed' ? ne(escalations.status, 'open') : undefined;

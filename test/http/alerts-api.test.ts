@@ -8,10 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorker } from '../../src/server';
 import { alertDeliveries, alertEvents, alertPhotos, alerts, alertVersions } from '../../src/alerts/schema';
 import { jobs } from '../../src/platform/jobs/schema';
-import { AlertDetail, AlertList, ApprovalQueue, Inbox, Session } from '../../src/alerts/api';
+import { AlertDetail, AlertList, ApprovalQueue, Inbox } from '../../src/alerts/api';
 import { addDays, londonDate } from '../../src/alerts/pregnancy';
 import { openApiPath } from '../../src/platform/http/openapi';
-import { startTestApp, type Browser, type TestApp } from '../support/app';
+import { startTestApp, type TestApp } from '../support/app';
+import { ApiClient } from '../support/api-client';
 
 /**
  * The alert register through its JSON API, on the real application (PGlite, or PostgreSQL when
@@ -34,60 +35,6 @@ afterAll(async () => {
 const db = () => t.database.db;
 const today = londonDate(new Date());
 const worker = () => createWorker(t.database, t.config, pino({ level: 'silent' }));
-
-/** A JSON client on the signed-in session: cookies from sign-in, the CSRF token from GET /api/session. */
-class ApiClient {
-  token = '';
-  constructor(readonly b: Browser) {}
-
-  static async as(email: string): Promise<ApiClient> {
-    const c = new ApiClient(await t.browser().signedInAs(email));
-    const res = await c.get('/api/session');
-    expect(res.status).toBe(200);
-    c.token = Session.parse(res.json).csrfToken;
-    return c;
-  }
-
-  async send(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown, opts: { csrf?: boolean; headers?: Record<string, string>; raw?: Buffer } = {}) {
-    const cookie = [...this.b.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const res = await t.app.inject({
-      method,
-      url,
-      remoteAddress: this.b.ip,
-      headers: {
-        cookie,
-        ...(opts.csrf === false || method === 'GET' ? {} : { 'x-csrf-token': this.token }),
-        ...(body !== undefined && !opts.raw ? { 'content-type': 'application/json' } : {}),
-        ...opts.headers,
-      },
-      ...(opts.raw ? { payload: opts.raw } : body !== undefined ? { payload: JSON.stringify(body) } : {}),
-    });
-    for (const c of res.cookies as { name: string; value: string }[]) this.b.cookies.set(c.name, c.value);
-    let json: unknown = null;
-    try {
-      json = JSON.parse(res.body);
-    } catch {
-      json = null;
-    }
-    return { status: res.statusCode, json: json as Record<string, unknown> & { fields?: Record<string, string> }, headers: res.headers, raw: res.rawPayload };
-  }
-
-  get = (url: string) => this.send('GET', url);
-  post = (url: string, body: unknown = {}, opts = {}) => this.send('POST', url, body, opts);
-  put = (url: string, body: unknown) => this.send('PUT', url, body);
-
-  /** A multipart/form-data upload, as a browser or curl -F would send it. */
-  upload(url: string, fields: Record<string, string>, file: { name: string; filename: string; type: string; data: Buffer } | null) {
-    const boundary = `----beacon${Date.now().toString(16)}`;
-    const parts: Buffer[] = [];
-    for (const [k, v] of Object.entries(fields)) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
-    if (file) {
-      parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.name}"; filename="${file.filename}"\r\nContent-Type: ${file.type}\r\n\r\n`), file.data, Buffer.from('\r\n'));
-    }
-    parts.push(Buffer.from(`--${boundary}--\r\n`));
-    return this.send('POST', url, undefined, { raw: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
-  }
-}
 
 const png = (w = 64, h = 48) => sharp({ create: { width: w, height: h, channels: 3, background: '#8a4b2d' } }).png().toBuffer();
 
@@ -139,8 +86,8 @@ const distributeJobs = async () => (await db().select({ n: count() }).from(jobs)
 let midwife: ApiClient;
 let designated: ApiClient;
 beforeAll(async () => {
-  midwife = await ApiClient.as('midwife@beacon.example');
-  designated = await ApiClient.as('designated@beacon.example');
+  midwife = await ApiClient.as(t, 'midwife@beacon.example');
+  designated = await ApiClient.as(t, 'designated@beacon.example');
 });
 
 describe('the life of an alert through the API', () => {
@@ -204,7 +151,7 @@ describe('the life of an alert through the API', () => {
 
   it('coordinators of two units in scope acknowledge it from their inboxes, and the grid shows who has', async () => {
     for (const email of ['coordinator.pah@beacon.example', 'coordinator.qah@beacon.example']) {
-      const c = await ApiClient.as(email);
+      const c = await ApiClient.as(t, email);
       const inbox = Inbox.parse((await c.get('/api/alerts/inbox')).json);
       const item = inbox.items.find((i) => i.alertId === id)!;
       expect(item).toMatchObject({ reference, version: 1, acknowledgedAt: null, kind: 'activation' });
@@ -214,7 +161,7 @@ describe('the life of an alert through the API', () => {
       // Again changes nothing; someone else's delivery is not theirs to acknowledge.
       expect((await c.post(`/api/alerts/deliveries/${item.deliveryId}/acknowledge`, {})).status).toBe(204);
     }
-    const pah = await ApiClient.as('coordinator.pah@beacon.example');
+    const pah = await ApiClient.as(t, 'coordinator.pah@beacon.example');
     const other = AlertDetail.parse((await midwife.get(`/api/alerts/${id}`)).json).recipients.find((r) => r.unit.name === 'Basingstoke maternity unit')!;
     expect((await pah.post(`/api/alerts/deliveries/${other.deliveryId}/acknowledge`, {})).status).toBe(403);
 
@@ -363,7 +310,7 @@ describe('who may use the alert pages and API', () => {
   });
 
   it.each(['ed.nurse@beacon.example', 'admin@beacon.example'])('%s gets 403 on every alert page and endpoint', async (email) => {
-    const c = await ApiClient.as(email);
+    const c = await ApiClient.as(t, email);
     for (const url of ['/alerts', '/alerts/new', '/alerts/approvals', '/inbox', `/alerts/${alertId}`, `/alerts/${alertId}/steps/name`, `/alerts/${alertId}/check`]) {
       expect((await c.b.get(url)).status, url).toBe(403);
     }
@@ -404,7 +351,7 @@ describe('who may use the alert pages and API', () => {
   });
 
   it('another organisation cannot change the alert', async () => {
-    const sw = await ApiClient.as('social.worker@beacon.example');
+    const sw = await ApiClient.as(t, 'social.worker@beacon.example');
     expect((await sw.put(`/api/alerts/${alertId}/draft`, validContent())).status).toBe(403);
     expect((await sw.get(`/api/alerts/${alertId}`)).status).toBe(403);
   });
@@ -459,7 +406,7 @@ describe('recording the birth through the API and the pages', () => {
     expect(bad.status).toBe(400);
     expect(Object.keys(bad.json.fields ?? {})).toEqual(['dateOfBirth', 'nhsNumber']);
     expect((await midwife.post(`/api/alerts/${id}/birth`, { dateOfBirth: today, sex: 'boy' })).status).toBe(400);
-    const coordinator = await ApiClient.as('coordinator.pah@beacon.example');
+    const coordinator = await ApiClient.as(t, 'coordinator.pah@beacon.example');
     expect((await coordinator.post(`/api/alerts/${id}/birth`, { dateOfBirth: today, sex: 'female' })).status).toBe(403);
 
     const res = await midwife.post(`/api/alerts/${id}/birth`, { babyGivenName: 'Skye', dateOfBirth: today, nhsNumber: '401 023 2137', sex: 'female' });

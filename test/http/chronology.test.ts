@@ -3,7 +3,8 @@ import { addDays, londonDate } from '../../src/alerts/pregnancy';
 import { onPostgres } from '../support/db';
 import { startTestApp, type TestApp } from '../support/app';
 import { contextFor } from '../support/alerts';
-import { openTestCase } from '../support/cases';
+import { errorSummaryLinks, htmlText, openTestCase } from '../support/cases';
+import { ApiClient } from '../support/api-client';
 
 const MIDWIFE = 'midwife@beacon.example';
 
@@ -20,11 +21,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-/** Undo the HTML escaping of text in a page. */
-const htmlText = (html: string) => html.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
-/** The error summary's links: [target, message]. */
-const summaryLinks = (html: string) =>
-  [...(html.split('nhsuk-error-summary__list')[1] ?? '').split('</ul>')[0]!.matchAll(/<a href="(#[^"]+)"[^>]*>\s*([\s\S]*?)\s*<\/a>/g)].map((m) => [m[1], htmlText(m[2]!)]);
 /** The timeline table only (the prompts above it list entries too). */
 const timeline = (html: string) => html.split('id="timeline"')[1] ?? '';
 const dateParts = (name: string, iso: string, time = '') => {
@@ -33,37 +29,6 @@ const dateParts = (name: string, iso: string, time = '') => {
 };
 const daysAgo = (n: number) => addDays(londonDate(new Date()), -n);
 const entry = (kind: string, day: string, summary: string, time = '') => ({ kind, ...dateParts('occurredAt', day, time), summary, professional: '', agency: '' });
-
-/** The JSON bodies these tests read. */
-interface ApiJson {
-  id?: string;
-  entries?: unknown[];
-  prompts?: unknown[];
-  inconsistencies?: unknown[];
-  pointOfCareVariants?: unknown[];
-  [key: string]: unknown;
-}
-
-/** A JSON client on a signed-in session (CSRF token from GET /api/session). */
-async function apiAs(email: string) {
-  const b = await t.browser().signedInAs(email);
-  const token = (JSON.parse((await b.get('/api/session')).body) as { csrfToken: string }).csrfToken;
-  const send = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
-    const res = await t.app.inject({
-      method,
-      url,
-      remoteAddress: b.ip,
-      headers: {
-        cookie: [...b.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-        ...(method === 'POST' ? { 'x-csrf-token': token } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-    });
-    return { status: res.statusCode, json: (res.body ? JSON.parse(res.body) : null) as ApiJson };
-  };
-  return { get: (url: string) => send('GET', url), post: (url: string, body: unknown = {}) => send('POST', url, body) };
-}
 
 describe(`the chronology page (${onPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
   it('shows prompts, the form and the timeline; a bad entry is shown again with its problems and nothing is recorded', async () => {
@@ -79,8 +44,8 @@ describe(`the chronology page (${onPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =
     const bad = await b.post(`/cases/${caseId}/chronology`, { kind: '', 'occurredAt.day': '31', 'occurredAt.month': '2', 'occurredAt.year': '2026', 'occurredAt.time': '', summary: 'She did not come', professional: '', agency: '' });
     expect(bad.status).toBe(400);
     expect(bad.body).toContain('There is a problem');
-    expect(summaryLinks(bad.body)).toContainEqual(['#kind', 'Choose what happened']);
-    expect(summaryLinks(bad.body)).toContainEqual(['#occurredAt-day', 'The date it happened must be a real date']);
+    expect(errorSummaryLinks(bad.body)).toContainEqual(['#kind', 'Choose what happened']);
+    expect(errorSummaryLinks(bad.body)).toContainEqual(['#occurredAt-day', 'The date it happened must be a real date']);
     expect(bad.body).toContain('She did not come</textarea>');
     expect(bad.body).toMatch(/id="occurredAt-day" name="occurredAt.day" type="text" inputmode="numeric" value="31"/);
 
@@ -112,7 +77,7 @@ describe(`the chronology page (${onPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =
 
     const short = await b.post(`/cases/${caseId}/prompts/${promptId}/answer`, { responseKind: 'discussed_with_lead', response: 'ok' });
     expect(short.status).toBe(400);
-    expect(summaryLinks(short.body)).toContainEqual([`#response-${promptId}`, 'Enter what you considered and decided']);
+    expect(errorSummaryLinks(short.body)).toContainEqual([`#response-${promptId}`, 'Enter what you considered and decided']);
     expect(short.body).toContain('ok</textarea>');
     expect(short.body).toMatch(new RegExp(`id="responseKind-${promptId}" name="responseKind" type="radio" value="discussed_with_lead"\\s+checked`));
 
@@ -173,14 +138,14 @@ describe('the identity details page', () => {
     const today = londonDate(new Date());
     const bad = await b.post(`/cases/${caseId}/details`, { subject: 'mother', field: 'date_of_birth', ...dateParts('date_of_birth', '1996-02-30'), source: 'other_agency', sourceDetail: '', ...dateParts('sourceDate', today) });
     expect(bad.status).toBe(400);
-    expect(summaryLinks(bad.body)).toContainEqual(['#sourceDetail', 'Enter which agency reported this detail']);
+    expect(errorSummaryLinks(bad.body)).toContainEqual(['#sourceDetail', 'Enter which agency reported this detail']);
     const bad2 = await b.post(`/cases/${caseId}/details`, { subject: 'mother', field: 'date_of_birth', ...dateParts('date_of_birth', '1996-02-30'), source: 'other_agency', sourceDetail: 'Portsmouth children’s services', ...dateParts('sourceDate', today) });
     expect(bad2.status).toBe(400);
-    expect(summaryLinks(bad2.body)).toContainEqual(['#date_of_birth-day', 'Date of birth must be a real date']);
+    expect(errorSummaryLinks(bad2.body)).toContainEqual(['#date_of_birth-day', 'Date of birth must be a real date']);
     expect(bad2.body).toMatch(/name="date_of_birth.day"[^>]*value="30"/);
     const none = await b.post(`/cases/${caseId}/details`, { subject: 'mother', source: 'self_reported', ...dateParts('sourceDate', today) });
     expect(none.status).toBe(400);
-    expect(summaryLinks(none.body)).toContainEqual(['#field', 'Choose which detail this is']);
+    expect(errorSummaryLinks(none.body)).toContainEqual(['#field', 'Choose which detail this is']);
 
     const ok = await b.post(`/cases/${caseId}/details`, {
       subject: 'mother',
@@ -218,7 +183,7 @@ describe('the identity details page', () => {
 
 describe('the JSON API', () => {
   it('records and reads the chronology, answers prompts, and refuses bad input with field messages', async () => {
-    const api = await apiAs(MIDWIFE);
+    const api = await ApiClient.as(t, MIDWIFE);
     const refused = await api.post(`/api/cases/${caseId}/chronology`, { kind: 'prompt_raised', occurredAt: daysAgo(1), summary: 'x' });
     expect(refused.status).toBe(400);
     expect(refused.json).toMatchObject({ error: 'invalid', fields: { kind: expect.stringContaining('Beacon records that kind of entry itself') } });
@@ -251,7 +216,7 @@ describe('the JSON API', () => {
   });
 
   it('records identity details, flags disagreement and supersedes with a reason', async () => {
-    const api = await apiAs(MIDWIFE);
+    const api = await ApiClient.as(t, MIDWIFE);
     const today = londonDate(new Date());
     const bad = await api.post(`/api/cases/${caseId}/facts`, { field: 'nhs_number', value: { number: '943 476 5918' }, source: 'pds_verified', sourceDate: today });
     expect(bad.json).toMatchObject({ error: 'invalid', fields: { 'value.number': expect.stringContaining('check digit') } });
@@ -274,7 +239,7 @@ describe('the JSON API', () => {
   });
 
   it('is refused to an agency not on the case', async () => {
-    const api = await apiAs('social.worker@beacon.example');
+    const api = await ApiClient.as(t, 'social.worker@beacon.example');
     expect((await api.get(`/api/cases/${caseId}/chronology`)).status).toBe(403);
     expect((await api.get(`/api/cases/${caseId}/facts`)).status).toBe(403);
     expect((await api.post(`/api/cases/${caseId}/chronology`, { kind: 'observation', occurredAt: daysAgo(1), summary: 'x' })).status).toBe(403);

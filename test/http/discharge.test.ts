@@ -1,20 +1,14 @@
 import { and, count, eq } from 'drizzle-orm';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { seedDemo } from '../../src/demo/seed';
-import { organisations } from '../../src/directory/schema';
 import { jobs } from '../../src/platform/jobs/schema';
 import { caseChecklistEntries, dischargeDecisions, dischargePlanningMeetings, toxicologyTests } from '../../src/cases/schema';
 import { addAgency, addProfessional, recordCaseBirth } from '../../src/cases/service';
-import { partsOfInstant } from '../../src/cases/http';
 import { OVERRIDE_FLAG_EMAIL_JOB } from '../../src/cases/discharge/service';
 import { openApiPath } from '../../src/platform/http/openapi';
-import { Browser, DEMO_PASSWORD } from '../support/app';
+import { startTestApp, type TestApp } from '../support/app';
+import { ApiClient } from '../support/api-client';
 import { contextFor } from '../support/alerts';
-import { openTestCase } from '../support/cases';
-import { openTestDatabase, type TestDatabase } from '../support/db';
+import { dateTimeFields, errorSummaryLinks, htmlText, openTestCase, organisationIds } from '../support/cases';
 
 /**
  * The unbooked-in-labour checklist and the discharge page, through the real application: pages render
@@ -23,54 +17,27 @@ import { openTestDatabase, type TestDatabase } from '../support/db';
  * API for each action, and the assurance report.
  */
 
-let app: FastifyInstance;
-let database: TestDatabase;
-let clients = 0;
+let t: TestApp;
 beforeAll(async () => {
-  database = await openTestDatabase();
-  await seedDemo(database.db, DEMO_PASSWORD);
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', BEACON_DEMO_DATA: 'false' });
-  app = await buildApp({ config, database });
-  await app.ready();
+  t = await startTestApp();
 });
 afterAll(async () => {
-  await app?.close();
-  await database?.close();
+  await t?.close();
 });
 
-const db = () => database.db;
+const db = () => t.database.db;
 const H = 3_600_000;
 const ago = (ms: number) => new Date(Date.now() - ms);
-const browser = () => {
-  clients++;
-  return new Browser(app, `10.9.${(clients >> 8) & 255}.${clients & 255}`);
-};
-const as = (email: string) => browser().signedInAs(email);
-/** Undo the HTML escaping of text in a page. */
-const text = (html: string) => html.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
-/** A date and time as the page's four boxes: name.day, name.month, name.year, name.time. */
-const when = (name: string, d: Date) => {
-  const p = partsOfInstant(d);
-  return { [`${name}.day`]: p.day, [`${name}.month`]: p.month, [`${name}.year`]: p.year, [`${name}.time`]: p.time };
-};
-/** The error summary's links: [href, text]. */
-const summaryLinks = (html: string) => {
-  const box = /nhsuk-error-summary__list[\s\S]*?<\/ul>/.exec(html)?.[0] ?? '';
-  return [...box.matchAll(/<a href="([^"]+)">([\s\S]*?)<\/a>/g)].map((m) => [m[1]!, text(m[2]!.trim())]);
-};
-
-async function orgId(ods: string) {
-  const [o] = await db().select({ id: organisations.id }).from(organisations).where(eq(organisations.odsCode, ods));
-  return o!.id;
-}
+const as = (email: string) => t.browser().signedInAs(email);
 
 /** An unbooked-in-labour case at UHS with the baby born, Portsmouth (ED) and Southampton CSC on it, a named social worker. */
 async function bornCase() {
   const midwife = await contextFor(db(), 'midwife@beacon.example');
+  const org = await organisationIds(db());
   const c = await openTestCase(db(), midwife, { classification: 'unbooked_in_labour', edd: null, eddSource: null }, ago(3 * H));
   await recordCaseBirth(db(), midwife, c.id, { bornAt: ago(2 * H).toISOString() });
-  await addAgency(db(), midwife, c.id, await orgId('RHU'));
-  await addAgency(db(), midwife, c.id, await orgId('852'));
+  await addAgency(db(), midwife, c.id, org.RHU!);
+  await addAgency(db(), midwife, c.id, org['852']!);
   await addProfessional(db(), midwife, c.id, { role: 'social_worker', name: 'Daniel Price', organisationName: 'Southampton children’s services', phone: '023 8083 3336' });
   return c;
 }
@@ -81,7 +48,7 @@ describe('the unbooked-in-labour page', () => {
     const b = await as('midwife@beacon.example');
     const page = await b.get(`/cases/${id}/labour`);
     expect(page.status).toBe(200);
-    const html = text(page.body);
+    const html = htmlText(page.body);
     for (const label of ['Alert register checked', 'CP-IS checked', 'Referral to children’s social care', 'Safeguarding midwife informed', 'GP informed', 'Health visitor informed', 'Toxicology offered']) {
       expect(html).toContain(label);
     }
@@ -91,17 +58,17 @@ describe('the unbooked-in-labour page', () => {
     expect(html).toContain(`action="/cases/${id}/labour/cpis_checked"`);
     expect(html).not.toContain('This checklist is for unbooked women presenting in labour');
 
-    const ok = await b.post(`/cases/${id}/labour/cpis_checked`, { answer: 'no_plan', note: '', ...when('cpis_checked-doneAt', ago(10 * 60_000)) });
+    const ok = await b.post(`/cases/${id}/labour/cpis_checked`, { answer: 'no_plan', note: '', ...dateTimeFields('cpis_checked-doneAt', ago(10 * 60_000)) });
     expect(ok.status).toBe(303);
     expect(ok.location).toMatch(new RegExp(`^/cases/${id}/labour\\?done=`));
-    const after = text((await b.get(ok.location!)).body);
+    const after = htmlText((await b.get(ok.location!)).body);
     expect(after).toContain('CP-IS checked: answer recorded');
     expect(after).toContain('6 items are still outstanding');
     expect(after).toContain('No plan found');
 
     // A correction through the same form: the first answer is kept under "Earlier answers".
     expect((await b.post(`/cases/${id}/labour/cpis_checked`, { answer: 'plan_found' })).status).toBe(303);
-    const corrected = text((await b.get(`/cases/${id}/labour`)).body);
+    const corrected = htmlText((await b.get(`/cases/${id}/labour`)).body);
     expect(corrected).toContain('Earlier answers (1)');
     const entries = await db().select().from(caseChecklistEntries).where(eq(caseChecklistEntries.caseId, id));
     expect(entries.map((e) => e.answer).sort()).toEqual(['no_plan', 'plan_found']);
@@ -111,9 +78,9 @@ describe('the unbooked-in-labour page', () => {
     const { id } = await bornCase();
     const b = await as('midwife@beacon.example');
     await b.get(`/cases/${id}/labour`);
-    const res = await b.post(`/cases/${id}/labour/csc_referral`, { answer: 'not_needed', note: '', ...when('csc_referral-doneAt', new Date(Date.now() + 2 * H)) });
+    const res = await b.post(`/cases/${id}/labour/csc_referral`, { answer: 'not_needed', note: '', ...dateTimeFields('csc_referral-doneAt', new Date(Date.now() + 2 * H)) });
     expect(res.status).toBe(400);
-    expect(summaryLinks(res.body)).toEqual([
+    expect(errorSummaryLinks(res.body)).toEqual([
       ['#csc_referral-note', 'Enter a note: “Not needed” needs a reason'],
       ['#csc_referral-doneAt', 'The time it was done cannot be in the future'],
     ]);
@@ -126,7 +93,7 @@ describe('the unbooked-in-labour page', () => {
   it('says the checklist is for unbooked women in labour on other kinds of case', async () => {
     const midwife = await contextFor(db(), 'midwife@beacon.example');
     const { id } = await openTestCase(db(), midwife);
-    const html = text((await (await as('midwife@beacon.example')).get(`/cases/${id}/labour`)).body);
+    const html = htmlText((await (await as('midwife@beacon.example')).get(`/cases/${id}/labour`)).body);
     expect(html).toContain('This checklist is for unbooked women presenting in labour');
   });
 });
@@ -137,26 +104,26 @@ describe('the discharge page', () => {
     const b = await as('midwife@beacon.example');
     let page = await b.get(`/cases/${id}/discharge`);
     expect(page.status).toBe(200);
-    expect(text(page.body)).toContain('A discharge decision cannot be recorded yet');
-    expect(text(page.body)).toContain('Nobody has recorded whether a discharge planning meeting is required');
+    expect(htmlText(page.body)).toContain('A discharge decision cannot be recorded yet');
+    expect(htmlText(page.body)).toContain('Nobody has recorded whether a discharge planning meeting is required');
 
     // Blocked, nobody overriding: 400, the blockers in the error summary, nothing written.
-    const refused = await b.post(`/cases/${id}/discharge/decisions`, { subject: 'baby', destination: 'Home with mother', ...when('decision-decidedAt', ago(60_000)) });
+    const refused = await b.post(`/cases/${id}/discharge/decisions`, { subject: 'baby', destination: 'Home with mother', ...dateTimeFields('decision-decidedAt', ago(60_000)) });
     expect(refused.status).toBe(400);
-    const links = summaryLinks(refused.body);
+    const links = errorSummaryLinks(refused.body);
     expect(links).toHaveLength(1);
     expect(links[0]![0]).toBe('#decision-form');
     expect(links[0]![1]).toContain('A discharge decision cannot be recorded yet. Nobody has recorded whether a discharge planning meeting is required.');
-    expect(text(refused.body)).toContain('Home with mother');
+    expect(htmlText(refused.body)).toContain('Home with mother');
     const [none] = await db().select({ n: count() }).from(dischargeDecisions).where(eq(dischargeDecisions.caseId, id));
     expect(none!.n).toBe(0);
 
     // A meeting is required: decide, arrange, record it held (blank attendee rows ignored).
     expect((await b.post(`/cases/${id}/discharge/planning`, { required: 'yes', decidedByName: 'Priya Shah', decidedByRole: 'Safeguarding midwife', reason: 'Concerns about the partner' })).status).toBe(303);
-    expect((await b.post(`/cases/${id}/discharge/meetings`, { location: 'Ward F', ...when('schedule-scheduledFor', ago(H)) })).status).toBe(303);
+    expect((await b.post(`/cases/${id}/discharge/meetings`, { location: 'Ward F', ...dateTimeFields('schedule-scheduledFor', ago(H)) })).status).toBe(303);
     const [meeting] = await db().select().from(dischargePlanningMeetings).where(eq(dischargePlanningMeetings.caseId, id));
     const badHeld = await b.post(`/cases/${id}/discharge/meetings/${meeting!.id}/held`, {
-      ...when(`held-${meeting!.id}-heldAt`, ago(30 * 60_000)),
+      ...dateTimeFields(`held-${meeting!.id}-heldAt`, ago(30 * 60_000)),
       'attendees.0.name': '',
       'attendees.0.role': '',
       'attendees.0.agency': '',
@@ -167,10 +134,10 @@ describe('the discharge page', () => {
     });
     expect(badHeld.status).toBe(400);
     // The error names the form's own row (the third), not the service's first attendee.
-    expect(summaryLinks(badHeld.body)).toEqual([[`#held-${meeting!.id}-attendees-2-agency`, 'Enter the attendee’s agency']]);
+    expect(errorSummaryLinks(badHeld.body)).toEqual([[`#held-${meeting!.id}-attendees-2-agency`, 'Enter the attendee’s agency']]);
     expect(badHeld.body).toContain('value="Daniel Price"');
     const held = await b.post(`/cases/${id}/discharge/meetings/${meeting!.id}/held`, {
-      ...when(`held-${meeting!.id}-heldAt`, ago(30 * 60_000)),
+      ...dateTimeFields(`held-${meeting!.id}-heldAt`, ago(30 * 60_000)),
       'attendees.1.name': 'Priya Shah',
       'attendees.1.role': 'Safeguarding midwife',
       'attendees.1.agency': 'UHS',
@@ -184,18 +151,18 @@ describe('the discharge page', () => {
     expect(m!.attendees.map((a) => a.name)).toEqual(['Priya Shah', 'Daniel Price']);
 
     // Toxicology: request, a result missing its substances (400), the result, who was told.
-    expect((await b.post(`/cases/${id}/discharge/toxicology`, { action: 'request', subject: 'baby', sample: 'meconium', requestedByName: 'Dr Okafor', consent: 'not_needed', ...when('tox-requestedAt', ago(H)) })).status).toBe(303);
-    const declined = await b.post(`/cases/${id}/discharge/toxicology`, { action: 'request', subject: 'mother', sample: 'hair', requestedByName: 'Priya Shah', consent: 'declined', ...when('tox-requestedAt', ago(H)) });
+    expect((await b.post(`/cases/${id}/discharge/toxicology`, { action: 'request', subject: 'baby', sample: 'meconium', requestedByName: 'Dr Okafor', consent: 'not_needed', ...dateTimeFields('tox-requestedAt', ago(H)) })).status).toBe(303);
+    const declined = await b.post(`/cases/${id}/discharge/toxicology`, { action: 'request', subject: 'mother', sample: 'hair', requestedByName: 'Priya Shah', consent: 'declined', ...dateTimeFields('tox-requestedAt', ago(H)) });
     expect(declined.status).toBe(400);
-    expect(summaryLinks(declined.body)[0]).toEqual(['#tox-consent', 'She declined, so no sample goes to the lab and there is no result to wait for. Record that she declined instead of requesting the test']);
-    expect((await b.post(`/cases/${id}/discharge/toxicology`, { action: 'declined', subject: 'mother', sample: 'hair', requestedByName: 'Priya Shah', ...when('tox-requestedAt', ago(H)) })).status).toBe(303);
+    expect(errorSummaryLinks(declined.body)[0]).toEqual(['#tox-consent', 'She declined, so no sample goes to the lab and there is no result to wait for. Record that she declined instead of requesting the test']);
+    expect((await b.post(`/cases/${id}/discharge/toxicology`, { action: 'declined', subject: 'mother', sample: 'hair', requestedByName: 'Priya Shah', ...dateTimeFields('tox-requestedAt', ago(H)) })).status).toBe(303);
     const [test] = await db().select().from(toxicologyTests).where(and(eq(toxicologyTests.caseId, id), eq(toxicologyTests.status, 'pending')));
     page = await b.get(`/cases/${id}/discharge`);
-    expect(text(page.body)).toContain('Toxicology is still pending: baby meconium');
-    const noSubstances = await b.post(`/cases/${id}/discharge/toxicology/${test!.id}/result`, { result: 'positive', ...when(`result-${test!.id}-resultedAt`, ago(10 * 60_000)) });
+    expect(htmlText(page.body)).toContain('Toxicology is still pending: baby meconium');
+    const noSubstances = await b.post(`/cases/${id}/discharge/toxicology/${test!.id}/result`, { result: 'positive', ...dateTimeFields(`result-${test!.id}-resultedAt`, ago(10 * 60_000)) });
     expect(noSubstances.status).toBe(400);
-    expect(summaryLinks(noSubstances.body)).toEqual([[`#result-${test!.id}-substances`, 'Enter the substances found: a positive result must say what for']]);
-    const resulted = await app.inject({
+    expect(errorSummaryLinks(noSubstances.body)).toEqual([[`#result-${test!.id}-substances`, 'Enter the substances found: a positive result must say what for']]);
+    const resulted = await t.app.inject({
       method: 'POST',
       url: `/cases/${id}/discharge/toxicology/${test!.id}/result`,
       remoteAddress: b.ip,
@@ -206,18 +173,18 @@ describe('the discharge page', () => {
         ['substances', 'Cannabis'],
         ['substances', 'Cocaine'],
         ['substancesOther', 'Ketamine, cannabis'],
-        ...Object.entries(when(`result-${test!.id}-resultedAt`, ago(10 * 60_000))),
+        ...Object.entries(dateTimeFields(`result-${test!.id}-resultedAt`, ago(10 * 60_000))),
       ]).toString(),
     });
     expect(resulted.statusCode).toBe(303);
     const [t1] = await db().select().from(toxicologyTests).where(eq(toxicologyTests.id, test!.id));
     expect(t1).toMatchObject({ status: 'resulted', result: 'positive', substances: ['Cannabis', 'Cocaine', 'Ketamine'] });
-    expect((await b.post(`/cases/${id}/discharge/toxicology/${test!.id}/told`, { name: 'Daniel Price', role: 'Social worker', ...when(`told-${test!.id}-at`, ago(5 * 60_000)) })).status).toBe(303);
+    expect((await b.post(`/cases/${id}/discharge/toxicology/${test!.id}/told`, { name: 'Daniel Price', role: 'Social worker', ...dateTimeFields(`told-${test!.id}-at`, ago(5 * 60_000)) })).status).toBe(303);
 
     page = await b.get(`/cases/${id}/discharge`);
-    expect(text(page.body)).toContain('Nothing is blocking a discharge decision');
-    expect(text(page.body)).toContain('Cannabis, Cocaine, Ketamine');
-    const decided = await b.post(`/cases/${id}/discharge/decisions`, { subject: 'baby', destination: 'Home with grandmother under the safety plan', ...when('decision-decidedAt', ago(60_000)) });
+    expect(htmlText(page.body)).toContain('Nothing is blocking a discharge decision');
+    expect(htmlText(page.body)).toContain('Cannabis, Cocaine, Ketamine');
+    const decided = await b.post(`/cases/${id}/discharge/decisions`, { subject: 'baby', destination: 'Home with grandmother under the safety plan', ...dateTimeFields('decision-decidedAt', ago(60_000)) });
     expect(decided.status).toBe(303);
     expect(decided.location).toContain(encodeURIComponent('Discharge decision recorded'));
     const [d] = await db().select().from(dischargeDecisions).where(eq(dischargeDecisions.caseId, id));
@@ -227,12 +194,12 @@ describe('the discharge page', () => {
   it('offers the override to clinicians (social worker’s name pre-filled), flags it, and lets the safeguarding lead review it; social workers see no override', async () => {
     const { id } = await bornCase();
     const sw = await as('social.worker@beacon.example');
-    const swPage = text((await sw.get(`/cases/${id}/discharge`)).body);
+    const swPage = htmlText((await sw.get(`/cases/${id}/discharge`)).body);
     expect(swPage).toContain('A discharge decision cannot be recorded yet');
     expect(swPage).not.toContain('name="overrideReason"');
 
     const nurse = await as('ed.nurse@beacon.example');
-    const page = text((await nurse.get(`/cases/${id}/discharge`)).body);
+    const page = htmlText((await nurse.get(`/cases/${id}/discharge`)).body);
     expect(page).toContain('name="overrideReason"');
     expect(page).toContain('flagged to the safeguarding lead');
     expect(page).toMatch(/id="decision-socialWorkerInformedName"[^>]*value="Daniel Price"|value="Daniel Price"[^>]*id="decision-socialWorkerInformedName"/);
@@ -240,29 +207,29 @@ describe('the discharge page', () => {
     const incomplete = await nurse.post(`/cases/${id}/discharge/decisions`, {
       subject: 'baby',
       destination: 'Home with mother',
-      ...when('decision-decidedAt', ago(60_000)),
+      ...dateTimeFields('decision-decidedAt', ago(60_000)),
       overrideReason: '',
       seniorClinicianName: 'Dr Amara Okafor',
       seniorClinicianRole: '',
       socialWorkerInformedName: 'Daniel Price',
-      ...when('decision-socialWorkerInformedAt', ago(30 * 60_000)),
+      ...dateTimeFields('decision-socialWorkerInformedAt', ago(30 * 60_000)),
     });
     expect(incomplete.status).toBe(400);
-    expect(summaryLinks(incomplete.body).map((l) => l[0])).toEqual(['#decision-overrideReason', '#decision-seniorClinicianRole']);
+    expect(errorSummaryLinks(incomplete.body).map((l) => l[0])).toEqual(['#decision-overrideReason', '#decision-seniorClinicianRole']);
     expect(incomplete.body).toContain('value="Dr Amara Okafor"');
 
     const done = await nurse.post(`/cases/${id}/discharge/decisions`, {
       subject: 'baby',
       destination: 'Home with mother',
-      ...when('decision-decidedAt', ago(60_000)),
+      ...dateTimeFields('decision-decidedAt', ago(60_000)),
       overrideReason: 'Baby well; results delayed; safety plan agreed with the duty social worker',
       seniorClinicianName: 'Dr Amara Okafor',
       seniorClinicianRole: 'Consultant paediatrician',
       socialWorkerInformedName: 'Daniel Price',
-      ...when('decision-socialWorkerInformedAt', ago(30 * 60_000)),
+      ...dateTimeFields('decision-socialWorkerInformedAt', ago(30 * 60_000)),
     });
     expect(done.status).toBe(303);
-    expect(text(decodeURIComponent(done.location!))).toContain('flagged to the safeguarding lead');
+    expect(htmlText(decodeURIComponent(done.location!))).toContain('flagged to the safeguarding lead');
     const [d] = await db().select().from(dischargeDecisions).where(eq(dischargeDecisions.caseId, id));
     expect(d).toMatchObject({ gateOutcome: 'overridden', seniorClinicianName: 'Dr Amara Okafor' });
     expect(d!.flaggedAt).toBeInstanceOf(Date);
@@ -270,26 +237,26 @@ describe('the discharge page', () => {
     expect(queued.map((j) => (j.payload as { to: string }).to)).toEqual(['uhs.safeguarding@beacon.example']);
 
     // The recorder sees it awaiting review, with no review form; the safeguarding midwife reviews it.
-    const nurseView = text((await nurse.get(`/cases/${id}/discharge`)).body);
+    const nurseView = htmlText((await nurse.get(`/cases/${id}/discharge`)).body);
     expect(nurseView).toContain('Awaiting review');
     expect(nurseView).not.toContain(`/discharge/decisions/${d!.id}/review`);
     const lead = await as('midwife@beacon.example');
-    expect(text((await lead.get(`/cases/${id}/discharge`)).body)).toContain(`/discharge/decisions/${d!.id}/review`);
+    expect(htmlText((await lead.get(`/cases/${id}/discharge`)).body)).toContain(`/discharge/decisions/${d!.id}/review`);
     const emptyReview = await lead.post(`/cases/${id}/discharge/decisions/${d!.id}/review`, { note: '' });
     expect(emptyReview.status).toBe(400);
-    expect(summaryLinks(emptyReview.body)).toEqual([[`#review-${d!.id}-note`, 'Enter what you found when you reviewed the override, and any action taken']]);
+    expect(errorSummaryLinks(emptyReview.body)).toEqual([[`#review-${d!.id}-note`, 'Enter what you found when you reviewed the override, and any action taken']]);
     expect((await lead.post(`/cases/${id}/discharge/decisions/${d!.id}/review`, { note: 'Reasonable; lab chased' })).status).toBe(303);
-    expect(text((await lead.get(`/cases/${id}/discharge`)).body)).toContain('Reasonable; lab chased');
+    expect(htmlText((await lead.get(`/cases/${id}/discharge`)).body)).toContain('Reasonable; lab chased');
   });
 
   it('answers 404 for a test that is not on the case, and 403 to someone not working on cases', async () => {
     const a = await bornCase();
     const other = await bornCase();
     const b = await as('midwife@beacon.example');
-    await b.post(`/cases/${other.id}/discharge/toxicology`, { action: 'request', subject: 'baby', sample: 'urine', requestedByName: 'Dr O', consent: 'not_needed', ...when('tox-requestedAt', ago(H)) });
+    await b.post(`/cases/${other.id}/discharge/toxicology`, { action: 'request', subject: 'baby', sample: 'urine', requestedByName: 'Dr O', consent: 'not_needed', ...dateTimeFields('tox-requestedAt', ago(H)) });
     const [foreign] = await db().select().from(toxicologyTests).where(eq(toxicologyTests.caseId, other.id));
     await b.get(`/cases/${a.id}/discharge`);
-    const res = await b.post(`/cases/${a.id}/discharge/toxicology/${foreign!.id}/result`, { result: 'negative', ...when(`result-${foreign!.id}-resultedAt`, ago(60_000)) });
+    const res = await b.post(`/cases/${a.id}/discharge/toxicology/${foreign!.id}/result`, { result: 'negative', ...dateTimeFields(`result-${foreign!.id}-resultedAt`, ago(60_000)) });
     expect(res.status).toBe(404);
     const [still] = await db().select().from(toxicologyTests).where(eq(toxicologyTests.id, foreign!.id));
     expect(still!.status).toBe('pending');
@@ -300,28 +267,11 @@ describe('the discharge page', () => {
   });
 });
 
-/** A JSON client on a signed-in session (the CSRF token from GET /api/session). */
-async function apiAs(email: string) {
-  const b = await as(email);
-  const token = (JSON.parse((await b.get('/api/session')).body) as { csrfToken: string }).csrfToken;
-  const send = async (method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown) => {
-    const res = await app.inject({
-      method,
-      url,
-      remoteAddress: b.ip,
-      headers: { cookie: [...b.cookies].map(([k, v]) => `${k}=${v}`).join('; '), ...(method === 'GET' ? {} : { 'x-csrf-token': token }), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-    });
-    return { status: res.statusCode, json: (res.body ? JSON.parse(res.body) : null) as Record<string, unknown> & { fields?: Record<string, string> } };
-  };
-  return { get: (url: string) => send('GET', url), post: (url: string, body: unknown = {}) => send('POST', url, body), put: (url: string, body: unknown) => send('PUT', url, body) };
-}
-
 describe('the JSON API', () => {
   it('runs the checklist and discharge through to an override, refusing bad input with field errors', async () => {
     const { id } = await bornCase();
-    const nurse = await apiAs('ed.nurse@beacon.example');
-    const sw = await apiAs('social.worker@beacon.example');
+    const nurse = await ApiClient.as(t, 'ed.nurse@beacon.example');
+    const sw = await ApiClient.as(t, 'social.worker@beacon.example');
 
     expect((await nurse.post(`/api/cases/${id}/labour-checklist`, { item: 'gp_informed', answer: 'not_known' })).status).toBe(201);
     const bad = await nurse.post(`/api/cases/${id}/labour-checklist`, { item: 'toxicology_offered', answer: 'not_offered' });
@@ -371,7 +321,7 @@ describe('the JSON API', () => {
     expect(again.json.fields!.form).toMatch(/already has a result/);
     expect((await nurse.post(`/api/cases/${id}/toxicology/${testId}/told`, { name: 'Daniel Price', role: 'Social worker', at: ago(10_000).toISOString() })).status).toBe(204);
 
-    const lead = await apiAs('midwife@beacon.example');
+    const lead = await ApiClient.as(t, 'midwife@beacon.example');
     expect((await lead.post(`/api/cases/${id}/discharge-decisions/${overridden.json.id as string}/review`, { note: 'Reviewed with the consultant' })).status).toBe(204);
     status = await nurse.get(`/api/cases/${id}/discharge`);
     const decisions = status.json.decisions as { gateOutcome: string; reviewNote: string | null; blockers: unknown[] }[];
@@ -389,10 +339,10 @@ describe('the JSON API', () => {
   });
 
   it('describes every discharge and checklist endpoint in the OpenAPI document', async () => {
-    const res = await app.inject({ method: 'GET', url: '/api/openapi.json' });
+    const res = await t.app.inject({ method: 'GET', url: '/api/openapi.json' });
     const doc = JSON.parse(res.body) as { paths: Record<string, Record<string, unknown>> };
     const documented = new Set(Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)));
-    const mine = app.apiRoutes.filter((r) => /\/(discharge|toxicology|labour-checklist|assurance\/discharge-overrides)/.test(r.url)).map((r) => `${r.method} ${openApiPath(r.url)}`);
+    const mine = t.app.apiRoutes.filter((r) => /\/(discharge|toxicology|labour-checklist|assurance\/discharge-overrides)/.test(r.url)).map((r) => `${r.method} ${openApiPath(r.url)}`);
     expect(mine.length).toBe(15);
     for (const r of mine) expect(documented, r).toContain(r);
   });
@@ -403,7 +353,7 @@ describe('the discharge override assurance page', () => {
     const auditor = await as('auditor@beacon.example');
     const page = await auditor.get('/assurance/discharge-overrides');
     expect(page.status).toBe(200);
-    const html = text(page.body);
+    const html = htmlText(page.body);
     expect(html).toContain('Discharge gate overrides');
     expect(html).toContain('Overrides not yet reviewed');
     expect(html).toContain('University Hospital Southampton NHS Foundation Trust');
@@ -411,9 +361,9 @@ describe('the discharge override assurance page', () => {
 
     const bad = await auditor.get('/assurance/discharge-overrides?from.day=31&from.month=2&from.year=2026');
     expect(bad.status).toBe(400);
-    expect(summaryLinks(bad.body)).toEqual([['#from-day', 'The start date must be a real date, like 2026-01-31']]);
+    expect(errorSummaryLinks(bad.body)).toEqual([['#from-day', 'The start date must be a real date, like 2026-01-31']]);
 
-    const json = await (await apiAs('auditor@beacon.example')).get('/api/assurance/discharge-overrides');
+    const json = await (await ApiClient.as(t, 'auditor@beacon.example')).get('/api/assurance/discharge-overrides');
     expect(json.status).toBe(200);
     expect((json.json.totals as { overrides: number }).overrides).toBeGreaterThanOrEqual(2);
     expect((await (await as('midwife@beacon.example')).get('/assurance/discharge-overrides')).status).toBe(403);

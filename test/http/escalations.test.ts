@@ -1,25 +1,23 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { organisations } from '../../src/directory/schema';
 import { escalationStages, escalations } from '../../src/escalations/schema';
 import { openApiPath } from '../../src/platform/http/openapi';
 import { contextFor } from '../support/alerts';
-import { openTestCase } from '../support/cases';
+import { htmlText, openTestCase, organisationIds } from '../support/cases';
+import { ApiClient } from '../support/api-client';
 import { startTestApp, type TestApp } from '../support/app';
 
 let t: TestApp;
-const org: Record<string, string> = {};
+let org: Record<string, string> = {};
 beforeAll(async () => {
   t = await startTestApp();
-  for (const o of await t.database.db.select({ id: organisations.id, ods: organisations.odsCode }).from(organisations)) org[o.ods] = o.id;
+  org = await organisationIds(t.database.db);
 });
 afterAll(async () => {
   await t?.close();
 });
 
 const db = () => t.database.db;
-/** Undo the HTML escaping of text in a page. */
-const htmlText = (html: string) => html.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
 
 const validForm = (overrides: Record<string, string> = {}) => ({
   subject: 'information_sharing',
@@ -33,29 +31,6 @@ const validForm = (overrides: Record<string, string> = {}) => ({
   caseId: '',
   ...overrides,
 });
-
-/** A JSON client on a signed-in session (CSRF token from GET /api/session). */
-async function apiAs(email: string) {
-  const b = await t.browser().signedInAs(email);
-  const token = (JSON.parse((await b.get('/api/session')).body) as { csrfToken: string }).csrfToken;
-  const send = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
-    const res = await t.app.inject({
-      method,
-      url,
-      remoteAddress: b.ip,
-      headers: {
-        cookie: [...b.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-        ...(method === 'POST' ? { 'x-csrf-token': token } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-    });
-    // JSON.parse's own type: each test reads the fields it checks.
-    const json = res.body ? JSON.parse(res.body) : null;
-    return { status: res.statusCode, json, headers: res.headers };
-  };
-  return { get: (url: string) => send('GET', url), post: (url: string, body: unknown = {}) => send('POST', url, body) };
-}
 
 describe('escalation pages', () => {
   it('the list, the form and the partnership view render, and are not cached', async () => {
@@ -193,7 +168,7 @@ describe('escalation pages', () => {
 
 describe('escalations API', () => {
   it('raise, read, escalate, record actions, resolve; bad input is 400 with fields and changes nothing', async () => {
-    const midwife = await apiAs('midwife@beacon.example');
+    const midwife = await ApiClient.as(t, 'midwife@beacon.example');
     const bad = await midwife.post('/api/escalations', { subject: 'gossip', raisedWithOrganisationId: org.RHM });
     expect(bad.status).toBe(400);
     expect(bad.json.error).toBe('invalid');
@@ -243,14 +218,14 @@ describe('escalations API', () => {
     expect(closed.status).toBe(400);
     expect(closed.json.fields.form).toMatch(/resolved, so it cannot be changed/);
 
-    const stranger = await apiAs('coordinator.qah@beacon.example');
+    const stranger = await ApiClient.as(t, 'coordinator.qah@beacon.example');
     expect((await stranger.get(`/api/escalations/${id}`)).status).toBe(403);
     expect((await stranger.post(`/api/escalations/${id}/refer`, { reason: 'Not mine' })).status).toBe(403);
     expect((await midwife.get('/api/escalations/00000000-0000-4000-8000-000000000000')).status).toBe(404);
   });
 
   it('refer and withdraw; a case’s escalations; the report', async () => {
-    const midwife = await apiAs('midwife@beacon.example');
+    const midwife = await ApiClient.as(t, 'midwife@beacon.example');
     const kase = await openTestCase(db(), await contextFor(db(), 'midwife@beacon.example'));
     const a = (await midwife.post('/api/escalations', { subject: 'plan_progress', concern: 'Plan not progressing.', raisedWithOrganisationId: org['852'], caseId: kase.id })).json.id as string;
     const b = (await midwife.post('/api/escalations', { subject: 'other', concern: 'Another concern.', raisedWithOrganisationId: org.R1C })).json.id as string;
@@ -264,7 +239,7 @@ describe('escalations API', () => {
     expect(forCase.status).toBe(200);
     expect(forCase.json.escalations.map((e: { id: string }) => e.id)).toEqual([a]);
 
-    const auditor = await apiAs('auditor@beacon.example');
+    const auditor = await ApiClient.as(t, 'auditor@beacon.example');
     const report = await auditor.get('/api/escalations/report');
     expect(report.status).toBe(200);
     expect(report.json.raised).toBeGreaterThanOrEqual(2);

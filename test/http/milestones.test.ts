@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, londonDate } from '../../src/alerts/pregnancy';
 import { birthPlanDistributions, birthPlanVersions, caseMilestones } from '../../src/cases/schema';
 import { addProfessional } from '../../src/cases/service';
-import { partsOfInstant } from '../../src/cases/http';
 import { type Browser, startTestApp, type TestApp } from '../support/app';
 import { contextFor } from '../support/alerts';
-import { openTestCase } from '../support/cases';
+import { dateTimeFields, htmlText, openTestCase } from '../support/cases';
+import { ApiClient } from '../support/api-client';
 
 let t: TestApp;
 let kase: { id: string; reference: string };
@@ -22,37 +22,13 @@ afterAll(async () => {
 });
 
 const db = () => t.database.db;
-const htmlText = (html: string) => html.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
 const today = () => londonDate(new Date());
 const dateParts = (name: string, iso: string, time = '') => {
   const [y, m, d] = iso.split('-');
   return { [`${name}.day`]: String(Number(d)), [`${name}.month`]: String(Number(m)), [`${name}.year`]: y!, [`${name}.time`]: time };
 };
 /** The date and time fields for `minutes` ago, in London time (so the test passes at any hour). */
-const partsAgo = (name: string, minutes: number) => {
-  const p = partsOfInstant(new Date(Date.now() - minutes * 60_000));
-  return { [`${name}.day`]: p.day, [`${name}.month`]: p.month, [`${name}.year`]: p.year, [`${name}.time`]: p.time };
-};
-
-async function apiAs(email: string) {
-  const b = await t.browser().signedInAs(email);
-  const token = (JSON.parse((await b.get('/api/session')).body) as { csrfToken: string }).csrfToken;
-  const send = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
-    const res = await t.app.inject({
-      method,
-      url,
-      remoteAddress: b.ip,
-      headers: {
-        cookie: [...b.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-        ...(method === 'POST' ? { 'x-csrf-token': token } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-    });
-    return { status: res.statusCode, json: (res.body ? JSON.parse(res.body) : null) as Record<string, unknown> };
-  };
-  return { get: (url: string) => send('GET', url), post: (url: string, body: unknown = {}) => send('POST', url, body) };
-}
+const partsAgo = (name: string, minutes: number) => dateTimeFields(name, new Date(Date.now() - minutes * 60_000));
 
 describe('the milestones page', () => {
   let b: Browser;
@@ -208,7 +184,7 @@ describe('the birth plan pages', () => {
 
 describe('the JSON API', () => {
   it('reads milestones and records them, with field errors for bad input', async () => {
-    const api = await apiAs('midwife@beacon.example');
+    const api = await ApiClient.as(t, 'midwife@beacon.example');
     const got = await api.get(`/api/cases/${kase.id}/milestones`);
     expect(got.status).toBe(200);
     const list = got.json.milestones as { key: string; state: string; timing: string }[];
@@ -224,7 +200,7 @@ describe('the JSON API', () => {
   });
 
   it('reads the birth plan and records a sending', async () => {
-    const api = await apiAs('midwife@beacon.example');
+    const api = await ApiClient.as(t, 'midwife@beacon.example');
     const got = await api.get(`/api/cases/${kase.id}/birth-plan`);
     expect(got.status).toBe(200);
     const versions = got.json.versions as { version: number; changed: string[] }[];

@@ -4,6 +4,8 @@ import { protocolVersions } from '../../src/cases/schema';
 import { DEFAULT_STAGES } from '../../src/escalations/stages';
 import { geographies } from '../../src/directory/schema';
 import { type Browser, startTestApp, type TestApp } from '../support/app';
+import { ApiClient } from '../support/api-client';
+import { htmlText } from '../support/cases';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -14,13 +16,12 @@ afterAll(async () => {
 });
 
 const db = () => t.database.db;
-const htmlText = (html: string) => html.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
 const HAMPSHIRE = 'E10000014';
 const SOUTHAMPTON = 'E06000045';
 
 /** Every field of the structured milestone form as the page renders it. */
-function formFields(html: string): Record<string, string> {
-  const out: Record<string, string> = {};
+function formFields(html: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
   for (const m of html.matchAll(/<input[^>]*name="([^"]+)"[^>]*>/g)) {
     const tag = m[0];
     const name = m[1]!;
@@ -28,7 +29,7 @@ function formFields(html: string): Record<string, string> {
     const type = /type="([^"]+)"/.exec(tag)?.[1];
     const value = htmlText(/value="([^"]*)"/.exec(tag)?.[1] ?? '');
     if (type === 'checkbox') {
-      if (/\schecked/.test(tag)) out[name] = out[name] ? `${out[name]},${value}` : value;
+      if (/\schecked/.test(tag)) out[name] = [...((out[name] as string[] | undefined) ?? []), value];
     } else out[name] = value;
   }
   for (const m of html.matchAll(/<textarea[^>]*name="([^"]+)"[^>]*>([\s\S]*?)<\/textarea>/g)) out[m[1]!] = htmlText(m[2]!.trim());
@@ -196,28 +197,8 @@ describe('protocol pages', () => {
 });
 
 describe('protocol API', () => {
-  async function apiAs(email: string) {
-    const b = await t.browser().signedInAs(email);
-    const token = (JSON.parse((await b.get('/api/session')).body) as { csrfToken: string }).csrfToken;
-    const send = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
-      const res = await t.app.inject({
-        method,
-        url,
-        remoteAddress: b.ip,
-        headers: {
-          cookie: [...b.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-          ...(method === 'POST' ? { 'x-csrf-token': token } : {}),
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-      });
-      return { status: res.statusCode, json: (res.body ? JSON.parse(res.body) : null) as Record<string, unknown> };
-    };
-    return { get: (url: string) => send('GET', url), post: (url: string, body: unknown = {}) => send('POST', url, body) };
-  }
-
   it('lists, reads and creates versions, refusing invalid definitions with paths', async () => {
-    const api = await apiAs('partnership@beacon.example');
+    const api = await ApiClient.as(t, 'partnership@beacon.example');
     const list = await api.get('/api/protocols');
     expect(list.status).toBe(200);
     expect((list.json.kinds as { kind: string }[]).map((k) => k.kind)).toEqual(['case_milestones', 'escalation_stages', 'pattern_rules']);

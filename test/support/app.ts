@@ -64,6 +64,15 @@ export function csrfTokenIn(html: string): string | undefined {
  * A cookie jar around `app.inject`: keeps `beacon_session` and the signed `beacon_csrf` cookie as a
  * browser would (dropping cleared ones), and remembers the CSRF token of the last page it saw.
  */
+/** A form as a browser posts it: a list value is sent as the same name repeated (ticked checkboxes). */
+export type FormBody = Record<string, string | readonly string[]>;
+
+function encodeForm(form: FormBody): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(form)) for (const one of typeof v === 'string' ? [v] : v) params.append(k, one);
+  return params.toString();
+}
+
 export class Browser {
   readonly cookies = new Map<string, string>();
   csrf: string | undefined;
@@ -77,7 +86,7 @@ export class Browser {
     return this.cookies.get('beacon_session');
   }
 
-  async request(method: 'GET' | 'POST', url: string, form?: Record<string, string>): Promise<Response> {
+  async request(method: 'GET' | 'POST', url: string, form?: FormBody): Promise<Response> {
     const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     const res = await this.app.inject({
       method,
@@ -88,7 +97,7 @@ export class Browser {
         ...(cookie ? { cookie } : {}),
         ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
       },
-      ...(form ? { payload: new URLSearchParams(form).toString() } : {}),
+      ...(form ? { payload: encodeForm(form) } : {}),
     });
     for (const c of res.cookies as { name: string; value: string; expires?: Date; maxAge?: number }[]) {
       const cleared = c.value === '' || c.maxAge === 0 || (c.expires !== undefined && c.expires.getTime() <= Date.now());
@@ -106,7 +115,7 @@ export class Browser {
   }
 
   /** Post a form with the CSRF token of the last page seen (unless `_csrf` is given, or `csrf: false`). */
-  post(url: string, form: Record<string, string> = {}, opts: { csrf?: boolean } = {}): Promise<Response> {
+  post(url: string, form: FormBody = {}, opts: { csrf?: boolean } = {}): Promise<Response> {
     const withToken = opts.csrf === false || '_csrf' in form || !this.csrf ? form : { _csrf: this.csrf, ...form };
     return this.request('POST', url, withToken);
   }

@@ -2,11 +2,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { AppDeps } from '../../app';
 import { api } from '../../alerts/api';
+import { created, DateTime, jsonBody, noContent, pathParam, Uuid } from '../../platform/http/api-helpers';
 import { ADDITIONAL_RECIPIENT_KINDS, BABY_MAY_LEAVE, RECIPIENT_KINDS, SEND_METHODS } from './model';
 import { getBirthPlan, recordSent, saveBirthPlan } from './service';
-
-const Uuid = z.uuid();
-const DateTime = z.iso.datetime();
 
 const Content = z.object({
   birthPartners: z.array(z.object({ name: z.string(), relationship: z.string() })),
@@ -81,7 +79,7 @@ export const birthPlanApi =
       app,
       { method: 'GET', url: '/api/cases/:id/birth-plan', operationId: 'getBirthPlan', summary: 'The birth plan of a case, its versions and distribution', tags: TAGS, params: { id: 'The case' }, responses: { 200: { description: 'The birth plan', schema: BirthPlan } } },
       async (req) => {
-        const p = await getBirthPlan(db, req.ctx, (req.params as { id: string }).id);
+        const p = await getBirthPlan(db, req.ctx, pathParam(req));
         return {
           caseId: p.kase.id,
           reference: p.kase.reference,
@@ -123,7 +121,7 @@ export const birthPlanApi =
         body: { schema: SaveBirthPlanRequest },
         responses: { 201: { description: 'The version saved', schema: SavedBirthPlan } },
       },
-      async (req, reply) => reply.code(201).send(await saveBirthPlan(db, req.ctx, (req.params as { id: string }).id, req.body ?? {})),
+      created((req) => saveBirthPlan(db, req.ctx, pathParam(req), jsonBody(req))),
     );
 
     api.route(
@@ -139,10 +137,6 @@ export const birthPlanApi =
         body: { schema: RecordSentRequest },
         responses: { 204: { description: 'Recorded' } },
       },
-      async (req, reply) => {
-        const { id, distributionId } = req.params as { id: string; distributionId: string };
-        await recordSent(db, req.ctx, id, distributionId, req.body ?? {});
-        return reply.code(204).send();
-      },
+      noContent((req) => recordSent(db, req.ctx, pathParam(req), pathParam(req, 'distributionId'), jsonBody(req))),
     );
   };

@@ -9,7 +9,8 @@
  * summary links to the right field.
  */
 import { z } from 'zod';
-import { optionalText, pastInstant, requiredText } from '../milestones/model';
+import { pastInstant } from '../milestones/model';
+import { optionalText, requiredText } from '../text-fields';
 
 export const BABY_MAY_LEAVE = ['yes', 'no', 'only_with'] as const;
 export type BabyMayLeave = (typeof BABY_MAY_LEAVE)[number];

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app';
 import { formatDue } from '../milestones/format';
 import { currentProfessional } from '../service';
-import { dateTimeFromParts, handleCaseForm, partsOfInstant, renderCasePage } from '../http';
+import { dateTimeFromParts, handleCaseForm, partsAsTyped, renderCasePage } from '../http';
 import {
   ADDITIONAL_RECIPIENT_KINDS,
   BABY_MAY_LEAVE,
@@ -97,6 +97,9 @@ function summaryRows(content: BirthPlanContent) {
   ];
 }
 
+/** What the birth plan's pages share: their place in the case frame and how reading them is audited. */
+const PAGE = { section: 'birth-plan', title: 'Birth plan', audit: 'case.birth_plan.view' } as const;
+
 export const birthPlanRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
@@ -106,10 +109,8 @@ export const birthPlanRoutes =
       const { id } = req.params as { id: string };
       return renderCasePage(db, req, reply, {
         caseId: id,
-        section: 'birth-plan',
+        ...PAGE,
         template: 'cases/birth-plan/views/birth-plan.njk',
-        title: 'Birth plan',
-        audit: 'case.birth_plan.view',
         data: async (header) => {
           const plan = await birthPlanOfCase(db, header.kase);
           return {
@@ -126,10 +127,8 @@ export const birthPlanRoutes =
       const { id } = req.params as { id: string };
       return renderCasePage(db, req, reply, {
         caseId: id,
-        section: 'birth-plan',
+        ...PAGE,
         template: 'cases/birth-plan/views/edit.njk',
-        title: 'Birth plan',
-        audit: 'case.birth_plan.view',
         ...(extra.status ? { status: extra.status } : {}),
         data: async (header) => {
           const plan = await birthPlanOfCase(db, header.kase);
@@ -142,9 +141,7 @@ export const birthPlanRoutes =
             values,
             fields: extra.fields ?? {},
             errors: extra.errors,
-            agreedAtParts: extra.values
-              ? { day: values['agreedAt.day'] ?? '', month: values['agreedAt.month'] ?? '', year: values['agreedAt.year'] ?? '', time: values['agreedAt.time'] ?? '' }
-              : partsOfInstant(null),
+            agreedAtParts: partsAsTyped(extra.values, 'agreedAt'),
             partnerRows: rows(PARTNER_ROWS, content?.birthPartners.length ?? 0),
             excludedRows: rows(EXCLUDED_ROWS, content?.excludedPeople.length ?? 0),
             recipientRows: rows(RECIPIENT_ROWS, 0),
@@ -173,10 +170,8 @@ export const birthPlanRoutes =
       const { id, distributionId } = req.params as { id: string; distributionId: string };
       return renderCasePage(db, req, reply, {
         caseId: id,
-        section: 'birth-plan',
+        ...PAGE,
         template: 'cases/birth-plan/views/sent.njk',
-        title: 'Birth plan',
-        audit: 'case.birth_plan.view',
         ...(extra.status ? { status: extra.status } : {}),
         data: async () => {
           const d = await getDistribution(db, id, distributionId);
@@ -187,7 +182,7 @@ export const birthPlanRoutes =
             values,
             fields: extra.fields ?? {},
             errors: extra.errors,
-            sentAtParts: extra.values ? { day: values['sentAt.day'] ?? '', month: values['sentAt.month'] ?? '', year: values['sentAt.year'] ?? '', time: values['sentAt.time'] ?? '' } : partsOfInstant(null),
+            sentAtParts: partsAsTyped(extra.values, 'sentAt'),
             methods: SEND_METHODS.map((m) => ({ value: m, text: SEND_METHOD_LABELS[m], checked: values.method === m })),
             back: { href: `/cases/${id}/birth-plan`, text: 'Back to the birth plan' },
           };

@@ -1,9 +1,8 @@
 import { eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, type TestDatabase } from '../../../test/support/db';
-import { contextFor, memoryMailer, PUBLIC_URL, SUBJECT } from '../../../test/support/alerts';
-import { openTestCase } from '../../../test/support/cases';
-import { seedDemo } from '../../demo/seed';
+import type { TestDatabase } from '../../../test/support/db';
+import { memoryMailer, PUBLIC_URL, SUBJECT } from '../../../test/support/alerts';
+import { type CaseContext, caseContexts, openSeededDatabase, openTestCase } from '../../../test/support/cases';
 import { jobs } from '../../platform/jobs/schema';
 import { ValidationError } from '../../platform/errors';
 import { addProfessional } from '../service';
@@ -16,12 +15,11 @@ import { changedFields } from './model';
 
 let database: TestDatabase;
 const db = () => database.db;
-let midwife: Awaited<ReturnType<typeof contextFor>>;
+let midwife: CaseContext;
 
 beforeAll(async () => {
-  database = await openTestDatabase();
-  await seedDemo(db(), 'correct horse battery staple 42');
-  midwife = await contextFor(db(), 'midwife@beacon.example');
+  database = await openSeededDatabase();
+  ({ midwife } = await caseContexts(db()));
 });
 afterAll(async () => {
   await database?.close();

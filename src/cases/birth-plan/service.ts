@@ -127,12 +127,7 @@ export async function saveBirthPlan(db: Db, ctx: RequestContext, caseId: string,
 export async function recordSent(db: Db, ctx: RequestContext, caseId: string, distributionId: string, raw: unknown, now = new Date()): Promise<void> {
   const kase = await requireCase(db, ctx, caseId, 'case.update');
   assertOpen(kase);
-  if (!isUuid(distributionId)) throw new NotFoundError('Distribution');
-  const [d] = await db
-    .select()
-    .from(birthPlanDistributions)
-    .where(and(eq(birthPlanDistributions.id, distributionId), eq(birthPlanDistributions.caseId, caseId)));
-  if (!d) throw new NotFoundError('Distribution');
+  const d = await distributionOnCase(db, caseId, distributionId);
   const [v] = await db
     .select()
     .from(birthPlanVersions)
@@ -207,12 +202,18 @@ export async function getBirthPlan(db: Db, ctx: RequestContext, caseId: string, 
   return { kase, ...(await birthPlanOfCase(db, kase, now)) };
 }
 
-export async function getDistribution(db: Db, caseId: string, distributionId: string) {
+/** A distribution row of THIS case (an id from another case is not found, whoever asks). */
+async function distributionOnCase(db: Db, caseId: string, distributionId: string) {
   if (!isUuid(distributionId)) throw new NotFoundError('Distribution');
   const [d] = await db
     .select()
     .from(birthPlanDistributions)
     .where(and(eq(birthPlanDistributions.id, distributionId), eq(birthPlanDistributions.caseId, caseId)));
   if (!d) throw new NotFoundError('Distribution');
+  return d;
+}
+
+export async function getDistribution(db: Db, caseId: string, distributionId: string) {
+  const d = await distributionOnCase(db, caseId, distributionId);
   return { ...d, recipientLabel: RECIPIENT_KIND_LABELS[d.recipient as RecipientKind] ?? d.recipient };
 }

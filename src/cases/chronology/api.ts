@@ -1,13 +1,12 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { AppDeps } from '../../app';
 import { api } from '../../alerts/api';
+import { created, DateTime, jsonBody, pathParam, Uuid } from '../../platform/http/api-helpers';
 import { CHRONOLOGY_KINDS, INDICATORS, PRACTITIONER_KINDS } from '../patterns';
 import { answerPrompt, caseChronology, type ChronologyItem, PROMPT_RESPONSE_KINDS, type PromptView, promptsForCase, recordObservation, unansweredPrompts } from './service';
 
 const TAGS = ['Case chronology'];
-const Uuid = z.uuid();
-const DateTime = z.iso.datetime();
 
 const Entry = z.object({
   id: z.string().meta({ description: 'The entry; entries read from a linked alert are prefixed alert-event:, presentation: or reveal:' }),
@@ -106,7 +105,6 @@ export const chronologyApi =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
     const { db } = deps.database;
-    const id = (req: FastifyRequest) => (req.params as { id: string }).id;
 
     api.route(
       app,
@@ -135,7 +133,7 @@ export const chronologyApi =
       },
       async (req) => {
         const q = req.query as Record<string, string | string[] | undefined>;
-        const entries = await caseChronology(db, req.ctx, id(req), { indicator: typeof q.indicator === 'string' ? q.indicator : null, kinds: q.kind ?? null });
+        const entries = await caseChronology(db, req.ctx, pathParam(req), { indicator: typeof q.indicator === 'string' ? q.indicator : null, kinds: q.kind ?? null });
         return { entries: entries.map(entryJson) };
       },
     );
@@ -152,7 +150,7 @@ export const chronologyApi =
         body: { schema: ObservationRequest },
         responses: { 201: { description: 'Recorded', schema: ObservationCreated } },
       },
-      async (req, reply) => reply.code(201).send(await recordObservation(db, req.ctx, id(req), req.body ?? {})),
+      created((req) => recordObservation(db, req.ctx, pathParam(req), jsonBody(req))),
     );
 
     api.route(
@@ -166,7 +164,7 @@ export const chronologyApi =
         params: { id: 'The case' },
         responses: { 200: { description: 'The prompts', schema: CasePrompts } },
       },
-      async (req) => ({ prompts: (await promptsForCase(db, req.ctx, id(req))).map(promptJson) }),
+      async (req) => ({ prompts: (await promptsForCase(db, req.ctx, pathParam(req))).map(promptJson) }),
     );
 
     api.route(
@@ -182,9 +180,9 @@ export const chronologyApi =
         responses: { 200: { description: 'The answered prompt', schema: CasePrompt } },
       },
       async (req) => {
-        const promptId = (req.params as { promptId: string }).promptId;
-        await answerPrompt(db, req.ctx, id(req), promptId, req.body ?? {});
-        const prompts = await promptsForCase(db, req.ctx, id(req));
+        const promptId = pathParam(req, 'promptId');
+        await answerPrompt(db, req.ctx, pathParam(req), promptId, jsonBody(req));
+        const prompts = await promptsForCase(db, req.ctx, pathParam(req));
         return promptJson(prompts.find((p) => p.id === promptId)!);
       },
     );

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onPostgres, openTestDatabase, type TestDatabase } from '../../../test/support/db';
-import { contextFor, raiseActiveAlert, validAlertContent } from '../../../test/support/alerts';
-import { openTestCase } from '../../../test/support/cases';
-import { seedDemo } from '../../demo/seed';
+import { onPostgres, type TestDatabase } from '../../../test/support/db';
+import { raiseActiveAlert, validAlertContent } from '../../../test/support/alerts';
+import { type CaseContext, caseContexts, openSeededDatabase, openTestCase } from '../../../test/support/cases';
 import { auditEvents } from '../../platform/audit/schema';
 import type { Db } from '../../platform/db/engine';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors';
@@ -16,15 +15,15 @@ import { closeCase, linkAlert, recordFact, supersedeFact } from '../service';
 import { caseDetails } from '../details/service';
 import { answerPrompt, caseChronology, promptsForCase, recordObservation, unansweredPrompts } from './service';
 
-type Ctx = Awaited<ReturnType<typeof contextFor>>;
-
 let tdb: TestDatabase;
 let db: Db;
-let midwife: Ctx;
-let designated: Ctx;
-let nurse: Ctx;
-let socialWorker: Ctx;
-let auditor: Ctx;
+let midwife: CaseContext;
+let designated: CaseContext;
+let nurse: CaseContext;
+let socialWorker: CaseContext;
+let auditor: CaseContext;
+let partnership: CaseContext;
+let qahCoordinator: CaseContext;
 
 const today = () => londonDate(new Date());
 const daysAgo = (n: number) => addDays(today(), -n);
@@ -45,14 +44,9 @@ const count = async (table: typeof caseEvents | typeof casePrompts | typeof case
 const missed = (day: string, summary = 'Did not attend antenatal clinic') => ({ kind: 'appointment_missed', occurredAt: day, summary });
 
 beforeAll(async () => {
-  tdb = await openTestDatabase();
+  tdb = await openSeededDatabase();
   db = tdb.db;
-  await seedDemo(db, 'correct horse battery staple 42');
-  midwife = await contextFor(db, 'midwife@beacon.example');
-  designated = await contextFor(db, 'designated@beacon.example');
-  nurse = await contextFor(db, 'ed.nurse@beacon.example');
-  socialWorker = await contextFor(db, 'social.worker@beacon.example');
-  auditor = await contextFor(db, 'auditor@beacon.example');
+  ({ midwife, designated, edNurse: nurse, socialWorker, auditor, partnership, qahCoordinator } = await caseContexts(db));
 });
 afterAll(async () => {
   await tdb?.close();
@@ -163,7 +157,7 @@ describe(`pattern prompts from the chronology (${onPostgres() ? 'PostgreSQL' : '
     expect(mine.filter((p) => p.caseId === kase.id)).toEqual([expect.objectContaining({ reference: kase.reference, displayName: 'Odile Prentice', ruleLabel: 'Agreed actions not done' })]);
     expect((await unansweredPrompts(db, socialWorker)).some((p) => p.caseId === kase.id)).toBe(false);
     expect((await unansweredPrompts(db, auditor)).some((p) => p.caseId === kase.id)).toBe(true);
-    await expect(unansweredPrompts(db, await contextFor(db, 'partnership@beacon.example'))).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(unansweredPrompts(db, partnership)).rejects.toBeInstanceOf(ForbiddenError);
   });
 });
 
@@ -338,11 +332,10 @@ describe('identity details with their sources', () => {
 
   it('another organisation’s staff can neither see nor change them', async () => {
     const kase = await openTestCase(db, midwife);
-    const coordinator = await contextFor(db, 'coordinator.qah@beacon.example');
-    await expect(caseDetails(db, coordinator, kase.id)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(caseDetails(db, qahCoordinator, kase.id)).rejects.toBeInstanceOf(ForbiddenError);
     await expect(caseDetails(db, socialWorker, kase.id)).rejects.toBeInstanceOf(ForbiddenError);
     await expect(recordFact(db, socialWorker, kase.id, { field: 'phone', value: { number: '07700 900123' }, source: 'self_reported', sourceDate: daysAgo(1) })).rejects.toBeInstanceOf(ForbiddenError);
     const fact = (await caseDetails(db, midwife, kase.id)).history[0]!;
-    await expect(supersedeFact(db, coordinator, kase.id, fact.id, 'Not right')).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(supersedeFact(db, qahCoordinator, kase.id, fact.id, 'Not right')).rejects.toBeInstanceOf(ForbiddenError);
   });
 });

@@ -23,9 +23,10 @@ import { alertEvents, alerts } from '../../alerts/schema';
 import { pointOfCareReveals, presentations } from '../../identity/point-of-care/schema';
 import { REVEAL_REASON_LABELS, type RevealReason } from '../../identity/point-of-care/service';
 import { isIsoDate, londonDate } from '../../alerts/pregnancy';
-import { caseAlerts, caseEvents, caseOrganisations, casePrompts, cases } from '../schema';
-import { assertOpen, recordCaseChange, requireCase } from '../access';
+import { caseAlerts, caseEvents, casePrompts, cases } from '../schema';
+import { assertOpen, casesWorkedOnBy, recordCaseChange, requireCase } from '../access';
 import { appendCaseEvent } from '../events';
+import { optionalNamedText } from '../text-fields';
 import { londonWallClockToInstant } from '../http';
 import { CHRONOLOGY_KIND_LABELS, CHRONOLOGY_KINDS, type ChronologyKind, INDICATOR_LABELS, INDICATOR_OF, INDICATORS, type Indicator, PRACTITIONER_KINDS, type PractitionerKind } from '../patterns';
 
@@ -263,14 +264,6 @@ function occurredAtSchema(now: Date) {
     .refine((o) => o.day >= earliest, 'The date it happened must be within the last 2 years');
 }
 
-const optionalText = (max: number, label: string) =>
-  z
-    .string({ error: `${label} must be text` })
-    .trim()
-    .max(max, `${label} must be ${max} characters or fewer`)
-    .nullish()
-    .transform((v) => v || null);
-
 export const observationSchema = (now: Date) =>
   z.object({
     kind: z
@@ -283,8 +276,8 @@ export const observationSchema = (now: Date) =>
       .transform((k) => k as PractitionerKind),
     occurredAt: occurredAtSchema(now),
     summary: z.string({ error: 'Enter what happened' }).trim().min(1, 'Enter what happened').max(2000, 'What happened must be 2,000 characters or fewer'),
-    professional: optionalText(120, 'The professional involved'),
-    agency: optionalText(200, 'The agency involved'),
+    professional: optionalNamedText(120, 'The professional involved'),
+    agency: optionalNamedText(200, 'The agency involved'),
   }, { error: 'Send the entry as an object with kind, occurredAt and summary' });
 export type ObservationInput = z.output<ReturnType<typeof observationSchema>>;
 
@@ -439,7 +432,7 @@ export async function answerPrompt(db: Db, ctx: RequestContext, caseId: string, 
 export async function unansweredPrompts(db: Db, ctx: RequestContext) {
   authorizeContext(ctx, 'case.list');
   const actor = ctx.actor!;
-  const mine = actor.role === 'auditor' ? undefined : inArray(casePrompts.caseId, db.select({ id: caseOrganisations.caseId }).from(caseOrganisations).where(eq(caseOrganisations.organisationId, actor.organisationId)));
+  const mine = actor.role === 'auditor' ? undefined : inArray(casePrompts.caseId, casesWorkedOnBy(db, actor.organisationId));
   const list = await db
     .select({
       id: casePrompts.id,

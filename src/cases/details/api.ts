@@ -2,15 +2,13 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppDeps } from '../../app';
 import { api } from '../../alerts/api';
+import { created, DateTime, IsoDay, isoOrNull, jsonBody, pathParam, Uuid } from '../../platform/http/api-helpers';
 import { ValidationError } from '../../platform/errors';
 import { FACT_FIELDS, FACT_SOURCES, FACT_SUBJECTS } from '../demographics';
 import { recordFact, supersedeFact } from '../service';
 import { caseDetails, type FactEntry } from './service';
 
 const TAGS = ['Case identity details'];
-const Uuid = z.uuid();
-const DateTime = z.iso.datetime();
-const IsoDay = z.iso.date();
 
 const Entry = z.object({
   id: Uuid,
@@ -87,7 +85,7 @@ const entryJson = (f: FactEntry) => ({
   recordedAt: f.recordedAt.toISOString(),
   current: f.current,
   inconsistent: f.inconsistent,
-  supersededAt: f.supersededAt?.toISOString() ?? null,
+  supersededAt: isoOrNull(f.supersededAt),
   supersededBy: f.supersededBy,
   supersededReason: f.supersededReason,
 });
@@ -97,9 +95,8 @@ export const detailsApi =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
     const { db } = deps.database;
-    const id = (req: FastifyRequest) => (req.params as { id: string }).id;
     const facts = async (req: FastifyRequest) => {
-      const d = await caseDetails(db, req.ctx, id(req));
+      const d = await caseDetails(db, req.ctx, pathParam(req));
       return {
         facts: d.history.map(entryJson),
         inconsistencies: d.inconsistencies.map((i) => ({ subject: i.subject, field: i.field, label: i.label, values: i.values.map((v) => ({ text: v.text, sources: v.sources, factIds: v.facts.map((f) => f.id) })) })),
@@ -133,7 +130,7 @@ export const detailsApi =
         body: { schema: FactRequest },
         responses: { 201: { description: 'Recorded', schema: FactCreated } },
       },
-      async (req, reply) => reply.code(201).send(await recordFact(db, req.ctx, id(req), req.body ?? {})),
+      created((req) => recordFact(db, req.ctx, pathParam(req), jsonBody(req))),
     );
 
     api.route(
@@ -149,11 +146,11 @@ export const detailsApi =
         responses: { 200: { description: 'The detail, no longer current', schema: CaseFactEntry } },
       },
       async (req) => {
-        const factId = (req.params as { factId: string }).factId;
-        const reason = (req.body as { reason?: unknown } | null)?.reason;
+        const factId = pathParam(req, 'factId');
+        const reason = jsonBody(req).reason;
         if (reason !== undefined && reason !== null && typeof reason !== 'string') throw new ValidationError({ reason: 'Enter why this detail is no longer current, as text' });
-        await supersedeFact(db, req.ctx, id(req), factId, (reason as string | null | undefined) ?? '');
-        const d = await caseDetails(db, req.ctx, id(req));
+        await supersedeFact(db, req.ctx, pathParam(req), factId, (reason as string | null | undefined) ?? '');
+        const d = await caseDetails(db, req.ctx, pathParam(req));
         return entryJson(d.history.find((f) => f.id === factId)!);
       },
     );

@@ -2,24 +2,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { AppDeps } from '../../app';
 import { api } from '../../alerts/api';
+import { created, DateTime, isoOrNull, jsonBody, noContent, pathParam, Uuid } from '../../platform/http/api-helpers';
 import { CONSENTS, DISCHARGE_SUBJECTS, SAMPLES, TOX_RESULTS, TOX_STATUSES, TOX_SUBJECTS } from './model';
-import {
-  cancelDpm,
-  cancelToxicology,
-  decideDpmRequired,
-  dischargeStatus,
-  recordDischargeDecision,
-  recordDpmHeld,
-  recordToxicologyDeclined,
-  recordToxicologyResult,
-  recordToxicologyTold,
-  requestToxicology,
-  reviewOverride,
-  scheduleDpm,
-} from './service';
+import * as discharge from './service';
 
-const Uuid = z.uuid();
-const DateTime = z.iso.datetime();
 const TAGS = ['Cases: discharge'];
 const BLOCKER_CODES = ['dpm_not_decided', 'dpm_not_held', 'toxicology_pending'] as const;
 
@@ -158,48 +144,44 @@ export const DischargeDecisionResult = api.schema(
 export const OverrideReviewRequest = api.schema('OverrideReviewRequest', z.object({ note: z.string() }), 'The safeguarding lead’s review of an override (not by whoever recorded it).');
 export const DischargeCreated = api.schema('DischargeCreated', z.object({ id: Uuid }));
 
-const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
-
 /** Discharge as JSON: the same services, rules and audit as the page. */
 export const dischargeApi =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
     const { db } = deps.database;
-    const p = (req: { params: unknown }) => req.params as Record<string, string>;
-    const body = (req: { body: unknown }) => req.body ?? {};
 
     api.route(
       app,
       { method: 'GET', url: '/api/cases/:id/discharge', operationId: 'getDischargeStatus', summary: 'Discharge on a case, and what the gate says now (audited as a view)', tags: TAGS, params: { id: 'The case' }, responses: { 200: { description: 'Discharge status', schema: DischargeStatus } } },
       async (req) => {
-        const s = await dischargeStatus(db, req.ctx, p(req).id!);
+        const s = await discharge.dischargeStatus(db, req.ctx, pathParam(req));
         return {
           caseId: s.caseId,
           reference: s.reference,
           gate: { outcome: s.gate.outcome, blocked: s.gate.blocked, blockers: s.gate.blockers },
-          planning: s.planning ? { required: s.planning.required, decidedByName: s.planning.decidedByName, decidedByRole: s.planning.decidedByRole, reason: s.planning.reason, decidedAt: iso(s.planning.decidedAt) } : null,
+          planning: s.planning ? { required: s.planning.required, decidedByName: s.planning.decidedByName, decidedByRole: s.planning.decidedByRole, reason: s.planning.reason, decidedAt: isoOrNull(s.planning.decidedAt) } : null,
           meetings: s.meetings.map((m) => ({
             id: m.id,
             state: m.state,
-            scheduledFor: iso(m.scheduledFor),
+            scheduledFor: isoOrNull(m.scheduledFor),
             location: m.location,
-            heldAt: iso(m.heldAt),
+            heldAt: isoOrNull(m.heldAt),
             attendees: m.attendees,
             decisions: m.decisions,
-            cancelledAt: iso(m.cancelledAt),
+            cancelledAt: isoOrNull(m.cancelledAt),
             cancelledReason: m.cancelledReason,
           })),
           tests: s.tests.map((t) => ({
             id: t.id,
             subject: t.subject,
             sample: t.sample,
-            requestedAt: iso(t.requestedAt),
+            requestedAt: isoOrNull(t.requestedAt),
             requestedByName: t.requestedByName,
             consent: t.consent,
             status: t.status,
             result: t.result,
             substances: t.substances,
-            resultedAt: iso(t.resultedAt),
+            resultedAt: isoOrNull(t.resultedAt),
             resultNote: t.resultNote,
             told: t.toldPeople,
             cancelledReason: t.cancelledReason,
@@ -208,7 +190,7 @@ export const dischargeApi =
             id: d.id,
             subject: d.subject,
             destination: d.destination,
-            decidedAt: iso(d.decidedAt),
+            decidedAt: isoOrNull(d.decidedAt),
             recordedByName: d.recordedByName,
             gateOutcome: d.gateOutcome,
             blockers: d.blockers,
@@ -216,9 +198,9 @@ export const dischargeApi =
             seniorClinicianName: d.seniorClinicianName,
             seniorClinicianRole: d.seniorClinicianRole,
             socialWorkerInformedName: d.socialWorkerInformedName,
-            socialWorkerInformedAt: iso(d.socialWorkerInformedAt),
-            flaggedAt: iso(d.flaggedAt),
-            reviewedAt: iso(d.reviewedAt),
+            socialWorkerInformedAt: isoOrNull(d.socialWorkerInformedAt),
+            flaggedAt: isoOrNull(d.flaggedAt),
+            reviewedAt: isoOrNull(d.reviewedAt),
             reviewNote: d.reviewNote,
           })),
           socialWorker: s.socialWorker ? { name: s.socialWorker.name } : null,
@@ -229,58 +211,35 @@ export const dischargeApi =
     api.route(
       app,
       { method: 'PUT', url: '/api/cases/:id/discharge-planning', operationId: 'decideDischargePlanningMeeting', summary: 'Record whether a discharge planning meeting is required', tags: TAGS, params: { id: 'The case' }, body: { schema: DpmDecisionRequest }, responses: { 204: { description: 'Recorded' } } },
-      async (req, reply) => {
-        await decideDpmRequired(db, req.ctx, p(req).id!, body(req));
-        return reply.code(204).send();
-      },
+      noContent((req) => discharge.decideDpmRequired(db, req.ctx, pathParam(req), jsonBody(req))),
     );
 
     api.route(
       app,
       { method: 'POST', url: '/api/cases/:id/discharge-planning/meetings', operationId: 'scheduleDischargePlanningMeeting', summary: 'Arrange a discharge planning meeting', tags: TAGS, params: { id: 'The case' }, body: { schema: DpmScheduleRequest }, responses: { 201: { description: 'Arranged', schema: DischargeCreated } } },
-      async (req, reply) => reply.code(201).send(await scheduleDpm(db, req.ctx, p(req).id!, body(req))),
+      created((req) => discharge.scheduleDpm(db, req.ctx, pathParam(req), jsonBody(req))),
     );
 
-    api.route(
-      app,
-      {
-        method: 'POST',
-        url: '/api/cases/:id/discharge-planning/meetings/:meetingId/held',
-        operationId: 'recordDischargePlanningMeetingHeld',
-        summary: 'Record that a meeting was held: attendees by agency, decisions',
-        tags: TAGS,
-        params: { id: 'The case', meetingId: 'The meeting' },
-        body: { schema: DpmHeldRequest },
-        responses: { 204: { description: 'Recorded' } },
-      },
-      async (req, reply) => {
-        await recordDpmHeld(db, req.ctx, p(req).id!, p(req).meetingId!, body(req));
-        return reply.code(204).send();
-      },
-    );
+    // Actions on one meeting or one test, answered 204: the service checks that it is on this case.
+    const actionsOn = (path: string, param: 'meetingId' | 'testId', paramText: string, actions: { action: string; operationId: string; summary: string; schema: z.ZodType; done: string; run: typeof discharge.cancelDpm }[]) => {
+      for (const a of actions) {
+        api.route(
+          app,
+          { method: 'POST', url: `${path}/:${param}/${a.action}`, operationId: a.operationId, summary: a.summary, tags: TAGS, params: { id: 'The case', [param]: paramText }, body: { schema: a.schema }, responses: { 204: { description: a.done } } },
+          noContent((req) => a.run(db, req.ctx, pathParam(req), pathParam(req, param), jsonBody(req))),
+        );
+      }
+    };
 
-    api.route(
-      app,
-      {
-        method: 'POST',
-        url: '/api/cases/:id/discharge-planning/meetings/:meetingId/cancel',
-        operationId: 'cancelDischargePlanningMeeting',
-        summary: 'Cancel a meeting that has not been held',
-        tags: TAGS,
-        params: { id: 'The case', meetingId: 'The meeting' },
-        body: { schema: DischargeReasonRequest },
-        responses: { 204: { description: 'Cancelled' } },
-      },
-      async (req, reply) => {
-        await cancelDpm(db, req.ctx, p(req).id!, p(req).meetingId!, body(req));
-        return reply.code(204).send();
-      },
-    );
+    actionsOn('/api/cases/:id/discharge-planning/meetings', 'meetingId', 'The meeting', [
+      { action: 'held', operationId: 'recordDischargePlanningMeetingHeld', summary: 'Record that a meeting was held: attendees by agency, decisions', schema: DpmHeldRequest, done: 'Recorded', run: discharge.recordDpmHeld },
+      { action: 'cancel', operationId: 'cancelDischargePlanningMeeting', summary: 'Cancel a meeting that has not been held', schema: DischargeReasonRequest, done: 'Cancelled', run: discharge.cancelDpm },
+    ]);
 
     api.route(
       app,
       { method: 'POST', url: '/api/cases/:id/toxicology', operationId: 'requestToxicology', summary: 'Record a toxicology test requested (pending)', tags: TAGS, params: { id: 'The case' }, body: { schema: ToxicologyRequest }, responses: { 201: { description: 'Recorded', schema: DischargeCreated } } },
-      async (req, reply) => reply.code(201).send(await requestToxicology(db, req.ctx, p(req).id!, body(req))),
+      created((req) => discharge.requestToxicology(db, req.ctx, pathParam(req), jsonBody(req))),
     );
 
     api.route(
@@ -295,62 +254,14 @@ export const dischargeApi =
         body: { schema: ToxicologyDeclinedRequest },
         responses: { 201: { description: 'Recorded', schema: DischargeCreated } },
       },
-      async (req, reply) => reply.code(201).send(await recordToxicologyDeclined(db, req.ctx, p(req).id!, body(req))),
+      created((req) => discharge.recordToxicologyDeclined(db, req.ctx, pathParam(req), jsonBody(req))),
     );
 
-    api.route(
-      app,
-      {
-        method: 'POST',
-        url: '/api/cases/:id/toxicology/:testId/result',
-        operationId: 'recordToxicologyResult',
-        summary: 'Record the result of a pending test',
-        tags: TAGS,
-        params: { id: 'The case', testId: 'The test' },
-        body: { schema: ToxicologyResultRequest },
-        responses: { 204: { description: 'Recorded' } },
-      },
-      async (req, reply) => {
-        await recordToxicologyResult(db, req.ctx, p(req).id!, p(req).testId!, body(req));
-        return reply.code(204).send();
-      },
-    );
-
-    api.route(
-      app,
-      {
-        method: 'POST',
-        url: '/api/cases/:id/toxicology/:testId/told',
-        operationId: 'recordToxicologyTold',
-        summary: 'Record who was told a result, and when',
-        tags: TAGS,
-        params: { id: 'The case', testId: 'The test' },
-        body: { schema: ToxicologyToldRequest },
-        responses: { 204: { description: 'Recorded' } },
-      },
-      async (req, reply) => {
-        await recordToxicologyTold(db, req.ctx, p(req).id!, p(req).testId!, body(req));
-        return reply.code(204).send();
-      },
-    );
-
-    api.route(
-      app,
-      {
-        method: 'POST',
-        url: '/api/cases/:id/toxicology/:testId/cancel',
-        operationId: 'cancelToxicology',
-        summary: 'Cancel a pending test, with the reason',
-        tags: TAGS,
-        params: { id: 'The case', testId: 'The test' },
-        body: { schema: DischargeReasonRequest },
-        responses: { 204: { description: 'Cancelled' } },
-      },
-      async (req, reply) => {
-        await cancelToxicology(db, req.ctx, p(req).id!, p(req).testId!, body(req));
-        return reply.code(204).send();
-      },
-    );
+    actionsOn('/api/cases/:id/toxicology', 'testId', 'The test', [
+      { action: 'result', operationId: 'recordToxicologyResult', summary: 'Record the result of a pending test', schema: ToxicologyResultRequest, done: 'Recorded', run: discharge.recordToxicologyResult },
+      { action: 'told', operationId: 'recordToxicologyTold', summary: 'Record who was told a result, and when', schema: ToxicologyToldRequest, done: 'Recorded', run: discharge.recordToxicologyTold },
+      { action: 'cancel', operationId: 'cancelToxicology', summary: 'Cancel a pending test, with the reason', schema: DischargeReasonRequest, done: 'Cancelled', run: discharge.cancelToxicology },
+    ]);
 
     api.route(
       app,
@@ -364,7 +275,7 @@ export const dischargeApi =
         body: { schema: DischargeDecisionRequest },
         responses: { 201: { description: 'Recorded; an override is flagged to the safeguarding lead', schema: DischargeDecisionResult } },
       },
-      async (req, reply) => reply.code(201).send(await recordDischargeDecision(db, req.ctx, p(req).id!, body(req))),
+      created((req) => discharge.recordDischargeDecision(db, req.ctx, pathParam(req), jsonBody(req))),
     );
 
     api.route(
@@ -379,9 +290,6 @@ export const dischargeApi =
         body: { schema: OverrideReviewRequest },
         responses: { 204: { description: 'Recorded' } },
       },
-      async (req, reply) => {
-        await reviewOverride(db, req.ctx, p(req).id!, p(req).decisionId!, (body(req) as { note?: unknown }).note);
-        return reply.code(204).send();
-      },
+      noContent((req) => discharge.reviewOverride(db, req.ctx, pathParam(req), pathParam(req, 'decisionId'), jsonBody(req).note)),
     );
   };

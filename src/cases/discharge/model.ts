@@ -5,6 +5,7 @@
  * form's field names so the error summary links to the field. Pure: the time is passed in.
  */
 import { z } from 'zod';
+import { optionalText, requiredText } from '../text-fields';
 
 // ── Choices ────────────────────────────────────────────────────────────────────────────────────────
 
@@ -78,15 +79,6 @@ export function formatDateTime(d: Date | null | undefined): string {
 }
 
 // ── Field helpers ──────────────────────────────────────────────────────────────────────────────────
-
-const requiredText = (max: number, missing: string, tooLong = `Must be ${max} characters or fewer`) => z.string({ error: missing }).trim().min(1, missing).max(max, tooLong);
-const optionalText = (max: number, tooLong = `Must be ${max} characters or fewer`) =>
-  z
-    .string({ error: 'Must be text' })
-    .trim()
-    .max(max, tooLong)
-    .nullish()
-    .transform((v) => v || null);
 
 interface Bound {
   at: Date;

@@ -1,10 +1,10 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app';
 import type { Db } from '../../platform/db/engine';
 import type { RequestContext } from '../../platform/context';
 import { ValidationError } from '../../platform/errors';
-import { type FormErrors, formErrors } from '../../platform/http/forms';
-import { type CaseHeader, dateTimeFromParts, handleCaseForm, partsOfInstant, renderCasePage } from '../http';
+import { formErrors } from '../../platform/http/forms';
+import { type CaseHeader, dateTimeFromParts, formsPage, handleCaseForm, partsAsTyped, partsOfInstant } from '../http';
 import { actorName } from '../access';
 import {
   COMMON_SUBSTANCES,
@@ -20,20 +20,7 @@ import {
   TOX_RESULTS,
   TOX_SUBJECTS,
 } from './model';
-import {
-  cancelDpm,
-  cancelToxicology,
-  decideDpmRequired,
-  dischargeStatusOf,
-  recordDischargeDecision,
-  recordDpmHeld,
-  recordToxicologyDeclined,
-  recordToxicologyResult,
-  recordToxicologyTold,
-  requestToxicology,
-  reviewOverride,
-  scheduleDpm,
-} from './service';
+import * as discharge from './service';
 
 const TEMPLATE = 'cases/discharge/views/discharge.njk';
 const TITLE = 'Discharge';
@@ -63,7 +50,7 @@ function radioItems<K extends string>(keys: readonly K[], labels: Record<K, stri
 }
 
 async function pageData(db: Db, req: FastifyRequest, header: CaseHeader, active: Active | null) {
-  const s = await dischargeStatusOf(db, req.ctx, header.kase);
+  const s = await discharge.dischargeStatusOf(db, req.ctx, header.kase);
   const now = new Date();
   const nowParts = partsOfInstant(now);
   const a = (form: FormKey, target: string | null = null) => (active && active.form === form && active.target === target ? active : null);
@@ -72,9 +59,7 @@ async function pageData(db: Db, req: FastifyRequest, header: CaseHeader, active:
   /** A date-time field's parts: as typed after an error, else the default. */
   const partsOf = (form: FormKey, target: string | null, field: string, fallback: ReturnType<typeof partsOfInstant>) => {
     const f = a(form, target);
-    if (!f) return fallback;
-    const name = `${prefixOf(form, target)}-${field}`;
-    return { day: f.values[`${name}.day`] ?? '', month: f.values[`${name}.month`] ?? '', year: f.values[`${name}.year`] ?? '', time: f.values[`${name}.time`] ?? '' };
+    return f ? partsAsTyped(f.values, `${prefixOf(form, target)}-${field}`) : fallback;
   };
   const me = actorName(req.ctx);
 
@@ -175,16 +160,7 @@ export const dischargeRoutes =
   async (app) => {
     const { db } = deps.database;
 
-    const render = (req: FastifyRequest, reply: FastifyReply, caseId: string, active: Active | null = null, errors?: FormErrors) =>
-      renderCasePage(db, req, reply, {
-        caseId,
-        section: 'discharge',
-        template: TEMPLATE,
-        title: TITLE,
-        audit: 'case.discharge.view',
-        ...(errors ? { status: 400 } : {}),
-        data: async (header) => ({ ...(await pageData(db, req, header, active)), ...(errors ? { errors } : {}) }),
-      });
+    const render = formsPage<Active>(db, { section: 'discharge', template: TEMPLATE, title: TITLE, audit: 'case.discharge.view', data: (req, header, active) => pageData(db, req, header, active) });
 
     app.get('/cases/:id/discharge', async (req, reply) => render(req, reply, (req.params as { id: string }).id));
 
@@ -221,13 +197,13 @@ export const dischargeRoutes =
         });
       });
 
-    post('/cases/:id/discharge/planning', 'dpm', null, ({ ctx, id, values }) => decideDpmRequired(db, ctx, id, values), 'Decision on the discharge planning meeting recorded', 'planning');
+    post('/cases/:id/discharge/planning', 'dpm', null, ({ ctx, id, values }) => discharge.decideDpmRequired(db, ctx, id, values), 'Decision on the discharge planning meeting recorded', 'planning');
 
     post(
       '/cases/:id/discharge/meetings',
       'schedule',
       null,
-      ({ ctx, id, prefix, values }) => scheduleDpm(db, ctx, id, { scheduledFor: dateTimeFromParts(values, `${prefix}-scheduledFor`), location: values.location }),
+      ({ ctx, id, prefix, values }) => discharge.scheduleDpm(db, ctx, id, { scheduledFor: dateTimeFromParts(values, `${prefix}-scheduledFor`), location: values.location }),
       'Discharge planning meeting arranged',
       'meetings',
     );
@@ -239,7 +215,7 @@ export const dischargeRoutes =
       async ({ ctx, id, target, prefix, values }) => {
         const { attendees, rowOf } = attendeesFrom(values);
         try {
-          return await recordDpmHeld(db, ctx, id, target, { heldAt: dateTimeFromParts(values, `${prefix}-heldAt`), attendees, decisions: values.decisions });
+          return await discharge.recordDpmHeld(db, ctx, id, target, { heldAt: dateTimeFromParts(values, `${prefix}-heldAt`), attendees, decisions: values.decisions });
         } catch (err) {
           // The service numbers the attendees it was given; the form numbers its rows, blanks included.
           if (!(err instanceof ValidationError)) throw err;
@@ -255,7 +231,7 @@ export const dischargeRoutes =
       '/cases/:id/discharge/meetings/:meetingId/cancel',
       'cancelMeeting',
       'meetingId',
-      ({ ctx, id, target, values }) => cancelDpm(db, ctx, id, target, { reason: values.reason }),
+      ({ ctx, id, target, values }) => discharge.cancelDpm(db, ctx, id, target, { reason: values.reason }),
       'Discharge planning meeting cancelled',
       'meetings',
     );
@@ -266,7 +242,7 @@ export const dischargeRoutes =
       null,
       ({ ctx, id, prefix, values }) => {
         const input = { subject: values.subject, sample: values.sample, sampleOther: values.sampleOther, requestedAt: dateTimeFromParts(values, `${prefix}-requestedAt`), requestedByName: values.requestedByName };
-        return values.action === 'declined' ? recordToxicologyDeclined(db, ctx, id, { ...input, note: values.note }) : requestToxicology(db, ctx, id, { ...input, consent: values.consent });
+        return values.action === 'declined' ? discharge.recordToxicologyDeclined(db, ctx, id, { ...input, note: values.note }) : discharge.requestToxicology(db, ctx, id, { ...input, consent: values.consent });
       },
       (_r, values) => (values.action === 'declined' ? 'Toxicology recorded as offered and declined' : 'Toxicology test recorded as pending'),
       'toxicology',
@@ -277,7 +253,7 @@ export const dischargeRoutes =
       'result',
       'testId',
       ({ ctx, id, target, prefix, values, body }) =>
-        recordToxicologyResult(db, ctx, id, target, {
+        discharge.recordToxicologyResult(db, ctx, id, target, {
           result: values.result,
           substances: [...list(body.substances), values.substancesOther ?? ''],
           resultedAt: dateTimeFromParts(values, `${prefix}-resultedAt`),
@@ -291,7 +267,7 @@ export const dischargeRoutes =
       '/cases/:id/discharge/toxicology/:testId/told',
       'told',
       'testId',
-      ({ ctx, id, target, prefix, values }) => recordToxicologyTold(db, ctx, id, target, { name: values.name, role: values.role, at: dateTimeFromParts(values, `${prefix}-at`) }),
+      ({ ctx, id, target, prefix, values }) => discharge.recordToxicologyTold(db, ctx, id, target, { name: values.name, role: values.role, at: dateTimeFromParts(values, `${prefix}-at`) }),
       'Recorded who was told the result',
       'toxicology',
     );
@@ -300,7 +276,7 @@ export const dischargeRoutes =
       '/cases/:id/discharge/toxicology/:testId/cancel',
       'cancelTest',
       'testId',
-      ({ ctx, id, target, values }) => cancelToxicology(db, ctx, id, target, { reason: values.reason }),
+      ({ ctx, id, target, values }) => discharge.cancelToxicology(db, ctx, id, target, { reason: values.reason }),
       'Toxicology test cancelled',
       'toxicology',
     );
@@ -310,7 +286,7 @@ export const dischargeRoutes =
       'decision',
       null,
       ({ ctx, id, prefix, values }) =>
-        recordDischargeDecision(db, ctx, id, {
+        discharge.recordDischargeDecision(db, ctx, id, {
           subject: values.subject,
           destination: values.destination,
           decidedAt: dateTimeFromParts(values, `${prefix}-decidedAt`),
@@ -331,7 +307,7 @@ export const dischargeRoutes =
       '/cases/:id/discharge/decisions/:decisionId/review',
       'review',
       'decisionId',
-      ({ ctx, id, target, values }) => reviewOverride(db, ctx, id, target, values.note),
+      ({ ctx, id, target, values }) => discharge.reviewOverride(db, ctx, id, target, values.note),
       'Review of the override recorded',
       'decisions',
     );

@@ -1,15 +1,13 @@
 import { and, count, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, type TestDatabase } from '../../../test/support/db';
-import { contextFor, memoryMailer, PUBLIC_URL, SUBJECT } from '../../../test/support/alerts';
-import { openTestCase } from '../../../test/support/cases';
-import { seedDemo } from '../../demo/seed';
+import type { TestDatabase } from '../../../test/support/db';
+import { memoryMailer, PUBLIC_URL, SUBJECT } from '../../../test/support/alerts';
+import { caseContexts, openSeededDatabase, openTestCase, organisationIds } from '../../../test/support/cases';
 import type { RequestContext } from '../../platform/context';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors';
 import { auditEvents } from '../../platform/audit/schema';
 import { jobs } from '../../platform/jobs/schema';
 import { Worker } from '../../platform/jobs/worker';
-import { organisations } from '../../directory/schema';
 import { dischargeOverrideReport } from '../../assurance/discharge-overrides';
 import { caseEvents, caseMilestones, dischargeDecisions, dischargePlanning, dischargePlanningMeetings, toxicologyTests } from '../schema';
 import { addAgency, addProfessional, closeCase, recordCaseBirth } from '../service';
@@ -42,21 +40,12 @@ const db = () => tdb.db;
 const H = 3_600_000;
 const ago = (ms: number, from = new Date()) => new Date(from.getTime() - ms);
 
-async function orgId(ods: string): Promise<string> {
-  const [o] = await db().select({ id: organisations.id }).from(organisations).where(eq(organisations.odsCode, ods));
-  return o!.id;
-}
+let org: Record<string, string> = {};
 
 beforeAll(async () => {
-  tdb = await openTestDatabase();
-  await seedDemo(tdb.db, 'correct horse battery staple 42');
-  const as = (n: string) => contextFor(tdb.db, `${n}@beacon.example`);
-  midwife = await as('midwife');
-  edNurse = await as('ed.nurse');
-  socialWorker = await as('social.worker');
-  designated = await as('designated');
-  auditor = await as('auditor');
-  partnership = await as('partnership');
+  tdb = await openSeededDatabase();
+  ({ midwife, edNurse, socialWorker, designated, auditor, partnership } = await caseContexts(tdb.db));
+  org = await organisationIds(tdb.db);
 });
 afterAll(async () => tdb?.close());
 
@@ -68,8 +57,8 @@ afterAll(async () => tdb?.close());
 async function bornCase(now = new Date()) {
   const { id, reference } = await openTestCase(db(), midwife, { classification: 'unbooked_in_labour', edd: null, eddSource: null }, ago(3 * H, now));
   await recordCaseBirth(db(), midwife, id, { bornAt: ago(2 * H, now).toISOString() }, now);
-  await addAgency(db(), midwife, id, await orgId('RHU'));
-  await addAgency(db(), midwife, id, await orgId('852'));
+  await addAgency(db(), midwife, id, org.RHU!);
+  await addAgency(db(), midwife, id, org['852']!);
   await addProfessional(db(), midwife, id, { role: 'safeguarding_lead', name: 'Sam Lead', organisationName: 'UHS safeguarding team', email: 'Sam.Lead@uhs.example' });
   await addProfessional(db(), midwife, id, { role: 'social_worker', name: 'Daniel Price', organisationName: 'Southampton children’s services', phone: '023 8083 3336' });
   return { id, reference };

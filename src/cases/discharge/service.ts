@@ -250,7 +250,15 @@ export async function cancelDpm(db: Db, ctx: RequestContext, caseId: string, mee
 
 // ── Toxicology ─────────────────────────────────────────────────────────────────────────────────────
 
-const storedSample = (sample: string, other: string | null) => (sample === 'other' ? other! : sample);
+/** The columns of a test row that requesting it and recording it as declined both fill. */
+const offeredTest = (ctx: RequestContext, kase: CaseRow, input: { subject: ToxSubject; sample: string; sampleOther: string | null; requestedAt: Date; requestedByName: string }) => ({
+  caseId: kase.id,
+  subject: input.subject,
+  sample: input.sample === 'other' ? input.sampleOther! : input.sample,
+  requestedAt: input.requestedAt,
+  requestedByName: input.requestedByName,
+  recordedByUserId: ctx.actor?.userId ?? null,
+});
 
 /**
  * Request a test (pending until resulted or cancelled). A test she declined is refused here: it will
@@ -262,16 +270,7 @@ export async function requestToxicology(db: Db, ctx: RequestContext, caseId: str
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(toxicologyTests)
-      .values({
-        caseId: kase.id,
-        subject: input.subject,
-        sample: storedSample(input.sample, input.sampleOther),
-        requestedAt: input.requestedAt,
-        requestedByName: input.requestedByName,
-        consent: input.consent,
-        status: 'pending',
-        recordedByUserId: ctx.actor?.userId ?? null,
-      })
+      .values({ ...offeredTest(ctx, kase, input), consent: input.consent, status: 'pending' })
       .returning();
     await appendCaseEvent(tx, ctx, kase.id, {
       kind: 'toxicology',
@@ -295,18 +294,7 @@ export async function recordToxicologyDeclined(db: Db, ctx: RequestContext, case
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(toxicologyTests)
-      .values({
-        caseId: kase.id,
-        subject: input.subject,
-        sample: storedSample(input.sample, input.sampleOther),
-        requestedAt: input.requestedAt,
-        requestedByName: input.requestedByName,
-        consent: 'declined',
-        status: 'cancelled',
-        cancelledReason: CONSENT_DECLINED_REASON,
-        resultNote: input.note,
-        recordedByUserId: ctx.actor?.userId ?? null,
-      })
+      .values({ ...offeredTest(ctx, kase, input), consent: 'declined', status: 'cancelled', cancelledReason: CONSENT_DECLINED_REASON, resultNote: input.note })
       .returning();
     await appendCaseEvent(tx, ctx, kase.id, {
       kind: 'toxicology',

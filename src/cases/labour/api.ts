@@ -2,14 +2,14 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { AppDeps } from '../../app';
 import { api } from '../../alerts/api';
+import { created, DateTime, jsonBody, pathParam, Uuid } from '../../platform/http/api-helpers';
 import { CHECKLIST_ITEM_KEYS, CHECKLIST_ITEMS, type ChecklistEntry, type ChecklistItemState } from './checklist';
 import { checklist, recordChecklistItem } from './service';
 
-const DateTime = z.iso.datetime();
 const TAGS = ['Cases: unbooked in labour'];
 
 const Entry = z.object({
-  id: z.uuid(),
+  id: Uuid,
   answer: z.string(),
   answerLabel: z.string(),
   note: z.string().nullable(),
@@ -21,7 +21,7 @@ const Entry = z.object({
 export const LabourChecklist = api.schema(
   'LabourChecklist',
   z.object({
-    caseId: z.uuid(),
+    caseId: Uuid,
     applies: z.boolean().meta({ description: 'Whether the case is classified as unbooked in labour (the checklist can be used on any case)' }),
     complete: z.boolean(),
     outstanding: z.array(z.enum(CHECKLIST_ITEM_KEYS)).meta({ description: 'Items not answered, or answered provisionally (a possible match still being checked, CP-IS unavailable, a message left)' }),
@@ -52,7 +52,7 @@ export const ChecklistEntryRequest = api.schema(
   'Record (or correct) one checklist item. A correction is a new answer: the earlier one is kept.',
 );
 
-export const ChecklistEntryCreated = api.schema('ChecklistEntryCreated', z.object({ id: z.uuid() }));
+export const ChecklistEntryCreated = api.schema('ChecklistEntryCreated', z.object({ id: Uuid }));
 
 const entryJson = (e: ChecklistEntry & { answerLabel: string }) => ({
   id: e.id,
@@ -91,7 +91,7 @@ export const labourApi =
         responses: { 200: { description: 'The checklist', schema: LabourChecklist } },
       },
       async (req) => {
-        const c = await checklist(db, req.ctx, (req.params as { id: string }).id);
+        const c = await checklist(db, req.ctx, pathParam(req));
         return { caseId: c.caseId, applies: c.applies, complete: c.complete, outstanding: c.outstanding, items: c.items.map(itemJson) };
       },
     );
@@ -108,6 +108,6 @@ export const labourApi =
         body: { schema: ChecklistEntryRequest },
         responses: { 201: { description: 'Recorded', schema: ChecklistEntryCreated } },
       },
-      async (req, reply) => reply.code(201).send(await recordChecklistItem(db, req.ctx, (req.params as { id: string }).id, req.body ?? {})),
+      created((req) => recordChecklistItem(db, req.ctx, pathParam(req), jsonBody(req))),
     );
   };

@@ -1,9 +1,8 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app';
 import type { Db } from '../../platform/db/engine';
 import { NotFoundError } from '../../platform/errors';
-import type { FormErrors } from '../../platform/http/forms';
-import { type CaseHeader, dateTimeFromParts, handleCaseForm, renderCasePage } from '../http';
+import { type CaseHeader, dateTimeFromParts, formsPage, handleCaseForm, partsAsTyped } from '../http';
 import { type ChecklistItem, checklistItem, itemsNeedingNotes } from './checklist';
 import { checklistOf, recordChecklistItem } from './service';
 
@@ -39,12 +38,7 @@ async function pageData(db: Db, req: FastifyRequest, header: CaseHeader, active:
         noteAnswers: (notes.get(item.key as never) ?? []).map((v) => item.answers.find((a) => a.value === v)!.label),
         answerItems: item.answers.map((a) => ({ value: a.value, text: a.label, hint: a.hint ? { text: a.hint } : undefined, checked: mine?.values.answer === a.value })),
         active: mine,
-        doneAtParts: {
-          day: mine?.values[`${item.key}-doneAt.day`] ?? '',
-          month: mine?.values[`${item.key}-doneAt.month`] ?? '',
-          year: mine?.values[`${item.key}-doneAt.year`] ?? '',
-          time: mine?.values[`${item.key}-doneAt.time`] ?? '',
-        },
+        doneAtParts: partsAsTyped(mine?.values, `${item.key}-doneAt`),
       };
     }),
   };
@@ -56,16 +50,7 @@ export const labourRoutes =
   async (app) => {
     const { db } = deps.database;
 
-    const render = (req: FastifyRequest, reply: FastifyReply, caseId: string, active: Active | null = null, errors?: FormErrors) =>
-      renderCasePage(db, req, reply, {
-        caseId,
-        section: 'labour',
-        template: TEMPLATE,
-        title: TITLE,
-        audit: 'case.labour.view',
-        ...(errors ? { status: 400 } : {}),
-        data: async (header) => ({ ...(await pageData(db, req, header, active)), ...(errors ? { errors } : {}) }),
-      });
+    const render = formsPage<Active>(db, { section: 'labour', template: TEMPLATE, title: TITLE, audit: 'case.labour.view', data: (req, header, active) => pageData(db, req, header, active) });
 
     app.get('/cases/:id/labour', async (req, reply) => render(req, reply, (req.params as { id: string }).id));
 

@@ -1,9 +1,7 @@
 import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, type TestDatabase } from '../../../test/support/db';
-import { contextFor } from '../../../test/support/alerts';
-import { openTestCase } from '../../../test/support/cases';
-import { seedDemo } from '../../demo/seed';
+import type { TestDatabase } from '../../../test/support/db';
+import { caseContexts, openSeededDatabase, openTestCase } from '../../../test/support/cases';
 import type { RequestContext } from '../../platform/context';
 import { ForbiddenError, ValidationError } from '../../platform/errors';
 import { auditEvents } from '../../platform/audit/schema';
@@ -18,13 +16,8 @@ let socialWorker: RequestContext;
 let auditor: RequestContext;
 
 beforeAll(async () => {
-  tdb = await openTestDatabase();
-  await seedDemo(tdb.db, 'correct horse battery staple 42');
-  const as = (n: string) => contextFor(tdb.db, `${n}@beacon.example`);
-  midwife = await as('midwife');
-  edNurse = await as('ed.nurse');
-  socialWorker = await as('social.worker');
-  auditor = await as('auditor');
+  tdb = await openSeededDatabase();
+  ({ midwife, edNurse, socialWorker, auditor } = await caseContexts(tdb.db));
 });
 afterAll(async () => tdb?.close());
 

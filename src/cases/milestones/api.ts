@@ -1,12 +1,10 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppDeps } from '../../app';
 import { api } from '../../alerts/api';
+import { DateTime, isoOrNull, jsonBody, pathParam, Uuid } from '../../platform/http/api-helpers';
 import { MILESTONE_SOURCES, MILESTONE_STATES } from '../protocol';
 import { caseMilestones, completeMilestone, markNotApplicable, moveToCurrentProtocol, undoMilestone } from './service';
-
-const Uuid = z.uuid();
-const DateTime = z.iso.datetime();
 
 const ProtocolRef = z.object({ id: Uuid, version: z.int(), name: z.string(), geographyCode: z.string().meta({ description: 'The area whose series it belongs to, or `national`' }) });
 
@@ -53,7 +51,7 @@ export const milestonesApi =
   async (app) => {
     const db = deps.database.db;
 
-    const milestonesJson = async (req: Parameters<Parameters<typeof api.route>[2]>[0], caseId: string) => {
+    const milestonesJson = async (req: FastifyRequest, caseId: string) => {
       const v = await caseMilestones(db, req.ctx, caseId);
       const ref = (p: NonNullable<typeof v.newer>) => ({ id: p.id, version: p.version, name: p.name, geographyCode: p.geographyCode });
       return {
@@ -66,9 +64,9 @@ export const milestonesApi =
           label: m.label,
           timing: m.timing,
           state: m.state,
-          dueAt: m.dueAt?.toISOString() ?? null,
-          notBefore: m.notBefore?.toISOString() ?? null,
-          completedAt: m.completedAt?.toISOString() ?? null,
+          dueAt: isoOrNull(m.dueAt),
+          notBefore: isoOrNull(m.notBefore),
+          completedAt: isoOrNull(m.completedAt),
           overdueDays: m.overdueDays,
           waitingFor: m.waitingFor,
           notApplicableReason: m.notApplicableReason,
@@ -82,64 +80,45 @@ export const milestonesApi =
     api.route(
       app,
       { method: 'GET', url: '/api/cases/:id/milestones', operationId: 'getCaseMilestones', summary: 'The protocol milestones of a case', tags: TAGS, params: { id: 'The case' }, responses: { 200: { description: 'Milestones', schema: CaseMilestones } } },
-      async (req) => milestonesJson(req, (req.params as { id: string }).id),
+      async (req) => milestonesJson(req, pathParam(req)),
     );
 
+    // Each change answers with the milestones as they are after it, so a client need not read them again.
     const params = { id: 'The case', key: 'The milestone key from the case’s protocol' };
-    api.route(
-      app,
+    const changes = [
       {
-        method: 'POST',
-        url: '/api/cases/:id/milestones/:key/complete',
+        path: 'complete',
         operationId: 'completeCaseMilestone',
         summary: 'Record a milestone as done',
-        tags: TAGS,
-        params,
-        body: { schema: CompleteMilestoneRequest },
-        responses: { 200: { description: 'The milestones after the change', schema: CaseMilestones } },
+        schema: CompleteMilestoneRequest,
+        run: (req: FastifyRequest) => completeMilestone(db, req.ctx, pathParam(req), pathParam(req, 'key'), jsonBody(req)),
       },
-      async (req) => {
-        const { id, key } = req.params as { id: string; key: string };
-        await completeMilestone(db, req.ctx, id, key, req.body ?? {});
-        return milestonesJson(req, id);
-      },
-    );
-    api.route(
-      app,
       {
-        method: 'POST',
-        url: '/api/cases/:id/milestones/:key/not-applicable',
+        path: 'not-applicable',
         operationId: 'markCaseMilestoneNotApplicable',
         summary: 'Record that a milestone is not needed for this case, with the reason',
-        tags: TAGS,
-        params,
-        body: { schema: MilestoneReasonRequest },
-        responses: { 200: { description: 'The milestones after the change', schema: CaseMilestones } },
+        schema: MilestoneReasonRequest,
+        run: (req: FastifyRequest) => markNotApplicable(db, req.ctx, pathParam(req), pathParam(req, 'key'), jsonBody(req).reason),
       },
-      async (req) => {
-        const { id, key } = req.params as { id: string; key: string };
-        await markNotApplicable(db, req.ctx, id, key, (req.body as { reason?: unknown } | undefined)?.reason);
-        return milestonesJson(req, id);
-      },
-    );
-    api.route(
-      app,
       {
-        method: 'POST',
-        url: '/api/cases/:id/milestones/:key/undo',
+        path: 'undo',
         operationId: 'undoCaseMilestone',
         summary: 'Undo what is recorded against a milestone (kept in the history), with the reason',
-        tags: TAGS,
-        params,
-        body: { schema: MilestoneReasonRequest },
-        responses: { 200: { description: 'The milestones after the change', schema: CaseMilestones } },
+        schema: MilestoneReasonRequest,
+        run: (req: FastifyRequest) => undoMilestone(db, req.ctx, pathParam(req), pathParam(req, 'key'), jsonBody(req).reason),
       },
-      async (req) => {
-        const { id, key } = req.params as { id: string; key: string };
-        await undoMilestone(db, req.ctx, id, key, (req.body as { reason?: unknown } | undefined)?.reason);
-        return milestonesJson(req, id);
-      },
-    );
+    ];
+    for (const c of changes) {
+      api.route(
+        app,
+        { method: 'POST', url: `/api/cases/:id/milestones/:key/${c.path}`, operationId: c.operationId, summary: c.summary, tags: TAGS, params, body: { schema: c.schema }, responses: { 200: { description: 'The milestones after the change', schema: CaseMilestones } } },
+        async (req) => {
+          await c.run(req);
+          return milestonesJson(req, pathParam(req));
+        },
+      );
+    }
+
     api.route(
       app,
       {
@@ -153,9 +132,8 @@ export const milestonesApi =
         responses: { 200: { description: 'The milestones under the new version', schema: CaseMilestones } },
       },
       async (req) => {
-        const { id } = req.params as { id: string };
-        await moveToCurrentProtocol(db, req.ctx, id, (req.body as { reason?: unknown } | undefined)?.reason);
-        return milestonesJson(req, id);
+        await moveToCurrentProtocol(db, req.ctx, pathParam(req), jsonBody(req).reason);
+        return milestonesJson(req, pathParam(req));
       },
     );
   };

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { addDays, isIsoDate } from '../../alerts/pregnancy';
 import { endOfLondonDay } from '../working-days';
+import { optionalText, requiredText } from '../text-fields';
 
 /** A little leeway for clocks: "now" typed on a ward PC a minute fast is not "in the future". */
 export const CLOCK_LEEWAY_MS = 5 * 60_000;
@@ -58,14 +59,6 @@ export function pastInstant(r: InstantRules) {
     });
 }
 
-export const requiredText = (max: number, missing: string, tooLong = `Must be ${max} characters or fewer`) => z.string({ error: missing }).trim().min(1, missing).max(max, tooLong);
-export const optionalText = (max: number, tooLong = `Must be ${max} characters or fewer`) =>
-  z
-    .string({ error: 'Must be text' })
-    .trim()
-    .max(max, tooLong)
-    .nullish()
-    .transform((v) => v || null);
 
 const YEAR_MS = 366 * 86_400_000;
 

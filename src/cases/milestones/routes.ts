@@ -3,7 +3,7 @@ import type { AppDeps } from '../../app';
 import { NotFoundError } from '../../platform/errors';
 import { formatDate, formatDateTime } from '../../platform/http/views';
 import type { CaseRow } from '../access';
-import { dateTimeFromParts, handleCaseForm, partsOfInstant, renderCasePage } from '../http';
+import { dateTimeFromParts, handleCaseForm, partsAsTyped, renderCasePage } from '../http';
 import type { MilestoneStatus } from '../protocol';
 import { completeMilestone, markNotApplicable, milestonesOfCase, type MilestoneRowView, moveToCurrentProtocol, overdueAcrossCases, undoMilestone } from './service';
 
@@ -122,7 +122,7 @@ export const milestonesRoutes =
           return {
             milestone: row,
             record: m.record,
-            completedAtParts: extra.values ? { day: values['completedAt.day'] ?? '', month: values['completedAt.month'] ?? '', year: values['completedAt.year'] ?? '', time: values['completedAt.time'] ?? '' } : partsOfInstant(null),
+            completedAtParts: partsAsTyped(extra.values, 'completedAt'),
             errors: extra.errors,
             fields: extra.fields ?? {},
             values,

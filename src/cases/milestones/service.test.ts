@@ -1,9 +1,8 @@
 import { and, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, type TestDatabase } from '../../../test/support/db';
-import { contextFor, memoryMailer, PUBLIC_URL, SUBJECT } from '../../../test/support/alerts';
-import { openTestCase } from '../../../test/support/cases';
-import { seedDemo } from '../../demo/seed';
+import type { TestDatabase } from '../../../test/support/db';
+import { memoryMailer, PUBLIC_URL, SUBJECT } from '../../../test/support/alerts';
+import { type CaseContext, caseContexts, openSeededDatabase, openTestCase } from '../../../test/support/cases';
 import { auditEvents } from '../../platform/audit/schema';
 import { jobs } from '../../platform/jobs/schema';
 import { ForbiddenError, ValidationError } from '../../platform/errors';
@@ -15,14 +14,12 @@ import { emailOverdueMilestone, MILESTONE_OVERDUE_EMAIL_JOB, remindOverdueMilest
 
 let database: TestDatabase;
 const db = () => database.db;
-let midwife: Awaited<ReturnType<typeof contextFor>>;
-let socialWorker: Awaited<ReturnType<typeof contextFor>>;
+let midwife: CaseContext;
+let socialWorker: CaseContext;
 
 beforeAll(async () => {
-  database = await openTestDatabase();
-  await seedDemo(db(), 'correct horse battery staple 42');
-  midwife = await contextFor(db(), 'midwife@beacon.example');
-  socialWorker = await contextFor(db(), 'social.worker@beacon.example');
+  database = await openSeededDatabase();
+  ({ midwife, socialWorker } = await caseContexts(db()));
 });
 afterAll(async () => {
   await database?.close();

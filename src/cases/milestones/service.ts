@@ -280,7 +280,7 @@ export async function moveToCurrentProtocol(db: Db, ctx: RequestContext, caseId:
     if (!moved.length) throw new ValidationError({ form: 'The protocol of this case was changed by someone else just now. Reload the page to see it.' });
     await recordCaseChange(tx, ctx, caseId, 'case.protocol.move', { fromVersionId: current.id, toVersionId: inForce.id, fromVersion: current.version, toVersion: inForce.version }, input.reason);
     await appendCaseEvent(tx, ctx, caseId, {
-      kind: 'observation',
+      kind: 'case_changed',
       summary: `Milestones now follow “${def.name}” version ${inForce.version} (was version ${current.version}): ${input.reason}`,
       detail: { fromVersionId: current.id, toVersionId: inForce.id },
     });

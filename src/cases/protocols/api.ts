@@ -2,11 +2,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { AppDeps } from '../../app';
 import { api } from '../../alerts/api';
+import { created, DateTime, isoOrNull, jsonBody, pathParam, Uuid } from '../../platform/http/api-helpers';
 import { CONFIG_KINDS } from '../protocol-config';
 import { KIND_SLUGS, protocolDetail, protocolOverview, saveProtocolVersion } from './service';
 
-const Uuid = z.uuid();
-const DateTime = z.iso.datetime();
 const Slug = z.enum(Object.keys(KIND_SLUGS) as [keyof typeof KIND_SLUGS, ...(keyof typeof KIND_SLUGS)[]]);
 
 export const ProtocolOverview = api.schema(
@@ -62,7 +61,7 @@ export const protocolsApi =
             kind: k.kind,
             slug: k.slug,
             label: k.label,
-            national: { version: k.national.version, createdAt: k.national.createdAt?.toISOString() ?? null },
+            national: { version: k.national.version, createdAt: isoOrNull(k.national.createdAt) },
             areas: k.areas.map((a) => ({ code: a.code, name: a.name, level: a.level, version: a.version, createdAt: a.createdAt.toISOString() })),
           })),
         };
@@ -83,9 +82,8 @@ export const protocolsApi =
         responses: { 200: { description: 'The configuration', schema: ProtocolDetail } },
       },
       async (req) => {
-        const { kind, geographyCode } = req.params as { kind: string; geographyCode: string };
         const v = (req.query as { version?: string }).version;
-        const d = await protocolDetail(db, req.ctx, kind, geographyCode, v && /^\d{1,6}$/.test(v) ? Number(v) : undefined);
+        const d = await protocolDetail(db, req.ctx, pathParam(req, 'kind'), pathParam(req, 'geographyCode'), v && /^\d{1,6}$/.test(v) ? Number(v) : undefined);
         return {
           kind: d.kind,
           geography: { code: d.geography.code, name: d.geography.name },
@@ -110,9 +108,6 @@ export const protocolsApi =
         body: { schema: NewProtocolVersion },
         responses: { 201: { description: 'The new version, now in force', schema: ProtocolVersionCreated } },
       },
-      async (req, reply) => {
-        const { kind, geographyCode } = req.params as { kind: string; geographyCode: string };
-        return reply.code(201).send(await saveProtocolVersion(db, req.ctx, kind, geographyCode, req.body ?? {}));
-      },
+      created((req) => saveProtocolVersion(db, req.ctx, pathParam(req, 'kind'), pathParam(req, 'geographyCode'), jsonBody(req))),
     );
   };

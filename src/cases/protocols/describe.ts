@@ -2,8 +2,8 @@
  * Protocol configuration in words: the readable rendering partnership managers check before they save,
  * and the "due" column practitioners read on a case. Pure: no database, no clock.
  */
-import type { DueRule, MilestoneDefinition, ProtocolDefinition } from '../protocol';
-import { CLASSIFICATION_LABELS, MILESTONE_SOURCE_LABELS } from '../protocol';
+import type { CaseClassification, DueRule, MilestoneDefinition, ProtocolDefinition } from '../protocol';
+import { CASE_CLASSIFICATIONS, CLASSIFICATION_LABELS, MILESTONE_SOURCE_LABELS } from '../protocol';
 import { describeDeadline } from '../working-days';
 import { CHRONOLOGY_KIND_LABELS, type PatternRule } from '../patterns';
 import type { EscalationStage } from '../../escalations/stages';
@@ -64,7 +64,7 @@ export function describeProtocol(def: ProtocolDefinition): MilestoneRow[] {
     key: m.key,
     label: m.label,
     timing: describeTiming(m, labelOf),
-    appliesTo: m.appliesTo ? m.appliesTo.map((c) => CLASSIFICATION_LABELS[c]).join(', ') : 'Every case',
+    appliesTo: describeAppliesTo(m.appliesTo),
     completedBy: m.completedBy ? `Done automatically when: ${MILESTONE_SOURCE_LABELS[m.completedBy].toLowerCase()}` : null,
     guidance: m.guidance ?? null,
   }));
@@ -144,4 +144,12 @@ export function describePatternRule(rule: PatternRule): { key: string; label: st
     sentence: `When the chronology has ${listWords(parts, 'and')} within ${rule.withinDays} ${rule.withinDays === 1 ? 'day' : 'days'}, practitioners are prompted.`,
     prompt: rule.prompt,
   };
+}
+
+/** "Every case", "Every case except unbooked in labour", or the kinds listed: whichever is shorter to read. */
+export function describeAppliesTo(appliesTo: readonly CaseClassification[] | undefined): string {
+  if (!appliesTo || appliesTo.length === CASE_CLASSIFICATIONS.length) return 'Every case';
+  const left = CASE_CLASSIFICATIONS.filter((c) => !appliesTo.includes(c));
+  if (left.length < appliesTo.length) return `Every case except ${left.map((c) => CLASSIFICATION_LABELS[c].toLowerCase()).join(' and ')}`;
+  return appliesTo.map((c) => CLASSIFICATION_LABELS[c]).join(', ');
 }

@@ -1,9 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, type TestDatabase } from '../../../test/support/db';
-import { contextFor } from '../../../test/support/alerts';
-import { areaId, openTestCase } from '../../../test/support/cases';
-import { seedDemo } from '../../demo/seed';
+import type { TestDatabase } from '../../../test/support/db';
+import { areaId, type CaseContext, caseContexts, openSeededDatabase, openTestCase } from '../../../test/support/cases';
 import { auditEvents } from '../../platform/audit/schema';
 import { ForbiddenError } from '../../platform/errors';
 import { DEFAULT_PROTOCOL, type ProtocolDefinition } from '../protocol';
@@ -17,16 +15,13 @@ import { describePath, describeProtocol } from './describe';
 
 let database: TestDatabase;
 const db = () => database.db;
-let partnership: Awaited<ReturnType<typeof contextFor>>;
-let admin: Awaited<ReturnType<typeof contextFor>>;
-let midwife: Awaited<ReturnType<typeof contextFor>>;
+let partnership: CaseContext;
+let admin: CaseContext;
+let midwife: CaseContext;
 
 beforeAll(async () => {
-  database = await openTestDatabase();
-  await seedDemo(db(), 'correct horse battery staple 42');
-  partnership = await contextFor(db(), 'partnership@beacon.example');
-  admin = await contextFor(db(), 'admin@beacon.example');
-  midwife = await contextFor(db(), 'midwife@beacon.example');
+  database = await openSeededDatabase();
+  ({ partnership, admin, midwife } = await caseContexts(db()));
 });
 afterAll(async () => {
   await database?.close();
@@ -137,7 +132,7 @@ describe('reading', () => {
 
   it('renders milestones in words', () => {
     const rows = describeProtocol(DEFAULT_PROTOCOL);
-    expect(rows[0]).toMatchObject({ label: 'Referral to children’s social care', timing: 'by 16+0 weeks', appliesTo: 'Every case' });
+    expect(rows[0]).toMatchObject({ label: 'Referral to children’s social care', timing: 'by 16+0 weeks', appliesTo: 'Every case except unbooked in labour' });
     expect(rows.find((r) => r.key === 'pre_birth_assessment_started')!.timing).toBe('within 10 working days of “Referral to children’s social care”');
     expect(rows.find((r) => r.key === 'birth_plan_sent_named_midwife')!.timing).toBe('within 48 hours of “Birth plan agreed”');
   });

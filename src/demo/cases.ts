@@ -1,0 +1,120 @@
+/**
+ * Demo cases, so a first start shows the case pages with something in them: an unborn baby protocol
+ * case in Southampton with overdue milestones, an identity inconsistency, a pattern prompt waiting for
+ * an answer and an escalation at stage 2; and an unbooked woman in labour in Portsmouth, checklist
+ * half done, toxicology pending and the discharge gate closed. Every name is invented. Everything is
+ * written through the services, as the people would, so the audit trail and chronology are real.
+ */
+import { eq } from 'drizzle-orm';
+import type { Db } from '../platform/db/engine';
+import type { RequestContext } from '../platform/context';
+import { users } from '../platform/auth/schema';
+import { geographies, organisations } from '../directory/schema';
+import { membershipsFor, resolveActor } from '../people/service';
+import { addDays, londonDate } from '../alerts/pregnancy';
+import { cases } from '../cases/schema';
+import { addAgency, addProfessional, openCase, recordCaseBirth, recordFact } from '../cases/service';
+import { completeMilestone } from '../cases/milestones/service';
+import { recordObservation } from '../cases/chronology/service';
+import { recordChecklistItem } from '../cases/labour/service';
+import { decideDpmRequired, requestToxicology } from '../cases/discharge/service';
+import { escalate, raiseEscalation } from '../escalations/service';
+
+const DAY = 86_400_000;
+
+async function contextOf(db: Db, email: string): Promise<RequestContext> {
+  const [user] = await db.select({ id: users.id }).from(users).where(eq(users.email, email));
+  if (!user) throw new Error(`demo user ${email} is missing`);
+  const [membership] = await membershipsFor(db, user.id);
+  const actor = membership ? await resolveActor(db, user.id, membership.id) : null;
+  if (!actor) throw new Error(`demo user ${email} cannot act`);
+  return { actor, ip: null, correlationId: 'seed-demo-cases' };
+}
+
+const idOf = async (db: Db, table: typeof geographies | typeof organisations, column: 'code' | 'odsCode', value: string) => {
+  const col = column === 'code' ? (table as typeof geographies).code : (table as typeof organisations).odsCode;
+  const [row] = await db.select({ id: table.id }).from(table).where(eq(col, value));
+  if (!row) throw new Error(`demo ${column} ${value} is missing`);
+  return row.id;
+};
+
+/** Add the demo cases once (does nothing if any case exists). Returns how many were added. */
+export async function seedDemoCases(db: Db, now = new Date()): Promise<number> {
+  const [any] = await db.select({ id: cases.id }).from(cases).limit(1);
+  if (any) return 0;
+  const midwife = await contextOf(db, 'midwife@beacon.example');
+  const socialWorker = await contextOf(db, 'social.worker@beacon.example');
+  const edNurse = await contextOf(db, 'ed.nurse@beacon.example');
+  const southampton = await idOf(db, geographies, 'code', 'E06000045');
+  const portsmouth = await idOf(db, geographies, 'code', 'E06000044');
+  const southamptonCouncil = await idOf(db, organisations, 'odsCode', '852');
+  const portsmouthCouncil = await idOf(db, organisations, 'odsCode', '851');
+  const today = londonDate(now);
+  const ago = (days: number) => new Date(now.getTime() - days * DAY);
+
+  // ── Southampton: unborn baby protocol, opened 10 weeks ago at 21 weeks; 31 weeks today ───────────
+  const openedAt = ago(70);
+  const a = await openCase(
+    db,
+    midwife,
+    {
+      classification: 'unborn_baby_protocol',
+      givenName: 'Kerry-Ann',
+      familyName: 'Whitlow',
+      dateOfBirth: '1996-03-02',
+      addressLine: '7 Lordswood Close',
+      postcode: 'SO16 5PQ',
+      source: 'self_reported',
+      edd: addDays(today, 9 * 7),
+      eddSource: 'dating_scan',
+      geographyId: southampton,
+      summary: 'Previous child removed at birth (2022). Partner known to police. Late booking at 20 weeks.',
+    },
+    openedAt,
+  );
+  await addAgency(db, midwife, a.id, southamptonCouncil);
+  await addProfessional(db, midwife, a.id, { role: 'midwife', name: 'Priya Natarajan', organisationName: 'University Hospital Southampton community midwives', phone: '023 8077 7222', email: 'priya.natarajan@uhs.example' });
+  await addProfessional(db, midwife, a.id, { role: 'safeguarding_midwife', name: 'Helen Marsh', organisationId: midwife.actor!.organisationId, phone: '023 8120 6000', email: 'midwife@beacon.example' });
+  await addProfessional(db, midwife, a.id, { role: 'social_worker', name: 'Sam Okafor', organisationId: southamptonCouncil, phone: '023 8083 3336', email: 'social.worker@beacon.example' });
+  await addProfessional(db, midwife, a.id, { role: 'health_visitor', name: 'Grace Adeyemi', organisationName: 'Solent NHS Trust health visiting', phone: '0300 123 6661' });
+  await recordFact(db, socialWorker, a.id, { field: 'address', value: { line: 'Flat 3, 22 Winchester Road', postcode: 'SO15 2AH' }, source: 'other_agency', sourceDetail: 'Southampton children’s services (housing check)', sourceDate: addDays(today, -20) });
+  await recordFact(db, midwife, a.id, { field: 'nhs_number', value: { number: '9434765870' }, source: 'pds_verified', sourceDate: addDays(today, -60) });
+  await completeMilestone(db, midwife, a.id, 'referral_to_social_care', { completedAt: addDays(today, -68), note: 'Referred to Southampton children’s resource service' });
+  await completeMilestone(db, socialWorker, a.id, 'pre_birth_assessment_started', { completedAt: addDays(today, -55) });
+  for (const [days, what] of [
+    [50, 'Did not attend antenatal clinic at the Princess Anne Hospital'],
+    [36, 'Did not attend growth scan'],
+    [22, 'Did not attend antenatal clinic; phone switched off'],
+  ] as const) {
+    await recordObservation(db, midwife, a.id, { kind: 'appointment_missed', occurredAt: addDays(today, -days), summary: what }, now);
+  }
+  await recordObservation(db, socialWorker, a.id, { kind: 'no_access_visit', occurredAt: addDays(today, -15), summary: 'Home visit: no answer, curtains drawn, neighbour says she is staying with her partner' }, now);
+  await recordObservation(db, socialWorker, a.id, { kind: 'address_change', occurredAt: addDays(today, -12), summary: 'Told the housing officer she has moved to Winchester Road; told the midwife she is still at Lordswood Close' }, now);
+  const esc = await raiseEscalation(
+    db,
+    midwife,
+    {
+      caseId: a.id,
+      subject: 'threshold',
+      concern: 'Three missed appointments, a change of address and no access: we think the pre-birth assessment must move to a strategy discussion now, not at 34 weeks.',
+      desiredOutcome: 'Strategy discussion this week; initial child protection conference before 34 weeks.',
+      raisedWithOrganisationId: southamptonCouncil,
+      raisedWithName: 'Sam Okafor',
+    },
+    ago(9),
+  );
+  await escalate(db, midwife, esc.id, { toStage: 2, ownerName: 'Team manager, Southampton assessment team', ownerOrganisationId: southamptonCouncil, agreedActions: 'Social worker to discuss with manager; no date agreed for a strategy discussion.' }, ago(6));
+
+  // ── Portsmouth: an unbooked woman in labour, born this morning ─────────────────────────────────
+  const b = await openCase(db, edNurse, { classification: 'unbooked_in_labour', givenName: 'Jade', familyName: 'Morrow', source: 'self_reported', geographyId: portsmouth, summary: 'Arrived by ambulance in established labour. No booking, no GP given.' }, ago(0.5));
+  await addAgency(db, edNurse, b.id, portsmouthCouncil);
+  await recordCaseBirth(db, edNurse, b.id, { bornAt: ago(0.3).toISOString() }, now);
+  await recordChecklistItem(db, edNurse, b.id, { item: 'alert_register_checked', answer: 'no_match', doneAt: ago(0.48).toISOString() }, now);
+  await recordChecklistItem(db, edNurse, b.id, { item: 'cpis_checked', answer: 'not_available', note: 'No NHS number yet: trace requested', doneAt: ago(0.47).toISOString() }, now);
+  await recordChecklistItem(db, edNurse, b.id, { item: 'csc_referral', answer: 'referred', note: 'Portsmouth MASH, out of hours via the emergency duty team', doneAt: ago(0.45).toISOString() }, now);
+  await recordChecklistItem(db, edNurse, b.id, { item: 'toxicology_offered', answer: 'consent_given', doneAt: ago(0.4).toISOString() }, now);
+  await decideDpmRequired(db, edNurse, b.id, { required: 'yes', decidedByName: 'Dr R. Lindqvist', decidedByRole: 'Consultant neonatologist', reason: 'Unbooked, no history available, children’s social care referral made' }, now);
+  await requestToxicology(db, edNurse, b.id, { subject: 'baby', sample: 'meconium', requestedAt: ago(0.2).toISOString(), requestedByName: 'Dr R. Lindqvist', consent: 'given' }, now);
+  await requestToxicology(db, edNurse, b.id, { subject: 'mother', sample: 'urine', requestedAt: ago(0.4).toISOString(), requestedByName: 'Labour ward midwife', consent: 'given' }, now);
+  return 2;
+}
