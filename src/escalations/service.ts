@@ -10,6 +10,7 @@
  * agencies working on its case), the partnership for its area, and auditors (read only).
  */
 import type { z } from 'zod';
+import { safeguardingContactMailboxes } from '../directory/mailboxes';
 import { and, asc, desc, eq, inArray, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from '../platform/db/engine';
@@ -21,7 +22,7 @@ import { enqueue } from '../platform/jobs/queue';
 import type { Mailer } from '../platform/notify/mailer';
 import { users } from '../platform/auth/schema';
 import { formatDateTime } from '../platform/http/views';
-import { geographies, organisations, units } from '../directory/schema';
+import { geographies, organisations } from '../directory/schema';
 import { type Geography, geographyChain, isUuid } from '../directory/service';
 import { cases } from '../cases/schema';
 import { actorName, assertOpen, caseOrganisationIds, casesWorkedOnBy, newReference, requireCase } from '../cases/access';
@@ -795,13 +796,7 @@ export async function emailOverdueStage(db: Db, mailer: Mailer, publicUrl: strin
     .where(eq(escalationStages.id, payload.stageId));
   if (!row || row.status !== 'open' || row.stage.endedAt) return 0;
   const to = new Set<string>();
-  if (row.stage.ownerOrganisationId) {
-    const teams = await db
-      .select({ mailbox: units.sharedMailbox })
-      .from(units)
-      .where(and(eq(units.organisationId, row.stage.ownerOrganisationId), eq(units.type, 'safeguarding_team'), eq(units.active, true)));
-    for (const t of teams) if (t.mailbox) to.add(t.mailbox);
-  }
+  if (row.stage.ownerOrganisationId) for (const m of await safeguardingContactMailboxes(db, row.stage.ownerOrganisationId)) to.add(m);
   if (row.raiserEmail) to.add(row.raiserEmail);
   const due = row.stage.dueAt ? ` It was due by ${formatDateTime(row.stage.dueAt)}.` : '';
   for (const address of to) {

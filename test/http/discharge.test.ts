@@ -239,6 +239,8 @@ describe('the discharge page', () => {
     // The recorder sees it awaiting review, with no review form; the safeguarding midwife reviews it.
     const nurseView = htmlText((await nurse.get(`/cases/${id}/discharge`)).body);
     expect(nurseView).toContain('Awaiting review');
+    // The gate is still closed (toxicology pending), and says a decision is already on record past it.
+    expect(nurseView).toContain('1 decision has already been recorded past the gate by override');
     expect(nurseView).not.toContain(`/discharge/decisions/${d!.id}/review`);
     const lead = await as('midwife@beacon.example');
     expect(htmlText((await lead.get(`/cases/${id}/discharge`)).body)).toContain(`/discharge/decisions/${d!.id}/review`);

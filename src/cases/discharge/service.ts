@@ -15,7 +15,7 @@ import { authorizeContext } from '../../platform/auth/policy';
 import { NotFoundError, parseInput, ValidationError } from '../../platform/errors';
 import { enqueue } from '../../platform/jobs/queue';
 import { isUuid } from '../../directory/service';
-import { units } from '../../directory/schema';
+import { safeguardingContactMailboxes } from '../../directory/mailboxes';
 import { actorName, assertOpen, canOnCase, caseOrganisationIds, type CaseRow, recordCaseChange, requireCase } from '../access';
 import { appendCaseEvent } from '../events';
 import { currentProfessional } from '../service';
@@ -390,11 +390,7 @@ async function overrideRecipients(tx: Db, kase: CaseRow): Promise<string[]> {
       break;
     }
   }
-  const teams = await tx
-    .select({ mailbox: units.sharedMailbox })
-    .from(units)
-    .where(and(eq(units.organisationId, kase.leadOrganisationId), eq(units.type, 'safeguarding_team'), eq(units.active, true)));
-  for (const t of teams) if (t.mailbox) to.add(t.mailbox.trim().toLowerCase());
+  for (const m of await safeguardingContactMailboxes(tx, kase.leadOrganisationId)) to.add(m.trim().toLowerCase());
   return [...to];
 }
 

@@ -9,7 +9,7 @@ import type { Db } from '../../platform/db/engine';
 import type { Mailer } from '../../platform/notify/mailer';
 import { enqueue } from '../../platform/jobs/queue';
 import { formatDue } from './format';
-import { safeguardingMailboxes } from '../../identity/point-of-care/service';
+import { safeguardingContactMailboxes } from '../../directory/mailboxes';
 import { birthPlanDistributions, birthPlanVersions, caseProfessionals, cases } from '../schema';
 import { MilestoneComputer } from './service';
 import { RECIPIENT_KIND_PHRASES, type RecipientKind } from '../birth-plan/model';
@@ -75,7 +75,7 @@ export async function reminderRecipients(db: Db, caseId: string, leadOrganisatio
     .select({ email: caseProfessionals.email })
     .from(caseProfessionals)
     .where(and(eq(caseProfessionals.caseId, caseId), inArray(caseProfessionals.role, [...REMINDED_ROLES]), isNull(caseProfessionals.endedAt)));
-  const all = [...named.map((n) => n.email), ...(await safeguardingMailboxes(db, leadOrganisationId))].filter((e): e is string => !!e).map((e) => e.trim());
+  const all = [...named.map((n) => n.email), ...(await safeguardingContactMailboxes(db, leadOrganisationId))].filter((e): e is string => !!e).map((e) => e.trim());
   const seen = new Set<string>();
   return all.filter((e) => {
     const k = e.toLowerCase();

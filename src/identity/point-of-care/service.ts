@@ -11,8 +11,9 @@
  * keyed hash and the names of the fields given, never the values.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { unitMailboxes } from '../../directory/mailboxes';
 import type { AlertContent } from '../../alerts/model';
 import { alertPhotos, alerts, alertVersions } from '../../alerts/schema';
 import { daysBetween, formatDate as formatIsoDate, gestationAt, isIsoDate, londonDate } from '../../alerts/pregnancy';
@@ -482,13 +483,9 @@ async function presentationRecipients(tx: Db, alertRow: typeof alerts.$inferSele
     .select({ email: users.email, active: users.active })
     .from(users)
     .where(inArray(users.id, [alertRow.originatorUserId, ...(alertRow.approverUserId ? [alertRow.approverUserId] : [])]));
-  const teams = await tx
-    .select({ mailbox: units.sharedMailbox })
-    .from(units)
-    .where(and(eq(units.organisationId, alertRow.originatorOrganisationId), eq(units.type, 'safeguarding_team'), eq(units.active, true)));
   const to = new Set<string>();
   for (const p of people) if (p.active && p.email) to.add(p.email.toLowerCase());
-  for (const t of teams) if (t.mailbox) to.add(t.mailbox.toLowerCase());
+  for (const m of await safeguardingMailboxes(tx, alertRow.originatorOrganisationId)) to.add(m.toLowerCase());
   return [...to];
 }
 
@@ -729,10 +726,5 @@ export async function markPresentationSeen(db: Db, ctx: RequestContext, id: stri
 
 /** Units whose safeguarding mailbox is told (for tests and the page that explains who was told). */
 export async function safeguardingMailboxes(db: Db, organisationId: string): Promise<string[]> {
-  const rows = await db
-    .select({ mailbox: units.sharedMailbox })
-    .from(units)
-    .where(and(eq(units.organisationId, organisationId), eq(units.type, 'safeguarding_team'), eq(units.active, true)))
-    .orderBy(asc(units.name));
-  return rows.map((r) => r.mailbox).filter((m): m is string => !!m);
+  return unitMailboxes(db, organisationId, ['safeguarding_team']);
 }
