@@ -7,10 +7,8 @@
  */
 import { eq } from 'drizzle-orm';
 import type { Db } from '../platform/db/engine';
-import type { RequestContext } from '../platform/context';
-import { users } from '../platform/auth/schema';
 import { geographies, organisations } from '../directory/schema';
-import { membershipsFor, resolveActor } from '../people/service';
+import { contextForEmail } from '../people/service';
 import { addDays, londonDate } from '../alerts/pregnancy';
 import { cases } from '../cases/schema';
 import { addAgency, addProfessional, openCase, recordCaseBirth, recordFact } from '../cases/service';
@@ -22,21 +20,19 @@ import { escalate, raiseEscalation } from '../escalations/service';
 
 const DAY = 86_400_000;
 
-async function contextOf(db: Db, email: string): Promise<RequestContext> {
-  const [user] = await db.select({ id: users.id }).from(users).where(eq(users.email, email));
-  if (!user) throw new Error(`demo user ${email} is missing`);
-  const [membership] = await membershipsFor(db, user.id);
-  const actor = membership ? await resolveActor(db, user.id, membership.id) : null;
-  if (!actor) throw new Error(`demo user ${email} cannot act`);
-  return { actor, ip: null, correlationId: 'seed-demo-cases' };
+const contextOf = (db: Db, email: string) => contextForEmail(db, email, 'seed-demo-cases');
+
+async function geographyId(db: Db, code: string): Promise<string> {
+  const [row] = await db.select({ id: geographies.id }).from(geographies).where(eq(geographies.code, code));
+  if (!row) throw new Error(`demo area ${code} is missing`);
+  return row.id;
 }
 
-const idOf = async (db: Db, table: typeof geographies | typeof organisations, column: 'code' | 'odsCode', value: string) => {
-  const col = column === 'code' ? (table as typeof geographies).code : (table as typeof organisations).odsCode;
-  const [row] = await db.select({ id: table.id }).from(table).where(eq(col, value));
-  if (!row) throw new Error(`demo ${column} ${value} is missing`);
+async function organisationId(db: Db, odsCode: string): Promise<string> {
+  const [row] = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.odsCode, odsCode));
+  if (!row) throw new Error(`demo organisation ${odsCode} is missing`);
   return row.id;
-};
+}
 
 /** Add the demo cases once (does nothing if any case exists). Returns how many were added. */
 export async function seedDemoCases(db: Db, now = new Date()): Promise<number> {
@@ -45,10 +41,10 @@ export async function seedDemoCases(db: Db, now = new Date()): Promise<number> {
   const midwife = await contextOf(db, 'midwife@beacon.example');
   const socialWorker = await contextOf(db, 'social.worker@beacon.example');
   const edNurse = await contextOf(db, 'ed.nurse@beacon.example');
-  const southampton = await idOf(db, geographies, 'code', 'E06000045');
-  const portsmouth = await idOf(db, geographies, 'code', 'E06000044');
-  const southamptonCouncil = await idOf(db, organisations, 'odsCode', '852');
-  const portsmouthCouncil = await idOf(db, organisations, 'odsCode', '851');
+  const southampton = await geographyId(db, 'E06000045');
+  const portsmouth = await geographyId(db, 'E06000044');
+  const southamptonCouncil = await organisationId(db, '852');
+  const portsmouthCouncil = await organisationId(db, '851');
   const today = londonDate(now);
   const ago = (days: number) => new Date(now.getTime() - days * DAY);
 

@@ -67,6 +67,20 @@ export async function resolveActor(db: Db, userId: string, membershipId: string 
   };
 }
 
+/**
+ * A request context for a person by email, acting through their first active membership: for work done
+ * on people's behalf outside a request (the demo data, tests). Throws when they cannot act.
+ */
+export async function contextForEmail(db: Db, email: string, correlationId: string, ip: string | null = null): Promise<RequestContext & { actor: Actor }> {
+  const [user] = await db.select({ id: users.id }).from(users).where(eq(users.email, email));
+  if (!user) throw new Error(`No user ${email}`);
+  const [membership] = await membershipsFor(db, user.id);
+  if (!membership) throw new Error(`${email} has no active membership`);
+  const actor = await resolveActor(db, user.id, membership.id);
+  if (!actor) throw new Error(`${email} cannot act`);
+  return { actor, ip, correlationId };
+}
+
 export async function listUsers(db: Db, ctx: RequestContext, filter: { q?: string } = {}) {
   authorize(ctx.actor, 'user.view');
   const q = filter.q?.trim();

@@ -1,9 +1,8 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../../src/platform/db/engine';
 import { rows } from '../../src/platform/db/sql';
 import type { RequestContext } from '../../src/platform/context';
-import { users } from '../../src/platform/auth/schema';
-import { membershipsFor, resolveActor } from '../../src/people/service';
+import { contextForEmail } from '../../src/people/service';
 import type { Mailer, OutgoingMail } from '../../src/platform/notify/mailer';
 import { Worker } from '../../src/platform/jobs/worker';
 import { addDays, londonDate } from '../../src/alerts/pregnancy';
@@ -72,13 +71,7 @@ export function alertContentWith(patch: (c: AlertFixture) => void, now: Date = n
 
 /** A request context for a demo person, acting through their first active membership. */
 export async function contextFor(db: Db, email: string): Promise<RequestContext & { actor: NonNullable<RequestContext['actor']> }> {
-  const [user] = await db.select({ id: users.id }).from(users).where(eq(users.email, email));
-  if (!user) throw new Error(`No user ${email}: seed the demo people first`);
-  const [membership] = await membershipsFor(db, user.id);
-  if (!membership) throw new Error(`${email} has no active membership`);
-  const actor = await resolveActor(db, user.id, membership.id);
-  if (!actor) throw new Error(`${email} cannot act`);
-  return { actor, ip: '127.0.0.1', correlationId: `test-${email}` };
+  return contextForEmail(db, email, `test-${email}`, '127.0.0.1');
 }
 
 /** A mailer that keeps every message in memory. */

@@ -1,9 +1,7 @@
-import { eq } from 'drizzle-orm';
 import type { AlertContentInput } from '../../src/alerts/model';
 import { addDays, londonDate } from '../../src/alerts/pregnancy';
 import { approve, createDraft, submit } from '../../src/alerts/service';
-import { membershipsFor, resolveActor } from '../../src/people/service';
-import { users } from '../../src/platform/auth/schema';
+import { contextForEmail } from '../../src/people/service';
 import type { Actor, RequestContext } from '../../src/platform/context';
 import type { Db } from '../../src/platform/db/engine';
 
@@ -20,12 +18,7 @@ export const CLINICIAN = 'ed.nurse@beacon.example';
 export type Ctx = RequestContext & { actor: Actor };
 
 export async function contextFor(db: Db, email: string): Promise<Ctx> {
-  const [user] = await db.select({ id: users.id }).from(users).where(eq(users.email, email));
-  if (!user) throw new Error(`No user ${email}: seed the demo people first`);
-  const [membership] = await membershipsFor(db, user.id);
-  const actor = membership ? await resolveActor(db, user.id, membership.id) : null;
-  if (!actor) throw new Error(`${email} cannot act`);
-  return { actor, ip: '192.0.2.10', correlationId: `poc-test-${email}` };
+  return contextForEmail(db, email, `poc-test-${email}`, '192.0.2.10');
 }
 
 export interface Woman {
