@@ -49,6 +49,10 @@ const envSchema = z.object({
   ALERT_ACK_ESCALATE_HOURS: positiveInt('hours').default(24),
   ALERT_REVIEW_WEEKS_AFTER_EDD: positiveInt('weeks').default(6),
   ALERT_RETENTION_DAYS: positiveInt('days').default(2557),
+  /** Who hears about possible fishing (a burst of searches, a screening over budget) and audit checkpoints. */
+  BEACON_SECURITY_CONTACT: z.string().email('must be an email address').optional(),
+  SCREENING_ROWS_PER_PERSON_PER_DAY: positiveInt('rows').default(2000),
+  SCREENING_ROWS_PER_ORGANISATION_PER_DAY: positiveInt('rows').default(10000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -73,6 +77,7 @@ export interface Config {
   mail: { smtpUrl: string | undefined; from: string; dir: string };
   alerts: { ackReminderHours: number; ackEscalateHours: number; reviewWeeksAfterEdd: number; retentionDays: number };
   logLevel: Env['LOG_LEVEL'];
+  security: { contact: string | undefined; screeningRowsPerPerson: number; screeningRowsPerOrganisation: number };
 }
 
 export class ConfigError extends Error {
@@ -133,5 +138,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, dir: path.join(path.resolve(e.BEACON_DATA_DIR), 'mail') },
     alerts: { ackReminderHours: e.ALERT_ACK_REMINDER_HOURS, ackEscalateHours: e.ALERT_ACK_ESCALATE_HOURS, reviewWeeksAfterEdd: e.ALERT_REVIEW_WEEKS_AFTER_EDD, retentionDays: e.ALERT_RETENTION_DAYS },
     logLevel: e.LOG_LEVEL,
+    security: { contact: e.BEACON_SECURITY_CONTACT, screeningRowsPerPerson: e.SCREENING_ROWS_PER_PERSON_PER_DAY, screeningRowsPerOrganisation: e.SCREENING_ROWS_PER_ORGANISATION_PER_DAY },
   };
 }

@@ -18,6 +18,7 @@ import { pointOfCareSettings } from './identity/point-of-care/settings';
 import { failScreening, purgeScreenings, runScreening, SCREENING_JOB, SCREENING_PURGE_JOB } from './identity/bulk-screening/service';
 import { RegisterIndex, registerIndexFor } from './identity/register-index';
 import { registerCaseJobs } from './cases/jobs';
+import { emailSecurityNotice, SECURITY_EMAIL_JOB } from './platform/notify/security';
 
 export interface RunningService {
   app: FastifyInstance;
@@ -77,7 +78,8 @@ export function createWorker(database: Database, config: Config, log: pino.Logge
     .register(SCREENING_PURGE_JOB, async () => {
       await purgeScreenings(db);
     })
-    .every({ type: SCREENING_PURGE_JOB, everyMs: 60 * 60_000 });
+    .every({ type: SCREENING_PURGE_JOB, everyMs: 60 * 60_000 })
+    .register(SECURITY_EMAIL_JOB, async (job) => emailSecurityNotice(mailer, config.security.contact, config.publicUrl, job.payload as Parameters<typeof emailSecurityNotice>[3]));
   return registerCaseJobs(worker, db, mailer, config.publicUrl);
 }
 

@@ -67,7 +67,13 @@ const KIND_LABELS: Record<string, string> = {
   expiry: 'Alert expired',
 };
 
-const ACCESS_LABELS: Record<string, string> = { 'alert.view': 'Viewed the alert', 'alert.photo.view': 'Viewed a photograph' };
+const ACCESS_LABELS: Record<string, string> = {
+  'alert.view': 'Viewed the alert',
+  'alert.photo.view': 'Viewed a photograph',
+  'alert.link': 'Linked the alert to a case',
+  'alert.link.refused': 'Tried to link the alert to a case (refused)',
+  'alert.screen.match': 'Matched in a screening list',
+};
 
 const DONE_BANNERS: Record<string, string> = {
   birth: 'The birth has been recorded and every recipient unit is being sent the update',

@@ -6,7 +6,7 @@ import { created, DateTime, IsoDay, isoOrNull, jsonBody, pathParam, Uuid } from 
 import { CASE_CLASSIFICATIONS } from './protocol';
 import { CLOSE_REASONS, EDD_SOURCES, PROFESSIONAL_ROLES } from './model';
 import { FACT_FIELDS, FACT_SOURCES, FACT_SUBJECTS } from './demographics';
-import { addAgency, addProfessional, changeEdd, closeCase, endProfessional, getCase, linkAlert, listCases, openCase, recordCaseBirth, reopenCase } from './service';
+import { addAgency, addProfessional, changeEdd, closeCase, endProfessional, getCase, linkAlert, listCases, openCase, recordCaseBirth, reopenCase, withdrawAgency } from './service';
 import { detailsApi } from './details/api';
 import { milestonesApi } from './milestones/api';
 import { labourApi } from './labour/api';
@@ -48,7 +48,7 @@ export const OpenCaseRequest = api.schema(
     edd: text.meta({ description: 'YYYY-MM-DD; required unless unbooked_in_labour' }),
     eddSource: z.enum(EDD_SOURCES).nullish(),
     geographyId: Uuid.meta({ description: 'The local authority area whose protocol applies' }),
-    alertReference: text.meta({ description: "A high-risk alert raised by the opener's organisation, e.g. BCN-7K3Q9M" }),
+    alertReference: text.meta({ description: "A high-risk alert the opener may view (not a draft), e.g. BCN-7K3Q9M" }),
     summary: text,
   }),
   'The first details are recorded as facts with the source given. Validation error keys are these field names.',
@@ -99,9 +99,18 @@ export const CaseDetail = api.schema(
     openedAt: DateTime,
     closedReason: z.string().nullable(),
     openPrompts: z.number().int(),
-    agencies: z.array(z.object({ id: Uuid, name: z.string(), odsCode: z.string() })),
+    agencies: z.array(z.object({ id: Uuid, name: z.string(), odsCode: z.string(), reason: z.string().nullable(), addedBy: z.string().nullable(), addedByOrganisation: z.string().nullable() })),
     professionals: z.array(z.object({ id: Uuid, role: z.enum(PROFESSIONAL_ROLES), name: z.string(), organisationName: z.string().nullable(), phone: z.string().nullable(), email: z.string().nullable(), current: z.boolean() })),
-    alerts: z.array(z.object({ id: Uuid, reference: z.string(), status: z.string() })),
+    alerts: z.array(
+      z.object({
+        id: Uuid,
+        reference: z.string(),
+        visible: z.boolean().meta({ description: 'Whether you may view the alert; only then is its status given' }),
+        status: z.string().nullable(),
+        organisationName: z.string().meta({ description: 'The organisation that raised it' }),
+        contactMailboxes: z.array(z.string()).meta({ description: "For an alert you may not view: its organisation's safeguarding team to contact" }),
+      }),
+    ),
     facts: z.array(CaseFact),
     inconsistencies: z.array(z.object({ subject: z.enum(FACT_SUBJECTS), field: z.enum(FACT_FIELDS), values: z.array(z.object({ text: z.string(), sources: z.array(z.string()), factIds: z.array(Uuid) })) })),
   }),
@@ -111,7 +120,8 @@ export const ProfessionalRequest = api.schema(
   z.object({ role: z.enum(PROFESSIONAL_ROLES), name: z.string(), organisationId: Uuid.nullish(), organisationName: text, phone: text, email: text }),
   'Either organisationId (from the directory) or organisationName; a phone or an email. A new person in a role replaces the current one (kept in the history).',
 );
-export const AgencyRequest = api.schema('AgencyRequest', z.object({ organisationId: Uuid }));
+export const AgencyRequest = api.schema('AgencyRequest', z.object({ organisationId: Uuid, reason: z.string().meta({ description: 'Why the agency is added: its staff see it, and its safeguarding team is emailed' }) }));
+export const WithdrawAgencyRequest = api.schema('WithdrawAgencyRequest', z.object({ reason: z.string().meta({ description: 'Why your organisation is not working on the case' }) }));
 export const LinkAlertRequest = api.schema('LinkAlertRequest', z.object({ alertReference: z.string() }));
 export const EddRequest = api.schema('EddRequest', z.object({ edd: IsoDay, eddSource: z.enum(EDD_SOURCES), reason: z.string() }));
 export const BirthRequest = api.schema('CaseBirthRequest', z.object({ bornAt: DateTime }));
@@ -157,9 +167,9 @@ const coreApi =
           openedAt: k.openedAt.toISOString(),
           closedReason: k.closedReason,
           openPrompts: c.openPromptCount,
-          agencies: c.agencies.map((a) => ({ id: a.id, name: a.name, odsCode: a.odsCode })),
+          agencies: c.agencies.map((a) => ({ id: a.id, name: a.name, odsCode: a.odsCode, reason: a.reason, addedBy: a.addedByName, addedByOrganisation: a.addedByOrganisationName })),
           professionals: c.professionals.map((p) => ({ id: p.id, role: p.role, name: p.name, organisationName: p.organisationName, phone: p.phone, email: p.email, current: !p.endedAt })),
-          alerts: c.alerts.map((a) => ({ id: a.id, reference: a.reference, status: a.status })),
+          alerts: c.alerts.map((a) => ({ id: a.id, reference: a.reference, visible: a.visible, status: a.status, organisationName: a.organisationName, contactMailboxes: a.contactMailboxes })),
           facts: c.facts.map((f) => ({
             id: f.id,
             subject: f.subject,
@@ -186,8 +196,9 @@ const coreApi =
       });
 
     action('/api/cases/:id/professionals', 'addCaseProfessional', 'Add a named professional', ProfessionalRequest, (req) => addProfessional(db, req.ctx, pathParam(req), jsonBody(req)), 201);
-    action('/api/cases/:id/agencies', 'addCaseAgency', 'Add an agency (its staff can then see the case)', AgencyRequest, (req) => addAgency(db, req.ctx, pathParam(req), String(jsonBody(req).organisationId ?? '')), 201);
-    action('/api/cases/:id/alerts', 'linkCaseAlert', 'Link a high-risk alert raised by an agency on the case', LinkAlertRequest, (req) => linkAlert(db, req.ctx, pathParam(req), String(jsonBody(req).alertReference ?? '')), 201);
+    action('/api/cases/:id/agencies', 'addCaseAgency', 'Add an agency (its staff can then see the case)', AgencyRequest, (req) => addAgency(db, req.ctx, pathParam(req), String(jsonBody(req).organisationId ?? ''), jsonBody(req).reason), 201);
+    action('/api/cases/:id/withdraw', 'withdrawFromCase', "Take your own organisation off a case it was added to (not the case's lead)", WithdrawAgencyRequest, (req) => withdrawAgency(db, req.ctx, pathParam(req), jsonBody(req).reason));
+    action('/api/cases/:id/alerts', 'linkCaseAlert', 'Link a high-risk alert you may view (not a draft)', LinkAlertRequest, (req) => linkAlert(db, req.ctx, pathParam(req), String(jsonBody(req).alertReference ?? '')), 201);
     action('/api/cases/:id/edd', 'changeCaseEdd', 'Change the due date, with the reason', EddRequest, (req) => changeEdd(db, req.ctx, pathParam(req), jsonBody(req)));
     action('/api/cases/:id/birth', 'recordCaseBirth', 'Record the time of birth', BirthRequest, (req) => recordCaseBirth(db, req.ctx, pathParam(req), jsonBody(req)));
     action('/api/cases/:id/close', 'closeCase', 'Close the case', CloseRequest, (req) => closeCase(db, req.ctx, pathParam(req), jsonBody(req)));

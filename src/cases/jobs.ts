@@ -4,6 +4,7 @@ import type { Mailer } from '../platform/notify/mailer';
 import { registerJobs as registerMilestoneJobs } from './milestones/jobs';
 import { registerJobs as registerDischargeJobs } from './discharge/jobs';
 import { registerEscalationJobs } from '../escalations/jobs';
+import { AGENCY_ADDED_EMAIL_JOB, emailAgencyAdded } from './service';
 
 /**
  * The jobs of cases and escalations: reminders of overdue milestones, birth plan distributions and
@@ -13,5 +14,6 @@ export function registerCaseJobs(worker: Worker, db: Db, mailer: Mailer, publicU
   registerMilestoneJobs(worker, db, mailer, publicUrl);
   registerDischargeJobs(worker, db, mailer, publicUrl);
   registerEscalationJobs(worker, db, mailer, publicUrl);
+  worker.register(AGENCY_ADDED_EMAIL_JOB, async (job) => emailAgencyAdded(db, mailer, publicUrl, job.payload as { caseId: string; organisationId: string; to: string }));
   return worker;
 }

@@ -11,7 +11,7 @@ import { formatDate } from '../alerts/pregnancy';
 import { FACT_FIELD_LABELS, FACT_SOURCE_LABELS, FACT_SOURCES, type FactField, type FactSource } from './demographics';
 import { CASE_CLASSIFICATIONS, CLASSIFICATION_LABELS } from './protocol';
 import { CLOSE_REASON_LABELS, CLOSE_REASONS, EDD_SOURCE_LABELS, EDD_SOURCES, PROFESSIONAL_ROLE_LABELS, PROFESSIONAL_ROLES } from './model';
-import { addAgency, addProfessional, caseDetailOf, changeEdd, closeCase, endProfessional, linkAlert, listCases, openCase, recordCaseBirth, reopenCase } from './service';
+import { addAgency, addProfessional, caseDetailOf, withdrawAgency, changeEdd, closeCase, endProfessional, linkAlert, listCases, openCase, recordCaseBirth, reopenCase } from './service';
 import { atAGlance } from './glance';
 import { dateTimeFromParts, handleCaseForm, partsOfInstant, renderCasePage } from './http';
 import { detailsRoutes } from './details/routes';
@@ -124,9 +124,10 @@ const coreRoutes =
         audit: 'case.view',
         data: async (header) => {
           const { kase } = header;
-          const detail = await caseDetailOf(db, kase);
+          const detail = await caseDetailOf(db, req.ctx, kase);
           return {
             agencies: detail.agencies,
+            canWithdraw: !!req.ctx.actor && req.ctx.actor.organisationId !== kase.leadOrganisationId && detail.agencies.some((a) => a.id === req.ctx.actor?.organisationId),
             professionals: detail.professionals.filter((p) => !p.endedAt),
             pastProfessionals: detail.professionals.filter((p) => p.endedAt),
             alerts: detail.alerts,
@@ -144,20 +145,22 @@ const coreRoutes =
 
     // ── Small forms on the summary: each is a page of its own (works without JavaScript) ──────────────
 
-    type FormKind = 'professional' | 'agency' | 'alert' | 'edd' | 'birth' | 'close' | 'reopen';
+    type FormKind = 'professional' | 'agency' | 'withdraw' | 'alert' | 'edd' | 'birth' | 'close' | 'reopen';
     const FORM_TITLES: Record<FormKind, string> = {
       professional: 'Add a named professional',
       agency: 'Add an agency to this case',
+      withdraw: 'Take your organisation off this case',
       alert: 'Link a high-risk alert',
       edd: 'Change the due date',
       birth: 'Record the birth',
       close: 'Close this case',
       reopen: 'Reopen this case',
     };
-    const FORM_PATHS: Record<string, FormKind> = { professionals: 'professional', agencies: 'agency', alerts: 'alert', edd: 'edd', birth: 'birth', close: 'close', reopen: 'reopen' };
+    const FORM_PATHS: Record<string, FormKind> = { professionals: 'professional', agencies: 'agency', withdraw: 'withdraw', alerts: 'alert', edd: 'edd', birth: 'birth', close: 'close', reopen: 'reopen' };
     const DONE: Record<FormKind, string> = {
       professional: 'The professional has been added',
-      agency: 'The agency has been added: its staff can now see this case',
+      agency: 'The agency has been added: its staff can now see this case, and their safeguarding team has been told',
+      withdraw: 'Your organisation is no longer working on this case',
       alert: 'The alert has been linked',
       edd: 'The due date has been changed',
       birth: 'The birth has been recorded',
@@ -205,7 +208,9 @@ const coreRoutes =
             case 'professional':
               return addProfessional(db, req.ctx, caseId, v);
             case 'agency':
-              return addAgency(db, req.ctx, caseId, v.organisationId ?? '');
+              return addAgency(db, req.ctx, caseId, v.organisationId ?? '', v.reason);
+            case 'withdraw':
+              return withdrawAgency(db, req.ctx, caseId, v.reason);
             case 'alert':
               return linkAlert(db, req.ctx, caseId, v.alertReference ?? '');
             case 'edd':
@@ -218,7 +223,8 @@ const coreRoutes =
               return reopenCase(db, req.ctx, caseId, v.reason ?? '');
           }
         },
-        next: `/cases/${caseId}?done=${encodeURIComponent(DONE[kind])}`,
+        // After leaving, the case is no longer theirs to see: back to their list of cases.
+        next: kind === 'withdraw' ? `/cases?done=${encodeURIComponent(DONE[kind])}` : `/cases/${caseId}?done=${encodeURIComponent(DONE[kind])}`,
         idFor: (f) => ({ edd: 'edd-day', bornAt: 'bornAt-day' })[f] ?? f,
         rerender: (values, errors) => renderForm(req, reply, kind, values, 400, errors),
       });

@@ -58,6 +58,11 @@ export const caseOrganisations = pgTable(
       .references(() => organisations.id),
     addedByUserId: uuid('added_by_user_id'),
     addedAt: timestamp('added_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Why the agency was added, as its staff see it (null for the opening organisation). */
+    reason: text('reason'),
+    /** Who added it: the name and organisation as they were (people move on). */
+    addedByName: text('added_by_name'),
+    addedByOrganisationName: text('added_by_organisation_name'),
   },
   (t) => [uniqueIndex('case_organisations_unique').on(t.caseId, t.organisationId), index('case_organisations_org_idx').on(t.organisationId)],
 );

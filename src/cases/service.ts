@@ -12,7 +12,14 @@ import { recordAudit, recordAuditNow } from '../platform/audit/service';
 import { ForbiddenError, NotFoundError, parseInput, ValidationError } from '../platform/errors';
 import { isUuid } from '../directory/service';
 import { geographies, organisations } from '../directory/schema';
+import { z } from 'zod';
 import { alerts } from '../alerts/schema';
+import { enqueue } from '../platform/jobs/queue';
+import type { Mailer } from '../platform/notify/mailer';
+import { safeguardingContactMailboxes } from '../directory/mailboxes';
+import { requiredText } from './text-fields';
+import { alertForLinking, recordAlertLinked } from '../alerts/service';
+import { linkedAlertsFor, viewableLinkedAlerts } from './linked-alerts';
 import { presentations } from '../identity/point-of-care/schema';
 import { londonDate } from '../alerts/pregnancy';
 import { caseAlerts, caseFacts, caseOrganisations, caseProfessionals, cases } from './schema';
@@ -56,10 +63,13 @@ export async function openCase(db: Db, ctx: RequestContext, raw: unknown, now = 
   }
   let alertId: string | null = null;
   if (input.alertReference) {
-    const [a] = await db.select({ id: alerts.id, org: alerts.originatorOrganisationId }).from(alerts).where(eq(alerts.reference, input.alertReference.toUpperCase().trim()));
-    if (!a) problems.alertReference = 'No alert has that reference. Check it, or leave it blank and link the alert later';
-    else if (a.org !== actor.organisationId) problems.alertReference = 'That alert was raised by another agency. Open the case without it, add that agency, then link it';
-    else alertId = a.id;
+    // The opener must be able to view the alert (never a draft): a case is no way round its need-to-know.
+    try {
+      alertId = (await alertForLinking(db, ctx, input.alertReference)).id;
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      Object.assign(problems, err.fieldErrors);
+    }
   }
   if (Object.keys(problems).length) throw new ValidationError(problems);
 
@@ -146,13 +156,13 @@ export async function caseHeader(db: Db, ctx: RequestContext, id: string, audit:
 /** The case summary: agencies, professionals, linked alerts, current demographic details and inconsistencies (audited read). */
 export async function getCase(db: Db, ctx: RequestContext, id: string) {
   const header = await caseHeader(db, ctx, id, 'case.view');
-  return { ...header, ...(await caseDetailOf(db, header.kase)) };
+  return { ...header, ...(await caseDetailOf(db, ctx, header.kase)) };
 }
 
 /** As {@link getCase}, for a case already loaded and authorised (the page frame audited the read). */
-export async function caseDetailOf(db: Db, kase: CaseRow) {
+export async function caseDetailOf(db: Db, ctx: RequestContext, kase: CaseRow) {
   const agencies = await db
-    .select({ id: organisations.id, name: organisations.name, odsCode: organisations.odsCode, addedAt: caseOrganisations.addedAt })
+    .select({ id: organisations.id, name: organisations.name, odsCode: organisations.odsCode, addedAt: caseOrganisations.addedAt, reason: caseOrganisations.reason, addedByName: caseOrganisations.addedByName, addedByOrganisationName: caseOrganisations.addedByOrganisationName })
     .from(caseOrganisations)
     .innerJoin(organisations, eq(organisations.id, caseOrganisations.organisationId))
     .where(eq(caseOrganisations.caseId, kase.id))
@@ -172,7 +182,7 @@ export async function caseDetailOf(db: Db, kase: CaseRow) {
     .leftJoin(organisations, eq(organisations.id, caseProfessionals.organisationId))
     .where(eq(caseProfessionals.caseId, kase.id))
     .orderBy(asc(caseProfessionals.addedAt));
-  const linked = await linkedAlerts(db, kase.id);
+  const linked = await linkedAlertsFor(db, ctx, kase, 'summary');
   const facts = await listFacts(db, kase.id);
   return {
     agencies,
@@ -183,29 +193,85 @@ export async function caseDetailOf(db: Db, kase: CaseRow) {
   };
 }
 
-export async function linkedAlerts(db: Db, caseId: string) {
-  return db
-    .select({ id: alerts.id, reference: alerts.reference, status: alerts.status, version: alerts.version, linkedAt: caseAlerts.linkedAt })
-    .from(caseAlerts)
-    .innerJoin(alerts, eq(alerts.id, caseAlerts.alertId))
-    .where(eq(caseAlerts.caseId, caseId))
-    .orderBy(asc(caseAlerts.linkedAt));
-}
-
 // ── Agencies and professionals ─────────────────────────────────────────────────────────────────────
 
-/** Add an agency to the case: its staff can then see and work on it. */
-export async function addAgency(db: Db, ctx: RequestContext, caseId: string, organisationId: string): Promise<void> {
+export const AGENCY_ADDED_EMAIL_JOB = 'cases.agency_added.email';
+
+const agencyReasonSchema = requiredText(1000, 'Say why this agency is being added: its staff will see it', 'The reason must be 1000 characters or fewer');
+
+/**
+ * Add an agency to the case: its staff can then see and work on it. It is their decision too: the reason
+ * is required and shown to them, their safeguarding team is emailed (reference and link only, in the
+ * same transaction), and their staff can take their organisation off the case ({@link withdrawAgency}).
+ */
+export async function addAgency(db: Db, ctx: RequestContext, caseId: string, organisationId: string, reason?: unknown): Promise<void> {
   const kase = await requireCase(db, ctx, caseId, 'case.update');
   assertOpen(kase);
-  if (!isUuid(organisationId)) throw new ValidationError({ organisationId: 'Choose an organisation from the list' });
-  const [org] = await db.select().from(organisations).where(eq(organisations.id, organisationId));
-  if (!org) throw new ValidationError({ organisationId: 'Choose an organisation from the list' });
+  const problems: Record<string, string> = {};
+  const [org] = isUuid(organisationId) ? await db.select().from(organisations).where(eq(organisations.id, organisationId)) : [];
+  if (!org) problems.organisationId = 'Choose an organisation from the list';
+  const why = agencyReasonSchema.safeParse(reason);
+  if (!why.success) problems.reason = why.error.issues[0]!.message;
+  if (!org || !why.success) throw new ValidationError(problems);
+  const [by] = ctx.actor ? await db.select({ name: organisations.name }).from(organisations).where(eq(organisations.id, ctx.actor.organisationId)) : [];
+  const mailboxes = await safeguardingContactMailboxes(db, org.id);
   await db.transaction(async (tx) => {
-    const added = await tx.insert(caseOrganisations).values({ caseId, organisationId, addedByUserId: ctx.actor?.userId ?? null }).onConflictDoNothing().returning();
+    const added = await tx
+      .insert(caseOrganisations)
+      .values({ caseId, organisationId, addedByUserId: ctx.actor?.userId ?? null, reason: why.data, addedByName: actorName(ctx), addedByOrganisationName: by?.name ?? null })
+      .onConflictDoNothing()
+      .returning();
     if (!added.length) throw new ValidationError({ organisationId: `${org.name} is already working on this case` });
-    await recordCaseChange(tx, ctx, caseId, 'case.agency.add', { organisationId, name: org.name });
-    await appendCaseEvent(tx, ctx, caseId, { kind: 'case_changed', summary: `${org.name} added to the case` });
+    await recordCaseChange(tx, ctx, caseId, 'case.agency.add', { organisationId, name: org.name, notified: mailboxes.length }, why.data);
+    await appendCaseEvent(tx, ctx, caseId, { kind: 'case_changed', summary: `${org.name} added to the case by ${actorName(ctx)}${by ? `, ${by.name}` : ''}: ${why.data}` });
+    for (const to of mailboxes) await enqueue(tx, AGENCY_ADDED_EMAIL_JOB, { caseId, organisationId, to }, { idempotencyKey: `case-agency-added:${caseId}:${organisationId}:${to}:${added[0]!.addedAt.toISOString()}` });
+  });
+}
+
+const withdrawReasonSchema = requiredText(1000, 'Say why your organisation is not working on this case', 'The reason must be 1000 characters or fewer');
+
+/**
+ * Take one's own organisation off a case it was added to ("we are not working on this case"). The
+ * organisation that opened the case cannot leave it. Audited, on the chronology, and the agency that
+ * added it is told on the case; its staff then no longer see the case.
+ */
+export async function withdrawAgency(db: Db, ctx: RequestContext, caseId: string, reason: unknown): Promise<void> {
+  const kase = await requireCase(db, ctx, caseId, 'case.update');
+  assertOpen(kase);
+  const actor = ctx.actor;
+  if (!actor) throw new ForbiddenError('case.update');
+  if (actor.organisationId === kase.leadOrganisationId) {
+    throw new ValidationError({ reason: 'Your organisation opened this case and leads it, so it cannot leave it. Close the case instead, or ask another agency to lead' });
+  }
+  const why = parseInput(z.object({ reason: withdrawReasonSchema }), { reason }).reason;
+  const [org] = await db.select({ name: organisations.name }).from(organisations).where(eq(organisations.id, actor.organisationId));
+  await db.transaction(async (tx) => {
+    const gone = await tx.delete(caseOrganisations).where(and(eq(caseOrganisations.caseId, caseId), eq(caseOrganisations.organisationId, actor.organisationId))).returning();
+    if (!gone.length) throw new NotFoundError('Case');
+    await recordCaseChange(tx, ctx, caseId, 'case.agency.withdraw', { organisationId: actor.organisationId, name: org?.name }, why);
+    await appendCaseEvent(tx, ctx, caseId, { kind: 'case_changed', summary: `${org?.name ?? 'An agency'} is no longer working on the case (${actorName(ctx)}): ${why}` });
+  });
+}
+
+/** The email to an added agency's safeguarding team: the case reference and a link, never who she is. */
+export async function emailAgencyAdded(db: Db, mailer: Mailer, publicUrl: string, payload: { caseId: string; organisationId: string; to: string }): Promise<void> {
+  const [row] = await db
+    .select({ reference: cases.reference, by: caseOrganisations.addedByOrganisationName, addedAt: caseOrganisations.addedAt })
+    .from(caseOrganisations)
+    .innerJoin(cases, eq(cases.id, caseOrganisations.caseId))
+    .where(and(eq(caseOrganisations.caseId, payload.caseId), eq(caseOrganisations.organisationId, payload.organisationId)));
+  if (!row) return; // withdrawn before the email went: nothing to ask of them
+  await mailer.send({
+    to: payload.to,
+    subject: `[Beacon] Your organisation has been added to case ${row.reference}`,
+    text: [
+      `${row.by ?? 'Another agency'} has added your organisation to case ${row.reference} in Beacon. Your staff who work on cases can now see it.`,
+      '',
+      `Sign in to Beacon to see why, and to take your organisation off the case if you are not working on it: ${publicUrl}/cases/${payload.caseId}`,
+      '',
+      'This email contains no personal information. Do not reply to it.',
+    ].join('\n'),
+    messageId: `<case-agency-${payload.caseId}-${payload.organisationId}-${row.addedAt.getTime()}-${payload.to.replace(/[^\w.-]/g, '_')}@beacon>`,
   });
 }
 
@@ -266,24 +332,21 @@ async function linkAlertTx(tx: Db, ctx: RequestContext, kase: CaseRow, alertId: 
   const added = await tx.insert(caseAlerts).values({ caseId: kase.id, alertId, linkedByUserId: ctx.actor?.userId ?? null }).onConflictDoNothing().returning();
   if (!added.length) throw new ValidationError({ alertReference: 'That alert is already linked to this case' });
   await recordCaseChange(tx, ctx, kase.id, 'case.alert.link', { alertId, reference: a?.reference });
+  await recordAlertLinked(tx, ctx, alertId, { entityType: 'Case', entityId: kase.id, reference: kase.reference });
   await appendCaseEvent(tx, ctx, kase.id, { kind: 'alert_linked', summary: `High-risk alert ${a?.reference ?? ''} linked to the case`, detail: { alertId } });
 }
 
 /**
- * Link a high-risk alert by its reference. The person must be able to see the alert too: a case does
- * not become a way round the alert register's need-to-know rule.
+ * Link a high-risk alert by its reference. The person must be able to view the alert (and it must be
+ * past draft): a case does not become a way round the alert register's need-to-know rule. Any other
+ * reference gets one answer, so linking cannot be used to learn whether an alert exists.
  */
 export async function linkAlert(db: Db, ctx: RequestContext, caseId: string, reference: string): Promise<void> {
   const kase = await requireCase(db, ctx, caseId, 'case.update');
   assertOpen(kase);
   const ref = (reference ?? '').toUpperCase().trim();
   if (!ref) throw new ValidationError({ alertReference: 'Enter the alert reference, like BCN-7K3Q9M' });
-  const [a] = await db.select({ id: alerts.id, org: alerts.originatorOrganisationId }).from(alerts).where(eq(alerts.reference, ref));
-  if (!a) throw new ValidationError({ alertReference: 'No alert has that reference. Check it and try again' });
-  const working = await caseOrganisationIds(db, caseId);
-  if (!working.includes(a.org)) {
-    throw new ValidationError({ alertReference: 'That alert was raised by an agency that is not working on this case. Add the agency to the case first, or ask them to link it' });
-  }
+  const a = await alertForLinking(db, ctx, ref);
   await db.transaction((tx) => linkAlertTx(tx, ctx, kase, a.id));
 }
 
@@ -448,9 +511,9 @@ export function inconsistenciesOf(facts: Awaited<ReturnType<typeof listFacts>>) 
  * Details she gave at point-of-care checks that matched a linked alert ("same person"): the variants
  * she is using, shown beside the case's own facts.
  */
-export async function pointOfCareVariants(db: Db, caseId: string) {
-  const linked = await db.select({ alertId: caseAlerts.alertId }).from(caseAlerts).where(eq(caseAlerts.caseId, caseId));
-  if (!linked.length) return [];
+export async function pointOfCareVariants(db: Db, ctx: RequestContext, kase: CaseRow) {
+  const visible = await viewableLinkedAlerts(db, ctx, kase, 'identity details');
+  if (!visible.size) return [];
   return db
     .select({
       id: presentations.id,
@@ -462,6 +525,6 @@ export async function pointOfCareVariants(db: Db, caseId: string) {
       inconsistencies: presentations.inconsistencies,
     })
     .from(presentations)
-    .where(inArray(presentations.alertId, linked.map((l) => l.alertId)))
+    .where(inArray(presentations.alertId, [...visible.keys()]))
     .orderBy(desc(presentations.presentedAt));
 }

@@ -68,7 +68,7 @@ export async function seedDemoCases(db: Db, now = new Date()): Promise<number> {
     },
     openedAt,
   );
-  await addAgency(db, midwife, a.id, southamptonCouncil);
+  await addAgency(db, midwife, a.id, southamptonCouncil, 'Children\'s social care hold the pre-birth assessment');
   await addProfessional(db, midwife, a.id, { role: 'midwife', name: 'Priya Natarajan', organisationName: 'University Hospital Southampton community midwives', phone: '023 8077 7222', email: 'priya.natarajan@uhs.example' });
   await addProfessional(db, midwife, a.id, { role: 'safeguarding_midwife', name: 'Helen Marsh', organisationId: midwife.actor!.organisationId, phone: '023 8120 6000', email: 'midwife@beacon.example' });
   await addProfessional(db, midwife, a.id, { role: 'social_worker', name: 'Sam Okafor', organisationId: southamptonCouncil, phone: '023 8083 3336', email: 'social.worker@beacon.example' });
@@ -103,7 +103,7 @@ export async function seedDemoCases(db: Db, now = new Date()): Promise<number> {
 
   // ── Portsmouth: an unbooked woman in labour, born this morning ─────────────────────────────────
   const b = await openCase(db, edNurse, { classification: 'unbooked_in_labour', givenName: 'Jade', familyName: 'Morrow', source: 'self_reported', geographyId: portsmouth, summary: 'Arrived by ambulance in established labour. No booking, no GP given.' }, ago(0.5));
-  await addAgency(db, edNurse, b.id, portsmouthCouncil);
+  await addAgency(db, edNurse, b.id, portsmouthCouncil, 'She gave a Portsmouth address: a referral to children\'s social care was made tonight');
   await recordCaseBirth(db, edNurse, b.id, { bornAt: ago(0.3).toISOString() }, now);
   await recordChecklistItem(db, edNurse, b.id, { item: 'alert_register_checked', answer: 'no_match', doneAt: ago(0.48).toISOString() }, now);
   await recordChecklistItem(db, edNurse, b.id, { item: 'cpis_checked', answer: 'not_available', note: 'No NHS number yet: trace requested', doneAt: ago(0.47).toISOString() }, now);

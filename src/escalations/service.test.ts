@@ -308,7 +308,7 @@ describe('who may see and act', () => {
     const { id } = await raiseEscalation(db(), midwife, raiseInput({ caseId: kase.id }));
     await expect(getEscalation(db(), qahCoordinator, id)).rejects.toBeInstanceOf(ForbiddenError);
     const { addAgency } = await import('../cases/service');
-    await addAgency(db(), midwife, kase.id, org.RHU!);
+    await addAgency(db(), midwife, kase.id, org.RHU!, 'Working with the family on the pre-birth plan');
     expect((await getEscalation(db(), qahCoordinator, id)).escalation.id).toBe(id);
   });
 

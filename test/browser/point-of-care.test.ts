@@ -8,6 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { loadConfig } from '../../src/config';
 import { addPhotograph, approve, createDraft, submit } from '../../src/alerts/service';
 import { registerIndexFor } from '../../src/identity/register-index';
+import { NOT_ENOUGH } from '../../src/identity/point-of-care/service';
 import { createWorker } from '../../src/server';
 import { browserAvailable, checkAccessibility, clickAndWait, launchBrowser, screenshot, signIn } from '../support/browser';
 import { alertAbout, APPROVER, CLINICIAN, contextFor, RAISER, waitFor } from '../support/point-of-care';
@@ -120,7 +121,7 @@ describe.skipIf(!browserAvailable)('point-of-care check in a real browser', () =
     await fillCheck(nurse, { given: 'Marisol' });
     await clickAndWait(nurse, nurse.getByRole('button', { name: 'Check for an alert' }));
     expect(await nurse.title()).toMatch(/^Error: Check for an alert/);
-    expect(await texts(nurse, '.nhsuk-error-summary__list a')).toEqual(['Enter at least a last name with a date of birth or postcode, a first name with a date of birth, or an NHS number']);
+    expect(await texts(nurse, '.nhsuk-error-summary__list a')).toEqual([NOT_ENOUGH]);
     for (const href of await nurse.locator('.nhsuk-error-summary__list a').evaluateAll((as) => as.map((a) => a.getAttribute('href') as string))) {
       expect(await nurse.locator(href).count(), href).toBe(1);
     }

@@ -1,8 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { createWorker } from '../../src/server';
 import { screeningRuns } from '../../src/identity/bulk-screening/schema';
-import { purgeScreenings } from '../../src/identity/bulk-screening/service';
+import { decideScreening, purgeScreenings } from '../../src/identity/bulk-screening/service';
+import { alerts } from '../../src/alerts/schema';
+import { auditEvents } from '../../src/platform/audit/schema';
+import { jobs } from '../../src/platform/jobs/schema';
+import { SECURITY_EMAIL_JOB } from '../../src/platform/notify/security';
+import { memberships } from '../../src/people/schema';
+import { users } from '../../src/platform/auth/schema';
 import { contextFor, raiseActiveAlert, SUBJECT, validAlertContent } from '../support/alerts';
 import { startTestApp, type Browser, type TestApp } from '../support/app';
 
@@ -29,7 +35,7 @@ describe('bulk screening pages', () => {
   let t: TestApp;
   let reference = '';
   beforeAll(async () => {
-    t = await startTestApp({ BEACON_DATA_DIR: '/tmp/beacon-bulk-screening-test' });
+    t = await startTestApp({ BEACON_DATA_DIR: '/tmp/beacon-bulk-screening-test', SCREENING_ROWS_PER_PERSON_PER_DAY: '20', SCREENING_ROWS_PER_ORGANISATION_PER_DAY: '40' });
     const db = t.database.db;
     reference = (await raiseActiveAlert(db, await contextFor(db, 'midwife@beacon.example'), await contextFor(db, 'designated@beacon.example'), validAlertContent())).reference;
   });
@@ -110,4 +116,78 @@ describe('bulk screening pages', () => {
       expect((await b.get('/screening')).status, who).toBe(403);
     }
   });
+
+  it('a row of initials, or one field alone, is not screened; each alert a list matched hears of it', async () => {
+    const b = await t.browser().signedInAs('coordinator.pah@beacon.example');
+    await b.get('/screening');
+    const csv = [
+      'id,family_name,given_name,date_of_birth,nhs_number',
+      `i1,,${SUBJECT.given.slice(0, 1)},${SUBJECT.dateOfBirth},`,
+      `i2,${SUBJECT.family.slice(0, 1)},${SUBJECT.given.slice(0, 1)},${SUBJECT.dateOfBirth},`,
+      `i3,,,${SUBJECT.dateOfBirth},`,
+      `i4,${SUBJECT.family},${SUBJECT.given},${SUBJECT.dateOfBirth},`,
+    ].join('\n');
+    const res = await upload(t, b, csv);
+    expect(res.status).toBe(302);
+    await drain();
+    const done = await b.get(res.location!);
+    for (const line of [2, 3, 4]) expect(done.body).toContain(`Line ${line}: not checked – not enough to screen safely`);
+    const file = await b.get(`${res.location!}/matches.csv`);
+    expect(file.body.trim().split('\n').slice(1).map((l) => l.split(',')[0])).toEqual(['i4']);
+    const [alert] = await t.database.db.select().from(alerts).where(eq(alerts.reference, reference));
+    const seen = await t.database.db.select().from(auditEvents).where(and(eq(auditEvents.entityId, alert!.id), eq(auditEvents.action, 'alert.screen.match')));
+    expect(seen.length).toBeGreaterThanOrEqual(1);
+    expect(seen.at(-1)!.actorName).toMatch(/.+/);
+  });
+
+  it('a list over the day’s budget waits for a designated professional of the organisation, and the security contact hears of it', async () => {
+    const midwife = await t.browser().signedInAs('midwife@beacon.example');
+    await midwife.get('/screening');
+    const rows = Array.from({ length: 25 }, (_, i) => `p${i},Lister${i},Ann,1990-01-${String((i % 28) + 1).padStart(2, '0')},`);
+    const res = await upload(t, midwife, ['id,family_name,given_name,date_of_birth,nhs_number', ...rows].join('\n'));
+    expect(res.status).toBe(302);
+    const runId = res.location!.split('/')[2]!;
+    expect((await midwife.get(res.location!)).body).toContain('This list is waiting for approval');
+    await drain();
+    const [row] = await t.database.db.select().from(screeningRuns).where(eq(screeningRuns.id, runId));
+    expect(row!.status).toBe('awaiting_approval');
+    const notices = await t.database.db.select().from(auditEvents).where(eq(auditEvents.action, 'security.screening_over_budget'));
+    expect(notices.length).toBe(1);
+    const emails = await t.database.db.select().from(jobs).where(eq(jobs.type, SECURITY_EMAIL_JOB));
+    expect(emails.length).toBeGreaterThanOrEqual(1);
+
+    // Not by the uploader, nor by someone in another organisation's role; a designated professional of
+    // the organisation approves it, and it is then screened.
+    const own = await midwife.post(`/screening/${runId}/decision`, { decision: 'approve' });
+    expect(own.status).toBe(403);
+    const designated = await t.browser().signedInAs('designated@beacon.example');
+    const page = await designated.get('/screening');
+    expect(page.status).toBe(200);
+    const [sameOrg] = await t.database.db.select({ org: screeningRuns.organisationId }).from(screeningRuns).where(eq(screeningRuns.id, runId));
+    const approverOrg = (await contextFor(t.database.db, 'designated@beacon.example')).actor.organisationId;
+    if (sameOrg!.org === approverOrg) {
+      expect(page.body).toContain('Lists waiting for your approval');
+      expect((await designated.post(`/screening/${runId}/decision`, { decision: 'approve' })).status).toBe(303);
+      await drain();
+      const [after] = await t.database.db.select().from(screeningRuns).where(eq(screeningRuns.id, runId));
+      expect(after!.status).toBe('done');
+    } else {
+      // The demo approver works for the ICB, not the trust: the trust's list is not theirs to approve.
+      expect(page.body).not.toContain('Lists waiting for your approval');
+      expect((await designated.post(`/screening/${runId}/decision`, { decision: 'approve' })).status).toBe(403);
+      await decideScreening(t.database.db, await sameOrgApprover(t), runId, 'refuse');
+      const [after] = await t.database.db.select().from(screeningRuns).where(eq(screeningRuns.id, runId));
+      expect(after).toMatchObject({ status: 'refused', inputEnc: null });
+      expect((await midwife.get(res.location!)).body).toContain('This list was not approved');
+    }
+  });
 });
+
+/** A designated professional in the midwife's own trust (the demo has its approver at the ICB), made for this test. */
+async function sameOrgApprover(t: TestApp) {
+  const db = t.database.db;
+  const orgId = (await contextFor(db, 'midwife@beacon.example')).actor.organisationId;
+  const [u] = await db.insert(users).values({ email: 'trust.designated@beacon.example', displayName: 'Trust Designated' }).returning();
+  await db.insert(memberships).values({ userId: u!.id, organisationId: orgId, role: 'designated_professional' });
+  return contextFor(db, 'trust.designated@beacon.example');
+}

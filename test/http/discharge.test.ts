@@ -36,8 +36,8 @@ async function bornCase() {
   const org = await organisationIds(db());
   const c = await openTestCase(db(), midwife, { classification: 'unbooked_in_labour', edd: null, eddSource: null }, ago(3 * H));
   await recordCaseBirth(db(), midwife, c.id, { bornAt: ago(2 * H).toISOString() });
-  await addAgency(db(), midwife, c.id, org.RHU!);
-  await addAgency(db(), midwife, c.id, org['852']!);
+  await addAgency(db(), midwife, c.id, org.RHU!, 'Working with the family on the pre-birth plan');
+  await addAgency(db(), midwife, c.id, org['852']!, 'Working with the family on the pre-birth plan');
   await addProfessional(db(), midwife, c.id, { role: 'social_worker', name: 'Daniel Price', organisationName: 'Southampton children’s services', phone: '023 8083 3336' });
   return c;
 }

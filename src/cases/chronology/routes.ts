@@ -77,7 +77,7 @@ export const chronologyRoutes =
         audit: 'case.chronology.view',
         status: opts.status ?? (filterError ? 400 : 200),
         data: async (header) => {
-          const [all, prompts] = await Promise.all([loadChronology(db, header.kase.id), loadPrompts(db, header.kase.id)]);
+          const [all, prompts] = await Promise.all([loadChronology(db, req.ctx, header.kase), loadPrompts(db, header.kase.id)]);
           const items = applyChronologyFilter(all, filter).map(itemView);
           const answering = opts.form?.kind === 'answer' ? opts.form.promptId : null;
           return {

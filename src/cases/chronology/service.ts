@@ -19,12 +19,13 @@ import { recordAuditNow } from '../../platform/audit/service';
 import { NotFoundError, parseInput, ValidationError } from '../../platform/errors';
 import { isUuid } from '../../directory/service';
 import { organisations } from '../../directory/schema';
-import { alertEvents, alerts } from '../../alerts/schema';
+import { alertEvents } from '../../alerts/schema';
 import { pointOfCareReveals, presentations } from '../../identity/point-of-care/schema';
 import { REVEAL_REASON_LABELS, type RevealReason } from '../../identity/point-of-care/service';
 import { isIsoDate, londonDate } from '../../alerts/pregnancy';
-import { caseAlerts, caseEvents, casePrompts, cases } from '../schema';
-import { assertOpen, casesWorkedOnBy, recordCaseChange, requireCase } from '../access';
+import { caseEvents, casePrompts, cases } from '../schema';
+import { assertOpen, type CaseRow, casesWorkedOnBy, recordCaseChange, requireCase } from '../access';
+import { viewableLinkedAlerts } from '../linked-alerts';
 import { appendCaseEvent } from '../events';
 import { optionalNamedText } from '../text-fields';
 import { londonWallClockToInstant } from '../http';
@@ -106,8 +107,13 @@ const describeKind = (kind: ChronologyKind) => ({
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
 
-/** The whole timeline of a case, unfiltered, newest first. No authorisation: callers have loaded the case. */
-export async function loadChronology(db: Db, caseId: string): Promise<ChronologyItem[]> {
+/**
+ * The whole timeline of a case, unfiltered, newest first, as `ctx` may see it: the case's own entries,
+ * and the linked alerts' events, presentations and reveals only for alerts `ctx` may view (each such
+ * read recorded against the alert). Callers have loaded and authorised the case.
+ */
+export async function loadChronology(db: Db, ctx: RequestContext, kase: CaseRow): Promise<ChronologyItem[]> {
+  const caseId = kase.id;
   const own = await db.select().from(caseEvents).where(eq(caseEvents.caseId, caseId));
   const items: ChronologyItem[] = own.map((e) => {
     const detail = (e.detail ?? {}) as Record<string, unknown>;
@@ -127,11 +133,8 @@ export async function loadChronology(db: Db, caseId: string): Promise<Chronology
     };
   });
 
-  const linked = await db
-    .select({ id: alerts.id, reference: alerts.reference })
-    .from(caseAlerts)
-    .innerJoin(alerts, eq(alerts.id, caseAlerts.alertId))
-    .where(eq(caseAlerts.caseId, caseId));
+  const viewable = await viewableLinkedAlerts(db, ctx, kase, 'chronology');
+  const linked = [...viewable].map(([id, reference]) => ({ id, reference }));
   if (linked.length) {
     const ids = linked.map((a) => a.id);
     const refOf = new Map(linked.map((a) => [a.id, a.reference]));
@@ -226,7 +229,7 @@ export function applyChronologyFilter(items: readonly ChronologyItem[], filter: 
 export async function caseChronology(db: Db, ctx: RequestContext, caseId: string, raw: ChronologyFilter = {}): Promise<ChronologyItem[]> {
   const filter = parseChronologyFilter(raw);
   const kase = await requireCase(db, ctx, caseId, 'case.view', { auditRead: 'case.chronology.view' });
-  return applyChronologyFilter(await loadChronology(db, kase.id), filter);
+  return applyChronologyFilter(await loadChronology(db, ctx, kase), filter);
 }
 
 // ── Recording an event by hand ─────────────────────────────────────────────────────────────────────

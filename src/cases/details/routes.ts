@@ -100,7 +100,7 @@ export const detailsRoutes =
         audit: 'case.details.view',
         status: form.status,
         data: async (header) => {
-          const d = await loadDetails(db, header.kase);
+          const d = await loadDetails(db, req.ctx, header.kase);
           const babyAllowed = !!header.kase.bornAt || d.subjects.includes('baby');
           return {
             errors: form.errors,

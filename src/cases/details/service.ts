@@ -40,7 +40,8 @@ export interface FactEntry {
 }
 
 /** Everything the details page and GET /api/cases/:id/facts show. No authorisation: callers have loaded the case. */
-export async function loadDetails(db: Db, kase: CaseRow) {
+/** `ctx` is the reader, for the point-of-care variants of linked alerts they may view; null leaves those out. */
+export async function loadDetails(db: Db, ctx: RequestContext | null, kase: CaseRow) {
   const facts = await listFacts(db, kase.id);
   const inconsistencies = inconsistenciesOf(facts);
   const clashing = new Set(inconsistencies.flatMap((i) => i.groups.flatMap((g) => g.factIds)));
@@ -91,7 +92,7 @@ export async function loadDetails(db: Db, kase: CaseRow) {
 
   const history = [...entries].sort((a, b) => b.recordedAt.getTime() - a.recordedAt.getTime());
 
-  const variants = (await pointOfCareVariants(db, kase.id)).map((v) => ({
+  const variants = (ctx ? await pointOfCareVariants(db, ctx, kase) : []).map((v) => ({
     id: v.id,
     presentedAt: v.presentedAt,
     placeName: v.placeName,
@@ -124,11 +125,11 @@ export type CaseDetails = Awaited<ReturnType<typeof loadDetails>>;
 /** The identity details of a case for someone who may see it: audited as `case.details.view`. */
 export async function caseDetails(db: Db, ctx: RequestContext, caseId: string): Promise<CaseDetails> {
   const kase = await requireCase(db, ctx, caseId, 'case.view', { auditRead: 'case.details.view' });
-  return loadDetails(db, kase);
+  return loadDetails(db, ctx, kase);
 }
 
 /** One fact of a case, for the "mark as no longer current" page. No authorisation: callers have loaded the case. */
 export async function loadFact(db: Db, kase: CaseRow, factId: string): Promise<FactEntry | null> {
-  const details = await loadDetails(db, kase);
+  const details = await loadDetails(db, null, kase);
   return details.history.find((f) => f.id === factId) ?? null;
 }

@@ -11,7 +11,7 @@ import { Worker } from '../../platform/jobs/worker';
 import { dischargeOverrideReport } from '../../assurance/discharge-overrides';
 import { caseEvents, caseMilestones, dischargeDecisions, dischargePlanning, dischargePlanningMeetings, toxicologyTests } from '../schema';
 import { addAgency, addProfessional, closeCase, recordCaseBirth } from '../service';
-import { registerJobs } from './jobs';
+import { registerCaseJobs } from '../jobs';
 import {
   cancelDpm,
   cancelToxicology,
@@ -57,8 +57,8 @@ afterAll(async () => tdb?.close());
 async function bornCase(now = new Date()) {
   const { id, reference } = await openTestCase(db(), midwife, { classification: 'unbooked_in_labour', edd: null, eddSource: null }, ago(3 * H, now));
   await recordCaseBirth(db(), midwife, id, { bornAt: ago(2 * H, now).toISOString() }, now);
-  await addAgency(db(), midwife, id, org.RHU!);
-  await addAgency(db(), midwife, id, org['852']!);
+  await addAgency(db(), midwife, id, org.RHU!, 'Working with the family on the pre-birth plan');
+  await addAgency(db(), midwife, id, org['852']!, 'Working with the family on the pre-birth plan');
   await addProfessional(db(), midwife, id, { role: 'safeguarding_lead', name: 'Sam Lead', organisationName: 'UHS safeguarding team', email: 'Sam.Lead@uhs.example' });
   await addProfessional(db(), midwife, id, { role: 'social_worker', name: 'Daniel Price', organisationName: 'Southampton children’s services', phone: '023 8083 3336' });
   return { id, reference };
@@ -246,7 +246,7 @@ describe('the discharge gate, worked out when the decision is recorded', () => {
     // The emails: a link and the reference, nothing about who she is.
     const mailer = memoryMailer();
     const failures: unknown[] = [];
-    const worker = registerJobs(new Worker(db(), { info: () => undefined, warn: (o: unknown) => void failures.push(o), error: (o: unknown) => void failures.push(o) }, { batch: 50 }), db(), mailer, PUBLIC_URL);
+    const worker = registerCaseJobs(new Worker(db(), { info: () => undefined, warn: (o: unknown) => void failures.push(o), error: (o: unknown) => void failures.push(o) }, { batch: 50 }), db(), mailer, PUBLIC_URL);
     await worker.drain();
     expect(failures).toEqual([]);
     const mails = mailer.sent.filter((m) => m.text.includes(r.id));

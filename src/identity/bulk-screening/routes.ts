@@ -3,7 +3,7 @@ import multipart from '@fastify/multipart';
 import type { AppDeps } from '../../app';
 import { ValidationError } from '../../platform/errors';
 import { formErrors } from '../../platform/http/forms';
-import { getScreening, MAX_UPLOAD_BYTES, recentScreenings, screeningCsv, startScreening } from './service';
+import { decideScreening, getScreening, MAX_UPLOAD_BYTES, recentScreenings, screeningCsv, screeningsAwaitingApproval, startScreening } from './service';
 
 const VIEWS = 'identity/bulk-screening/views';
 
@@ -13,6 +13,7 @@ export const bulkScreeningRoutes =
   async (app) => {
     const { db } = deps.database;
     const key = deps.config.encryptionKey;
+    const budget = { rowsPerPerson: deps.config.security.screeningRowsPerPerson, rowsPerOrganisation: deps.config.security.screeningRowsPerOrganisation };
     // Fields go on the body (the CSRF check reads `_csrf`); an oversized file is cut at the limit + 1 byte
     // so the service answers with its own message about the size.
     await app.register(multipart, { attachFieldsToBody: 'keyValues', throwFileSizeLimit: false, limits: { fileSize: MAX_UPLOAD_BYTES + 1, files: 1, fields: 4, parts: 5 } });
@@ -21,7 +22,7 @@ export const bulkScreeningRoutes =
     });
 
     const uploadPage = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply, status: number, errors?: ReturnType<typeof formErrors>) =>
-      reply.code(status).page(`${VIEWS}/upload.njk`, { title: 'Screen a list against alerts', runs: await recentScreenings(db, req.ctx), errors });
+      reply.code(status).page(`${VIEWS}/upload.njk`, { title: 'Screen a list against alerts', runs: await recentScreenings(db, req.ctx), awaiting: await screeningsAwaitingApproval(db, req.ctx), errors });
 
     app.get('/screening', async (req, reply) => uploadPage(req, reply, 200));
 
@@ -29,8 +30,20 @@ export const bulkScreeningRoutes =
       const body = (req.body ?? {}) as Record<string, unknown>;
       const file = body.file;
       try {
-        const id = await startScreening(db, req.ctx, key, { fileName: null, data: Buffer.isBuffer(file) ? file : Buffer.alloc(0) });
+        const id = await startScreening(db, req.ctx, key, { fileName: null, data: Buffer.isBuffer(file) ? file : Buffer.alloc(0) }, budget);
         return reply.redirect(`/screening/${id}`);
+      } catch (err) {
+        if (err instanceof ValidationError) return uploadPage(req, reply, 400, formErrors(err.fieldErrors));
+        throw err;
+      }
+    });
+
+    app.post('/screening/:id/decision', async (req, reply) => {
+      const decision = ((req.body ?? {}) as Record<string, unknown>).decision;
+      try {
+        if (decision !== 'approve' && decision !== 'refuse') throw new ValidationError({ decision: 'Choose whether to approve or refuse the list' });
+        await decideScreening(db, req.ctx, (req.params as { id: string }).id, decision);
+        return reply.redirect('/screening', 303);
       } catch (err) {
         if (err instanceof ValidationError) return uploadPage(req, reply, 400, formErrors(err.fieldErrors));
         throw err;
@@ -39,7 +52,7 @@ export const bulkScreeningRoutes =
 
     app.get('/screening/:id', async (req, reply) => {
       const run = await getScreening(db, req.ctx, key, (req.params as { id: string }).id);
-      const finished = run.status === 'done' || run.status === 'failed';
+      const finished = ['done', 'failed', 'refused'].includes(run.status);
       return reply.page(`${VIEWS}/run.njk`, { title: finished ? 'Screening results' : 'Screening in progress', run, finished, back: { href: '/screening', text: 'Screen another list' }, columnClass: 'nhsuk-grid-column-full' });
     });
 

@@ -19,7 +19,7 @@ export const screeningRuns = pgTable(
       .notNull()
       .references(() => organisations.id),
     fileName: text('file_name'),
-    /** queued → running → done | failed */
+    /** awaiting_approval (over the screening budget) → queued → running → done | failed; or refused */
     status: text('status').notNull().default('queued'),
     totalRows: integer('total_rows').notNull().default(0),
     processedRows: integer('processed_rows').notNull().default(0),
@@ -29,6 +29,9 @@ export const screeningRuns = pgTable(
     inputEnc: bytea('input_enc'),
     resultEnc: bytea('result_enc'),
     error: text('error'),
+    /** For a list over the budget: the designated professional who approved (or refused) it. */
+    decidedByUserId: uuid('decided_by_user_id'),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     purgedAt: timestamp('purged_at', { withTimezone: true }),

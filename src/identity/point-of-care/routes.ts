@@ -1,3 +1,4 @@
+import { notifySecurity } from '../../platform/notify/security';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app';
 import { isIsoDate } from '../../alerts/pregnancy';
@@ -117,6 +118,10 @@ export const pointOfCareRoutes =
       const isApi = req.url.startsWith('/api/');
       if (err.code === RATE_LIMITED) {
         await recordAuditNow(db, req.ctx, { action: 'alert.check', verb: 'R', outcome: 'denied', reason: 'rate limit', detail: { limit: settings.searchLimit, windowMinutes: settings.searchWindowMinutes } }).catch(() => undefined);
+        // A burst at the limit is how fishing looks: the security contact hears of it (once an hour per person).
+        await db
+          .transaction((tx) => notifySecurity(tx, req.ctx, { kind: 'search_burst', summary: `${req.ctx.actor?.displayName ?? 'Someone'} reached the limit of ${settings.searchLimit} point-of-care searches in ${settings.searchWindowMinutes} minutes.`, detail: { limit: settings.searchLimit } }))
+          .catch((e) => req.log.warn({ err: e }, 'security notice failed'));
         const minutes = Math.max(1, Math.ceil((err.retryAfterSeconds ?? 60) / 60));
         const message = `You have made ${settings.searchLimit} searches in ${settings.searchWindowMinutes} minutes, the most Beacon allows. You can search again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
         if (isApi) return reply.code(429).header('retry-after', String(err.retryAfterSeconds ?? 60)).send({ error: 'rate_limited', message, correlationId: req.id });

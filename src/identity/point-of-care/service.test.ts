@@ -94,6 +94,29 @@ describe(`what she gives, and when it is too little (${onPostgres() ? 'PostgreSQ
     expect(await db.select().from(pointOfCareSearches)).toHaveLength(before);
   });
 
+  it.each([
+    ['an initial with a date of birth', { givenName: 'M', dateOfBirth: '1998-07-14' }],
+    ['an initial with a full stop and a date of birth', { givenName: 'M.', dateOfBirth: '1998-07-14' }],
+    ['a last-name initial with a full postcode', { familyName: 'Q', postcode: 'SO16 4XX' }],
+  ])('%s is not a name: refused, nothing stored', async (_what, input) => {
+    const before = (await db.select().from(pointOfCareSearches)).length;
+    expect(await fieldErrors(checkForAlert(db, nurse, index, KEY, input))).toEqual({ details: NOT_ENOUGH });
+    expect(await db.select().from(pointOfCareSearches)).toHaveLength(before);
+  });
+
+  it('a search that only just meets the minimum finds an alert by a whole name, never by a prefix', async () => {
+    const whole = await checkForAlert(db, nurse, index, KEY, { givenName: MARISOL.given, dateOfBirth: MARISOL.dob });
+    expect(whole.candidates.map((c) => c.alertId)).toContain(marisol.id);
+    // A prefix with her date of birth is not her name: a thin search must not list alerts by it.
+    const prefix = await checkForAlert(db, nurse, index, KEY, { givenName: MARISOL.given.slice(0, 3), dateOfBirth: MARISOL.dob });
+    expect(prefix.candidates).toEqual([]);
+    const surnamePrefix = await checkForAlert(db, nurse, index, KEY, { familyName: MARISOL.family.slice(0, 3), dateOfBirth: MARISOL.dob });
+    expect(surnamePrefix.candidates).toEqual([]);
+    // With more to go on, the other details carry a match even when a name is only close.
+    const fuller = await checkForAlert(db, nurse, index, KEY, { givenName: MARISOL.given.slice(0, 3), familyName: MARISOL.family, dateOfBirth: MARISOL.dob });
+    expect(fuller.candidates.map((c) => c.alertId)).toContain(marisol.id);
+  });
+
   it('a last name with only part of a postcode asks for the full postcode or the date of birth', async () => {
     expect((await fieldErrors(checkForAlert(db, nurse, index, KEY, { familyName: 'Quennell', postcode: 'so16' }))).details).toMatch(/full postcode.*date of birth/);
   });

@@ -34,6 +34,7 @@ import { normaliseFamilyName, normaliseGivenName, parsePostcode } from '../match
 import { splitFullName } from '../matching/screen';
 import { detailsToQuery, type GivenDetails, type RegisterCandidate, type RegisterIndex } from '../register-index';
 import { pointOfCareReveals, pointOfCareSearches, presentations } from './schema';
+import { minimumOf, passesThinGate } from '../minimum-search';
 import { DEFAULT_POINT_OF_CARE_SETTINGS, type PointOfCareSettings } from './settings';
 
 export const PRESENTATION_EMAIL_JOB = 'pointOfCare.presentation-email';
@@ -57,7 +58,7 @@ export const CHECK_FIELD_LABELS: Record<CheckField, string> = {
   edd: 'Due date',
 };
 
-export const NOT_ENOUGH = 'Enter at least a last name with a date of birth or postcode, a first name with a date of birth, or an NHS number';
+export const NOT_ENOUGH = 'Enter at least her last name with her date of birth or full postcode, her first name with her date of birth, or her NHS number. Initials are not enough';
 const PARTIAL_POSTCODE_ONLY = 'Enter her full postcode, like SO16 6YD, or her date of birth: a last name and part of a postcode are not enough to check safely';
 
 /** A UK postcode in full (SO16 6YD) or its outward part (SO16). */
@@ -150,17 +151,11 @@ export function checkFieldErrors(input: unknown, now = new Date()): Record<strin
   return r.success ? {} : zodFieldErrors(r.error.issues);
 }
 
-/** Why these details are too few to search, or null when they are enough. */
+/** Why these details are too few to search, or null when they are enough (whole names only: see ../minimum-search). */
 export function sufficiencyProblem(d: CheckDetails): string | null {
-  if (d.nhsNumber) return null;
-  const others = d.otherNames.map(splitFullName);
-  const hasFamily = normaliseFamilyName(d.familyName).length > 0 || others.some((o) => o.family.length > 0 && o.given.length > 0);
-  const hasGiven = normaliseGivenName(d.givenName).length > 0 || others.some((o) => o.given.length > 0);
-  const fullPostcode = !!d.postcode && POSTCODE_FULL.test(d.postcode);
-  if (hasFamily && (d.dateOfBirth || fullPostcode)) return null;
-  if (hasGiven && d.dateOfBirth) return null;
-  if (hasFamily && d.postcode && !fullPostcode) return PARTIAL_POSTCODE_ONLY;
-  return NOT_ENOUGH;
+  const m = minimumOf(detailsToQuery(d));
+  if (m.ok) return null;
+  return m.problem === 'partial_postcode_only' ? PARTIAL_POSTCODE_ONLY : NOT_ENOUGH;
 }
 
 /** "Last name Smith, date of birth 14 July 1998, …": what was searched, for the clinician who searched. */
@@ -232,7 +227,10 @@ export async function checkForAlert(db: Db, ctx: RequestContext, index: Register
   const actor = actorOf(ctx);
   const details = parseCheckDetails(input, now);
   if (!index.ready) throw new CheckUnavailableError();
-  const candidates = index.search(detailsToQuery(details), MAX_CANDIDATES);
+  const query = detailsToQuery(details);
+  const minimum = minimumOf(query);
+  // A search that only just meets the minimum returns only alerts whose name agrees as a whole name.
+  const candidates = index.search(query, MAX_CANDIDATES).filter((c) => passesThinGate(minimum.ok && minimum.thin, c.explanation));
   const health = index.health(now.getTime());
   const searchId = randomUUID();
   const fields = fieldsGiven(details);

@@ -29,6 +29,7 @@ export const ACTIONS = [
   'alert.acknowledge',
   'alert.check',
   'alert.screen',
+  'alert.screen_approve',
   'presentation.list',
   'presentation.view',
   'case.open',
@@ -132,6 +133,8 @@ const RULES: Record<Action, Rule[]> = {
   'alert.check': [{ roles: ['point_of_care', 'unit_coordinator', 'safeguarding_practitioner', 'designated_professional'] }],
   // Screening a whole list (bookings, admissions) is for the teams that receive and act on alerts, not every clinician.
   'alert.screen': [{ roles: ['unit_coordinator', 'safeguarding_practitioner', 'designated_professional'] }],
+  // A list over the screening budget waits for a designated professional of the same organisation.
+  'alert.screen_approve': [{ roles: ['designated_professional'], when: (a, r) => !!r?.organisationId && r.organisationId === a.organisationId }],
   // Presentations (she was seen somewhere): the alert's owners. The list shows only their organisation's
   // alerts (and, for approvers, alerts they approved); one presentation as for the alert it belongs to.
   'presentation.list': [{ roles: raisers }],
