@@ -5,9 +5,10 @@ import type { Config } from './config';
 import type { Database } from './platform/db/engine';
 import { can } from './platform/auth/policy';
 import { ROLE_LABELS } from './platform/context';
-import { ForbiddenError, NotFoundError, ValidationError } from './platform/errors';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './platform/errors';
 import { recordAuditNow } from './platform/audit/service';
-import { registerSecurity } from './platform/http/security';
+import { csrfUserInfo, registerSecurity } from './platform/http/security';
+import { loggableError } from './platform/http/log-safety';
 import { registerViews } from './platform/http/views';
 import { registerSessionHook } from './platform/http/session-hook';
 import { formErrors } from './platform/http/forms';
@@ -98,7 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return this.view(template, {
       actor,
       signedInName: req.session?.user.displayName ?? null,
-      csrfToken: this.generateCsrf(),
+      csrfToken: this.generateCsrf({ userInfo: csrfUserInfo(req) }),
       cspNonce: (this as unknown as { cspNonce?: { script: string } }).cspNonce?.script,
       navItems: nav,
       canSwitchRole,
@@ -111,7 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req: FastifyRequest, reply: FastifyReply) => {
     const isApi = req.url.startsWith('/api/');
     // API clients get a stable code in `error` (forbidden, not_found, invalid, …); people get a page.
-    const API_CODES: Record<number, string> = { 400: 'bad_request', 403: 'forbidden', 404: 'not_found', 413: 'too_large', 415: 'unsupported_media_type', 429: 'rate_limited', 500: 'server_error' };
+    const API_CODES: Record<number, string> = { 400: 'bad_request', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'too_large', 415: 'unsupported_media_type', 429: 'rate_limited', 500: 'server_error' };
     const send = (status: number, title: string, message: string, extra: Record<string, unknown> = {}) =>
       isApi
         ? reply.code(status).send({ error: (extra.code as string | undefined) ?? API_CODES[status] ?? 'error', message, correlationId: req.id })
@@ -122,6 +123,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return send(403, 'You do not have permission to see this page', err.message);
     }
     if (err instanceof NotFoundError) return send(404, 'Page not found', err.message);
+    if (err instanceof ConflictError) return send(409, 'This clashes with what is already recorded', err.message, { code: 'conflict' });
+    // A broken upload (no boundary, cut short) is the sender's problem, not the service's.
+    if (/multipart|boundary|unexpected end of (form|multipart)/i.test(err.message) && !(err.statusCode && err.statusCode >= 500)) {
+      return send(400, 'The upload could not be read', 'The file was not sent completely. Choose the file and send it again.', { code: 'bad_upload' });
+    }
     if (err instanceof ValidationError) {
       return isApi ? reply.code(400).send({ error: 'invalid', message: 'There is a problem with what was sent.', fields: err.fieldErrors, correlationId: req.id }) : send(400, 'There is a problem', 'Some of the information given was not valid.', { errors: formErrors(err.fieldErrors) });
     }
@@ -132,7 +138,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     if (err.statusCode === 429) return send(429, 'Too many attempts', 'You have tried too many times. Wait a minute, then try again.');
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return send(err.statusCode, 'There is a problem', 'The request could not be understood. Check what you entered and try again.');
-    req.log.error({ err }, 'unhandled error');
+    // Never the SQL parameters or quoted values of a database error: they are women's details.
+    req.log.error({ err: loggableError(err) }, 'unhandled error');
     return send(500, 'Sorry, there is a problem with the service', 'Try again later. If it keeps happening, contact your service desk and quote the reference below.');
   });
 

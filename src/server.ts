@@ -32,7 +32,8 @@ export interface RunningService {
 export function createWorker(database: Database, config: Config, log: pino.Logger): Worker {
   const db = database.db;
   const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, mailDir: config.mail.dir });
-  const worker = new Worker(db, log)
+  // On the embedded engine this is the only process: what a previous one left running is reclaimed at once.
+  const worker = new Worker(db, log, { reclaimAtStart: database.engine === 'pglite' })
     .register('sessions.purge', async () => purgeSessions(db))
     .every({ type: 'sessions.purge', everyMs: 3_600_000 })
     .register(DISTRIBUTE_JOB, async (job) => {

@@ -1,3 +1,4 @@
+import { csrfUserInfo } from '../platform/http/security';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { z } from 'zod';
@@ -260,7 +261,7 @@ export const alertApi =
           roleLabel: ROLE_LABELS[a.role],
           organisation: { id: a.organisationId, name: a.organisationName },
           unitId: a.unitId,
-          csrfToken: reply.generateCsrf(),
+          csrfToken: reply.generateCsrf({ userInfo: csrfUserInfo(req) }),
         });
       },
     );

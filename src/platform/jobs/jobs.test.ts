@@ -2,7 +2,7 @@ import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/support/db';
 import type { Db } from '../db/engine';
-import { backoffMs, claimJobs, completeJob, enqueue, failJob, type ClaimedJob } from './queue';
+import { backoffMs, claimJobs, completeJob, enqueue, failJob, heartbeat, JOB_LEASE_MS, type ClaimedJob } from './queue';
 import { jobs } from './schema';
 import { Worker } from './worker';
 
@@ -196,6 +196,36 @@ describe('worker', () => {
     expect(await jobById(fresh)).toMatchObject({ status: 'running', lockedBy: 'busy-worker', attempts: 1 });
     await completeJob(db, stale);
     expect((await jobById(stale)).status).toBe('done');
+  });
+
+  it('a dead worker’s job is reclaimed once its short lease is out, while a live worker’s heartbeat keeps its own', async () => {
+    const dead = (await enqueue(db, 'long', {}))!;
+    const live = (await enqueue(db, 'long', {}))!;
+    await tdb.query(`UPDATE jobs SET status = 'running', attempts = 1, locked_by = 'dead-worker', locked_at = now() - interval '${JOB_LEASE_MS / 1000 + 1} seconds' WHERE id = $1`, [dead]);
+    await tdb.query(`UPDATE jobs SET status = 'running', attempts = 1, locked_by = 'live-worker', locked_at = now() - interval '${JOB_LEASE_MS / 1000 + 1} seconds' WHERE id = $1`, [live]);
+    await heartbeat(db, 'live-worker');
+    const claimed = await claimJobs(db, 'rescuer', 10);
+    expect(claimed.map((j) => j.id)).toEqual([dead]);
+    expect(JOB_LEASE_MS).toBeLessThanOrEqual(60_000);
+  });
+
+  it('at the start of the embedded engine’s only process, every job left running is due again at once', async () => {
+    const left = (await enqueue(db, 'distribute', {}))!;
+    await tdb.query(`UPDATE jobs SET status = 'running', attempts = 1, locked_by = 'killed', locked_at = now() WHERE id = $1`, [left]);
+    const ran: number[] = [];
+    const worker = new Worker(db, memoryLog().log, { pollMs: 20, reclaimAtStart: true }).register('distribute', async (j) => void ran.push(j.id));
+    worker.start();
+    for (let i = 0; i < 100 && !ran.length; i++) await new Promise((r) => setTimeout(r, 20));
+    await worker.stop();
+    expect(ran).toEqual([left]);
+    expect((await jobById(left)).status).toBe('done');
+  });
+
+  it('stores a failure without the SQL parameters a database error carries', async () => {
+    const id = (await enqueue(db, 'x', {}))!;
+    const [job] = await claimJobs(db, 'w', 1);
+    await failJob(db, job!, new Error('Failed query: insert into case_facts values ($1)\nparams: Marisol,Quennell'));
+    expect((await jobById(id)).lastError).not.toMatch(/Marisol/);
   });
 
   it('workers claiming at the same time never get the same job', async () => {

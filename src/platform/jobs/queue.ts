@@ -1,3 +1,4 @@
+import { redactSqlValues } from '../http/log-safety';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/engine';
 import { rows } from '../db/sql';
@@ -54,10 +55,17 @@ export interface ClaimedJob {
 }
 
 /**
- * Claim up to `limit` due jobs. FOR UPDATE SKIP LOCKED lets several workers share the table without
- * taking the same job; a job whose worker died while running is reclaimed after `staleAfterMs`.
+ * How long a running job's lease lasts without a heartbeat. A live worker renews the lease of every
+ * job it holds every third of this ({@link heartbeat}), so only a dead worker's jobs go stale: an urgent
+ * alert waits at most this long (plus a poll) after a crash on PostgreSQL, not minutes.
  */
-export async function claimJobs(db: Db, workerId: string, limit: number, staleAfterMs = 300_000): Promise<ClaimedJob[]> {
+export const JOB_LEASE_MS = 30_000;
+
+/**
+ * Claim up to `limit` due jobs. FOR UPDATE SKIP LOCKED lets several workers share the table without
+ * taking the same job; a job whose worker died while running is reclaimed once its lease has run out.
+ */
+export async function claimJobs(db: Db, workerId: string, limit: number, staleAfterMs = JOB_LEASE_MS): Promise<ClaimedJob[]> {
   const staleBefore = new Date(Date.now() - staleAfterMs);
   const claimed = await rows(db, sql`
     UPDATE jobs SET status = 'running', locked_at = now(), locked_by = ${workerId}, attempts = attempts + 1
@@ -78,13 +86,28 @@ export async function claimJobs(db: Db, workerId: string, limit: number, staleAf
   }));
 }
 
+/** Renew the lease of every job this worker holds. */
+export async function heartbeat(db: Db, workerId: string): Promise<void> {
+  await db.execute(sql`UPDATE jobs SET locked_at = now() WHERE status = 'running' AND locked_by = ${workerId}`);
+}
+
+/**
+ * At the start of the embedded engine's only process (PGlite's data folder is locked to one process),
+ * every job still marked running belonged to a process that died: make them due again at once.
+ * Returns how many.
+ */
+export async function reclaimOrphanedJobs(db: Db): Promise<number> {
+  return (await rows(db, sql`UPDATE jobs SET status = 'pending', locked_at = NULL, locked_by = NULL, run_at = now() WHERE status = 'running' RETURNING id`)).length;
+}
+
 export async function completeJob(db: Db, id: number): Promise<void> {
   await db.execute(sql`UPDATE jobs SET status = 'done', completed_at = now(), locked_at = NULL, last_error = NULL WHERE id = ${id}`);
 }
 
 /** A failed job goes back to pending with backoff, or to `dead` when it is out of attempts. */
 export async function failJob(db: Db, job: ClaimedJob, error: unknown): Promise<'retry' | 'dead'> {
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  // The job table is read by operators: no SQL parameters (women's details) in the stored error.
+  const message = redactSqlValues(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
   if (job.attempts >= job.maxAttempts) {
     await db.execute(sql`UPDATE jobs SET status = 'dead', locked_at = NULL, last_error = ${message.slice(0, 2000)} WHERE id = ${job.id}`);
     return 'dead';

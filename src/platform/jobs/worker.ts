@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db } from '../db/engine';
-import { claimJobs, completeJob, enqueue, failJob, type ClaimedJob } from './queue';
+import { loggableError } from '../http/log-safety';
+import { claimJobs, completeJob, enqueue, failJob, heartbeat, JOB_LEASE_MS, reclaimOrphanedJobs, type ClaimedJob } from './queue';
 
 export type JobHandler = (job: ClaimedJob) => Promise<void>;
 
@@ -20,6 +21,7 @@ export class Worker {
   private readonly handlers = new Map<string, JobHandler>();
   private readonly periodic: PeriodicJob[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private beat: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = true;
   readonly id = `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -27,7 +29,14 @@ export class Worker {
   constructor(
     private readonly db: Db,
     private readonly log: Pick<Logger, 'info' | 'warn' | 'error'>,
-    private readonly opts: { pollMs?: number; batch?: number } = {},
+    private readonly opts: {
+      pollMs?: number;
+      batch?: number;
+      /** Lease of a running job without a heartbeat (default JOB_LEASE_MS). */
+      leaseMs?: number;
+      /** Make every job marked running due again at start (the embedded engine: one process only). */
+      reclaimAtStart?: boolean;
+    } = {},
   ) {}
 
   register(type: string, handler: JobHandler): this {
@@ -50,7 +59,7 @@ export class Worker {
 
   /** Run every due job once; returns how many ran. Tests and the command line call this directly. */
   async runOnce(): Promise<number> {
-    const claimed = await claimJobs(this.db, this.id, this.opts.batch ?? 10);
+    const claimed = await claimJobs(this.db, this.id, this.opts.batch ?? 10, this.opts.leaseMs ?? JOB_LEASE_MS);
     for (const job of claimed) {
       const handler = this.handlers.get(job.type);
       try {
@@ -59,7 +68,7 @@ export class Worker {
         await completeJob(this.db, job.id);
       } catch (err) {
         const outcome = await failJob(this.db, job, err);
-        this.log[outcome === 'dead' ? 'error' : 'warn']({ jobId: job.id, type: job.type, attempts: job.attempts, err }, `job ${outcome}`);
+        this.log[outcome === 'dead' ? 'error' : 'warn']({ jobId: job.id, type: job.type, attempts: job.attempts, err: loggableError(err) }, `job ${outcome}`);
       }
     }
     return claimed.length;
@@ -79,16 +88,28 @@ export class Worker {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    const leaseMs = this.opts.leaseMs ?? JOB_LEASE_MS;
+    // The heartbeat keeps this worker's leases fresh while a handler runs (or waits in the batch).
+    this.beat = setInterval(() => {
+      heartbeat(this.db, this.id).catch((err) => this.log.warn({ err: loggableError(err) }, 'job heartbeat failed'));
+    }, Math.max(100, Math.floor(leaseMs / 3)));
+    this.beat.unref?.();
+    let reclaimed = !this.opts.reclaimAtStart;
     const tick = async () => {
       if (this.stopped) return;
       this.running = (async () => {
         try {
+          if (!reclaimed) {
+            const n = await reclaimOrphanedJobs(this.db);
+            reclaimed = true;
+            if (n) this.log.info({ jobs: n }, 'reclaimed jobs a stopped process was running');
+          }
           await this.schedule();
           while (!this.stopped && (await this.runOnce()) > 0) {
             /* keep going while there is work */
           }
         } catch (err) {
-          this.log.error({ err }, 'worker tick failed');
+          this.log.error({ err: loggableError(err) }, 'worker tick failed');
         }
       })();
       await this.running;
@@ -101,6 +122,8 @@ export class Worker {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.beat) clearInterval(this.beat);
+    this.beat = null;
     this.timer = null;
     if (this.running) await this.running;
   }
