@@ -8,7 +8,6 @@ import { recordAuditNow } from '../platform/audit/service';
 import { formErrors, formValues, safeReturnPath } from '../platform/http/forms';
 import { SESSION_COOKIE } from '../platform/http/session-hook';
 import { ValidationError, zodFieldErrors } from '../platform/errors';
-import { formatDateTime } from '../platform/http/views';
 import { completeSetup, findSetupToken, membershipsFor, resolveActor } from './service';
 
 const signInForm = z.object({
@@ -53,6 +52,9 @@ export const signInRoutes =
       return reply.page('people/views/sign-in.njk', { title: 'Sign in to Beacon', values: {}, next: safeReturnPath(q.next), expired: q.expired === '1' || req.sessionExpired, signedOut: q['signed-out'] === '1', setup: q.setup === '1', locked: q.locked === '1' });
     });
 
+    const wrongCredentials = (p: { maxFailures: number; lockoutMinutes: number }) =>
+      `Enter a correct email address and password. After ${p.maxFailures} wrong attempts an account is locked for ${p.lockoutMinutes} minutes: wait, or ask your administrator to unlock it`;
+
     app.post('/sign-in', { config: { auth: 'public', ...limit } }, async (req, reply) => {
       const values = formValues(req.body);
       const next = safeReturnPath(values.next);
@@ -62,9 +64,9 @@ export const signInRoutes =
       if (!parsed.success) return show(400, zodFieldErrors(parsed.error.issues));
       const result = await signInWithPassword(db, config.signIn, req.ctx, parsed.data.email, parsed.data.password);
       if (!result.ok) {
-        return result.reason === 'locked'
-          ? show(401, { email: `This account is locked after too many attempts. Try again after ${formatDateTime(result.until)}, or ask your administrator to unlock it.` })
-          : show(401, { email: 'Enter a correct email address and password' });
+        // One answer whether the account is locked, the password wrong or the account unknown: a
+        // different message for a locked account would tell anyone which email addresses have one.
+        return show(401, { email: wrongCredentials(config.signIn) });
       }
       await beginSession(deps, req, reply, result.userId, 'password', result.needsSecondFactor);
       if (result.needsSecondFactor) return reply.redirect(`/sign-in/code?next=${encodeURIComponent(next)}`);

@@ -5,7 +5,6 @@
  * so they are removed wherever text comes in.
  */
 // Every C0 control but tab, line feed and carriage return; DEL; the C1 controls.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const FORBIDDEN_CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
 

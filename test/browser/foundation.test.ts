@@ -107,7 +107,7 @@ describe.skipIf(!browserAvailable)('foundation pages in a real browser', () => {
     expect(path(page)).toBe('/sign-in');
     expect(await page.title()).toBe('Error: Sign in to Beacon – Beacon');
     expect(await text(page, '.nhsuk-error-summary__heading')).toBe('There is a problem');
-    expect(await errorSummary(page)).toEqual(['Enter a correct email address and password']);
+    expect(await errorSummary(page)).toEqual([expect.stringMatching(/^Enter a correct email address and password\./)]);
     expect(await text(page, '#email-error')).toContain('Enter a correct email address and password');
     expect(await page.getByLabel('Email address').inputValue()).toBe('admin@beacon.example');
     expect(await page.getByLabel('Password', { exact: true }).inputValue()).toBe('');

@@ -8,6 +8,7 @@ import { sessions, users } from '../../src/platform/auth/schema';
 import { totpCode } from '../../src/platform/auth/totp';
 import { ROLE_LABELS } from '../../src/platform/context';
 import { sha256Hex } from '../../src/platform/crypto';
+import { hashPassword } from '../../src/platform/auth/password';
 import { DEMO_PASSWORD, startTestApp, type Browser, type TestApp } from '../support/app';
 
 const RATE_LIMIT = 5;
@@ -115,6 +116,28 @@ describe('signing in', () => {
     const res = await b.post('/sign-in', { email: 'nobody@beacon.example', password: 'not-the-password-123' });
     expect(res.status).toBe(401);
     expect(res.body).toContain('Enter a correct email address and password');
+  });
+
+  it('a locked account answers exactly as an unknown one, so lockout does not tell which accounts exist', async () => {
+    const message = (body: string) => /Enter a correct email address and password[^<]*/.exec(body)?.[0];
+    const [u] = await t.database.db.insert(users).values({ email: 'lockout.probe@beacon.example', displayName: 'Lockout Probe', passwordHash: await hashPassword(DEMO_PASSWORD) }).returning();
+    expect(u).toBeDefined();
+    // Each attempt from its own address, so the per-address rate limit does not answer first.
+    const attempt = async (email: string, password: string) => {
+      const b = t.browser();
+      await b.get('/sign-in');
+      return b.post('/sign-in', { email, password });
+    };
+    let real = '';
+    for (let i = 0; i < 6; i++) real = (await attempt('lockout.probe@beacon.example', `wrong-password-${i}`)).body;
+    let unknown = '';
+    for (let i = 0; i < 6; i++) unknown = (await attempt('nobody.here@beacon.example', `wrong-password-${i}`)).body;
+    expect(message(real)).toBeTruthy();
+    expect(message(real)).toBe(message(unknown));
+    // And it is really locked: the right password is refused the same way.
+    const right = await attempt('lockout.probe@beacon.example', DEMO_PASSWORD);
+    expect(right.status).toBe(401);
+    expect(message(right.body)).toBe(message(unknown));
   });
 
   it('an empty form is 400 with a message for each field', async () => {
