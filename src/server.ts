@@ -19,6 +19,7 @@ import { failScreening, purgeScreenings, runScreening, SCREENING_JOB, SCREENING_
 import { RegisterIndex, registerIndexFor } from './identity/register-index';
 import { registerCaseJobs } from './cases/jobs';
 import { emailSecurityNotice, SECURITY_EMAIL_JOB } from './platform/notify/security';
+import { AUDIT_CHECKPOINT_JOB, writeCheckpoint } from './platform/audit/checkpoint';
 
 export interface RunningService {
   app: FastifyInstance;
@@ -80,6 +81,11 @@ export function createWorker(database: Database, config: Config, log: pino.Logge
       await purgeScreenings(db);
     })
     .every({ type: SCREENING_PURGE_JOB, everyMs: 60 * 60_000 })
+    // The audit chain's head, written outside the database so removing the newest rows shows (see checkpoint.ts).
+    .register(AUDIT_CHECKPOINT_JOB, async () => {
+      await writeCheckpoint(db, config.dataDir);
+    })
+    .every({ type: AUDIT_CHECKPOINT_JOB, everyMs: 15 * 60_000 })
     .register(SECURITY_EMAIL_JOB, async (job) => emailSecurityNotice(mailer, config.security.contact, config.publicUrl, job.payload as Parameters<typeof emailSecurityNotice>[3]));
   return registerCaseJobs(worker, db, mailer, config.publicUrl);
 }

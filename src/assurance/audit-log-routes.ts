@@ -18,7 +18,7 @@ export const auditLogRoutes =
     });
 
     app.post('/audit/verify', async (req, reply) => {
-      const result = await verifyAudit(db, req.ctx);
+      const result = await verifyAudit(db, req.ctx, deps.config.dataDir);
       return reply.page('assurance/views/audit-verify.njk', { title: 'Audit log check', result, back: { href: '/audit', text: 'Audit log' } });
     });
   };

@@ -1,3 +1,4 @@
+import { checkAgainstCheckpoint } from '../platform/audit/checkpoint';
 import { and, desc, eq, lt } from 'drizzle-orm';
 import type { Db } from '../platform/db/engine';
 import type { RequestContext } from '../platform/context';
@@ -24,9 +25,14 @@ export async function listAuditEvents(db: Db, ctx: RequestContext, filter: Audit
 }
 
 /** Check the whole chain (auditors in the pages, the operator through `beacon audit verify`); the check is itself audited. */
-export async function verifyAudit(db: Db, ctx: RequestContext): Promise<VerifyResult> {
+/** Verify the chain, and (given the data folder) that the latest checkpoint kept outside the database still holds. */
+export async function verifyAudit(db: Db, ctx: RequestContext, checkpointDir?: string): Promise<VerifyResult> {
   authorizeContext(ctx, 'audit.verify');
-  const result = await verifyAuditChain(db);
+  let result = await verifyAuditChain(db);
+  if (result.ok && checkpointDir) {
+    const { checkpoint, problem } = await checkAgainstCheckpoint(db, checkpointDir);
+    if (problem && checkpoint) result = { ...result, ok: false, broken: { seq: checkpoint.seq, problem } };
+  }
   await recordAuditNow(db, ctx, { action: 'audit.verify', verb: 'E', outcome: result.ok ? 'success' : 'failure', entityType: 'AuditEvent', detail: { checked: result.checked, broken: result.broken ?? null } });
   return result;
 }

@@ -240,7 +240,7 @@ export function buildCli(): Command {
     .action(async () => {
       const config = loadConfig();
       await withDatabase(config, async (d) => {
-        const result = await verifyAudit(d.db, systemContext('cli'));
+        const result = await verifyAudit(d.db, systemContext('cli'), config.dataDir);
         if (result.ok) {
           console.log(`Audit log intact: ${result.checked} events checked.`);
           if (result.head) console.log(`Head: event ${result.head.seq}, hash ${result.head.hash}`);

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { asc, count, eq } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +11,7 @@ import type { Db } from '../db/engine';
 import { auditHash, canonicalJson, GENESIS_HASH, type HashedAuditFields } from './hash';
 import { auditEvents } from './schema';
 import { recordAudit, recordAuditNow, verifyAuditChain } from './service';
+import { CHECKPOINT_FILE, checkAgainstCheckpoint, latestCheckpoint, writeCheckpoint } from './checkpoint';
 
 const actor: Actor = {
   userId: randomUUID(),
@@ -314,5 +318,28 @@ describe('hash', () => {
     expect(auditHash({ ...fields, prevHash: 'a'.repeat(64) })).not.toBe(h);
     expect(auditHash({ ...fields, actorName: '' })).not.toBe(h); // '' is not null
     expect(auditHash({ ...fields, detail: undefined })).toBe(auditHash({ ...fields, detail: null }));
+  });
+});
+
+describe('checkpoints of the head, kept outside the database', () => {
+  it('show that the newest events were removed, which the chain alone cannot', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacon-audit-cp-'));
+    try {
+      await writeEvents(3, 'checkpointed');
+      const cp = await writeCheckpoint(db, dir);
+      expect(cp).not.toBeNull();
+      expect(latestCheckpoint(dir)).toEqual(cp);
+      // Unchanged head: no new line.
+      await writeCheckpoint(db, dir);
+      expect(fs.readFileSync(path.join(dir, CHECKPOINT_FILE), 'utf8').trim().split('\n')).toHaveLength(1);
+      expect((await checkAgainstCheckpoint(db, dir)).problem).toBeNull();
+
+      // Truncate the newest two rows, as someone with the database's superuser could.
+      await tamper([`DELETE FROM audit_events WHERE seq > $1`, [cp!.seq - 2]]);
+      const after = await checkAgainstCheckpoint(db, dir);
+      expect(after.problem).toMatch(/no longer in the log: the newest events were removed/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
