@@ -291,12 +291,13 @@ export async function updateAlert(db: Db, ctx: RequestContext, id: string, raw: 
   return db.transaction(async (tx) => {
     const a = await loadAlert(tx, id, true);
     authorize(ctx.actor, 'alert.change', await resourceFor(tx, ctx, a));
-    // The lifecycle decides first (only an active alert is updated): a draft's incomplete content is
-    // never read as the previous version. A content problem after this rolls the event back.
-    const { next } = await applyEvent(tx, ctx, a, { type: 'update', reason }, now, 'reason');
-    const previous = (await currentContent(tx, a)) as AlertContent;
+    // Only an active alert's content is read as the previous version: a draft's is incomplete, and the
+    // lifecycle refuses the update of anything but an active alert just below.
+    const previous = a.status === 'active' ? ((await currentContent(tx, a)) as AlertContent) : null;
     // Dates already accepted stay acceptable (a woman's date of birth does not become invalid by time passing).
-    const parsed = parseAlertContent(raw, now, { previous });
+    const parsed = previous ? parseAlertContent(raw, now, { previous }) : null;
+    const { next } = await applyEvent(tx, ctx, a, { type: 'update', reason }, now, 'reason');
+    if (!previous || !parsed) throw new ValidationError({ form: 'Only an active alert can be updated' });
     // A recorded birth stays on the alert through later updates (it is changed only by recordBirth).
     const birth = (previous as { birth?: unknown }).birth;
     const content = birth ? { ...parsed, birth } : parsed;

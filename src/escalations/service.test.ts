@@ -12,7 +12,7 @@ import { geographies, organisations } from '../directory/schema';
 import { geographyChain } from '../directory/service';
 import { caseEvents, cases } from '../cases/schema';
 import { escalationStages, escalations } from './schema';
-import { registerEscalationJobs } from './jobs';
+import { registerCaseJobs } from '../cases/jobs';
 import {
   emailOverdueStage,
   escalate,
@@ -407,7 +407,7 @@ describe('overdue reminders', () => {
     const mailer = memoryMailer();
     const failures: unknown[] = [];
     const log = { info: () => undefined, warn: (o: unknown) => void failures.push(o), error: (o: unknown) => void failures.push(o) };
-    const worker = registerEscalationJobs(new Worker(db(), log, { batch: 50 }), db(), mailer, PUBLIC_URL);
+    const worker = registerCaseJobs(new Worker(db(), log, { batch: 50 }), db(), mailer, PUBLIC_URL);
     // Raised three days ago, so overdue by the real clock the scheduled job uses.
     const { id, reference } = await raiseEscalation(db(), midwife, raiseInput({ raisedWithOrganisationId: org.R1C }), new Date(Date.now() - 3 * DAY));
     await worker.schedule();

@@ -232,7 +232,11 @@ describe('the timeline', () => {
 
     const seq = await lastSeq();
     const items = await caseChronology(db, midwife, kase.id);
-    expect((await auditSince(seq)).map((a) => [a.action, a.entityId])).toEqual([['case.chronology.view', kase.id]]);
+    // The case read, and the linked alert's content shown through it, recorded against the alert.
+    expect((await auditSince(seq)).map((a) => [a.action, a.entityId])).toEqual([
+      ['case.chronology.view', kase.id],
+      ['alert.view', alert.id],
+    ]);
 
     const fromAlert = items.filter((i) => i.source === 'alert');
     expect(fromAlert.filter((i) => i.kind === 'alert_event').map((i) => i.summary)).toEqual(
