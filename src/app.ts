@@ -22,7 +22,7 @@ import { oidcRoutes } from './people/oidc-routes';
 import { alertRoutes } from './alerts/routes';
 import { alertApi } from './alerts/api';
 import { APPROVER_ROLES } from './alerts/lifecycle';
-import { trackApiRoutes } from './platform/http/openapi';
+import { trackRoutes } from './platform/http/openapi';
 import { pointOfCareRoutes } from './identity/point-of-care/routes';
 import { bulkScreeningRoutes } from './identity/bulk-screening/routes';
 import { caseRoutes } from './cases/routes';
@@ -144,7 +144,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   // Every route from here on is seen, so the OpenAPI document can be checked against what is served.
-  trackApiRoutes(app);
+  trackRoutes(app);
   await app.register(homeRoutes(deps));
   await app.register(signInRoutes(deps));
   await app.register(oidcRoutes(deps));

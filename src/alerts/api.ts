@@ -21,6 +21,7 @@ import {
   BABY_SEXES,
   recordBirth,
   renew,
+  requireAlert,
   returnForChanges,
   saveDraft,
   standDown,
@@ -332,6 +333,8 @@ export const alertApi =
         responses: { 201: { description: 'Stored (cleaned, resized, encrypted)', schema: PhotoCreated } },
       },
       async (req, reply) => {
+        // Who may add to this alert is settled before what was sent is looked at.
+        await requireAlert(db, req.ctx, idOf(req), 'alert.change');
         const b = body(req) as Record<string, unknown>;
         if (!Buffer.isBuffer(b.photo) || b.photo.length === 0) throw new ValidationError({ photo: 'Select a photograph to upload (a multipart/form-data field called photo)' });
         const caption = typeof b.caption === 'string' ? b.caption.trim() || null : null;

@@ -484,8 +484,7 @@ export async function unitInbox(db: Db, ctx: RequestContext) {
 
 /** Add a photograph to a draft or returned alert: checked, cleaned, resized and encrypted before it is stored. */
 export async function addPhotograph(db: Db, ctx: RequestContext, key: Buffer, alertId: string, upload: Buffer, caption: string | null): Promise<string> {
-  const a = await loadAlert(db, alertId);
-  authorize(ctx.actor, 'alert.change', await resourceFor(db, ctx, a));
+  const { alert: a } = await requireAlert(db, ctx, alertId, 'alert.change');
   if (a.status !== 'draft' && a.status !== 'returned') throw new ValidationError({ photo: 'Photographs can be added while the alert is a draft or returned for changes' });
   if (caption && caption.length > 200) throw new ValidationError({ caption: 'The description must be 200 characters or fewer' });
   const image = await processPhotograph(upload);

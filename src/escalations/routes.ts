@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../app';
-import { can } from '../platform/auth/policy';
+import { authorizeContext, can } from '../platform/auth/policy';
 import { ValidationError } from '../platform/errors';
 import { formErrors, formValues } from '../platform/http/forms';
 import { requireCase } from '../cases/access';
@@ -105,6 +105,8 @@ export const escalationRoutes =
     // ── Raising ──────────────────────────────────────────────────────────────────────────────────────
 
     async function renderNew(req: FastifyRequest, reply: FastifyReply, values: Record<string, string>, fieldErrors?: Record<string, string>) {
+      // The form only for those who may send it (the service refuses the rest anyway).
+      authorizeContext(req.ctx, 'escalation.raise');
       const caseId = values.caseId || '';
       const kase = caseId ? await requireCase(db, req.ctx, caseId, 'case.update') : null;
       const table = await stageTableFor(db, req.ctx, kase?.id ?? null);

@@ -48,6 +48,15 @@ describe('bad input is a 4xx with a message, and changes nothing', () => {
     expect(await rowCounts()).toEqual(before);
   });
 
+  it('refuses a control character in an address (a path parameter), found by the API fuzzer', async () => {
+    const api = await ApiClient.as(t, 'admin@beacon.example');
+    const res = await api.post('/api/protocols/milestones/a%00b', { definition: {}, changeReason: 'x' });
+    expect(res.status).toBe(400);
+    expect(res.json.message).toBeTruthy();
+    const page = await (await t.browser().signedInAs('admin@beacon.example')).get('/protocols/milestones/a%00b');
+    expect(page.status).toBe(400);
+  });
+
   it('removes bidirectional overrides, so a list cannot show a spoofed name', async () => {
     const api = await ApiClient.as(t, 'midwife@beacon.example');
     const res = await api.post('/api/cases', { ...(await openCaseInput(t.database.db)), givenName: 'Jane\u202E', familyName: '\u2066Htims\u2069' });

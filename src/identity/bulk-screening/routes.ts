@@ -41,7 +41,6 @@ export const bulkScreeningRoutes =
     app.post('/screening/:id/decision', async (req, reply) => {
       const decision = ((req.body ?? {}) as Record<string, unknown>).decision;
       try {
-        if (decision !== 'approve' && decision !== 'refuse') throw new ValidationError({ decision: 'Choose whether to approve or refuse the list' });
         await decideScreening(db, req.ctx, (req.params as { id: string }).id, decision);
         return reply.redirect('/screening', 303);
       } catch (err) {

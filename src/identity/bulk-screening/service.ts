@@ -115,10 +115,11 @@ export async function screeningsAwaitingApproval(db: Db, ctx: RequestContext) {
  * A designated professional of the same organisation approves (it is queued) or refuses (it is never
  * screened and its list is deleted) a list over the budget. Never their own list.
  */
-export async function decideScreening(db: Db, ctx: RequestContext, runId: string, decision: 'approve' | 'refuse', now = new Date()): Promise<void> {
+export async function decideScreening(db: Db, ctx: RequestContext, runId: string, decision: unknown, now = new Date()): Promise<void> {
   const [run] = isUuid(runId) ? await db.select().from(screeningRuns).where(eq(screeningRuns.id, runId)) : [];
   if (!run) throw new NotFoundError('Screening');
   authorize(ctx.actor, 'alert.screen_approve', { organisationId: run.organisationId });
+  if (decision !== 'approve' && decision !== 'refuse') throw new ValidationError({ decision: 'Choose whether to approve or refuse the list' });
   if (run.userId === ctx.actor.userId) throw new ValidationError({ decision: 'Someone else must approve a list you uploaded' });
   if (run.status !== 'awaiting_approval') throw new ValidationError({ decision: 'This list is not waiting for approval' });
   await db.transaction(async (tx) => {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 /**
  * A small OpenAPI 3.1 description built from the same zod schemas the API validates with. Each API
  * route is declared once, through `ApiDescription.route`, which registers it with Fastify and records
- * it for the document, so a route cannot be served without being described. `trackApiRoutes` records
+ * it for the document, so a route cannot be served without being described. `trackRoutes` records
  * every /api route Fastify actually registers, so a test can check the two lists agree.
  *
  * Named schemas live in one zod registry and become `components.schemas` (JSON Schema 2020-12, which
@@ -159,17 +159,27 @@ export function openApiPath(url: string): string {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Every /api route registered (method and Fastify URL), in order: see trackApiRoutes. */
+    /** Every /api route registered (method and Fastify URL), in order: see trackRoutes. */
     apiRoutes: { method: string; url: string }[];
+    /** Every route registered, pages and API (method and Fastify URL), in order: see trackRoutes. */
+    routeTable: { method: string; url: string }[];
   }
 }
 
-/** Record every /api route registered from now on (call before registering route modules). */
-export function trackApiRoutes(app: FastifyInstance): void {
-  const seen: { method: string; url: string }[] = [];
-  app.decorate('apiRoutes', seen);
+/**
+ * Record every route registered from now on (call before registering route modules), so tests can
+ * check the OpenAPI document and the permissions matrix against what is actually served.
+ */
+export function trackRoutes(app: FastifyInstance): void {
+  const api: { method: string; url: string }[] = [];
+  const all: { method: string; url: string }[] = [];
+  app.decorate('apiRoutes', api);
+  app.decorate('routeTable', all);
   app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/api/')) return;
-    for (const method of [route.method].flat()) if (method !== 'HEAD') seen.push({ method, url: route.url });
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      all.push({ method, url: route.url });
+      if (route.url.startsWith('/api/')) api.push({ method, url: route.url });
+    }
   });
 }

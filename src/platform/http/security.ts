@@ -80,7 +80,7 @@ export async function registerSecurity(app: FastifyInstance, opts: SecurityOptio
   // Text comes in clean or not at all: a control character (U+0000 cannot even be stored) is refused
   // with a message naming the field, before any service sees it; bidi overrides are removed.
   app.addHook('preValidation', async (req) => {
-    for (const [part, value] of [['body', req.body], ['query', req.query]] as const) {
+    for (const [part, value] of [['body', req.body], ['query', req.query], ['params', req.params]] as const) {
       const r = cleanBody(value);
       if (r.path) throw new ValidationError({ [r.path.join('.') || part]: `This ${CONTROL_CHARACTER_MESSAGE}` });
     }

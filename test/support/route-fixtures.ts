@@ -1,0 +1,162 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { alertDeliveries } from '../../src/alerts/schema';
+import { createDraft, requireAlert } from '../../src/alerts/service';
+import { caseFacts, casePrompts, caseProfessionals, cases } from '../../src/cases/schema';
+import { linkAlert } from '../../src/cases/service';
+import { seedDemoCases } from '../../src/demo/cases';
+import { organisations, units } from '../../src/directory/schema';
+import { escalations } from '../../src/escalations/schema';
+import { memberships } from '../../src/people/schema';
+import { createUser } from '../../src/people/service';
+import { rows } from '../../src/platform/db/sql';
+import { createWorker } from '../../src/server';
+import { PEOPLE, type Person } from '../http/route-access';
+import { contextFor, raiseActiveAlert, SUBJECT, validAlertContent } from './alerts';
+import { ApiClient } from './api-client';
+import type { TestApp } from './app';
+
+/**
+ * Real records to put in every route's parameters, for the tests that walk the whole route table (the
+ * permissions matrix, the API fuzzer): the two demo cases (Southampton, led by the safeguarding midwife's
+ * trust with the city council's social care; Portsmouth, opened by the ED nurse), an active alert raised
+ * by the midwife and linked to the Southampton case, a draft, a point-of-care search, reveal and
+ * presentation by the ED nurse, a screening run by the Portsmouth coordinator, an escalation, and a spare
+ * person for the user-admin routes (so that deactivating "a user" never signs a demo person out).
+ */
+export interface RouteFixtures {
+  ids: Record<string, string>;
+  clients: Record<Person, ApiClient>;
+  alertId: string;
+  /** Who may view the active alert, by the alert register's own rule. */
+  mayViewAlert: Record<Person, boolean>;
+}
+
+export const MISSING_ID = '00000000-0000-4000-8000-000000000000';
+
+export async function buildRouteFixtures(t: TestApp): Promise<RouteFixtures> {
+  const db = t.database.db;
+  await seedDemoCases(db);
+  const midwife = await contextFor(db, PEOPLE.midwife);
+  const admin = await contextFor(db, PEOPLE.admin);
+  const active = await raiseActiveAlert(db, midwife, await contextFor(db, PEOPLE.designated), validAlertContent());
+  const draft = await createDraft(db, midwife, { subject: { name: { given: 'Draft', family: 'Only' } } });
+  const [southampton] = await db.select().from(cases).where(eq(cases.classification, 'unborn_baby_protocol'));
+  const [portsmouth] = await db.select().from(cases).where(eq(cases.classification, 'unbooked_in_labour'));
+  await linkAlert(db, midwife, southampton!.id, active.reference);
+  await createWorker(t.database, t.config, { info: () => undefined, warn: () => undefined, error: () => undefined } as never).drain();
+  const [rhm] = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.odsCode, 'RHM'));
+  const [pah] = await db.select({ id: units.id }).from(units).where(eq(units.name, 'Princess Anne Hospital maternity unit'));
+  const spare = await createUser(db, admin, { email: 'spare.person@beacon.example', displayName: 'Sam Spare', jobTitle: 'Midwife', organisationId: rhm!.id, role: 'safeguarding_practitioner' });
+  const [spareMembership] = await db.select({ id: memberships.id }).from(memberships).where(eq(memberships.userId, spare.userId));
+
+  const clients = Object.fromEntries(await Promise.all(Object.entries(PEOPLE).map(async ([k, email]) => [k, await ApiClient.as(t, email)]))) as Record<Person, ApiClient>;
+  const search = await clients.ed.post('/api/check', { nhsNumber: SUBJECT.nhsNumber });
+  const revealed = await clients.ed.post(`/api/check/searches/${search.json.searchId}/reveal`, { alertId: active.id, reason: 'presenting' });
+  const outcome = await clients.ed.post(`/api/check/reveals/${revealed.json.revealId}/outcome`, { outcome: 'same_person', location: 'Majors bay 4' });
+  const screened = await clients.coordQah.upload('/screening', { _csrf: clients.coordQah.token }, { name: 'file', filename: 'list.csv', type: 'text/csv', data: Buffer.from('id,family_name,given_name,date_of_birth\nr1,Nobody,Alice,1985-03-03\n') });
+  if (screened.status !== 302) throw new Error(`screening upload answered ${screened.status}`);
+
+  const one = async <T>(q: Promise<T[]>) => (await q)[0];
+  const delivery = await one(db.select({ id: alertDeliveries.id }).from(alertDeliveries).where(and(eq(alertDeliveries.alertId, active.id), eq(alertDeliveries.unitId, pah!.id))));
+  const escalation = await one(db.select({ id: escalations.id }).from(escalations).limit(1));
+  const professional = await one(db.select({ id: caseProfessionals.id }).from(caseProfessionals).where(eq(caseProfessionals.caseId, southampton!.id)).limit(1));
+  const fact = await one(db.select({ id: caseFacts.id }).from(caseFacts).where(eq(caseFacts.caseId, southampton!.id)).limit(1));
+  const prompt = await one(db.select({ id: casePrompts.id }).from(casePrompts).where(eq(casePrompts.caseId, southampton!.id)).limit(1));
+  const ids: Record<string, string> = {
+    alert: active.id,
+    draft: draft.id,
+    delivery: delivery!.id,
+    search: search.json.searchId,
+    reveal: revealed.json.revealId,
+    presentation: outcome.json.presentationId,
+    screening: String(screened.headers.location).split('/').pop()!,
+    case: southampton!.id,
+    otherCase: portsmouth!.id,
+    escalation: escalation!.id,
+    user: spare.userId,
+    membership: spareMembership!.id,
+    organisation: rhm!.id,
+    unit: pah!.id,
+    professional: professional!.id,
+    fact: fact!.id,
+    prompt: prompt?.id ?? MISSING_ID,
+    area: 'E06000045',
+  };
+  for (const [k, v] of Object.entries(ids)) if (!v) throw new Error(`no fixture for ${k}`);
+
+  const mayViewAlert = {} as Record<Person, boolean>;
+  for (const p of Object.keys(PEOPLE) as Person[]) {
+    mayViewAlert[p] = await requireAlert(db, await contextFor(db, PEOPLE[p]), active.id, 'alert.view').then(
+      () => true,
+      () => false,
+    );
+  }
+  return { ids, clients, alertId: active.id, mayViewAlert };
+}
+
+/** Parameters that name no record: the route must still be reached (404 for a missing record). */
+const MISSING_PARAMS = ['photoId', 'distributionId', 'meetingId', 'decisionId', 'testId'];
+
+/** The URL of a route ("METHOD /path/:param") with real records for its parameters. */
+export function urlFor(f: RouteFixtures, route: string): string {
+  const [, url] = route.split(' ') as [string, string];
+  const under = (...prefixes: string[]) => prefixes.some((p) => url.startsWith(p) || url.startsWith(`/api${p}`));
+  const alertDraftStep = /^\/(api\/)?alerts\/:id\/(steps|photos$|submit|draft)/.test(url);
+  const id = under('/check/searches')
+    ? f.ids.search
+    : under('/check/reveals')
+      ? f.ids.reveal
+      : under('/presentations')
+        ? f.ids.presentation
+        : under('/screening')
+          ? f.ids.screening
+          : under('/cases')
+            ? f.ids.case
+            : under('/escalations')
+              ? f.ids.escalation
+              : under('/users')
+                ? f.ids.user
+                : under('/organisations')
+                  ? f.ids.organisation
+                  : under('/units')
+                    ? f.ids.unit
+                    : under('/alerts')
+                      ? alertDraftStep
+                        ? f.ids.draft
+                        : f.ids.alert
+                      : MISSING_ID;
+  const values: Record<string, string> = {
+    id: id!,
+    deliveryId: f.ids.delivery!,
+    step: 'name',
+    membershipId: f.ids.membership!,
+    token: 'not-a-real-setup-token',
+    factId: f.ids.fact!,
+    key: 'referral_to_social_care',
+    item: 'alert_register_checked',
+    promptId: f.ids.prompt!,
+    professionalId: f.ids.professional!,
+    form: 'edd',
+    kind: 'milestones',
+    geographyCode: f.ids.area!,
+    ...Object.fromEntries(MISSING_PARAMS.map((p) => [p, MISSING_ID])),
+  };
+  return url.replace(/:(\w+)/g, (_, name: string) => {
+    const v = values[name];
+    if (!v) throw new Error(`${route}: no fixture for :${name}`);
+    return v;
+  });
+}
+
+/** Row counts of every table but the ones any request may touch (audit, sessions, jobs, rate limits). */
+export async function rowCounter(t: TestApp): Promise<() => Promise<Record<string, number>>> {
+  const db = t.database.db;
+  const skip = new Set(['audit_events', 'sessions', 'jobs', '__drizzle_migrations', 'rate_limits', 'point_of_care_rate']);
+  const tables = (await rows<{ name: string }>(db, sql`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1`)).map((r) => r.name).filter((n) => !skip.has(n));
+  const query = sql.raw(tables.map((n) => `SELECT '${n}' AS name, count(*)::int AS n FROM "${n}"`).join(' UNION ALL '));
+  return async () => Object.fromEntries((await rows<{ name: string; n: number }>(db, query)).map((r) => [r.name, Number(r.n)]));
+}
+
+export function changedTables(before: Record<string, number>, after: Record<string, number>): string[] {
+  return Object.keys(after).filter((k) => after[k] !== before[k]);
+}
