@@ -35,7 +35,7 @@ const words = fc.array(fc.constantFrom('Baby', 'unborn', 'Southampton', 'strateg
 function stringArb(s: JsonSchema): fc.Arbitrary<string> {
   const min = typeof s.minLength === 'number' ? s.minLength : 0;
   const max = typeof s.maxLength === 'number' ? s.maxLength : Math.max(min, 80);
-  const fit = (a: fc.Arbitrary<string>) => a.filter((v) => v.length >= min && v.length <= max);
+  const withinLength = (a: fc.Arbitrary<string>) => a.filter((v) => v.length >= min && v.length <= max);
   switch (s.format) {
     case 'uuid':
       return fc.uuid({ version: 4 });
@@ -48,12 +48,12 @@ function stringArb(s: JsonSchema): fc.Arbitrary<string> {
   }
   if (typeof s.pattern === 'string') {
     try {
-      return fit(fc.stringMatching(new RegExp(s.pattern)));
+      return withinLength(fc.stringMatching(new RegExp(s.pattern)));
     } catch {
       // A pattern fast-check cannot generate from: fall through to plain text.
     }
   }
-  return fit(fc.oneof(words, fc.string({ minLength: min, maxLength: Math.min(max, 200) })));
+  return withinLength(fc.oneof(words, fc.string({ minLength: min, maxLength: Math.min(max, 200) })));
 }
 
 function numberArb(s: JsonSchema, integer: boolean): fc.Arbitrary<number> {
