@@ -11,7 +11,7 @@ import { seedDemo } from './demo/seed';
 import { seedDemoCases } from './demo/cases';
 import { organisations } from './directory/schema';
 import { createMailer } from './platform/notify/mailer';
-import { ACK_CHASE_JOB, chaseAcknowledgements, distribute, DISTRIBUTE_JOB, EMAIL_JOB, emailDelivery } from './alerts/distribution';
+import { ACK_CHASE_EMAIL_JOB, ACK_CHASE_JOB, chaseAcknowledgements, distribute, DISTRIBUTE_JOB, EMAIL_JOB, emailChase, emailDelivery } from './alerts/distribution';
 import { archiveAndPurge, emailReviewReminder, expireDue, EXPIRE_JOB, remindReviews, RETENTION_JOB, REVIEW_REMINDER_EMAIL_JOB, REVIEW_REMINDER_JOB } from './alerts/service';
 import { emailPresentation, PRESENTATION_EMAIL_JOB, PURGE_SEARCHES_JOB, purgeOldSearches } from './identity/point-of-care/service';
 import { pointOfCareSettings } from './identity/point-of-care/settings';
@@ -42,8 +42,9 @@ export function createWorker(database: Database, config: Config, log: pino.Logge
     })
     .register(EMAIL_JOB, async (job) => emailDelivery(db, mailer, config.publicUrl, job.payload as { deliveryId: string }))
     .register(ACK_CHASE_JOB, async () => {
-      await chaseAcknowledgements(db, mailer, config.publicUrl, { reminderHours: config.alerts.ackReminderHours, escalateHours: config.alerts.ackEscalateHours });
+      await chaseAcknowledgements(db, { reminderHours: config.alerts.ackReminderHours, escalateHours: config.alerts.ackEscalateHours });
     })
+    .register(ACK_CHASE_EMAIL_JOB, async (job) => emailChase(db, mailer, config.publicUrl, job.payload as Parameters<typeof emailChase>[3]))
     .every({ type: ACK_CHASE_JOB, everyMs: 15 * 60_000 })
     .register(EXPIRE_JOB, async () => {
       await expireDue(db);

@@ -26,9 +26,6 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { alerts, alertVersions } from '../../src/alerts/schema';
-import { type AlertContent, parseAlertContent, effectiveReviewDate } from '../../src/alerts/model';
-import { addDays, londonDate } from '../../src/alerts/pregnancy';
 import { loadConfig } from '../../src/config';
 import { seedDemo } from '../../src/demo/seed';
 import { detailsToQuery, registerIndexFor } from '../../src/identity/register-index';
@@ -38,7 +35,8 @@ import { createUser } from '../../src/people/service';
 import { systemContext } from '../../src/platform/context';
 import { startService } from '../../src/server';
 import { contextFor } from '../../test/support/alerts';
-import { COMBINED_CORRUPTIONS, generatePerson, makeQuery, noAlertQuery, type NoAlertKind, type Person, Rng, SINGLE_CORRUPTIONS, type SingleCorruption } from '../match/synthetic';
+import { COMBINED_CORRUPTIONS, makeQuery, noAlertQuery, type NoAlertKind, Rng, SINGLE_CORRUPTIONS, type SingleCorruption } from '../match/synthetic';
+import { BENCH_PASSWORD as PASSWORD, bodyOf, fmt, insertSyntheticAlerts, pct, percentile, signIn, table } from '../support';
 
 // ── Arguments ───────────────────────────────────────────────────────────────────────────────────────
 
@@ -62,54 +60,9 @@ const CLIENT_LEVELS = (argOf('--clients') ?? '1,4,16').split(',').map((s) => {
   return n;
 });
 const WARMUP_SECONDS = 1;
-const PASSWORD = 'correct horse battery staple 42';
 const NO_ALERT_SHARE = 0.3;
 
-// ── Synthetic alerts and queries ────────────────────────────────────────────────────────────────────
-
-/** The alert a safeguarding midwife would raise about `p`: validated as submit validates it. */
-function alertInput(p: Person, today: string): unknown {
-  return {
-    subject: {
-      name: { given: p.middle ? `${p.forename} ${p.middle}` : p.forename, family: p.surname },
-      otherNames: [
-        ...p.previousSurnames.map((family) => ({ kind: 'previous', name: { given: p.forename, family } })),
-        ...p.aliases.map((a) => ({ kind: 'alias', name: { given: a.forename, family: a.surname } })),
-      ],
-      datesOfBirth: [{ value: p.dob }, ...(p.otherDob ? [{ value: p.otherDob, knownFalse: true }] : [])],
-      nhsNumbers: p.nhsKnown ? [{ value: p.nhs, verification: 'pds_trace' }] : [],
-      addresses: [
-        { kind: 'current', address: '14 Orchard Lane', postcode: p.postcode },
-        ...p.previousPostcodes.map((postcode, i) => ({ kind: 'previous', address: `${i + 2} Mill Road`, postcode })),
-      ],
-      phones: [],
-      physicalDescription: 'Slight build',
-    },
-    associatedPeople: [],
-    pregnancy: { edd: p.edd, bookingStatus: 'unbooked', concealment: 'concealed', cpis: { checkedAt: addDays(today, -1), result: 'no_plan' } },
-    risk: {
-      criteria: ['unbooked', 'likely_to_evade'],
-      reason: 'Unborn baby subject to pre-birth assessment; she has moved without telling services.',
-      actionOnPresentation: 'Do not discharge the baby before speaking to the duty social worker.',
-      inHoursContact: { name: 'Southampton MASH', phone: '023 8083 3336' },
-      outOfHoursContact: { name: 'Emergency duty team', phone: '023 8023 3344' },
-    },
-    lawfulBasis: 'public_task_safeguarding',
-    distribution: { scope: 'icb', geographyCode: 'QRL', scopeReason: 'She has links across Hampshire and the Isle of Wight.' },
-  };
-}
-
-/** The JSON body a ward system would send for a matcher query. */
-function bodyOf(q: Query): Record<string, string> {
-  const b: Record<string, string> = {};
-  if (q.givenNames?.length) b.givenName = q.givenNames.join(' ');
-  if (q.familyNames?.length) b.familyName = q.familyNames[0]!;
-  if (q.dateOfBirth) b.dateOfBirth = q.dateOfBirth;
-  if (q.nhsNumber) b.nhsNumber = q.nhsNumber;
-  if (q.postcodes?.length) b.postcode = q.postcodes[0]!;
-  if (q.edd) b.edd = q.edd;
-  return b;
-}
+// ── Queries ─────────────────────────────────────────────────────────────────────────────────────────
 
 interface BenchQuery {
   body: Record<string, string>;
@@ -204,63 +157,6 @@ function runClients(url: URL, sessions: { cookie: string; csrf: string }[], quer
   });
 }
 
-// ── Sign-in over HTTP ───────────────────────────────────────────────────────────────────────────────
-
-function cookieJar() {
-  const jar = new Map<string, string>();
-  return {
-    take(res: Response) {
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(';');
-        const eq = pair!.indexOf('=');
-        const name = pair!.slice(0, eq).trim();
-        const value = pair!.slice(eq + 1).trim();
-        if (value === '' || /max-age=0/i.test(c)) jar.delete(name);
-        else jar.set(name, value);
-      }
-    },
-    header: () => [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
-    has: (name: string) => jar.has(name),
-  };
-}
-
-async function signIn(base: string, email: string): Promise<{ cookie: string; csrf: string }> {
-  const jar = cookieJar();
-  const page = await fetch(`${base}/sign-in`, { redirect: 'manual' });
-  jar.take(page);
-  const html = await page.text();
-  const formToken = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-  if (!formToken) throw new Error('no CSRF token on the sign-in page');
-  const res = await fetch(`${base}/sign-in`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header() },
-    body: new URLSearchParams({ _csrf: formToken, email, password: PASSWORD }).toString(),
-  });
-  jar.take(res);
-  await res.arrayBuffer();
-  if (res.status !== 302 || !jar.has('beacon_session')) throw new Error(`sign-in as ${email} answered ${res.status}`);
-  const session = await fetch(`${base}/api/session`, { headers: { cookie: jar.header() } });
-  jar.take(session);
-  const json = (await session.json()) as { csrfToken?: string };
-  if (session.status !== 200 || !json.csrfToken) throw new Error(`GET /api/session answered ${session.status}`);
-  return { cookie: jar.header(), csrf: json.csrfToken };
-}
-
-// ── Figures ─────────────────────────────────────────────────────────────────────────────────────────
-
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN);
-const fmt = (x: number) => (Number.isNaN(x) ? '–' : x < 1 ? x.toFixed(3) : x < 10 ? x.toFixed(2) : x.toFixed(1));
-const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : '–');
-
-function table(head: string[], rows: string[][]) {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(line(head));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows) console.log(line(r));
-}
-
 // ── Main ────────────────────────────────────────────────────────────────────────────────────────────
 
 async function main() {
@@ -307,44 +203,9 @@ async function main() {
     // Synthetic alerts, validated as submit validates them, written in bulk.
     t = performance.now();
     const now = new Date();
-    const today = londonDate(now);
     const rng = new Rng(SEED);
-    const people: { person: Person; id: string }[] = [];
-    let rejected = 0;
-    let firstRejection = '';
-    const rows: { alert: typeof alerts.$inferInsert; content: AlertContent }[] = [];
-    const REF = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-    for (let n = 0; rows.length < ALERTS && n < ALERTS * 3; n++) {
-      const p = generatePerson(rng, `s${n}`);
-      // Due between one and forty weeks from today (the synthetic dates are anchored elsewhere).
-      p.edd = addDays(today, 7 + rng.int(273));
-      let content: AlertContent;
-      try {
-        content = parseAlertContent(alertInput(p, today), now);
-      } catch (err) {
-        rejected++;
-        firstRejection ||= JSON.stringify((err as { fieldErrors?: unknown }).fieldErrors ?? (err as Error).message).slice(0, 300);
-        continue;
-      }
-      const k = rows.length;
-      const reference = `BCN-Z${Array.from({ length: 5 }, (_, d) => REF[Math.floor(k / 32 ** d) % 32]).join('')}`;
-      rows.push({
-        alert: { reference, status: 'active', version: 1, originatorUserId: raiser.actor.userId, originatorOrganisationId: raiser.actor.organisationId, approverUserId: approver.actor.userId, approvedAt: now, edd: content.pregnancy.edd, reviewDate: effectiveReviewDate(content, 6) },
-        content,
-      });
-      people.push({ person: p, id: '' });
-    }
-    if (rows.length < ALERTS) throw new Error(`only ${rows.length} of ${ALERTS} synthetic alerts were valid (first problem: ${firstRejection})`);
-    for (let start = 0; start < rows.length; start += 500) {
-      const chunk = rows.slice(start, start + 500);
-      await db.transaction(async (tx) => {
-        const ids = await tx.insert(alerts).values(chunk.map((r) => r.alert)).returning({ id: alerts.id });
-        await tx.insert(alertVersions).values(ids.map((r, i) => ({ alertId: r.id, version: 1, status: 'active', content: chunk[i]!.content, createdByUserId: raiser.actor.userId })));
-        ids.forEach((r, i) => {
-          people[start + i]!.id = r.id;
-        });
-      });
-    }
+    const { people, rejected } = await insertSyntheticAlerts(db, raiser, approver, ALERTS, rng, now);
+
     const insertMs = performance.now() - t;
     t = performance.now();
     const index = registerIndexFor(service.database);
@@ -379,7 +240,7 @@ async function main() {
     }
     const withAlert = queries.filter((q) => q.expected).length;
 
-    console.log(`Set-up: demo data + ${maxClients} point-of-care people ${Math.round(seedMs)} ms; ${rows.length.toLocaleString('en-GB')} alerts inserted in ${Math.round(insertMs)} ms (${rejected} synthetic people refused by the alert schema); register index rebuilt in ${Math.round(buildMs)} ms (${built.alerts.toLocaleString('en-GB')} alerts, ${built.identities.toLocaleString('en-GB')} identities)`);
+    console.log(`Set-up: demo data + ${maxClients} point-of-care people ${Math.round(seedMs)} ms; ${people.length.toLocaleString('en-GB')} alerts inserted in ${Math.round(insertMs)} ms (${rejected} synthetic people refused by the alert schema); register index rebuilt in ${Math.round(buildMs)} ms (${built.alerts.toLocaleString('en-GB')} alerts, ${built.identities.toLocaleString('en-GB')} identities)`);
     console.log(`Queries: ${queries.length.toLocaleString('en-GB')} (${withAlert.toLocaleString('en-GB')} from alert subjects with corruptions, ${(queries.length - withAlert).toLocaleString('en-GB')} women with no alert; ${insufficient} drafts left out as too thin for the endpoint)\n`);
     if (!queries.length) throw new Error('no usable queries');
 

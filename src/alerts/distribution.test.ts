@@ -11,7 +11,8 @@ import { seedDemo } from '../demo/seed';
 import { units } from '../directory/schema';
 import type { RequestContext } from '../platform/context';
 import { createWorker } from '../server';
-import { chaseAcknowledgements } from './distribution';
+import { jobs } from '../platform/jobs/schema';
+import { ACK_CHASE_EMAIL_JOB, chaseAcknowledgements, emailChase } from './distribution';
 import { alertDeliveries } from './schema';
 import { acknowledge, cancel, standDown, updateAlert } from './service';
 
@@ -67,7 +68,12 @@ async function deliveriesOf(alertId: string) {
 /** Chase as the scheduled job would at `hours` after `t0`; returns the messages sent about this alert. */
 async function chaseAt(reference: string, t0: number, hours: number) {
   mailer.clear();
-  await chaseAcknowledgements(db(), mailer, PUBLIC_URL, OPTS, new Date(t0 + hours * HOUR));
+  await chaseAcknowledgements(db(), OPTS, new Date(t0 + hours * HOUR));
+  // The emails are jobs queued with the marks: send them as the worker would.
+  for (const job of await db().select().from(jobs).where(and(eq(jobs.type, ACK_CHASE_EMAIL_JOB), eq(jobs.status, 'pending')))) {
+    await emailChase(db(), mailer, PUBLIC_URL, job.payload as Parameters<typeof emailChase>[3]);
+    await db().update(jobs).set({ status: 'done' }).where(eq(jobs.id, job.id));
+  }
   return mailer.sent.filter((m) => m.subject.includes(reference));
 }
 

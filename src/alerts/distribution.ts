@@ -14,6 +14,7 @@ export type DeliveryKind = 'activation' | 'update' | 'stand_down' | 'cancellatio
 export const DISTRIBUTE_JOB = 'alerts.distribute';
 export const EMAIL_JOB = 'alerts.delivery-email';
 export const ACK_CHASE_JOB = 'alerts.acknowledgement-chase';
+export const ACK_CHASE_EMAIL_JOB = 'alerts.acknowledgement-chase.email';
 
 /** Enqueue the fan-out of one version, in the caller's transaction (the outbox). */
 export function enqueueDistribution(tx: Db, alertId: string, version: number, kind: DeliveryKind): Promise<number | null> {
@@ -113,23 +114,34 @@ export async function emailDelivery(db: Db, mailer: Mailer, publicUrl: string, p
  * Only deliveries of the alert's current version are chased: an update supersedes what a unit was sent
  * before (every earlier recipient is sent the new version), so acknowledging the latest one is enough.
  */
-export async function chaseAcknowledgements(db: Db, mailer: Mailer, publicUrl: string, opts: { reminderHours: number; escalateHours: number }, now = new Date()): Promise<{ reminded: number; escalated: number }> {
+export async function chaseAcknowledgements(db: Db, opts: { reminderHours: number; escalateHours: number }, now = new Date()): Promise<{ reminded: number; escalated: number }> {
   const remindBefore = new Date(now.getTime() - opts.reminderHours * 3_600_000);
   const escalateBefore = new Date(now.getTime() - opts.escalateHours * 3_600_000);
   const chasable = sql`(${alertDeliveries.alertId}, ${alertDeliveries.version}) IN (SELECT id, version FROM alerts WHERE status = 'active')`;
-  const toRemind = await db
-    .update(alertDeliveries)
-    .set({ remindedAt: now })
-    .where(and(isNull(alertDeliveries.acknowledgedAt), isNull(alertDeliveries.remindedAt), lt(alertDeliveries.createdAt, remindBefore), chasable))
-    .returning({ id: alertDeliveries.id, unitId: alertDeliveries.unitId, alertId: alertDeliveries.alertId });
-  for (const d of toRemind) await sendChase(db, mailer, publicUrl, d, 'reminder');
-  const toEscalate = await db
-    .update(alertDeliveries)
-    .set({ escalatedAt: now })
-    .where(and(isNull(alertDeliveries.acknowledgedAt), isNull(alertDeliveries.escalatedAt), lt(alertDeliveries.createdAt, escalateBefore), chasable))
-    .returning({ id: alertDeliveries.id, unitId: alertDeliveries.unitId, alertId: alertDeliveries.alertId });
-  for (const d of toEscalate) await sendChase(db, mailer, publicUrl, d, 'escalation');
-  return { reminded: toRemind.length, escalated: toEscalate.length };
+  // Marked and queued together (outbox): a crash after marking can no longer lose the emails.
+  return db.transaction(async (tx) => {
+    const toRemind = await tx
+      .update(alertDeliveries)
+      .set({ remindedAt: now })
+      .where(and(isNull(alertDeliveries.acknowledgedAt), isNull(alertDeliveries.remindedAt), lt(alertDeliveries.createdAt, remindBefore), chasable))
+      .returning({ id: alertDeliveries.id });
+    await enqueueMany(tx, ACK_CHASE_EMAIL_JOB, toRemind.map((d) => ({ payload: { deliveryId: d.id, step: 'reminder' }, idempotencyKey: `chase:reminder:${d.id}` })));
+    const toEscalate = await tx
+      .update(alertDeliveries)
+      .set({ escalatedAt: now })
+      .where(and(isNull(alertDeliveries.acknowledgedAt), isNull(alertDeliveries.escalatedAt), lt(alertDeliveries.createdAt, escalateBefore), chasable))
+      .returning({ id: alertDeliveries.id });
+    await enqueueMany(tx, ACK_CHASE_EMAIL_JOB, toEscalate.map((d) => ({ payload: { deliveryId: d.id, step: 'escalation' }, idempotencyKey: `chase:escalation:${d.id}` })));
+    return { reminded: toRemind.length, escalated: toEscalate.length };
+  });
+}
+
+/** The job: one chase email (reminder to the unit, or escalation to its safeguarding team and the originator). */
+export async function emailChase(db: Db, mailer: Mailer, publicUrl: string, payload: { deliveryId: string; step: 'reminder' | 'escalation' }): Promise<void> {
+  const [d] = await db.select({ id: alertDeliveries.id, unitId: alertDeliveries.unitId, alertId: alertDeliveries.alertId, acknowledgedAt: alertDeliveries.acknowledgedAt }).from(alertDeliveries).where(eq(alertDeliveries.id, payload.deliveryId));
+  // Acknowledged in the meantime: nothing to chase.
+  if (!d || d.acknowledgedAt) return;
+  await sendChase(db, mailer, publicUrl, d, payload.step);
 }
 
 async function sendChase(db: Db, mailer: Mailer, publicUrl: string, d: { id: string; unitId: string; alertId: string }, step: 'reminder' | 'escalation') {

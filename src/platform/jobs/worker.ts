@@ -20,6 +20,7 @@ export interface PeriodicJob {
 export class Worker {
   private readonly handlers = new Map<string, JobHandler>();
   private readonly periodic: PeriodicJob[] = [];
+  private readonly observers: ((job: { id: number | string; type: string }) => void)[] = [];
   private timer: NodeJS.Timeout | null = null;
   private beat: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -44,6 +45,12 @@ export class Worker {
     return this;
   }
 
+  /** Be told as each job starts (its type and id): for logs and the fault benchmark's kill points. */
+  observe(fn: (job: { id: number | string; type: string }) => void): this {
+    this.observers.push(fn);
+    return this;
+  }
+
   every(job: PeriodicJob): this {
     this.periodic.push(job);
     return this;
@@ -64,6 +71,7 @@ export class Worker {
       const handler = this.handlers.get(job.type);
       try {
         if (!handler) throw new Error(`No handler registered for job type ${job.type}`);
+        for (const o of this.observers) o(job);
         await handler(job);
         await completeJob(this.db, job.id);
       } catch (err) {
@@ -74,8 +82,18 @@ export class Worker {
     return claimed.length;
   }
 
+  /** With reclaimAtStart, the first run of this worker (start or drain) takes back what a dead process held. */
+  private reclaimed = false;
+  private async reclaimOnce(): Promise<void> {
+    if (this.reclaimed || !this.opts.reclaimAtStart) return;
+    this.reclaimed = true;
+    const n = await reclaimOrphanedJobs(this.db);
+    if (n) this.log.info({ jobs: n }, 'reclaimed jobs a stopped process was running');
+  }
+
   /** Run until no job is due (for tests and batch commands). */
   async drain(maxRounds = 1000): Promise<number> {
+    await this.reclaimOnce();
     let total = 0;
     for (let i = 0; i < maxRounds; i++) {
       const n = await this.runOnce();
@@ -94,16 +112,11 @@ export class Worker {
       heartbeat(this.db, this.id).catch((err) => this.log.warn({ err: loggableError(err) }, 'job heartbeat failed'));
     }, Math.max(100, Math.floor(leaseMs / 3)));
     this.beat.unref?.();
-    let reclaimed = !this.opts.reclaimAtStart;
     const tick = async () => {
       if (this.stopped) return;
       this.running = (async () => {
         try {
-          if (!reclaimed) {
-            const n = await reclaimOrphanedJobs(this.db);
-            reclaimed = true;
-            if (n) this.log.info({ jobs: n }, 'reclaimed jobs a stopped process was running');
-          }
+          await this.reclaimOnce();
           await this.schedule();
           while (!this.stopped && (await this.runOnce()) > 0) {
             /* keep going while there is work */

@@ -40,6 +40,8 @@ export function createMailer(opts: { smtpUrl?: string | undefined; from: string;
       const file = path.join(opts.mailDir, `${safe}.eml`);
       fs.writeFileSync(`${file}.tmp`, info.message as Buffer);
       fs.renameSync(`${file}.tmp`, file);
+      // One line per send, resends included (the file above is overwritten): what went out, and when.
+      fs.appendFileSync(path.join(opts.mailDir, 'sent.log'), `${new Date().toISOString()} ${m.messageId}\n`);
     },
   };
 }
