@@ -138,6 +138,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     if (err.statusCode === 429) return send(429, 'Too many attempts', 'You have tried too many times. Wait a minute, then try again.');
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return send(err.statusCode, 'There is a problem', 'The request could not be understood. Check what you entered and try again.');
+    // The database is briefly out of reach (restarting, failing over): say so, and when to try again.
+    if (isDatabaseUnavailable(err)) {
+      req.log.warn({ err: loggableError(err) }, 'database unavailable');
+      reply.header('retry-after', '5');
+      return send(503, 'The service is briefly unavailable', 'Beacon cannot reach its database for a moment. Nothing you sent was saved. Try again in a few seconds.', { code: 'unavailable' });
+    }
     // Never the SQL parameters or quoted values of a database error: they are women's details.
     req.log.error({ err: loggableError(err) }, 'unhandled error');
     return send(500, 'Sorry, there is a problem with the service', 'Try again later. If it keeps happening, contact your service desk and quote the reference below.');
@@ -167,4 +173,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   return app;
+}
+
+/** A lost or refused database connection (not a query's own error): PostgreSQL classes 08 and 57P0x, or the socket. */
+function isDatabaseUnavailable(err: { code?: string; message?: string; cause?: unknown }): boolean {
+  // The driver's error is often wrapped (drizzle's "Failed query"): look at what caused it too.
+  if (err.cause && typeof err.cause === 'object' && isDatabaseUnavailable(err.cause as { code?: string; message?: string })) return true;
+  const code = String(err.code ?? '');
+  return /^08/.test(code) || /^57P0[1-3]$/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code) || /Connection terminated|terminating connection|timeout exceeded when trying to connect/i.test(err.message ?? '');
 }

@@ -233,7 +233,7 @@ async function pgRestart() {
     }
     const sessions = await Promise.all(emails.map((e) => signIn(service.url, e)));
     console.log(`Beacon under load while PostgreSQL ${cluster}/main restarts: 4 clients, ${seconds} s, restart at ${Math.round(seconds / 3)} s`);
-    const samples: { t: number; ok: boolean; ms: number }[] = [];
+    const samples: { t: number; ok: boolean; ms: number; status: number }[] = [];
     const start = performance.now();
     const end = start + seconds * 1000;
     let restartedAt = 0;
@@ -249,14 +249,16 @@ async function pgRestart() {
         while (performance.now() < end) {
           const t = performance.now();
           let ok = false;
+          let status = 0;
           try {
             const res = await fetch(`${service.url}/api/check`, { method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, 'content-type': 'application/json' }, body: JSON.stringify({ nhsNumber: SUBJECT.nhsNumber }), signal: AbortSignal.timeout(10_000) });
+            status = res.status;
             ok = res.status === 200;
             await res.arrayBuffer();
           } catch {
             ok = false;
           }
-          samples.push({ t: t - start, ok, ms: performance.now() - t });
+          samples.push({ t: t - start, ok, ms: performance.now() - t, status });
           if (!ok) await sleep(50);
         }
       }),
@@ -266,7 +268,8 @@ async function pgRestart() {
     const lastFailure = failures.length ? Math.max(...failures.map((f) => f.t + f.ms)) : 0;
     const afterwards = samples.filter((s) => s.t > Math.max(lastFailure, backAt));
     const lat = samples.filter((s) => s.ok).map((s) => s.ms).sort((a, b) => a - b);
-    console.log(`Requests ${samples.length}; errors ${failures.length}, all between ${fmt(restartedAt / 1000)} s (restart began) and ${fmt(lastFailure / 1000)} s; PostgreSQL accepting again at ${fmt(backAt / 1000)} s`);
+    const byStatus = failures.reduce<Record<string, number>>((a, f) => ({ ...a, [f.status || 'network']: (a[f.status || 'network'] ?? 0) + 1 }), {});
+    console.log(`Requests ${samples.length}; errors ${failures.length} (${JSON.stringify(byStatus)}), all between ${fmt(restartedAt / 1000)} s (restart began) and ${fmt(lastFailure / 1000)} s; PostgreSQL accepting again at ${fmt(backAt / 1000)} s`);
     console.log(`After the restart: ${afterwards.length} requests, ${afterwards.filter((s) => s.ok).length} answered 200 — the service ${afterwards.length && afterwards.every((s) => s.ok) ? 'recovered without a restart of its own (MET)' : 'did NOT recover (MISSED)'}`);
     console.log(`Latency of the successful checks: p50 ${fmt(percentile(lat, 50))} ms, p99 ${fmt(percentile(lat, 99))} ms. Baseline: the same checks in the first third, before the restart: p50 ${fmt(percentile(samples.filter((s) => s.ok && s.t < restartedAt).map((s) => s.ms).sort((a, b) => a - b), 50))} ms.`);
   } finally {

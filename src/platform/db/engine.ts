@@ -86,6 +86,10 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
     ...(useRole ? { options: `-c role=${appRole}` } : {}),
   });
   pool.on('error', () => undefined); // idle-client errors surface on the next query instead of crashing
+  // A client checked out (inside a transaction, between its statements) when PostgreSQL goes away would
+  // otherwise emit an unhandled 'error' and end the process: the failure surfaces on its next query, the
+  // pool drops the broken client, and new connections are made once the server is back.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = drizzlePg({ client: pool, schema }) as unknown as Db;
   return {
     engine: 'postgres',
