@@ -268,7 +268,8 @@ async function pgRestart() {
     const lastFailure = failures.length ? Math.max(...failures.map((f) => f.t + f.ms)) : 0;
     const afterwards = samples.filter((s) => s.t > Math.max(lastFailure, backAt));
     const lat = samples.filter((s) => s.ok).map((s) => s.ms).sort((a, b) => a - b);
-    const byStatus = failures.reduce<Record<string, number>>((a, f) => ({ ...a, [f.status || 'network']: (a[f.status || 'network'] ?? 0) + 1 }), {});
+    const byStatus: Record<string, number> = {};
+    for (const f of failures) byStatus[f.status || 'network'] = (byStatus[f.status || 'network'] ?? 0) + 1;
     console.log(`Requests ${samples.length}; errors ${failures.length} (${JSON.stringify(byStatus)}), all between ${fmt(restartedAt / 1000)} s (restart began) and ${fmt(lastFailure / 1000)} s; PostgreSQL accepting again at ${fmt(backAt / 1000)} s`);
     console.log(`After the restart: ${afterwards.length} requests, ${afterwards.filter((s) => s.ok).length} answered 200 — the service ${afterwards.length && afterwards.every((s) => s.ok) ? 'recovered without a restart of its own (MET)' : 'did NOT recover (MISSED)'}`);
     console.log(`Latency of the successful checks: p50 ${fmt(percentile(lat, 50))} ms, p99 ${fmt(percentile(lat, 99))} ms. Baseline: the same checks in the first third, before the restart: p50 ${fmt(percentile(samples.filter((s) => s.ok && s.t < restartedAt).map((s) => s.ms).sort((a, b) => a - b), 50))} ms.`);
