@@ -23,6 +23,7 @@ import { alertRoutes } from './alerts/routes';
 import { alertApi } from './alerts/api';
 import { APPROVER_ROLES } from './alerts/lifecycle';
 import { trackRoutes } from './platform/http/openapi';
+import { isDatabaseUnavailable } from './platform/db/unavailable';
 import { pointOfCareRoutes } from './identity/point-of-care/routes';
 import { bulkScreeningRoutes } from './identity/bulk-screening/routes';
 import { caseRoutes } from './cases/routes';
@@ -175,10 +176,3 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   return app;
 }
 
-/** A lost or refused database connection (not a query's own error): PostgreSQL classes 08 and 57P0x, or the socket. */
-function isDatabaseUnavailable(err: { code?: string; message?: string; cause?: unknown }): boolean {
-  // The driver's error is often wrapped (drizzle's "Failed query"): look at what caused it too.
-  if (err.cause && typeof err.cause === 'object' && isDatabaseUnavailable(err.cause as { code?: string; message?: string })) return true;
-  const code = String(err.code ?? '');
-  return /^08/.test(code) || /^57P0[1-3]$/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code) || /Connection terminated|terminating connection|timeout exceeded when trying to connect/i.test(err.message ?? '');
-}

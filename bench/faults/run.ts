@@ -219,7 +219,8 @@ async function pgRestart() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'beacon-pg-restart-'));
   const throwaway = await createThrowawayDatabase(PG_BASE, 'beacon_pg_restart');
   process.env.BEACON_CHECK_SEARCH_LIMIT = '100000000';
-  const config = loadConfig({ NODE_ENV: 'development', HOST: '127.0.0.1', PORT: '0', BEACON_DATA_DIR: tmp, BEACON_DEMO_DATA: 'false', LOG_LEVEL: 'silent', SIGN_IN_RATE_LIMIT: '1000', DATABASE_URL: throwaway.url });
+  // Errors are logged (redacted), so an answer that should have been a 503 shows what it was.
+  const config = loadConfig({ NODE_ENV: 'development', HOST: '127.0.0.1', PORT: '0', BEACON_DATA_DIR: tmp, BEACON_DEMO_DATA: 'false', LOG_LEVEL: 'error', SIGN_IN_RATE_LIMIT: '1000', DATABASE_URL: throwaway.url });
   const service = await startService(config);
   try {
     const { seedDemo } = await import('../../src/demo/seed');
