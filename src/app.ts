@@ -7,6 +7,7 @@ import { can } from './platform/auth/policy';
 import { ROLE_LABELS } from './platform/context';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './platform/errors';
 import { recordAuditNow } from './platform/audit/service';
+import { registerBanners } from './platform/http/banner';
 import { csrfUserInfo, registerSecurity } from './platform/http/security';
 import { loggableError } from './platform/http/log-safety';
 import { registerViews } from './platform/http/views';
@@ -68,6 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     production: config.production,
     formActionOrigins: config.oidc ? [new URL(config.oidc.issuer).origin] : [],
   });
+  registerBanners(app, config.sessionSecret);
   await registerViews(app, { roleLabels: ROLE_LABELS, serviceName: 'Beacon', ssoName: config.oidc?.displayName ?? null });
   registerSessionHook(app, db, config.session, resolveActor);
 

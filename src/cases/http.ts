@@ -63,12 +63,11 @@ export async function renderCasePage(
 ) {
   const header = await caseHeader(db, req.ctx, opts.caseId, opts.audit);
   const data = opts.data ? await opts.data(header) : {};
-  const banner = (req.query as Record<string, string | undefined>).done;
   return reply.code(opts.status ?? 200).page(opts.template, {
     title: `${opts.title} – ${header.kase.reference}`,
     pageTitle: opts.title,
     ...caseFrame(header, opts.section),
-    done: typeof banner === 'string' ? banner : null,
+    done: req.banner(),
     ...data,
   });
 }

@@ -69,6 +69,7 @@ const coreRoutes =
         title: 'Cases',
         columnClass: 'nhsuk-grid-column-full',
         which,
+        done: req.banner(),
         canOpen: can(req.ctx.actor, 'case.open'),
         cases: list.map((c) => ({ ...c, classificationLabel: CLASSIFICATION_LABELS[c.classification as keyof typeof CLASSIFICATION_LABELS] ?? c.classification, edd: c.edd ? formatDate(c.edd) : null })),
       });

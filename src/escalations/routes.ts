@@ -185,7 +185,7 @@ export const escalationRoutes =
       const orgs = v.canAct ? await organisationChoices(db, req.ctx) : [];
       const values = failed?.values ?? {};
       const mine = (form: ActionForm) => (failed?.form === form ? pageErrors(failed.fieldErrors).fields : {});
-      const banner = one(q(req).done);
+      const banner = req.banner();
       const ownerOrg = values.ownerOrganisationId || v.escalation.raisedWithOrganisationId;
       return reply.code(failed ? 400 : 200).page('escalations/views/escalation.njk', {
         title: `Escalation ${v.escalation.reference}`,

@@ -58,7 +58,7 @@ export const userRoutes =
         canManage: can(req.ctx.actor, 'user.update', { userId: id }),
         canDeactivate: can(req.ctx.actor, 'user.deactivate', { userId: id }),
         ...(can(req.ctx.actor, 'user.update', { userId: id }) ? await roleChoices(req, values) : {}),
-        banner: (req.query as Record<string, string>).done ?? null,
+        banner: req.banner(),
         back: { href: '/users', text: 'All users' },
         values,
         ...extra,

@@ -268,7 +268,7 @@ describe.skipIf(!browserAvailable)('alerts in a real browser', () => {
     expect(await text(midwife, 'main')).toContain('Tall, short red hair.');
 
     await clickAndWait(midwife, button(midwife, 'Submit for approval'));
-    expect(midwife.url()).toBe(`${alertUrl}?done=submitted`);
+    expect(midwife.url()).toMatch(new RegExp(`^${alertUrl}\\?done=submitted&ds=`));
     expect(await text(midwife, 'h1 .nhsuk-tag')).toBe('Waiting for approval');
     await checkAccessibility(midwife, 'alert page (submitted)');
     noProblems(midwife);

@@ -1,6 +1,8 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
+import { createUser } from '../../src/people/service';
+import { systemContext } from '../../src/platform/context';
 import { createWorker } from '../../src/server';
 import { contextFor, raiseActiveAlert, SUBJECT, validAlertContent } from '../support/alerts';
 import { browserAvailable, checkAccessibility, launchBrowser, screenshot, signIn } from '../support/browser';
@@ -13,8 +15,11 @@ describe.skipIf(!browserAvailable)('bulk screening in a real browser', () => {
   let reference = '';
 
   beforeAll(async () => {
-    [svc, browser] = await Promise.all([startTestService(), launchBrowser()]);
+    [svc, browser] = await Promise.all([startTestService({ env: { SCREENING_ROWS_PER_PERSON_PER_DAY: '5', SCREENING_ROWS_PER_ORGANISATION_PER_DAY: '50' } }), launchBrowser()]);
     const db = svc.service.database.db;
+    // A designated professional in the midwife's own trust: the one who may approve her large lists.
+    const midwife = await contextFor(db, 'midwife@beacon.example');
+    await createUser(db, systemContext('test'), { email: 'designated.uhs@beacon.example', displayName: 'Dana Whitfield', jobTitle: 'Named nurse for safeguarding', organisationId: midwife.actor.organisationId, role: 'designated_professional' }, { password: svc.password });
     reference = (await raiseActiveAlert(db, await contextFor(db, 'midwife@beacon.example'), await contextFor(db, 'designated@beacon.example'), validAlertContent())).reference;
   });
   afterAll(async () => {
@@ -51,5 +56,44 @@ describe.skipIf(!browserAvailable)('bulk screening in a real browser', () => {
     await checkAccessibility(page, 'screening results');
     await screenshot(page, 'screening-results');
     await context.close();
+  });
+
+  it('a list over the budget waits; a designated professional of the same trust approves it; axe finds nothing', async () => {
+    const context = await browser!.newContext();
+    const page = await context.newPage();
+    await signIn(page, svc!.url, 'midwife@beacon.example', svc!.password);
+    await page.goto(`${svc!.url}/screening`);
+    const rows = Array.from({ length: 8 }, (_, i) => `w${i},Person${i},Test,1990-01-0${i + 1}`);
+    await page.locator('input[type=file]').setInputFiles({ name: 'clinic.csv', mimeType: 'text/csv', buffer: Buffer.from(['id,given_name,family_name,date_of_birth', ...rows].join('\n')) });
+    await page.getByRole('button', { name: 'Screen the list' }).click();
+    await page.waitForURL(/\/screening\/[0-9a-f-]{36}$/);
+    const runUrl = page.url();
+    expect(await page.locator('main').textContent()).toContain('A designated professional in your organisation has to approve it');
+    await checkAccessibility(page, 'screening awaiting approval');
+    await screenshot(page, 'screening-awaiting-approval');
+    await context.close();
+
+    const approverContext = await browser!.newContext();
+    const approver = await approverContext.newPage();
+    await signIn(approver, svc!.url, 'designated.uhs@beacon.example', svc!.password);
+    await approver.goto(`${svc!.url}/screening`);
+    expect(await approver.getByRole('button', { name: /Approve this list/ }).count()).toBe(1);
+    expect(await approver.locator('main').textContent()).toContain('8');
+    await checkAccessibility(approver, 'screening approval list');
+    await screenshot(approver, 'screening-approval-list');
+    await approver.getByRole('button', { name: /Approve this list/ }).click();
+    await approver.waitForLoadState();
+    expect(await approver.locator('main').textContent()).not.toContain('Approve this list');
+    await approverContext.close();
+
+    // Approved: queued for the worker, then screened like any other list (the uploader sees the results).
+    const silent = { info: () => undefined, warn: () => undefined, error: () => undefined } as never;
+    await createWorker(svc!.service.database, loadConfig({ NODE_ENV: 'test', BEACON_DATA_DIR: '/tmp/beacon-screening-browser' }), silent).drain();
+    const again = await browser!.newContext();
+    const uploader = await again.newPage();
+    await signIn(uploader, svc!.url, 'midwife@beacon.example', svc!.password);
+    await uploader.goto(runUrl);
+    await uploader.waitForSelector('h1:has-text("Screening results")', { timeout: 10_000 });
+    await again.close();
   });
 });

@@ -15,6 +15,7 @@ const NURSE = 'ed.nurse@beacon.example'; // point of care, Portsmouth Hospitals 
 const MIDWIFE = 'midwife@beacon.example'; // safeguarding practitioner, University Hospital Southampton (RHM)
 const PARTNERSHIP = 'partnership@beacon.example';
 const DESIGNATED = 'designated@beacon.example';
+const SOCIAL_WORKER = 'social.worker@beacon.example'; // Southampton City Council (852)
 const WOMAN = { given: 'Kerensa', family: 'Tregothnan' };
 const REFERRED = { given: 'Delphine', family: 'Marchbank' };
 
@@ -519,5 +520,42 @@ describe.skipIf(!browserAvailable)('cases and escalations in a real browser', ()
     await checkAccessibility(designated, 'discharge overrides report');
     await screenshot(designated, 'case-discharge-overrides-report');
     s.noProblems(designated);
+  });
+
+  it('8. the nurse adds Southampton children’s services with a reason; their social worker sees why, then takes the council off the case', async () => {
+    await nurse.goto(s.url(`/cases/${caseId}`));
+    await clickAndWait(nurse, nurse.getByRole('link', { name: 'Add an agency' }));
+    await clickAndWait(nurse, nurse.getByRole('button', { name: 'Add the agency' }));
+    expect(await errorLinks(nurse)).toContain('Say why this agency is being added: its staff will see it');
+    const council = await nurse.locator('#organisationId option', { hasText: 'Southampton City Council' }).first().getAttribute('value');
+    await nurse.getByLabel('Organisation').selectOption(council!);
+    await nurse.getByLabel('Why are you adding them?').fill('She says she is moving to her sister in Southampton after the birth.');
+    await clickAndWait(nurse, nurse.getByRole('button', { name: 'Add the agency' }));
+    expect(await banner(nurse)).toContain('The agency has been added');
+
+    const social = await s.newPage();
+    await signIn(social, s.url(), SOCIAL_WORKER, s.svc!.password);
+    const opened = await social.goto(s.url(`/cases/${caseId}`));
+    expect(opened?.status()).toBe(200);
+    const agencies = (await textOf(social, 'main')).replace(/\s+/g, ' ');
+    expect(agencies).toContain('because “She says she is moving to her sister in Southampton after the birth.”');
+    await checkAccessibility(social, 'case summary with the reason an agency was added');
+    await screenshot(social, 'case-agency-added');
+
+    await clickAndWait(social, social.getByRole('link', { name: 'We are not working on this case' }));
+    await clickAndWait(social, social.getByRole('button', { name: 'Take my organisation off this case' }));
+    expect(await social.title()).toMatch(/^Error:/);
+    await checkAccessibility(social, 'withdraw form with an error');
+    await screenshot(social, 'case-withdraw-error');
+    await social.getByLabel('Why is your organisation not working on this case?').fill('Not known to us; she has not moved. Portsmouth children’s services hold the referral.');
+    await clickAndWait(social, social.getByRole('button', { name: 'Take my organisation off this case' }));
+    expect(await banner(social)).toContain('Your organisation is no longer working on this case');
+    const gone = await social.goto(s.url(`/cases/${caseId}`));
+    expect(gone?.status()).toBe(403);
+
+    // The nurse's side sees that they left, and why.
+    await nurse.goto(s.url(`/cases/${caseId}/chronology`));
+    expect(await textOf(nurse, 'main')).toContain('Not known to us; she has not moved');
+    s.noProblems(nurse);
   });
 });

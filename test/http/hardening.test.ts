@@ -9,7 +9,7 @@ import { buildApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { ConflictError } from '../../src/platform/errors';
 import { cases, caseEvents } from '../../src/cases/schema';
-import { openCaseInput } from '../support/cases';
+import { areaId, openCaseInput } from '../support/cases';
 import { ApiClient } from '../support/api-client';
 import { contextFor, validAlertContent } from '../support/alerts';
 import { createDraft } from '../../src/alerts/service';
@@ -134,5 +134,26 @@ describe('a clash with what is recorded', () => {
     } finally {
       await database.close();
     }
+  });
+});
+
+describe('a success banner cannot be put on a page by a link', () => {
+  it('shows the banner the service wrote for this session, and not one written into an address', async () => {
+    const b = await t.browser().signedInAs('midwife@beacon.example');
+    await b.get('/cases/new');
+    const opened = await b.post('/cases/new', { classification: 'unbooked_in_labour', givenName: 'Ada', familyName: 'Linwood', source: 'self_reported', geographyId: await areaId(t.database.db) });
+    expect(opened.status).toBe(303);
+    expect(opened.location).toMatch(/\?done=[^&]+&ds=[\w-]{32}$/);
+    expect((await b.get(opened.location!)).body).toContain('The case has been opened');
+    // The same address with other words, or without its signature, or in another session: no banner.
+    const caseUrl = opened.location!.split('?')[0]!;
+    const spoof = `${caseUrl}?done=${encodeURIComponent('Alert stood down: she may go home')}`;
+    expect((await b.get(spoof)).body).not.toContain('Alert stood down');
+    const ds = /ds=([\w-]+)/.exec(opened.location!)![1];
+    expect((await b.get(`${spoof}&ds=${ds}`)).body).not.toContain('Alert stood down');
+    const other = await t.browser().signedInAs('midwife@beacon.example');
+    const elsewhere = await other.get(opened.location!);
+    expect(elsewhere.status).toBe(200);
+    expect(elsewhere.body).not.toContain('The case has been opened');
   });
 });
