@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
-import type { Config } from './config';
-import type { Database } from './platform/db/engine';
 import { can } from './platform/auth/policy';
 import { ROLE_LABELS } from './platform/context';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './platform/errors';
@@ -34,10 +32,9 @@ import { escalationApi } from './escalations/api';
 import { dischargeOverrideRoutes } from './assurance/discharge-overrides-routes';
 
 /** What every route module is given. */
-export interface AppDeps {
-  config: Config;
-  database: Database;
-}
+import type { AppDeps } from './platform/http/deps';
+
+export type { AppDeps };
 
 declare module 'fastify' {
   interface FastifyReply {

@@ -2,10 +2,10 @@ import { csrfUserInfo } from '../platform/http/security';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { z } from 'zod';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../platform/http/deps';
 import { ROLE_LABELS } from '../platform/context';
 import { parseInput, ValidationError } from '../platform/errors';
-import { ApiDescription } from '../platform/http/openapi';
+import { api } from '../platform/http/api';
 import { PHOTOGRAPH_DEFAULTS } from '../platform/files/photographs';
 import { listGeographies, listUnitsForChoice } from '../directory/service';
 import {
@@ -46,19 +46,6 @@ import { diffAlertContent } from './version-diff';
 
 // ── Schemas ────────────────────────────────────────────────────────────────────────────────────────
 
-export const api = new ApiDescription({
-  title: 'Beacon alerts API',
-  version: '1.0.0',
-  description: [
-    'High-risk alerts: raise, approve, distribute, acknowledge, update, stand down.',
-    '',
-    'Authentication: sign in with POST /sign-in (form fields `email`, `password`; the response sets the `beacon_session` cookie), then GET /api/session for `csrfToken`.',
-    'Send the `beacon_session` and `beacon_csrf` cookies with every request, and `X-CSRF-Token: <csrfToken>` with every POST and PUT.',
-    'What each person may see and do follows their role, as on the pages. Every read of an alert is recorded in the audit log with its purpose.',
-    '',
-    'Errors: 400 `invalid` with `fields` (field path → message, paths as in AlertContent), 401 `unauthorised`, 403 `forbidden` or `csrf`, 404 `not_found`.',
-  ].join('\n'),
-});
 
 const Uuid = z.uuid();
 const DateTime = z.iso.datetime();

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../platform/http/deps';
 import { can } from '../platform/auth/policy';
 import { ROLE_LABELS, type Actor } from '../platform/context';
 import { ForbiddenError, ValidationError } from '../platform/errors';

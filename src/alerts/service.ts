@@ -227,8 +227,7 @@ export async function createDraft(db: Db, ctx: RequestContext, raw: unknown): Pr
 export async function saveDraft(db: Db, ctx: RequestContext, id: string, raw: unknown): Promise<void> {
   const content = draftJson(raw);
   await db.transaction(async (tx) => {
-    const a = await loadAlert(tx, id, true);
-    authorize(ctx.actor, 'alert.change', await resourceFor(tx, ctx, a));
+    const { alert: a } = await requireAlert(tx, ctx, id, 'alert.change', { lock: true });
     if (a.status !== 'draft' && a.status !== 'returned') throw new ValidationError({ form: 'Only a draft or an alert returned for changes can be edited this way. Use “Update alert” for an active alert.' });
     await tx.update(alertVersions).set({ content, createdAt: new Date() }).where(and(eq(alertVersions.alertId, a.id), eq(alertVersions.version, a.version)));
     await tx.update(alerts).set({ edd: eddOf(content), updatedAt: new Date() }).where(eq(alerts.id, a.id));
@@ -239,8 +238,7 @@ export async function saveDraft(db: Db, ctx: RequestContext, id: string, raw: un
 /** Submit for approval: the content must now be complete and valid. */
 export async function submit(db: Db, ctx: RequestContext, id: string, now = new Date()): Promise<void> {
   await db.transaction(async (tx) => {
-    const a = await loadAlert(tx, id, true);
-    authorize(ctx.actor, 'alert.change', await resourceFor(tx, ctx, a));
+    const { alert: a } = await requireAlert(tx, ctx, id, 'alert.change', { lock: true });
     const content = parseAlertContent(await currentContent(tx, a), now);
     const { next } = await applyEvent(tx, ctx, a, { type: 'submit' }, now);
     await tx.update(alertVersions).set({ content, status: next.status }).where(and(eq(alertVersions.alertId, a.id), eq(alertVersions.version, a.version)));
@@ -252,8 +250,7 @@ export async function submit(db: Db, ctx: RequestContext, id: string, now = new 
 
 export async function returnForChanges(db: Db, ctx: RequestContext, id: string, comments: string, now = new Date()): Promise<void> {
   await db.transaction(async (tx) => {
-    const a = await loadAlert(tx, id, true);
-    authorize(ctx.actor, 'alert.approve', await resourceFor(tx, ctx, a));
+    const { alert: a } = await requireAlert(tx, ctx, id, 'alert.approve', { lock: true });
     const { next } = await applyEvent(tx, ctx, a, { type: 'return', comments }, now, 'comments');
     await tx.update(alerts).set({ status: next.status, updatedAt: now }).where(eq(alerts.id, a.id));
   });
@@ -265,8 +262,7 @@ export async function returnForChanges(db: Db, ctx: RequestContext, id: string, 
  */
 export async function approve(db: Db, ctx: RequestContext, id: string, settings: AlertSettings, comments: string | null = null, now = new Date()): Promise<void> {
   await db.transaction(async (tx) => {
-    const a = await loadAlert(tx, id, true);
-    authorize(ctx.actor, 'alert.approve', await resourceFor(tx, ctx, a));
+    const { alert: a } = await requireAlert(tx, ctx, id, 'alert.approve', { lock: true });
     const content = parseAlertContent(await currentContent(tx, a), now);
     const { next } = await applyEvent(tx, ctx, a, { type: 'approve', reviewDate: effectiveReviewDate(content, settings.reviewWeeksAfterEdd), comments }, now);
     await tx.update(alertVersions).set({ status: next.status }).where(and(eq(alertVersions.alertId, a.id), eq(alertVersions.version, a.version)));
@@ -289,8 +285,7 @@ async function newVersion(tx: Db, ctx: RequestContext, a: AlertRow, version: num
 
 export async function updateAlert(db: Db, ctx: RequestContext, id: string, raw: unknown, reason: string, now = new Date()): Promise<number> {
   return db.transaction(async (tx) => {
-    const a = await loadAlert(tx, id, true);
-    authorize(ctx.actor, 'alert.change', await resourceFor(tx, ctx, a));
+    const { alert: a } = await requireAlert(tx, ctx, id, 'alert.change', { lock: true });
     // Only an active alert's content is read as the previous version: a draft's is incomplete, and the
     // lifecycle refuses the update of anything but an active alert just below.
     const previous = a.status === 'active' ? ((await currentContent(tx, a)) as AlertContent) : null;
@@ -308,8 +303,7 @@ export async function updateAlert(db: Db, ctx: RequestContext, id: string, raw: 
 
 export async function renew(db: Db, ctx: RequestContext, id: string, reviewDate: string, reason: string, now = new Date()): Promise<void> {
   await db.transaction(async (tx) => {
-    const a = await loadAlert(tx, id, true);
-    authorize(ctx.actor, 'alert.change', await resourceFor(tx, ctx, a));
+    const { alert: a } = await requireAlert(tx, ctx, id, 'alert.change', { lock: true });
     const { next } = await applyEvent(tx, ctx, a, { type: 'renew', reviewDate, reason }, now, 'reviewDate');
     await tx.update(alerts).set({ reviewDate: next.reviewDate, updatedAt: now }).where(eq(alerts.id, a.id));
   });
@@ -328,16 +322,14 @@ async function close(tx: Db, ctx: RequestContext, a: AlertRow, event: AlertEvent
 
 export async function standDown(db: Db, ctx: RequestContext, id: string, outcome: string, details: string | null, now = new Date()): Promise<void> {
   await db.transaction(async (tx) => {
-    const a = await loadAlert(tx, id, true);
-    authorize(ctx.actor, 'alert.change', await resourceFor(tx, ctx, a));
+    const { alert: a } = await requireAlert(tx, ctx, id, 'alert.change', { lock: true });
     await close(tx, ctx, a, { type: 'stand_down', outcome: outcome as never, details }, 'stand_down', now, 'outcome');
   });
 }
 
 export async function cancel(db: Db, ctx: RequestContext, id: string, reason: string, now = new Date()): Promise<void> {
   await db.transaction(async (tx) => {
-    const a = await loadAlert(tx, id, true);
-    authorize(ctx.actor, 'alert.change', await resourceFor(tx, ctx, a));
+    const { alert: a } = await requireAlert(tx, ctx, id, 'alert.change', { lock: true });
     await close(tx, ctx, a, { type: 'cancel', reason }, 'cancellation', now, 'reason');
   });
 }
@@ -381,9 +373,7 @@ export async function acknowledge(db: Db, ctx: RequestContext, deliveryId: strin
  * (originating organisation and approvers) also sees who else has viewed it.
  */
 export async function getAlert(db: Db, ctx: RequestContext, id: string, purpose = 'view alert', now = new Date()) {
-  const a = await loadAlert(db, id);
-  const resource = await resourceFor(db, ctx, a);
-  authorize(ctx.actor, 'alert.view', resource);
+  const { alert: a, resource } = await requireAlert(db, ctx, id, 'alert.view');
   const actor = ctx.actor;
   const [versions, events, deliveries, photos, originator, births] = await Promise.all([
     db.select().from(alertVersions).where(eq(alertVersions.alertId, a.id)).orderBy(desc(alertVersions.version)),
@@ -500,8 +490,7 @@ export async function addPhotograph(db: Db, ctx: RequestContext, key: Buffer, al
 
 /** A photograph's bytes, for someone allowed to see the alert; every view is audited. */
 export async function getPhotograph(db: Db, ctx: RequestContext, key: Buffer, alertId: string, photoId: string): Promise<{ data: Buffer; contentType: string }> {
-  const a = await loadAlert(db, alertId);
-  authorize(ctx.actor, 'alert.view', await resourceFor(db, ctx, a));
+  const { alert: a } = await requireAlert(db, ctx, alertId, 'alert.view');
   if (!isUuid(photoId)) throw new NotFoundError('Photograph');
   const [p] = await db.select().from(alertPhotos).where(and(eq(alertPhotos.id, photoId), eq(alertPhotos.alertId, a.id)));
   if (!p || !p.dataEnc || p.removedAt) throw new NotFoundError('Photograph');
@@ -549,8 +538,7 @@ const optionalText = (v: unknown): string | null => (typeof v === 'string' && v.
 export async function recordBirth(db: Db, ctx: RequestContext, alertId: string, input: BirthInput, now = new Date()): Promise<number> {
   const raw = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
   return db.transaction(async (tx) => {
-    const a = await loadAlert(tx, alertId, true);
-    authorize(ctx.actor, 'alert.change', await resourceFor(tx, ctx, a));
+    const { alert: a } = await requireAlert(tx, ctx, alertId, 'alert.change', { lock: true });
     if (a.status !== 'active') throw new ValidationError({ form: 'A birth can only be recorded on an active alert.' });
     const errors: Record<string, string> = {};
     const babyGivenName = optionalText(raw.babyGivenName);

@@ -1,6 +1,6 @@
 import { ValidationError } from '../platform/errors';
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../platform/http/deps';
 import { listAuditEvents, verifyAudit } from './audit-log';
 import { can } from '../platform/auth/policy';
 

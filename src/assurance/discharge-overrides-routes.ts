@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { AppDeps } from '../app';
-import { api } from '../alerts/api';
+import type { AppDeps } from '../platform/http/deps';
+import { api } from '../platform/http/api';
 import { ValidationError } from '../platform/errors';
 import { formErrors } from '../platform/http/forms';
 import { dischargeOverrideReport } from './discharge-overrides';

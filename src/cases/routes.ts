@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { eq } from 'drizzle-orm';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../platform/http/deps';
 import type { Db } from '../platform/db/engine';
 import { authorizeContext, can } from '../platform/auth/policy';
 import type { formErrors } from '../platform/http/forms';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../platform/http/deps';
 import { can } from '../platform/auth/policy';
 import { ForbiddenError, ValidationError } from '../platform/errors';
 import { formErrors, formValues } from '../platform/http/forms';

@@ -4,8 +4,8 @@
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { AppDeps } from '../app';
-import { api } from '../alerts/api';
+import type { AppDeps } from '../platform/http/deps';
+import { api } from '../platform/http/api';
 import { DateTime, isoOrNull, jsonBody, pathParam, Uuid } from '../platform/http/api-helpers';
 import type { RequestContext } from '../platform/context';
 import { ESCALATION_STATUSES, ESCALATION_SUBJECTS } from './stages';

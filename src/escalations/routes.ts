@@ -4,7 +4,7 @@
  * The services decide and record; these pages only translate forms and show answers.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../platform/http/deps';
 import { authorizeContext, can } from '../platform/auth/policy';
 import { ValidationError } from '../platform/errors';
 import { formErrors, formValues } from '../platform/http/forms';

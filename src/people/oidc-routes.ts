@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { and, eq, sql } from 'drizzle-orm';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../platform/http/deps';
 import type { Db } from '../platform/db/engine';
 import { users } from '../platform/auth/schema';
 import { createOidcClient, OIDC_TRANSACTION_SECONDS, OidcError, openTransaction, sealTransaction, stateMatches, type OidcIdentity } from '../platform/auth/oidc';

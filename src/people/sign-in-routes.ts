@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../platform/http/deps';
 import { signInWithPassword, verifySecondFactor, startTotpEnrolment, pendingTotpSecret, confirmTotpEnrolment } from '../platform/auth/accounts';
 import { createSession, revokeSession, updateSession } from '../platform/auth/sessions';
 import { totpUri } from '../platform/auth/totp';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../platform/http/deps';
 import { can } from '../platform/auth/policy';
 import { ROLES, ROLE_LABELS } from '../platform/context';
 import { ForbiddenError, ValidationError } from '../platform/errors';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { AppDeps } from '../../app';
-import { api } from '../../alerts/api';
+import type { AppDeps } from '../../platform/http/deps';
+import { api } from '../../platform/http/api';
 import { created, DateTime, jsonBody, noContent, pathParam, Uuid } from '../../platform/http/api-helpers';
 import { ADDITIONAL_RECIPIENT_KINDS, BABY_MAY_LEAVE, RECIPIENT_KINDS, SEND_METHODS } from './model';
 import { getBirthPlan, recordSent, saveBirthPlan } from './service';

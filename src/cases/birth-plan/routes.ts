@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../../platform/http/deps';
 import { formatDue } from '../milestones/format';
 import { currentProfessional } from '../service';
 import { dateTimeFromParts, handleCaseForm, partsAsTyped, renderCasePage } from '../http';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { AppDeps } from '../../app';
-import { api } from '../../alerts/api';
+import type { AppDeps } from '../../platform/http/deps';
+import { api } from '../../platform/http/api';
 import { created, DateTime, jsonBody, pathParam, Uuid } from '../../platform/http/api-helpers';
 import { CHRONOLOGY_KINDS, INDICATORS, PRACTITIONER_KINDS } from '../patterns';
 import { answerPrompt, caseChronology, type ChronologyItem, PROMPT_RESPONSE_KINDS, type PromptView, promptsForCase, recordObservation, unansweredPrompts } from './service';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../../platform/http/deps';
 import { ValidationError } from '../../platform/errors';
 import { formErrors } from '../../platform/http/forms';
 import { formatDate, formatDateTime } from '../../platform/http/views';

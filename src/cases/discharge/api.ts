@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { AppDeps } from '../../app';
-import { api } from '../../alerts/api';
+import type { AppDeps } from '../../platform/http/deps';
+import { api } from '../../platform/http/api';
 import { created, DateTime, isoOrNull, jsonBody, noContent, pathParam, Uuid } from '../../platform/http/api-helpers';
 import { CONSENTS, DISCHARGE_SUBJECTS, SAMPLES, TOX_RESULTS, TOX_STATUSES, TOX_SUBJECTS } from './model';
 import * as discharge from './service';

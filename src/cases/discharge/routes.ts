@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../../platform/http/deps';
 import type { Db } from '../../platform/db/engine';
 import type { RequestContext } from '../../platform/context';
 import { ValidationError } from '../../platform/errors';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { AppDeps } from '../../app';
-import { api } from '../../alerts/api';
+import type { AppDeps } from '../../platform/http/deps';
+import { api } from '../../platform/http/api';
 import { created, DateTime, jsonBody, pathParam, Uuid } from '../../platform/http/api-helpers';
 import { CHECKLIST_ITEM_KEYS, CHECKLIST_ITEMS, type ChecklistEntry, type ChecklistItemState } from './checklist';
 import { checklist, recordChecklistItem } from './service';

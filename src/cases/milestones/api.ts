@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AppDeps } from '../../app';
-import { api } from '../../alerts/api';
+import type { AppDeps } from '../../platform/http/deps';
+import { api } from '../../platform/http/api';
 import { DateTime, isoOrNull, jsonBody, pathParam, Uuid } from '../../platform/http/api-helpers';
 import { MILESTONE_SOURCES, MILESTONE_STATES } from '../protocol';
 import { caseMilestones, completeMilestone, markNotApplicable, moveToCurrentProtocol, undoMilestone } from './service';

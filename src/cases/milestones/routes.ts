@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../../platform/http/deps';
 import { NotFoundError } from '../../platform/errors';
 import { formatDate, formatDateTime } from '../../platform/http/views';
 import type { CaseRow } from '../access';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../../platform/http/deps';
 import { ValidationError } from '../../platform/errors';
 import { formValues } from '../../platform/http/forms';
 import { CLASSIFICATION_LABELS, MILESTONE_SOURCE_LABELS, type ProtocolDefinition } from '../protocol';

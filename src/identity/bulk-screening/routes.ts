@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import multipart from '@fastify/multipart';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../../platform/http/deps';
 import { ValidationError } from '../../platform/errors';
 import { formErrors } from '../../platform/http/forms';
 import { decideScreening, getScreening, MAX_UPLOAD_BYTES, recentScreenings, screeningCsv, screeningsAwaitingApproval, startScreening } from './service';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, preHandlerAsyncHookHandler } from 'fastify';
 import { z } from 'zod';
-import { api } from '../../alerts/api';
+import { api } from '../../platform/http/api';
 import type { Db } from '../../platform/db/engine';
 import type { RegisterIndex } from '../register-index';
 import {

@@ -15,12 +15,13 @@ import { and, desc, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-
 import { z } from 'zod';
 import { unitMailboxes } from '../../directory/mailboxes';
 import type { AlertContent } from '../../alerts/model';
+import { requireAlert } from '../../alerts/service';
 import { alertPhotos, alerts, alertVersions } from '../../alerts/schema';
 import { daysBetween, formatDate as formatIsoDate, gestationAt, isIsoDate, londonDate } from '../../alerts/pregnancy';
-import { geographyChain, isUuid } from '../../directory/service';
+import { isUuid } from '../../directory/service';
 import { organisations, units } from '../../directory/schema';
 import { recordAudit, recordAuditNow } from '../../platform/audit/service';
-import { authorize, can, type Resource } from '../../platform/auth/policy';
+import { authorize, can } from '../../platform/auth/policy';
 import { users } from '../../platform/auth/schema';
 import type { RequestContext } from '../../platform/context';
 import { decrypt, encrypt } from '../../platform/crypto';
@@ -610,21 +611,6 @@ export async function purgeOldSearches(db: Db, hours: number, now = new Date()):
 
 // ── Presentations for the alert's owners ─────────────────────────────────────────────────────────────
 
-async function sameArea(db: Db, ctx: RequestContext, organisationId: string): Promise<boolean> {
-  const actor = ctx.actor;
-  if (!actor || actor.role !== 'designated_professional' || actor.organisationId === organisationId) return false;
-  const icb = async (orgId: string) => {
-    const [org] = await db.select({ geographyId: organisations.geographyId }).from(organisations).where(eq(organisations.id, orgId));
-    return org ? ((await geographyChain(db, org.geographyId)).find((g) => g.level === 'icb')?.code ?? null) : null;
-  };
-  const [mine, theirs] = await Promise.all([icb(actor.organisationId), icb(organisationId)]);
-  return !!mine && mine === theirs;
-}
-
-async function alertResource(db: Db, ctx: RequestContext, a: { originatorOrganisationId: string }): Promise<Resource> {
-  return { organisationId: a.originatorOrganisationId, sameArea: await sameArea(db, ctx, a.originatorOrganisationId) };
-}
-
 const presentationColumns = {
   id: presentations.id,
   alertId: presentations.alertId,
@@ -668,10 +654,8 @@ export async function unseenPresentationCount(db: Db, ctx: RequestContext): Prom
 
 /** Presentations of one alert, for its page (the alert's owners only). */
 export async function presentationsForAlert(db: Db, ctx: RequestContext, alertId: string) {
-  if (!isUuid(alertId)) throw new NotFoundError('Alert');
-  const [a] = await db.select({ originatorOrganisationId: alerts.originatorOrganisationId }).from(alerts).where(eq(alerts.id, alertId));
-  if (!a) throw new NotFoundError('Alert');
-  authorize(ctx.actor, 'presentation.view', await alertResource(db, ctx, a));
+  // The one policy resource of an alert, as for every other decision on it.
+  await requireAlert(db, ctx, alertId, 'presentation.view');
   return db.select(presentationColumns).from(presentations).innerJoin(alerts, eq(alerts.id, presentations.alertId)).where(eq(presentations.alertId, alertId)).orderBy(desc(presentations.presentedAt));
 }
 
@@ -685,7 +669,7 @@ export async function getPresentation(db: Db, ctx: RequestContext, id: string) {
     .leftJoin(users, eq(users.id, presentations.seenByUserId))
     .where(eq(presentations.id, id));
   if (!row) throw new NotFoundError('Presentation');
-  authorize(ctx.actor, 'presentation.view', await alertResource(db, ctx, row));
+  await requireAlert(db, ctx, row.p.alertId, 'presentation.view');
   const [unit] = row.p.unitId
     ? await db.select({ name: units.name, inHoursPhone: units.inHoursPhone, outOfHoursPhone: units.outOfHoursPhone, sharedMailbox: units.sharedMailbox }).from(units).where(eq(units.id, row.p.unitId))
     : [];
@@ -714,10 +698,11 @@ export async function markPresentationSeen(db: Db, ctx: RequestContext, id: stri
       .where(eq(presentations.id, id))
       .for('update', { of: presentations });
     if (!row) throw new NotFoundError('Presentation');
-    authorize(ctx.actor, 'presentation.view', await alertResource(tx, ctx, row));
-    if (ctx.actor.role === 'auditor') throw new ForbiddenError('presentation.view', 'Auditors can read presentations but not mark them as seen.');
+    await requireAlert(tx, ctx, row.alertId, 'presentation.view');
+    const actor = actorOf(ctx);
+    if (actor.role === 'auditor') throw new ForbiddenError('presentation.view', 'Auditors can read presentations but not mark them as seen.');
     if (row.seenAt) return;
-    await tx.update(presentations).set({ seenAt: now, seenByUserId: ctx.actor.userId }).where(eq(presentations.id, id));
+    await tx.update(presentations).set({ seenAt: now, seenByUserId: actor.userId }).where(eq(presentations.id, id));
     await recordAudit(tx, ctx, { action: 'alert.presentation.seen', verb: 'U', entityType: 'Alert', entityId: row.alertId, detail: { reference: row.reference, presentationId: id } });
   });
 }
