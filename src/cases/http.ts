@@ -5,8 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../platform/db/engine';
-import { ValidationError } from '../platform/errors';
-import { type FormErrors, formErrors, formValues } from '../platform/http/forms';
+import { type FormErrors, handleForm } from '../platform/http/forms';
 import { formatDate, gestationAt, londonDate } from '../alerts/pregnancy';
 import { caseHeader } from './service';
 import { CLASSIFICATION_LABELS, type CaseClassification } from './protocol';
@@ -93,32 +92,8 @@ export function formsPage<Active>(
     });
 }
 
-/**
- * Run a form action. On a ValidationError re-render (the `rerender` callback gets the values as typed
- * and the problems); otherwise redirect to `next`.
- */
-export async function handleCaseForm(
-  req: FastifyRequest,
-  reply: FastifyReply,
-  opts: {
-    act: (values: Record<string, string>, body: Record<string, unknown>) => Promise<unknown>;
-    next: string | ((result: unknown) => string);
-    rerender: (values: Record<string, string>, errors: ReturnType<typeof formErrors>, fieldErrors: Record<string, string>) => Promise<unknown>;
-    /** Field path → element id, for the error summary links (default: the path itself). */
-    idFor?: (field: string) => string;
-  },
-) {
-  const body = (req.body ?? {}) as Record<string, unknown>;
-  const values = formValues(body);
-  let result: unknown;
-  try {
-    result = await opts.act(values, body);
-  } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
-    return opts.rerender(values, formErrors(err.fieldErrors, (f) => (f === 'form' ? 'maincontent' : (opts.idFor?.(f) ?? f.replace(/\./g, '-')))), err.fieldErrors);
-  }
-  return reply.redirect(typeof opts.next === 'function' ? opts.next(result) : opts.next, 303);
-}
+/** The one form round trip, for case pages (see platform/http/forms.ts). */
+export const handleCaseForm = handleForm;
 
 /**
  * A date and time from the NHS date input (name.day, name.month, name.year) plus a time field

@@ -7,7 +7,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../platform/http/deps';
 import { authorizeContext, can } from '../platform/auth/policy';
 import { ValidationError } from '../platform/errors';
-import { formErrors, formValues } from '../platform/http/forms';
+import { formErrors, formValues, handleForm } from '../platform/http/forms';
 import { requireCase } from '../cases/access';
 import { handleCaseForm, renderCasePage } from '../cases/http';
 import { describeDeadline } from '../cases/working-days';
@@ -130,15 +130,16 @@ export const escalationRoutes =
     app.get('/escalations/new', async (req, reply) => renderNew(req, reply, { caseId: one(q(req).caseId) }));
 
     app.post('/escalations/new', async (req, reply) => {
-      const values = formValues(req.body);
-      try {
-        const { id, reference } = await raiseEscalation(db, req.ctx, values);
-        const done = encodeURIComponent(`Escalation ${reference} raised. Tell the person you raised it with, if you have not already.`);
-        return reply.redirect(values.caseId ? `/cases/${values.caseId}/escalations?done=${done}` : `/escalations/${id}?done=${done}`, 303);
-      } catch (err) {
-        if (!(err instanceof ValidationError)) throw err;
-        return renderNew(req, reply, values, err.fieldErrors);
-      }
+      const caseId = formValues(req.body).caseId;
+      return handleForm(req, reply, {
+        act: (values) => raiseEscalation(db, req.ctx, values),
+        next: (raised) => {
+          const { id, reference } = raised as { id: string; reference: string };
+          const done = encodeURIComponent(`Escalation ${reference} raised. Tell the person you raised it with, if you have not already.`);
+          return caseId ? `/cases/${caseId}/escalations?done=${done}` : `/escalations/${id}?done=${done}`;
+        },
+        rerender: (values, _errors, fieldErrors) => renderNew(req, reply, values, fieldErrors),
+      });
     });
 
     // ── The partnership view ─────────────────────────────────────────────────────────────────────────

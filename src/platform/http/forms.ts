@@ -1,3 +1,6 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ValidationError } from '../errors';
+
 /** What an NHS form page needs to show errors: a summary list (with links) and a message per field. */
 export interface FormErrors {
   list: { text: string; href: string }[];
@@ -25,4 +28,34 @@ export function formValues(body: unknown): Record<string, string> {
 /** Only same-site relative paths may be returned to after sign-in (no open redirects). */
 export function safeReturnPath(next: unknown): string {
   return typeof next === 'string' && /^\/(?![/\\])[\w\-./?=&%]*$/.test(next) ? next : '/';
+}
+
+/**
+ * The one form round trip for a page: the body as the person typed it (`formValues`), the action run
+ * (which validates with its zod schema in the service), and then either a 303 redirect to `next` (with a
+ * `?done=` banner if wanted: the redirect hook signs it), or, on a ValidationError, the page rendered again
+ * by `rerender` with the values kept and the NHS error summary (`formErrors`, links to each field; a
+ * problem with the whole form links to the main content). Any other error goes to the error page.
+ */
+export async function handleForm(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  opts: {
+    act: (values: Record<string, string>, body: Record<string, unknown>) => Promise<unknown>;
+    next: string | ((result: unknown) => string);
+    rerender: (values: Record<string, string>, errors: ReturnType<typeof formErrors>, fieldErrors: Record<string, string>) => Promise<unknown>;
+    /** Field path → element id, for the error summary links (default: the path itself). */
+    idFor?: (field: string) => string;
+  },
+) {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  const values = formValues(body);
+  let result: unknown;
+  try {
+    result = await opts.act(values, body);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    return opts.rerender(values, formErrors(err.fieldErrors, (f) => (f === 'form' ? 'maincontent' : (opts.idFor?.(f) ?? f.replace(/\./g, '-')))), err.fieldErrors);
+  }
+  return reply.redirect(typeof opts.next === 'function' ? opts.next(result) : opts.next, 303);
 }
