@@ -98,7 +98,8 @@ export async function signIn(base: string, email: string, password = BENCH_PASSW
   return { cookie: jar.header(), csrf: json.csrfToken };
 }
 
-export const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN);
+export const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN;
 export const fmt = (x: number) => (Number.isNaN(x) ? '–' : x < 1 ? x.toFixed(3) : x < 10 ? x.toFixed(2) : x.toFixed(1));
 export const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : '–');
 
@@ -110,12 +111,18 @@ export function table(head: string[], rows: string[][]) {
   for (const r of rows) console.log(line(r));
 }
 
-
 /**
  * `count` active alerts about synthetic women (validated with the alert content schema, as submit
  * validates them), written in bulk: alert and version 1, approved, with no fan-out. References BCN-Z…
  */
-export async function insertSyntheticAlerts(db: Db, raiser: RequestContext & { actor: Actor }, approver: RequestContext & { actor: Actor }, count: number, rng: Rng, now: Date): Promise<{ people: { person: Person; id: string }[]; rejected: number }> {
+export async function insertSyntheticAlerts(
+  db: Db,
+  raiser: RequestContext & { actor: Actor },
+  approver: RequestContext & { actor: Actor },
+  count: number,
+  rng: Rng,
+  now: Date,
+): Promise<{ people: { person: Person; id: string }[]; rejected: number }> {
   const today = londonDate(now);
   const people: { person: Person; id: string }[] = [];
   let rejected = 0;
@@ -137,7 +144,17 @@ export async function insertSyntheticAlerts(db: Db, raiser: RequestContext & { a
     const k = rows.length;
     const reference = `BCN-Z${Array.from({ length: 5 }, (_, d) => REF[Math.floor(k / 32 ** d) % 32]).join('')}`;
     rows.push({
-      alert: { reference, status: 'active', version: 1, originatorUserId: raiser.actor.userId, originatorOrganisationId: raiser.actor.organisationId, approverUserId: approver.actor.userId, approvedAt: now, edd: content.pregnancy.edd, reviewDate: effectiveReviewDate(content, 6) },
+      alert: {
+        reference,
+        status: 'active',
+        version: 1,
+        originatorUserId: raiser.actor.userId,
+        originatorOrganisationId: raiser.actor.organisationId,
+        approverUserId: approver.actor.userId,
+        approvedAt: now,
+        edd: content.pregnancy.edd,
+        reviewDate: effectiveReviewDate(content, 6),
+      },
       content,
     });
     people.push({ person: p, id: '' });
@@ -146,8 +163,13 @@ export async function insertSyntheticAlerts(db: Db, raiser: RequestContext & { a
   for (let start = 0; start < rows.length; start += 500) {
     const chunk = rows.slice(start, start + 500);
     await db.transaction(async (tx) => {
-      const ids = await tx.insert(alerts).values(chunk.map((r) => r.alert)).returning({ id: alerts.id });
-      await tx.insert(alertVersions).values(ids.map((r, i) => ({ alertId: r.id, version: 1, status: 'active', content: chunk[i]!.content, createdByUserId: raiser.actor.userId })));
+      const ids = await tx
+        .insert(alerts)
+        .values(chunk.map((r) => r.alert))
+        .returning({ id: alerts.id });
+      await tx
+        .insert(alertVersions)
+        .values(ids.map((r, i) => ({ alertId: r.id, version: 1, status: 'active', content: chunk[i]!.content, createdByUserId: raiser.actor.userId })));
       ids.forEach((r, i) => {
         people[start + i]!.id = r.id;
       });

@@ -44,7 +44,16 @@ declare module 'fastify' {
 }
 
 // Names, NHS numbers, emails, passwords and tokens never reach the logs.
-const REDACT = ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]', '*.password', '*.email', '*.nhsNumber', '*.token'];
+const REDACT = [
+  'req.headers.cookie',
+  'req.headers.authorization',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.email',
+  '*.nhsNumber',
+  '*.token',
+];
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, database } = deps;
@@ -112,14 +121,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req: FastifyRequest, reply: FastifyReply) => {
     const isApi = req.url.startsWith('/api/');
     // API clients get a stable code in `error` (forbidden, not_found, invalid, …); people get a page.
-    const API_CODES: Record<number, string> = { 400: 'bad_request', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'too_large', 415: 'unsupported_media_type', 429: 'rate_limited', 500: 'server_error' };
+    const API_CODES: Record<number, string> = {
+      400: 'bad_request',
+      403: 'forbidden',
+      404: 'not_found',
+      409: 'conflict',
+      413: 'too_large',
+      415: 'unsupported_media_type',
+      429: 'rate_limited',
+      500: 'server_error',
+    };
     const send = (status: number, title: string, message: string, extra: Record<string, unknown> = {}) =>
       isApi
         ? reply.code(status).send({ error: (extra.code as string | undefined) ?? API_CODES[status] ?? 'error', message, correlationId: req.id })
         : reply.code(status).page('views/error.njk', { title, message, correlationId: req.id, ...extra });
 
     if (err instanceof ForbiddenError) {
-      await recordAuditNow(db, req.ctx, { action: 'access.denied', verb: 'E', outcome: 'denied', detail: { attempted: err.action, method: req.method, path: req.routeOptions.url ?? req.url } }).catch(() => undefined);
+      await recordAuditNow(db, req.ctx, {
+        action: 'access.denied',
+        verb: 'E',
+        outcome: 'denied',
+        detail: { attempted: err.action, method: req.method, path: req.routeOptions.url ?? req.url },
+      }).catch(() => undefined);
       return send(403, 'You do not have permission to see this page', err.message);
     }
     if (err instanceof NotFoundError) return send(404, 'Page not found', err.message);
@@ -129,7 +152,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return send(400, 'The upload could not be read', 'The file was not sent completely. Choose the file and send it again.', { code: 'bad_upload' });
     }
     if (err instanceof ValidationError) {
-      return isApi ? reply.code(400).send({ error: 'invalid', message: 'There is a problem with what was sent.', fields: err.fieldErrors, correlationId: req.id }) : send(400, 'There is a problem', 'Some of the information given was not valid.', { errors: formErrors(err.fieldErrors) });
+      return isApi
+        ? reply.code(400).send({ error: 'invalid', message: 'There is a problem with what was sent.', fields: err.fieldErrors, correlationId: req.id })
+        : send(400, 'There is a problem', 'Some of the information given was not valid.', { errors: formErrors(err.fieldErrors) });
     }
     if (err.code?.startsWith('FST_CSRF')) {
       return isApi
@@ -137,16 +162,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         : send(403, 'This form has expired', 'For your security, forms expire. Go back, reload the page and try again.');
     }
     if (err.statusCode === 429) return send(429, 'Too many attempts', 'You have tried too many times. Wait a minute, then try again.');
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return send(err.statusCode, 'There is a problem', 'The request could not be understood. Check what you entered and try again.');
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+      return send(err.statusCode, 'There is a problem', 'The request could not be understood. Check what you entered and try again.');
     // The database is briefly out of reach (restarting, failing over): say so, and when to try again.
     if (isDatabaseUnavailable(err)) {
       req.log.warn({ err: loggableError(err) }, 'database unavailable');
       reply.header('retry-after', '5');
-      return send(503, 'The service is briefly unavailable', 'Beacon cannot reach its database for a moment. Nothing you sent was saved. Try again in a few seconds.', { code: 'unavailable' });
+      return send(
+        503,
+        'The service is briefly unavailable',
+        'Beacon cannot reach its database for a moment. Nothing you sent was saved. Try again in a few seconds.',
+        { code: 'unavailable' },
+      );
     }
     // Never the SQL parameters or quoted values of a database error: they are women's details.
     req.log.error({ err: loggableError(err) }, 'unhandled error');
-    return send(500, 'Sorry, there is a problem with the service', 'Try again later. If it keeps happening, contact your service desk and quote the reference below.');
+    return send(
+      500,
+      'Sorry, there is a problem with the service',
+      'Try again later. If it keeps happening, contact your service desk and quote the reference below.',
+    );
   });
 
   // Every route from here on is seen, so the OpenAPI document can be checked against what is served.
@@ -174,4 +209,3 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   return app;
 }
-

@@ -23,7 +23,8 @@ const NEUTRAL = new Set(['platform', 'config', 'schema', 'views']);
 const KNOWN_CYCLES: Record<string, string> = {
   'alerts identity':
     'The alert page shows its presentations (identity/point-of-care) and the point-of-care check reads alerts. To untangle: presentations behind a point-of-care service call the alert page asks, not its table.',
-  'cases escalations': 'A case shows its escalations and an escalation belongs to a case (requireCase). To untangle: the case summary asks the escalations service through an interface the composition root wires.',
+  'cases escalations':
+    'A case shows its escalations and an escalation belongs to a case (requireCase). To untangle: the case summary asks the escalations service through an interface the composition root wires.',
 };
 
 /**
@@ -128,7 +129,10 @@ describe('the import graph', () => {
     const unexplained = [...pairs].filter((p) => !(p in KNOWN_CYCLES));
     expect(unexplained, 'a new cycle between capabilities').toEqual([]);
     // A known cycle that is gone must come off the list.
-    expect(Object.keys(KNOWN_CYCLES).filter((p) => !pairs.has(p)), 'cycles listed that no longer exist').toEqual([]);
+    expect(
+      Object.keys(KNOWN_CYCLES).filter((p) => !pairs.has(p)),
+      'cycles listed that no longer exist',
+    ).toEqual([]);
   });
 
   it("no capability reads another's tables but the known ones", () => {
@@ -140,6 +144,11 @@ describe('the import graph', () => {
       found.add(`${i.from.split(path.sep).join('/')} → ${b}`);
     }
     expect([...found].filter((k) => !(k in KNOWN_TABLE_READS)).sort(), 'new reads of another capability’s tables').toEqual([]);
-    expect(Object.keys(KNOWN_TABLE_READS).filter((k) => !found.has(k)).sort(), 'listed reads that no longer happen').toEqual([]);
+    expect(
+      Object.keys(KNOWN_TABLE_READS)
+        .filter((k) => !found.has(k))
+        .sort(),
+      'listed reads that no longer happen',
+    ).toEqual([]);
   });
 });

@@ -5,16 +5,22 @@ import path from 'node:path';
  * Configuration comes only from the environment, validated once at start. A bad value stops the
  * service with a message naming the variable; production refuses development defaults for secrets.
  */
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const positiveInt = (what: string) =>
-  z.coerce.number({ message: `must be a whole number (${what})` }).int(`must be a whole number (${what})`).positive(`must be more than 0 (${what})`);
+  z.coerce
+    .number({ message: `must be a whole number (${what})` })
+    .int(`must be a whole number (${what})`)
+    .positive(`must be more than 0 (${what})`);
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production'], { message: 'must be development, test or production' }).default('development'),
-  PORT: z.coerce.number({ message: 'must be a port number' }).int('must be a port number').min(0, 'must be 0–65535').max(65535, 'must be 0–65535').default(3000),
+  PORT: z.coerce
+    .number({ message: 'must be a port number' })
+    .int('must be a port number')
+    .min(0, 'must be 0–65535')
+    .max(65535, 'must be 0–65535')
+    .default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   BEACON_DATA_DIR: z.string().min(1, 'must be a folder path').default('./data'),
   DATABASE_URL: z
@@ -22,7 +28,10 @@ const envSchema = z.object({
     .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must start with postgres:// or postgresql://')
     .optional(),
   /** PostgreSQL role the running service switches to (SET ROLE); it cannot change audit rows. */
-  BEACON_DB_APP_ROLE: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a plain lower-case role name').default('beacon_app'),
+  BEACON_DB_APP_ROLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'must be a plain lower-case role name')
+    .default('beacon_app'),
   BEACON_SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   BEACON_ENCRYPTION_KEY: z
     .string()
@@ -43,7 +52,10 @@ const envSchema = z.object({
   OIDC_DISPLAY_NAME: z.string().min(1).default('NHS Care Identity (CIS2)'),
   OIDC_SCOPES: z.string().default('openid email profile'),
   OIDC_ALLOW_HTTP: bool.default(false),
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
+    .optional(),
   MAIL_FROM: z.string().min(3).default('Beacon <beacon@beacon.example>'),
   ALERT_ACK_REMINDER_HOURS: positiveInt('hours').default(4),
   ALERT_ACK_ESCALATE_HOURS: positiveInt('hours').default(24),
@@ -133,11 +145,27 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     worker: e.BEACON_WORKER,
     oidc:
       e.OIDC_ISSUER && e.OIDC_CLIENT_ID
-        ? { issuer: e.OIDC_ISSUER, clientId: e.OIDC_CLIENT_ID, clientSecret: e.OIDC_CLIENT_SECRET, displayName: e.OIDC_DISPLAY_NAME, scopes: e.OIDC_SCOPES, allowHttp: e.OIDC_ALLOW_HTTP }
+        ? {
+            issuer: e.OIDC_ISSUER,
+            clientId: e.OIDC_CLIENT_ID,
+            clientSecret: e.OIDC_CLIENT_SECRET,
+            displayName: e.OIDC_DISPLAY_NAME,
+            scopes: e.OIDC_SCOPES,
+            allowHttp: e.OIDC_ALLOW_HTTP,
+          }
         : undefined,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, dir: path.join(path.resolve(e.BEACON_DATA_DIR), 'mail') },
-    alerts: { ackReminderHours: e.ALERT_ACK_REMINDER_HOURS, ackEscalateHours: e.ALERT_ACK_ESCALATE_HOURS, reviewWeeksAfterEdd: e.ALERT_REVIEW_WEEKS_AFTER_EDD, retentionDays: e.ALERT_RETENTION_DAYS },
+    alerts: {
+      ackReminderHours: e.ALERT_ACK_REMINDER_HOURS,
+      ackEscalateHours: e.ALERT_ACK_ESCALATE_HOURS,
+      reviewWeeksAfterEdd: e.ALERT_REVIEW_WEEKS_AFTER_EDD,
+      retentionDays: e.ALERT_RETENTION_DAYS,
+    },
     logLevel: e.LOG_LEVEL,
-    security: { contact: e.BEACON_SECURITY_CONTACT, screeningRowsPerPerson: e.SCREENING_ROWS_PER_PERSON_PER_DAY, screeningRowsPerOrganisation: e.SCREENING_ROWS_PER_ORGANISATION_PER_DAY },
+    security: {
+      contact: e.BEACON_SECURITY_CONTACT,
+      screeningRowsPerPerson: e.SCREENING_ROWS_PER_PERSON_PER_DAY,
+      screeningRowsPerOrganisation: e.SCREENING_ROWS_PER_ORGANISATION_PER_DAY,
+    },
   };
 }

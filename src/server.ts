@@ -11,8 +11,26 @@ import { seedDemo } from './demo/seed';
 import { seedDemoCases } from './demo/cases';
 import { organisations } from './directory/schema';
 import { createMailer } from './platform/notify/mailer';
-import { ACK_CHASE_EMAIL_JOB, ACK_CHASE_JOB, chaseAcknowledgements, distribute, DISTRIBUTE_JOB, EMAIL_JOB, emailChase, emailDelivery } from './alerts/distribution';
-import { archiveAndPurge, emailReviewReminder, expireDue, EXPIRE_JOB, remindReviews, RETENTION_JOB, REVIEW_REMINDER_EMAIL_JOB, REVIEW_REMINDER_JOB } from './alerts/service';
+import {
+  ACK_CHASE_EMAIL_JOB,
+  ACK_CHASE_JOB,
+  chaseAcknowledgements,
+  distribute,
+  DISTRIBUTE_JOB,
+  EMAIL_JOB,
+  emailChase,
+  emailDelivery,
+} from './alerts/distribution';
+import {
+  archiveAndPurge,
+  emailReviewReminder,
+  expireDue,
+  EXPIRE_JOB,
+  remindReviews,
+  RETENTION_JOB,
+  REVIEW_REMINDER_EMAIL_JOB,
+  REVIEW_REMINDER_JOB,
+} from './alerts/service';
 import { emailPresentation, PRESENTATION_EMAIL_JOB, PURGE_SEARCHES_JOB, purgeOldSearches } from './identity/point-of-care/service';
 import { pointOfCareSettings } from './identity/point-of-care/settings';
 import { failScreening, purgeScreenings, runScreening, SCREENING_JOB, SCREENING_PURGE_JOB } from './identity/bulk-screening/service';
@@ -55,7 +73,9 @@ export function createWorker(database: Database, config: Config, log: pino.Logge
       await remindReviews(db);
     })
     .every({ type: REVIEW_REMINDER_JOB, everyMs: 60 * 60_000 })
-    .register(REVIEW_REMINDER_EMAIL_JOB, async (job) => emailReviewReminder(db, mailer, config.publicUrl, job.payload as { alertId: string; reviewDate: string }))
+    .register(REVIEW_REMINDER_EMAIL_JOB, async (job) =>
+      emailReviewReminder(db, mailer, config.publicUrl, job.payload as { alertId: string; reviewDate: string }),
+    )
     .register(RETENTION_JOB, async () => {
       await archiveAndPurge(db, config.alerts.retentionDays);
     })
@@ -87,7 +107,9 @@ export function createWorker(database: Database, config: Config, log: pino.Logge
       await writeCheckpoint(db, config.dataDir);
     })
     .every({ type: AUDIT_CHECKPOINT_JOB, everyMs: 15 * 60_000 })
-    .register(SECURITY_EMAIL_JOB, async (job) => emailSecurityNotice(mailer, config.security.contact, config.publicUrl, job.payload as Parameters<typeof emailSecurityNotice>[3]));
+    .register(SECURITY_EMAIL_JOB, async (job) =>
+      emailSecurityNotice(mailer, config.security.contact, config.publicUrl, job.payload as Parameters<typeof emailSecurityNotice>[3]),
+    );
   return registerCaseJobs(worker, db, mailer, config.publicUrl);
 }
 

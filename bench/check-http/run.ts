@@ -163,8 +163,12 @@ async function main() {
   const cpus = os.cpus();
   const maxClients = Math.max(...CLIENT_LEVELS);
   console.log('Beacon point-of-care check over HTTP: POST /api/check latency with concurrent clients (loopback)');
-  console.log(`Machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}; Node ${process.version}`);
-  console.log(`Register: ${ALERTS.toLocaleString('en-GB')} active alerts (synthetic, seed ${SEED}); clients ${CLIENT_LEVELS.join(', ')}; ${SECONDS} s per level after ${WARMUP_SECONDS} s warm-up; PGlite (file-backed)\n`);
+  console.log(
+    `Machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}; Node ${process.version}`,
+  );
+  console.log(
+    `Register: ${ALERTS.toLocaleString('en-GB')} active alerts (synthetic, seed ${SEED}); clients ${CLIENT_LEVELS.join(', ')}; ${SECONDS} s per level after ${WARMUP_SECONDS} s warm-up; PGlite (file-backed)\n`,
+  );
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'beacon-bench-check-http-'));
   // The check's settings are read from the environment by the routes: no per-person limit in the way.
@@ -195,7 +199,19 @@ async function main() {
     const emails: string[] = [];
     for (let i = 1; i <= maxClients; i++) {
       const email = `bench.check.${i}@beacon.example`;
-      await createUser(db, systemContext('bench-check-http'), { email, displayName: `Bench clinician ${i}`, jobTitle: 'Emergency department nurse', organisationId: nurse.actor.organisationId, role: 'point_of_care', unitId: nurse.actor.unitId ?? '' }, { password: PASSWORD });
+      await createUser(
+        db,
+        systemContext('bench-check-http'),
+        {
+          email,
+          displayName: `Bench clinician ${i}`,
+          jobTitle: 'Emergency department nurse',
+          organisationId: nurse.actor.organisationId,
+          role: 'point_of_care',
+          unitId: nurse.actor.unitId ?? '',
+        },
+        { password: PASSWORD },
+      );
       emails.push(email);
     }
     const seedMs = performance.now() - t;
@@ -240,8 +256,12 @@ async function main() {
     }
     const withAlert = queries.filter((q) => q.expected).length;
 
-    console.log(`Set-up: demo data + ${maxClients} point-of-care people ${Math.round(seedMs)} ms; ${people.length.toLocaleString('en-GB')} alerts inserted in ${Math.round(insertMs)} ms (${rejected} synthetic people refused by the alert schema); register index rebuilt in ${Math.round(buildMs)} ms (${built.alerts.toLocaleString('en-GB')} alerts, ${built.identities.toLocaleString('en-GB')} identities)`);
-    console.log(`Queries: ${queries.length.toLocaleString('en-GB')} (${withAlert.toLocaleString('en-GB')} from alert subjects with corruptions, ${(queries.length - withAlert).toLocaleString('en-GB')} women with no alert; ${insufficient} drafts left out as too thin for the endpoint)\n`);
+    console.log(
+      `Set-up: demo data + ${maxClients} point-of-care people ${Math.round(seedMs)} ms; ${people.length.toLocaleString('en-GB')} alerts inserted in ${Math.round(insertMs)} ms (${rejected} synthetic people refused by the alert schema); register index rebuilt in ${Math.round(buildMs)} ms (${built.alerts.toLocaleString('en-GB')} alerts, ${built.identities.toLocaleString('en-GB')} identities)`,
+    );
+    console.log(
+      `Queries: ${queries.length.toLocaleString('en-GB')} (${withAlert.toLocaleString('en-GB')} from alert subjects with corruptions, ${(queries.length - withAlert).toLocaleString('en-GB')} women with no alert; ${insufficient} drafts left out as too thin for the endpoint)\n`,
+    );
     if (!queries.length) throw new Error('no usable queries');
 
     // Baseline: the in-process index search the endpoint performs, for the same queries.

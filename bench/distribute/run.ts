@@ -61,12 +61,22 @@ async function nationalAlertAwaitingApproval(db: Db, label: string) {
 }
 
 async function check(db: Db, alertId: string, expected: number): Promise<void> {
-  const [d] = await db.select({ n: count() }).from(alertDeliveries).where(and(eq(alertDeliveries.alertId, alertId), eq(alertDeliveries.version, 1)));
+  const [d] = await db
+    .select({ n: count() })
+    .from(alertDeliveries)
+    .where(and(eq(alertDeliveries.alertId, alertId), eq(alertDeliveries.version, 1)));
   const [e] = await db
     .select({ n: count() })
     .from(jobs)
-    .where(and(eq(jobs.type, EMAIL_JOB), eq(jobs.status, 'pending'), sql`(${jobs.payload}->>'deliveryId')::uuid IN (SELECT id FROM alert_deliveries WHERE alert_id = ${alertId})`));
-  if (Number(d!.n) !== expected || Number(e!.n) !== expected) throw new Error(`alert ${alertId}: ${d!.n} deliveries and ${e!.n} email jobs, expected ${expected} of each`);
+    .where(
+      and(
+        eq(jobs.type, EMAIL_JOB),
+        eq(jobs.status, 'pending'),
+        sql`(${jobs.payload}->>'deliveryId')::uuid IN (SELECT id FROM alert_deliveries WHERE alert_id = ${alertId})`,
+      ),
+    );
+  if (Number(d!.n) !== expected || Number(e!.n) !== expected)
+    throw new Error(`alert ${alertId}: ${d!.n} deliveries and ${e!.n} email jobs, expected ${expected} of each`);
 }
 
 async function run(engine: string, database: Database): Promise<Figures> {
@@ -107,16 +117,26 @@ async function run(engine: string, database: Database): Promise<Figures> {
     const targets = await resolveRecipientUnits(db, { scope: 'national', unitTypes: [...DEFAULT_UNIT_TYPES] });
     for (const u of targets) {
       await db.transaction(async (tx) => {
-        const [d] = await tx.insert(alertDeliveries).values({ alertId: baselineId, version: 1, kind: 'activation', unitId: u.id }).onConflictDoNothing().returning({ id: alertDeliveries.id });
+        const [d] = await tx
+          .insert(alertDeliveries)
+          .values({ alertId: baselineId, version: 1, kind: 'activation', unitId: u.id })
+          .onConflictDoNothing()
+          .returning({ id: alertDeliveries.id });
         if (d) await enqueue(tx, EMAIL_JOB, { deliveryId: d.id }, { idempotencyKey: `delivery-email:${d.id}` });
       });
     }
     figures.naive.push(performance.now() - t);
     await check(db, baselineId, units);
     // Its own queued fan-out job is not needed: retire it so the next round's worker pass claims only its own.
-    await db.update(jobs).set({ status: 'done' }).where(and(eq(jobs.type, DISTRIBUTE_JOB), eq(jobs.status, 'pending')));
+    await db
+      .update(jobs)
+      .set({ status: 'done' })
+      .where(and(eq(jobs.type, DISTRIBUTE_JOB), eq(jobs.status, 'pending')));
     // Keep later rounds comparable: the previous rounds' email jobs are not work for this benchmark.
-    await db.update(jobs).set({ status: 'done' }).where(and(eq(jobs.type, EMAIL_JOB), eq(jobs.status, 'pending')));
+    await db
+      .update(jobs)
+      .set({ status: 'done' })
+      .where(and(eq(jobs.type, EMAIL_JOB), eq(jobs.status, 'pending')));
   }
   return figures;
 }
@@ -131,8 +151,12 @@ const rate = (n: number, x: number) => `${Math.round((n / x) * 1000).toLocaleStr
 async function main() {
   const cpus = os.cpus();
   console.log('Beacon distribution benchmark: a national alert, from approval to every delivery (inbox item) recorded and every email job queued');
-  console.log(`Machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}; Node ${process.version}`);
-  console.log(`Directory: demo + ${ORGANISATIONS.toLocaleString('en-GB')} synthetic organisations; ${REPEAT} rounds per engine (median shown, all rounds in brackets)\n`);
+  console.log(
+    `Machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}; Node ${process.version}`,
+  );
+  console.log(
+    `Directory: demo + ${ORGANISATIONS.toLocaleString('en-GB')} synthetic organisations; ${REPEAT} rounds per engine (median shown, all rounds in brackets)\n`,
+  );
 
   const results: Figures[] = [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'beacon-bench-distribute-'));
@@ -183,7 +207,7 @@ async function main() {
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
-  console.log('\nDeliveries are the units\' inbox items. Email jobs are queued with each chunk, in the same transaction; sending them is separate work.');
+  console.log("\nDeliveries are the units' inbox items. Email jobs are queued with each chunk, in the same transaction; sending them is separate work.");
 }
 
 main().catch((err) => {

@@ -68,7 +68,12 @@ async function templatePlace(tmp: string): Promise<{ make(name: string): Promise
       async make(name) {
         const dataDir = path.join(tmp, name);
         fs.cpSync(dir, dataDir, { recursive: true });
-        return { env: { BEACON_DATA_DIR: dataDir }, mailDir: path.join(dataDir, 'mail'), open: () => openDatabase({ dataDir }), dispose: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+        return {
+          env: { BEACON_DATA_DIR: dataDir },
+          mailDir: path.join(dataDir, 'mail'),
+          open: () => openDatabase({ dataDir }),
+          dispose: async () => fs.rmSync(dataDir, { recursive: true, force: true }),
+        };
       },
       dispose: async () => fs.rmSync(dir, { recursive: true, force: true }),
     };
@@ -105,8 +110,18 @@ async function templatePlace(tmp: string): Promise<{ make(name: string): Promise
   };
 }
 
-function startWorker(place: Place, progress: string): { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', BEACON_DEMO_DATA: 'false', BEACON_PROGRESS_FILE: progress, ...place.env };
+function startWorker(
+  place: Place,
+  progress: string,
+): { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    BEACON_DEMO_DATA: 'false',
+    BEACON_PROGRESS_FILE: progress,
+    ...place.env,
+  };
   if (!place.env.DATABASE_URL) delete env.DATABASE_URL;
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -124,7 +139,10 @@ async function finish(place: Place, progress: string): Promise<number> {
     const done = await run.exited;
     if (done.code !== 0) throw new Error(`worker exited ${done.code}: ${done.stderr.slice(0, 500)}`);
     const database = await place.open();
-    const left = await rows<{ type: string; status: string; attempts: number; last_error: string | null; run_at: string }>(database.db, sql`SELECT type, status, attempts, last_error, run_at::text FROM jobs WHERE status IN ('pending', 'running')`);
+    const left = await rows<{ type: string; status: string; attempts: number; last_error: string | null; run_at: string }>(
+      database.db,
+      sql`SELECT type, status, attempts, last_error, run_at::text FROM jobs WHERE status IN ('pending', 'running')`,
+    );
     await database.close();
     if (!left.length) return performance.now() - t0;
     if (attempt === 9) throw new Error(`jobs still left after 10 worker runs: ${JSON.stringify(left.slice(0, 5))}`);
@@ -152,7 +170,9 @@ async function faults() {
     for (const t of order) counts.set(t, (counts.get(t) ?? 0) + 1);
     const wanted = argOf('--kinds')?.split(',');
     const kinds = [...counts.keys()].filter((k) => !wanted || wanted.includes(k));
-    console.log(`Prepared in ${Math.round((performance.now() - t0) / 1000)} s; the reference run did ${order.length} jobs of ${counts.size} kinds in ${Math.round(refMs)} ms and sent ${reference.emailsSent} emails\n`);
+    console.log(
+      `Prepared in ${Math.round((performance.now() - t0) / 1000)} s; the reference run did ${order.length} jobs of ${counts.size} kinds in ${Math.round(refMs)} ms and sent ${reference.emailsSent} emails\n`,
+    );
 
     const out: string[][] = [];
     let totalLost = 0;
@@ -199,13 +219,25 @@ async function faults() {
       recovery.sort((a, b) => a - b);
       totalLost += lost.length;
       totalDuplicated += duplicated.length;
-      out.push([kind, `${killed}/${ROUNDS}`, String(lost.length), String(duplicated.length), String(resent), fmt(percentile(recovery, 50) / 1000), fmt((recovery[recovery.length - 1] ?? 0) / 1000)]);
+      out.push([
+        kind,
+        `${killed}/${ROUNDS}`,
+        String(lost.length),
+        String(duplicated.length),
+        String(resent),
+        fmt(percentile(recovery, 50) / 1000),
+        fmt((recovery[recovery.length - 1] ?? 0) / 1000),
+      ]);
       if (lost.length || duplicated.length) console.log(`  ${kind}: lost ${lost.slice(0, 5).join('; ')} duplicated ${duplicated.slice(0, 5).join('; ')}`);
       if (missed) console.log(`  ${kind}: ${missed} round(s) finished before the kill point`);
     }
     table(['Job kind', 'Killed', 'Lost', 'Duplicated', 'Emails resent (same Message-ID)', 'Recovery p50 s', 'max s'], out);
-    console.log(`\nTarget: 0 lost, 0 duplicated — ${totalLost === 0 && totalDuplicated === 0 ? 'MET' : 'MISSED'} (${totalLost} lost, ${totalDuplicated} duplicated over ${kinds.length} kinds × ${ROUNDS} rounds).`);
-    console.log('Baseline: the reference run, never killed, in the same run. Recovery includes starting the worker process (about a second for Node and tsx); on PostgreSQL a dead worker\'s jobs are taken over when their 30 s lease lapses.');
+    console.log(
+      `\nTarget: 0 lost, 0 duplicated — ${totalLost === 0 && totalDuplicated === 0 ? 'MET' : 'MISSED'} (${totalLost} lost, ${totalDuplicated} duplicated over ${kinds.length} kinds × ${ROUNDS} rounds).`,
+    );
+    console.log(
+      "Baseline: the reference run, never killed, in the same run. Recovery includes starting the worker process (about a second for Node and tsx); on PostgreSQL a dead worker's jobs are taken over when their 30 s lease lapses.",
+    );
   } finally {
     await template.dispose();
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -220,7 +252,16 @@ async function pgRestart() {
   const throwaway = await createThrowawayDatabase(PG_BASE, 'beacon_pg_restart');
   process.env.BEACON_CHECK_SEARCH_LIMIT = '100000000';
   // Errors are logged (redacted), so an answer that should have been a 503 shows what it was.
-  const config = loadConfig({ NODE_ENV: 'development', HOST: '127.0.0.1', PORT: '0', BEACON_DATA_DIR: tmp, BEACON_DEMO_DATA: 'false', LOG_LEVEL: 'error', SIGN_IN_RATE_LIMIT: '1000', DATABASE_URL: throwaway.url });
+  const config = loadConfig({
+    NODE_ENV: 'development',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    BEACON_DATA_DIR: tmp,
+    BEACON_DEMO_DATA: 'false',
+    LOG_LEVEL: 'error',
+    SIGN_IN_RATE_LIMIT: '1000',
+    DATABASE_URL: throwaway.url,
+  });
   const service = await startService(config);
   try {
     const { seedDemo } = await import('../../src/demo/seed');
@@ -229,7 +270,19 @@ async function pgRestart() {
     const emails: string[] = [];
     for (let i = 1; i <= 4; i++) {
       const email = `bench.restart.${i}@beacon.example`;
-      await createUser(service.database.db, systemContext('bench'), { email, displayName: `Bench ${i}`, jobTitle: 'ED nurse', organisationId: nurse.actor.organisationId, role: 'point_of_care', unitId: nurse.actor.unitId ?? '' }, { password: BENCH_PASSWORD });
+      await createUser(
+        service.database.db,
+        systemContext('bench'),
+        {
+          email,
+          displayName: `Bench ${i}`,
+          jobTitle: 'ED nurse',
+          organisationId: nurse.actor.organisationId,
+          role: 'point_of_care',
+          unitId: nurse.actor.unitId ?? '',
+        },
+        { password: BENCH_PASSWORD },
+      );
       emails.push(email);
     }
     const sessions = await Promise.all(emails.map((e) => signIn(service.url, e)));
@@ -252,7 +305,12 @@ async function pgRestart() {
           let ok = false;
           let status = 0;
           try {
-            const res = await fetch(`${service.url}/api/check`, { method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, 'content-type': 'application/json' }, body: JSON.stringify({ nhsNumber: SUBJECT.nhsNumber }), signal: AbortSignal.timeout(10_000) });
+            const res = await fetch(`${service.url}/api/check`, {
+              method: 'POST',
+              headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, 'content-type': 'application/json' },
+              body: JSON.stringify({ nhsNumber: SUBJECT.nhsNumber }),
+              signal: AbortSignal.timeout(10_000),
+            });
             status = res.status;
             ok = res.status === 200;
             await res.arrayBuffer();
@@ -268,12 +326,29 @@ async function pgRestart() {
     const failures = samples.filter((s) => !s.ok);
     const lastFailure = failures.length ? Math.max(...failures.map((f) => f.t + f.ms)) : 0;
     const afterwards = samples.filter((s) => s.t > Math.max(lastFailure, backAt));
-    const lat = samples.filter((s) => s.ok).map((s) => s.ms).sort((a, b) => a - b);
+    const lat = samples
+      .filter((s) => s.ok)
+      .map((s) => s.ms)
+      .sort((a, b) => a - b);
     const byStatus: Record<string, number> = {};
     for (const f of failures) byStatus[f.status || 'network'] = (byStatus[f.status || 'network'] ?? 0) + 1;
-    console.log(`Requests ${samples.length}; errors ${failures.length} (${JSON.stringify(byStatus)}), all between ${fmt(restartedAt / 1000)} s (restart began) and ${fmt(lastFailure / 1000)} s; PostgreSQL accepting again at ${fmt(backAt / 1000)} s`);
-    console.log(`After the restart: ${afterwards.length} requests, ${afterwards.filter((s) => s.ok).length} answered 200 — the service ${afterwards.length && afterwards.every((s) => s.ok) ? 'recovered without a restart of its own (MET)' : 'did NOT recover (MISSED)'}`);
-    console.log(`Latency of the successful checks: p50 ${fmt(percentile(lat, 50))} ms, p99 ${fmt(percentile(lat, 99))} ms. Baseline: the same checks in the first third, before the restart: p50 ${fmt(percentile(samples.filter((s) => s.ok && s.t < restartedAt).map((s) => s.ms).sort((a, b) => a - b), 50))} ms.`);
+    console.log(
+      `Requests ${samples.length}; errors ${failures.length} (${JSON.stringify(byStatus)}), all between ${fmt(restartedAt / 1000)} s (restart began) and ${fmt(lastFailure / 1000)} s; PostgreSQL accepting again at ${fmt(backAt / 1000)} s`,
+    );
+    console.log(
+      `After the restart: ${afterwards.length} requests, ${afterwards.filter((s) => s.ok).length} answered 200 — the service ${afterwards.length && afterwards.every((s) => s.ok) ? 'recovered without a restart of its own (MET)' : 'did NOT recover (MISSED)'}`,
+    );
+    console.log(
+      `Latency of the successful checks: p50 ${fmt(percentile(lat, 50))} ms, p99 ${fmt(percentile(lat, 99))} ms. Baseline: the same checks in the first third, before the restart: p50 ${fmt(
+        percentile(
+          samples
+            .filter((s) => s.ok && s.t < restartedAt)
+            .map((s) => s.ms)
+            .sort((a, b) => a - b),
+          50,
+        ),
+      )} ms.`,
+    );
   } finally {
     await service.stop().catch(() => undefined);
     await throwaway.drop().catch(() => undefined);

@@ -26,30 +26,71 @@ import { notifySecurity } from '../../src/platform/notify/security';
 import { addSyntheticUnits, alertContentWith, contextFor, raiseActiveAlert, SUBJECT } from '../../test/support/alerts';
 
 /** Job types the worker enqueues on a timer: how many run depends on the clock, not on the work. */
-export const PERIODIC_TYPES = new Set(['sessions.purge', 'alerts.acknowledgement-chase', 'alerts.expire', 'alerts.review-reminder', 'alerts.retention', 'pointOfCare.purge-searches', 'screening.purge', 'audit.checkpoint', 'cases.milestones.remind', 'escalations.overdue-reminders']);
+export const PERIODIC_TYPES = new Set([
+  'sessions.purge',
+  'alerts.acknowledgement-chase',
+  'alerts.expire',
+  'alerts.review-reminder',
+  'alerts.retention',
+  'pointOfCare.purge-searches',
+  'screening.purge',
+  'audit.checkpoint',
+  'cases.milestones.remind',
+  'escalations.overdue-reminders',
+]);
 
 export async function queueEverything(db: Db, key: Buffer, syntheticOrganisations = 40): Promise<void> {
   await seedDemo(db, 'correct horse battery staple 42');
   await seedDemoCases(db);
   await addSyntheticUnits(db, syntheticOrganisations);
-  const [midwife, designated, nurse, coordinator] = await Promise.all(['midwife@beacon.example', 'designated@beacon.example', 'ed.nurse@beacon.example', 'coordinator.qah@beacon.example'].map((e) => contextFor(db, e)));
+  const [midwife, designated, nurse, coordinator] = await Promise.all(
+    ['midwife@beacon.example', 'designated@beacon.example', 'ed.nurse@beacon.example', 'coordinator.qah@beacon.example'].map((e) => contextFor(db, e)),
+  );
   const today = londonDate(new Date());
 
   // An alert distributed two days ago and never acknowledged: the chase reminds and escalates.
-  const old = await raiseActiveAlert(db, midwife!, designated!, alertContentWith((c) => void (c.subject.name = { given: 'Tamsin', family: 'Oldroyd' })));
+  const old = await raiseActiveAlert(
+    db,
+    midwife!,
+    designated!,
+    alertContentWith((c) => void (c.subject.name = { given: 'Tamsin', family: 'Oldroyd' })),
+  );
   // One due for review tomorrow (a reminder), one past it (expiry, and stand-down to its recipients).
-  const review = await raiseActiveAlert(db, midwife!, designated!, alertContentWith((c) => void (c.subject.name = { given: 'Rhiannon', family: 'Vale' })));
-  const expiring = await raiseActiveAlert(db, midwife!, designated!, alertContentWith((c) => void (c.subject.name = { given: 'Bryony', family: 'Castell' })));
+  const review = await raiseActiveAlert(
+    db,
+    midwife!,
+    designated!,
+    alertContentWith((c) => void (c.subject.name = { given: 'Rhiannon', family: 'Vale' })),
+  );
+  const expiring = await raiseActiveAlert(
+    db,
+    midwife!,
+    designated!,
+    alertContentWith((c) => void (c.subject.name = { given: 'Bryony', family: 'Castell' })),
+  );
   // The one she presents with at the point of care.
-  const marisol = await raiseActiveAlert(db, midwife!, designated!, alertContentWith(() => undefined));
+  const marisol = await raiseActiveAlert(
+    db,
+    midwife!,
+    designated!,
+    alertContentWith(() => undefined),
+  );
   // Distribute those four now, in this process (their delivery emails stay queued for the worker), so
   // that there are deliveries to chase and to stand down.
-  for (const job of await rows<{ id: number; payload: Parameters<typeof distribute>[1] }>(db, sql`SELECT id, payload FROM jobs WHERE type = ${DISTRIBUTE_JOB} AND status = 'pending'`)) {
+  for (const job of await rows<{ id: number; payload: Parameters<typeof distribute>[1] }>(
+    db,
+    sql`SELECT id, payload FROM jobs WHERE type = ${DISTRIBUTE_JOB} AND status = 'pending'`,
+  )) {
     await distribute(db, job.payload);
     await db.execute(sql`UPDATE jobs SET status = 'done', completed_at = now() WHERE id = ${job.id}`);
   }
   // And a national one whose fan-out is the longest job, left to the worker.
-  await raiseActiveAlert(db, midwife!, designated!, alertContentWith((c) => void (c.distribution = { scope: 'national', scopeReason: 'Known to travel between cities across England' })));
+  await raiseActiveAlert(
+    db,
+    midwife!,
+    designated!,
+    alertContentWith((c) => void (c.distribution = { scope: 'national', scopeReason: 'Known to travel between cities across England' })),
+  );
   await db.execute(sql`UPDATE alert_deliveries SET created_at = now() - interval '2 days' WHERE alert_id = ${old.id}`);
   await db.execute(sql`UPDATE alerts SET review_date = ${addDays(today, 1)} WHERE id = ${review.id}`);
   await db.execute(sql`UPDATE alerts SET review_date = ${addDays(today, -1)} WHERE id = ${expiring.id}`);
@@ -62,7 +103,10 @@ export async function queueEverything(db: Db, key: Buffer, syntheticOrganisation
   await recordOutcome(db, nurse!, index, key, revealId, { outcome: 'same_person', location: 'Majors bay 2' });
 
   // A screening run, and a security notice.
-  await startScreening(db, coordinator!, key, { fileName: 'list.csv', data: Buffer.from(`id,family_name,given_name,date_of_birth\nr1,${SUBJECT.family},${SUBJECT.given},${SUBJECT.dateOfBirth}\nr2,Nobody,Alice,1985-03-03\n`) });
+  await startScreening(db, coordinator!, key, {
+    fileName: 'list.csv',
+    data: Buffer.from(`id,family_name,given_name,date_of_birth\nr1,${SUBJECT.family},${SUBJECT.given},${SUBJECT.dateOfBirth}\nr2,Nobody,Alice,1985-03-03\n`),
+  });
   await notifySecurity(db, nurse!, { kind: 'search_burst', summary: 'Fault benchmark: a burst of searches', detail: { searches: 31 } });
 }
 
@@ -81,8 +125,18 @@ export interface Snapshot {
 
 export async function snapshot(db: Db, mailDir: string): Promise<Snapshot> {
   const skip = new Set(['audit_events', 'sessions', 'jobs', '__drizzle_migrations']);
-  const names = (await rows<{ name: string }>(db, sql`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1`)).map((r) => r.name).filter((n) => !skip.has(n));
-  const counted = await rows<{ name: string; n: number }>(db, sql.raw(names.map((n) => `SELECT '${n}' AS name, count(*)::int AS n FROM "${n}"`).join(' UNION ALL ')));
+  const names = (
+    await rows<{ name: string }>(
+      db,
+      sql`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1`,
+    )
+  )
+    .map((r) => r.name)
+    .filter((n) => !skip.has(n));
+  const counted = await rows<{ name: string; n: number }>(
+    db,
+    sql.raw(names.map((n) => `SELECT '${n}' AS name, count(*)::int AS n FROM "${n}"`).join(' UNION ALL ')),
+  );
   const jobRows = await rows<{ type: string; status: string; n: number }>(db, sql`SELECT type, status, count(*)::int AS n FROM jobs GROUP BY type, status`);
   const log = fs.existsSync(path.join(mailDir, 'sent.log')) ? fs.readFileSync(path.join(mailDir, 'sent.log'), 'utf8').split('\n').filter(Boolean) : [];
   return {

@@ -119,11 +119,35 @@ async function runEngine(engine: 'pglite' | 'postgres'): Promise<EngineResult> {
     const clinicians: string[] = [];
     for (let i = 1; i <= CHECK_CLIENTS; i++) {
       const email = `bench.load.${i}@beacon.example`;
-      await createUser(db, systemContext('bench-load'), { email, displayName: `Bench clinician ${i}`, jobTitle: 'Emergency department nurse', organisationId: nurse.actor.organisationId, role: 'point_of_care', unitId: nurse.actor.unitId ?? '' }, { password: BENCH_PASSWORD });
+      await createUser(
+        db,
+        systemContext('bench-load'),
+        {
+          email,
+          displayName: `Bench clinician ${i}`,
+          jobTitle: 'Emergency department nurse',
+          organisationId: nurse.actor.organisationId,
+          role: 'point_of_care',
+          unitId: nurse.actor.unitId ?? '',
+        },
+        { password: BENCH_PASSWORD },
+      );
       clinicians.push(email);
     }
     const secondCoordinator = 'bench.coordinator@beacon.example';
-    await createUser(db, systemContext('bench-load'), { email: secondCoordinator, displayName: 'Bench coordinator', jobTitle: 'Ward manager', organisationId: coordinator.actor.organisationId, role: 'unit_coordinator', unitId: coordinator.actor.unitId ?? '' }, { password: BENCH_PASSWORD });
+    await createUser(
+      db,
+      systemContext('bench-load'),
+      {
+        email: secondCoordinator,
+        displayName: 'Bench coordinator',
+        jobTitle: 'Ward manager',
+        organisationId: coordinator.actor.organisationId,
+        role: 'unit_coordinator',
+        unitId: coordinator.actor.unitId ?? '',
+      },
+      { password: BENCH_PASSWORD },
+    );
 
     // The register: bulk synthetic alerts, and some raised through the services and distributed.
     const now = new Date();
@@ -139,8 +163,14 @@ async function runEngine(engine: 'pglite' | 'postgres'): Promise<EngineResult> {
     const deadline = Date.now() + 120_000;
     let deliveries: { id: string }[] = [];
     for (;;) {
-      deliveries = await db.select({ id: alertDeliveries.id }).from(alertDeliveries).where(and(inArray(alertDeliveries.alertId, raised), eq(alertDeliveries.unitId, coordinator.actor.unitId!)));
-      const [pending] = await rows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM jobs WHERE status IN ('pending', 'running') AND type = ${DISTRIBUTE_JOB}`);
+      deliveries = await db
+        .select({ id: alertDeliveries.id })
+        .from(alertDeliveries)
+        .where(and(inArray(alertDeliveries.alertId, raised), eq(alertDeliveries.unitId, coordinator.actor.unitId!)));
+      const [pending] = await rows<{ n: number }>(
+        db,
+        sql`SELECT count(*)::int AS n FROM jobs WHERE status IN ('pending', 'running') AND type = ${DISTRIBUTE_JOB}`,
+      );
       if ((deliveries.length >= RAISED && !Number(pending?.n)) || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -165,11 +195,21 @@ async function runEngine(engine: 'pglite' | 'postgres'): Promise<EngineResult> {
 
     const base = service.url;
     const sessions = async (emails: string[]) => Promise.all(emails.map((e) => signIn(base, e)));
-    const [checkSessions, coordinatorSessions, midwifeSessions] = await Promise.all([sessions(clinicians), sessions(['coordinator.pah@beacon.example', secondCoordinator]), sessions(['midwife@beacon.example'])]);
+    const [checkSessions, coordinatorSessions, midwifeSessions] = await Promise.all([
+      sessions(clinicians),
+      sessions(['coordinator.pah@beacon.example', secondCoordinator]),
+      sessions(['midwife@beacon.example']),
+    ]);
     const alertIds = [...raised, ...people.slice(0, 200).map((p) => p.id)];
     const setup = `set-up ${Math.round((performance.now() - t0) / 1000)} s: ${ALERTS.toLocaleString('en-GB')} bulk + ${RAISED} distributed alerts; ${deliveries.length} deliveries to ${unit?.name ?? 'the unit'}; ${checks.length.toLocaleString('en-GB')} check bodies`;
 
-    const baseline = (await runLoad({ url: base, seconds: Math.max(2, Math.round(SECONDS / 5)), scenarios: [{ name: 'GET /ping (baseline)', connections: 16, sessions: [{ cookie: '', csrf: '' }], requests: [{ method: 'GET', path: '/ping' }] }] }))[0]!;
+    const baseline = (
+      await runLoad({
+        url: base,
+        seconds: Math.max(2, Math.round(SECONDS / 5)),
+        scenarios: [{ name: 'GET /ping (baseline)', connections: 16, sessions: [{ cookie: '', csrf: '' }], requests: [{ method: 'GET', path: '/ping' }] }],
+      })
+    )[0]!;
     const mix = await runLoad({
       url: base,
       seconds: SECONDS,
@@ -177,7 +217,12 @@ async function runEngine(engine: 'pglite' | 'postgres'): Promise<EngineResult> {
         { name: 'POST /api/check', connections: CHECK_CLIENTS, sessions: checkSessions, requests: checks },
         { name: 'GET /inbox', connections: 2, sessions: coordinatorSessions, requests: [{ method: 'GET', path: '/inbox' }] },
         { name: 'GET /alerts/:id', connections: 2, sessions: midwifeSessions, requests: alertIds.map((id) => ({ method: 'GET', path: `/alerts/${id}` })) },
-        { name: 'POST acknowledge', connections: 1, sessions: coordinatorSessions.slice(0, 1), requests: deliveries.map((d) => ({ method: 'POST', path: `/api/alerts/deliveries/${d.id}/acknowledge`, body: '{}' })) },
+        {
+          name: 'POST acknowledge',
+          connections: 1,
+          sessions: coordinatorSessions.slice(0, 1),
+          requests: deliveries.map((d) => ({ method: 'POST', path: `/api/alerts/deliveries/${d.id}/acknowledge`, body: '{}' })),
+        },
       ],
     });
     return { engine, baseline, mix, setup };
@@ -188,12 +233,19 @@ async function runEngine(engine: 'pglite' | 'postgres'): Promise<EngineResult> {
   }
 }
 
-const errorsOf = (r: ScenarioResult) => Object.entries(r.statuses).filter(([s]) => !/^[23]/.test(s)).reduce((a, [, n]) => a + n, 0) + r.errors + r.timeouts;
+const errorsOf = (r: ScenarioResult) =>
+  Object.entries(r.statuses)
+    .filter(([s]) => !/^[23]/.test(s))
+    .reduce((a, [, n]) => a + n, 0) +
+  r.errors +
+  r.timeouts;
 
 async function main() {
   const cpus = os.cpus();
   console.log('Beacon mixed load: point-of-care checks, inbox and alert pages, acknowledgements at once (loopback, autocannon)');
-  console.log(`Machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}; ${SECONDS} s per engine; seed ${SEED}\n`);
+  console.log(
+    `Machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}; ${SECONDS} s per engine; seed ${SEED}\n`,
+  );
   const engines: ('pglite' | 'postgres')[] = ENGINE === 'both' ? ['pglite', 'postgres'] : [ENGINE as 'pglite' | 'postgres'];
   const results: EngineResult[] = [];
   for (const e of engines) {
@@ -211,7 +263,18 @@ async function main() {
         .filter(([st]) => !/^[23]/.test(st))
         .map(([st, n]) => `${n}×${st}`)
         .join(' ');
-      out.push([r.engine, s.name, String(s.connections), s.requests.toLocaleString('en-GB'), fmt(s.perSecond), fmt(s.p50), fmt(s.p90), fmt(s.p99), fmt(s.max), errors ? `${errors} (${[detail, s.errors ? `${s.errors} socket` : '', s.timeouts ? `${s.timeouts} timeouts` : ''].filter(Boolean).join(', ')})` : '0']);
+      out.push([
+        r.engine,
+        s.name,
+        String(s.connections),
+        s.requests.toLocaleString('en-GB'),
+        fmt(s.perSecond),
+        fmt(s.p50),
+        fmt(s.p90),
+        fmt(s.p99),
+        fmt(s.max),
+        errors ? `${errors} (${[detail, s.errors ? `${s.errors} socket` : '', s.timeouts ? `${s.timeouts} timeouts` : ''].filter(Boolean).join(', ')})` : '0',
+      ]);
     }
   }
   table(head, out);
@@ -220,10 +283,13 @@ async function main() {
     const errors = r.mix.reduce((a, s) => a + errorsOf(s), 0);
     console.log(`  ${r.engine}: errors under mixed load ${errors} (target 0) — ${errors === 0 ? 'MET' : 'MISSED'}`);
     const poc = r.mix.find((s) => s.name === 'POST /api/check')!;
-    if (r.engine === 'postgres') console.log(`  postgres: point-of-care p99 ${fmt(poc.p99)} ms (target ≤ ${POC_P99_TARGET_MS} ms) — ${poc.p99 <= POC_P99_TARGET_MS ? 'MET' : 'MISSED'}`);
+    if (r.engine === 'postgres')
+      console.log(`  postgres: point-of-care p99 ${fmt(poc.p99)} ms (target ≤ ${POC_P99_TARGET_MS} ms) — ${poc.p99 <= POC_P99_TARGET_MS ? 'MET' : 'MISSED'}`);
     else console.log(`  pglite: point-of-care p99 ${fmt(poc.p99)} ms (no target: one embedded writer; shown for comparison)`);
   }
-  console.log('\nLatency is autocannon\'s (request written → response read), in whole milliseconds; every connection waits for each answer before sending the next. The baseline is GET /ping with no session and no database, run first on the same service.');
+  console.log(
+    "\nLatency is autocannon's (request written → response read), in whole milliseconds; every connection waits for each answer before sending the next. The baseline is GET /ping with no session and no database, run first on the same service.",
+  );
 }
 
 main().then(

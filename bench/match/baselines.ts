@@ -25,8 +25,7 @@ export function engineSystem(index: MatchIndex, name = 'Beacon matcher'): Search
   return {
     name,
     add: (i) => index.add(i),
-    search: (q, limit) =>
-      index.search(q, { limit }).map((c) => ({ subjectId: c.subjectId, strong: c.band === 'strong', possible: c.band !== 'none' })),
+    search: (q, limit) => index.search(q, { limit }).map((c) => ({ subjectId: c.subjectId, strong: c.band === 'strong', possible: c.band !== 'none' })),
   };
 }
 

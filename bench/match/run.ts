@@ -60,7 +60,9 @@ const measured: Targets = {};
 print('# Beacon identity matching benchmark');
 print();
 print(`date: ${new Date().toISOString()}  seed: ${SEED}${QUICK ? '  (--quick: 1M skipped)' : ''}`);
-print(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, node ${process.version}, ${process.platform}/${process.arch}; single-threaded`);
+print(
+  `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, node ${process.version}, ${process.platform}/${process.arch}; single-threaded`,
+);
 print();
 
 // ---------------------------------------------------------------------------------------------
@@ -133,7 +135,14 @@ if (febrlAvailable()) {
       ['system', 'recall@1', 'recall@5', 'p50 ms', 'p99 ms', 'p50 ratio to matcher'],
       [
         ['Beacon matcher (in process)', row4[2]!, row4[3]!, fmt(enginePer, 3), fmt(percentile(engineLat, 99), 3), '1'],
-        ...trigram.map((t) => [t.name, fmt(t.recall1, 4), fmt(t.recall5, 4), fmt(percentile(t.latencies, 50), 3), fmt(percentile(t.latencies, 99), 3), fmt(percentile(t.latencies, 50) / enginePer, 1)]),
+        ...trigram.map((t) => [
+          t.name,
+          fmt(t.recall1, 4),
+          fmt(t.recall5, 4),
+          fmt(percentile(t.latencies, 50), 3),
+          fmt(percentile(t.latencies, 99), 3),
+          fmt(percentile(t.latencies, 50) / enginePer, 1),
+        ]),
       ],
     ),
   );
@@ -213,16 +222,30 @@ for (const { label } of queriesByType) {
   const t = (tallies.get(label) as Tally[])[0] as Tally;
   const r5 = t.r5 / t.n;
   if (r5 < minType.value) minType = { value: r5, type: label };
-  engineRows.push([label, t.n, fmt(t.r1 / t.n), fmt(r5), fmt(t.strongTop / t.n), ...systems.slice(1).map((_, si) => {
-    const b = (tallies.get(label) as Tally[])[si + 1] as Tally;
-    return fmt(b.r1 / b.n);
-  })]);
+  engineRows.push([
+    label,
+    t.n,
+    fmt(t.r1 / t.n),
+    fmt(r5),
+    fmt(t.strongTop / t.n),
+    ...systems.slice(1).map((_, si) => {
+      const b = (tallies.get(label) as Tally[])[si + 1] as Tally;
+      return fmt(b.r1 / b.n);
+    }),
+  ]);
 }
 const eo = overall[0] as Tally;
-engineRows.push(['ALL', eo.n, fmt(eo.r1 / eo.n), fmt(eo.r5 / eo.n), fmt(eo.strongTop / eo.n), ...systems.slice(1).map((_, si) => {
-  const b = overall[si + 1] as Tally;
-  return fmt(b.r1 / b.n);
-})]);
+engineRows.push([
+  'ALL',
+  eo.n,
+  fmt(eo.r1 / eo.n),
+  fmt(eo.r5 / eo.n),
+  fmt(eo.strongTop / eo.n),
+  ...systems.slice(1).map((_, si) => {
+    const b = overall[si + 1] as Tally;
+    return fmt(b.r1 / b.n);
+  }),
+]);
 measured.synthRecall5 = eo.r5 / eo.n;
 measured.synthMinTypeRecall5 = minType;
 print('Recall by corruption type (NHS number withheld unless the type says otherwise). "strong@1": right subject ranked first in the strong band.');
@@ -231,7 +254,11 @@ print(table(['corruption', 'n', 'recall@1', 'recall@5', 'strong@1', 'exact NHS r
 print();
 
 // No-alert people.
-const kinds: [NoAlertKind, number][] = [['random', 0.85], ['sister', 0.1], ['sameName', 0.05]];
+const kinds: [NoAlertKind, number][] = [
+  ['random', 0.85],
+  ['sister', 0.1],
+  ['sameName', 0.05],
+];
 const fa = new Map<string, { n: number; strong: number[]; possible: number }>();
 for (const [k] of kinds) fa.set(k, { n: 0, strong: systems.map(() => 0), possible: 0 });
 const noAlertStrongTotal = systems.map(() => 0);
@@ -347,14 +374,11 @@ for (const size of sizes) {
   print(`  ${size.toLocaleString('en-GB')} identities: built in ${buildS.toFixed(1)} s; ${JSON.stringify(st)}`);
 }
 print();
-print(
-  table(
-    ['identities', 'queries', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'candidates/query', 'capped blocks', 'bytes/identity', 'build s'],
-    latRows,
-  ),
-);
+print(table(['identities', 'queries', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'candidates/query', 'capped blocks', 'bytes/identity', 'build s'], latRows));
 print();
-print('bytes/identity: V8 heap + array buffers held by the index (measured after GC with the index, minus after dropping it), divided by identities; includes id strings and maps.');
+print(
+  'bytes/identity: V8 heap + array buffers held by the index (measured after GC with the index, minus after dropping it), divided by identities; includes id strings and maps.',
+);
 print();
 
 // ---------------------------------------------------------------------------------------------
@@ -368,12 +392,7 @@ const tgt = (name: string, value: number | undefined, goal: string, ok: (v: numb
 };
 tgt('FEBRL4 recall@1', measured.febrl4Recall1, '≥ 0.997', (v) => v >= 0.997);
 tgt('synthetic recall@5, all queries', measured.synthRecall5, '≥ 0.995', (v) => v >= 0.995);
-tgt(
-  `synthetic recall@5, worst type (${measured.synthMinTypeRecall5?.type ?? ''})`,
-  measured.synthMinTypeRecall5?.value,
-  '≥ 0.98',
-  (v) => v >= 0.98,
-);
+tgt(`synthetic recall@5, worst type (${measured.synthMinTypeRecall5?.type ?? ''})`, measured.synthMinTypeRecall5?.value, '≥ 0.98', (v) => v >= 0.98);
 tgt('strong-band precision', measured.strongPrecision, '≥ 0.999', (v) => v >= 0.999, 5);
 tgt('strong false alarms per 1,000 people with no alert', measured.falseAlarmsPer1000, '≤ 1', (v) => v <= 1, 2);
 tgt('p99 latency at 1M identities (ms)', measured.p99At1M, '≤ 5', (v) => v <= 5, 2);

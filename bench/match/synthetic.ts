@@ -240,9 +240,7 @@ export function personIdentities(p: Person): Identity[] {
     ...(p.hospitalNumber ? { otherIds: [p.hospitalNumber] } : {}),
   };
   const given = p.middle ? [p.forename, p.middle] : [p.forename];
-  const out: Identity[] = [
-    { ...base, id: `${p.subjectId}/main`, givenNames: given, familyNames: [p.surname, ...p.previousSurnames], dateOfBirth: p.dob },
-  ];
+  const out: Identity[] = [{ ...base, id: `${p.subjectId}/main`, givenNames: given, familyNames: [p.surname, ...p.previousSurnames], dateOfBirth: p.dob }];
   p.aliases.forEach((a, i) => {
     out.push({ ...base, id: `${p.subjectId}/alias${i + 1}`, givenNames: [a.forename], familyNames: [a.surname], dateOfBirth: p.dob });
   });
@@ -328,12 +326,45 @@ function typo(rng: Rng, s: string): string {
 }
 
 const RESPELLINGS: readonly [RegExp, string][] = [
-  [/ph/, 'f'], [/f/, 'ph'], [/ck/, 'k'], [/c(?=[aou])/, 'k'], [/k/, 'c'], [/ie$/, 'y'], [/y$/, 'ie'], [/ee/, 'ea'],
-  [/ea/, 'ee'], [/ou/, 'ow'], [/ai/, 'ay'], [/ey$/, 'y'], [/z/, 's'], [/s(?=[aeiou])/, 'z'], [/th/, 't'],
-  [/^mc/, 'mac'], [/^mac/, 'mc'], [/ll/, 'l'], [/([^l])l([aeiouy])/, '$1ll$2'], [/nn/, 'n'], [/tt/, 't'],
-  [/([aeiou])t([aeiouy])/, '$1tt$2'], [/ss/, 's'], [/ei/, 'ie'], [/ie(?!$)/, 'ei'], [/w/, 'v'], [/x/, 'ks'],
-  [/i(?=[^aeiou]*$)/, 'y'], [/oo/, 'u'], [/a$/, 'ah'], [/ah$/, 'a'], [/e$/, ''], [/([^e])$/, '$1e'], [/sh/, 'sch'],
-  [/ou/, 'u'], [/j/, 'dj'], [/q/, 'k'], [/gh/, 'g'], [/ch/, 'sh'],
+  [/ph/, 'f'],
+  [/f/, 'ph'],
+  [/ck/, 'k'],
+  [/c(?=[aou])/, 'k'],
+  [/k/, 'c'],
+  [/ie$/, 'y'],
+  [/y$/, 'ie'],
+  [/ee/, 'ea'],
+  [/ea/, 'ee'],
+  [/ou/, 'ow'],
+  [/ai/, 'ay'],
+  [/ey$/, 'y'],
+  [/z/, 's'],
+  [/s(?=[aeiou])/, 'z'],
+  [/th/, 't'],
+  [/^mc/, 'mac'],
+  [/^mac/, 'mc'],
+  [/ll/, 'l'],
+  [/([^l])l([aeiouy])/, '$1ll$2'],
+  [/nn/, 'n'],
+  [/tt/, 't'],
+  [/([aeiou])t([aeiouy])/, '$1tt$2'],
+  [/ss/, 's'],
+  [/ei/, 'ie'],
+  [/ie(?!$)/, 'ei'],
+  [/w/, 'v'],
+  [/x/, 'ks'],
+  [/i(?=[^aeiou]*$)/, 'y'],
+  [/oo/, 'u'],
+  [/a$/, 'ah'],
+  [/ah$/, 'a'],
+  [/e$/, ''],
+  [/([^e])$/, '$1e'],
+  [/sh/, 'sch'],
+  [/ou/, 'u'],
+  [/j/, 'dj'],
+  [/q/, 'k'],
+  [/gh/, 'g'],
+  [/ch/, 'sh'],
 ];
 
 function respell(rng: Rng, s: string): string {

@@ -46,7 +46,6 @@ import { diffAlertContent } from './version-diff';
 
 // ── Schemas ────────────────────────────────────────────────────────────────────────────────────────
 
-
 const Uuid = z.uuid();
 const DateTime = z.iso.datetime();
 const IsoDay = z.iso.date();
@@ -64,7 +63,10 @@ export const DraftContent = api.schema(
   'Any part of AlertContent, as far as it is known. A draft is saved as sent and checked in full when it is submitted.',
 );
 
-export const ApproveRequest = api.schema('ApproveRequest', z.object({ comments: z.string({ error: 'Comments must be text' }).max(MAX_REASON_LENGTH).nullish() }).strict());
+export const ApproveRequest = api.schema(
+  'ApproveRequest',
+  z.object({ comments: z.string({ error: 'Comments must be text' }).max(MAX_REASON_LENGTH).nullish() }).strict(),
+);
 export const ReturnRequest = api.schema('ReturnRequest', z.object({ comments: z.string({ error: 'Enter comments saying what needs to change.' }) }).strict());
 export const UpdateRequest = api.schema(
   'UpdateRequest',
@@ -75,7 +77,12 @@ export const UpdateRequest = api.schema(
 const UpdateRequestRuntime = z.object({ content: DraftContent, reason: z.string({ error: 'Enter the reason for this update.' }) }).strict();
 export const RenewRequest = api.schema(
   'RenewRequest',
-  z.object({ reviewDate: z.string({ error: 'Enter the new review date as a real date.' }).meta({ format: 'date' }), reason: z.string({ error: 'Enter the reason for renewing this alert.' }) }).strict(),
+  z
+    .object({
+      reviewDate: z.string({ error: 'Enter the new review date as a real date.' }).meta({ format: 'date' }),
+      reason: z.string({ error: 'Enter the reason for renewing this alert.' }),
+    })
+    .strict(),
 );
 export const BirthRequest = api.schema(
   'BirthRequest',
@@ -102,13 +109,22 @@ const BirthDetail = z
   })
   .nullable()
   .meta({ description: 'The baby’s birth, once recorded; the alert then covers the baby too' });
-export const StandDownRequest = api.schema('StandDownRequest', z.object({ outcome: z.enum(STAND_DOWN_OUTCOMES, { error: 'Select the outcome.' }), details: z.string({ error: 'Details must be text' }).nullish() }).strict());
+export const StandDownRequest = api.schema(
+  'StandDownRequest',
+  z.object({ outcome: z.enum(STAND_DOWN_OUTCOMES, { error: 'Select the outcome.' }), details: z.string({ error: 'Details must be text' }).nullish() }).strict(),
+);
 export const CancelRequest = api.schema('CancelRequest', z.object({ reason: z.string({ error: 'Enter why this alert is being cancelled.' }) }).strict());
-export const AcknowledgeRequest = api.schema('AcknowledgeRequest', z.object({ note: z.string({ error: 'The note must be text' }).max(1000, 'The note must be 1,000 characters or fewer').nullish() }).strict());
+export const AcknowledgeRequest = api.schema(
+  'AcknowledgeRequest',
+  z.object({ note: z.string({ error: 'The note must be text' }).max(1000, 'The note must be 1,000 characters or fewer').nullish() }).strict(),
+);
 export const PhotoUpload = api.schema(
   'PhotoUpload',
   z.object({
-    photo: z.string().meta({ contentMediaType: 'application/octet-stream', description: `A JPEG or PNG, at most ${PHOTOGRAPH_DEFAULTS.maxBytes / 1024 / 1024} MB. Its type is checked by content; metadata is removed and it is resized and encrypted.` }),
+    photo: z.string().meta({
+      contentMediaType: 'application/octet-stream',
+      description: `A JPEG or PNG, at most ${PHOTOGRAPH_DEFAULTS.maxBytes / 1024 / 1024} MB. Its type is checked by content; metadata is removed and it is resized and encrypted.`,
+    }),
     caption: z.string().max(200).optional().meta({ description: 'A short description, like when it was taken' }),
   }),
 );
@@ -131,7 +147,17 @@ export const AlertList = api.schema(
   'AlertList',
   z.object({
     alerts: z.array(
-      z.object({ id: Uuid, reference: z.string(), status: Status, statusLabel: z.string(), version: z.int(), edd: IsoDay.nullable(), reviewDate: IsoDay.nullable(), updatedAt: DateTime, originator: z.string() }),
+      z.object({
+        id: Uuid,
+        reference: z.string(),
+        status: Status,
+        statusLabel: z.string(),
+        version: z.int(),
+        edd: IsoDay.nullable(),
+        reviewDate: IsoDay.nullable(),
+        updatedAt: DateTime,
+        originator: z.string(),
+      }),
     ),
   }),
 );
@@ -139,7 +165,15 @@ export const ApprovalQueue = api.schema(
   'ApprovalQueue',
   z.object({
     alerts: z.array(
-      z.object({ id: Uuid, reference: z.string(), submittedAt: DateTime, edd: IsoDay.nullable(), organisation: z.string(), originator: z.string(), ownAlert: z.boolean().meta({ description: 'You raised it, so you cannot approve it' }) }),
+      z.object({
+        id: Uuid,
+        reference: z.string(),
+        submittedAt: DateTime,
+        edd: IsoDay.nullable(),
+        organisation: z.string(),
+        originator: z.string(),
+        ownAlert: z.boolean().meta({ description: 'You raised it, so you cannot approve it' }),
+      }),
     ),
   }),
 );
@@ -148,7 +182,16 @@ export const Inbox = api.schema(
   z.object({
     unit: z.object({ id: Uuid, name: z.string() }).nullable(),
     items: z.array(
-      z.object({ deliveryId: Uuid, alertId: Uuid, reference: z.string(), alertStatus: Status, kind: z.string(), version: z.int(), sentAt: DateTime, acknowledgedAt: DateTime.nullable() }),
+      z.object({
+        deliveryId: Uuid,
+        alertId: Uuid,
+        reference: z.string(),
+        alertStatus: Status,
+        kind: z.string(),
+        version: z.int(),
+        sentAt: DateTime,
+        acknowledgedAt: DateTime.nullable(),
+      }),
     ),
   }),
 );
@@ -162,7 +205,10 @@ export const AlertDetail = api.schema(
     version: z.int(),
     edd: IsoDay.nullable(),
     reviewDate: IsoDay.nullable(),
-    gestation: z.object({ status: z.enum(['pregnant', 'before', 'after']), weeks: z.int().nullable(), days: z.int().nullable(), text: z.string() }).nullable().meta({ description: 'Today, from the due date' }),
+    gestation: z
+      .object({ status: z.enum(['pregnant', 'before', 'after']), weeks: z.int().nullable(), days: z.int().nullable(), text: z.string() })
+      .nullable()
+      .meta({ description: 'Today, from the due date' }),
     originator: z.object({ name: z.string(), organisation: z.string() }).nullable(),
     approvedAt: DateTime.nullable(),
     createdAt: DateTime,
@@ -192,12 +238,40 @@ export const AlertDetail = api.schema(
         status: z.string(),
         createdAt: DateTime,
         changeReason: z.string().nullable(),
-        changes: z.array(z.object({ path: z.string(), label: z.string(), before: z.string().nullable(), after: z.string().nullable(), change: z.enum(['changed', 'added', 'removed']) })),
+        changes: z.array(
+          z.object({
+            path: z.string(),
+            label: z.string(),
+            before: z.string().nullable(),
+            after: z.string().nullable(),
+            change: z.enum(['changed', 'added', 'removed']),
+          }),
+        ),
       }),
     ),
-    history: z.array(z.object({ event: z.string(), from: z.string().nullable(), to: z.string(), version: z.int(), at: DateTime, by: z.string().nullable(), organisationId: Uuid.nullable(), reason: z.string().nullable() })),
+    history: z.array(
+      z.object({
+        event: z.string(),
+        from: z.string().nullable(),
+        to: z.string(),
+        version: z.int(),
+        at: DateTime,
+        by: z.string().nullable(),
+        organisationId: Uuid.nullable(),
+        reason: z.string().nullable(),
+      }),
+    ),
     accessHistory: z
-      .array(z.object({ at: DateTime, who: z.string().nullable(), role: z.string().nullable(), organisationId: Uuid.nullable(), action: z.string(), purpose: z.string().nullable() }))
+      .array(
+        z.object({
+          at: DateTime,
+          who: z.string().nullable(),
+          role: z.string().nullable(),
+          organisationId: Uuid.nullable(),
+          action: z.string(),
+          purpose: z.string().nullable(),
+        }),
+      )
       .nullable()
       .meta({ description: 'Who viewed it: only for the organisation that raised it and its approvers' }),
   }),
@@ -234,13 +308,28 @@ export const alertApi =
 
     api.route(
       app,
-      { method: 'GET', url: '/api/openapi.json', operationId: 'openApi', summary: 'This document', tags: ['Service'], public: true, responses: { 200: { description: 'The OpenAPI 3.1 description of the API', contentType: 'application/json' } } },
+      {
+        method: 'GET',
+        url: '/api/openapi.json',
+        operationId: 'openApi',
+        summary: 'This document',
+        tags: ['Service'],
+        public: true,
+        responses: { 200: { description: 'The OpenAPI 3.1 description of the API', contentType: 'application/json' } },
+      },
       async (_req, reply) => reply.header('cache-control', 'no-cache').send(api.document(config.publicUrl)),
     );
 
     api.route(
       app,
-      { method: 'GET', url: '/api/session', operationId: 'getSession', summary: 'Who you are signed in as, and a CSRF token for POST and PUT', tags: ['Service'], responses: { 200: { description: 'The session', schema: Session } } },
+      {
+        method: 'GET',
+        url: '/api/session',
+        operationId: 'getSession',
+        summary: 'Who you are signed in as, and a CSRF token for POST and PUT',
+        tags: ['Service'],
+        responses: { 200: { description: 'The session', schema: Session } },
+      },
       async (req, reply) => {
         const a = req.ctx.actor!;
         return reply.header('cache-control', 'no-store').send({
@@ -258,7 +347,14 @@ export const alertApi =
 
     api.route(
       app,
-      { method: 'GET', url: '/api/alerts', operationId: 'listAlerts', summary: "Your organisation's alerts, most recently changed first", tags: ['Alerts'], responses: { 200: { description: 'The alerts (no personal details)', schema: AlertList } } },
+      {
+        method: 'GET',
+        url: '/api/alerts',
+        operationId: 'listAlerts',
+        summary: "Your organisation's alerts, most recently changed first",
+        tags: ['Alerts'],
+        responses: { 200: { description: 'The alerts (no personal details)', schema: AlertList } },
+      },
       async (req) => ({
         alerts: (await listOrganisationAlerts(db, req.ctx)).map((a) => ({
           id: a.id,
@@ -323,7 +419,8 @@ export const alertApi =
         // Who may add to this alert is settled before what was sent is looked at.
         await requireAlert(db, req.ctx, idOf(req), 'alert.change');
         const b = body(req) as Record<string, unknown>;
-        if (!Buffer.isBuffer(b.photo) || b.photo.length === 0) throw new ValidationError({ photo: 'Select a photograph to upload (a multipart/form-data field called photo)' });
+        if (!Buffer.isBuffer(b.photo) || b.photo.length === 0)
+          throw new ValidationError({ photo: 'Select a photograph to upload (a multipart/form-data field called photo)' });
         const caption = typeof b.caption === 'string' ? b.caption.trim() || null : null;
         return reply.code(201).send({ id: await addPhotograph(db, req.ctx, config.encryptionKey, idOf(req), b.photo, caption) });
       },
@@ -369,9 +466,24 @@ export const alertApi =
 
     api.route(
       app,
-      { method: 'GET', url: '/api/alerts/approvals', operationId: 'listApprovals', summary: 'Alerts waiting for your approval', tags: ['Approval'], responses: { 200: { description: 'Oldest first', schema: ApprovalQueue } } },
+      {
+        method: 'GET',
+        url: '/api/alerts/approvals',
+        operationId: 'listApprovals',
+        summary: 'Alerts waiting for your approval',
+        tags: ['Approval'],
+        responses: { 200: { description: 'Oldest first', schema: ApprovalQueue } },
+      },
       async (req) => ({
-        alerts: (await approvalQueue(db, req.ctx)).map((a) => ({ id: a.id, reference: a.reference, submittedAt: iso(a.updatedAt), edd: a.edd, organisation: a.organisation, originator: a.originator, ownAlert: a.ownAlert })),
+        alerts: (await approvalQueue(db, req.ctx)).map((a) => ({
+          id: a.id,
+          reference: a.reference,
+          submittedAt: iso(a.updatedAt),
+          edd: a.edd,
+          organisation: a.organisation,
+          originator: a.originator,
+          ownAlert: a.ownAlert,
+        })),
       }),
     );
 
@@ -396,7 +508,16 @@ export const alertApi =
 
     api.route(
       app,
-      { method: 'POST', url: '/api/alerts/:id/return', operationId: 'returnAlert', summary: 'Return a submitted alert to its originator for changes', tags: ['Approval'], params: IdParam, body: { schema: ReturnRequest }, responses: { 204: { description: 'Returned' } } },
+      {
+        method: 'POST',
+        url: '/api/alerts/:id/return',
+        operationId: 'returnAlert',
+        summary: 'Return a submitted alert to its originator for changes',
+        tags: ['Approval'],
+        params: IdParam,
+        body: { schema: ReturnRequest },
+        responses: { 204: { description: 'Returned' } },
+      },
       async (req, reply) => {
         await returnForChanges(db, req.ctx, idOf(req), parseInput(ReturnRequest, body(req)).comments);
         return reply.code(204).send();
@@ -429,7 +550,16 @@ export const alertApi =
 
     api.route(
       app,
-      { method: 'POST', url: '/api/alerts/:id/renew', operationId: 'renewAlert', summary: 'Move the review date of an active alert later', tags: ['Changes'], params: IdParam, body: { schema: RenewRequest }, responses: { 204: { description: 'Renewed' } } },
+      {
+        method: 'POST',
+        url: '/api/alerts/:id/renew',
+        operationId: 'renewAlert',
+        summary: 'Move the review date of an active alert later',
+        tags: ['Changes'],
+        params: IdParam,
+        body: { schema: RenewRequest },
+        responses: { 204: { description: 'Renewed' } },
+      },
       async (req, reply) => {
         const b = parseInput(RenewRequest, body(req));
         await renew(db, req.ctx, idOf(req), b.reviewDate, b.reason);
@@ -457,7 +587,16 @@ export const alertApi =
 
     api.route(
       app,
-      { method: 'POST', url: '/api/alerts/:id/stand-down', operationId: 'standDownAlert', summary: 'Stand down an active alert, with the outcome', tags: ['Changes'], params: IdParam, body: { schema: StandDownRequest }, responses: { 204: { description: 'Stood down; recipients are told' } } },
+      {
+        method: 'POST',
+        url: '/api/alerts/:id/stand-down',
+        operationId: 'standDownAlert',
+        summary: 'Stand down an active alert, with the outcome',
+        tags: ['Changes'],
+        params: IdParam,
+        body: { schema: StandDownRequest },
+        responses: { 204: { description: 'Stood down; recipients are told' } },
+      },
       async (req, reply) => {
         const b = parseInput(StandDownRequest, body(req));
         await standDown(db, req.ctx, idOf(req), b.outcome, b.details ?? null);
@@ -467,7 +606,16 @@ export const alertApi =
 
     api.route(
       app,
-      { method: 'POST', url: '/api/alerts/:id/cancel', operationId: 'cancelAlert', summary: 'Cancel an alert raised in error (a draft, or one not yet closed)', tags: ['Changes'], params: IdParam, body: { schema: CancelRequest }, responses: { 204: { description: 'Cancelled; recipients, if any, are told' } } },
+      {
+        method: 'POST',
+        url: '/api/alerts/:id/cancel',
+        operationId: 'cancelAlert',
+        summary: 'Cancel an alert raised in error (a draft, or one not yet closed)',
+        tags: ['Changes'],
+        params: IdParam,
+        body: { schema: CancelRequest },
+        responses: { 204: { description: 'Cancelled; recipients, if any, are told' } },
+      },
       async (req, reply) => {
         await cancel(db, req.ctx, idOf(req), parseInput(CancelRequest, body(req)).reason);
         return reply.code(204).send();
@@ -478,12 +626,28 @@ export const alertApi =
 
     api.route(
       app,
-      { method: 'GET', url: '/api/alerts/inbox', operationId: 'unitInbox', summary: "Your unit's inbox (unit alert coordinators)", tags: ['Recipients'], responses: { 200: { description: 'Unacknowledged first', schema: Inbox } } },
+      {
+        method: 'GET',
+        url: '/api/alerts/inbox',
+        operationId: 'unitInbox',
+        summary: "Your unit's inbox (unit alert coordinators)",
+        tags: ['Recipients'],
+        responses: { 200: { description: 'Unacknowledged first', schema: Inbox } },
+      },
       async (req) => {
         const { unit, items } = await unitInbox(db, req.ctx);
         return {
           unit,
-          items: items.map((i) => ({ deliveryId: i.id, alertId: i.alertId, reference: i.reference, alertStatus: i.status, kind: i.kind, version: i.version, sentAt: iso(i.createdAt), acknowledgedAt: iso(i.acknowledgedAt) })),
+          items: items.map((i) => ({
+            deliveryId: i.id,
+            alertId: i.alertId,
+            reference: i.reference,
+            alertStatus: i.status,
+            kind: i.kind,
+            version: i.version,
+            sentAt: iso(i.createdAt),
+            acknowledgedAt: iso(i.acknowledgedAt),
+          })),
         };
       },
     );
@@ -523,7 +687,10 @@ export const alertApi =
         responses: { 200: { description: 'The alert', schema: AlertDetail } },
       },
       async (req) => {
-        const purpose = String((req.query as Record<string, unknown>).purpose ?? '').trim().slice(0, 200) || 'view alert (API)';
+        const purpose =
+          String((req.query as Record<string, unknown>).purpose ?? '')
+            .trim()
+            .slice(0, 200) || 'view alert (API)';
         const d = await getAlert(db, req.ctx, idOf(req), purpose);
         const [unitRows, geographies] = await Promise.all([listUnitsForChoice(db, req.ctx), listGeographies(db)]);
         const unitNames = new Map(unitRows.map((u) => [u.id, `${u.name} – ${u.organisationName}`]));
@@ -546,10 +713,24 @@ export const alertApi =
           updatedAt: iso(d.alert.updatedAt),
           content: d.content,
           birth: d.birth
-            ? { babyGivenName: d.birth.babyGivenName, babyFamilyName: d.birth.babyFamilyName, dateOfBirth: d.birth.dateOfBirth, nhsNumber: d.birth.nhsNumber, sex: d.birth.sex as (typeof BABY_SEXES)[number], placeOfBirth: d.birth.placeOfBirth }
+            ? {
+                babyGivenName: d.birth.babyGivenName,
+                babyFamilyName: d.birth.babyFamilyName,
+                dateOfBirth: d.birth.dateOfBirth,
+                nhsNumber: d.birth.nhsNumber,
+                sex: d.birth.sex as (typeof BABY_SEXES)[number],
+                placeOfBirth: d.birth.placeOfBirth,
+              }
             : null,
           allowedActions: ACTIONS.filter((a) => permitted(a)),
-          photos: d.photos.map((p) => ({ id: p.id, caption: p.caption, width: p.width, height: p.height, addedAt: iso(p.createdAt), url: `/api/alerts/${d.alert.id}/photos/${p.id}` })),
+          photos: d.photos.map((p) => ({
+            id: p.id,
+            caption: p.caption,
+            width: p.width,
+            height: p.height,
+            addedAt: iso(p.createdAt),
+            url: `/api/alerts/${d.alert.id}/photos/${p.id}`,
+          })),
           recipients: d.deliveries.map((r) => ({
             deliveryId: r.d.id,
             unit: { id: r.d.unitId, name: r.unitName, type: r.unitType },
@@ -567,11 +748,35 @@ export const alertApi =
               status: v.status,
               createdAt: iso(v.createdAt),
               changeReason: v.changeReason,
-              changes: i === 0 ? [] : diffAlertContent(ascending[i - 1]!.content as AlertContent, v.content as AlertContent, { unitName: (id) => unitNames.get(id), geographyName: (c) => geoNames.get(c) }),
+              changes:
+                i === 0
+                  ? []
+                  : diffAlertContent(ascending[i - 1]!.content as AlertContent, v.content as AlertContent, {
+                      unitName: (id) => unitNames.get(id),
+                      geographyName: (c) => geoNames.get(c),
+                    }),
             }))
             .reverse(),
-          history: d.events.map((e) => ({ event: e.event, from: e.fromStatus, to: e.toStatus, version: e.version, at: iso(e.at), by: e.byName, organisationId: e.byOrganisationId, reason: e.reason })),
-          accessHistory: d.owner ? d.accessHistory.map((h) => ({ at: iso(h.recordedAt), who: h.actorName, role: h.actorRole, organisationId: h.actorOrganisationId, action: h.action, purpose: h.reason })) : null,
+          history: d.events.map((e) => ({
+            event: e.event,
+            from: e.fromStatus,
+            to: e.toStatus,
+            version: e.version,
+            at: iso(e.at),
+            by: e.byName,
+            organisationId: e.byOrganisationId,
+            reason: e.reason,
+          })),
+          accessHistory: d.owner
+            ? d.accessHistory.map((h) => ({
+                at: iso(h.recordedAt),
+                who: h.actorName,
+                role: h.actorRole,
+                organisationId: h.actorOrganisationId,
+                action: h.action,
+                purpose: h.reason,
+              }))
+            : null,
         };
       },
     );

@@ -5,7 +5,18 @@ import { and, eq, inArray } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../test/support/db';
-import { alertContentWith, alertWorker, type AlertWorker, contextFor, memoryMailer, type MemoryMailer, PUBLIC_URL, raiseActiveAlert, SUBJECT, validAlertContent } from '../../test/support/alerts';
+import {
+  alertContentWith,
+  alertWorker,
+  type AlertWorker,
+  contextFor,
+  memoryMailer,
+  type MemoryMailer,
+  PUBLIC_URL,
+  raiseActiveAlert,
+  SUBJECT,
+  validAlertContent,
+} from '../../test/support/alerts';
 import { loadConfig } from '../config';
 import { seedDemo } from '../demo/seed';
 import { units } from '../directory/schema';
@@ -70,7 +81,10 @@ async function chaseAt(reference: string, t0: number, hours: number) {
   mailer.clear();
   await chaseAcknowledgements(db(), OPTS, new Date(t0 + hours * HOUR));
   // The emails are jobs queued with the marks: send them as the worker would.
-  for (const job of await db().select().from(jobs).where(and(eq(jobs.type, ACK_CHASE_EMAIL_JOB), eq(jobs.status, 'pending')))) {
+  for (const job of await db()
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.type, ACK_CHASE_EMAIL_JOB), eq(jobs.status, 'pending')))) {
     await emailChase(db(), mailer, PUBLIC_URL, job.payload as Parameters<typeof emailChase>[3]);
     await db().update(jobs).set({ status: 'done' }).where(eq(jobs.id, job.id));
   }
@@ -79,7 +93,10 @@ async function chaseAt(reference: string, t0: number, hours: number) {
 
 /** The shared mailboxes of each organisation's safeguarding teams. */
 async function safeguardingMailboxes(): Promise<Map<string, string[]>> {
-  const teams = await db().select({ organisationId: units.organisationId, mailbox: units.sharedMailbox }).from(units).where(and(eq(units.type, 'safeguarding_team'), eq(units.active, true)));
+  const teams = await db()
+    .select({ organisationId: units.organisationId, mailbox: units.sharedMailbox })
+    .from(units)
+    .where(and(eq(units.type, 'safeguarding_team'), eq(units.active, true)));
   const out = new Map<string, string[]>();
   for (const t of teams) if (t.mailbox) out.set(t.organisationId, [...(out.get(t.organisationId) ?? []), t.mailbox]);
   return out;
@@ -125,7 +142,9 @@ describe('chasing acknowledgements', () => {
     expect(sorted(toOriginator.map((m) => m.subject))).toEqual(sorted(toEscalate.map((r) => `[Beacon] Not acknowledged: alert ${reference} at ${r.unitName}`)));
     expect(escalations.some((m) => m.subject.includes('Princess Anne') || m.subject.includes('Queen Alexandra Hospital maternity'))).toBe(false);
     // E.g. Southampton General's emergency department escalates to the UHS safeguarding team.
-    expect(escalations.find((m) => m.to === 'uhs.safeguarding@beacon.example' && m.subject.endsWith('Southampton General Hospital emergency department'))).toBeDefined();
+    expect(
+      escalations.find((m) => m.to === 'uhs.safeguarding@beacon.example' && m.subject.endsWith('Southampton General Hospital emergency department')),
+    ).toBeDefined();
     expect(escalations.some((m) => m.subject.includes('Reminder'))).toBe(false);
 
     expect(await chaseAt(reference, t0, 48)).toEqual([]); // never twice
@@ -157,7 +176,13 @@ describe('chasing acknowledgements', () => {
 
   it('only the latest version a unit was sent is chased: an acknowledged update is not chased for the version it replaced', async () => {
     const { id, reference, deliveries } = await activeAlert();
-    await updateAlert(db(), midwife, id, alertContentWith((c) => void (c.risk.actionOnPresentation = 'Call the on-call consultant midwife before discharge.')), 'New instruction');
+    await updateAlert(
+      db(),
+      midwife,
+      id,
+      alertContentWith((c) => void (c.risk.actionOnPresentation = 'Call the on-call consultant midwife before discharge.')),
+      'New instruction',
+    );
     await worker.drain();
     const t0 = Date.now();
     const all = await deliveriesOf(id);
@@ -171,7 +196,10 @@ describe('chasing acknowledgements', () => {
     expect(sorted(reminders.map((m) => m.to))).toEqual(sorted(deliveries.filter((r) => r.d.unitId !== coordinatorPah.actor.unitId).map((r) => r.mailbox!)));
     const escalations = await chaseAt(reference, t0, 24.5);
     expect(escalations.filter((m) => m.to === 'midwife@beacon.example')).toHaveLength(deliveries.length - 1);
-    const v1 = await db().select().from(alertDeliveries).where(and(eq(alertDeliveries.alertId, id), eq(alertDeliveries.version, 1)));
+    const v1 = await db()
+      .select()
+      .from(alertDeliveries)
+      .where(and(eq(alertDeliveries.alertId, id), eq(alertDeliveries.version, 1)));
     expect(v1.every((d) => d.remindedAt === null && d.escalatedAt === null)).toBe(true);
   });
 });
@@ -183,7 +211,10 @@ describe('the worker the service runs (createWorker)', () => {
       const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', BEACON_DATA_DIR: dir, BEACON_PUBLIC_URL: 'https://beacon.example.nhs.uk' });
       const { id, reference } = await raiseActiveAlert(db(), midwife, designated, validAlertContent());
       await createWorker(tdb, config, pino({ level: 'silent' })).drain();
-      const ds = await db().select({ id: alertDeliveries.id, emailedAt: alertDeliveries.emailedAt }).from(alertDeliveries).where(eq(alertDeliveries.alertId, id));
+      const ds = await db()
+        .select({ id: alertDeliveries.id, emailedAt: alertDeliveries.emailedAt })
+        .from(alertDeliveries)
+        .where(eq(alertDeliveries.alertId, id));
       expect(ds.length).toBeGreaterThan(0);
       expect(ds.every((d) => d.emailedAt)).toBe(true);
       const files = fs.readdirSync(path.join(dir, 'mail')).filter((f) => f.endsWith('.eml'));
@@ -194,7 +225,15 @@ describe('the worker the service runs (createWorker)', () => {
         expect(eml).toContain('https://beacon.example.nhs.uk/inbox');
         for (const p of [SUBJECT.given, SUBJECT.family, SUBJECT.nhsNumber, SUBJECT.dateOfBirth]) expect(eml).not.toContain(p);
       }
-      const recipients = await db().select({ mailbox: units.sharedMailbox }).from(units).where(inArray(units.id, (await deliveriesOf(id)).map((r) => r.d.unitId)));
+      const recipients = await db()
+        .select({ mailbox: units.sharedMailbox })
+        .from(units)
+        .where(
+          inArray(
+            units.id,
+            (await deliveriesOf(id)).map((r) => r.d.unitId),
+          ),
+        );
       const text = files.map((f) => fs.readFileSync(path.join(dir, 'mail', f), 'utf8')).join('\n');
       for (const r of recipients) expect(text).toContain(`To: ${r.mailbox}`);
     } finally {

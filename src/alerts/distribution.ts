@@ -22,7 +22,9 @@ export function enqueueDistribution(tx: Db, alertId: string, version: number, ki
 }
 
 /** The scope stored on a version's content, as the directory understands it. */
-export function scopeOf(content: { distribution: { scope: string; geographyCode?: string | null; unitIds?: string[]; unitTypes?: string[] } }): DistributionScope {
+export function scopeOf(content: {
+  distribution: { scope: string; geographyCode?: string | null; unitIds?: string[]; unitTypes?: string[] };
+}): DistributionScope {
   const d = content.distribution;
   if (d.scope === 'units') return { scope: 'units', unitIds: d.unitIds ?? [] };
   if (d.scope === 'national') return { scope: 'national', unitTypes: (d.unitTypes ?? []) as never };
@@ -39,13 +41,19 @@ const CHUNK = 500;
  * nobody keeps acting on an alert that has ended.
  */
 export async function distribute(db: Db, payload: { alertId: string; version: number; kind: DeliveryKind }): Promise<{ recipients: number; created: number }> {
-  const [version] = await db.select().from(alertVersions).where(and(eq(alertVersions.alertId, payload.alertId), eq(alertVersions.version, payload.version)));
+  const [version] = await db
+    .select()
+    .from(alertVersions)
+    .where(and(eq(alertVersions.alertId, payload.alertId), eq(alertVersions.version, payload.version)));
   if (!version) throw new Error(`Alert ${payload.alertId} has no version ${payload.version}`);
   const content = version.content as Parameters<typeof scopeOf>[0];
   const inScope = await resolveRecipientUnits(db, scopeOf(content));
   const unitIds = new Set(inScope.map((u) => u.id));
   // Everyone told before must be told again (widening adds units; narrowing never silently drops one).
-  const previous = await db.selectDistinct({ unitId: alertDeliveries.unitId }).from(alertDeliveries).where(and(eq(alertDeliveries.alertId, payload.alertId), lt(alertDeliveries.version, payload.version)));
+  const previous = await db
+    .selectDistinct({ unitId: alertDeliveries.unitId })
+    .from(alertDeliveries)
+    .where(and(eq(alertDeliveries.alertId, payload.alertId), lt(alertDeliveries.version, payload.version)));
   for (const p of previous) unitIds.add(p.unitId);
 
   const all = [...unitIds];
@@ -58,12 +66,22 @@ export async function distribute(db: Db, payload: { alertId: string; version: nu
         .values(chunk.map((unitId) => ({ alertId: payload.alertId, version: payload.version, kind: payload.kind, unitId })))
         .onConflictDoNothing({ target: [alertDeliveries.alertId, alertDeliveries.version, alertDeliveries.unitId] })
         .returning({ id: alertDeliveries.id });
-      await enqueueMany(tx, EMAIL_JOB, inserted.map((d) => ({ payload: { deliveryId: d.id }, idempotencyKey: `delivery-email:${d.id}` })));
+      await enqueueMany(
+        tx,
+        EMAIL_JOB,
+        inserted.map((d) => ({ payload: { deliveryId: d.id }, idempotencyKey: `delivery-email:${d.id}` })),
+      );
       created += inserted.length;
     });
   }
   await db.transaction((tx) =>
-    recordAudit(tx, systemContext('worker'), { action: 'alert.distribute', verb: 'E', entityType: 'Alert', entityId: payload.alertId, detail: { version: payload.version, kind: payload.kind, recipients: all.length, created } }),
+    recordAudit(tx, systemContext('worker'), {
+      action: 'alert.distribute',
+      verb: 'E',
+      entityType: 'Alert',
+      entityId: payload.alertId,
+      detail: { version: payload.version, kind: payload.kind, recipients: all.length, created },
+    }),
   );
   return { recipients: all.length, created };
 }
@@ -114,7 +132,11 @@ export async function emailDelivery(db: Db, mailer: Mailer, publicUrl: string, p
  * Only deliveries of the alert's current version are chased: an update supersedes what a unit was sent
  * before (every earlier recipient is sent the new version), so acknowledging the latest one is enough.
  */
-export async function chaseAcknowledgements(db: Db, opts: { reminderHours: number; escalateHours: number }, now = new Date()): Promise<{ reminded: number; escalated: number }> {
+export async function chaseAcknowledgements(
+  db: Db,
+  opts: { reminderHours: number; escalateHours: number },
+  now = new Date(),
+): Promise<{ reminded: number; escalated: number }> {
   const remindBefore = new Date(now.getTime() - opts.reminderHours * 3_600_000);
   const escalateBefore = new Date(now.getTime() - opts.escalateHours * 3_600_000);
   const chasable = sql`(${alertDeliveries.alertId}, ${alertDeliveries.version}) IN (SELECT id, version FROM alerts WHERE status = 'active')`;
@@ -125,20 +147,31 @@ export async function chaseAcknowledgements(db: Db, opts: { reminderHours: numbe
       .set({ remindedAt: now })
       .where(and(isNull(alertDeliveries.acknowledgedAt), isNull(alertDeliveries.remindedAt), lt(alertDeliveries.createdAt, remindBefore), chasable))
       .returning({ id: alertDeliveries.id });
-    await enqueueMany(tx, ACK_CHASE_EMAIL_JOB, toRemind.map((d) => ({ payload: { deliveryId: d.id, step: 'reminder' }, idempotencyKey: `chase:reminder:${d.id}` })));
+    await enqueueMany(
+      tx,
+      ACK_CHASE_EMAIL_JOB,
+      toRemind.map((d) => ({ payload: { deliveryId: d.id, step: 'reminder' }, idempotencyKey: `chase:reminder:${d.id}` })),
+    );
     const toEscalate = await tx
       .update(alertDeliveries)
       .set({ escalatedAt: now })
       .where(and(isNull(alertDeliveries.acknowledgedAt), isNull(alertDeliveries.escalatedAt), lt(alertDeliveries.createdAt, escalateBefore), chasable))
       .returning({ id: alertDeliveries.id });
-    await enqueueMany(tx, ACK_CHASE_EMAIL_JOB, toEscalate.map((d) => ({ payload: { deliveryId: d.id, step: 'escalation' }, idempotencyKey: `chase:escalation:${d.id}` })));
+    await enqueueMany(
+      tx,
+      ACK_CHASE_EMAIL_JOB,
+      toEscalate.map((d) => ({ payload: { deliveryId: d.id, step: 'escalation' }, idempotencyKey: `chase:escalation:${d.id}` })),
+    );
     return { reminded: toRemind.length, escalated: toEscalate.length };
   });
 }
 
 /** The job: one chase email (reminder to the unit, or escalation to its safeguarding team and the originator). */
 export async function emailChase(db: Db, mailer: Mailer, publicUrl: string, payload: { deliveryId: string; step: 'reminder' | 'escalation' }): Promise<void> {
-  const [d] = await db.select({ id: alertDeliveries.id, unitId: alertDeliveries.unitId, alertId: alertDeliveries.alertId, acknowledgedAt: alertDeliveries.acknowledgedAt }).from(alertDeliveries).where(eq(alertDeliveries.id, payload.deliveryId));
+  const [d] = await db
+    .select({ id: alertDeliveries.id, unitId: alertDeliveries.unitId, alertId: alertDeliveries.alertId, acknowledgedAt: alertDeliveries.acknowledgedAt })
+    .from(alertDeliveries)
+    .where(eq(alertDeliveries.id, payload.deliveryId));
   // Acknowledged in the meantime: nothing to chase.
   if (!d || d.acknowledgedAt) return;
   await sendChase(db, mailer, publicUrl, d, payload.step);
@@ -146,7 +179,13 @@ export async function emailChase(db: Db, mailer: Mailer, publicUrl: string, payl
 
 async function sendChase(db: Db, mailer: Mailer, publicUrl: string, d: { id: string; unitId: string; alertId: string }, step: 'reminder' | 'escalation') {
   const [info] = await db
-    .select({ unitName: units.name, mailbox: units.sharedMailbox, organisationId: units.organisationId, reference: alerts.reference, originatorEmail: users.email })
+    .select({
+      unitName: units.name,
+      mailbox: units.sharedMailbox,
+      organisationId: units.organisationId,
+      reference: alerts.reference,
+      originatorEmail: users.email,
+    })
     .from(units)
     .innerJoin(alerts, eq(alerts.id, d.alertId))
     .innerJoin(users, eq(users.id, alerts.originatorUserId))
@@ -167,7 +206,10 @@ async function sendChase(db: Db, mailer: Mailer, publicUrl: string, d: { id: str
   for (const address of to) {
     await mailer.send({
       to: address,
-      subject: step === 'reminder' ? `[Beacon] Reminder: acknowledge alert ${info.reference} for ${info.unitName}` : `[Beacon] Not acknowledged: alert ${info.reference} at ${info.unitName}`,
+      subject:
+        step === 'reminder'
+          ? `[Beacon] Reminder: acknowledge alert ${info.reference} for ${info.unitName}`
+          : `[Beacon] Not acknowledged: alert ${info.reference} at ${info.unitName}`,
       text:
         step === 'reminder'
           ? `Alert ${info.reference} sent to ${info.unitName} has not been acknowledged yet.\nSign in to Beacon to acknowledge it: ${publicUrl}/inbox\nThis email contains no personal information.`

@@ -71,16 +71,31 @@ export interface Step {
 
 export const STEPS: readonly Step[] = [
   { slug: 'name', title: 'Her name', paths: ['subject.name', 'subject.otherNames'], lists: ['subject.otherNames'] },
-  { slug: 'identity', title: 'Date of birth and NHS number', paths: ['subject.datesOfBirth', 'subject.dateOfBirthUnknown', 'subject.nhsNumbers'], lists: ['subject.datesOfBirth', 'subject.nhsNumbers'] },
+  {
+    slug: 'identity',
+    title: 'Date of birth and NHS number',
+    paths: ['subject.datesOfBirth', 'subject.dateOfBirthUnknown', 'subject.nhsNumbers'],
+    lists: ['subject.datesOfBirth', 'subject.nhsNumbers'],
+  },
   { slug: 'contact', title: 'Addresses and telephone numbers', paths: ['subject.addresses', 'subject.phones'], lists: ['subject.addresses', 'subject.phones'] },
   { slug: 'description', title: 'What she looks like', paths: ['subject.physicalDescription'], lists: [] },
   { slug: 'photographs', title: 'Photographs', paths: ['photo', 'caption'], lists: [] },
   { slug: 'associated-people', title: 'Associated people', paths: ['associatedPeople'], lists: ['associatedPeople'] },
   { slug: 'pregnancy', title: 'The pregnancy', paths: ['pregnancy'], lists: [] },
   { slug: 'risk', title: 'Why the alert is needed', paths: ['risk.criteria', 'risk.otherCriterion', 'risk.reason', 'risk.riskToStaff'], lists: [] },
-  { slug: 'action', title: 'What staff must do if she presents', paths: ['risk.actionOnPresentation', 'risk.inHoursContact', 'risk.outOfHoursContact'], lists: [] },
+  {
+    slug: 'action',
+    title: 'What staff must do if she presents',
+    paths: ['risk.actionOnPresentation', 'risk.inHoursContact', 'risk.outOfHoursContact'],
+    lists: [],
+  },
   { slug: 'lawful-basis', title: 'Lawful basis for sharing', paths: ['lawfulBasis'], lists: [] },
-  { slug: 'distribution', title: 'Who should receive the alert', paths: ['distribution.scope', 'distribution.unitTypes', 'distribution.scopeReason'], lists: [] },
+  {
+    slug: 'distribution',
+    title: 'Who should receive the alert',
+    paths: ['distribution.scope', 'distribution.unitTypes', 'distribution.scopeReason'],
+    lists: [],
+  },
   { slug: 'recipients', title: 'Where to send it', paths: ['distribution.geographyCode', 'distribution.unitIds'], lists: ['distribution.unitIds'] },
   { slug: 'review-date', title: 'Review date', paths: ['reviewDate'], lists: [] },
 ];
@@ -107,7 +122,15 @@ export function previousStep(slug: StepSlug): Step | null {
 
 // ── Lists ──────────────────────────────────────────────────────────────────────────────────────────
 
-export const LIST_PATHS = ['subject.otherNames', 'subject.datesOfBirth', 'subject.nhsNumbers', 'subject.addresses', 'subject.phones', 'associatedPeople', 'distribution.unitIds'] as const;
+export const LIST_PATHS = [
+  'subject.otherNames',
+  'subject.datesOfBirth',
+  'subject.nhsNumbers',
+  'subject.addresses',
+  'subject.phones',
+  'associatedPeople',
+  'distribution.unitIds',
+] as const;
 export type ListPath = (typeof LIST_PATHS)[number];
 export const isListPath = (s: string): s is ListPath => (LIST_PATHS as readonly string[]).includes(s);
 
@@ -243,7 +266,9 @@ const READERS: Record<StepSlug, Reader> = {
   },
   'associated-people': (c, b) => {
     c.associatedPeople = rowsIn(b, 'associatedPeople')
-      .filter((r) => ['relationship', 'name.given', 'name.family', 'nhsNumber', 'notesOnRisk'].some((k) => !blank(rowText(r, k))) || rowDate(r, 'dateOfBirth') !== '')
+      .filter(
+        (r) => ['relationship', 'name.given', 'name.family', 'nhsNumber', 'notesOnRisk'].some((k) => !blank(rowText(r, k))) || rowDate(r, 'dateOfBirth') !== '',
+      )
       .map((r) => ({
         relationship: rowText(r, 'relationship'),
         name: { given: rowText(r, 'name.given'), family: rowText(r, 'name.family') },
@@ -351,7 +376,8 @@ export function idFor(path: string, content?: unknown): string {
   if (path === 'distribution.unitIds') return 'distribution-unitIds-0';
   if (under(path, 'risk.criteria')) return 'risk-criteria';
   if (under(path, 'distribution.unitTypes')) return 'distribution-unitTypes';
-  if (path === 'distribution.geographyCode') return text(rec(rec(content).distribution).scope) === 'region' ? 'distribution-regionCode' : 'distribution-icbCode';
+  if (path === 'distribution.geographyCode')
+    return text(rec(rec(content).distribution).scope) === 'region' ? 'distribution-regionCode' : 'distribution-icbCode';
   const id = path.replace(/\./g, '-');
   return DATE_PATH.test(path) ? `${id}-day` : id;
 }
@@ -423,13 +449,19 @@ export interface FormViewOptions {
   addRowTo?: ListPath | null;
 }
 
-const at = (root: unknown, path: string): unknown => path.split('.').reduce<unknown>((node, key) => (Array.isArray(node) ? node[Number(key)] : rec(node)[key]), root);
+const at = (root: unknown, path: string): unknown =>
+  path.split('.').reduce<unknown>((node, key) => (Array.isArray(node) ? node[Number(key)] : rec(node)[key]), root);
 
 /** Build the whole form's fields from the content. Each step's template uses its part. */
 export function formView(content: unknown, lookups: Lookups, opts: FormViewOptions = {}) {
   const errors = opts.errors ?? {};
   const err = (path: string) => (errors[path] ? { text: errors[path] } : undefined);
-  const field = (path: string, value: unknown = at(content, path)): Field => ({ name: path, id: path.replace(/\./g, '-'), value: text(value), ...(err(path) ? { error: err(path) } : {}) });
+  const field = (path: string, value: unknown = at(content, path)): Field => ({
+    name: path,
+    id: path.replace(/\./g, '-'),
+    value: text(value),
+    ...(err(path) ? { error: err(path) } : {}),
+  });
   const date = (path: string, value: unknown = at(content, path)): DateField => {
     const parts = datePartsOf(value);
     const id = path.replace(/\./g, '-');
@@ -444,7 +476,13 @@ export function formView(content: unknown, lookups: Lookups, opts: FormViewOptio
       ],
     };
   };
-  const radios = (path: string, labels: Record<string, string>, values: readonly string[], value: unknown = at(content, path), id = path.replace(/\./g, '-')): ChoiceField => ({
+  const radios = (
+    path: string,
+    labels: Record<string, string>,
+    values: readonly string[],
+    value: unknown = at(content, path),
+    id = path.replace(/\./g, '-'),
+  ): ChoiceField => ({
     name: path,
     id,
     value: text(value),
@@ -505,7 +543,12 @@ export function formView(content: unknown, lookups: Lookups, opts: FormViewOptio
         knownFalse: { name: `subject.datesOfBirth.${i}.knownFalse`, id: `subject-datesOfBirth-${i}-knownFalse`, checked: rec(item).knownFalse === true },
       })),
       datesOfBirthError: err('subject.datesOfBirth'),
-      dateOfBirthUnknown: { name: 'subject.dateOfBirthUnknown', id: 'subject-dateOfBirthUnknown', checked: subject.dateOfBirthUnknown === true, error: err('subject.dateOfBirthUnknown') },
+      dateOfBirthUnknown: {
+        name: 'subject.dateOfBirthUnknown',
+        id: 'subject-dateOfBirthUnknown',
+        checked: subject.dateOfBirthUnknown === true,
+        error: err('subject.dateOfBirthUnknown'),
+      },
       nhsNumbers: list('subject.nhsNumbers', (item, i) => ({
         value: field(`subject.nhsNumbers.${i}.value`, rec(item).value),
         verification: select(
@@ -517,7 +560,11 @@ export function formView(content: unknown, lookups: Lookups, opts: FormViewOptio
     },
     contact: {
       addresses: list('subject.addresses', (item, i) => ({
-        kind: select(`subject.addresses.${i}.kind`, ADDRESS_KINDS.map((k) => ({ value: k, text: ADDRESS_KIND_LABELS[k] })), text(rec(item).kind) || (i === 0 ? 'current' : 'previous')),
+        kind: select(
+          `subject.addresses.${i}.kind`,
+          ADDRESS_KINDS.map((k) => ({ value: k, text: ADDRESS_KIND_LABELS[k] })),
+          text(rec(item).kind) || (i === 0 ? 'current' : 'previous'),
+        ),
         address: field(`subject.addresses.${i}.address`, rec(item).address),
         postcode: field(`subject.addresses.${i}.postcode`, rec(item).postcode),
       })),
@@ -582,7 +629,12 @@ export function formView(content: unknown, lookups: Lookups, opts: FormViewOptio
         select(`distribution.unitIds.${i}`, [{ value: '', text: 'Select a unit' }, ...lookups.units.map((u) => ({ value: u.id, text: u.label }))], text(item)),
       ),
       unitIdsError: err('distribution.unitIds'),
-      unitTypes: checkboxes('distribution.unitTypes', UNIT_TYPE_LABELS, UNIT_TYPES, Array.isArray(storedTypes) ? storedTypes.map(text) : [...DEFAULT_UNIT_TYPES]),
+      unitTypes: checkboxes(
+        'distribution.unitTypes',
+        UNIT_TYPE_LABELS,
+        UNIT_TYPES,
+        Array.isArray(storedTypes) ? storedTypes.map(text) : [...DEFAULT_UNIT_TYPES],
+      ),
       scopeReason: field('distribution.scopeReason'),
     },
     reviewDate: date('reviewDate'),
@@ -630,7 +682,10 @@ export function summarise(content: unknown, lookups: SummaryLookups, problems: R
   const rowsFor: Record<StepSlug, SummaryRow[]> = {
     name: [
       { key: 'Name', lines: lines(nameOf(s.name)) },
-      { key: 'Other names and aliases', lines: arr(s.otherNames).map((o) => `${nameOf(rec(o).name)}${text(rec(o).kind) ? ` (${label(NAME_KIND_LABELS, rec(o).kind).toLowerCase()})` : ''}`) },
+      {
+        key: 'Other names and aliases',
+        lines: arr(s.otherNames).map((o) => `${nameOf(rec(o).name)}${text(rec(o).kind) ? ` (${label(NAME_KIND_LABELS, rec(o).kind).toLowerCase()})` : ''}`),
+      },
     ],
     identity: [
       {
@@ -640,10 +695,21 @@ export function summarise(content: unknown, lookups: SummaryLookups, problems: R
           ...(s.dateOfBirthUnknown === true ? ['Her real date of birth is not known'] : []),
         ],
       },
-      { key: 'NHS number', lines: arr(s.nhsNumbers).map((n) => `${shownNhs(rec(n).value)}${text(rec(n).verification) ? ` – ${label(NHS_NUMBER_VERIFICATION_LABELS, rec(n).verification)}` : ''}`) },
+      {
+        key: 'NHS number',
+        lines: arr(s.nhsNumbers).map(
+          (n) => `${shownNhs(rec(n).value)}${text(rec(n).verification) ? ` – ${label(NHS_NUMBER_VERIFICATION_LABELS, rec(n).verification)}` : ''}`,
+        ),
+      },
     ],
     contact: [
-      { key: 'Addresses', lines: arr(s.addresses).map((a) => `${label(ADDRESS_KIND_LABELS, rec(a).kind) || 'Address'}: ${lines(text(rec(a).address).replace(/\s*\n\s*/g, ', '), rec(a).postcode).join(', ')}`) },
+      {
+        key: 'Addresses',
+        lines: arr(s.addresses).map(
+          (a) =>
+            `${label(ADDRESS_KIND_LABELS, rec(a).kind) || 'Address'}: ${lines(text(rec(a).address).replace(/\s*\n\s*/g, ', '), rec(a).postcode).join(', ')}`,
+        ),
+      },
       { key: 'Telephone numbers', lines: arr(s.phones).map((t) => `${text(rec(t).number)}${text(rec(t).note) ? ` (${text(rec(t).note)})` : ''}`) },
     ],
     description: [{ key: 'Physical description', lines: lines(s.physicalDescription) }],
@@ -664,10 +730,18 @@ export function summarise(content: unknown, lookups: SummaryLookups, problems: R
       { key: 'Due date', lines: lines(shownDate(p.edd)) },
       { key: 'Booking', lines: lines(label(BOOKING_STATUS_LABELS, p.bookingStatus), text(p.bookingUnit) ? `Booking unit: ${text(p.bookingUnit)}` : '') },
       { key: 'Concealed, denied, late or unbooked', lines: lines(label(CONCEALMENT_LABELS, p.concealment)) },
-      { key: 'CP-IS', lines: lines(label(CPIS_RESULT_LABELS, rec(p.cpis).result), text(rec(p.cpis).checkedAt) ? `Checked on ${shownDate(rec(p.cpis).checkedAt)}` : '') },
+      {
+        key: 'CP-IS',
+        lines: lines(label(CPIS_RESULT_LABELS, rec(p.cpis).result), text(rec(p.cpis).checkedAt) ? `Checked on ${shownDate(rec(p.cpis).checkedAt)}` : ''),
+      },
     ],
     risk: [
-      { key: 'Criteria', lines: arr(r.criteria).map((x) => (text(x) === 'other' && text(r.otherCriterion) ? `Other: ${text(r.otherCriterion)}` : label(RISK_CRITERION_LABELS, x))) },
+      {
+        key: 'Criteria',
+        lines: arr(r.criteria).map((x) =>
+          text(x) === 'other' && text(r.otherCriterion) ? `Other: ${text(r.otherCriterion)}` : label(RISK_CRITERION_LABELS, x),
+        ),
+      },
       { key: 'Reason for the alert', lines: lines(r.reason) },
       { key: 'Risk to staff', lines: lines(r.riskToStaff) },
     ],
@@ -679,7 +753,9 @@ export function summarise(content: unknown, lookups: SummaryLookups, problems: R
     'lawful-basis': [{ key: 'Lawful basis', lines: lines(label(LAWFUL_BASIS_LABELS, c.lawfulBasis)) }],
     distribution: [
       { key: 'How widely', lines: lines(label(DISTRIBUTION_SCOPE_LABELS, d.scope)) },
-      ...(text(d.scope) === 'units' ? [] : [{ key: 'Types of unit', lines: (Array.isArray(d.unitTypes) ? d.unitTypes : [...DEFAULT_UNIT_TYPES]).map((t) => label(UNIT_TYPE_LABELS, t)) }]),
+      ...(text(d.scope) === 'units'
+        ? []
+        : [{ key: 'Types of unit', lines: (Array.isArray(d.unitTypes) ? d.unitTypes : [...DEFAULT_UNIT_TYPES]).map((t) => label(UNIT_TYPE_LABELS, t)) }]),
       { key: 'Why this widely', lines: lines(d.scopeReason) },
     ],
     recipients: [
@@ -689,7 +765,12 @@ export function summarise(content: unknown, lookups: SummaryLookups, problems: R
           ? { key: 'Area', lines: ['England'] }
           : { key: 'Area', lines: lines(text(d.geographyCode) ? (lookups.geographyName(text(d.geographyCode)) ?? text(d.geographyCode)) : '') },
     ],
-    'review-date': [{ key: 'Review date', lines: lines(text(c.reviewDate) ? shownDate(c.reviewDate) : `Not chosen: ${lookups.reviewWeeksAfterEdd} weeks after the due date`) }],
+    'review-date': [
+      {
+        key: 'Review date',
+        lines: lines(text(c.reviewDate) ? shownDate(c.reviewDate) : `Not chosen: ${lookups.reviewWeeksAfterEdd} weeks after the due date`),
+      },
+    ],
   };
   return STEPS.map((step) => ({ step, rows: rowsFor[step.slug], problems: countFor(step) }));
 }

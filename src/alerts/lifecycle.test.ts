@@ -80,85 +80,85 @@ const _ = '-';
 type Cell = AlertStatus | typeof _;
 const TABLE: [AlertStatus, AlertEventType, Cell[]][] = [
   //                              originator     colleague      orgDesignated  orgSocialWorker approver    otherPract  pointOfCare  system
-  ['draft',      'submit',     ['submitted',   _,             _,             _,              _,          _,          _,           _]],
-  ['draft',      'return',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['draft',      'approve',    [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['draft',      'update',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['draft',      'renew',      [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['draft',      'stand_down', [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['draft',      'cancel',     ['cancelled',   'cancelled',   'cancelled',   _,              _,          _,          _,           _]],
-  ['draft',      'expire',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['draft',      'archive',    [_,             _,             _,             _,              _,          _,          _,           _]],
+  ['draft', 'submit', ['submitted', _, _, _, _, _, _, _]],
+  ['draft', 'return', [_, _, _, _, _, _, _, _]],
+  ['draft', 'approve', [_, _, _, _, _, _, _, _]],
+  ['draft', 'update', [_, _, _, _, _, _, _, _]],
+  ['draft', 'renew', [_, _, _, _, _, _, _, _]],
+  ['draft', 'stand_down', [_, _, _, _, _, _, _, _]],
+  ['draft', 'cancel', ['cancelled', 'cancelled', 'cancelled', _, _, _, _, _]],
+  ['draft', 'expire', [_, _, _, _, _, _, _, _]],
+  ['draft', 'archive', [_, _, _, _, _, _, _, _]],
 
-  ['submitted',  'submit',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['submitted',  'return',     [_,             _,             'returned',    _,              'returned', _,          _,           _]],
-  ['submitted',  'approve',    [_,             _,             'active',      _,              'active',   _,          _,           _]],
-  ['submitted',  'update',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['submitted',  'renew',      [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['submitted',  'stand_down', [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['submitted',  'cancel',     ['cancelled',   'cancelled',   'cancelled',   _,              _,          _,          _,           _]],
-  ['submitted',  'expire',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['submitted',  'archive',    [_,             _,             _,             _,              _,          _,          _,           _]],
+  ['submitted', 'submit', [_, _, _, _, _, _, _, _]],
+  ['submitted', 'return', [_, _, 'returned', _, 'returned', _, _, _]],
+  ['submitted', 'approve', [_, _, 'active', _, 'active', _, _, _]],
+  ['submitted', 'update', [_, _, _, _, _, _, _, _]],
+  ['submitted', 'renew', [_, _, _, _, _, _, _, _]],
+  ['submitted', 'stand_down', [_, _, _, _, _, _, _, _]],
+  ['submitted', 'cancel', ['cancelled', 'cancelled', 'cancelled', _, _, _, _, _]],
+  ['submitted', 'expire', [_, _, _, _, _, _, _, _]],
+  ['submitted', 'archive', [_, _, _, _, _, _, _, _]],
 
-  ['returned',   'submit',     ['submitted',   _,             _,             _,              _,          _,          _,           _]],
-  ['returned',   'return',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['returned',   'approve',    [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['returned',   'update',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['returned',   'renew',      [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['returned',   'stand_down', [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['returned',   'cancel',     ['cancelled',   'cancelled',   'cancelled',   _,              _,          _,          _,           _]],
-  ['returned',   'expire',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['returned',   'archive',    [_,             _,             _,             _,              _,          _,          _,           _]],
+  ['returned', 'submit', ['submitted', _, _, _, _, _, _, _]],
+  ['returned', 'return', [_, _, _, _, _, _, _, _]],
+  ['returned', 'approve', [_, _, _, _, _, _, _, _]],
+  ['returned', 'update', [_, _, _, _, _, _, _, _]],
+  ['returned', 'renew', [_, _, _, _, _, _, _, _]],
+  ['returned', 'stand_down', [_, _, _, _, _, _, _, _]],
+  ['returned', 'cancel', ['cancelled', 'cancelled', 'cancelled', _, _, _, _, _]],
+  ['returned', 'expire', [_, _, _, _, _, _, _, _]],
+  ['returned', 'archive', [_, _, _, _, _, _, _, _]],
 
-  ['active',     'submit',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['active',     'return',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['active',     'approve',    [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['active',     'update',     ['active',      'active',      'active',      _,              _,          _,          _,           _]],
-  ['active',     'renew',      ['active',      'active',      'active',      _,              _,          _,          _,           _]],
-  ['active',     'stand_down', ['stood_down',  'stood_down',  'stood_down',  _,              _,          _,          _,           _]],
-  ['active',     'cancel',     ['cancelled',   'cancelled',   'cancelled',   _,              _,          _,          _,           _]],
-  ['active',     'expire',     [_,             _,             _,             _,              _,          _,          _,           'expired']],
-  ['active',     'archive',    [_,             _,             _,             _,              _,          _,          _,           _]],
+  ['active', 'submit', [_, _, _, _, _, _, _, _]],
+  ['active', 'return', [_, _, _, _, _, _, _, _]],
+  ['active', 'approve', [_, _, _, _, _, _, _, _]],
+  ['active', 'update', ['active', 'active', 'active', _, _, _, _, _]],
+  ['active', 'renew', ['active', 'active', 'active', _, _, _, _, _]],
+  ['active', 'stand_down', ['stood_down', 'stood_down', 'stood_down', _, _, _, _, _]],
+  ['active', 'cancel', ['cancelled', 'cancelled', 'cancelled', _, _, _, _, _]],
+  ['active', 'expire', [_, _, _, _, _, _, _, 'expired']],
+  ['active', 'archive', [_, _, _, _, _, _, _, _]],
 
-  ['stood_down', 'submit',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['stood_down', 'return',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['stood_down', 'approve',    [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['stood_down', 'update',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['stood_down', 'renew',      [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['stood_down', 'stand_down', [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['stood_down', 'cancel',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['stood_down', 'expire',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['stood_down', 'archive',    [_,             _,             _,             _,              _,          _,          _,           'archived']],
+  ['stood_down', 'submit', [_, _, _, _, _, _, _, _]],
+  ['stood_down', 'return', [_, _, _, _, _, _, _, _]],
+  ['stood_down', 'approve', [_, _, _, _, _, _, _, _]],
+  ['stood_down', 'update', [_, _, _, _, _, _, _, _]],
+  ['stood_down', 'renew', [_, _, _, _, _, _, _, _]],
+  ['stood_down', 'stand_down', [_, _, _, _, _, _, _, _]],
+  ['stood_down', 'cancel', [_, _, _, _, _, _, _, _]],
+  ['stood_down', 'expire', [_, _, _, _, _, _, _, _]],
+  ['stood_down', 'archive', [_, _, _, _, _, _, _, 'archived']],
 
-  ['cancelled',  'submit',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['cancelled',  'return',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['cancelled',  'approve',    [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['cancelled',  'update',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['cancelled',  'renew',      [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['cancelled',  'stand_down', [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['cancelled',  'cancel',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['cancelled',  'expire',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['cancelled',  'archive',    [_,             _,             _,             _,              _,          _,          _,           'archived']],
+  ['cancelled', 'submit', [_, _, _, _, _, _, _, _]],
+  ['cancelled', 'return', [_, _, _, _, _, _, _, _]],
+  ['cancelled', 'approve', [_, _, _, _, _, _, _, _]],
+  ['cancelled', 'update', [_, _, _, _, _, _, _, _]],
+  ['cancelled', 'renew', [_, _, _, _, _, _, _, _]],
+  ['cancelled', 'stand_down', [_, _, _, _, _, _, _, _]],
+  ['cancelled', 'cancel', [_, _, _, _, _, _, _, _]],
+  ['cancelled', 'expire', [_, _, _, _, _, _, _, _]],
+  ['cancelled', 'archive', [_, _, _, _, _, _, _, 'archived']],
 
-  ['expired',    'submit',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['expired',    'return',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['expired',    'approve',    [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['expired',    'update',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['expired',    'renew',      [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['expired',    'stand_down', [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['expired',    'cancel',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['expired',    'expire',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['expired',    'archive',    [_,             _,             _,             _,              _,          _,          _,           'archived']],
+  ['expired', 'submit', [_, _, _, _, _, _, _, _]],
+  ['expired', 'return', [_, _, _, _, _, _, _, _]],
+  ['expired', 'approve', [_, _, _, _, _, _, _, _]],
+  ['expired', 'update', [_, _, _, _, _, _, _, _]],
+  ['expired', 'renew', [_, _, _, _, _, _, _, _]],
+  ['expired', 'stand_down', [_, _, _, _, _, _, _, _]],
+  ['expired', 'cancel', [_, _, _, _, _, _, _, _]],
+  ['expired', 'expire', [_, _, _, _, _, _, _, _]],
+  ['expired', 'archive', [_, _, _, _, _, _, _, 'archived']],
 
-  ['archived',   'submit',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['archived',   'return',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['archived',   'approve',    [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['archived',   'update',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['archived',   'renew',      [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['archived',   'stand_down', [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['archived',   'cancel',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['archived',   'expire',     [_,             _,             _,             _,              _,          _,          _,           _]],
-  ['archived',   'archive',    [_,             _,             _,             _,              _,          _,          _,           _]],
+  ['archived', 'submit', [_, _, _, _, _, _, _, _]],
+  ['archived', 'return', [_, _, _, _, _, _, _, _]],
+  ['archived', 'approve', [_, _, _, _, _, _, _, _]],
+  ['archived', 'update', [_, _, _, _, _, _, _, _]],
+  ['archived', 'renew', [_, _, _, _, _, _, _, _]],
+  ['archived', 'stand_down', [_, _, _, _, _, _, _, _]],
+  ['archived', 'cancel', [_, _, _, _, _, _, _, _]],
+  ['archived', 'expire', [_, _, _, _, _, _, _, _]],
+  ['archived', 'archive', [_, _, _, _, _, _, _, _]],
 ];
 
 describe('the transition table', () => {
@@ -256,7 +256,9 @@ describe('refusals a clinician can act on', () => {
   });
 
   it('says what state the alert is in and what the action needs', () => {
-    expect(refusal(state('draft'), VALID_EVENT.approve, ACTORS.approver)).toBe('This alert is still a draft. Only an alert waiting for approval can be approved.');
+    expect(refusal(state('draft'), VALID_EVENT.approve, ACTORS.approver)).toBe(
+      'This alert is still a draft. Only an alert waiting for approval can be approved.',
+    );
     expect(refusal(state('archived'), VALID_EVENT.update, ORIGINATOR)).toBe('This alert has been archived. Only an active alert can be updated.');
     expect(refusal(state('expired'), VALID_EVENT.cancel, ORIGINATOR)).toBe('This alert has expired. Only an alert that is not yet closed can be cancelled.');
     expect(refusal(state('cancelled'), VALID_EVENT.cancel, ORIGINATOR)).toBe('This alert has already been cancelled.');
@@ -270,7 +272,9 @@ describe('refusals a clinician can act on', () => {
   it('refuses, without throwing, an action or a state it does not know', () => {
     expect(refusal(state('active'), { type: 'delete' } as never, ORIGINATOR)).toBe('Beacon does not recognise that action.');
     expect(refusal(state('active'), null as never, ORIGINATOR)).toBe('Beacon does not recognise that action.');
-    expect(refusal(state('limbo' as never), VALID_EVENT.update, ORIGINATOR)).toBe('This alert is in a state Beacon does not recognise. Contact the Beacon support team.');
+    expect(refusal(state('limbo' as never), VALID_EVENT.update, ORIGINATOR)).toBe(
+      'This alert is in a state Beacon does not recognise. Contact the Beacon support team.',
+    );
   });
 });
 
@@ -352,7 +356,12 @@ describe('what each event needs', () => {
 
   describe('review dates around approval', () => {
     it('approval may set the review date', () => {
-      const r = transition(state('submitted', { reviewDate: null }), { type: 'approve', reviewDate: '2026-07-13', comments: 'Proportionate.' }, ACTORS.approver, NOW);
+      const r = transition(
+        state('submitted', { reviewDate: null }),
+        { type: 'approve', reviewDate: '2026-07-13', comments: 'Proportionate.' },
+        ACTORS.approver,
+        NOW,
+      );
       expect(r.ok).toBe(true);
       if (!r.ok) return;
       expect(r.next.reviewDate).toBe('2026-07-13');
@@ -414,7 +423,9 @@ describe('what each event needs', () => {
     });
 
     it('refuses when it cannot tell when the alert closed', () => {
-      expect(reason(state('expired', { closedAt: null }), VALID_EVENT.archive, ACTORS.system)).toBe('Beacon does not know when this alert was closed, so it cannot be archived.');
+      expect(reason(state('expired', { closedAt: null }), VALID_EVENT.archive, ACTORS.system)).toBe(
+        'Beacon does not know when this alert was closed, so it cannot be archived.',
+      );
       expect(reason(state('expired', { closedAt: new Date(Number.NaN) }), VALID_EVENT.archive, ACTORS.system)).toBe(
         'Beacon does not know when this alert was closed, so it cannot be archived.',
       );
@@ -476,9 +487,9 @@ const eventArb: fc.Arbitrary<AlertEvent> = fc.oneof(
   fc.option(dateArb, { nil: undefined }).map((reviewDate): AlertEvent => ({ type: 'approve', reviewDate })),
   textArb.map((reason): AlertEvent => ({ type: 'update', reason })),
   fc.tuple(dateArb, textArb).map(([reviewDate, reason]): AlertEvent => ({ type: 'renew', reviewDate, reason })),
-  fc.tuple(fc.constantFrom(...STAND_DOWN_OUTCOMES, 'nonsense'), fc.option(textArb, { nil: undefined })).map(
-    ([outcome, details]) => ({ type: 'stand_down', outcome, details }) as AlertEvent,
-  ),
+  fc
+    .tuple(fc.constantFrom(...STAND_DOWN_OUTCOMES, 'nonsense'), fc.option(textArb, { nil: undefined }))
+    .map(([outcome, details]) => ({ type: 'stand_down', outcome, details }) as AlertEvent),
   textArb.map((reason): AlertEvent => ({ type: 'cancel', reason })),
   fc.constant<AlertEvent>({ type: 'expire' }),
   fc.constant<AlertEvent>({ type: 'archive' }),

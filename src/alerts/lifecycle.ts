@@ -141,7 +141,13 @@ const OPEN: readonly AlertStatus[] = ['draft', 'submitted', 'returned', 'active'
 const CLOSED: readonly AlertStatus[] = ['stood_down', 'cancelled', 'expired'];
 
 const RULES: Record<AlertEventType, Rule> = {
-  submit: { from: ['draft', 'returned'], to: 'submitted', who: 'originator', allowedFrom: 'a draft or an alert returned for changes', done: 'sent for approval' },
+  submit: {
+    from: ['draft', 'returned'],
+    to: 'submitted',
+    who: 'originator',
+    allowedFrom: 'a draft or an alert returned for changes',
+    done: 'sent for approval',
+  },
   return: { from: ['submitted'], to: 'returned', who: 'approver', allowedFrom: 'an alert waiting for approval', done: 'returned for changes' },
   approve: { from: ['submitted'], to: 'active', who: 'approver', allowedFrom: 'an alert waiting for approval', done: 'approved' },
   update: { from: ['active'], to: 'active', who: 'owner', allowedFrom: 'an active alert', done: 'updated' },
@@ -180,7 +186,8 @@ const hasRole = (roles: readonly Role[], role: Role) => roles.includes(role);
 
 function statusRefusal(state: AlertState, type: AlertEventType): string | null {
   const rule = RULES[type];
-  if (!(ALERT_STATUSES as readonly string[]).includes(state.status)) return 'This alert is in a state Beacon does not recognise. Contact the Beacon support team.';
+  if (!(ALERT_STATUSES as readonly string[]).includes(state.status))
+    return 'This alert is in a state Beacon does not recognise. Contact the Beacon support team.';
   if (rule.from.includes(state.status)) return null;
   if (state.status === rule.to && type !== 'update' && type !== 'renew') return ALREADY_SENTENCES[state.status];
   return `${STATUS_SENTENCES[state.status]} Only ${rule.allowedFrom} can be ${rule.done}.`;
@@ -203,7 +210,8 @@ function actorRefusal(state: AlertState, type: AlertEventType, actor: LifecycleA
       return null;
     case 'approver':
       // Checked before the role: a designated professional who raised the alert needs to hear why, not that they may approve others.
-      if (isOriginator) return type === 'approve' ? 'You raised this alert, so someone else must approve it.' : 'You raised this alert, so someone else must review it.';
+      if (isOriginator)
+        return type === 'approve' ? 'You raised this alert, so someone else must approve it.' : 'You raised this alert, so someone else must review it.';
       if (!hasRole(APPROVER_ROLES, actor.role)) {
         return type === 'approve'
           ? 'Only a designated or named safeguarding professional can approve alerts.'

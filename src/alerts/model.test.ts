@@ -198,7 +198,10 @@ describe('subject', () => {
   it('needs at least one part of each other name, and a kind from the list', () => {
     expect(
       errors((i) => {
-        i.subject!.otherNames = [{ kind: 'alias', name: { given: ' ', family: '' } }, { kind: 'nickname' as never, name: { given: 'Jo' } }];
+        i.subject!.otherNames = [
+          { kind: 'alias', name: { given: ' ', family: '' } },
+          { kind: 'nickname' as never, name: { given: 'Jo' } },
+        ];
       }),
     ).toEqual({
       'subject.otherNames.0.name.given': 'Enter a first name or a last name',
@@ -467,7 +470,9 @@ describe('pregnancy', () => {
       i.pregnancy!.edd = '2026-03-02';
     };
     expect(errors(patch, new Date('2026-05-11T22:30:00Z'))).toEqual({});
-    expect(errors(patch, new Date('2026-05-11T23:30:00Z'))).toEqual({ 'pregnancy.edd': 'A due date of 2 March 2026 is more than 10 weeks ago: check the date' });
+    expect(errors(patch, new Date('2026-05-11T23:30:00Z'))).toEqual({
+      'pregnancy.edd': 'A due date of 2 March 2026 is more than 10 weeks ago: check the date',
+    });
   });
 
   it('takes booking status and concealment from the lists', () => {
@@ -492,7 +497,9 @@ describe('pregnancy', () => {
     expect(cpis({ result: 'not_checked', checkedAt: '2026-02-01' })).toEqual({
       'pregnancy.cpis.checkedAt': 'You said CP-IS was not checked: remove the date, or select what it showed',
     });
-    expect(cpis({ result: 'plan', checkedAt: '2026-03-02' })).toEqual({ 'pregnancy.cpis.checkedAt': 'The date CP-IS was checked must be today or in the past' });
+    expect(cpis({ result: 'plan', checkedAt: '2026-03-02' })).toEqual({
+      'pregnancy.cpis.checkedAt': 'The date CP-IS was checked must be today or in the past',
+    });
     expect(cpis({ result: 'plan', checkedAt: '2026-03-01' })).toEqual({});
     expect(cpis({ result: 'not_checked' })).toEqual({});
   });

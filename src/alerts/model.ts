@@ -295,7 +295,17 @@ export function alertContentSchema(now: Date, options: AlertContentSchemaOptions
         }),
         LIMITS.datesOfBirth,
         `You can add up to ${LIMITS.datesOfBirth} dates of birth`,
-      ).superRefine((dobs, ctx) => flagRepeats(dobs, (d) => d.value, ['value'], (d) => `The date of birth ${formatDate(d.value)} is entered twice`, ctx), EVEN_IF_FIELDS_FAIL),
+      ).superRefine(
+        (dobs, ctx) =>
+          flagRepeats(
+            dobs,
+            (d) => d.value,
+            ['value'],
+            (d) => `The date of birth ${formatDate(d.value)} is entered twice`,
+            ctx,
+          ),
+        EVEN_IF_FIELDS_FAIL,
+      ),
       /** Said out loud rather than left blank, so a missing date of birth is a decision and not an oversight. */
       dateOfBirthUnknown: z.boolean({ error: 'Select whether her date of birth is known' }).default(false),
       nhsNumbers: list(
@@ -305,8 +315,16 @@ export function alertContentSchema(now: Date, options: AlertContentSchemaOptions
         }),
         LIMITS.nhsNumbers,
         `You can add up to ${LIMITS.nhsNumbers} NHS numbers`,
-      ).superRefine((ns, ctx) =>
-        flagRepeats(ns, (n) => n.value, ['value'], (n) => `The NHS number ${formatNhsNumber(n.value)} is entered twice`, ctx), EVEN_IF_FIELDS_FAIL,
+      ).superRefine(
+        (ns, ctx) =>
+          flagRepeats(
+            ns,
+            (n) => n.value,
+            ['value'],
+            (n) => `The NHS number ${formatNhsNumber(n.value)} is entered twice`,
+            ctx,
+          ),
+        EVEN_IF_FIELDS_FAIL,
       ),
       addresses: list(
         z.object({
@@ -356,7 +374,10 @@ export function alertContentSchema(now: Date, options: AlertContentSchemaOptions
     if (ahead < -EDD_WINDOW.maxWeeksPast * 7) {
       ctx.addIssue({ code: 'custom', message: `A due date of ${formatDate(value)} is more than ${EDD_WINDOW.maxWeeksPast} weeks ago: check the date` });
     } else if (ahead > EDD_WINDOW.maxWeeksFuture * 7) {
-      ctx.addIssue({ code: 'custom', message: `A due date of ${formatDate(value)} is more than ${EDD_WINDOW.maxWeeksFuture} weeks from today: check the year` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `A due date of ${formatDate(value)} is more than ${EDD_WINDOW.maxWeeksFuture} weeks from today: check the year`,
+      });
     }
   });
 
@@ -441,8 +462,10 @@ export function alertContentSchema(now: Date, options: AlertContentSchemaOptions
     })
     .prefault(EMPTY)
     .superRefine((d, ctx) => {
-      if (d.scope === 'icb' && !d.geographyCode) ctx.addIssue({ code: 'custom', path: ['geographyCode'], message: 'Select the ICB area (county) to send the alert to' });
-      if (d.scope === 'region' && !d.geographyCode) ctx.addIssue({ code: 'custom', path: ['geographyCode'], message: 'Select the NHS region to send the alert to' });
+      if (d.scope === 'icb' && !d.geographyCode)
+        ctx.addIssue({ code: 'custom', path: ['geographyCode'], message: 'Select the ICB area (county) to send the alert to' });
+      if (d.scope === 'region' && !d.geographyCode)
+        ctx.addIssue({ code: 'custom', path: ['geographyCode'], message: 'Select the NHS region to send the alert to' });
       if (d.scope === 'units' && !(Array.isArray(d.unitIds) && d.unitIds.length > 0)) {
         ctx.addIssue({ code: 'custom', path: ['unitIds'], message: 'Select at least one unit to send the alert to' });
       }
@@ -474,13 +497,7 @@ export function alertContentSchema(now: Date, options: AlertContentSchemaOptions
 }
 
 /** Adds an issue at each repeat of an earlier item's key (the first one stays clean). */
-function flagRepeats<T>(
-  items: readonly T[],
-  key: (item: T) => unknown,
-  field: (string | number)[],
-  message: (item: T) => string,
-  ctx: z.RefinementCtx,
-): void {
+function flagRepeats<T>(items: readonly T[], key: (item: T) => unknown, field: (string | number)[], message: (item: T) => string, ctx: z.RefinementCtx): void {
   if (!Array.isArray(items)) return;
   const seen = new Set<unknown>();
   items.forEach((item, i) => {

@@ -3,7 +3,17 @@ import { and, count, eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../test/support/db';
-import { ALERT_SETTINGS, alertWorker, type AlertWorker, contextFor, memoryMailer, type MemoryMailer, raiseActiveAlert, SUBJECT, validAlertContent } from '../../test/support/alerts';
+import {
+  ALERT_SETTINGS,
+  alertWorker,
+  type AlertWorker,
+  contextFor,
+  memoryMailer,
+  type MemoryMailer,
+  raiseActiveAlert,
+  SUBJECT,
+  validAlertContent,
+} from '../../test/support/alerts';
 import { seedDemo } from '../demo/seed';
 import { RegisterIndex } from '../identity/register-index';
 import { pointOfCareReveals, pointOfCareSearches, presentations } from '../identity/point-of-care/schema';
@@ -14,19 +24,7 @@ import { ForbiddenError, ValidationError } from '../platform/errors';
 import { DEFAULT_LIFECYCLE_CONFIG } from './lifecycle';
 import { addDays, londonDate } from './pregnancy';
 import { alertBirths, alertDeliveries, alertEvents, alertPhotos, alerts, alertVersions } from './schema';
-import {
-  addPhotograph,
-  approve,
-  archiveAndPurge,
-  createDraft,
-  getAlert,
-  recordBirth,
-  remindReviews,
-  renew,
-  standDown,
-  submit,
-  updateAlert,
-} from './service';
+import { addPhotograph, approve, archiveAndPurge, createDraft, getAlert, recordBirth, remindReviews, renew, standDown, submit, updateAlert } from './service';
 
 /**
  * Birth, review reminders, and archive then purge after retention, with the demo people and `now` shifted.
@@ -51,7 +49,9 @@ beforeAll(async () => {
   await seedDemo(tdb.db, 'correct horse battery staple 42');
   mailer = memoryMailer();
   worker = alertWorker(tdb.db, mailer);
-  [midwife, designated, coordinator] = (await Promise.all(['midwife', 'designated', 'coordinator.pah'].map((who) => contextFor(tdb.db, `${who}@beacon.example`)))) as [Ctx, Ctx, Ctx];
+  [midwife, designated, coordinator] = (await Promise.all(
+    ['midwife', 'designated', 'coordinator.pah'].map((who) => contextFor(tdb.db, `${who}@beacon.example`)),
+  )) as [Ctx, Ctx, Ctx];
 });
 afterAll(async () => tdb?.close());
 
@@ -75,12 +75,19 @@ describe('recording the birth', () => {
 
   it('refuses bad input, people who do not own the alert, and alerts that are not active', async () => {
     const edd = addDays(today, 12 * 7);
-    expect(await validationError(recordBirth(db(), midwife, id, { ...BABY, dateOfBirth: addDays(today, 1) }, now))).toHaveProperty('dateOfBirth', 'The baby’s date of birth must be today or in the past');
-    expect((await validationError(recordBirth(db(), midwife, id, { ...BABY, dateOfBirth: addDays(edd, -24 * 7 - 1) }, now))).dateOfBirth).toMatch(/24 weeks before the due date/);
+    expect(await validationError(recordBirth(db(), midwife, id, { ...BABY, dateOfBirth: addDays(today, 1) }, now))).toHaveProperty(
+      'dateOfBirth',
+      'The baby’s date of birth must be today or in the past',
+    );
+    expect((await validationError(recordBirth(db(), midwife, id, { ...BABY, dateOfBirth: addDays(edd, -24 * 7 - 1) }, now))).dateOfBirth).toMatch(
+      /24 weeks before the due date/,
+    );
     expect(await validationError(recordBirth(db(), midwife, id, { ...BABY, dateOfBirth: '2026-02-30' }, now))).toHaveProperty('dateOfBirth');
     const errors = await validationError(recordBirth(db(), midwife, id, { dateOfBirth: today, nhsNumber: '401 023 2138', sex: 'boy' }, now));
     expect(Object.keys(errors)).toEqual(['nhsNumber', 'sex']);
-    expect(await validationError(recordBirth(db(), midwife, id, { ...BABY, dateOfBirth: today, placeOfBirthUnitId: 'nowhere' }, now))).toHaveProperty('placeOfBirthUnitId');
+    expect(await validationError(recordBirth(db(), midwife, id, { ...BABY, dateOfBirth: today, placeOfBirthUnitId: 'nowhere' }, now))).toHaveProperty(
+      'placeOfBirthUnitId',
+    );
     await expect(recordBirth(db(), coordinator, id, { ...BABY, dateOfBirth: today }, now)).rejects.toBeInstanceOf(ForbiddenError);
     const draft = await createDraft(db(), midwife, validAlertContent(now));
     expect(await validationError(recordBirth(db(), midwife, draft.id, { ...BABY, dateOfBirth: today }, now))).toHaveProperty('form');
@@ -107,7 +114,12 @@ describe('recording the birth', () => {
     const second = deliveries.filter((d) => d.version === 2);
     expect(second.length).toBe(first.length);
     expect(second.every((d) => d.kind === 'update')).toBe(true);
-    expect(await db().select({ action: auditEvents.action }).from(auditEvents).where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'alert.birth.record')))).toHaveLength(1);
+    expect(
+      await db()
+        .select({ action: auditEvents.action })
+        .from(auditEvents)
+        .where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'alert.birth.record'))),
+    ).toHaveLength(1);
 
     expect(await idx.refresh(db(), id)).toBe('updated');
     const [hit] = idx.search({ nhsNumber: '4010232137' });
@@ -125,12 +137,23 @@ describe('recording the birth', () => {
     const births = await db().select().from(alertBirths).where(eq(alertBirths.alertId, id));
     expect(births).toHaveLength(1);
     expect(births[0]).toMatchObject({ dateOfBirth: today, nhsNumber: null, babyGivenName: null, sex: 'not_known' });
-    expect(await db().select().from(auditEvents).where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'alert.birth.correct')))).toHaveLength(1);
-    const [v3] = await db().select().from(alertVersions).where(and(eq(alertVersions.alertId, id), eq(alertVersions.version, 3)));
+    expect(
+      await db()
+        .select()
+        .from(auditEvents)
+        .where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'alert.birth.correct'))),
+    ).toHaveLength(1);
+    const [v3] = await db()
+      .select()
+      .from(alertVersions)
+      .where(and(eq(alertVersions.alertId, id), eq(alertVersions.version, 3)));
     expect(v3!.changeReason).toBe('Birth details corrected');
 
     await updateAlert(db(), midwife, id, validAlertContent(now), 'Contact numbers checked', now);
-    const [v4] = await db().select().from(alertVersions).where(and(eq(alertVersions.alertId, id), eq(alertVersions.version, 4)));
+    const [v4] = await db()
+      .select()
+      .from(alertVersions)
+      .where(and(eq(alertVersions.alertId, id), eq(alertVersions.version, 4)));
     expect((v4!.content as { birth?: unknown }).birth).toMatchObject({ dateOfBirth: today, sex: 'not_known' });
     await worker.drain();
     expect(worker.failures).toEqual([]);
@@ -163,7 +186,8 @@ describe('review reminders', () => {
     const [mail] = reminders();
     expect(mail!.to).toBe('midwife@beacon.example');
     const all = `${mail!.subject}\n${mail!.text}`;
-    for (const secret of [SUBJECT.given, SUBJECT.family, SUBJECT.nhsNumber, SUBJECT.nhsNumberSpaced, SUBJECT.dateOfBirth, 'Orchard Lane', 'SO16']) expect(all).not.toContain(secret);
+    for (const secret of [SUBJECT.given, SUBJECT.family, SUBJECT.nhsNumber, SUBJECT.nhsNumberSpaced, SUBJECT.dateOfBirth, 'Orchard Lane', 'SO16'])
+      expect(all).not.toContain(secret);
 
     // The next hourly run, and the day after: no second reminder for the same review date.
     await remindReviews(db(), new Date(reviewAt.getTime() - 6 * DAY + 3_600_000));
@@ -205,11 +229,25 @@ describe('archive and purge', () => {
     await recordBirth(db(), midwife, id, { ...BABY, dateOfBirth: londonDate(now) }, now);
     const [search] = await db()
       .insert(pointOfCareSearches)
-      .values({ userId: coordinator.actor.userId, organisationId: coordinator.actor.organisationId, fields: ['familyName'], queryHash: 'x', candidates: [], registerSize: 1 })
+      .values({
+        userId: coordinator.actor.userId,
+        organisationId: coordinator.actor.organisationId,
+        fields: ['familyName'],
+        queryHash: 'x',
+        candidates: [],
+        registerSize: 1,
+      })
       .returning();
     const [reveal] = await db()
       .insert(pointOfCareReveals)
-      .values({ searchId: search!.id, alertId: id, alertVersion: 2, userId: coordinator.actor.userId, organisationId: coordinator.actor.organisationId, reason: 'presenting' })
+      .values({
+        searchId: search!.id,
+        alertId: id,
+        alertVersion: 2,
+        userId: coordinator.actor.userId,
+        organisationId: coordinator.actor.organisationId,
+        reason: 'presenting',
+      })
       .returning();
     await db()
       .insert(presentations)
@@ -255,7 +293,12 @@ describe('archive and purge', () => {
     expect(await validationError(recordBirth(db(), midwife, id, { ...BABY, dateOfBirth: londonDate(now) }, after))).toHaveProperty('form');
     // Run again: nothing more happens.
     await archiveAndPurge(db(), RETENTION_DAYS, after);
-    expect(await db().select().from(alertEvents).where(and(eq(alertEvents.alertId, id), eq(alertEvents.event, 'archive')))).toHaveLength(1);
+    expect(
+      await db()
+        .select()
+        .from(alertEvents)
+        .where(and(eq(alertEvents.alertId, id), eq(alertEvents.event, 'archive'))),
+    ).toHaveLength(1);
   });
 
   it('purges personal data after the retention date, keeping the reference, statuses, history and audit chain', async () => {
@@ -283,7 +326,10 @@ describe('archive and purge', () => {
     expect(p).toMatchObject({ details: {}, inconsistencies: [], location: null, note: null, placeName: 'Maternity' });
     expect(await db().select().from(alertEvents).where(eq(alertEvents.alertId, id))).toHaveLength(eventsBefore.length);
 
-    const audits = await db().select().from(auditEvents).where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'alert.purge')));
+    const audits = await db()
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'alert.purge')));
     expect(audits).toHaveLength(1);
     expect(audits[0]).toMatchObject({ actorName: 'system:alerts.retention' });
     expect(JSON.stringify(audits[0])).not.toContain(SUBJECT.family);
@@ -291,7 +337,12 @@ describe('archive and purge', () => {
 
     // Purged once: a later run does nothing. The owner still sees the reference and history.
     await archiveAndPurge(db(), RETENTION_DAYS, new Date(purgeAt.getTime() + DAY));
-    expect(await db().select().from(auditEvents).where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'alert.purge')))).toHaveLength(1);
+    expect(
+      await db()
+        .select()
+        .from(auditEvents)
+        .where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'alert.purge'))),
+    ).toHaveLength(1);
     const view = await getAlert(db(), midwife, id);
     expect(view.alert.reference).toBe(reference);
     expect(view.birth).toBeNull();

@@ -9,9 +9,38 @@ import { formatDateTime } from '../platform/http/views';
 import { PHOTOGRAPH_DEFAULTS } from '../platform/files/photographs';
 import { listGeographies, listOrganisations, listUnitsForChoice } from '../directory/service';
 import { UNIT_TYPE_LABELS } from '../directory/model';
-import { acknowledge, addPhotograph, approvalQueue, approve, BABY_SEX_LABELS, BABY_SEXES, type BabySex, cancel, createDraft, getAlert, getPhotograph, listOrganisationAlerts, recordBirth, renew, returnForChanges, saveDraft, standDown, submit, unitInbox, updateAlert } from './service';
+import {
+  acknowledge,
+  addPhotograph,
+  approvalQueue,
+  approve,
+  BABY_SEX_LABELS,
+  BABY_SEXES,
+  type BabySex,
+  cancel,
+  createDraft,
+  getAlert,
+  getPhotograph,
+  listOrganisationAlerts,
+  recordBirth,
+  renew,
+  returnForChanges,
+  saveDraft,
+  standDown,
+  submit,
+  unitInbox,
+  updateAlert,
+} from './service';
 import { formatNhsNumber } from '../identity/matching/nhs-number';
-import { ALERT_STATUS_LABELS, APPROVER_ROLES, STAND_DOWN_OUTCOME_LABELS, STAND_DOWN_OUTCOMES, maxRenewalDate, type AlertEventType, type AlertStatus } from './lifecycle';
+import {
+  ALERT_STATUS_LABELS,
+  APPROVER_ROLES,
+  STAND_DOWN_OUTCOME_LABELS,
+  STAND_DOWN_OUTCOMES,
+  maxRenewalDate,
+  type AlertEventType,
+  type AlertStatus,
+} from './lifecycle';
 import { alertContentSchema, effectiveReviewDate, type AlertContent } from './model';
 import { defaultReviewDate, formatDate, gestationAt, isIsoDate } from './pregnancy';
 import { diffAlertContent } from './version-diff';
@@ -94,7 +123,8 @@ const q = (req: FastifyRequest) => req.query as Record<string, string | undefine
 const idParam = (req: FastifyRequest) => (req.params as { id: string }).id;
 
 /** A page's error summary: links go to the field on this page, form-level problems to the main content. */
-const pageErrors = (fieldErrors: Record<string, string>, idOf: (path: string) => string) => formErrors(fieldErrors, (p) => (p === 'form' ? 'maincontent' : idOf(p)));
+const pageErrors = (fieldErrors: Record<string, string>, idOf: (path: string) => string) =>
+  formErrors(fieldErrors, (p) => (p === 'form' ? 'maincontent' : idOf(p)));
 
 export const alertRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
@@ -152,7 +182,9 @@ export const alertRoutes =
       const edd = (content as { pregnancy?: { edd?: unknown } } | null)?.pregnancy?.edd;
       const weeks = config.alerts.reviewWeeksAfterEdd;
       const base = `Leave blank to review it ${weeks} weeks after the due date`;
-      return isIsoDate(edd) ? `${base} (${formatDate(defaultReviewDate(edd, weeks))}). A date you choose must be within a year.` : `${base}. A date you choose must be within a year.`;
+      return isIsoDate(edd)
+        ? `${base} (${formatDate(defaultReviewDate(edd, weeks))}). A date you choose must be within a year.`
+        : `${base}. A date you choose must be within a year.`;
     }
 
     // ── My organisation's alerts, raising one ───────────────────────────────────────────────────────
@@ -169,7 +201,11 @@ export const alertRoutes =
 
     app.get('/alerts/new', async (req, reply) => {
       if (!can(req.ctx.actor, 'alert.raise')) throw new ForbiddenError('alert.raise');
-      return reply.page('alerts/views/start.njk', { title: 'Raise a high-risk alert', reviewWeeks: config.alerts.reviewWeeksAfterEdd, back: { href: '/alerts' } });
+      return reply.page('alerts/views/start.njk', {
+        title: 'Raise a high-risk alert',
+        reviewWeeks: config.alerts.reviewWeeksAfterEdd,
+        back: { href: '/alerts' },
+      });
     });
 
     app.post('/alerts', async (req, reply) => {
@@ -184,7 +220,14 @@ export const alertRoutes =
       reply: FastifyReply,
       detail: Detail,
       slug: StepSlug,
-      opts: { status?: number; content?: unknown; errors?: Record<string, string>; addRowTo?: ListPath | null; returnTo?: string | null; banner?: string | null } = {},
+      opts: {
+        status?: number;
+        content?: unknown;
+        errors?: Record<string, string>;
+        addRowTo?: ListPath | null;
+        returnTo?: string | null;
+        banner?: string | null;
+      } = {},
     ) {
       const step = stepBySlug(slug);
       const content = opts.content ?? detail.content;
@@ -251,7 +294,8 @@ export const alertRoutes =
       const keep = returnTo ? 'return=check' : '';
       switch (action.type) {
         case 'add': {
-          const rows = (action.list.split('.').reduce<unknown>((n, k) => (n as Record<string, unknown> | undefined)?.[k], content) as unknown[] | undefined)?.length ?? 0;
+          const rows =
+            (action.list.split('.').reduce<unknown>((n, k) => (n as Record<string, unknown> | undefined)?.[k], content) as unknown[] | undefined)?.length ?? 0;
           return reply.redirect(`${here}?add=${encodeURIComponent(action.list)}${keep ? `&${keep}` : ''}#${action.list.replace(/\./g, '-')}-row-${rows}`);
         }
         case 'remove':
@@ -278,7 +322,12 @@ export const alertRoutes =
         await addPhotograph(db, req.ctx, config.encryptionKey, detail.alert.id, photo, captionText);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        return renderStep(req, reply, detail, 'photographs', { status: 400, errors: err.fieldErrors, content: detail.content, returnTo: one(body.return) || null });
+        return renderStep(req, reply, detail, 'photographs', {
+          status: 400,
+          errors: err.fieldErrors,
+          content: detail.content,
+          returnTo: one(body.return) || null,
+        });
       }
       return reply.redirect(`/alerts/${detail.alert.id}/steps/photographs?added=1${one(body.return) === 'check' ? '&return=check' : ''}`);
     });
@@ -290,7 +339,10 @@ export const alertRoutes =
       const base = `/alerts/${detail.alert.id}`;
       const errors = submitErrors
         ? {
-            list: Object.entries(submitErrors).map(([path, text]) => ({ text, href: path === 'form' ? '#submit' : (stepLinkFor(detail.alert.id, path, detail.content) ?? '#submit') })),
+            list: Object.entries(submitErrors).map(([path, text]) => ({
+              text,
+              href: path === 'form' ? '#submit' : (stepLinkFor(detail.alert.id, path, detail.content) ?? '#submit'),
+            })),
             fields: {},
           }
         : null;
@@ -299,7 +351,11 @@ export const alertRoutes =
         caption: caption(detail),
         alert: detail.alert,
         // Shown as it will be stored when it is valid (postcodes in capitals, NHS numbers as digits); as typed until then.
-        sections: summarise(problemCount(problems) ? detail.content : (alertContentSchema(new Date()).safeParse(detail.content).data ?? detail.content), await lookups(req), problems).map((s) => ({ ...s, href: `${base}/steps/${s.step.slug}?return=check${s.problems ? '&check=1' : ''}` })),
+        sections: summarise(
+          problemCount(problems) ? detail.content : (alertContentSchema(new Date()).safeParse(detail.content).data ?? detail.content),
+          await lookups(req),
+          problems,
+        ).map((s) => ({ ...s, href: `${base}/steps/${s.step.slug}?return=check${s.problems ? '&check=1' : ''}` })),
         photos: detail.photos,
         problemCount: Object.keys(problems).length,
         returnComments: returnComments(detail),
@@ -332,12 +388,26 @@ export const alertRoutes =
 
     app.get('/alerts/approvals', async (req, reply) => {
       const rows = await approvalQueue(db, req.ctx);
-      return reply.page('alerts/views/approvals.njk', { title: 'Alerts to approve', alerts: rows, isApprover: (APPROVER_ROLES as readonly string[]).includes(req.ctx.actor!.role), columnClass: 'nhsuk-grid-column-full' });
+      return reply.page('alerts/views/approvals.njk', {
+        title: 'Alerts to approve',
+        alerts: rows,
+        isApprover: (APPROVER_ROLES as readonly string[]).includes(req.ctx.actor!.role),
+        columnClass: 'nhsuk-grid-column-full',
+      });
     });
 
-    async function renderInbox(req: FastifyRequest, reply: FastifyReply, status = 200, fail: { deliveryId: string; errors: Record<string, string>; note: string } | null = null) {
+    async function renderInbox(
+      req: FastifyRequest,
+      reply: FastifyReply,
+      status = 200,
+      fail: { deliveryId: string; errors: Record<string, string>; note: string } | null = null,
+    ) {
       const { unit, items } = await unitInbox(db, req.ctx);
-      const shaped = items.map((i) => ({ ...i, kindLabel: KIND_LABELS[i.kind] ?? i.kind, statusLabel: ALERT_STATUS_LABELS[i.status as AlertStatus] ?? i.status }));
+      const shaped = items.map((i) => ({
+        ...i,
+        kindLabel: KIND_LABELS[i.kind] ?? i.kind,
+        statusLabel: ALERT_STATUS_LABELS[i.status as AlertStatus] ?? i.status,
+      }));
       const acknowledged = one(q(req).acknowledged);
       return reply.code(status).page('alerts/views/inbox.njk', {
         title: "Your unit's alert inbox",
@@ -362,7 +432,10 @@ export const alertRoutes =
         if (!(err instanceof ValidationError)) throw err;
         return renderInbox(req, reply, 400, { deliveryId, errors: err.fieldErrors, note: values.note ?? '' });
       }
-      const back = values.alertId && /^[0-9a-f-]{36}$/i.test(values.alertId) ? `/alerts/${values.alertId}?done=acknowledged` : `/inbox?acknowledged=${encodeURIComponent(values.reference ?? '')}`;
+      const back =
+        values.alertId && /^[0-9a-f-]{36}$/i.test(values.alertId)
+          ? `/alerts/${values.alertId}?done=acknowledged`
+          : `/inbox?acknowledged=${encodeURIComponent(values.reference ?? '')}`;
       return reply.redirect(back);
     });
 
@@ -391,7 +464,13 @@ export const alertRoutes =
     // ── Actions on an alert: a page each ────────────────────────────────────────────────────────────
 
     type ActionKind = 'approve' | 'return' | 'renew' | 'stand-down' | 'cancel';
-    const ACTION_EVENT: Record<ActionKind, AlertEventType> = { approve: 'approve', return: 'return', renew: 'renew', 'stand-down': 'stand_down', cancel: 'cancel' };
+    const ACTION_EVENT: Record<ActionKind, AlertEventType> = {
+      approve: 'approve',
+      return: 'return',
+      renew: 'renew',
+      'stand-down': 'stand_down',
+      cancel: 'cancel',
+    };
     const ACTION_TITLES: Record<ActionKind, string> = {
       approve: 'Approve and send this alert',
       return: 'Return this alert for changes',
@@ -400,7 +479,13 @@ export const alertRoutes =
       cancel: 'Cancel this alert',
     };
     /** The first field on each action page: where a problem that is not about one field links to. */
-    const ACTION_FIRST_FIELD: Record<ActionKind, string> = { approve: 'comments', return: 'comments', renew: 'reviewDate-day', 'stand-down': 'outcome', cancel: 'reason' };
+    const ACTION_FIRST_FIELD: Record<ActionKind, string> = {
+      approve: 'comments',
+      return: 'comments',
+      renew: 'reviewDate-day',
+      'stand-down': 'outcome',
+      cancel: 'reason',
+    };
     const ACTION_FIELDS: Record<ActionKind, Record<string, string>> = {
       approve: { comments: 'comments' },
       return: { comments: 'comments' },
@@ -409,9 +494,17 @@ export const alertRoutes =
       cancel: { reason: 'reason' },
     };
 
-    const permitted = (detail: Detail, event: AlertEventType) => detail.allowed.includes(event) && (event === 'approve' || event === 'return' ? detail.canApprove : detail.canChange);
+    const permitted = (detail: Detail, event: AlertEventType) =>
+      detail.allowed.includes(event) && (event === 'approve' || event === 'return' ? detail.canApprove : detail.canChange);
 
-    async function renderAction(reply: FastifyReply, kind: ActionKind, detail: Detail, status = 200, values: Record<string, string> = {}, fieldErrors: Record<string, string> = {}) {
+    async function renderAction(
+      reply: FastifyReply,
+      kind: ActionKind,
+      detail: Detail,
+      status = 200,
+      values: Record<string, string> = {},
+      fieldErrors: Record<string, string> = {},
+    ) {
       const idOf = (p: string) => ACTION_FIELDS[kind][p] ?? ACTION_FIRST_FIELD[kind];
       // Problems not about a field on this page (a rule of the lifecycle, or the content) sit on the first field.
       const inline: Record<string, { text: string }> = {};
@@ -419,7 +512,10 @@ export const alertRoutes =
         const key = ACTION_FIELDS[kind][p] ? p : Object.keys(ACTION_FIELDS[kind])[0]!;
         inline[key] ??= { text };
       }
-      const reviewParts = values['reviewDate.day'] !== undefined ? { day: values['reviewDate.day'] ?? '', month: values['reviewDate.month'] ?? '', year: values['reviewDate.year'] ?? '' } : datePartsOf('');
+      const reviewParts =
+        values['reviewDate.day'] !== undefined
+          ? { day: values['reviewDate.day'] ?? '', month: values['reviewDate.month'] ?? '', year: values['reviewDate.year'] ?? '' }
+          : datePartsOf('');
       const content = detail.content as Partial<AlertContent>;
       return reply.code(status).page('alerts/views/action.njk', {
         title: ACTION_TITLES[kind],
@@ -429,7 +525,8 @@ export const alertRoutes =
         statusLabel: ALERT_STATUS_LABELS[detail.alert.status as AlertStatus],
         originator: detail.originator,
         reviewDate: detail.alert.reviewDate ? formatDate(detail.alert.reviewDate) : null,
-        approvalReviewDate: kind === 'approve' && content?.pregnancy?.edd ? formatDate(effectiveReviewDate(content as AlertContent, config.alerts.reviewWeeksAfterEdd)) : null,
+        approvalReviewDate:
+          kind === 'approve' && content?.pregnancy?.edd ? formatDate(effectiveReviewDate(content as AlertContent, config.alerts.reviewWeeksAfterEdd)) : null,
         latestRenewal: formatDate(maxRenewalDate(new Date())),
         values,
         reviewParts,
@@ -459,7 +556,13 @@ export const alertRoutes =
               await returnForChanges(db, req.ctx, id, values.comments ?? '');
               break;
             case 'renew':
-              await renew(db, req.ctx, id, dateFromParts(values['reviewDate.day'] ?? '', values['reviewDate.month'] ?? '', values['reviewDate.year'] ?? ''), values.reason ?? '');
+              await renew(
+                db,
+                req.ctx,
+                id,
+                dateFromParts(values['reviewDate.day'] ?? '', values['reviewDate.month'] ?? '', values['reviewDate.year'] ?? ''),
+                values.reason ?? '',
+              );
               break;
             case 'stand-down':
               await standDown(db, req.ctx, id, values.outcome ?? '', values.details?.trim() || null);
@@ -480,12 +583,29 @@ export const alertRoutes =
 
     // ── Recording the baby's birth ───────────────────────────────────────────────────────────────────
 
-    const BIRTH_FIELD_IDS: Record<string, string> = { babyGivenName: 'babyGivenName', babyFamilyName: 'babyFamilyName', dateOfBirth: 'dateOfBirth-day', nhsNumber: 'nhsNumber', sex: 'sex', placeOfBirthUnitId: 'placeOfBirthUnitId' };
+    const BIRTH_FIELD_IDS: Record<string, string> = {
+      babyGivenName: 'babyGivenName',
+      babyFamilyName: 'babyFamilyName',
+      dateOfBirth: 'dateOfBirth-day',
+      nhsNumber: 'nhsNumber',
+      sex: 'sex',
+      placeOfBirthUnitId: 'placeOfBirthUnitId',
+    };
 
-    async function renderBirth(req: FastifyRequest, reply: FastifyReply, detail: Detail, status = 200, values: Record<string, string> = {}, fieldErrors: Record<string, string> = {}) {
+    async function renderBirth(
+      req: FastifyRequest,
+      reply: FastifyReply,
+      detail: Detail,
+      status = 200,
+      values: Record<string, string> = {},
+      fieldErrors: Record<string, string> = {},
+    ) {
       const b = detail.birth;
       const v = (k: string, fallback: string | null | undefined) => values[k] ?? fallback ?? '';
-      const dobParts = values['dateOfBirth.day'] !== undefined ? { day: values['dateOfBirth.day'] ?? '', month: values['dateOfBirth.month'] ?? '', year: values['dateOfBirth.year'] ?? '' } : datePartsOf(b?.dateOfBirth ?? '');
+      const dobParts =
+        values['dateOfBirth.day'] !== undefined
+          ? { day: values['dateOfBirth.day'] ?? '', month: values['dateOfBirth.month'] ?? '', year: values['dateOfBirth.year'] ?? '' }
+          : datePartsOf(b?.dateOfBirth ?? '');
       const sex = v('sex', b?.sex);
       const unitId = v('placeOfBirthUnitId', b?.placeOfBirthUnitId);
       const inline = Object.fromEntries(Object.entries(fieldErrors).map(([k, text]) => [BIRTH_FIELD_IDS[k] ? k : 'dateOfBirth', { text }]));
@@ -495,7 +615,11 @@ export const alertRoutes =
         caption: caption(detail),
         alert: detail.alert,
         correcting: !!b,
-        values: { babyGivenName: v('babyGivenName', b?.babyGivenName), babyFamilyName: v('babyFamilyName', b?.babyFamilyName), nhsNumber: v('nhsNumber', b?.nhsNumber) },
+        values: {
+          babyGivenName: v('babyGivenName', b?.babyGivenName),
+          babyFamilyName: v('babyFamilyName', b?.babyFamilyName),
+          nhsNumber: v('nhsNumber', b?.nhsNumber),
+        },
         dobParts,
         sexes: BABY_SEXES.map((s) => ({ value: s, text: BABY_SEX_LABELS[s], checked: sex === s })),
         units: [{ value: '', text: 'Not known or not in the list' }, ...look.units.map((u) => ({ value: u.id, text: u.label, selected: u.id === unitId }))],
@@ -533,7 +657,12 @@ export const alertRoutes =
 
     // ── Updating an active alert: every section on one form, with a reason ──────────────────────────
 
-    async function renderUpdate(req: FastifyRequest, reply: FastifyReply, detail: Detail, opts: { status?: number; content?: unknown; reason?: string; errors?: Record<string, string>; addRowTo?: ListPath | null } = {}) {
+    async function renderUpdate(
+      req: FastifyRequest,
+      reply: FastifyReply,
+      detail: Detail,
+      opts: { status?: number; content?: unknown; reason?: string; errors?: Record<string, string>; addRowTo?: ListPath | null } = {},
+    ) {
       const content = opts.content ?? detail.content;
       const fieldErrors = opts.errors ?? {};
       return reply.code(opts.status ?? 200).page('alerts/views/update.njk', {
@@ -562,7 +691,8 @@ export const alertRoutes =
       if (action.type === 'remove') body = removeRow(body, action.list, action.index);
       const content = applyAllSteps(detail.content, body);
       const reason = one(body.reason);
-      if (action.type === 'add' || action.type === 'remove') return renderUpdate(req, reply, detail, { content, reason, addRowTo: action.type === 'add' ? action.list : null });
+      if (action.type === 'add' || action.type === 'remove')
+        return renderUpdate(req, reply, detail, { content, reason, addRowTo: action.type === 'add' ? action.list : null });
       try {
         await updateAlert(db, req.ctx, detail.alert.id, content, reason);
       } catch (err) {
@@ -644,7 +774,9 @@ export const alertRoutes =
       const allow = (e: AlertEventType) => permitted(detail, e);
       const base = `/alerts/${a.id}`;
       const actions = [
-        ...(DRAFTING.includes(status) && detail.canChange ? [{ href: `${base}/steps/${STEPS[0]!.slug}`, text: status === 'returned' ? 'Make the changes' : 'Continue the draft', primary: true }] : []),
+        ...(DRAFTING.includes(status) && detail.canChange
+          ? [{ href: `${base}/steps/${STEPS[0]!.slug}`, text: status === 'returned' ? 'Make the changes' : 'Continue the draft', primary: true }]
+          : []),
         ...(allow('submit') ? [{ href: `${base}/check`, text: 'Check and submit for approval', primary: false }] : []),
         ...(allow('approve') ? [{ href: `${base}/approve`, text: 'Approve and send', primary: true }] : []),
         ...(allow('return') ? [{ href: `${base}/return`, text: 'Return for changes', primary: false }] : []),
@@ -652,9 +784,15 @@ export const alertRoutes =
         ...(allow('update') ? [{ href: `${base}/birth`, text: detail.birth ? 'Correct the birth' : 'Record the birth', primary: false }] : []),
         ...(allow('renew') ? [{ href: `${base}/renew`, text: 'Renew', primary: false }] : []),
         ...(allow('stand_down') ? [{ href: `${base}/stand-down`, text: 'Stand down', primary: false }] : []),
-        ...(allow('cancel') ? [{ href: `${base}/cancel`, text: DRAFTING.includes(status) ? 'Cancel this draft' : 'Cancel the alert', primary: false, warning: true }] : []),
+        ...(allow('cancel')
+          ? [{ href: `${base}/cancel`, text: DRAFTING.includes(status) ? 'Cancel this draft' : 'Cancel the alert', primary: false, warning: true }]
+          : []),
       ];
-      const myUnitDeliveries = actor.unitId ? detail.allDeliveries.filter((r) => r.d.unitId === actor.unitId && !r.d.acknowledgedAt).map((r) => ({ id: r.d.id, version: r.d.version, kind: KIND_LABELS[r.d.kind] ?? r.d.kind, sentAt: r.d.createdAt })) : [];
+      const myUnitDeliveries = actor.unitId
+        ? detail.allDeliveries
+            .filter((r) => r.d.unitId === actor.unitId && !r.d.acknowledgedAt)
+            .map((r) => ({ id: r.d.id, version: r.d.version, kind: KIND_LABELS[r.d.kind] ?? r.d.kind, sentAt: r.d.createdAt }))
+        : [];
       return {
         alert: a,
         status,
@@ -685,7 +823,11 @@ export const alertRoutes =
         ackCount: currentDeliveries.filter((d) => d.d.acknowledgedAt).length,
         recipientCount: currentDeliveries.length,
         versions,
-        events: detail.events.map((e) => ({ ...e, label: EVENT_PAST[e.event] ?? e.event, organisation: e.byOrganisationId ? (orgNames.get(e.byOrganisationId) ?? null) : null })),
+        events: detail.events.map((e) => ({
+          ...e,
+          label: EVENT_PAST[e.event] ?? e.event,
+          organisation: e.byOrganisationId ? (orgNames.get(e.byOrganisationId) ?? null) : null,
+        })),
         owner: detail.owner,
         accessByPerson: accessByPerson(detail, orgNames),
         accessHistory: detail.accessHistory.map((h) => ({

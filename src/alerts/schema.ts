@@ -109,10 +109,7 @@ export const alertDeliveries = pgTable(
     remindedAt: timestamp('reminded_at', { withTimezone: true }),
     escalatedAt: timestamp('escalated_at', { withTimezone: true }),
   },
-  (t) => [
-    uniqueIndex('alert_deliveries_unique').on(t.alertId, t.version, t.unitId),
-    index('alert_deliveries_unit_idx').on(t.unitId, t.acknowledgedAt),
-  ],
+  (t) => [uniqueIndex('alert_deliveries_unique').on(t.alertId, t.version, t.unitId), index('alert_deliveries_unit_idx').on(t.unitId, t.acknowledgedAt)],
 );
 
 /** Photographs: content-checked, metadata stripped, resized, and encrypted at rest (AES-256-GCM). */

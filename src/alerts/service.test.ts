@@ -97,7 +97,14 @@ async function validationError(p: Promise<unknown>): Promise<Record<string, stri
 
 async function deliveriesOf(alertId: string, version?: number) {
   return db()
-    .select({ id: alertDeliveries.id, unitId: alertDeliveries.unitId, version: alertDeliveries.version, kind: alertDeliveries.kind, acknowledgedAt: alertDeliveries.acknowledgedAt, emailedAt: alertDeliveries.emailedAt })
+    .select({
+      id: alertDeliveries.id,
+      unitId: alertDeliveries.unitId,
+      version: alertDeliveries.version,
+      kind: alertDeliveries.kind,
+      acknowledgedAt: alertDeliveries.acknowledgedAt,
+      emailedAt: alertDeliveries.emailedAt,
+    })
     .from(alertDeliveries)
     .where(version === undefined ? eq(alertDeliveries.alertId, alertId) : and(eq(alertDeliveries.alertId, alertId), eq(alertDeliveries.version, version)));
 }
@@ -125,7 +132,17 @@ async function viewsOf(alertId: string) {
 }
 
 /** Every personal detail of the fixture's subject that must never be in an email. */
-const PERSONAL = [SUBJECT.given, SUBJECT.family, SUBJECT.nhsNumber, SUBJECT.nhsNumberSpaced, SUBJECT.dateOfBirth, 'Orchard Lane', 'SO16 6YD', '07700 900123', 'Arkwright'];
+const PERSONAL = [
+  SUBJECT.given,
+  SUBJECT.family,
+  SUBJECT.nhsNumber,
+  SUBJECT.nhsNumberSpaced,
+  SUBJECT.dateOfBirth,
+  'Orchard Lane',
+  'SO16 6YD',
+  '07700 900123',
+  'Arkwright',
+];
 
 function expectNoPersonalData(text: string) {
   for (const p of PERSONAL) expect(text, `email contains ${p}`).not.toContain(p);
@@ -142,11 +159,23 @@ describe('the lifecycle of one alert, through the service', () => {
     expect(reference).toMatch(/^BCN-[0-9A-HJKMNP-TV-Z]{6}$/);
     expect((await statusOf(id)).status).toBe('draft');
 
-    await saveDraft(db(), midwife, id, { subject: { name: { given: SUBJECT.given, family: SUBJECT.family } }, pregnancy: { edd: validAlertContent().pregnancy.edd } });
+    await saveDraft(db(), midwife, id, {
+      subject: { name: { given: SUBJECT.given, family: SUBJECT.family } },
+      pregnancy: { edd: validAlertContent().pregnancy.edd },
+    });
     const before = await alertRowCounts(db());
     const errors = await validationError(submit(db(), midwife, id));
     expect(Object.keys(errors)).toEqual(
-      expect.arrayContaining(['subject.datesOfBirth', 'pregnancy.bookingStatus', 'risk.criteria', 'risk.reason', 'risk.actionOnPresentation', 'lawfulBasis', 'distribution.scope', 'distribution.scopeReason']),
+      expect.arrayContaining([
+        'subject.datesOfBirth',
+        'pregnancy.bookingStatus',
+        'risk.criteria',
+        'risk.reason',
+        'risk.actionOnPresentation',
+        'lawfulBasis',
+        'distribution.scope',
+        'distribution.scopeReason',
+      ]),
     );
     expect(errors['risk.actionOnPresentation']).toBe('Enter what staff must do when she presents');
     expect(errors['subject.name.family']).toBeUndefined(); // what she did enter is fine
@@ -191,7 +220,10 @@ describe('the lifecycle of one alert, through the service', () => {
     await cancel(db(), designated, own.id, 'Raised in error while testing');
     expect((await statusOf(own.id)).status).toBe('cancelled');
     expect(await deliveriesOf(own.id)).toHaveLength(0);
-    const [job] = await db().select().from(jobs).where(and(eq(jobs.type, DISTRIBUTE_JOB), sql`${jobs.payload}->>'alertId' = ${own.id}`));
+    const [job] = await db()
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.type, DISTRIBUTE_JOB), sql`${jobs.payload}->>'alertId' = ${own.id}`));
     expect(job).toBeUndefined();
   });
 
@@ -214,11 +246,24 @@ describe('the lifecycle of one alert, through the service', () => {
     await returnForChanges(db(), designated, id, 'Add the out-of-hours contact for the Isle of Wight.');
     expect((await statusOf(id)).status).toBe('returned');
     expect((await approvalQueue(db(), designated)).some((q) => q.id === id)).toBe(false);
-    const [ev] = await db().select().from(alertEvents).where(and(eq(alertEvents.alertId, id), eq(alertEvents.event, 'return')));
-    expect(ev).toMatchObject({ fromStatus: 'submitted', toStatus: 'returned', reason: 'Add the out-of-hours contact for the Isle of Wight.', byUserId: designated.actor.userId });
+    const [ev] = await db()
+      .select()
+      .from(alertEvents)
+      .where(and(eq(alertEvents.alertId, id), eq(alertEvents.event, 'return')));
+    expect(ev).toMatchObject({
+      fromStatus: 'submitted',
+      toStatus: 'returned',
+      reason: 'Add the out-of-hours contact for the Isle of Wight.',
+      byUserId: designated.actor.userId,
+    });
 
     // The midwife changes it and sends it again.
-    await saveDraft(db(), midwife, id, alertContentWith((c) => void (c.risk.outOfHoursContact = { name: 'Isle of Wight emergency duty team', phone: '01983 821105' })));
+    await saveDraft(
+      db(),
+      midwife,
+      id,
+      alertContentWith((c) => void (c.risk.outOfHoursContact = { name: 'Isle of Wight emergency duty team', phone: '01983 821105' })),
+    );
     await submit(db(), midwife, id);
     expect((await statusOf(id)).status).toBe('submitted');
   });
@@ -227,14 +272,22 @@ describe('the lifecycle of one alert, through the service', () => {
     await approve(db(), designated, id, ALERT_SETTINGS, 'Proportionate: she moves between the four areas.');
     const a = await statusOf(id);
     expect(a).toMatchObject({ status: 'active', version: 1, approverUserId: designated.actor.userId, reviewDate: addDays(edd, 42) });
-    const queued = await db().select().from(jobs).where(and(eq(jobs.type, DISTRIBUTE_JOB), sql`${jobs.payload}->>'alertId' = ${id}`));
+    const queued = await db()
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.type, DISTRIBUTE_JOB), sql`${jobs.payload}->>'alertId' = ${id}`));
     expect(queued).toHaveLength(1);
     expect(queued[0]).toMatchObject({ status: 'pending', payload: { alertId: id, version: 1, kind: 'activation' }, idempotencyKey: `distribute:${id}:1` });
     expect(await deliveriesOf(id)).toHaveLength(0); // nothing sent until the worker runs
 
     // Approving twice is refused, and queues nothing more.
     expect((await validationError(approve(db(), designated, id, ALERT_SETTINGS))).form).toBe('This alert is already active.');
-    expect(await db().select().from(jobs).where(and(eq(jobs.type, DISTRIBUTE_JOB), sql`${jobs.payload}->>'alertId' = ${id}`))).toHaveLength(1);
+    expect(
+      await db()
+        .select()
+        .from(jobs)
+        .where(and(eq(jobs.type, DISTRIBUTE_JOB), sql`${jobs.payload}->>'alertId' = ${id}`)),
+    ).toHaveLength(1);
   });
 
   it('the worker sends one delivery to each unit in the ICB area and emails each mailbox, with no personal data', async () => {
@@ -295,7 +348,10 @@ describe('the lifecycle of one alert, through the service', () => {
     expect(d!.acknowledgedAt?.getTime()).toBe(at.getTime());
     expect(d!.acknowledgedByUserId).toBe(coordinatorPah.actor.userId);
     expect(d!.acknowledgementNote).toBe('Loaded onto the maternity system; team briefed at handover');
-    const acks = await db().select().from(auditEvents).where(and(eq(auditEvents.action, 'alert.acknowledge'), eq(auditEvents.entityId, id)));
+    const acks = await db()
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'alert.acknowledge'), eq(auditEvents.entityId, id)));
     expect(acks).toHaveLength(1);
     expect(acks[0]!.detail).toMatchObject({ deliveryId: pahItem.id, unitId: pahUnit, version: 1 });
 
@@ -336,7 +392,9 @@ describe('the lifecycle of one alert, through the service', () => {
     expect(await validationError(updateAlert(db(), midwife, id, validAlertContent(), ' '))).toEqual({ reason: 'Enter the reason for this update.' });
     expect(await alertRowCounts(db())).toEqual(before);
 
-    const changed = alertContentWith((c) => void (c.risk.actionOnPresentation = 'Do not discharge mother or baby. Call the on-call consultant midwife on 023 8077 7222.'));
+    const changed = alertContentWith(
+      (c) => void (c.risk.actionOnPresentation = 'Do not discharge mother or baby. Call the on-call consultant midwife on 023 8077 7222.'),
+    );
     expect(await updateAlert(db(), midwife, id, changed, 'New instruction from the strategy meeting')).toBe(2);
     expect(await statusOf(id)).toMatchObject({ status: 'active', version: 2 });
     await worker.drain();
@@ -363,7 +421,9 @@ describe('the lifecycle of one alert, through the service', () => {
     const region = await resolveRecipientUnits(db(), { scope: 'region', geographyCode: 'Y59', unitTypes: [...DEFAULT_UNIT_TYPES] });
     const regionIds = new Set(region.map((u) => u.id));
     expect(regionIds.size).toBeGreaterThan(icbUnits.size);
-    const widened = alertContentWith((c) => void (c.distribution = { scope: 'region', geographyCode: 'Y59', scopeReason: 'Seen in Frimley and Reading this week.' }));
+    const widened = alertContentWith(
+      (c) => void (c.distribution = { scope: 'region', geographyCode: 'Y59', scopeReason: 'Seen in Frimley and Reading this week.' }),
+    );
     expect(await updateAlert(db(), midwife, id, widened, 'Seen outside the county')).toBe(3);
     await worker.drain();
     // Run the same fan-out again, as a retry after a crash would.
@@ -408,9 +468,20 @@ describe('the lifecycle of one alert, through the service', () => {
     expect(v4).toHaveLength(everyone.size);
     expect(v4.every((d) => d.kind === 'stand_down')).toBe(true);
     expect(mailer.sent.filter((m) => m.subject.startsWith(`[Beacon] High-risk alert STOOD DOWN ${reference}`))).toHaveLength(everyone.size);
-    const [ev] = await db().select().from(alertEvents).where(and(eq(alertEvents.alertId, id), eq(alertEvents.event, 'stand_down')));
-    expect(ev).toMatchObject({ fromStatus: 'active', toStatus: 'stood_down', version: 4, reason: 'Baby delivered and safe: Born at Princess Anne; plan in place with children’s services.' });
-    const [v] = await db().select().from(alertVersions).where(and(eq(alertVersions.alertId, id), eq(alertVersions.version, 4)));
+    const [ev] = await db()
+      .select()
+      .from(alertEvents)
+      .where(and(eq(alertEvents.alertId, id), eq(alertEvents.event, 'stand_down')));
+    expect(ev).toMatchObject({
+      fromStatus: 'active',
+      toStatus: 'stood_down',
+      version: 4,
+      reason: 'Baby delivered and safe: Born at Princess Anne; plan in place with children’s services.',
+    });
+    const [v] = await db()
+      .select()
+      .from(alertVersions)
+      .where(and(eq(alertVersions.alertId, id), eq(alertVersions.version, 4)));
     expect(v!.status).toBe('stood_down');
 
     // Closed: no more changes.
@@ -418,7 +489,12 @@ describe('the lifecycle of one alert, through the service', () => {
     expect((await validationError(updateAlert(db(), midwife, id, validAlertContent(), 'Too late'))).reason).toMatch(/stood down/);
     expect((await validationError(standDown(db(), midwife, id, 'found_safe', null))).outcome).toBe('This alert has already been stood down.');
     expect(await alertRowCounts(db())).toEqual(closed);
-    expect((await unitInbox(db(), coordinatorQah)).items.filter((i) => i.alertId === id).map((i) => i.version).sort()).toEqual([1, 2, 3, 4]);
+    expect(
+      (await unitInbox(db(), coordinatorQah)).items
+        .filter((i) => i.alertId === id)
+        .map((i) => i.version)
+        .sort(),
+    ).toEqual([1, 2, 3, 4]);
   });
 
   it('every view is audited; the owner and approver see the access history, a coordinator does not', async () => {
@@ -450,7 +526,9 @@ describe('cancelling, renewing and expiring', () => {
     const v1 = await deliveriesOf(id, 1);
     expect(v1.length).toBeGreaterThan(0);
     const before = await alertRowCounts(db());
-    expect(await validationError(cancel(db(), midwife, id, ''))).toEqual({ reason: 'Enter why this alert is being cancelled, for example that it was raised in error.' });
+    expect(await validationError(cancel(db(), midwife, id, ''))).toEqual({
+      reason: 'Enter why this alert is being cancelled, for example that it was raised in error.',
+    });
     expect(await alertRowCounts(db())).toEqual(before);
 
     await cancel(db(), midwife, id, 'Raised for the wrong woman');
@@ -460,14 +538,22 @@ describe('cancelling, renewing and expiring', () => {
     const v2 = await deliveriesOf(id, 2);
     expect(new Set(v2.map((d) => d.unitId))).toEqual(new Set(v1.map((d) => d.unitId)));
     expect(v2.every((d) => d.kind === 'cancellation')).toBe(true);
-    const [ev] = await db().select().from(alertEvents).where(and(eq(alertEvents.alertId, id), eq(alertEvents.event, 'cancel')));
+    const [ev] = await db()
+      .select()
+      .from(alertEvents)
+      .where(and(eq(alertEvents.alertId, id), eq(alertEvents.event, 'cancel')));
     expect(ev).toMatchObject({ fromStatus: 'active', toStatus: 'cancelled', version: 2, reason: 'Raised for the wrong woman' });
     expect(mailer.sent.filter((m) => m.subject.startsWith(`[Beacon] High-risk alert CANCELLED ${reference}`))).toHaveLength(v1.length);
   });
 
   it('renewal needs a reason and a later date, moves the review date, and sends nothing', async () => {
     const today = londonDate(new Date());
-    const { id } = await raiseActiveAlert(db(), midwife, designated, alertContentWith((c) => void (c.reviewDate = addDays(today, 10))));
+    const { id } = await raiseActiveAlert(
+      db(),
+      midwife,
+      designated,
+      alertContentWith((c) => void (c.reviewDate = addDays(today, 10))),
+    );
     await worker.drain();
     const before = await alertRowCounts(db());
     const later = addDays(today, 60);
@@ -484,7 +570,10 @@ describe('cancelling, renewing and expiring', () => {
     expect(after.alertVersions).toBe(before.alertVersions);
     expect(after.jobs).toBe(before.jobs);
     expect(after.deliveries).toBe(before.deliveries);
-    const [ev] = await db().select().from(alertEvents).where(and(eq(alertEvents.alertId, id), eq(alertEvents.event, 'renew')));
+    const [ev] = await db()
+      .select()
+      .from(alertEvents)
+      .where(and(eq(alertEvents.alertId, id), eq(alertEvents.event, 'renew')));
     expect(ev!.reason).toBe('She has not yet been found');
   });
 
@@ -498,7 +587,12 @@ describe('cancelling, renewing and expiring', () => {
 
   it('an active alert past its review date expires on its own, and its recipients are told', async () => {
     const today = londonDate(new Date());
-    const { id, reference } = await raiseActiveAlert(db(), midwife, designated, alertContentWith((c) => void (c.reviewDate = addDays(today, 5))));
+    const { id, reference } = await raiseActiveAlert(
+      db(),
+      midwife,
+      designated,
+      alertContentWith((c) => void (c.reviewDate = addDays(today, 5))),
+    );
     await worker.drain();
     const v1 = await deliveriesOf(id, 1);
 
@@ -514,7 +608,10 @@ describe('cancelling, renewing and expiring', () => {
     expect(new Set(v2.map((d) => d.unitId))).toEqual(new Set(v1.map((d) => d.unitId)));
     expect(v2.every((d) => d.kind === 'expiry')).toBe(true);
     expect(mailer.sent.filter((m) => m.subject.startsWith(`[Beacon] High-risk alert EXPIRED ${reference}`))).toHaveLength(v1.length);
-    const [ev] = await db().select().from(alertEvents).where(and(eq(alertEvents.alertId, id), eq(alertEvents.event, 'expire')));
+    const [ev] = await db()
+      .select()
+      .from(alertEvents)
+      .where(and(eq(alertEvents.alertId, id), eq(alertEvents.event, 'expire')));
     expect(ev).toMatchObject({ byUserId: null, byName: 'system:alerts.expire', fromStatus: 'active', toStatus: 'expired', version: 2 });
     expect(await expireDue(db(), later)).toBe(0); // once
   });
@@ -523,12 +620,32 @@ describe('cancelling, renewing and expiring', () => {
 describe('bad input is refused with a clear message, and nothing is written', () => {
   const today = () => londonDate(new Date());
   const cases: [string, (c: AlertFixture) => void, string, RegExp][] = [
-    ['an NHS number with a wrong check digit', (c) => void (c.subject.nhsNumbers = [{ value: '943 476 5918', verification: 'unverified' }]), 'subject.nhsNumbers.0.value', /not valid: check the last digit/],
+    [
+      'an NHS number with a wrong check digit',
+      (c) => void (c.subject.nhsNumbers = [{ value: '943 476 5918', verification: 'unverified' }]),
+      'subject.nhsNumbers.0.value',
+      /not valid: check the last digit/,
+    ],
     ['a due date far in the past', (c) => void (c.pregnancy.edd = addDays(today(), -20 * 7)), 'pregnancy.edd', /more than 10 weeks ago/],
     ['a due date far in the future', (c) => void (c.pregnancy.edd = addDays(today(), 60 * 7)), 'pregnancy.edd', /more than 44 weeks from today/],
-    ['a date of birth that makes her 9', (c) => void (c.subject.datesOfBirth = [{ value: addDays(today(), -(9 * 365 + 30)) }]), 'subject.datesOfBirth.0.value', /makes her 9 years old/],
-    ['a date of birth that makes her 70', (c) => void (c.subject.datesOfBirth = [{ value: addDays(today(), -(70 * 365 + 30)) }]), 'subject.datesOfBirth.0.value', /makes her 70 years old/],
-    ['an empty action on presentation', (c) => void (c.risk.actionOnPresentation = '   '), 'risk.actionOnPresentation', /^Enter what staff must do when she presents$/],
+    [
+      'a date of birth that makes her 9',
+      (c) => void (c.subject.datesOfBirth = [{ value: addDays(today(), -(9 * 365 + 30)) }]),
+      'subject.datesOfBirth.0.value',
+      /makes her 9 years old/,
+    ],
+    [
+      'a date of birth that makes her 70',
+      (c) => void (c.subject.datesOfBirth = [{ value: addDays(today(), -(70 * 365 + 30)) }]),
+      'subject.datesOfBirth.0.value',
+      /makes her 70 years old/,
+    ],
+    [
+      'an empty action on presentation',
+      (c) => void (c.risk.actionOnPresentation = '   '),
+      'risk.actionOnPresentation',
+      /^Enter what staff must do when she presents$/,
+    ],
     ['a scope with no reason', (c) => void (c.distribution.scopeReason = ''), 'distribution.scopeReason', /^Enter why the alert needs to go this widely$/],
   ];
   let draftId: string;
@@ -562,7 +679,10 @@ describe('bad input is refused with a clear message, and nothing is written', ()
     const { id } = await createDraft(db(), midwife, validAlertContent());
     await submit(db(), midwife, id);
     // Someone edits the stored content behind the service's back (or rules tightened): approval re-checks it.
-    await db().update(alertVersions).set({ content: alertContentWith((c) => void (c.risk.actionOnPresentation = '')) }).where(eq(alertVersions.alertId, id));
+    await db()
+      .update(alertVersions)
+      .set({ content: alertContentWith((c) => void (c.risk.actionOnPresentation = '')) })
+      .where(eq(alertVersions.alertId, id));
     const before = await alertRowCounts(db());
     expect(Object.keys(await validationError(approve(db(), designated, id, ALERT_SETTINGS)))).toEqual(['risk.actionOnPresentation']);
     expect(await alertRowCounts(db())).toEqual(before);
@@ -597,13 +717,26 @@ describe('photographs', () => {
     expect((await sharp(jpeg).metadata()).exif).toBeDefined();
     const photoId = await addPhotograph(db(), midwife, KEY, id, jpeg, 'Taken at booking');
     const [row] = await db().select().from(alertPhotos).where(eq(alertPhotos.id, photoId));
-    expect(row).toMatchObject({ alertId: id, caption: 'Taken at booking', contentType: 'image/jpeg', width: 320, height: 240, addedByUserId: midwife.actor.userId });
+    expect(row).toMatchObject({
+      alertId: id,
+      caption: 'Taken at booking',
+      contentType: 'image/jpeg',
+      width: 320,
+      height: 240,
+      addedByUserId: midwife.actor.userId,
+    });
     const sealed = row!.dataEnc!;
     expect(sealed.includes(jpeg.subarray(0, 64))).toBe(false);
     expect(sealed.includes(jpeg.subarray(1000, 1064))).toBe(false);
     expect(sealed.subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff]))).toBe(false);
 
-    const audits = async () => (await db().select().from(auditEvents).where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'alert.photo.view')))).length;
+    const audits = async () =>
+      (
+        await db()
+          .select()
+          .from(auditEvents)
+          .where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'alert.photo.view')))
+      ).length;
     const before = await audits();
     const served = await getPhotograph(db(), midwife, KEY, id, photoId);
     expect(served.contentType).toBe('image/jpeg');
@@ -630,7 +763,10 @@ describe('photographs', () => {
     const view = await getAlert(db(), coordinatorQah, id);
     expect(view.photos.map((p) => p.id)).toEqual([photoId]);
     expect((await getPhotograph(db(), coordinatorQah, KEY, id, photoId)).data.equals(served.data)).toBe(true);
-    const [last] = await db().select().from(auditEvents).where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'alert.photo.view'), eq(auditEvents.actorUserId, coordinatorQah.actor.userId)));
+    const [last] = await db()
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'alert.photo.view'), eq(auditEvents.actorUserId, coordinatorQah.actor.userId)));
     expect(last!.detail).toEqual({ photoId });
     const history = (await getAlert(db(), midwife, id)).accessHistory;
     expect(history.some((h) => h.action === 'alert.photo.view' && h.actorUserId === coordinatorQah.actor.userId)).toBe(true);

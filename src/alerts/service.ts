@@ -16,7 +16,17 @@ import { presentations } from '../identity/point-of-care/schema';
 import { isValidNhsNumber, normaliseNhsNumber } from '../identity/matching/nhs-number';
 import { enqueue } from '../platform/jobs/queue';
 import type { Mailer } from '../platform/notify/mailer';
-import { allowedEvents, DEFAULT_LIFECYCLE_CONFIG, transition, type LifecycleConfig, type AlertEvent, type AlertState, type AlertStatus, type LifecycleActor, type TransitionRecord } from './lifecycle';
+import {
+  allowedEvents,
+  DEFAULT_LIFECYCLE_CONFIG,
+  transition,
+  type LifecycleConfig,
+  type AlertEvent,
+  type AlertState,
+  type AlertStatus,
+  type LifecycleActor,
+  type TransitionRecord,
+} from './lifecycle';
 import { effectiveReviewDate, parseAlertContent, type AlertContent } from './model';
 import { addDays, formatDate, isIsoDate, londonDate } from './pregnancy';
 import { enqueueDistribution, type DeliveryKind } from './distribution';
@@ -58,7 +68,10 @@ async function loadAlert(db: Db, id: string, lock = false): Promise<AlertRow> {
 }
 
 async function currentContent(db: Db, a: AlertRow): Promise<unknown> {
-  const [v] = await db.select({ content: alertVersions.content }).from(alertVersions).where(and(eq(alertVersions.alertId, a.id), eq(alertVersions.version, a.version)));
+  const [v] = await db
+    .select({ content: alertVersions.content })
+    .from(alertVersions)
+    .where(and(eq(alertVersions.alertId, a.id), eq(alertVersions.version, a.version)));
   return v?.content ?? {};
 }
 
@@ -86,7 +99,13 @@ async function resourceFor(db: Db, ctx: RequestContext, a: AlertRow): Promise<Re
  * through here or through {@link viewableAlertIds}, so the register's need-to-know rule cannot be
  * walked round through a side door.
  */
-export async function requireAlert(db: Db, ctx: RequestContext, id: string, action: Action, opts: { lock?: boolean } = {}): Promise<{ alert: AlertRow; resource: Resource }> {
+export async function requireAlert(
+  db: Db,
+  ctx: RequestContext,
+  id: string,
+  action: Action,
+  opts: { lock?: boolean } = {},
+): Promise<{ alert: AlertRow; resource: Resource }> {
   const a = await loadAlert(db, id, opts.lock);
   const resource = await resourceFor(db, ctx, a);
   authorizeContext(ctx, action, resource);
@@ -112,13 +131,25 @@ export const UNLINKABLE_ALERT_MESSAGE = 'No alert you can see has that reference
  * view, and never a draft; every other answer is the same "no alert you can see" (no existence
  * oracle), and a refused attempt on a real alert is recorded against it, so its owners see the try.
  */
-export async function alertForLinking(db: Db, ctx: RequestContext, reference: string, field = 'alertReference'): Promise<{ id: string; reference: string; organisationId: string }> {
+export async function alertForLinking(
+  db: Db,
+  ctx: RequestContext,
+  reference: string,
+  field = 'alertReference',
+): Promise<{ id: string; reference: string; organisationId: string }> {
   const ref = reference.toUpperCase().trim();
   const [a] = /^BCN-[0-9A-Z]{6}$/.test(ref) ? await db.select().from(alerts).where(eq(alerts.reference, ref)) : [];
   if (a) {
     const allowed = a.status !== 'draft' && (ctx.actor ? can(ctx.actor, 'alert.view', await resourceFor(db, ctx, a)) : !!ctx.system);
     if (allowed) return { id: a.id, reference: a.reference, organisationId: a.originatorOrganisationId };
-    await recordAuditNow(db, ctx, { action: 'alert.link.refused', verb: 'E', outcome: 'denied', entityType: 'Alert', entityId: a.id, detail: { reference: a.reference } });
+    await recordAuditNow(db, ctx, {
+      action: 'alert.link.refused',
+      verb: 'E',
+      outcome: 'denied',
+      entityType: 'Alert',
+      entityId: a.id,
+      detail: { reference: a.reference },
+    });
   }
   throw new ValidationError({ [field]: UNLINKABLE_ALERT_MESSAGE });
 }
@@ -128,7 +159,12 @@ export async function alertForLinking(db: Db, ctx: RequestContext, reference: st
  * chronology), against each alert, as an `alert.view` with where it was seen: the alert's owners see it
  * in its access history like any other view.
  */
-export async function recordAlertReadsThrough(db: Db, ctx: RequestContext, alertIds: Iterable<string>, via: { entityType: string; entityId: string; reference: string; part: string }): Promise<void> {
+export async function recordAlertReadsThrough(
+  db: Db,
+  ctx: RequestContext,
+  alertIds: Iterable<string>,
+  via: { entityType: string; entityId: string; reference: string; part: string },
+): Promise<void> {
   for (const id of alertIds) {
     await recordAuditNow(db, ctx, {
       action: 'alert.view',
@@ -142,8 +178,20 @@ export async function recordAlertReadsThrough(db: Db, ctx: RequestContext, alert
 }
 
 /** Record, against the alert, that it was linked to another record: its owners see where it went. */
-export async function recordAlertLinked(tx: Db, ctx: RequestContext, alertId: string, via: { entityType: string; entityId: string; reference: string }): Promise<void> {
-  await recordAudit(tx, ctx, { action: 'alert.link', verb: 'U', entityType: 'Alert', entityId: alertId, reason: `linked to ${via.entityType.toLowerCase()} ${via.reference}`, detail: { via: via.entityType, viaId: via.entityId } });
+export async function recordAlertLinked(
+  tx: Db,
+  ctx: RequestContext,
+  alertId: string,
+  via: { entityType: string; entityId: string; reference: string },
+): Promise<void> {
+  await recordAudit(tx, ctx, {
+    action: 'alert.link',
+    verb: 'U',
+    entityType: 'Alert',
+    entityId: alertId,
+    reason: `linked to ${via.entityType.toLowerCase()} ${via.reference}`,
+    detail: { via: via.entityType, viaId: via.entityId },
+  });
 }
 
 /**
@@ -180,14 +228,22 @@ async function applyEvent(
     entityType: 'Alert',
     entityId: a.id,
     reason: result.record.reason ?? undefined,
-    detail: { reference: a.reference, from: result.record.from, to: result.record.to, version: result.next.version, ...(result.record.outcome ? { outcome: result.record.outcome } : {}) },
+    detail: {
+      reference: a.reference,
+      from: result.record.from,
+      to: result.record.to,
+      version: result.next.version,
+      ...(result.record.outcome ? { outcome: result.record.outcome } : {}),
+    },
   });
   return { next: result.next, record: result.record };
 }
 
 function draftJson(raw: unknown): Record<string, unknown> {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ValidationError({ form: 'The alert details were not sent in a form Beacon understands' });
-  if (JSON.stringify(raw).length > MAX_DRAFT_BYTES) throw new ValidationError({ form: 'The alert is too long to save. Shorten the longest descriptions and try again' });
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new ValidationError({ form: 'The alert details were not sent in a form Beacon understands' });
+  if (JSON.stringify(raw).length > MAX_DRAFT_BYTES)
+    throw new ValidationError({ form: 'The alert is too long to save. Shorten the longest descriptions and try again' });
   return raw as Record<string, unknown>;
 }
 
@@ -208,10 +264,26 @@ export async function createDraft(db: Db, ctx: RequestContext, raw: unknown): Pr
       return await db.transaction(async (tx) => {
         const [a] = await tx
           .insert(alerts)
-          .values({ reference: newReference(), status: 'draft', version: 1, originatorUserId: actor.userId, originatorOrganisationId: actor.organisationId, edd: eddOf(content) })
+          .values({
+            reference: newReference(),
+            status: 'draft',
+            version: 1,
+            originatorUserId: actor.userId,
+            originatorOrganisationId: actor.organisationId,
+            edd: eddOf(content),
+          })
           .returning();
         await tx.insert(alertVersions).values({ alertId: a!.id, version: 1, status: 'draft', content, createdByUserId: actor.userId });
-        await tx.insert(alertEvents).values({ alertId: a!.id, event: 'create', fromStatus: null, toStatus: 'draft', version: 1, byUserId: actor.userId, byName: actor.displayName, byOrganisationId: actor.organisationId });
+        await tx.insert(alertEvents).values({
+          alertId: a!.id,
+          event: 'create',
+          fromStatus: null,
+          toStatus: 'draft',
+          version: 1,
+          byUserId: actor.userId,
+          byName: actor.displayName,
+          byOrganisationId: actor.organisationId,
+        });
         await recordAudit(tx, ctx, { action: 'alert.create', verb: 'C', entityType: 'Alert', entityId: a!.id, detail: { reference: a!.reference } });
         return { id: a!.id, reference: a!.reference };
       });
@@ -228,9 +300,16 @@ export async function saveDraft(db: Db, ctx: RequestContext, id: string, raw: un
   const content = draftJson(raw);
   await db.transaction(async (tx) => {
     const { alert: a } = await requireAlert(tx, ctx, id, 'alert.change', { lock: true });
-    if (a.status !== 'draft' && a.status !== 'returned') throw new ValidationError({ form: 'Only a draft or an alert returned for changes can be edited this way. Use “Update alert” for an active alert.' });
-    await tx.update(alertVersions).set({ content, createdAt: new Date() }).where(and(eq(alertVersions.alertId, a.id), eq(alertVersions.version, a.version)));
-    await tx.update(alerts).set({ edd: eddOf(content), updatedAt: new Date() }).where(eq(alerts.id, a.id));
+    if (a.status !== 'draft' && a.status !== 'returned')
+      throw new ValidationError({ form: 'Only a draft or an alert returned for changes can be edited this way. Use “Update alert” for an active alert.' });
+    await tx
+      .update(alertVersions)
+      .set({ content, createdAt: new Date() })
+      .where(and(eq(alertVersions.alertId, a.id), eq(alertVersions.version, a.version)));
+    await tx
+      .update(alerts)
+      .set({ edd: eddOf(content), updatedAt: new Date() })
+      .where(eq(alerts.id, a.id));
     await recordAudit(tx, ctx, { action: 'alert.draft.save', verb: 'U', entityType: 'Alert', entityId: a.id });
   });
 }
@@ -241,7 +320,10 @@ export async function submit(db: Db, ctx: RequestContext, id: string, now = new 
     const { alert: a } = await requireAlert(tx, ctx, id, 'alert.change', { lock: true });
     const content = parseAlertContent(await currentContent(tx, a), now);
     const { next } = await applyEvent(tx, ctx, a, { type: 'submit' }, now);
-    await tx.update(alertVersions).set({ content, status: next.status }).where(and(eq(alertVersions.alertId, a.id), eq(alertVersions.version, a.version)));
+    await tx
+      .update(alertVersions)
+      .set({ content, status: next.status })
+      .where(and(eq(alertVersions.alertId, a.id), eq(alertVersions.version, a.version)));
     await tx.update(alerts).set({ status: next.status, edd: content.pregnancy.edd, updatedAt: now }).where(eq(alerts.id, a.id));
   });
 }
@@ -260,13 +342,26 @@ export async function returnForChanges(db: Db, ctx: RequestContext, id: string, 
  * Approve: the alert becomes active with its review date, and its distribution is queued in the same
  * transaction. Nobody approves an alert they raised (the lifecycle refuses it).
  */
-export async function approve(db: Db, ctx: RequestContext, id: string, settings: AlertSettings, comments: string | null = null, now = new Date()): Promise<void> {
+export async function approve(
+  db: Db,
+  ctx: RequestContext,
+  id: string,
+  settings: AlertSettings,
+  comments: string | null = null,
+  now = new Date(),
+): Promise<void> {
   await db.transaction(async (tx) => {
     const { alert: a } = await requireAlert(tx, ctx, id, 'alert.approve', { lock: true });
     const content = parseAlertContent(await currentContent(tx, a), now);
     const { next } = await applyEvent(tx, ctx, a, { type: 'approve', reviewDate: effectiveReviewDate(content, settings.reviewWeeksAfterEdd), comments }, now);
-    await tx.update(alertVersions).set({ status: next.status }).where(and(eq(alertVersions.alertId, a.id), eq(alertVersions.version, a.version)));
-    await tx.update(alerts).set({ status: next.status, reviewDate: next.reviewDate, approverUserId: ctx.actor!.userId, approvedAt: now, updatedAt: now }).where(eq(alerts.id, a.id));
+    await tx
+      .update(alertVersions)
+      .set({ status: next.status })
+      .where(and(eq(alertVersions.alertId, a.id), eq(alertVersions.version, a.version)));
+    await tx
+      .update(alerts)
+      .set({ status: next.status, reviewDate: next.reviewDate, approverUserId: ctx.actor!.userId, approvedAt: now, updatedAt: now })
+      .where(eq(alerts.id, a.id));
     await enqueueDistribution(tx, a.id, a.version, 'activation');
   });
 }
@@ -277,9 +372,22 @@ export async function approve(db: Db, ctx: RequestContext, id: string, settings:
  * Write a new version and queue its distribution. Every change recipients must hear about (update,
  * stand-down, cancellation, expiry) is a new version, so each unit receives and acknowledges each one.
  */
-async function newVersion(tx: Db, ctx: RequestContext, a: AlertRow, version: number, status: string, content: unknown, reason: string | null, kind: DeliveryKind, extra: Partial<AlertRow> = {}): Promise<void> {
+async function newVersion(
+  tx: Db,
+  ctx: RequestContext,
+  a: AlertRow,
+  version: number,
+  status: string,
+  content: unknown,
+  reason: string | null,
+  kind: DeliveryKind,
+  extra: Partial<AlertRow> = {},
+): Promise<void> {
   await tx.insert(alertVersions).values({ alertId: a.id, version, status, content, changeReason: reason, createdByUserId: ctx.actor?.userId ?? null });
-  await tx.update(alerts).set({ status, version, updatedAt: new Date(), ...extra }).where(eq(alerts.id, a.id));
+  await tx
+    .update(alerts)
+    .set({ status, version, updatedAt: new Date(), ...extra })
+    .where(eq(alerts.id, a.id));
   await enqueueDistribution(tx, a.id, version, kind);
 }
 
@@ -339,7 +447,10 @@ export const EXPIRE_JOB = 'alerts.expire';
 /** The scheduled job: every active alert past its review date expires, and its recipients are told. */
 export async function expireDue(db: Db, now = new Date()): Promise<number> {
   const ctx = systemContext('alerts.expire');
-  const due = await db.select({ id: alerts.id }).from(alerts).where(and(eq(alerts.status, 'active'), lt(alerts.reviewDate, londonDate(now))));
+  const due = await db
+    .select({ id: alerts.id })
+    .from(alerts)
+    .where(and(eq(alerts.status, 'active'), lt(alerts.reviewDate, londonDate(now))));
   for (const { id } of due) {
     await db.transaction(async (tx) => {
       const a = await loadAlert(tx, id, true);
@@ -361,8 +472,17 @@ export async function acknowledge(db: Db, ctx: RequestContext, deliveryId: strin
     if (!d) throw new NotFoundError('Delivery');
     authorize(ctx.actor, 'alert.acknowledge', { unitId: d.unitId });
     if (d.acknowledgedAt) return;
-    await tx.update(alertDeliveries).set({ acknowledgedAt: now, acknowledgedByUserId: ctx.actor!.userId, acknowledgementNote: note?.trim() || null }).where(eq(alertDeliveries.id, d.id));
-    await recordAudit(tx, ctx, { action: 'alert.acknowledge', verb: 'U', entityType: 'Alert', entityId: d.alertId, detail: { deliveryId: d.id, version: d.version, unitId: d.unitId } });
+    await tx
+      .update(alertDeliveries)
+      .set({ acknowledgedAt: now, acknowledgedByUserId: ctx.actor!.userId, acknowledgementNote: note?.trim() || null })
+      .where(eq(alertDeliveries.id, d.id));
+    await recordAudit(tx, ctx, {
+      action: 'alert.acknowledge',
+      verb: 'U',
+      entityType: 'Alert',
+      entityId: d.alertId,
+      detail: { deliveryId: d.id, version: d.version, unitId: d.unitId },
+    });
   });
 }
 
@@ -386,14 +506,43 @@ export async function getAlert(db: Db, ctx: RequestContext, id: string, purpose 
       .leftJoin(users, eq(users.id, alertDeliveries.acknowledgedByUserId))
       .where(eq(alertDeliveries.alertId, a.id))
       .orderBy(desc(alertDeliveries.version), asc(organisations.name), asc(units.name)),
-    db.select({ id: alertPhotos.id, caption: alertPhotos.caption, width: alertPhotos.width, height: alertPhotos.height, createdAt: alertPhotos.createdAt }).from(alertPhotos).where(and(eq(alertPhotos.alertId, a.id), sql`${alertPhotos.removedAt} IS NULL`)),
-    db.select({ name: users.displayName, organisation: organisations.name }).from(users).innerJoin(organisations, eq(organisations.id, a.originatorOrganisationId)).where(eq(users.id, a.originatorUserId)),
-    db.select({ b: alertBirths, placeOfBirth: units.name }).from(alertBirths).leftJoin(units, eq(units.id, alertBirths.placeOfBirthUnitId)).where(eq(alertBirths.alertId, a.id)),
+    db
+      .select({ id: alertPhotos.id, caption: alertPhotos.caption, width: alertPhotos.width, height: alertPhotos.height, createdAt: alertPhotos.createdAt })
+      .from(alertPhotos)
+      .where(and(eq(alertPhotos.alertId, a.id), sql`${alertPhotos.removedAt} IS NULL`)),
+    db
+      .select({ name: users.displayName, organisation: organisations.name })
+      .from(users)
+      .innerJoin(organisations, eq(organisations.id, a.originatorOrganisationId))
+      .where(eq(users.id, a.originatorUserId)),
+    db
+      .select({ b: alertBirths, placeOfBirth: units.name })
+      .from(alertBirths)
+      .leftJoin(units, eq(units.id, alertBirths.placeOfBirthUnitId))
+      .where(eq(alertBirths.alertId, a.id)),
   ]);
   const owner = can(actor, 'alert.change', resource) || (actor?.role === 'designated_professional' && can(actor, 'alert.approve', resource));
-  await recordAuditNow(db, ctx, { action: 'alert.view', verb: 'R', entityType: 'Alert', entityId: a.id, reason: purpose.slice(0, 200), detail: { reference: a.reference, version: a.version } });
+  await recordAuditNow(db, ctx, {
+    action: 'alert.view',
+    verb: 'R',
+    entityType: 'Alert',
+    entityId: a.id,
+    reason: purpose.slice(0, 200),
+    detail: { reference: a.reference, version: a.version },
+  });
   const accessHistory = owner
-    ? await db.select().from(auditEvents).where(and(eq(auditEvents.entityType, 'Alert'), eq(auditEvents.entityId, a.id), inArray(auditEvents.action, ['alert.view', 'alert.photo.view', 'alert.link', 'alert.link.refused', 'alert.screen.match']))).orderBy(desc(auditEvents.seq)).limit(200)
+    ? await db
+        .select()
+        .from(auditEvents)
+        .where(
+          and(
+            eq(auditEvents.entityType, 'Alert'),
+            eq(auditEvents.entityId, a.id),
+            inArray(auditEvents.action, ['alert.view', 'alert.photo.view', 'alert.link', 'alert.link.refused', 'alert.screen.match']),
+          ),
+        )
+        .orderBy(desc(auditEvents.seq))
+        .limit(200)
     : [];
   const current = versions.find((v) => v.version === a.version);
   return {
@@ -426,7 +575,16 @@ function latestPerUnit<T extends { d: { unitId: string } }>(rows: T[]): T[] {
 export async function listOrganisationAlerts(db: Db, ctx: RequestContext) {
   authorize(ctx.actor, 'alert.list');
   return db
-    .select({ id: alerts.id, reference: alerts.reference, status: alerts.status, version: alerts.version, edd: alerts.edd, reviewDate: alerts.reviewDate, updatedAt: alerts.updatedAt, originator: users.displayName })
+    .select({
+      id: alerts.id,
+      reference: alerts.reference,
+      status: alerts.status,
+      version: alerts.version,
+      edd: alerts.edd,
+      reviewDate: alerts.reviewDate,
+      updatedAt: alerts.updatedAt,
+      originator: users.displayName,
+    })
     .from(alerts)
     .innerJoin(users, eq(users.id, alerts.originatorUserId))
     .where(eq(alerts.originatorOrganisationId, ctx.actor.organisationId))
@@ -439,7 +597,16 @@ export async function approvalQueue(db: Db, ctx: RequestContext) {
   authorize(ctx.actor, 'alert.list');
   if (ctx.actor.role !== 'designated_professional') return [];
   const submitted = await db
-    .select({ id: alerts.id, reference: alerts.reference, updatedAt: alerts.updatedAt, edd: alerts.edd, originatorOrganisationId: alerts.originatorOrganisationId, organisation: organisations.name, originator: users.displayName, originatorUserId: alerts.originatorUserId })
+    .select({
+      id: alerts.id,
+      reference: alerts.reference,
+      updatedAt: alerts.updatedAt,
+      edd: alerts.edd,
+      originatorOrganisationId: alerts.originatorOrganisationId,
+      organisation: organisations.name,
+      originator: users.displayName,
+      originatorUserId: alerts.originatorUserId,
+    })
     .from(alerts)
     .innerJoin(organisations, eq(organisations.id, alerts.originatorOrganisationId))
     .innerJoin(users, eq(users.id, alerts.originatorUserId))
@@ -449,7 +616,8 @@ export async function approvalQueue(db: Db, ctx: RequestContext) {
   const out = [];
   for (const s of submitted) {
     const sameArea = s.originatorOrganisationId !== ctx.actor.organisationId && !!mine && (await icbCodeOf(db, s.originatorOrganisationId)) === mine;
-    if (can(ctx.actor, 'alert.approve', { organisationId: s.originatorOrganisationId, sameArea })) out.push({ ...s, ownAlert: s.originatorUserId === ctx.actor.userId });
+    if (can(ctx.actor, 'alert.approve', { organisationId: s.originatorOrganisationId, sameArea }))
+      out.push({ ...s, ownAlert: s.originatorUserId === ctx.actor.userId });
   }
   return out;
 }
@@ -461,7 +629,16 @@ export async function unitInbox(db: Db, ctx: RequestContext) {
   if (!unitId) return { unit: null, items: [] };
   const [unit] = await db.select({ id: units.id, name: units.name }).from(units).where(eq(units.id, unitId));
   const items = await db
-    .select({ id: alertDeliveries.id, alertId: alerts.id, reference: alerts.reference, status: alerts.status, kind: alertDeliveries.kind, version: alertDeliveries.version, createdAt: alertDeliveries.createdAt, acknowledgedAt: alertDeliveries.acknowledgedAt })
+    .select({
+      id: alertDeliveries.id,
+      alertId: alerts.id,
+      reference: alerts.reference,
+      status: alerts.status,
+      kind: alertDeliveries.kind,
+      version: alertDeliveries.version,
+      createdAt: alertDeliveries.createdAt,
+      acknowledgedAt: alertDeliveries.acknowledgedAt,
+    })
     .from(alertDeliveries)
     .innerJoin(alerts, eq(alerts.id, alertDeliveries.alertId))
     .where(eq(alertDeliveries.unitId, unitId))
@@ -475,29 +652,54 @@ export async function unitInbox(db: Db, ctx: RequestContext) {
 /** Add a photograph to a draft or returned alert: checked, cleaned, resized and encrypted before it is stored. */
 export async function addPhotograph(db: Db, ctx: RequestContext, key: Buffer, alertId: string, upload: Buffer, caption: string | null): Promise<string> {
   const { alert: a } = await requireAlert(db, ctx, alertId, 'alert.change');
-  if (a.status !== 'draft' && a.status !== 'returned') throw new ValidationError({ photo: 'Photographs can be added while the alert is a draft or returned for changes' });
+  if (a.status !== 'draft' && a.status !== 'returned')
+    throw new ValidationError({ photo: 'Photographs can be added while the alert is a draft or returned for changes' });
   if (caption && caption.length > 200) throw new ValidationError({ caption: 'The description must be 200 characters or fewer' });
   const image = await processPhotograph(upload);
   return db.transaction(async (tx) => {
-    const [{ n }] = (await tx.select({ n: sql<number>`count(*)::int` }).from(alertPhotos).where(and(eq(alertPhotos.alertId, a.id), sql`${alertPhotos.removedAt} IS NULL`))) as [{ n: number }];
+    const [{ n }] = (await tx
+      .select({ n: sql<number>`count(*)::int` })
+      .from(alertPhotos)
+      .where(and(eq(alertPhotos.alertId, a.id), sql`${alertPhotos.removedAt} IS NULL`))) as [{ n: number }];
     if (n >= MAX_PHOTOS) throw new ValidationError({ photo: `An alert can have up to ${MAX_PHOTOS} photographs` });
-    const [row] = await tx.insert(alertPhotos).values({ alertId: a.id, caption: caption?.trim() || null, contentType: image.contentType, width: image.width, height: image.height, addedByUserId: ctx.actor!.userId }).returning({ id: alertPhotos.id });
-    await tx.update(alertPhotos).set({ dataEnc: sealPhotograph(key, row!.id, image.data) }).where(eq(alertPhotos.id, row!.id));
+    const [row] = await tx
+      .insert(alertPhotos)
+      .values({
+        alertId: a.id,
+        caption: caption?.trim() || null,
+        contentType: image.contentType,
+        width: image.width,
+        height: image.height,
+        addedByUserId: ctx.actor!.userId,
+      })
+      .returning({ id: alertPhotos.id });
+    await tx
+      .update(alertPhotos)
+      .set({ dataEnc: sealPhotograph(key, row!.id, image.data) })
+      .where(eq(alertPhotos.id, row!.id));
     await recordAudit(tx, ctx, { action: 'alert.photo.add', verb: 'C', entityType: 'Alert', entityId: a.id, detail: { photoId: row!.id } });
     return row!.id;
   });
 }
 
 /** A photograph's bytes, for someone allowed to see the alert; every view is audited. */
-export async function getPhotograph(db: Db, ctx: RequestContext, key: Buffer, alertId: string, photoId: string): Promise<{ data: Buffer; contentType: string }> {
+export async function getPhotograph(
+  db: Db,
+  ctx: RequestContext,
+  key: Buffer,
+  alertId: string,
+  photoId: string,
+): Promise<{ data: Buffer; contentType: string }> {
   const { alert: a } = await requireAlert(db, ctx, alertId, 'alert.view');
   if (!isUuid(photoId)) throw new NotFoundError('Photograph');
-  const [p] = await db.select().from(alertPhotos).where(and(eq(alertPhotos.id, photoId), eq(alertPhotos.alertId, a.id)));
+  const [p] = await db
+    .select()
+    .from(alertPhotos)
+    .where(and(eq(alertPhotos.id, photoId), eq(alertPhotos.alertId, a.id)));
   if (!p || !p.dataEnc || p.removedAt) throw new NotFoundError('Photograph');
   await recordAuditNow(db, ctx, { action: 'alert.photo.view', verb: 'R', entityType: 'Alert', entityId: a.id, detail: { photoId } });
   return { data: openPhotograph(key, p.id, p.dataEnc), contentType: p.contentType };
 }
-
 
 // ── Birth ────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -567,14 +769,37 @@ export async function recordBirth(db: Db, ctx: RequestContext, alertId: string, 
     }
     if (Object.keys(errors).length) throw new ValidationError(errors);
 
-    const birth: AlertBirth = { babyGivenName, babyFamilyName, dateOfBirth: dateOfBirth!, nhsNumber, sex: sex as BabySex, placeOfBirthUnitId: unitId, placeOfBirth };
+    const birth: AlertBirth = {
+      babyGivenName,
+      babyFamilyName,
+      dateOfBirth: dateOfBirth!,
+      nhsNumber,
+      sex: sex as BabySex,
+      placeOfBirthUnitId: unitId,
+      placeOfBirth,
+    };
     const [existing] = await tx.select({ id: alertBirths.id }).from(alertBirths).where(eq(alertBirths.alertId, a.id));
     const reason = existing ? 'Birth details corrected' : `Baby born ${formatDate(birth.dateOfBirth)}`;
     const { next } = await applyEvent(tx, ctx, a, { type: 'update', reason }, now, 'form');
-    const values = { babyGivenName, babyFamilyName, dateOfBirth: birth.dateOfBirth, nhsNumber, sex: birth.sex, placeOfBirthUnitId: unitId, recordedByUserId: ctx.actor!.userId, recordedAt: now };
+    const values = {
+      babyGivenName,
+      babyFamilyName,
+      dateOfBirth: birth.dateOfBirth,
+      nhsNumber,
+      sex: birth.sex,
+      placeOfBirthUnitId: unitId,
+      recordedByUserId: ctx.actor!.userId,
+      recordedAt: now,
+    };
     if (existing) await tx.update(alertBirths).set(values).where(eq(alertBirths.id, existing.id));
     else await tx.insert(alertBirths).values({ alertId: a.id, ...values });
-    await recordAudit(tx, ctx, { action: existing ? 'alert.birth.correct' : 'alert.birth.record', verb: existing ? 'U' : 'C', entityType: 'Alert', entityId: a.id, detail: { reference: a.reference, version: next.version } });
+    await recordAudit(tx, ctx, {
+      action: existing ? 'alert.birth.correct' : 'alert.birth.record',
+      verb: existing ? 'U' : 'C',
+      entityType: 'Alert',
+      entityId: a.id,
+      detail: { reference: a.reference, version: next.version },
+    });
     const content = { ...((await currentContent(tx, a)) as Record<string, unknown>), birth };
     await newVersion(tx, ctx, a, next.version, 'active', content, reason, 'update');
     return next.version;
@@ -597,7 +822,12 @@ export async function remindReviews(db: Db, now = new Date(), days = REVIEW_REMI
     .where(and(eq(alerts.status, 'active'), sql`${alerts.reviewDate} >= ${today}::date`, sql`${alerts.reviewDate} <= ${addDays(today, days)}::date`));
   let queued = 0;
   for (const d of due) {
-    const id = await enqueue(db, REVIEW_REMINDER_EMAIL_JOB, { alertId: d.id, reviewDate: d.reviewDate }, { idempotencyKey: `review-reminder:${d.id}:${d.reviewDate}` });
+    const id = await enqueue(
+      db,
+      REVIEW_REMINDER_EMAIL_JOB,
+      { alertId: d.id, reviewDate: d.reviewDate },
+      { idempotencyKey: `review-reminder:${d.id}:${d.reviewDate}` },
+    );
     if (id !== null) queued++;
   }
   return queued;
@@ -638,7 +868,12 @@ const CLOSED_STATUSES = ['stood_down', 'cancelled', 'expired'] as const;
  * `retainUntil`), then archived alerts past their retention date have their personal data purged. The
  * reference, statuses, history and audit trail are kept.
  */
-export async function archiveAndPurge(db: Db, retentionDays: number, now = new Date(), config: LifecycleConfig = DEFAULT_LIFECYCLE_CONFIG): Promise<{ archived: number; purged: number }> {
+export async function archiveAndPurge(
+  db: Db,
+  retentionDays: number,
+  now = new Date(),
+  config: LifecycleConfig = DEFAULT_LIFECYCLE_CONFIG,
+): Promise<{ archived: number; purged: number }> {
   const ctx = systemContext('alerts.retention');
   const cutoff = new Date(now.getTime() - config.archiveAfterDays * 86_400_000);
   const closed = await db
@@ -655,7 +890,10 @@ export async function archiveAndPurge(db: Db, retentionDays: number, now = new D
       const a = await loadAlert(tx, c.id, true);
       if (!(CLOSED_STATUSES as readonly string[]).includes(a.status)) return; // changed since we looked
       const { next } = await applyEvent(tx, ctx, a, { type: 'archive' }, now, 'form', { closedAt }, config);
-      await tx.update(alerts).set({ status: next.status, retainUntil: addDays(londonDate(now), retentionDays), updatedAt: now }).where(eq(alerts.id, a.id));
+      await tx
+        .update(alerts)
+        .set({ status: next.status, retainUntil: addDays(londonDate(now), retentionDays), updatedAt: now })
+        .where(eq(alerts.id, a.id));
       archived++;
     });
   }
@@ -669,7 +907,10 @@ export async function archiveAndPurge(db: Db, retentionDays: number, now = new D
     await db.transaction(async (tx) => {
       const a = await loadAlert(tx, id, true);
       if (a.status !== 'archived' || a.purgedAt) return;
-      await tx.update(alertVersions).set({ content: { purged: true } }).where(eq(alertVersions.alertId, a.id));
+      await tx
+        .update(alertVersions)
+        .set({ content: { purged: true } })
+        .where(eq(alertVersions.alertId, a.id));
       const photos = await tx.update(alertPhotos).set({ dataEnc: null }).where(eq(alertPhotos.alertId, a.id)).returning({ id: alertPhotos.id });
       const births = await tx.delete(alertBirths).where(eq(alertBirths.alertId, a.id)).returning({ id: alertBirths.id });
       const seen = await tx
@@ -683,7 +924,14 @@ export async function archiveAndPurge(db: Db, retentionDays: number, now = new D
         verb: 'D',
         entityType: 'Alert',
         entityId: a.id,
-        detail: { reference: a.reference, versions: a.version, photos: photos.length, births: births.length, presentations: seen.length, retainUntil: a.retainUntil },
+        detail: {
+          reference: a.reference,
+          versions: a.version,
+          photos: photos.length,
+          births: births.length,
+          presentations: seen.length,
+          retainUntil: a.retainUntil,
+        },
       });
       purged++;
     });

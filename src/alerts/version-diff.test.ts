@@ -20,7 +20,9 @@ function input(): AlertContentInput {
       phones: [{ number: '07700 900123', note: 'Mobile' }],
       physicalDescription: 'Slight build',
     },
-    associatedPeople: [{ relationship: 'Partner', name: { given: 'John', family: 'Roe' }, dateOfBirth: '1990-01-02', nhsNumber: '4010232137', notesOnRisk: 'Threatening' }],
+    associatedPeople: [
+      { relationship: 'Partner', name: { given: 'John', family: 'Roe' }, dateOfBirth: '1990-01-02', nhsNumber: '4010232137', notesOnRisk: 'Threatening' },
+    ],
     pregnancy: {
       edd: '2026-06-01',
       bookingStatus: 'booked',

@@ -67,8 +67,7 @@ const choice =
     const s = str(v);
     return s === null ? null : (labels[s] ?? s);
   };
-const joinName = (n: unknown) =>
-  [str(rec(n).given), str(rec(n).family)].filter((p): p is string => p !== null).join(' ') || 'No name given';
+const joinName = (n: unknown) => [str(rec(n).given), str(rec(n).family)].filter((p): p is string => p !== null).join(' ') || 'No name given';
 
 const otherName: Show = (v) => {
   const kind = choice(NAME_KIND_LABELS)(rec(v).kind, {});
@@ -197,8 +196,10 @@ export function diffAlertContent(before: AlertContent, after: AlertContent, opti
     const b = valueAt(after, field.path);
     if (field.list) {
       const [la, lb] = [asList(a), asList(b)];
-      for (const item of missingFrom(la, lb)) changes.push({ path: field.path, label: field.label, before: field.show(item, options), after: null, change: 'removed' });
-      for (const item of missingFrom(lb, la)) changes.push({ path: field.path, label: field.label, before: null, after: field.show(item, options), change: 'added' });
+      for (const item of missingFrom(la, lb))
+        changes.push({ path: field.path, label: field.label, before: field.show(item, options), after: null, change: 'removed' });
+      for (const item of missingFrom(lb, la))
+        changes.push({ path: field.path, label: field.label, before: null, after: field.show(item, options), change: 'added' });
     } else if (canonical(a) !== canonical(b)) {
       changes.push({ path: field.path, label: field.label, before: field.show(a, options), after: field.show(b, options), change: 'changed' });
     }

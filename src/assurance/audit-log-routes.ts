@@ -11,10 +11,21 @@ export const auditLogRoutes =
 
     app.get('/audit', async (req, reply) => {
       const q = req.query as Record<string, string>;
-      const filter = { action: q.action?.slice(0, 80) || undefined, entityId: q.entityId?.slice(0, 80) || undefined, before: q.before && /^\d{1,15}$/.test(q.before) && Number.isSafeInteger(Number(q.before)) ? Number(q.before) : undefined };
+      const filter = {
+        action: q.action?.slice(0, 80) || undefined,
+        entityId: q.entityId?.slice(0, 80) || undefined,
+        before: q.before && /^\d{1,15}$/.test(q.before) && Number.isSafeInteger(Number(q.before)) ? Number(q.before) : undefined,
+      };
       if (q.before && filter.before === undefined) throw new ValidationError({ before: 'Earlier than must be an entry number from this log, like 1200' });
       const events = await listAuditEvents(db, req.ctx, filter);
-      return reply.page('assurance/views/audit-log.njk', { title: 'Audit log', events, filter, canVerify: can(req.ctx.actor, 'audit.verify'), columnClass: 'nhsuk-grid-column-full', nextBefore: events.length === 50 ? events[events.length - 1]!.seq : null });
+      return reply.page('assurance/views/audit-log.njk', {
+        title: 'Audit log',
+        events,
+        filter,
+        canVerify: can(req.ctx.actor, 'audit.verify'),
+        columnClass: 'nhsuk-grid-column-full',
+        nextBefore: events.length === 50 ? events[events.length - 1]!.seq : null,
+      });
     });
 
     app.post('/audit/verify', async (req, reply) => {

@@ -19,7 +19,12 @@ export async function listAuditEvents(db: Db, ctx: RequestContext, filter: Audit
   if (filter.action) conds.push(eq(auditEvents.action, filter.action));
   if (filter.entityId) conds.push(eq(auditEvents.entityId, filter.entityId));
   if (filter.before) conds.push(lt(auditEvents.seq, filter.before));
-  const rows = await db.select().from(auditEvents).where(conds.length ? and(...conds) : undefined).orderBy(desc(auditEvents.seq)).limit(50);
+  const rows = await db
+    .select()
+    .from(auditEvents)
+    .where(conds.length ? and(...conds) : undefined)
+    .orderBy(desc(auditEvents.seq))
+    .limit(50);
   await recordAuditNow(db, ctx, { action: 'audit.view', verb: 'R', entityType: 'AuditEvent', detail: { ...filter, results: rows.length } });
   return rows;
 }
@@ -33,6 +38,12 @@ export async function verifyAudit(db: Db, ctx: RequestContext, checkpointDir?: s
     const { checkpoint, problem } = await checkAgainstCheckpoint(db, checkpointDir);
     if (problem && checkpoint) result = { ...result, ok: false, broken: { seq: checkpoint.seq, problem } };
   }
-  await recordAuditNow(db, ctx, { action: 'audit.verify', verb: 'E', outcome: result.ok ? 'success' : 'failure', entityType: 'AuditEvent', detail: { checked: result.checked, broken: result.broken ?? null } });
+  await recordAuditNow(db, ctx, {
+    action: 'audit.verify',
+    verb: 'E',
+    outcome: result.ok ? 'success' : 'failure',
+    entityType: 'AuditEvent',
+    detail: { checked: result.checked, broken: result.broken ?? null },
+  });
   return result;
 }

@@ -12,11 +12,22 @@ export const DischargeOverrideReport = api.schema(
   z.object({
     period: z.object({ from: z.iso.date(), to: z.iso.date() }),
     totals: z.object({ ...Counts, overrideRate: z.int().nullable().meta({ description: 'Overrides as a whole percentage of decisions' }) }),
-    byOrganisation: z.array(z.object({ organisation: z.string().meta({ description: 'The lead organisation of the case' }), ...Counts, overrideRate: z.int().nullable() })),
+    byOrganisation: z.array(
+      z.object({ organisation: z.string().meta({ description: 'The lead organisation of the case' }), ...Counts, overrideRate: z.int().nullable() }),
+    ),
     byBlocker: z.array(z.object({ code: z.enum(['dpm_not_decided', 'dpm_not_held', 'toxicology_pending']), label: z.string(), overrides: z.int() })),
     byMonth: z.array(z.object({ month: z.string().meta({ description: 'YYYY-MM' }), label: z.string(), ...Counts })),
     unreviewed: z.array(
-      z.object({ decisionId: z.uuid(), caseId: z.uuid(), reference: z.string(), leadOrganisation: z.string(), decidedAt: z.iso.datetime(), flaggedAt: z.iso.datetime().nullable(), daysWaiting: z.int(), blockers: z.array(z.string()) }),
+      z.object({
+        decisionId: z.uuid(),
+        caseId: z.uuid(),
+        reference: z.string(),
+        leadOrganisation: z.string(),
+        decidedAt: z.iso.datetime(),
+        flaggedAt: z.iso.datetime().nullable(),
+        daysWaiting: z.int(),
+        blockers: z.array(z.string()),
+      }),
     ),
   }),
   'Discharge decisions and overrides of the discharge gate in a period: counts only, and the case references of overrides awaiting review.',
@@ -42,7 +53,9 @@ const partsOf = (iso: string | null) => {
 const rawParts = (q: unknown, name: string) => {
   const r = (q ?? {}) as Record<string, unknown>;
   const v = (k: string) => (typeof r[`${name}.${k}`] === 'string' ? (r[`${name}.${k}`] as string).slice(0, 10) : '');
-  return r[`${name}.day`] !== undefined || r[`${name}.month`] !== undefined || r[`${name}.year`] !== undefined ? { day: v('day'), month: v('month'), year: v('year') } : partsOf(typeof r[name] === 'string' ? (r[name] as string) : null);
+  return r[`${name}.day`] !== undefined || r[`${name}.month`] !== undefined || r[`${name}.year`] !== undefined
+    ? { day: v('day'), month: v('month'), year: v('year') }
+    : partsOf(typeof r[name] === 'string' ? (r[name] as string) : null);
 };
 
 /** The discharge override assurance report: a page with a period filter, and the same as JSON. */
@@ -55,19 +68,23 @@ export const dischargeOverrideRoutes =
       const period = queryOf(req.query);
       try {
         const report = await dischargeOverrideReport(db, req.ctx, period);
-        return reply.page('assurance/views/discharge-overrides.njk', { title: 'Discharge gate overrides', report, from: partsOf(report.period.from), to: partsOf(report.period.to), columnClass: 'nhsuk-grid-column-full' });
+        return reply.page('assurance/views/discharge-overrides.njk', {
+          title: 'Discharge gate overrides',
+          report,
+          from: partsOf(report.period.from),
+          to: partsOf(report.period.to),
+          columnClass: 'nhsuk-grid-column-full',
+        });
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        return reply
-          .code(400)
-          .page('assurance/views/discharge-overrides.njk', {
-            title: 'Discharge gate overrides',
-            report: null,
-            from: rawParts(req.query, 'from'),
-            to: rawParts(req.query, 'to'),
-            errors: formErrors(err.fieldErrors, (f) => `${f}-day`),
-            columnClass: 'nhsuk-grid-column-full',
-          });
+        return reply.code(400).page('assurance/views/discharge-overrides.njk', {
+          title: 'Discharge gate overrides',
+          report: null,
+          from: rawParts(req.query, 'from'),
+          to: rawParts(req.query, 'to'),
+          errors: formErrors(err.fieldErrors, (f) => `${f}-day`),
+          columnClass: 'nhsuk-grid-column-full',
+        });
       }
     });
 
@@ -84,7 +101,10 @@ export const dischargeOverrideRoutes =
       },
       async (req) => {
         const r = await dischargeOverrideReport(db, req.ctx, queryOf(req.query));
-        return { ...r, unreviewed: r.unreviewed.map((u) => ({ ...u, decidedAt: u.decidedAt.toISOString(), flaggedAt: u.flaggedAt ? u.flaggedAt.toISOString() : null })) };
+        return {
+          ...r,
+          unreviewed: r.unreviewed.map((u) => ({ ...u, decidedAt: u.decidedAt.toISOString(), flaggedAt: u.flaggedAt ? u.flaggedAt.toISOString() : null })),
+        };
       },
     );
   };

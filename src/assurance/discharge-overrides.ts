@@ -134,7 +134,16 @@ export async function dischargeOverrideReport(db: Db, ctx: RequestContext, raw: 
   const byOrganisation = new Map<string, Counts>();
   const byMonth = new Map(monthsBetween(period.from, period.to).map((m) => [m, zero()]));
   const byBlocker = new Map(BLOCKER_CODES.map((c) => [c, 0]));
-  const waiting: { decisionId: string; caseId: string; reference: string; leadOrganisation: string; decidedAt: Date; flaggedAt: Date | null; daysWaiting: number; blockers: string[] }[] = [];
+  const waiting: {
+    decisionId: string;
+    caseId: string;
+    reference: string;
+    leadOrganisation: string;
+    decidedAt: Date;
+    flaggedAt: Date | null;
+    daysWaiting: number;
+    blockers: string[];
+  }[] = [];
 
   for (const r of rows) {
     const overridden = r.gateOutcome === 'overridden';
@@ -148,7 +157,11 @@ export async function dischargeOverrideReport(db: Db, ctx: RequestContext, raw: 
       if (unreviewed) c.unreviewed++;
     }
     if (!overridden) continue;
-    const codes = [...new Set(((r.blockers ?? []) as { code?: string }[]).map((b) => b.code).filter((c): c is Blocker['code'] => !!c && byBlocker.has(c as Blocker['code'])))];
+    const codes = [
+      ...new Set(
+        ((r.blockers ?? []) as { code?: string }[]).map((b) => b.code).filter((c): c is Blocker['code'] => !!c && byBlocker.has(c as Blocker['code'])),
+      ),
+    ];
     for (const c of codes) byBlocker.set(c, byBlocker.get(c)! + 1);
     if (unreviewed) {
       const since = r.flaggedAt ?? r.decidedAt;
@@ -166,7 +179,12 @@ export async function dischargeOverrideReport(db: Db, ctx: RequestContext, raw: 
   }
   waiting.sort((a, b) => (a.flaggedAt ?? a.decidedAt).getTime() - (b.flaggedAt ?? b.decidedAt).getTime());
 
-  await recordAuditNow(db, ctx, { action: 'case.report.discharge_overrides', verb: 'R', entityType: 'Case', detail: { from: period.from, to: period.to, decisions: totals.decisions, overrides: totals.overrides } });
+  await recordAuditNow(db, ctx, {
+    action: 'case.report.discharge_overrides',
+    verb: 'R',
+    entityType: 'Case',
+    detail: { from: period.from, to: period.to, decisions: totals.decisions, overrides: totals.overrides },
+  });
   return {
     period,
     totals: { ...totals, overrideRate: rate(totals) },

@@ -33,7 +33,8 @@ export async function caseOrganisationIds(db: Db, caseId: string): Promise<strin
 }
 
 /** The ids of the cases an organisation works on (it is an agency on them), as a subquery for `inArray`. */
-export const casesWorkedOnBy = (db: Db, organisationId: string) => db.select({ id: caseOrganisations.caseId }).from(caseOrganisations).where(eq(caseOrganisations.organisationId, organisationId));
+export const casesWorkedOnBy = (db: Db, organisationId: string) =>
+  db.select({ id: caseOrganisations.caseId }).from(caseOrganisations).where(eq(caseOrganisations.organisationId, organisationId));
 
 export interface RequireOptions {
   /** Lock the case row (for changes that must not interleave, like a discharge decision). */
@@ -77,7 +78,21 @@ export function actorName(ctx: RequestContext): string {
 }
 
 /** Touch the case's updated time and record the change, inside the caller's transaction. */
-export async function recordCaseChange(tx: Db, ctx: RequestContext, caseId: string, action: string, detail?: Record<string, unknown>, reason?: string): Promise<void> {
+export async function recordCaseChange(
+  tx: Db,
+  ctx: RequestContext,
+  caseId: string,
+  action: string,
+  detail?: Record<string, unknown>,
+  reason?: string,
+): Promise<void> {
   await tx.update(cases).set({ updatedAt: new Date() }).where(eq(cases.id, caseId));
-  await recordAudit(tx, ctx, { action, verb: action.endsWith('.create') || action.endsWith('.open') ? 'C' : 'U', entityType: 'Case', entityId: caseId, ...(detail ? { detail } : {}), ...(reason ? { reason } : {}) });
+  await recordAudit(tx, ctx, {
+    action,
+    verb: action.endsWith('.create') || action.endsWith('.open') ? 'C' : 'U',
+    entityType: 'Case',
+    entityId: caseId,
+    ...(detail ? { detail } : {}),
+    ...(reason ? { reason } : {}),
+  });
 }

@@ -21,7 +21,10 @@ const event = z.object({
 
 /** GOV.UK's format: { "england-and-wales": { "division": "england-and-wales", "events": [{ "title", "date", … }] }, … }. */
 export const govUkBankHolidaysSchema = z.object({
-  'england-and-wales': z.object({ events: z.array(event).min(1, 'The england-and-wales list has no bank holidays').max(1000) }, { error: 'The file has no england-and-wales list of bank holidays' }),
+  'england-and-wales': z.object(
+    { events: z.array(event).min(1, 'The england-and-wales list has no bank holidays').max(1000) },
+    { error: 'The file has no england-and-wales list of bank holidays' },
+  ),
 });
 
 export async function listBankHolidays(db: Db) {

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { comparableValue, describeValue, disagreesWith, type FactField, factInputSchema, type FactValue, type FactView, findInconsistencies } from './demographics';
+import {
+  comparableValue,
+  describeValue,
+  disagreesWith,
+  type FactField,
+  factInputSchema,
+  type FactValue,
+  type FactView,
+  findInconsistencies,
+} from './demographics';
 import { zodFieldErrors } from '../platform/errors';
 
 const TODAY = '2026-11-27';
@@ -32,12 +41,22 @@ describe('comparable values: what makes two values the same', () => {
     ['name: typographic apostrophe and a space', 'name', { given: 'Aoife', family: 'O’Brien' }, { given: 'Aoife', family: 'O Brien' }],
     ['name: hyphen or space', 'name', { given: 'Marisol', family: 'Smith-Jones' }, { given: 'Marisol', family: 'Smith Jones' }],
     ['postcode: format', 'address', { line: '14 Tarn Road', postcode: 'SO16 4XX' }, { line: '14 tarn road', postcode: 'so164xx' }],
-    ['address: flat written differently, same postcode', 'address', { line: 'Flat 2, 14 Tarn Road', postcode: 'SO16 4XX' }, { line: '14 Tarn Road flat 2', postcode: 'SO16 4XX' }],
+    [
+      'address: flat written differently, same postcode',
+      'address',
+      { line: 'Flat 2, 14 Tarn Road', postcode: 'SO16 4XX' },
+      { line: '14 Tarn Road flat 2', postcode: 'SO16 4XX' },
+    ],
     ['address without postcode: punctuation', 'address', { line: '14, Tarn Road.', postcode: null }, { line: '14 tarn road', postcode: null }],
     ['NHS number: spacing', 'nhs_number', { number: '943 476 5919' }, { number: '9434765919' }],
     ['phone: international prefix', 'phone', { number: '+44 7700 900123' }, { number: '07700 900123' }],
     ['phone: brackets and dashes', 'phone', { number: '(023) 8077-7222' }, { number: '023 8077 7222' }],
-    ['GP: ODS code case', 'gp_practice', { practice: 'Shirley Health Partnership', odsCode: 'j82001' }, { practice: 'Shirley Health Partnership (Hill Lane)', odsCode: 'J82001' }],
+    [
+      'GP: ODS code case',
+      'gp_practice',
+      { practice: 'Shirley Health Partnership', odsCode: 'j82001' },
+      { practice: 'Shirley Health Partnership (Hill Lane)', odsCode: 'J82001' },
+    ],
     ['GP: name punctuation', 'gp_practice', { practice: 'St. Mary’s Surgery', odsCode: null }, { practice: 'St Marys Surgery', odsCode: null }],
   ] as const)('%s', (_what, field, a, b) => {
     expect(cmp(field, a)).toBe(cmp(field, b));
@@ -51,7 +70,12 @@ describe('comparable values: what makes two values the same', () => {
     ['another first line, no postcodes', 'address', { line: '14 Tarn Road', postcode: null }, { line: '2 Mill Road', postcode: null }],
     ['another NHS number', 'nhs_number', { number: '9434765919' }, { number: '9434765870' }],
     ['another phone', 'phone', { number: '07700 900123' }, { number: '07700 900124' }],
-    ['another practice', 'gp_practice', { practice: 'Shirley Health Partnership', odsCode: 'J82001' }, { practice: 'Shirley Health Partnership', odsCode: 'J82002' }],
+    [
+      'another practice',
+      'gp_practice',
+      { practice: 'Shirley Health Partnership', odsCode: 'J82001' },
+      { practice: 'Shirley Health Partnership', odsCode: 'J82002' },
+    ],
   ] as const)('different: %s', (_what, field, a, b) => {
     expect(cmp(field, a)).not.toBe(cmp(field, b));
   });
@@ -80,7 +104,10 @@ describe('describing a value in one line', () => {
 
 describe('inconsistencies: current facts that disagree', () => {
   it('one value from several sources is not an inconsistency', () => {
-    const facts = [fact({ field: 'date_of_birth', comparable: '1998-07-14', source: 'self_reported' }), fact({ field: 'date_of_birth', comparable: '1998-07-14', source: 'pds_verified' })];
+    const facts = [
+      fact({ field: 'date_of_birth', comparable: '1998-07-14', source: 'self_reported' }),
+      fact({ field: 'date_of_birth', comparable: '1998-07-14', source: 'pds_verified' }),
+    ];
     expect(findInconsistencies(facts)).toEqual([]);
   });
 
@@ -151,7 +178,16 @@ describe('checking a new fact', () => {
       sourceDetail: null,
       sourceDate: '2026-11-20',
     });
-    expect(schema.parse({ ...base, subject: 'baby', field: 'address', value: { line: ' 14 Tarn Road ', postcode: 'so16  4xx' }, source: 'id_document', sourceDetail: ' Tenancy agreement ' })).toMatchObject({
+    expect(
+      schema.parse({
+        ...base,
+        subject: 'baby',
+        field: 'address',
+        value: { line: ' 14 Tarn Road ', postcode: 'so16  4xx' },
+        source: 'id_document',
+        sourceDetail: ' Tenancy agreement ',
+      }),
+    ).toMatchObject({
       subject: 'baby',
       value: { line: '14 Tarn Road', postcode: 'SO16 4XX' },
       sourceDetail: 'Tenancy agreement',
@@ -166,28 +202,80 @@ describe('checking a new fact', () => {
   it.each([
     ['no detail chosen', { ...base, value: {} }, { field: 'Choose which detail this is' }],
     ['an unknown detail', { ...base, field: 'shoe_size', value: {} }, { field: 'Choose which detail this is' }],
-    ['an unknown subject', { ...base, subject: 'father', field: 'phone', value: { number: '07700 900123' } }, { subject: 'Choose whether this is about the mother or the baby' }],
+    [
+      'an unknown subject',
+      { ...base, subject: 'father', field: 'phone', value: { number: '07700 900123' } },
+      { subject: 'Choose whether this is about the mother or the baby' },
+    ],
     ['no source', { ...base, source: undefined, field: 'phone', value: { number: '07700 900123' } }, { source: 'Choose where this detail came from' }],
-    ['no source date', { ...base, sourceDate: undefined, field: 'phone', value: { number: '07700 900123' } }, { sourceDate: 'Enter the date the source gave this detail' }],
-    ['a source date that is not a date', { ...base, sourceDate: '2026-02-30', field: 'phone', value: { number: '07700 900123' } }, { sourceDate: 'The date the source gave it must be a real date' }],
-    ['a source date in the future', { ...base, sourceDate: '2026-11-28', field: 'phone', value: { number: '07700 900123' } }, { sourceDate: 'The date the source gave it cannot be in the future' }],
-    ['another agency, not named', { ...base, source: 'other_agency', field: 'phone', value: { number: '07700 900123' } }, { sourceDetail: 'Enter which agency reported this detail' }],
-    ['a document, not named', { ...base, source: 'id_document', sourceDetail: '  ', field: 'phone', value: { number: '07700 900123' } }, { sourceDetail: 'Enter which document was seen, like passport or driving licence' }],
+    [
+      'no source date',
+      { ...base, sourceDate: undefined, field: 'phone', value: { number: '07700 900123' } },
+      { sourceDate: 'Enter the date the source gave this detail' },
+    ],
+    [
+      'a source date that is not a date',
+      { ...base, sourceDate: '2026-02-30', field: 'phone', value: { number: '07700 900123' } },
+      { sourceDate: 'The date the source gave it must be a real date' },
+    ],
+    [
+      'a source date in the future',
+      { ...base, sourceDate: '2026-11-28', field: 'phone', value: { number: '07700 900123' } },
+      { sourceDate: 'The date the source gave it cannot be in the future' },
+    ],
+    [
+      'another agency, not named',
+      { ...base, source: 'other_agency', field: 'phone', value: { number: '07700 900123' } },
+      { sourceDetail: 'Enter which agency reported this detail' },
+    ],
+    [
+      'a document, not named',
+      { ...base, source: 'id_document', sourceDetail: '  ', field: 'phone', value: { number: '07700 900123' } },
+      { sourceDetail: 'Enter which document was seen, like passport or driving licence' },
+    ],
     ['a name without a last name', { ...base, field: 'name', value: { given: 'Marisol', family: ' ' } }, { 'value.family': 'Enter the last name' }],
     ['a name with neither part', { ...base, field: 'name', value: {} }, { 'value.given': 'Enter the first name', 'value.family': 'Enter the last name' }],
-    ['a very long name', { ...base, field: 'name', value: { given: 'M'.repeat(101), family: 'Quennell' } }, { 'value.given': 'Must be 100 characters or fewer' }],
+    [
+      'a very long name',
+      { ...base, field: 'name', value: { given: 'M'.repeat(101), family: 'Quennell' } },
+      { 'value.given': 'Must be 100 characters or fewer' },
+    ],
     ['no date of birth', { ...base, field: 'date_of_birth', value: {} }, { 'value.date': 'Enter the date of birth' }],
-    ['a date of birth that is not a date', { ...base, field: 'date_of_birth', value: { date: '1998-02-30' } }, { 'value.date': 'Date of birth must be a real date' }],
+    [
+      'a date of birth that is not a date',
+      { ...base, field: 'date_of_birth', value: { date: '1998-02-30' } },
+      { 'value.date': 'Date of birth must be a real date' },
+    ],
     ['a date of birth before 1900', { ...base, field: 'date_of_birth', value: { date: '1899-12-31' } }, { 'value.date': 'Date of birth must be after 1900' }],
-    ['a date of birth in the future', { ...base, field: 'date_of_birth', value: { date: '2026-12-01' } }, { 'value.date': 'Date of birth must be today or in the past' }],
-    ['a date of birth after the source gave it', { ...base, subject: 'baby', field: 'date_of_birth', value: { date: '2026-11-25' } }, { 'value.date': 'Date of birth must be on or before the date the source gave it' }],
+    [
+      'a date of birth in the future',
+      { ...base, field: 'date_of_birth', value: { date: '2026-12-01' } },
+      { 'value.date': 'Date of birth must be today or in the past' },
+    ],
+    [
+      'a date of birth after the source gave it',
+      { ...base, subject: 'baby', field: 'date_of_birth', value: { date: '2026-11-25' } },
+      { 'value.date': 'Date of birth must be on or before the date the source gave it' },
+    ],
     ['an address with no first line', { ...base, field: 'address', value: { postcode: 'SO16 4XX' } }, { 'value.line': 'Enter the address' }],
-    ['a postcode that is not one', { ...base, field: 'address', value: { line: '14 Tarn Road', postcode: 'SO16' } }, { 'value.postcode': 'Enter a real postcode, like SO16 6YD' }],
+    [
+      'a postcode that is not one',
+      { ...base, field: 'address', value: { line: '14 Tarn Road', postcode: 'SO16' } },
+      { 'value.postcode': 'Enter a real postcode, like SO16 6YD' },
+    ],
     ['an empty NHS number', { ...base, field: 'nhs_number', value: { number: ' ' } }, { 'value.number': 'Enter the NHS number' }],
     ['a short NHS number', { ...base, field: 'nhs_number', value: { number: '943 476' } }, { 'value.number': 'NHS number must be 10 digits' }],
-    ['a wrong check digit', { ...base, field: 'nhs_number', value: { number: '943 476 5918' } }, { 'value.number': 'Enter a valid NHS number: the last digit (the check digit) does not match' }],
+    [
+      'a wrong check digit',
+      { ...base, field: 'nhs_number', value: { number: '943 476 5918' } },
+      { 'value.number': 'Enter a valid NHS number: the last digit (the check digit) does not match' },
+    ],
     ['a GP practice with no name', { ...base, field: 'gp_practice', value: { odsCode: 'J82001' } }, { 'value.practice': 'Enter the GP practice' }],
-    ['a phone number with letters', { ...base, field: 'phone', value: { number: 'ring her mum' } }, { 'value.number': 'Enter a phone number, like 07700 900123' }],
+    [
+      'a phone number with letters',
+      { ...base, field: 'phone', value: { number: 'ring her mum' } },
+      { 'value.number': 'Enter a phone number, like 07700 900123' },
+    ],
   ] as const)('refuses %s, saying what to do', (_what, input, expected) => {
     expect(problems(input as Record<string, unknown>)).toEqual(expected);
   });

@@ -108,15 +108,19 @@ export const factInputSchema = (today: IsoDate) =>
         .refine((d) => d <= today, 'The date the source gave it cannot be in the future'),
     })
     .superRefine((f, ctx) => {
-      if (f.source === 'other_agency' && !f.sourceDetail) ctx.addIssue({ code: 'custom', path: ['sourceDetail'], message: 'Enter which agency reported this detail' });
-      if (f.source === 'id_document' && !f.sourceDetail) ctx.addIssue({ code: 'custom', path: ['sourceDetail'], message: 'Enter which document was seen, like passport or driving licence' });
+      if (f.source === 'other_agency' && !f.sourceDetail)
+        ctx.addIssue({ code: 'custom', path: ['sourceDetail'], message: 'Enter which agency reported this detail' });
+      if (f.source === 'id_document' && !f.sourceDetail)
+        ctx.addIssue({ code: 'custom', path: ['sourceDetail'], message: 'Enter which document was seen, like passport or driving licence' });
       const parsed = FACT_VALUE_SCHEMAS[f.field].safeParse(f.value ?? {});
-      if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: ['value', ...issue.path.map(String)], message: issue.message });
+      if (!parsed.success)
+        for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: ['value', ...issue.path.map(String)], message: issue.message });
       else if (f.field === 'date_of_birth') {
         // Nobody's date of birth is after today, nor after the day a source gave it.
         const born = (parsed.data as { date: string }).date;
         if (born > today) ctx.addIssue({ code: 'custom', path: ['value', 'date'], message: 'Date of birth must be today or in the past' });
-        else if (born > f.sourceDate) ctx.addIssue({ code: 'custom', path: ['value', 'date'], message: 'Date of birth must be on or before the date the source gave it' });
+        else if (born > f.sourceDate)
+          ctx.addIssue({ code: 'custom', path: ['value', 'date'], message: 'Date of birth must be on or before the date the source gave it' });
       }
     })
     .transform((f) => ({ ...f, value: FACT_VALUE_SCHEMAS[f.field].parse(f.value ?? {}) as FactValue }));

@@ -38,11 +38,7 @@ const baby = (status: ToxicologyTest['status']): ToxicologyTest => ({ id: 'tox-b
 const mother = (status: ToxicologyTest['status']): ToxicologyTest => ({ id: 'tox-mother', subject: 'mother', sample: 'urine', status });
 
 /** No tests, one test in each state, two tests in every pair of states. */
-const TOXICOLOGY_SETS: ToxicologyTest[][] = [
-  [],
-  ...STATUSES.map((s) => [baby(s)]),
-  ...STATUSES.flatMap((a) => STATUSES.map((b) => [baby(a), mother(b)])),
-];
+const TOXICOLOGY_SETS: ToxicologyTest[][] = [[], ...STATUSES.map((s) => [baby(s)]), ...STATUSES.flatMap((a) => STATUSES.map((b) => [baby(a), mother(b)]))];
 
 const describeTox = (tests: readonly ToxicologyTest[]) => (tests.length === 0 ? 'no toxicology' : tests.map((t) => `${t.subject} ${t.status}`).join(' + '));
 
@@ -51,7 +47,11 @@ const OVERRIDES: { name: string; override: DischargeOverride | null | undefined;
   { name: 'no override', override: undefined, problems: null },
   { name: 'override null', override: null, problems: null },
   { name: 'complete override', override: COMPLETE, problems: [] },
-  { name: 'empty override', override: {}, problems: ['overrideReason', 'seniorClinicianName', 'seniorClinicianRole', 'socialWorkerInformedName', 'socialWorkerInformedAt'] },
+  {
+    name: 'empty override',
+    override: {},
+    problems: ['overrideReason', 'seniorClinicianName', 'seniorClinicianRole', 'socialWorkerInformedName', 'socialWorkerInformedAt'],
+  },
   { name: 'reason absent', override: { ...COMPLETE, reason: undefined }, problems: ['overrideReason'] },
   { name: 'reason null', override: { ...COMPLETE, reason: null }, problems: ['overrideReason'] },
   { name: 'reason empty', override: { ...COMPLETE, reason: '' }, problems: ['overrideReason'] },
@@ -72,7 +72,11 @@ const OVERRIDES: { name: string; override: DischargeOverride | null | undefined;
   { name: 'told: 1 ms in the future', override: { ...COMPLETE, socialWorkerInformedAt: new Date(NOW.getTime() + 1) }, problems: ['socialWorkerInformedAt'] },
   { name: 'told: just now', override: { ...COMPLETE, socialWorkerInformedAt: NOW }, problems: [] },
   { name: 'told: exactly 7 days ago', override: { ...COMPLETE, socialWorkerInformedAt: new Date(NOW.getTime() - 7 * DAY) }, problems: [] },
-  { name: 'told: 7 days and 1 ms ago', override: { ...COMPLETE, socialWorkerInformedAt: new Date(NOW.getTime() - 7 * DAY - 1) }, problems: ['socialWorkerInformedAt'] },
+  {
+    name: 'told: 7 days and 1 ms ago',
+    override: { ...COMPLETE, socialWorkerInformedAt: new Date(NOW.getTime() - 7 * DAY - 1) },
+    problems: ['socialWorkerInformedAt'],
+  },
   {
     name: 'two parts missing',
     override: { ...COMPLETE, seniorClinicianRole: '', socialWorkerInformedAt: null },

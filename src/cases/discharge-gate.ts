@@ -128,4 +128,3 @@ export function checkDischargeGate(input: GateInput): GateResult {
   const problems = overrideProblems(input.override, blockers, input.now);
   return Object.keys(problems).length > 0 ? { outcome: 'override_incomplete', blockers, problems } : { outcome: 'overridden', blockers };
 }
-

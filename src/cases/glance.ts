@@ -81,7 +81,9 @@ export async function atAGlance(db: Db, ctx: RequestContext, kase: CaseRow, now 
   rows.push({
     key: 'birth-plan',
     label: 'Birth plan',
-    text: plan.current ? `Version ${plan.current.version}, agreed ${formatDate(londonDate(plan.current.agreedAt))}${lateSends.length ? `. Not yet sent to: ${lateSends.map((d) => d.recipientLabel).join(', ')}` : ''}` : 'No birth plan recorded',
+    text: plan.current
+      ? `Version ${plan.current.version}, agreed ${formatDate(londonDate(plan.current.agreedAt))}${lateSends.length ? `. Not yet sent to: ${lateSends.map((d) => d.recipientLabel).join(', ')}` : ''}`
+      : 'No birth plan recorded',
     tone: lateSends.length ? 'red' : plan.current ? 'green' : 'grey',
     tag: lateSends.length ? `${lateSends.length} sending overdue` : plan.current ? 'Agreed' : 'None yet',
     href: `${base}/birth-plan`,

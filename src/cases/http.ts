@@ -58,7 +58,15 @@ export async function renderCasePage(
   db: Db,
   req: FastifyRequest,
   reply: FastifyReply,
-  opts: { caseId: string; section: CaseSection; template: string; title: string; audit: string; status?: number; data?: (header: CaseHeader) => Promise<Record<string, unknown>> | Record<string, unknown> },
+  opts: {
+    caseId: string;
+    section: CaseSection;
+    template: string;
+    title: string;
+    audit: string;
+    status?: number;
+    data?: (header: CaseHeader) => Promise<Record<string, unknown>> | Record<string, unknown>;
+  },
 ) {
   const header = await caseHeader(db, req.ctx, opts.caseId, opts.audit);
   const data = opts.data ? await opts.data(header) : {};
@@ -78,7 +86,13 @@ export async function renderCasePage(
  */
 export function formsPage<Active>(
   db: Db,
-  opts: { section: CaseSection; template: string; title: string; audit: string; data: (req: FastifyRequest, header: CaseHeader, active: Active | null) => Promise<Record<string, unknown>> },
+  opts: {
+    section: CaseSection;
+    template: string;
+    title: string;
+    audit: string;
+    data: (req: FastifyRequest, header: CaseHeader, active: Active | null) => Promise<Record<string, unknown>>;
+  },
 ) {
   return (req: FastifyRequest, reply: FastifyReply, caseId: string, active: Active | null = null, errors?: FormErrors) =>
     renderCasePage(db, req, reply, {
@@ -130,7 +144,15 @@ export function partsOfInstant(value: Date | string | null | undefined): { day: 
   const d = typeof value === 'string' ? new Date(value) : value;
   if (Number.isNaN(d.getTime())) return { day: '', month: '', year: '', time: '' };
   const p = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'numeric', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/London',
+      day: 'numeric',
+      month: 'numeric',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
       .formatToParts(d)
       .map((x) => [x.type, x.value]),
   );
@@ -139,5 +161,10 @@ export function partsOfInstant(value: Date | string | null | undefined): { day: 
 
 /** The date + time inputs of `name` as typed, to show a form again after an error; all blank without values. */
 export function partsAsTyped(values: Record<string, string> | undefined, name: string): { day: string; month: string; year: string; time: string } {
-  return { day: values?.[`${name}.day`] ?? '', month: values?.[`${name}.month`] ?? '', year: values?.[`${name}.year`] ?? '', time: values?.[`${name}.time`] ?? '' };
+  return {
+    day: values?.[`${name}.day`] ?? '',
+    month: values?.[`${name}.month`] ?? '',
+    year: values?.[`${name}.year`] ?? '',
+    time: values?.[`${name}.time`] ?? '',
+  };
 }

@@ -14,6 +14,8 @@ export function registerCaseJobs(worker: Worker, db: Db, mailer: Mailer, publicU
   registerMilestoneJobs(worker, db, mailer, publicUrl);
   registerDischargeJobs(worker, db, mailer, publicUrl);
   registerEscalationJobs(worker, db, mailer, publicUrl);
-  worker.register(AGENCY_ADDED_EMAIL_JOB, async (job) => emailAgencyAdded(db, mailer, publicUrl, job.payload as { caseId: string; organisationId: string; to: string }));
+  worker.register(AGENCY_ADDED_EMAIL_JOB, async (job) =>
+    emailAgencyAdded(db, mailer, publicUrl, job.payload as { caseId: string; organisationId: string; to: string }),
+  );
   return worker;
 }

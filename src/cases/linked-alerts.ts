@@ -30,7 +30,15 @@ export interface LinkedAlertView {
 
 async function linkedRows(db: Db, caseId: string) {
   return db
-    .select({ id: alerts.id, reference: alerts.reference, status: alerts.status, version: alerts.version, linkedAt: caseAlerts.linkedAt, organisationId: alerts.originatorOrganisationId, organisationName: organisations.name })
+    .select({
+      id: alerts.id,
+      reference: alerts.reference,
+      status: alerts.status,
+      version: alerts.version,
+      linkedAt: caseAlerts.linkedAt,
+      organisationId: alerts.originatorOrganisationId,
+      organisationName: organisations.name,
+    })
     .from(caseAlerts)
     .innerJoin(alerts, eq(alerts.id, caseAlerts.alertId))
     .innerJoin(organisations, eq(organisations.id, alerts.originatorOrganisationId))

@@ -21,7 +21,17 @@ export const EDD_SOURCE_LABELS: Record<EddSource, string> = {
   reported: 'Reported by her or another agency',
 };
 
-export const PROFESSIONAL_ROLES = ['midwife', 'safeguarding_midwife', 'social_worker', 'team_manager', 'health_visitor', 'gp', 'safeguarding_lead', 'obstetrician', 'other'] as const;
+export const PROFESSIONAL_ROLES = [
+  'midwife',
+  'safeguarding_midwife',
+  'social_worker',
+  'team_manager',
+  'health_visitor',
+  'gp',
+  'safeguarding_lead',
+  'obstetrician',
+  'other',
+] as const;
 export type ProfessionalRole = (typeof PROFESSIONAL_ROLES)[number];
 export const PROFESSIONAL_ROLE_LABELS: Record<ProfessionalRole, string> = {
   midwife: 'Named midwife',
@@ -46,7 +56,6 @@ export const CLOSE_REASON_LABELS: Record<CloseReason, string> = {
   other: 'Other',
 };
 
-
 /** A due date must fit a pregnancy that is happening: from 4 weeks ago (late presentation, born soon) to 44 weeks ahead. */
 export const eddSchema = (today: IsoDate) =>
   z
@@ -66,7 +75,10 @@ export const openCaseSchema = (today: IsoDate) =>
         .nullish()
         .transform((v) => v || null)
         .refine((v) => v === null || isIsoDate(v), 'Date of birth must be a real date')
-        .refine((v) => v === null || (v >= addDays(today, -60 * 366) && v <= addDays(today, -10 * 365)), 'Date of birth must make her between 10 and 60 years old'),
+        .refine(
+          (v) => v === null || (v >= addDays(today, -60 * 366) && v <= addDays(today, -10 * 365)),
+          'Date of birth must make her between 10 and 60 years old',
+        ),
       nhsNumber: optionalText(20),
       addressLine: optionalText(200),
       postcode: optionalText(10),
@@ -81,8 +93,10 @@ export const openCaseSchema = (today: IsoDate) =>
     })
     .superRefine((v, ctx) => {
       if (v.edd && !v.eddSource) ctx.addIssue({ code: 'custom', path: ['eddSource'], message: 'Choose how the due date was worked out' });
-      if (v.source === 'other_agency' && !v.sourceDetail) ctx.addIssue({ code: 'custom', path: ['sourceDetail'], message: 'Enter which agency gave these details' });
-      if (v.classification !== 'unbooked_in_labour' && !v.edd) ctx.addIssue({ code: 'custom', path: ['edd'], message: 'Enter the due date, or your best estimate: protocol milestones are worked out from it' });
+      if (v.source === 'other_agency' && !v.sourceDetail)
+        ctx.addIssue({ code: 'custom', path: ['sourceDetail'], message: 'Enter which agency gave these details' });
+      if (v.classification !== 'unbooked_in_labour' && !v.edd)
+        ctx.addIssue({ code: 'custom', path: ['edd'], message: 'Enter the due date, or your best estimate: protocol milestones are worked out from it' });
     });
 export type OpenCaseInput = z.output<ReturnType<typeof openCaseSchema>>;
 
@@ -110,7 +124,8 @@ export const professionalSchema = z
       .refine((v) => v === null || z.email().safeParse(v).success, 'Enter an email address in the correct format, like name@example.nhs.uk'),
   })
   .superRefine((v, ctx) => {
-    if (!v.organisationId && !v.organisationName) ctx.addIssue({ code: 'custom', path: ['organisationName'], message: 'Choose their organisation, or type its name if it is not listed' });
+    if (!v.organisationId && !v.organisationName)
+      ctx.addIssue({ code: 'custom', path: ['organisationName'], message: 'Choose their organisation, or type its name if it is not listed' });
     if (!v.phone && !v.email) ctx.addIssue({ code: 'custom', path: ['phone'], message: 'Enter a phone number or an email address, so they can be reached' });
   });
 export type ProfessionalInput = z.output<typeof professionalSchema>;

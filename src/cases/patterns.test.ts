@@ -138,13 +138,19 @@ describe('evaluatePatterns with the default rules', () => {
     expect(evaluatePatterns(r, [ev('appointment_missed', 0), ev('appointment_missed', 10), ev('address_change', 20)], asOf)).toEqual([]);
     expect(evaluatePatterns(r, [ev('appointment_missed', 0), ev('appointment_missed', 10), ev('appointment_missed', 20)], asOf)).toEqual([]);
     // An attended appointment is not a missed one.
-    expect(evaluatePatterns(r, [ev('appointment_missed', 0), ev('appointment_attended', 5), ev('appointment_missed', 10), ev('address_change', 20)], asOf)).toEqual([]);
+    expect(
+      evaluatePatterns(r, [ev('appointment_missed', 0), ev('appointment_attended', 5), ev('appointment_missed', 10), ev('address_change', 20)], asOf),
+    ).toEqual([]);
   });
 
   it('(a) counts entries exactly 56 days apart, but not 57', () => {
     const r = [rule('missed_appointments_and_move')];
-    expect(evaluatePatterns(r, [ev('appointment_missed', 0), ev('appointment_missed', 20), ev('address_change', 30), ev('appointment_missed', 56)], asOf)).toHaveLength(1);
-    expect(evaluatePatterns(r, [ev('appointment_missed', 0), ev('appointment_missed', 20), ev('address_change', 30), ev('appointment_missed', 57)], asOf)).toEqual([]);
+    expect(
+      evaluatePatterns(r, [ev('appointment_missed', 0), ev('appointment_missed', 20), ev('address_change', 30), ev('appointment_missed', 56)], asOf),
+    ).toHaveLength(1);
+    expect(
+      evaluatePatterns(r, [ev('appointment_missed', 0), ev('appointment_missed', 20), ev('address_change', 30), ev('appointment_missed', 57)], asOf),
+    ).toEqual([]);
   });
 
   it('(b) two no-access visits or refusals within 28 days prompt closure', () => {
@@ -186,7 +192,13 @@ describe('evaluatePatterns with the default rules', () => {
 });
 
 describe('evaluatePatterns windows', () => {
-  const twoMissed: PatternRule = { key: 'two_missed', label: 'Two missed', prompt: 'Think.', withinDays: 7, requires: [{ kinds: ['appointment_missed'], atLeast: 2 }] };
+  const twoMissed: PatternRule = {
+    key: 'two_missed',
+    label: 'Two missed',
+    prompt: 'Think.',
+    withinDays: 7,
+    requires: [{ kinds: ['appointment_missed'], atLeast: 2 }],
+  };
 
   it('ignores entries after asOf', () => {
     const events = [ev('appointment_missed', 0), ev('appointment_missed', 3)];
@@ -238,8 +250,12 @@ describe('evaluatePatterns windows', () => {
     const oneDay: PatternRule = { ...twoMissed, withinDays: 1 };
     const summer = (iso: string, id: string): PatternEvent => ({ id, kind: 'appointment_missed', at: new Date(iso) });
     // 1 July 08:00 and 2 July 23:30 UTC (3 July 00:30 in London) are two days apart in England.
-    expect(evaluatePatterns([oneDay], [summer('2026-07-01T08:00:00Z', 'a'), summer('2026-07-02T23:30:00Z', 'b')], new Date('2026-08-01T00:00:00Z'))).toEqual([]);
-    expect(evaluatePatterns([oneDay], [summer('2026-07-01T08:00:00Z', 'a'), summer('2026-07-02T22:30:00Z', 'b')], new Date('2026-08-01T00:00:00Z'))).toHaveLength(1);
+    expect(evaluatePatterns([oneDay], [summer('2026-07-01T08:00:00Z', 'a'), summer('2026-07-02T23:30:00Z', 'b')], new Date('2026-08-01T00:00:00Z'))).toEqual(
+      [],
+    );
+    expect(
+      evaluatePatterns([oneDay], [summer('2026-07-01T08:00:00Z', 'a'), summer('2026-07-02T22:30:00Z', 'b')], new Date('2026-08-01T00:00:00Z')),
+    ).toHaveLength(1);
   });
 
   it('ignores kinds it does not know and dates that are not real', () => {
@@ -267,10 +283,13 @@ describe('evaluatePatterns properties', () => {
     label: fc.constant('Random'),
     prompt: fc.constant('Think.'),
     withinDays: fc.integer({ min: 1, max: 60 }),
-    requires: fc.array(fc.record({ kinds: fc.uniqueArray(fc.constantFrom(...KINDS), { minLength: 1, maxLength: 3 }), atLeast: fc.integer({ min: 1, max: 4 }) }), {
-      minLength: 1,
-      maxLength: 3,
-    }),
+    requires: fc.array(
+      fc.record({ kinds: fc.uniqueArray(fc.constantFrom(...KINDS), { minLength: 1, maxLength: 3 }), atLeast: fc.integer({ min: 1, max: 4 }) }),
+      {
+        minLength: 1,
+        maxLength: 3,
+      },
+    ),
   });
   const asOfArb = fc.integer({ min: 0, max: 130 }).map((d) => new Date(T0 + d * DAY));
 

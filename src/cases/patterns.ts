@@ -200,7 +200,10 @@ const ruleSchema = z.object(
   {
     key: z
       .string({ error: 'Enter a key for the pattern' })
-      .regex(/^[a-z][a-z0-9_]{1,49}$/, 'The key must start with a lower-case letter and use only lower-case letters, numbers and underscores (2 to 50 characters)'),
+      .regex(
+        /^[a-z][a-z0-9_]{1,49}$/,
+        'The key must start with a lower-case letter and use only lower-case letters, numbers and underscores (2 to 50 characters)',
+      ),
     label: requiredText(PATTERN_LIMITS.label, 'Enter the name of the pattern', 'The name of the pattern'),
     prompt: requiredText(PATTERN_LIMITS.prompt, 'Enter the prompt practitioners will see', 'The prompt'),
     withinDays: z
@@ -226,7 +229,8 @@ export const patternRulesSchema: z.ZodType<PatternRule[], unknown> = z
       rules.forEach((r, i) => {
         const key = typeof r === 'object' && r !== null ? (r as { key?: unknown }).key : undefined;
         if (typeof key !== 'string') return;
-        if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [i, 'key'], message: `The key “${key}” is already used by another pattern: each pattern needs its own key` });
+        if (seen.has(key))
+          ctx.addIssue({ code: 'custom', path: [i, 'key'], message: `The key “${key}” is already used by another pattern: each pattern needs its own key` });
         else seen.set(key, i);
       });
     },
@@ -268,7 +272,8 @@ export const DEFAULT_PATTERN_RULES: PatternRule[] = [
   {
     key: 'agreed_actions_not_done',
     label: 'Agreed actions not done',
-    prompt: 'Consider disguised compliance: agreed actions are not being done. Look for evidence of change, not reports of it, and discuss with your safeguarding lead.',
+    prompt:
+      'Consider disguised compliance: agreed actions are not being done. Look for evidence of change, not reports of it, and discuss with your safeguarding lead.',
     withinDays: 56,
     requires: [{ kinds: ['agreed_action_not_done'], atLeast: 2 }],
   },

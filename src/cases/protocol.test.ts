@@ -179,7 +179,8 @@ describe('protocolDefinitionSchema', () => {
     expect(
       problems({ name: 'P', milestones: [milestone('start', gestation(10)), milestone('aa', fromMilestone('bb')), milestone('bb', fromMilestone('aa'))] }),
     ).toEqual({
-      'milestones.1.due.key': 'These milestones are counted from each other in a loop, so none of them could ever fall due: “Label aa” → “Label bb” → “Label aa”',
+      'milestones.1.due.key':
+        'These milestones are counted from each other in a loop, so none of them could ever fall due: “Label aa” → “Label bb” → “Label aa”',
     });
     // A longer loop, closed through a "not before" rule, reported once at its first milestone.
     expect(
@@ -192,14 +193,20 @@ describe('protocolDefinitionSchema', () => {
         ],
       }),
     ).toEqual({
-      'milestones.0.due.key': 'These milestones are counted from each other in a loop, so none of them could ever fall due: “Label cc” → “Label aa” → “Label bb” → “Label cc”',
+      'milestones.0.due.key':
+        'These milestones are counted from each other in a loop, so none of them could ever fall due: “Label cc” → “Label aa” → “Label bb” → “Label cc”',
     });
   });
 
   it('reports separate loops separately', () => {
     const result = problems({
       name: 'P',
-      milestones: [milestone('aa', fromMilestone('bb')), milestone('bb', fromMilestone('aa')), milestone('cc', fromMilestone('dd')), milestone('dd', fromMilestone('cc'))],
+      milestones: [
+        milestone('aa', fromMilestone('bb')),
+        milestone('bb', fromMilestone('aa')),
+        milestone('cc', fromMilestone('dd')),
+        milestone('dd', fromMilestone('cc')),
+      ],
     });
     expect(Object.keys(result)).toEqual(['milestones.0.due.key', 'milestones.2.due.key']);
   });
@@ -262,7 +269,13 @@ describe('computeMilestones with the default protocol', () => {
 
   it('without a due date, every pregnancy milestone waits for one', () => {
     const s = byKey(run(DEFAULT_PROTOCOL, '2026-03-01T12:00:00Z', {}, { edd: null }));
-    for (const key of ['referral_to_social_care', 'strategy_discussion', 'pre_birth_assessment_completed', 'initial_child_protection_conference', 'birth_plan_agreed']) {
+    for (const key of [
+      'referral_to_social_care',
+      'strategy_discussion',
+      'pre_birth_assessment_completed',
+      'initial_child_protection_conference',
+      'birth_plan_agreed',
+    ]) {
       expect(s[key]).toMatchObject({ state: 'waiting', waitingFor: 'a due date', dueAt: null });
     }
     expect(s.initial_child_protection_conference?.notBefore).toBeNull();
@@ -288,8 +301,7 @@ describe('computeMilestones with the default protocol', () => {
 });
 
 describe('computeMilestones states', () => {
-  const single = (due: MilestoneDefinition['due'], extra: Partial<MilestoneDefinition> = {}) =>
-    protocol([{ key: 'step', label: 'The step', due, ...extra }]);
+  const single = (due: MilestoneDefinition['due'], extra: Partial<MilestoneDefinition> = {}) => protocol([{ key: 'step', label: 'The step', due, ...extra }]);
   const only = (statuses: MilestoneStatus[]) => statuses[0] as MilestoneStatus;
   const dueAt = endOfGestationDay(16); // 2026-03-20T23:59:59.999Z
 
@@ -368,8 +380,18 @@ describe('computeMilestones states', () => {
   it('gives the start of the day for an earliest date in days, the exact time for one in hours', () => {
     const def = protocol([
       { key: 'first', label: 'First', due: { from: 'gestation', weeks: 20, days: 0 } },
-      { key: 'second', label: 'Second', due: { from: 'milestone', key: 'first', after: { days: 14 } }, notBefore: { from: 'milestone', key: 'first', after: { days: 7 } } },
-      { key: 'third', label: 'Third', due: { from: 'milestone', key: 'first', after: { days: 14 } }, notBefore: { from: 'milestone', key: 'first', after: { workingDays: 2 } } },
+      {
+        key: 'second',
+        label: 'Second',
+        due: { from: 'milestone', key: 'first', after: { days: 14 } },
+        notBefore: { from: 'milestone', key: 'first', after: { days: 7 } },
+      },
+      {
+        key: 'third',
+        label: 'Third',
+        due: { from: 'milestone', key: 'first', after: { days: 14 } },
+        notBefore: { from: 'milestone', key: 'first', after: { workingDays: 2 } },
+      },
     ]);
     const s = byKey(run(def, '2026-04-20T12:00:00Z', { first: done('2026-04-17T15:00:00Z') }));
     expect(s.second?.notBefore).toEqual(new Date('2026-04-23T23:00:00Z')); // start of 24 April in London

@@ -34,12 +34,7 @@ export const CLASSIFICATION_LABELS: Record<CaseClassification, string> = {
  * sending it, holding the discharge planning meeting. The service passes the time that happened in with
  * the other completions; naming the source here lets a partnership attach it to its own milestone.
  */
-export const MILESTONE_SOURCES = [
-  'birth_plan_agreed',
-  'birth_plan_sent_named_midwife',
-  'birth_plan_sent_parents',
-  'discharge_planning_meeting_held',
-] as const;
+export const MILESTONE_SOURCES = ['birth_plan_agreed', 'birth_plan_sent_named_midwife', 'birth_plan_sent_parents', 'discharge_planning_meeting_held'] as const;
 export type MilestoneSource = (typeof MILESTONE_SOURCES)[number];
 export const MILESTONE_SOURCE_LABELS: Record<MilestoneSource, string> = {
   birth_plan_agreed: 'Birth plan agreed',
@@ -156,7 +151,11 @@ const milestoneSchema = z.object(
     key: z
       .string({ error: 'Enter a key for the milestone' })
       .regex(SLUG, 'The key must start with a lower-case letter and use only lower-case letters, numbers and underscores (2 to 50 characters)'),
-    label: requiredText(PROTOCOL_LIMITS.label, 'Enter the name of the milestone', `The name of the milestone must be ${PROTOCOL_LIMITS.label} characters or fewer`),
+    label: requiredText(
+      PROTOCOL_LIMITS.label,
+      'Enter the name of the milestone',
+      `The name of the milestone must be ${PROTOCOL_LIMITS.label} characters or fewer`,
+    ),
     guidance: optionalText(PROTOCOL_LIMITS.guidance, 'Guidance'),
     appliesTo: z
       .array(z.enum(CASE_CLASSIFICATIONS, { error: 'Choose a type of case from the list' }), { error: 'Choose the types of case it applies to' })
@@ -196,7 +195,11 @@ function checkMilestones(value: unknown, ctx: z.RefinementCtx): void {
   items.forEach((m, i) => {
     if (typeof m.key !== 'string') return;
     if (indexOf.has(m.key)) {
-      ctx.addIssue({ code: 'custom', path: [i, 'key'], message: `The key “${m.key}” is already used by ${name(indexOf.get(m.key) as number)}: each milestone needs its own key` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'key'],
+        message: `The key “${m.key}” is already used by ${name(indexOf.get(m.key) as number)}: each milestone needs its own key`,
+      });
     } else indexOf.set(m.key, i);
   });
 
@@ -208,8 +211,10 @@ function checkMilestones(value: unknown, ctx: z.RefinementCtx): void {
       if (!isRecord(rule) || rule.from !== 'milestone' || typeof rule.key !== 'string' || rule.key.trim() === '') continue;
       const key = rule.key.trim();
       const target = indexOf.get(key);
-      if (key === m.key) ctx.addIssue({ code: 'custom', path: [i, field, 'key'], message: 'A milestone cannot be counted from itself: choose a different milestone' });
-      else if (target === undefined) ctx.addIssue({ code: 'custom', path: [i, field, 'key'], message: `There is no milestone with the key “${key}” in this protocol` });
+      if (key === m.key)
+        ctx.addIssue({ code: 'custom', path: [i, field, 'key'], message: 'A milestone cannot be counted from itself: choose a different milestone' });
+      else if (target === undefined)
+        ctx.addIssue({ code: 'custom', path: [i, field, 'key'], message: `There is no milestone with the key “${key}” in this protocol` });
       else edges.push({ from: i, to: target, field });
     }
 

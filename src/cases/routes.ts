@@ -11,7 +11,20 @@ import { formatDate } from '../alerts/pregnancy';
 import { FACT_FIELD_LABELS, FACT_SOURCE_LABELS, FACT_SOURCES, type FactField, type FactSource } from './demographics';
 import { CASE_CLASSIFICATIONS, CLASSIFICATION_LABELS } from './protocol';
 import { CLOSE_REASON_LABELS, CLOSE_REASONS, EDD_SOURCE_LABELS, EDD_SOURCES, PROFESSIONAL_ROLE_LABELS, PROFESSIONAL_ROLES } from './model';
-import { addAgency, addProfessional, caseDetailOf, withdrawAgency, changeEdd, closeCase, endProfessional, linkAlert, listCases, openCase, recordCaseBirth, reopenCase } from './service';
+import {
+  addAgency,
+  addProfessional,
+  caseDetailOf,
+  withdrawAgency,
+  changeEdd,
+  closeCase,
+  endProfessional,
+  linkAlert,
+  listCases,
+  openCase,
+  recordCaseBirth,
+  reopenCase,
+} from './service';
 import { atAGlance } from './glance';
 import { dateTimeFromParts, handleCaseForm, partsOfInstant, renderCasePage } from './http';
 import { detailsRoutes } from './details/routes';
@@ -40,9 +53,9 @@ export const caseRoutes =
     await app.register(protocolsRoutes(deps));
   };
 
-
 const idParam = (req: FastifyRequest) => (req.params as { id: string }).id;
-const options = <T extends string>(values: readonly T[], labels: Record<T, string>, selected?: string) => values.map((v) => ({ value: v, text: labels[v], selected: v === selected, checked: v === selected }));
+const options = <T extends string>(values: readonly T[], labels: Record<T, string>, selected?: string) =>
+  values.map((v) => ({ value: v, text: labels[v], selected: v === selected, checked: v === selected }));
 
 async function areaChoices(db: Db, selected?: string) {
   const areas = (await listGeographies(db)).filter((g) => g.level === 'local_authority').sort((a, b) => a.name.localeCompare(b.name));
@@ -71,7 +84,11 @@ const coreRoutes =
         which,
         done: req.banner(),
         canOpen: can(req.ctx.actor, 'case.open'),
-        cases: list.map((c) => ({ ...c, classificationLabel: CLASSIFICATION_LABELS[c.classification as keyof typeof CLASSIFICATION_LABELS] ?? c.classification, edd: c.edd ? formatDate(c.edd) : null })),
+        cases: list.map((c) => ({
+          ...c,
+          classificationLabel: CLASSIFICATION_LABELS[c.classification as keyof typeof CLASSIFICATION_LABELS] ?? c.classification,
+          edd: c.edd ? formatDate(c.edd) : null,
+        })),
       });
     });
 
@@ -82,10 +99,17 @@ const coreRoutes =
         values,
         errors,
         classifications: options(CASE_CLASSIFICATIONS, CLASSIFICATION_LABELS, values.classification),
-        sources: options(FACT_SOURCES.filter((s) => s !== 'point_of_care'), FACT_SOURCE_LABELS, values.source),
+        sources: options(
+          FACT_SOURCES.filter((s) => s !== 'point_of_care'),
+          FACT_SOURCE_LABELS,
+          values.source,
+        ),
         eddSources: [{ value: '', text: 'Choose' }, ...options(EDD_SOURCES, EDD_SOURCE_LABELS, values.eddSource)],
         areas: await areaChoices(db, values.geographyId),
-        dobParts: values['dateOfBirth.day'] !== undefined ? { day: values['dateOfBirth.day'], month: values['dateOfBirth.month'], year: values['dateOfBirth.year'] } : datePartsOf(''),
+        dobParts:
+          values['dateOfBirth.day'] !== undefined
+            ? { day: values['dateOfBirth.day'], month: values['dateOfBirth.month'], year: values['dateOfBirth.year'] }
+            : datePartsOf(''),
         eddParts: values['edd.day'] !== undefined ? { day: values['edd.day'], month: values['edd.month'], year: values['edd.year'] } : datePartsOf(''),
       });
     }
@@ -128,13 +152,21 @@ const coreRoutes =
           const detail = await caseDetailOf(db, req.ctx, kase);
           return {
             agencies: detail.agencies,
-            canWithdraw: !!req.ctx.actor && req.ctx.actor.organisationId !== kase.leadOrganisationId && detail.agencies.some((a) => a.id === req.ctx.actor?.organisationId),
+            canWithdraw:
+              !!req.ctx.actor &&
+              req.ctx.actor.organisationId !== kase.leadOrganisationId &&
+              detail.agencies.some((a) => a.id === req.ctx.actor?.organisationId),
             professionals: detail.professionals.filter((p) => !p.endedAt),
             pastProfessionals: detail.professionals.filter((p) => p.endedAt),
             alerts: detail.alerts,
             facts: detail.facts
               .filter((f) => !f.supersededAt && f.subject === 'mother')
-              .map((f) => ({ ...f, fieldLabel: FACT_FIELD_LABELS[f.field as FactField], sourceLabel: FACT_SOURCE_LABELS[f.source as FactSource], sourceDate: formatDate(f.sourceDate) })),
+              .map((f) => ({
+                ...f,
+                fieldLabel: FACT_FIELD_LABELS[f.field as FactField],
+                sourceLabel: FACT_SOURCE_LABELS[f.source as FactSource],
+                sourceDate: formatDate(f.sourceDate),
+              })),
             inconsistencies: detail.inconsistencies,
             eddSourceLabel: kase.eddSource ? (EDD_SOURCE_LABELS[kase.eddSource as keyof typeof EDD_SOURCE_LABELS] ?? kase.eddSource) : null,
             openedAt: kase.openedAt,
@@ -157,7 +189,16 @@ const coreRoutes =
       close: 'Close this case',
       reopen: 'Reopen this case',
     };
-    const FORM_PATHS: Record<string, FormKind> = { professionals: 'professional', agencies: 'agency', withdraw: 'withdraw', alerts: 'alert', edd: 'edd', birth: 'birth', close: 'close', reopen: 'reopen' };
+    const FORM_PATHS: Record<string, FormKind> = {
+      professionals: 'professional',
+      agencies: 'agency',
+      withdraw: 'withdraw',
+      alerts: 'alert',
+      edd: 'edd',
+      birth: 'birth',
+      close: 'close',
+      reopen: 'reopen',
+    };
     const DONE: Record<FormKind, string> = {
       professional: 'The professional has been added',
       agency: 'The agency has been added: its staff can now see this case, and their safeguarding team has been told',
@@ -169,7 +210,14 @@ const coreRoutes =
       reopen: 'The case has been reopened',
     };
 
-    async function renderForm(req: FastifyRequest, reply: FastifyReply, kind: FormKind, values: Record<string, string>, status = 200, errors?: ReturnType<typeof formErrors>) {
+    async function renderForm(
+      req: FastifyRequest,
+      reply: FastifyReply,
+      kind: FormKind,
+      values: Record<string, string>,
+      status = 200,
+      errors?: ReturnType<typeof formErrors>,
+    ) {
       const caseId = idParam(req);
       return renderCasePage(db, req, reply, {
         caseId,
@@ -184,11 +232,23 @@ const coreRoutes =
           errors,
           formAction: `/cases/${caseId}/${Object.keys(FORM_PATHS).find((k) => FORM_PATHS[k] === kind)}`,
           roles: options(PROFESSIONAL_ROLES, PROFESSIONAL_ROLE_LABELS, values.role),
-          organisations: kind === 'agency' || kind === 'professional' ? [{ value: '', text: kind === 'agency' ? 'Choose an organisation' : 'Not listed (type the name below)' }, ...(await listOrganisations(db, req.ctx)).filter((o) => o.active).map((o) => ({ value: o.id, text: `${o.name} (${o.odsCode})`, selected: o.id === values.organisationId }))] : [],
+          organisations:
+            kind === 'agency' || kind === 'professional'
+              ? [
+                  { value: '', text: kind === 'agency' ? 'Choose an organisation' : 'Not listed (type the name below)' },
+                  ...(await listOrganisations(db, req.ctx))
+                    .filter((o) => o.active)
+                    .map((o) => ({ value: o.id, text: `${o.name} (${o.odsCode})`, selected: o.id === values.organisationId })),
+                ]
+              : [],
           eddSources: [{ value: '', text: 'Choose' }, ...options(EDD_SOURCES, EDD_SOURCE_LABELS, values.eddSource)],
           closeReasons: options(CLOSE_REASONS, CLOSE_REASON_LABELS, values.reason),
-          eddParts: values['edd.day'] !== undefined ? { day: values['edd.day'], month: values['edd.month'], year: values['edd.year'] } : datePartsOf(values.edd ?? ''),
-          bornParts: values['bornAt.day'] !== undefined ? { day: values['bornAt.day'] ?? '', month: values['bornAt.month'] ?? '', year: values['bornAt.year'] ?? '', time: values['bornAt.time'] ?? '' } : partsOfInstant(null),
+          eddParts:
+            values['edd.day'] !== undefined ? { day: values['edd.day'], month: values['edd.month'], year: values['edd.year'] } : datePartsOf(values.edd ?? ''),
+          bornParts:
+            values['bornAt.day'] !== undefined
+              ? { day: values['bornAt.day'] ?? '', month: values['bornAt.month'] ?? '', year: values['bornAt.year'] ?? '', time: values['bornAt.time'] ?? '' }
+              : partsOfInstant(null),
         }),
       });
     }

@@ -69,7 +69,11 @@ describe('opening a case', () => {
   it('needs a due date except for an unbooked woman in labour, and the area must be a local authority', async () => {
     const noEdd = await openCase(tdb.db, midwife, await openCaseInput(tdb.db, { edd: '', eddSource: null })).catch((e) => e);
     expect(noEdd.fieldErrors.edd).toMatch(/due date/);
-    const labour = await openCase(tdb.db, edNurse, await openCaseInput(tdb.db, { classification: 'unbooked_in_labour', edd: '', eddSource: null, geographyId: await areaId(tdb.db, 'E06000044') }));
+    const labour = await openCase(
+      tdb.db,
+      edNurse,
+      await openCaseInput(tdb.db, { classification: 'unbooked_in_labour', edd: '', eddSource: null, geographyId: await areaId(tdb.db, 'E06000044') }),
+    );
     expect(labour.reference).toMatch(/^CAS-/);
     const icb = await openCase(tdb.db, midwife, await openCaseInput(tdb.db, { geographyId: await areaId(tdb.db, 'QRL') })).catch((e) => e);
     expect(icb.fieldErrors.geographyId).toMatch(/local authority/);
@@ -103,14 +107,22 @@ describe('who may see a case', () => {
 
   it('auditors read but never change', async () => {
     const { id } = await openTestCase(tdb.db, midwife);
-    await expect(addProfessional(tdb.db, auditor, id, { role: 'gp', name: 'Dr Rao', organisationName: 'Shirley Health Centre', phone: '023 8078 3611' })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(
+      addProfessional(tdb.db, auditor, id, { role: 'gp', name: 'Dr Rao', organisationName: 'Shirley Health Centre', phone: '023 8078 3611' }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
   });
 });
 
 describe('demographic facts with provenance', () => {
   it('keeps a differing value beside the first, flags it, and resolves when one is marked no longer current', async () => {
     const { id } = await openTestCase(tdb.db, midwife);
-    const r = await recordFact(tdb.db, midwife, id, { field: 'date_of_birth', value: { date: '1997-07-14' }, source: 'other_agency', sourceDetail: "Southampton children's services", sourceDate: '2026-11-01' });
+    const r = await recordFact(tdb.db, midwife, id, {
+      field: 'date_of_birth',
+      value: { date: '1997-07-14' },
+      source: 'other_agency',
+      sourceDetail: "Southampton children's services",
+      sourceDate: '2026-11-01',
+    });
     expect(r.inconsistent).toBe(true);
     let c = await getCase(tdb.db, midwife, id);
     expect(c.inconsistencies).toHaveLength(1);
@@ -120,7 +132,12 @@ describe('demographic facts with provenance', () => {
     expect(events.filter((e) => e.kind === 'identity_inconsistency')).toHaveLength(1);
 
     // The same value written differently is not an inconsistency.
-    const same = await recordFact(tdb.db, midwife, id, { field: 'address', value: { line: '14 TARN ROAD', postcode: 'so164xx' }, source: 'pds_verified', sourceDate: '2026-11-02' });
+    const same = await recordFact(tdb.db, midwife, id, {
+      field: 'address',
+      value: { line: '14 TARN ROAD', postcode: 'so164xx' },
+      source: 'pds_verified',
+      sourceDate: '2026-11-02',
+    });
     expect(same.inconsistent).toBe(false);
 
     const first = c.facts.find((f) => f.field === 'date_of_birth' && f.source === 'self_reported')!;
@@ -138,9 +155,19 @@ describe('demographic facts with provenance', () => {
     const before = await counts();
     const e1 = await recordFact(tdb.db, midwife, id, { field: 'phone', value: { number: '07700 900123' }, sourceDate: '2026-11-01' }).catch((e) => e);
     expect(e1.fieldErrors.source).toMatch(/where this detail came from/);
-    const e2 = await recordFact(tdb.db, midwife, id, { field: 'phone', value: { number: '07700 900123' }, source: 'other_agency', sourceDate: '2026-11-01' }).catch((e) => e);
+    const e2 = await recordFact(tdb.db, midwife, id, {
+      field: 'phone',
+      value: { number: '07700 900123' },
+      source: 'other_agency',
+      sourceDate: '2026-11-01',
+    }).catch((e) => e);
     expect(e2.fieldErrors.sourceDetail).toMatch(/agency/);
-    const e3 = await recordFact(tdb.db, midwife, id, { field: 'address', value: { line: '', postcode: 'XX1' }, source: 'self_reported', sourceDate: '2099-01-01' }).catch((e) => e);
+    const e3 = await recordFact(tdb.db, midwife, id, {
+      field: 'address',
+      value: { line: '', postcode: 'XX1' },
+      source: 'self_reported',
+      sourceDate: '2099-01-01',
+    }).catch((e) => e);
     expect(Object.keys(e3.fieldErrors)).toEqual(expect.arrayContaining(['sourceDate', 'value.line', 'value.postcode']));
     expect(await counts()).toEqual(before);
   });
@@ -149,11 +176,24 @@ describe('demographic facts with provenance', () => {
 describe('professionals, alerts and closing', () => {
   it('a new person in a role replaces the current one and the previous one is kept', async () => {
     const { id } = await openTestCase(tdb.db, midwife);
-    await addProfessional(tdb.db, midwife, id, { role: 'social_worker', name: 'Sam Okafor', organisationId: socialWorker.actor!.organisationId, phone: '023 8083 3336' });
-    await addProfessional(tdb.db, midwife, id, { role: 'social_worker', name: 'Jo Pryce', organisationId: socialWorker.actor!.organisationId, email: 'jo.pryce@southampton.example' });
+    await addProfessional(tdb.db, midwife, id, {
+      role: 'social_worker',
+      name: 'Sam Okafor',
+      organisationId: socialWorker.actor!.organisationId,
+      phone: '023 8083 3336',
+    });
+    await addProfessional(tdb.db, midwife, id, {
+      role: 'social_worker',
+      name: 'Jo Pryce',
+      organisationId: socialWorker.actor!.organisationId,
+      email: 'jo.pryce@southampton.example',
+    });
     const c = await getCase(tdb.db, midwife, id);
     const sws = c.professionals.filter((p) => p.role === 'social_worker');
-    expect(sws.map((p) => [p.name, !!p.endedAt])).toEqual([['Sam Okafor', true], ['Jo Pryce', false]]);
+    expect(sws.map((p) => [p.name, !!p.endedAt])).toEqual([
+      ['Sam Okafor', true],
+      ['Jo Pryce', false],
+    ]);
     const noContact = await addProfessional(tdb.db, midwife, id, { role: 'gp', name: 'Dr Rao', organisationName: 'Shirley Health Centre' }).catch((e) => e);
     expect(noContact.fieldErrors.phone).toMatch(/phone number or an email/);
   });
@@ -170,7 +210,9 @@ describe('professionals, alerts and closing', () => {
     const { id } = await openTestCase(tdb.db, midwife);
     await expect(closeCase(tdb.db, midwife, id, { reason: 'no_further_action' })).rejects.toBeInstanceOf(ValidationError);
     await closeCase(tdb.db, midwife, id, { reason: 'no_further_action', note: 'Strategy discussion: no further action.' });
-    await expect(recordFact(tdb.db, midwife, id, { field: 'phone', value: { number: '07700 900123' }, source: 'self_reported', sourceDate: '2026-11-01' })).rejects.toThrow(/closed/);
+    await expect(
+      recordFact(tdb.db, midwife, id, { field: 'phone', value: { number: '07700 900123' }, source: 'self_reported', sourceDate: '2026-11-01' }),
+    ).rejects.toThrow(/closed/);
     await expect(reopenCase(tdb.db, midwife, id, '')).rejects.toBeInstanceOf(ValidationError);
     await reopenCase(tdb.db, midwife, id, 'New referral received');
     const [row] = await tdb.db.select().from(cases).where(eq(cases.id, id));

@@ -28,7 +28,18 @@ import { appendCaseEvent, openPrompts } from './events';
 import { configInForce } from './protocol-config';
 import { CLASSIFICATION_LABELS } from './protocol';
 import { birthSchema, CLOSE_REASON_LABELS, closeCaseSchema, eddChangeSchema, openCaseSchema, PROFESSIONAL_ROLE_LABELS, professionalSchema } from './model';
-import { comparableValue, describeValue, disagreesWith, FACT_FIELD_LABELS, FACT_SOURCE_LABELS, type FactField, factInputSchema, type FactInput, type FactView, findInconsistencies } from './demographics';
+import {
+  comparableValue,
+  describeValue,
+  disagreesWith,
+  FACT_FIELD_LABELS,
+  FACT_SOURCE_LABELS,
+  type FactField,
+  factInputSchema,
+  type FactInput,
+  type FactView,
+  findInconsistencies,
+} from './demographics';
 
 // ── Opening ────────────────────────────────────────────────────────────────────────────────────────
 
@@ -95,7 +106,13 @@ export async function openCase(db: Db, ctx: RequestContext, raw: unknown, now = 
         const kase = row!;
         await tx.insert(caseOrganisations).values({ caseId: kase.id, organisationId: actor.organisationId, addedByUserId: actor.userId });
         for (const f of facts) await insertFact(tx, ctx, kase.id, f, [], now);
-        await recordAudit(tx, ctx, { action: 'case.open', verb: 'C', entityType: 'Case', entityId: kase.id, detail: { reference: kase.reference, classification: kase.classification } });
+        await recordAudit(tx, ctx, {
+          action: 'case.open',
+          verb: 'C',
+          entityType: 'Case',
+          entityId: kase.id,
+          detail: { reference: kase.reference, classification: kase.classification },
+        });
         await appendCaseEvent(tx, ctx, kase.id, {
           kind: 'case_opened',
           occurredAt: now,
@@ -162,7 +179,15 @@ export async function getCase(db: Db, ctx: RequestContext, id: string) {
 /** As {@link getCase}, for a case already loaded and authorised (the page frame audited the read). */
 export async function caseDetailOf(db: Db, ctx: RequestContext, kase: CaseRow) {
   const agencies = await db
-    .select({ id: organisations.id, name: organisations.name, odsCode: organisations.odsCode, addedAt: caseOrganisations.addedAt, reason: caseOrganisations.reason, addedByName: caseOrganisations.addedByName, addedByOrganisationName: caseOrganisations.addedByOrganisationName })
+    .select({
+      id: organisations.id,
+      name: organisations.name,
+      odsCode: organisations.odsCode,
+      addedAt: caseOrganisations.addedAt,
+      reason: caseOrganisations.reason,
+      addedByName: caseOrganisations.addedByName,
+      addedByOrganisationName: caseOrganisations.addedByOrganisationName,
+    })
     .from(caseOrganisations)
     .innerJoin(organisations, eq(organisations.id, caseOrganisations.organisationId))
     .where(eq(caseOrganisations.caseId, kase.id))
@@ -218,13 +243,29 @@ export async function addAgency(db: Db, ctx: RequestContext, caseId: string, org
   await db.transaction(async (tx) => {
     const added = await tx
       .insert(caseOrganisations)
-      .values({ caseId, organisationId, addedByUserId: ctx.actor?.userId ?? null, reason: why.data, addedByName: actorName(ctx), addedByOrganisationName: by?.name ?? null })
+      .values({
+        caseId,
+        organisationId,
+        addedByUserId: ctx.actor?.userId ?? null,
+        reason: why.data,
+        addedByName: actorName(ctx),
+        addedByOrganisationName: by?.name ?? null,
+      })
       .onConflictDoNothing()
       .returning();
     if (!added.length) throw new ValidationError({ organisationId: `${org.name} is already working on this case` });
     await recordCaseChange(tx, ctx, caseId, 'case.agency.add', { organisationId, name: org.name, notified: mailboxes.length }, why.data);
-    await appendCaseEvent(tx, ctx, caseId, { kind: 'case_changed', summary: `${org.name} added to the case by ${actorName(ctx)}${by ? `, ${by.name}` : ''}: ${why.data}` });
-    for (const to of mailboxes) await enqueue(tx, AGENCY_ADDED_EMAIL_JOB, { caseId, organisationId, to }, { idempotencyKey: `case-agency-added:${caseId}:${organisationId}:${to}:${added[0]!.addedAt.toISOString()}` });
+    await appendCaseEvent(tx, ctx, caseId, {
+      kind: 'case_changed',
+      summary: `${org.name} added to the case by ${actorName(ctx)}${by ? `, ${by.name}` : ''}: ${why.data}`,
+    });
+    for (const to of mailboxes)
+      await enqueue(
+        tx,
+        AGENCY_ADDED_EMAIL_JOB,
+        { caseId, organisationId, to },
+        { idempotencyKey: `case-agency-added:${caseId}:${organisationId}:${to}:${added[0]!.addedAt.toISOString()}` },
+      );
   });
 }
 
@@ -241,20 +282,33 @@ export async function withdrawAgency(db: Db, ctx: RequestContext, caseId: string
   const actor = ctx.actor;
   if (!actor) throw new ForbiddenError('case.update');
   if (actor.organisationId === kase.leadOrganisationId) {
-    throw new ValidationError({ reason: 'Your organisation opened this case and leads it, so it cannot leave it. Close the case instead, or ask another agency to lead' });
+    throw new ValidationError({
+      reason: 'Your organisation opened this case and leads it, so it cannot leave it. Close the case instead, or ask another agency to lead',
+    });
   }
   const why = parseInput(z.object({ reason: withdrawReasonSchema }), { reason }).reason;
   const [org] = await db.select({ name: organisations.name }).from(organisations).where(eq(organisations.id, actor.organisationId));
   await db.transaction(async (tx) => {
-    const gone = await tx.delete(caseOrganisations).where(and(eq(caseOrganisations.caseId, caseId), eq(caseOrganisations.organisationId, actor.organisationId))).returning();
+    const gone = await tx
+      .delete(caseOrganisations)
+      .where(and(eq(caseOrganisations.caseId, caseId), eq(caseOrganisations.organisationId, actor.organisationId)))
+      .returning();
     if (!gone.length) throw new NotFoundError('Case');
     await recordCaseChange(tx, ctx, caseId, 'case.agency.withdraw', { organisationId: actor.organisationId, name: org?.name }, why);
-    await appendCaseEvent(tx, ctx, caseId, { kind: 'case_changed', summary: `${org?.name ?? 'An agency'} is no longer working on the case (${actorName(ctx)}): ${why}` });
+    await appendCaseEvent(tx, ctx, caseId, {
+      kind: 'case_changed',
+      summary: `${org?.name ?? 'An agency'} is no longer working on the case (${actorName(ctx)}): ${why}`,
+    });
   });
 }
 
 /** The email to an added agency's safeguarding team: the case reference and a link, never who she is. */
-export async function emailAgencyAdded(db: Db, mailer: Mailer, publicUrl: string, payload: { caseId: string; organisationId: string; to: string }): Promise<void> {
+export async function emailAgencyAdded(
+  db: Db,
+  mailer: Mailer,
+  publicUrl: string,
+  payload: { caseId: string; organisationId: string; to: string },
+): Promise<void> {
   const [row] = await db
     .select({ reference: cases.reference, by: caseOrganisations.addedByOrganisationName, addedAt: caseOrganisations.addedAt })
     .from(caseOrganisations)
@@ -288,7 +342,9 @@ export async function addProfessional(db: Db, ctx: RequestContext, caseId: strin
     await tx
       .update(caseProfessionals)
       .set({ endedAt: new Date() })
-      .where(and(eq(caseProfessionals.caseId, caseId), eq(caseProfessionals.role, input.role), isNull(caseProfessionals.endedAt), sql`${input.role} <> 'other'`));
+      .where(
+        and(eq(caseProfessionals.caseId, caseId), eq(caseProfessionals.role, input.role), isNull(caseProfessionals.endedAt), sql`${input.role} <> 'other'`),
+      );
     const [p] = await tx
       .insert(caseProfessionals)
       .values({ caseId, ...input, addedByUserId: ctx.actor?.userId ?? null })
@@ -329,7 +385,11 @@ export async function currentProfessional(db: Db, caseId: string, role: string) 
 
 async function linkAlertTx(tx: Db, ctx: RequestContext, kase: CaseRow, alertId: string): Promise<void> {
   const [a] = await tx.select({ reference: alerts.reference }).from(alerts).where(eq(alerts.id, alertId));
-  const added = await tx.insert(caseAlerts).values({ caseId: kase.id, alertId, linkedByUserId: ctx.actor?.userId ?? null }).onConflictDoNothing().returning();
+  const added = await tx
+    .insert(caseAlerts)
+    .values({ caseId: kase.id, alertId, linkedByUserId: ctx.actor?.userId ?? null })
+    .onConflictDoNothing()
+    .returning();
   if (!added.length) throw new ValidationError({ alertReference: 'That alert is already linked to this case' });
   await recordCaseChange(tx, ctx, kase.id, 'case.alert.link', { alertId, reference: a?.reference });
   await recordAlertLinked(tx, ctx, alertId, { entityType: 'Case', entityId: kase.id, reference: kase.reference });
@@ -359,7 +419,10 @@ export async function changeEdd(db: Db, ctx: RequestContext, caseId: string, raw
   await db.transaction(async (tx) => {
     await tx.update(cases).set({ edd: input.edd, eddSource: input.eddSource }).where(eq(cases.id, caseId));
     await recordCaseChange(tx, ctx, caseId, 'case.edd.change', { from: kase.edd, to: input.edd }, input.reason);
-    await appendCaseEvent(tx, ctx, caseId, { kind: 'case_changed', summary: `Due date changed from ${kase.edd ?? 'not known'} to ${input.edd}: ${input.reason}` });
+    await appendCaseEvent(tx, ctx, caseId, {
+      kind: 'case_changed',
+      summary: `Due date changed from ${kase.edd ?? 'not known'} to ${input.edd}: ${input.reason}`,
+    });
   });
 }
 
@@ -380,7 +443,10 @@ export async function closeCase(db: Db, ctx: RequestContext, caseId: string, raw
   assertOpen(kase);
   const input = parseInput(closeCaseSchema, raw);
   await db.transaction(async (tx) => {
-    await tx.update(cases).set({ status: 'closed', closedAt: new Date(), closedReason: `${CLOSE_REASON_LABELS[input.reason]}: ${input.note}` }).where(eq(cases.id, caseId));
+    await tx
+      .update(cases)
+      .set({ status: 'closed', closedAt: new Date(), closedReason: `${CLOSE_REASON_LABELS[input.reason]}: ${input.note}` })
+      .where(eq(cases.id, caseId));
     await recordCaseChange(tx, ctx, caseId, 'case.close', { reason: input.reason }, input.note);
     await appendCaseEvent(tx, ctx, caseId, { kind: 'case_changed', summary: `Case closed: ${CLOSE_REASON_LABELS[input.reason]}. ${input.note}` });
   });
@@ -447,7 +513,10 @@ async function insertFact(tx: Db, ctx: RequestContext, caseId: string, f: FactIn
   }
   if (f.subject === 'mother' && f.field === 'name') {
     const v = f.value as { given: string; family: string };
-    await tx.update(cases).set({ displayName: `${v.given} ${v.family}` }).where(eq(cases.id, caseId));
+    await tx
+      .update(cases)
+      .set({ displayName: `${v.given} ${v.family}` })
+      .where(eq(cases.id, caseId));
   }
   return row!.id;
 }
@@ -464,7 +533,10 @@ export async function recordFact(db: Db, ctx: RequestContext, caseId: string, ra
     const current = (await tx.select().from(caseFacts).where(eq(caseFacts.caseId, caseId))).map(toView);
     const id = await insertFact(tx, ctx, caseId, input, current, now);
     await recordCaseChange(tx, ctx, caseId, 'case.fact.record', { field: input.field, subject: input.subject, source: input.source });
-    return { id, inconsistent: disagreesWith({ subject: input.subject, field: input.field, comparable: comparableValue(input.field, input.value) }, current).length > 0 };
+    return {
+      id,
+      inconsistent: disagreesWith({ subject: input.subject, field: input.field, comparable: comparableValue(input.field, input.value) }, current).length > 0,
+    };
   });
 }
 
@@ -494,7 +566,11 @@ export async function supersedeFact(db: Db, ctx: RequestContext, caseId: string,
 }
 
 export async function listFacts(db: Db, caseId: string) {
-  const list = await db.select().from(caseFacts).where(eq(caseFacts.caseId, caseId)).orderBy(asc(caseFacts.field), desc(caseFacts.sourceDate), desc(caseFacts.recordedAt));
+  const list = await db
+    .select()
+    .from(caseFacts)
+    .where(eq(caseFacts.caseId, caseId))
+    .orderBy(asc(caseFacts.field), desc(caseFacts.sourceDate), desc(caseFacts.recordedAt));
   return list.map((f) => ({ ...f, text: describeValue(f.field as FactField, f.value), view: toView(f) }));
 }
 

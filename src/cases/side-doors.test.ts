@@ -128,8 +128,21 @@ describe('what a case shows of a linked alert', () => {
     const reads = await db()
       .select()
       .from(auditEvents)
-      .where(and(eq(auditEvents.entityType, 'Alert'), eq(auditEvents.entityId, alert.id), eq(auditEvents.action, 'alert.view'), eq(auditEvents.actorUserId, who.midwife.actor!.userId)));
-    expect(reads.map((r) => r.reason)).toEqual(expect.arrayContaining([`seen through case ${kase.reference} (summary)`, `seen through case ${kase.reference} (identity details)`, `seen through case ${kase.reference} (chronology)`]));
+      .where(
+        and(
+          eq(auditEvents.entityType, 'Alert'),
+          eq(auditEvents.entityId, alert.id),
+          eq(auditEvents.action, 'alert.view'),
+          eq(auditEvents.actorUserId, who.midwife.actor!.userId),
+        ),
+      );
+    expect(reads.map((r) => r.reason)).toEqual(
+      expect.arrayContaining([
+        `seen through case ${kase.reference} (summary)`,
+        `seen through case ${kase.reference} (identity details)`,
+        `seen through case ${kase.reference} (chronology)`,
+      ]),
+    );
 
     // The social worker works on the case but may not view the hospital's alert: she learns one is
     // linked and whom to contact, and nothing of what it says or where the woman presented.
@@ -145,7 +158,14 @@ describe('what a case shows of a linked alert', () => {
     const noReads = await db()
       .select()
       .from(auditEvents)
-      .where(and(eq(auditEvents.entityType, 'Alert'), eq(auditEvents.entityId, alert.id), eq(auditEvents.action, 'alert.view'), eq(auditEvents.actorUserId, who.socialWorker.actor!.userId)));
+      .where(
+        and(
+          eq(auditEvents.entityType, 'Alert'),
+          eq(auditEvents.entityId, alert.id),
+          eq(auditEvents.action, 'alert.view'),
+          eq(auditEvents.actorUserId, who.socialWorker.actor!.userId),
+        ),
+      );
     expect(noReads).toEqual([]);
   });
 });
@@ -160,7 +180,10 @@ describe('adding an agency to a case', () => {
 
     await addAgency(db(), who.midwife, kase.id, council, 'She has moved into the city: a pre-birth assessment is needed');
     const seen = await getCase(db(), who.socialWorker, kase.id);
-    expect(seen.agencies.find((a) => a.id === council)).toMatchObject({ reason: 'She has moved into the city: a pre-birth assessment is needed', addedByOrganisationName: expect.any(String) });
+    expect(seen.agencies.find((a) => a.id === council)).toMatchObject({
+      reason: 'She has moved into the city: a pre-birth assessment is needed',
+      addedByOrganisationName: expect.any(String),
+    });
 
     const emails = await db().select().from(jobs).where(eq(jobs.type, 'cases.agency_added.email'));
     const mine = emails.filter((j) => (j.payload as { caseId: string }).caseId === kase.id);

@@ -6,7 +6,8 @@ import { z } from 'zod';
 
 const tooLong = (max: number, label?: string) => `${label ? `${label} must` : 'Must'} be ${max} characters or fewer`;
 
-export const requiredText = (max: number, missing: string, longMessage = tooLong(max)) => z.string({ error: missing }).trim().min(1, missing).max(max, longMessage);
+export const requiredText = (max: number, missing: string, longMessage = tooLong(max)) =>
+  z.string({ error: missing }).trim().min(1, missing).max(max, longMessage);
 
 export const optionalText = (max: number, longMessage = tooLong(max), notText = 'Must be text') =>
   z

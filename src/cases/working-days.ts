@@ -261,7 +261,6 @@ export function deadlineFrom(start: Date, deadline: Deadline, calendar: WorkingC
 
 /** "within 48 hours", "within 1 working day", "within 7 days". */
 export function describeDeadline(d: Deadline): string {
-  const [n, one, many] =
-    'hours' in d ? [d.hours, 'hour', 'hours'] : 'days' in d ? [d.days, 'day', 'days'] : [d.workingDays, 'working day', 'working days'];
+  const [n, one, many] = 'hours' in d ? [d.hours, 'hour', 'hours'] : 'days' in d ? [d.days, 'day', 'days'] : [d.workingDays, 'working day', 'working days'];
   return `within ${n} ${n === 1 ? one : many}`;
 }

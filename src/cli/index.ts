@@ -39,14 +39,18 @@ async function readPasswordFromStdin(): Promise<string> {
   if (process.stdin.isTTY) throw new CliError('--password-stdin expects the password on standard input, e.g. `printf %s "$PW" | beacon create-user …`');
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 export function buildCli(): Command {
   const program = new Command();
   program
     .name('beacon')
-    .description('Beacon: multi-agency safeguarding service for unborn and newborn babies.\nConfiguration comes from environment variables (see README): DATABASE_URL for PostgreSQL, otherwise PGlite in BEACON_DATA_DIR.')
+    .description(
+      'Beacon: multi-agency safeguarding service for unborn and newborn babies.\nConfiguration comes from environment variables (see README): DATABASE_URL for PostgreSQL, otherwise PGlite in BEACON_DATA_DIR.',
+    )
     .showHelpAfterError('(run `beacon --help` for the commands)')
     .exitOverride();
 
@@ -105,7 +109,9 @@ export function buildCli(): Command {
           process.exitCode = 1;
           return;
         }
-        console.log(`${report.dryRun ? 'Dry run – would import' : 'Imported'} ${report.rows} rows: ${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged.`);
+        console.log(
+          `${report.dryRun ? 'Dry run – would import' : 'Imported'} ${report.rows} rows: ${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged.`,
+        );
       });
     });
 
@@ -127,7 +133,10 @@ export function buildCli(): Command {
         if (!org) throw new CliError(`No organisation has ODS code ${opts.ods}. Check the code, or import it first with \`beacon import-ods\`.`);
         let unitId = '';
         if (opts.unit) {
-          const [unit] = await d.db.select().from(units).where(sql`${units.organisationId} = ${org.id} AND lower(${units.name}) = ${opts.unit.trim().toLowerCase()}`);
+          const [unit] = await d.db
+            .select()
+            .from(units)
+            .where(sql`${units.organisationId} = ${org.id} AND lower(${units.name}) = ${opts.unit.trim().toLowerCase()}`);
           if (!unit) throw new CliError(`${org.name} has no unit called "${opts.unit}".`);
           unitId = unit.id;
         }
@@ -182,14 +191,22 @@ export function buildCli(): Command {
   program
     .command('screen')
     .description('screen a list of people (bookings, admissions, attendances) against active alerts, or against a reference file')
-    .requiredOption('--input <file>', 'CSV with a header row: id (required), nhs_number, given_name, family_name, other_names (;-separated), date_of_birth, postcode, address, edd, sex, other_id')
+    .requiredOption(
+      '--input <file>',
+      'CSV with a header row: id (required), nhs_number, given_name, family_name, other_names (;-separated), date_of_birth, postcode, address, edd, sex, other_id',
+    )
     .requiredOption('--out <file>', 'where to write matches: input_id, rank, reference_id, probability, band (one row per candidate)')
     .option('--reference <file>', 'screen against the people in this CSV (same columns) instead of the live register')
-    .option('--top <n>', 'candidates per person, at most', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 50) throw new InvalidArgumentError('must be a whole number from 1 to 50');
-      return n;
-    }, 5)
+    .option(
+      '--top <n>',
+      'candidates per person, at most',
+      (v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 50) throw new InvalidArgumentError('must be a whole number from 1 to 50');
+        return n;
+      },
+      5,
+    )
     .action(async (opts: { input: string; out: string; reference?: string; top: number }) => {
       const read = (file: string) => {
         if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new CliError(`File not found: ${file}`);
@@ -197,7 +214,10 @@ export function buildCli(): Command {
       };
       const input = read(opts.input);
       const report = (file: string, problems: ScreeningProblem[]) => {
-        for (const p of problems) console.error(`${file}: line ${p.line}${p.field !== 'row' && p.field !== 'file' ? ` (${p.field})` : ''}: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}`);
+        for (const p of problems)
+          console.error(
+            `${file}: line ${p.line}${p.field !== 'row' && p.field !== 'file' ? ` (${p.field})` : ''}: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}`,
+          );
       };
       if (input.problems.length) {
         report(opts.input, input.problems);
@@ -214,23 +234,37 @@ export function buildCli(): Command {
           throw new CliError(`${opts.reference} could not be read.`);
         }
         const refRows = validateRows(ref.rows);
-        report(opts.reference, refRows.problems.filter((p) => p.severity === 'error'));
+        report(
+          opts.reference,
+          refRows.problems.filter((p) => p.severity === 'error'),
+        );
         matches = screen(valid, referenceSearcher(refRows.valid.map((v) => v.row)), opts.top);
       } else {
         const config = loadConfig();
         matches = await withDatabase(config, async (d) => {
           const index = new RegisterIndex({ listen: false, reconcileMs: 0 });
           await index.build(d.db);
-          const found = screen(valid, (q, top) => index.search(q, top).map((c) => ({ referenceId: c.reference, probability: c.probability, band: c.band })), opts.top);
+          const found = screen(
+            valid,
+            (q, top) => index.search(q, top).map((c) => ({ referenceId: c.reference, probability: c.probability, band: c.band })),
+            opts.top,
+          );
           // Screening reads the register: who ran it and how much it found is audited (not who was on the list).
-          await recordAuditNow(d.db, systemContext('cli'), { action: 'alert.screen', verb: 'E', entityType: 'Alert', detail: { rows: input.rows.length, screened: valid.length, matches: found.length, inputsMatched: new Set(found.map((m) => m.inputId)).size } });
+          await recordAuditNow(d.db, systemContext('cli'), {
+            action: 'alert.screen',
+            verb: 'E',
+            entityType: 'Alert',
+            detail: { rows: input.rows.length, screened: valid.length, matches: found.length, inputsMatched: new Set(found.map((m) => m.inputId)).size },
+          });
           return found;
         });
       }
       fs.writeFileSync(opts.out, matchesToCsv(matches));
       const errors = problems.filter((p) => p.severity === 'error').length;
       const people = new Set(matches.map((m) => m.inputId)).size;
-      console.log(`Screened ${valid.length} of ${input.rows.length} rows${errors ? ` (${errors} problem${errors === 1 ? '' : 's'} above; those rows were skipped)` : ''}: ${people} with a possible or strong match, ${matches.length} row${matches.length === 1 ? "" : "s"} written to ${opts.out}.`);
+      console.log(
+        `Screened ${valid.length} of ${input.rows.length} rows${errors ? ` (${errors} problem${errors === 1 ? '' : 's'} above; those rows were skipped)` : ''}: ${people} with a possible or strong match, ${matches.length} row${matches.length === 1 ? '' : 's'} written to ${opts.out}.`,
+      );
     });
 
   const audit = program.command('audit').description('the tamper-evident audit log');

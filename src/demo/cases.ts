@@ -68,14 +68,46 @@ export async function seedDemoCases(db: Db, now = new Date()): Promise<number> {
     },
     openedAt,
   );
-  await addAgency(db, midwife, a.id, southamptonCouncil, 'Children\'s social care hold the pre-birth assessment');
-  await addProfessional(db, midwife, a.id, { role: 'midwife', name: 'Priya Natarajan', organisationName: 'University Hospital Southampton community midwives', phone: '023 8077 7222', email: 'priya.natarajan@uhs.example' });
-  await addProfessional(db, midwife, a.id, { role: 'safeguarding_midwife', name: 'Helen Marsh', organisationId: midwife.actor!.organisationId, phone: '023 8120 6000', email: 'midwife@beacon.example' });
-  await addProfessional(db, midwife, a.id, { role: 'social_worker', name: 'Sam Okafor', organisationId: southamptonCouncil, phone: '023 8083 3336', email: 'social.worker@beacon.example' });
-  await addProfessional(db, midwife, a.id, { role: 'health_visitor', name: 'Grace Adeyemi', organisationName: 'Solent NHS Trust health visiting', phone: '0300 123 6661' });
-  await recordFact(db, socialWorker, a.id, { field: 'address', value: { line: 'Flat 3, 22 Winchester Road', postcode: 'SO15 2AH' }, source: 'other_agency', sourceDetail: 'Southampton children’s services (housing check)', sourceDate: addDays(today, -20) });
+  await addAgency(db, midwife, a.id, southamptonCouncil, "Children's social care hold the pre-birth assessment");
+  await addProfessional(db, midwife, a.id, {
+    role: 'midwife',
+    name: 'Priya Natarajan',
+    organisationName: 'University Hospital Southampton community midwives',
+    phone: '023 8077 7222',
+    email: 'priya.natarajan@uhs.example',
+  });
+  await addProfessional(db, midwife, a.id, {
+    role: 'safeguarding_midwife',
+    name: 'Helen Marsh',
+    organisationId: midwife.actor!.organisationId,
+    phone: '023 8120 6000',
+    email: 'midwife@beacon.example',
+  });
+  await addProfessional(db, midwife, a.id, {
+    role: 'social_worker',
+    name: 'Sam Okafor',
+    organisationId: southamptonCouncil,
+    phone: '023 8083 3336',
+    email: 'social.worker@beacon.example',
+  });
+  await addProfessional(db, midwife, a.id, {
+    role: 'health_visitor',
+    name: 'Grace Adeyemi',
+    organisationName: 'Solent NHS Trust health visiting',
+    phone: '0300 123 6661',
+  });
+  await recordFact(db, socialWorker, a.id, {
+    field: 'address',
+    value: { line: 'Flat 3, 22 Winchester Road', postcode: 'SO15 2AH' },
+    source: 'other_agency',
+    sourceDetail: 'Southampton children’s services (housing check)',
+    sourceDate: addDays(today, -20),
+  });
   await recordFact(db, midwife, a.id, { field: 'nhs_number', value: { number: '9434765870' }, source: 'pds_verified', sourceDate: addDays(today, -60) });
-  await completeMilestone(db, midwife, a.id, 'referral_to_social_care', { completedAt: addDays(today, -68), note: 'Referred to Southampton children’s resource service' });
+  await completeMilestone(db, midwife, a.id, 'referral_to_social_care', {
+    completedAt: addDays(today, -68),
+    note: 'Referred to Southampton children’s resource service',
+  });
   await completeMilestone(db, socialWorker, a.id, 'pre_birth_assessment_started', { completedAt: addDays(today, -55) });
   for (const [days, what] of [
     [50, 'Did not attend antenatal clinic at the Princess Anne Hospital'],
@@ -84,33 +116,112 @@ export async function seedDemoCases(db: Db, now = new Date()): Promise<number> {
   ] as const) {
     await recordObservation(db, midwife, a.id, { kind: 'appointment_missed', occurredAt: addDays(today, -days), summary: what }, now);
   }
-  await recordObservation(db, socialWorker, a.id, { kind: 'no_access_visit', occurredAt: addDays(today, -15), summary: 'Home visit: no answer, curtains drawn, neighbour says she is staying with her partner' }, now);
-  await recordObservation(db, socialWorker, a.id, { kind: 'address_change', occurredAt: addDays(today, -12), summary: 'Told the housing officer she has moved to Winchester Road; told the midwife she is still at Lordswood Close' }, now);
+  await recordObservation(
+    db,
+    socialWorker,
+    a.id,
+    {
+      kind: 'no_access_visit',
+      occurredAt: addDays(today, -15),
+      summary: 'Home visit: no answer, curtains drawn, neighbour says she is staying with her partner',
+    },
+    now,
+  );
+  await recordObservation(
+    db,
+    socialWorker,
+    a.id,
+    {
+      kind: 'address_change',
+      occurredAt: addDays(today, -12),
+      summary: 'Told the housing officer she has moved to Winchester Road; told the midwife she is still at Lordswood Close',
+    },
+    now,
+  );
   const esc = await raiseEscalation(
     db,
     midwife,
     {
       caseId: a.id,
       subject: 'threshold',
-      concern: 'Three missed appointments, a change of address and no access: we think the pre-birth assessment must move to a strategy discussion now, not at 34 weeks.',
+      concern:
+        'Three missed appointments, a change of address and no access: we think the pre-birth assessment must move to a strategy discussion now, not at 34 weeks.',
       desiredOutcome: 'Strategy discussion this week; initial child protection conference before 34 weeks.',
       raisedWithOrganisationId: southamptonCouncil,
       raisedWithName: 'Sam Okafor',
     },
     ago(9),
   );
-  await escalate(db, midwife, esc.id, { toStage: 2, ownerName: 'Team manager, Southampton assessment team', ownerOrganisationId: southamptonCouncil, agreedActions: 'Social worker to discuss with manager; no date agreed for a strategy discussion.' }, ago(6));
+  await escalate(
+    db,
+    midwife,
+    esc.id,
+    {
+      toStage: 2,
+      ownerName: 'Team manager, Southampton assessment team',
+      ownerOrganisationId: southamptonCouncil,
+      agreedActions: 'Social worker to discuss with manager; no date agreed for a strategy discussion.',
+    },
+    ago(6),
+  );
 
   // ── Portsmouth: an unbooked woman in labour, born this morning ─────────────────────────────────
-  const b = await openCase(db, edNurse, { classification: 'unbooked_in_labour', givenName: 'Jade', familyName: 'Morrow', source: 'self_reported', geographyId: portsmouth, summary: 'Arrived by ambulance in established labour. No booking, no GP given.' }, ago(0.5));
-  await addAgency(db, edNurse, b.id, portsmouthCouncil, 'She gave a Portsmouth address: a referral to children\'s social care was made tonight');
+  const b = await openCase(
+    db,
+    edNurse,
+    {
+      classification: 'unbooked_in_labour',
+      givenName: 'Jade',
+      familyName: 'Morrow',
+      source: 'self_reported',
+      geographyId: portsmouth,
+      summary: 'Arrived by ambulance in established labour. No booking, no GP given.',
+    },
+    ago(0.5),
+  );
+  await addAgency(db, edNurse, b.id, portsmouthCouncil, "She gave a Portsmouth address: a referral to children's social care was made tonight");
   await recordCaseBirth(db, edNurse, b.id, { bornAt: ago(0.3).toISOString() }, now);
   await recordChecklistItem(db, edNurse, b.id, { item: 'alert_register_checked', answer: 'no_match', doneAt: ago(0.48).toISOString() }, now);
-  await recordChecklistItem(db, edNurse, b.id, { item: 'cpis_checked', answer: 'not_available', note: 'No NHS number yet: trace requested', doneAt: ago(0.47).toISOString() }, now);
-  await recordChecklistItem(db, edNurse, b.id, { item: 'csc_referral', answer: 'referred', note: 'Portsmouth MASH, out of hours via the emergency duty team', doneAt: ago(0.45).toISOString() }, now);
+  await recordChecklistItem(
+    db,
+    edNurse,
+    b.id,
+    { item: 'cpis_checked', answer: 'not_available', note: 'No NHS number yet: trace requested', doneAt: ago(0.47).toISOString() },
+    now,
+  );
+  await recordChecklistItem(
+    db,
+    edNurse,
+    b.id,
+    { item: 'csc_referral', answer: 'referred', note: 'Portsmouth MASH, out of hours via the emergency duty team', doneAt: ago(0.45).toISOString() },
+    now,
+  );
   await recordChecklistItem(db, edNurse, b.id, { item: 'toxicology_offered', answer: 'consent_given', doneAt: ago(0.4).toISOString() }, now);
-  await decideDpmRequired(db, edNurse, b.id, { required: 'yes', decidedByName: 'Dr R. Lindqvist', decidedByRole: 'Consultant neonatologist', reason: 'Unbooked, no history available, children’s social care referral made' }, now);
-  await requestToxicology(db, edNurse, b.id, { subject: 'baby', sample: 'meconium', requestedAt: ago(0.2).toISOString(), requestedByName: 'Dr R. Lindqvist', consent: 'given' }, now);
-  await requestToxicology(db, edNurse, b.id, { subject: 'mother', sample: 'urine', requestedAt: ago(0.4).toISOString(), requestedByName: 'Labour ward midwife', consent: 'given' }, now);
+  await decideDpmRequired(
+    db,
+    edNurse,
+    b.id,
+    {
+      required: 'yes',
+      decidedByName: 'Dr R. Lindqvist',
+      decidedByRole: 'Consultant neonatologist',
+      reason: 'Unbooked, no history available, children’s social care referral made',
+    },
+    now,
+  );
+  await requestToxicology(
+    db,
+    edNurse,
+    b.id,
+    { subject: 'baby', sample: 'meconium', requestedAt: ago(0.2).toISOString(), requestedByName: 'Dr R. Lindqvist', consent: 'given' },
+    now,
+  );
+  await requestToxicology(
+    db,
+    edNurse,
+    b.id,
+    { subject: 'mother', sample: 'urine', requestedAt: ago(0.4).toISOString(), requestedByName: 'Labour ward midwife', consent: 'given' },
+    now,
+  );
   return 2;
 }

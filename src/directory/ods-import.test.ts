@@ -45,7 +45,10 @@ async function orgByCode(code: string) {
 }
 /** Nothing written: same organisations (ids and update times) and no new audit rows. */
 async function snapshot() {
-  const orgs = await db.select({ id: organisations.id, updatedAt: organisations.updatedAt, name: organisations.name }).from(organisations).orderBy(asc(organisations.id));
+  const orgs = await db
+    .select({ id: organisations.id, updatedAt: organisations.updatedAt, name: organisations.name })
+    .from(organisations)
+    .orderBy(asc(organisations.id));
   return { orgs, audit: await auditCount() };
 }
 
@@ -154,7 +157,8 @@ describe('importOdsCsv: a good file', () => {
   });
 
   it('matches existing organisations by ODS code ignoring case, and leaves fields for missing columns alone', async () => {
-    const csv = 'code,name,type,geography_code\nrhm,University Hospital Southampton NHS FT,NHS TRUST,QRL\nr1f,Isle of Wight NHS Trust,mental_health_trust,QRL\n';
+    const csv =
+      'code,name,type,geography_code\nrhm,University Hospital Southampton NHS FT,NHS TRUST,QRL\nr1f,Isle of Wight NHS Trust,mental_health_trust,QRL\n';
     const report = await importOdsCsv(db, admin, csv);
     // No address, postcode, phone or status columns: those stay as they were, so nothing differs.
     expect(report).toMatchObject({ ok: true, rows: 2, created: 0, updated: 0, unchanged: 2 });
@@ -164,7 +168,8 @@ describe('importOdsCsv: a good file', () => {
   });
 
   it('accepts Windows line endings and a byte-order mark', async () => {
-    const csv = '\ufeffODS Code,Organisation Name,Type,Area Code,Postcode\r\nW1A,"Windows\r\nTrust",NHS TRUST,QRL,SO16 6YD\r\nW1B,Bad Postcode,GP PRACTICE,QRL,NOPE\r\n';
+    const csv =
+      '\ufeffODS Code,Organisation Name,Type,Area Code,Postcode\r\nW1A,"Windows\r\nTrust",NHS TRUST,QRL,SO16 6YD\r\nW1B,Bad Postcode,GP PRACTICE,QRL,NOPE\r\n';
     const report = await importOdsCsv(db, admin, csv, { dryRun: true });
     expect(report.errors).toEqual([{ line: 4, field: 'postcode', message: expect.stringContaining('"NOPE" is not a real postcode') }]);
   });
@@ -290,7 +295,9 @@ describe('importOdsCsv: permission', () => {
     const clinician: RequestContext = { actor: actor('point_of_care'), ip: null, correlationId: 'ods-denied' };
     await expect(importOdsCsv(db, clinician, fixture('trusts-and-practices-changed.csv'))).rejects.toBeInstanceOf(ForbiddenError);
     await expect(importOdsCsv(db, clinician, fixture('trusts-and-practices-changed.csv'), { dryRun: true })).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(importOdsCsv(db, { actor: null, ip: null, correlationId: 'anon' }, fixture('trusts-and-practices.csv'))).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(importOdsCsv(db, { actor: null, ip: null, correlationId: 'anon' }, fixture('trusts-and-practices.csv'))).rejects.toBeInstanceOf(
+      ForbiddenError,
+    );
     expect(await snapshot()).toEqual(before);
   });
 });

@@ -190,7 +190,10 @@ function readCsv(text: string): ReadResult {
     if (err instanceof TooManyRows) {
       return {
         ok: false,
-        problem: { line: err.line, message: `The file has more than ${ODS_IMPORT_MAX_ROWS.toLocaleString('en-GB')} organisation rows, which is more than one import may hold. Split it into smaller files.` },
+        problem: {
+          line: err.line,
+          message: `The file has more than ${ODS_IMPORT_MAX_ROWS.toLocaleString('en-GB')} organisation rows, which is more than one import may hold. Split it into smaller files.`,
+        },
       };
     }
     const e = err as CsvError & { lines?: number };
@@ -202,11 +205,27 @@ function readCsv(text: string): ReadResult {
     const at = typeof e.lines === 'number' && e.lines >= start ? e.lines : start;
     switch (e.code) {
       case 'CSV_QUOTE_NOT_CLOSED':
-        return { ok: false, problem: { line: start, message: 'The file is not valid CSV: a quoted value that starts on this line is never closed (a closing " is missing).' } };
+        return {
+          ok: false,
+          problem: { line: start, message: 'The file is not valid CSV: a quoted value that starts on this line is never closed (a closing " is missing).' },
+        };
       case 'CSV_INVALID_CLOSING_QUOTE':
-        return { ok: false, problem: { line: at, message: 'The file is not valid CSV: there is text straight after a closing quote ("). Put the whole value in quotes and write any " inside it as "".' } };
+        return {
+          ok: false,
+          problem: {
+            line: at,
+            message:
+              'The file is not valid CSV: there is text straight after a closing quote ("). Put the whole value in quotes and write any " inside it as "".',
+          },
+        };
       case 'INVALID_OPENING_QUOTE':
-        return { ok: false, problem: { line: at, message: 'The file is not valid CSV: a value has a quote (") in the middle. Put the whole value in quotes and write any " inside it as "".' } };
+        return {
+          ok: false,
+          problem: {
+            line: at,
+            message: 'The file is not valid CSV: a value has a quote (") in the middle. Put the whole value in quotes and write any " inside it as "".',
+          },
+        };
       default:
         return { ok: false, problem: { line: at, message: `The file is not valid CSV: ${e.message}` } };
     }
@@ -231,7 +250,11 @@ function mapHeader(header: CsvRow): { ok: true; columns: ColumnMap } | { ok: fal
     if (!col) return;
     const seen = index[col];
     if (seen && !MULTI_COLUMNS.has(col)) {
-      problems.push({ line: header.line, field: col, message: `The header row has two columns for ${col}: "${names[seen[0]!]}" and "${name}". Keep only one.` });
+      problems.push({
+        line: header.line,
+        field: col,
+        message: `The header row has two columns for ${col}: "${names[seen[0]!]}" and "${name}". Keep only one.`,
+      });
       return;
     }
     index[col] = [...(seen ?? []), i];
@@ -253,13 +276,22 @@ function mapHeader(header: CsvRow): { ok: true; columns: ColumnMap } | { ok: fal
   if (names.length === 1 && /[;\t|]/.test(names[0] ?? '')) {
     return {
       ok: false,
-      problems: [{ line: header.line, message: 'The header row has only one column: the file seems to separate values with something other than commas. Save it as comma-separated CSV.' }],
+      problems: [
+        {
+          line: header.line,
+          message: 'The header row has only one column: the file seems to separate values with something other than commas. Save it as comma-separated CSV.',
+        },
+      ],
     };
   }
   for (const col of REQUIRED_COLUMNS) {
     if (!index[col]) {
       const aliases = ODS_IMPORT_COLUMN_ALIASES[col].filter((a) => a !== col);
-      problems.push({ line: header.line, field: col, message: `The header row has no ${col} column (it may also be called ${aliases.join(', ')}). Accepted column names: ${acceptedColumnsText()}.` });
+      problems.push({
+        line: header.line,
+        field: col,
+        message: `The header row has no ${col} column (it may also be called ${aliases.join(', ')}). Accepted column names: ${acceptedColumnsText()}.`,
+      });
     }
   }
   return problems.length ? { ok: false, problems } : { ok: true, columns: { index, width: header.cells.length } };
@@ -381,7 +413,11 @@ function checkRows(rows: CsvRow[], columns: ColumnMap, geoByCode: Map<string, { 
     if (geoCode !== '') {
       geographyId = geoByCode.get(geoCode.toUpperCase())?.id;
       if (!geographyId) {
-        rowProblems.push({ line: row.line, field: 'geography_code', message: `geography code ${show(geoCode)} is not an area in Beacon's directory: use the code of an area Beacon has, like QRL` });
+        rowProblems.push({
+          line: row.line,
+          field: 'geography_code',
+          message: `geography code ${show(geoCode)} is not an area in Beacon's directory: use the code of an area Beacon has, like QRL`,
+        });
       }
     }
 
@@ -389,7 +425,11 @@ function checkRows(rows: CsvRow[], columns: ColumnMap, geoByCode: Map<string, { 
     if (code !== '') {
       const earlier = firstLineByCode.get(code);
       if (earlier !== undefined) {
-        rowProblems.push({ line: row.line, field: 'ods_code', message: `ODS code ${code} is on both line ${earlier} and line ${row.line}: each organisation may appear only once` });
+        rowProblems.push({
+          line: row.line,
+          field: 'ods_code',
+          message: `ODS code ${code} is on both line ${earlier} and line ${row.line}: each organisation may appear only once`,
+        });
       } else {
         firstLineByCode.set(code, row.line);
       }
@@ -491,7 +531,11 @@ export async function importOdsCsv(db: Db, ctx: RequestContext, csvText: string,
     if (!geoByCode.has(key) || g.code === key) geoByCode.set(key, { id: g.id });
   }
   const { good, problems } = checkRows(rows, mapped.columns, geoByCode);
-  if (problems.length) return report(rows.length, problems.sort((a, b) => a.line - b.line));
+  if (problems.length)
+    return report(
+      rows.length,
+      problems.sort((a, b) => a.line - b.line),
+    );
 
   if (dryRun) {
     const plan = await makePlan(db, good);
@@ -508,7 +552,13 @@ export async function importOdsCsv(db: Db, ctx: RequestContext, csvText: string,
           .values(plan.creates.slice(i, i + 500))
           .returning({ id: organisations.id, odsCode: organisations.odsCode, name: organisations.name });
         for (const org of inserted) {
-          await recordAudit(tx, ctx, { action: 'organisation.create', verb: 'C', entityType: 'Organization', entityId: org.id, detail: { odsCode: org.odsCode, name: org.name, source: 'ods-import' } });
+          await recordAudit(tx, ctx, {
+            action: 'organisation.create',
+            verb: 'C',
+            entityType: 'Organization',
+            entityId: org.id,
+            detail: { odsCode: org.odsCode, name: org.name, source: 'ods-import' },
+          });
         }
       }
       for (const u of plan.updates) {
@@ -516,7 +566,13 @@ export async function importOdsCsv(db: Db, ctx: RequestContext, csvText: string,
           .update(organisations)
           .set({ ...u.values, updatedAt: now })
           .where(sql`${organisations.id} = ${u.id}`);
-        await recordAudit(tx, ctx, { action: 'organisation.update', verb: 'U', entityType: 'Organization', entityId: u.id, detail: { odsCode: u.values.odsCode, changed: u.changed, source: 'ods-import' } });
+        await recordAudit(tx, ctx, {
+          action: 'organisation.update',
+          verb: 'U',
+          entityType: 'Organization',
+          entityId: u.id,
+          detail: { odsCode: u.values.odsCode, changed: u.changed, source: 'ods-import' },
+        });
       }
       const counts = { created: plan.creates.length, updated: plan.updates.length, unchanged: plan.unchanged };
       await recordAudit(tx, ctx, { action: 'organisation.import', verb: 'E', entityType: 'Organization', detail: { rows: rows.length, ...counts } });
@@ -524,7 +580,9 @@ export async function importOdsCsv(db: Db, ctx: RequestContext, csvText: string,
     });
   } catch (err) {
     if (isUniqueViolation(err)) {
-      throw new ConflictError('Another change to the directory added one of these ODS codes while the file was being imported. Nothing was imported; try again.');
+      throw new ConflictError(
+        'Another change to the directory added one of these ODS codes while the file was being imported. Nothing was imported; try again.',
+      );
     }
     throw err;
   }

@@ -19,7 +19,13 @@ describe('resolving a distribution scope to recipient units', () => {
     const got = await resolveRecipientUnits(tdb.db, { scope: 'icb', geographyCode: 'QRL', unitTypes: ['maternity_unit'] });
     const names = got.map((u) => u.name).sort();
     expect(names).toEqual(
-      ['Basingstoke maternity unit', 'Princess Anne Hospital maternity unit', 'Queen Alexandra Hospital maternity unit', "St Mary's Hospital maternity unit", 'Winchester maternity unit'].sort(),
+      [
+        'Basingstoke maternity unit',
+        'Princess Anne Hospital maternity unit',
+        'Queen Alexandra Hospital maternity unit',
+        "St Mary's Hospital maternity unit",
+        'Winchester maternity unit',
+      ].sort(),
     );
     expect(got.every((u) => u.type === 'maternity_unit')).toBe(true);
   });
@@ -36,7 +42,12 @@ describe('resolving a distribution scope to recipient units', () => {
   it('a national scope reaches every region; unit types filter; named units are reached whatever their type', async () => {
     const national = await resolveRecipientUnits(tdb.db, { scope: 'national', unitTypes: ['maternity_unit', 'ambulance_control'] });
     const orgs = orgsOf(national);
-    for (const o of ['Manchester University NHS Foundation Trust', 'Imperial College Healthcare NHS Trust', 'South Central Ambulance Service NHS Foundation Trust']) expect(orgs.has(o)).toBe(true);
+    for (const o of [
+      'Manchester University NHS Foundation Trust',
+      'Imperial College Healthcare NHS Trust',
+      'South Central Ambulance Service NHS Foundation Trust',
+    ])
+      expect(orgs.has(o)).toBe(true);
     expect(national.some((u) => u.type === 'emergency_department')).toBe(false);
 
     const [team] = await tdb.db.select().from(units).where(eq(units.name, 'UHS safeguarding team'));

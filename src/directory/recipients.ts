@@ -55,5 +55,14 @@ export async function resolveRecipientUnits(db: Db, scope: DistributionScope): P
         SELECT id FROM area`,
   );
   if (within.length === 0) return [];
-  return base().where(and(live, inArray(units.type, scope.unitTypes), inArray(organisations.geographyId, within.map((r) => r.id))));
+  return base().where(
+    and(
+      live,
+      inArray(units.type, scope.unitTypes),
+      inArray(
+        organisations.geographyId,
+        within.map((r) => r.id),
+      ),
+    ),
+  );
 }

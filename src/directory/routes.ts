@@ -20,12 +20,19 @@ export const directoryRoutes =
       { value: '', text: 'Select an area' },
       ...(await listGeographies(db))
         .filter((g) => g.level === 'icb' || g.level === 'local_authority')
-        .map((g) => ({ value: g.code, text: `${g.name} (${GEOGRAPHY_LEVEL_LABELS[g.level as keyof typeof GEOGRAPHY_LEVEL_LABELS] ?? g.level})`, selected: g.code === selected })),
+        .map((g) => ({
+          value: g.code,
+          text: `${g.name} (${GEOGRAPHY_LEVEL_LABELS[g.level as keyof typeof GEOGRAPHY_LEVEL_LABELS] ?? g.level})`,
+          selected: g.code === selected,
+        })),
     ];
 
     app.get('/organisations', async (req, reply) => {
       const q = req.query as Record<string, string>;
-      const list = await listOrganisations(db, req.ctx, { q: q.q?.slice(0, 100), type: (ORGANISATION_TYPES as readonly string[]).includes(q.type ?? '') ? q.type : undefined });
+      const list = await listOrganisations(db, req.ctx, {
+        q: q.q?.slice(0, 100),
+        type: (ORGANISATION_TYPES as readonly string[]).includes(q.type ?? '') ? q.type : undefined,
+      });
       return reply.page('directory/views/organisations.njk', {
         title: 'Organisations',
         organisations: list,
@@ -37,7 +44,11 @@ export const directoryRoutes =
       });
     });
 
-    const orgForm = async (reply: import('fastify').FastifyReply, status: number, data: { org?: { id: string }; values: Record<string, string>; errors?: ReturnType<typeof formErrors> }) =>
+    const orgForm = async (
+      reply: import('fastify').FastifyReply,
+      status: number,
+      data: { org?: { id: string }; values: Record<string, string>; errors?: ReturnType<typeof formErrors> },
+    ) =>
       reply.code(status).page('directory/views/organisation-form.njk', {
         title: data.org ? 'Change organisation details' : 'Add an organisation',
         ...data,
@@ -85,7 +96,16 @@ export const directoryRoutes =
       const { organisation: o, geographyChain } = await getOrganisation(db, req.ctx, id);
       return orgForm(reply, 200, {
         org: o,
-        values: { odsCode: o.odsCode, name: o.name, type: o.type, geographyCode: geographyChain[0]?.code ?? '', addressLine: o.addressLine ?? '', postcode: o.postcode ?? '', phone: o.phone ?? '', active: String(o.active) },
+        values: {
+          odsCode: o.odsCode,
+          name: o.name,
+          type: o.type,
+          geographyCode: geographyChain[0]?.code ?? '',
+          addressLine: o.addressLine ?? '',
+          postcode: o.postcode ?? '',
+          phone: o.phone ?? '',
+          active: String(o.active),
+        },
       });
     });
 
@@ -101,7 +121,11 @@ export const directoryRoutes =
       }
     });
 
-    const unitForm = (reply: import('fastify').FastifyReply, status: number, data: { organisationId: string; unit?: { id: string }; values: Record<string, string>; errors?: ReturnType<typeof formErrors> }) =>
+    const unitForm = (
+      reply: import('fastify').FastifyReply,
+      status: number,
+      data: { organisationId: string; unit?: { id: string }; values: Record<string, string>; errors?: ReturnType<typeof formErrors> },
+    ) =>
       reply.code(status).page('directory/views/unit-form.njk', {
         title: data.unit ? 'Change unit details' : 'Add a unit',
         ...data,
@@ -134,7 +158,16 @@ export const directoryRoutes =
       return unitForm(reply, 200, {
         organisationId: u.organisationId,
         unit: u,
-        values: { name: u.name, type: u.type, siteName: u.siteName ?? '', postcode: u.postcode ?? '', inHoursPhone: u.inHoursPhone ?? '', outOfHoursPhone: u.outOfHoursPhone ?? '', sharedMailbox: u.sharedMailbox ?? '', active: String(u.active) },
+        values: {
+          name: u.name,
+          type: u.type,
+          siteName: u.siteName ?? '',
+          postcode: u.postcode ?? '',
+          inHoursPhone: u.inHoursPhone ?? '',
+          outOfHoursPhone: u.outOfHoursPhone ?? '',
+          sharedMailbox: u.sharedMailbox ?? '',
+          active: String(u.active),
+        },
       });
     });
 

@@ -57,4 +57,3 @@ export const units = pgTable(
   },
   (t) => [index('units_org_idx').on(t.organisationId), uniqueIndex('units_org_name_unique').on(t.organisationId, sql`lower(${t.name})`)],
 );
-

@@ -9,7 +9,18 @@ import type { Actor, RequestContext, Role } from '../platform/context';
 import type { Db } from '../platform/db/engine';
 import { ForbiddenError, NotFoundError, ValidationError } from '../platform/errors';
 import { geographies, organisations, units } from './schema';
-import { changedFields, createOrganisation, createUnit, geographyChain, getOrganisation, getUnit, isUuid, listOrganisations, updateOrganisation, updateUnit } from './service';
+import {
+  changedFields,
+  createOrganisation,
+  createUnit,
+  geographyChain,
+  getOrganisation,
+  getUnit,
+  isUuid,
+  listOrganisations,
+  updateOrganisation,
+  updateUnit,
+} from './service';
 
 let tdb: TestDatabase;
 let db: Db;
@@ -19,7 +30,15 @@ let pah: string;
 let qah: string;
 
 const actorAs = (role: Role, unitId: string | null = null): RequestContext => {
-  const actor: Actor = { userId: randomUUID(), displayName: `Test ${role}`, membershipId: randomUUID(), organisationId: randomUUID(), organisationName: 'Test org', role, unitId };
+  const actor: Actor = {
+    userId: randomUUID(),
+    displayName: `Test ${role}`,
+    membershipId: randomUUID(),
+    organisationId: randomUUID(),
+    organisationName: 'Test org',
+    role,
+    unitId,
+  };
   return { actor, ip: '192.0.2.3', correlationId: 'directory-test' };
 };
 const admin = actorAs('system_admin');
@@ -62,23 +81,61 @@ async function fieldErrors(p: Promise<unknown>): Promise<Record<string, string>>
 let seq = 0;
 const orgForm = (overrides: Record<string, unknown> = {}) => {
   seq++;
-  return { odsCode: `T${String(seq).padStart(2, '0')}`, name: `Test Trust ${seq}`, type: 'acute_trust', geographyCode: 'E06000045', addressLine: '', postcode: '', phone: '', active: true, ...overrides };
+  return {
+    odsCode: `T${String(seq).padStart(2, '0')}`,
+    name: `Test Trust ${seq}`,
+    type: 'acute_trust',
+    geographyCode: 'E06000045',
+    addressLine: '',
+    postcode: '',
+    phone: '',
+    active: true,
+    ...overrides,
+  };
 };
 const unitForm = (overrides: Record<string, unknown> = {}) => {
   seq++;
-  return { name: `Test unit ${seq}`, type: 'maternity_unit', siteName: '', postcode: '', inHoursPhone: '', outOfHoursPhone: '', sharedMailbox: '', active: true, ...overrides };
+  return {
+    name: `Test unit ${seq}`,
+    type: 'maternity_unit',
+    siteName: '',
+    postcode: '',
+    inHoursPhone: '',
+    outOfHoursPhone: '',
+    sharedMailbox: '',
+    active: true,
+    ...overrides,
+  };
 };
 
 describe('organisations', () => {
   it('creates an organisation, normalising what was typed, and audits it', async () => {
     const since = await lastSeq();
-    const org = await createOrganisation(db, admin, orgForm({ odsCode: ' rx9 ', name: '  Example Trust ', postcode: 'so16 6yd', phone: '023 8077 7222', addressLine: 'Tremona Road' }));
-    expect(org).toMatchObject({ odsCode: 'RX9', name: 'Example Trust', postcode: 'SO16 6YD', phone: '023 8077 7222', addressLine: 'Tremona Road', active: true });
+    const org = await createOrganisation(
+      db,
+      admin,
+      orgForm({ odsCode: ' rx9 ', name: '  Example Trust ', postcode: 'so16 6yd', phone: '023 8077 7222', addressLine: 'Tremona Road' }),
+    );
+    expect(org).toMatchObject({
+      odsCode: 'RX9',
+      name: 'Example Trust',
+      postcode: 'SO16 6YD',
+      phone: '023 8077 7222',
+      addressLine: 'Tremona Road',
+      active: true,
+    });
     const [geo] = await db.select().from(geographies).where(eq(geographies.id, org.geographyId));
     expect(geo!.code).toBe('E06000045');
     const events = await eventsSince(since);
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ action: 'organisation.create', verb: 'C', entityType: 'Organization', entityId: org.id, actorUserId: admin.actor!.userId, detail: { odsCode: 'RX9', name: 'Example Trust' } });
+    expect(events[0]).toMatchObject({
+      action: 'organisation.create',
+      verb: 'C',
+      entityType: 'Organization',
+      entityId: org.id,
+      actorUserId: admin.actor!.userId,
+      detail: { odsCode: 'RX9', name: 'Example Trust' },
+    });
   });
 
   const invalid: [string, Record<string, unknown>, string][] = [
@@ -116,7 +173,16 @@ describe('organisations', () => {
   it('updates an organisation, recording which fields changed', async () => {
     const org = await createOrganisation(db, admin, orgForm());
     const since = await lastSeq();
-    const updated = await updateOrganisation(db, admin, org.id, { odsCode: org.odsCode, name: 'Renamed Trust', type: 'community_trust', geographyCode: 'E06000045', addressLine: '', postcode: '', phone: '', active: false });
+    const updated = await updateOrganisation(db, admin, org.id, {
+      odsCode: org.odsCode,
+      name: 'Renamed Trust',
+      type: 'community_trust',
+      geographyCode: 'E06000045',
+      addressLine: '',
+      postcode: '',
+      phone: '',
+      active: false,
+    });
     expect(updated).toMatchObject({ id: org.id, name: 'Renamed Trust', type: 'community_trust', active: false });
     expect(updated.updatedAt.getTime()).toBeGreaterThanOrEqual(org.updatedAt.getTime());
     const [event] = await eventsSince(since);
@@ -174,10 +240,29 @@ describe('organisations', () => {
 describe('units', () => {
   it('creates a unit (mailbox lower-cased) and audits it', async () => {
     const since = await lastSeq();
-    const u = await createUnit(db, admin, rhm, unitForm({ name: 'New birth centre', type: 'birth_centre', sharedMailbox: 'Birth.Centre@NHS.net', inHoursPhone: '01632 960001', postcode: 'so16 5ya' }));
-    expect(u).toMatchObject({ organisationId: rhm, name: 'New birth centre', type: 'birth_centre', sharedMailbox: 'birth.centre@nhs.net', postcode: 'SO16 5YA', inHoursPhone: '01632 960001', outOfHoursPhone: null });
+    const u = await createUnit(
+      db,
+      admin,
+      rhm,
+      unitForm({ name: 'New birth centre', type: 'birth_centre', sharedMailbox: 'Birth.Centre@NHS.net', inHoursPhone: '01632 960001', postcode: 'so16 5ya' }),
+    );
+    expect(u).toMatchObject({
+      organisationId: rhm,
+      name: 'New birth centre',
+      type: 'birth_centre',
+      sharedMailbox: 'birth.centre@nhs.net',
+      postcode: 'SO16 5YA',
+      inHoursPhone: '01632 960001',
+      outOfHoursPhone: null,
+    });
     const [event] = await eventsSince(since);
-    expect(event).toMatchObject({ action: 'unit.create', verb: 'C', entityType: 'Location', entityId: u.id, detail: { organisationId: rhm, name: 'New birth centre', type: 'birth_centre' } });
+    expect(event).toMatchObject({
+      action: 'unit.create',
+      verb: 'C',
+      entityType: 'Location',
+      entityId: u.id,
+      detail: { organisationId: rhm, name: 'New birth centre', type: 'birth_centre' },
+    });
     expect((await getUnit(db, admin, u.id)).id).toBe(u.id);
   });
 

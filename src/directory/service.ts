@@ -82,7 +82,10 @@ async function geographyByCode(db: Db, code: string): Promise<Geography> {
 }
 
 async function assertOdsFree(db: Db, odsCode: string, exceptId?: string) {
-  const [clash] = await db.select({ id: organisations.id, name: organisations.name }).from(organisations).where(sql`upper(${organisations.odsCode}) = ${odsCode.toUpperCase()}`);
+  const [clash] = await db
+    .select({ id: organisations.id, name: organisations.name })
+    .from(organisations)
+    .where(sql`upper(${organisations.odsCode}) = ${odsCode.toUpperCase()}`);
   if (clash && clash.id !== exceptId) throw new ValidationError({ odsCode: `ODS code ${odsCode} is already used by ${clash.name}` });
 }
 
@@ -94,9 +97,24 @@ export async function createOrganisation(db: Db, ctx: RequestContext, raw: unkno
     await assertOdsFree(tx, input.odsCode);
     const [org] = await tx
       .insert(organisations)
-      .values({ odsCode: input.odsCode, name: input.name, type: input.type, geographyId: geo.id, addressLine: input.addressLine, postcode: input.postcode, phone: input.phone, active: input.active })
+      .values({
+        odsCode: input.odsCode,
+        name: input.name,
+        type: input.type,
+        geographyId: geo.id,
+        addressLine: input.addressLine,
+        postcode: input.postcode,
+        phone: input.phone,
+        active: input.active,
+      })
       .returning();
-    await recordAudit(tx, ctx, { action: 'organisation.create', verb: 'C', entityType: 'Organization', entityId: org!.id, detail: { odsCode: input.odsCode, name: input.name } });
+    await recordAudit(tx, ctx, {
+      action: 'organisation.create',
+      verb: 'C',
+      entityType: 'Organization',
+      entityId: org!.id,
+      detail: { odsCode: input.odsCode, name: input.name },
+    });
     return org!;
   });
 }
@@ -111,10 +129,26 @@ export async function updateOrganisation(db: Db, ctx: RequestContext, id: string
     await assertOdsFree(tx, input.odsCode, id);
     const [org] = await tx
       .update(organisations)
-      .set({ odsCode: input.odsCode, name: input.name, type: input.type, geographyId: geo.id, addressLine: input.addressLine, postcode: input.postcode, phone: input.phone, active: input.active, updatedAt: new Date() })
+      .set({
+        odsCode: input.odsCode,
+        name: input.name,
+        type: input.type,
+        geographyId: geo.id,
+        addressLine: input.addressLine,
+        postcode: input.postcode,
+        phone: input.phone,
+        active: input.active,
+        updatedAt: new Date(),
+      })
       .where(eq(organisations.id, id))
       .returning();
-    await recordAudit(tx, ctx, { action: 'organisation.update', verb: 'U', entityType: 'Organization', entityId: id, detail: { changed: changedFields(before, org!) } });
+    await recordAudit(tx, ctx, {
+      action: 'organisation.update',
+      verb: 'U',
+      entityType: 'Organization',
+      entityId: id,
+      detail: { changed: changedFields(before, org!) },
+    });
     return org!;
   });
 }
@@ -126,8 +160,17 @@ export async function createUnit(db: Db, ctx: RequestContext, organisationId: st
     const [org] = isUuid(organisationId) ? await tx.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId)) : [];
     if (!org) throw new NotFoundError('Organisation');
     await assertUnitNameFree(tx, organisationId, input.name);
-    const [unit] = await tx.insert(units).values({ ...input, organisationId }).returning();
-    await recordAudit(tx, ctx, { action: 'unit.create', verb: 'C', entityType: 'Location', entityId: unit!.id, detail: { organisationId, name: input.name, type: input.type } });
+    const [unit] = await tx
+      .insert(units)
+      .values({ ...input, organisationId })
+      .returning();
+    await recordAudit(tx, ctx, {
+      action: 'unit.create',
+      verb: 'C',
+      entityType: 'Location',
+      entityId: unit!.id,
+      detail: { organisationId, name: input.name, type: input.type },
+    });
     return unit!;
   });
 }
@@ -139,14 +182,27 @@ export async function updateUnit(db: Db, ctx: RequestContext, unitId: string, ra
   const input = parseInput(unitInput, raw);
   return db.transaction(async (tx) => {
     await assertUnitNameFree(tx, before.organisationId, input.name, unitId);
-    const [unit] = await tx.update(units).set({ ...input, updatedAt: new Date() }).where(eq(units.id, unitId)).returning();
-    await recordAudit(tx, ctx, { action: 'unit.update', verb: 'U', entityType: 'Location', entityId: unitId, detail: { changed: changedFields(before, unit!) } });
+    const [unit] = await tx
+      .update(units)
+      .set({ ...input, updatedAt: new Date() })
+      .where(eq(units.id, unitId))
+      .returning();
+    await recordAudit(tx, ctx, {
+      action: 'unit.update',
+      verb: 'U',
+      entityType: 'Location',
+      entityId: unitId,
+      detail: { changed: changedFields(before, unit!) },
+    });
     return unit!;
   });
 }
 
 async function assertUnitNameFree(db: Db, organisationId: string, name: string, exceptId?: string) {
-  const [clash] = await db.select({ id: units.id }).from(units).where(and(eq(units.organisationId, organisationId), sql`lower(${units.name}) = ${name.toLowerCase()}`));
+  const [clash] = await db
+    .select({ id: units.id })
+    .from(units)
+    .where(and(eq(units.organisationId, organisationId), sql`lower(${units.name}) = ${name.toLowerCase()}`));
   if (clash && clash.id !== exceptId) throw new ValidationError({ name: `This organisation already has a unit called ${name}` });
 }
 
@@ -166,4 +222,3 @@ export function changedFields<T extends Record<string, unknown>>(before: T, afte
 }
 
 export const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
-

@@ -39,7 +39,9 @@ export const RaiseEscalationRequest = api.schema(
     raisedWithName: text(LIMITS.name).meta({ description: 'The person you disagree with, if known' }),
     caseId: Uuid.nullish().meta({ description: 'The case it is about (you must be able to update it); the escalation then shows on its chronology' }),
     ownerName: text(LIMITS.name).meta({ description: 'Who holds the first stage, if not the person raised with' }),
-    startStage: StageNumber.optional().meta({ description: 'Default 1. Higher only when the risk is too urgent, with `startReason`: the stages below are recorded as skipped' }),
+    startStage: StageNumber.optional().meta({
+      description: 'Default 1. Higher only when the risk is too urgent, with `startReason`: the stages below are recorded as skipped',
+    }),
     startReason: text(LIMITS.reason),
   }),
   'Raise an escalation with another agency. It starts at stage 1 of the stage table in force for the area (the case’s, or your organisation’s).',
@@ -56,9 +58,17 @@ export const EscalateRequest = api.schema(
     agreedActions: text(LIMITS.agreedActions).meta({ description: 'Anything agreed at the stage being left' }),
   }),
 );
-export const AgreedActionsRequest = api.schema('AgreedActionsRequest', z.object({ agreedActions: z.string().max(LIMITS.agreedActions) }), 'Replaces the agreed actions recorded for the current stage.');
+export const AgreedActionsRequest = api.schema(
+  'AgreedActionsRequest',
+  z.object({ agreedActions: z.string().max(LIMITS.agreedActions) }),
+  'Replaces the agreed actions recorded for the current stage.',
+);
 export const ResolveRequest = api.schema('ResolveRequest', z.object({ outcome: z.string().max(LIMITS.outcome).meta({ description: 'What was agreed' }) }));
-export const EscalationReasonRequest = api.schema('EscalationReasonRequest', z.object({ reason: z.string().max(LIMITS.reason) }), 'Why it is being referred to the partnership, or withdrawn.');
+export const EscalationReasonRequest = api.schema(
+  'EscalationReasonRequest',
+  z.object({ reason: z.string().max(LIMITS.reason) }),
+  'Why it is being referred to the partnership, or withdrawn.',
+);
 
 // The list and the detail both start with what names an escalation, then (after the detail's concern) where it stands.
 const escalationHead = {
@@ -217,7 +227,15 @@ export const escalationApi =
 
     api.route(
       app,
-      { method: 'POST', url: '/api/escalations', operationId: 'raiseEscalation', summary: 'Raise an escalation with another agency', tags: TAGS, body: { schema: RaiseEscalationRequest }, responses: { 201: { description: 'Raised', schema: RaisedEscalation } } },
+      {
+        method: 'POST',
+        url: '/api/escalations',
+        operationId: 'raiseEscalation',
+        summary: 'Raise an escalation with another agency',
+        tags: TAGS,
+        body: { schema: RaiseEscalationRequest },
+        responses: { 201: { description: 'Raised', schema: RaisedEscalation } },
+      },
       async (req, reply) => reply.code(201).send(await raiseEscalation(db, req.ctx, jsonBody(req))),
     );
 
@@ -260,21 +278,56 @@ export const escalationApi =
 
     api.route(
       app,
-      { method: 'GET', url: '/api/escalations/:id', operationId: 'getEscalation', summary: 'One escalation and its stage history (audited)', tags: TAGS, params: ID, responses: { 200: { description: 'The escalation', schema: EscalationDetail } } },
+      {
+        method: 'GET',
+        url: '/api/escalations/:id',
+        operationId: 'getEscalation',
+        summary: 'One escalation and its stage history (audited)',
+        tags: TAGS,
+        params: ID,
+        responses: { 200: { description: 'The escalation', schema: EscalationDetail } },
+      },
       async (req, reply) => detail(reply, req.ctx, pathParam(req)),
     );
 
     const actions = [
-      { path: 'escalate', operationId: 'escalateEscalation', summary: 'Move it up to a higher stage (a reason when skipping one)', schema: EscalateRequest, run: escalate },
-      { path: 'agreed-actions', operationId: 'recordEscalationActions', summary: 'Record the actions agreed at the current stage', schema: AgreedActionsRequest, run: recordAgreedActions },
+      {
+        path: 'escalate',
+        operationId: 'escalateEscalation',
+        summary: 'Move it up to a higher stage (a reason when skipping one)',
+        schema: EscalateRequest,
+        run: escalate,
+      },
+      {
+        path: 'agreed-actions',
+        operationId: 'recordEscalationActions',
+        summary: 'Record the actions agreed at the current stage',
+        schema: AgreedActionsRequest,
+        run: recordAgreedActions,
+      },
       { path: 'resolve', operationId: 'resolveEscalation', summary: 'Record it as resolved, with what was agreed', schema: ResolveRequest, run: resolve },
-      { path: 'refer', operationId: 'referEscalation', summary: 'Refer it to the safeguarding partnership', schema: EscalationReasonRequest, run: referToPartnership },
+      {
+        path: 'refer',
+        operationId: 'referEscalation',
+        summary: 'Refer it to the safeguarding partnership',
+        schema: EscalationReasonRequest,
+        run: referToPartnership,
+      },
       { path: 'withdraw', operationId: 'withdrawEscalation', summary: 'Withdraw it (the raising agency)', schema: EscalationReasonRequest, run: withdraw },
     ] as const;
     for (const a of actions) {
       api.route(
         app,
-        { method: 'POST', url: `/api/escalations/:id/${a.path}`, operationId: a.operationId, summary: a.summary, tags: TAGS, params: ID, body: { schema: a.schema }, responses: { 200: { description: 'The escalation as it is now', schema: EscalationDetail } } },
+        {
+          method: 'POST',
+          url: `/api/escalations/:id/${a.path}`,
+          operationId: a.operationId,
+          summary: a.summary,
+          tags: TAGS,
+          params: ID,
+          body: { schema: a.schema },
+          responses: { 200: { description: 'The escalation as it is now', schema: EscalationDetail } },
+        },
         async (req, reply) => {
           await a.run(db, req.ctx, pathParam(req), jsonBody(req));
           return detail(reply, req.ctx, pathParam(req));

@@ -47,7 +47,11 @@ export type RaiseEscalationInput = z.output<typeof raiseEscalationSchema>;
 export const escalateSchema = z.object({
   toStage: stageNumber('Choose the stage to escalate to'),
   reason: optionalNamedText(LIMITS.reason, 'The reason'),
-  ownerName: requiredNamedText(LIMITS.name, 'Enter the name of the person who now holds the escalation, like the manager you have contacted', 'The name of the person who holds it'),
+  ownerName: requiredNamedText(
+    LIMITS.name,
+    'Enter the name of the person who now holds the escalation, like the manager you have contacted',
+    'The name of the person who holds it',
+  ),
   ownerOrganisationId: optionalUuid('Choose the organisation of the person who now holds it from the list'),
   /** What was agreed at the stage being left, if anything (kept on that stage's record). */
   agreedActions: optionalNamedText(LIMITS.agreedActions, 'Agreed actions'),
@@ -89,7 +93,12 @@ const isoDate = (message: string) =>
     .trim()
     .nullish()
     .transform((v) => v || null)
-    .refine((v) => v === null || (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) === v), message);
+    .refine(
+      (v) =>
+        v === null ||
+        (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) === v),
+      message,
+    );
 
 export const reportQuerySchema = z
   .object({
@@ -98,6 +107,7 @@ export const reportQuerySchema = z
     geographyId: optionalUuid('Choose an area from the list'),
   })
   .superRefine((v, ctx) => {
-    if (v.from && v.to && v.from > v.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'The end of the period must be the same as or after the start' });
+    if (v.from && v.to && v.from > v.to)
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'The end of the period must be the same as or after the start' });
   });
 export type ReportQuery = z.input<typeof reportQuerySchema>;

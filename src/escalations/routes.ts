@@ -53,7 +53,8 @@ const DONE: Record<ActionForm, string> = {
 const q = (req: FastifyRequest) => req.query as Record<string, string | string[] | undefined>;
 const one = (v: string | string[] | undefined): string => (Array.isArray(v) ? (v[v.length - 1] ?? '') : (v ?? ''));
 const idParam = (req: FastifyRequest) => (req.params as { id: string }).id;
-const pageErrors = (fieldErrors: Record<string, string>, idOf: (field: string) => string = (f) => f) => formErrors(fieldErrors, (f) => (f === 'form' ? 'maincontent' : idOf(f)));
+const pageErrors = (fieldErrors: Record<string, string>, idOf: (field: string) => string = (f) => f) =>
+  formErrors(fieldErrors, (f) => (f === 'form' ? 'maincontent' : idOf(f)));
 
 const stageChoice = (s: EscalationStage) => ({ value: String(s.stage), text: `Stage ${s.stage}: ${s.label}`, hint: `${s.who}, ${describeDeadline(s.due)}` });
 const subjectItems = (checked: string) => ESCALATION_SUBJECTS.map((s) => ({ value: s, text: ESCALATION_SUBJECT_LABELS[s], checked: s === checked }));
@@ -92,13 +93,22 @@ export const escalationRoutes =
       return reply.page('escalations/views/list.njk', {
         title: 'Escalations',
         status,
-        filters: LIST_FILTERS.map((f) => ({ value: f, text: { open: 'Open', closed: 'Closed', all: 'All' }[f], href: `/escalations?status=${f}`, current: f === status })),
+        filters: LIST_FILTERS.map((f) => ({
+          value: f,
+          text: { open: 'Open', closed: 'Closed', all: 'All' }[f],
+          href: `/escalations?status=${f}`,
+          current: f === status,
+        })),
         escalations: list,
         tagClasses: STATUS_TAG_CLASSES,
         canRaise: can(actor, 'escalation.raise'),
         canReport: can(actor, 'escalation.report'),
         scopeText:
-          actor.role === 'auditor' ? 'every agency' : actor.role === 'partnership_manager' ? 'your partnership area' : `${actor.organisationName} (raised by it, raised with it, or on its cases)`,
+          actor.role === 'auditor'
+            ? 'every agency'
+            : actor.role === 'partnership_manager'
+              ? 'your partnership area'
+              : `${actor.organisationName} (raised by it, raised with it, or on its cases)`,
       });
     });
 
@@ -120,7 +130,10 @@ export const escalationRoutes =
         errors: fieldErrors ? pageErrors(fieldErrors) : undefined,
         inline: fieldErrors ? pageErrors(fieldErrors).fields : {},
         subjects: subjectItems(values.subject ?? ''),
-        organisations: [{ value: '', text: 'Choose an agency' }, ...orgs.map((o) => ({ value: o.id, text: o.name, selected: o.id === values.raisedWithOrganisationId }))],
+        organisations: [
+          { value: '', text: 'Choose an agency' },
+          ...orgs.map((o) => ({ value: o.id, text: o.name, selected: o.id === values.raisedWithOrganisationId })),
+        ],
         stages: table.map((s) => ({ ...stageChoice(s), checked: String(s.stage) === startStage })),
         firstStage: table[0],
         urgentOpen: startStage !== '1' || !!values.startReason,
@@ -175,13 +188,20 @@ export const escalationRoutes =
         inline: fieldErrors ? pageErrors(fieldErrors).fields : {},
         fromParts: fieldErrors ? { day: one(query['from.day']), month: one(query['from.month']), year: one(query['from.year']) } : partsOf(shownFrom),
         toParts: fieldErrors ? { day: one(query['to.day']), month: one(query['to.month']), year: one(query['to.year']) } : partsOf(shownTo),
-        areas: [{ value: '', text: req.ctx.actor?.role === 'auditor' ? 'All areas' : 'Your whole area' }, ...areas.map((a) => ({ value: a.id, text: a.name, selected: a.id === geographyId }))],
+        areas: [
+          { value: '', text: req.ctx.actor?.role === 'auditor' ? 'All areas' : 'Your whole area' },
+          ...areas.map((a) => ({ value: a.id, text: a.name, selected: a.id === geographyId })),
+        ],
       });
     });
 
     // ── One escalation ───────────────────────────────────────────────────────────────────────────────
 
-    async function renderEscalation(req: FastifyRequest, reply: FastifyReply, failed?: { form: ActionForm; values: Record<string, string>; fieldErrors: Record<string, string> }) {
+    async function renderEscalation(
+      req: FastifyRequest,
+      reply: FastifyReply,
+      failed?: { form: ActionForm; values: Record<string, string>; fieldErrors: Record<string, string> },
+    ) {
       const v = await getEscalation(db, req.ctx, idParam(req));
       const orgs = v.canAct ? await organisationChoices(db, req.ctx) : [];
       const values = failed?.values ?? {};

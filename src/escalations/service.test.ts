@@ -64,8 +64,15 @@ const raiseInput = (overrides: Record<string, unknown> = {}) => ({
 
 /** Rows a refused change must leave exactly as they were. */
 async function counts() {
-  const n = async (table: typeof escalations | typeof escalationStages | typeof auditEvents | typeof caseEvents | typeof jobs) => Number((await db().select({ n: count() }).from(table))[0]!.n);
-  return { escalations: await n(escalations), stages: await n(escalationStages), audit: await n(auditEvents), caseEvents: await n(caseEvents), jobs: await n(jobs) };
+  const n = async (table: typeof escalations | typeof escalationStages | typeof auditEvents | typeof caseEvents | typeof jobs) =>
+    Number((await db().select({ n: count() }).from(table))[0]!.n);
+  return {
+    escalations: await n(escalations),
+    stages: await n(escalationStages),
+    audit: await n(auditEvents),
+    caseEvents: await n(caseEvents),
+    jobs: await n(jobs),
+  };
 }
 
 async function fieldErrors(p: Promise<unknown>): Promise<Record<string, string>> {
@@ -93,23 +100,41 @@ describe('raising an escalation', () => {
     const { id, reference } = await raiseEscalation(db(), midwife, raiseInput(), now);
     expect(reference).toMatch(/^ESC-[0-9A-HJKMNP-TV-Z]{6}$/);
     const e = await escalationRow(id);
-    expect(e).toMatchObject({ caseId: null, subject: 'threshold', status: 'open', stage: 1, raisedByOrganisationId: org.RHM, raisedWithOrganisationId: org['852'], raisedByName: 'Priya Shah' });
+    expect(e).toMatchObject({
+      caseId: null,
+      subject: 'threshold',
+      status: 'open',
+      stage: 1,
+      raisedByOrganisationId: org.RHM,
+      raisedWithOrganisationId: org['852'],
+      raisedByName: 'Priya Shah',
+    });
     expect(e.stageTableVersionId).toMatch(/^[0-9a-f-]{36}$/);
     const stages = await stagesOf(id);
     expect(stages).toHaveLength(1);
     expect(stages[0]).toMatchObject({ stage: 1, kind: 'reached', ownerName: 'Sam Whitlock', ownerOrganisationId: org['852'], endedAt: null, outcome: null });
     expect(stages[0]!.enteredAt).toEqual(now);
     expect(stages[0]!.dueAt).toEqual(new Date(now.getTime() + 48 * HOUR));
-    const audit = await db().select().from(auditEvents).where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'escalation.raise')));
+    const audit = await db()
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'escalation.raise')));
     expect(audit).toHaveLength(1);
   });
 
   it('on a case: goes on the case chronology as an escalation event, and the case lists it', async () => {
     const kase = await openTestCase(db(), midwife);
     const before = await openEscalationCount(db(), kase.id);
-    const { id, reference } = await raiseEscalation(db(), midwife, raiseInput({ caseId: kase.id, subject: 'discharge_decision', ownerName: 'Jo Team-Manager' }));
+    const { id, reference } = await raiseEscalation(
+      db(),
+      midwife,
+      raiseInput({ caseId: kase.id, subject: 'discharge_decision', ownerName: 'Jo Team-Manager' }),
+    );
     expect((await escalationRow(id)).caseId).toBe(kase.id);
-    const events = await db().select().from(caseEvents).where(and(eq(caseEvents.caseId, kase.id), eq(caseEvents.kind, 'escalation')));
+    const events = await db()
+      .select()
+      .from(caseEvents)
+      .where(and(eq(caseEvents.caseId, kase.id), eq(caseEvents.kind, 'escalation')));
     expect(events).toHaveLength(1);
     expect(events[0]!.summary).toContain(reference);
     expect(events[0]!.summary).toContain("Southampton City Council Children's Services");
@@ -117,7 +142,13 @@ describe('raising an escalation', () => {
     expect(await openEscalationCount(db(), kase.id)).toBe(before + 1);
     const forCase = await escalationsForCase(db(), midwife, kase.id);
     expect(forCase.map((e) => e.reference)).toEqual([reference]);
-    expect(forCase[0]).toMatchObject({ subjectLabel: 'Discharge decision', stage: 1, stageLabel: 'Practitioner to practitioner', status: 'open', overdue: false });
+    expect(forCase[0]).toMatchObject({
+      subjectLabel: 'Discharge decision',
+      stage: 1,
+      stageLabel: 'Practitioner to practitioner',
+      status: 'open',
+      overdue: false,
+    });
   });
 
   it('on a case the raiser’s agency does not work on: refused, nothing written', async () => {
@@ -216,7 +247,13 @@ describe('moving up the stages', () => {
   it('a jump with a reason records the skipped stage and its reason', async () => {
     const { id } = await raiseEscalation(db(), midwife, raiseInput());
     const now = new Date('2026-11-24T08:00:00Z');
-    await escalate(db(), socialWorker, id, { toStage: 3, reason: 'Discharge planned for tomorrow morning', ownerName: 'Dr Ames', ownerOrganisationId: org.QRL }, now);
+    await escalate(
+      db(),
+      socialWorker,
+      id,
+      { toStage: 3, reason: 'Discharge planned for tomorrow morning', ownerName: 'Dr Ames', ownerOrganisationId: org.QRL },
+      now,
+    );
     const stages = await stagesOf(id);
     expect(stages.map((s) => [s.stage, s.kind, s.reason, s.outcome])).toEqual([
       [1, 'reached', null, 'escalated'],
@@ -232,7 +269,9 @@ describe('moving up the stages', () => {
     const { id } = await raiseEscalation(db(), midwife, raiseInput());
     await recordAgreedActions(db(), socialWorker, id, { agreedActions: 'Joint visit on Friday' });
     expect((await stagesOf(id))[0]!.agreedActions).toBe('Joint visit on Friday');
-    expect(await fieldErrors(recordAgreedActions(db(), socialWorker, id, { agreedActions: ' ' }))).toEqual({ agreedActions: 'Enter the actions agreed at this stage, who will do them and by when' });
+    expect(await fieldErrors(recordAgreedActions(db(), socialWorker, id, { agreedActions: ' ' }))).toEqual({
+      agreedActions: 'Enter the actions agreed at this stage, who will do them and by when',
+    });
   });
 });
 
@@ -250,7 +289,11 @@ describe('closing', () => {
     const { id } = await raiseEscalation(db(), midwife, raiseInput());
     await escalate(db(), midwife, id, { toStage: 2, ownerName: 'Morgan Ellis' });
     await referToPartnership(db(), midwife, id, { reason: 'Managers cannot agree and the baby is due in two weeks' });
-    expect(await escalationRow(id)).toMatchObject({ status: 'referred_to_partnership', stage: 4, outcome: 'Managers cannot agree and the baby is due in two weeks' });
+    expect(await escalationRow(id)).toMatchObject({
+      status: 'referred_to_partnership',
+      stage: 4,
+      outcome: 'Managers cannot agree and the baby is due in two weeks',
+    });
     expect((await stagesOf(id)).map((s) => [s.stage, s.kind, s.outcome])).toEqual([
       [1, 'reached', 'escalated'],
       [2, 'reached', 'escalated'],
@@ -299,7 +342,10 @@ describe('who may see and act', () => {
     expect((await listEscalations(db(), socialWorker)).some((e) => e.id === id)).toBe(true);
     expect((await getEscalation(db(), midwife, id)).canWithdraw).toBe(true);
     // Reads are audited.
-    const views = await db().select().from(auditEvents).where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'escalation.view')));
+    const views = await db()
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'escalation.view')));
     expect(views.length).toBeGreaterThanOrEqual(2);
   });
 
@@ -371,7 +417,12 @@ describe('overdue reminders', () => {
   it('one email job per overdue stage, to the holding agency’s safeguarding team and the raiser, with no names', async () => {
     const raised = new Date('2030-02-04T09:00:00Z');
     const kase = await openTestCase(db(), midwife);
-    const { id, reference } = await raiseEscalation(db(), midwife, raiseInput({ caseId: kase.id, raisedWithOrganisationId: org.R1C, raisedWithName: 'Sam Whitlock' }), raised);
+    const { id, reference } = await raiseEscalation(
+      db(),
+      midwife,
+      raiseInput({ caseId: kase.id, raisedWithOrganisationId: org.R1C, raisedWithName: 'Sam Whitlock' }),
+      raised,
+    );
     const [stage] = await stagesOf(id);
     // Chase everything earlier tests left overdue, so the counts below are this escalation's alone.
     await remindOverdueStages(db(), raised);
@@ -380,7 +431,10 @@ describe('overdue reminders', () => {
     const later = new Date(raised.getTime() + 49 * HOUR);
     expect(await remindOverdueStages(db(), later)).toBe(1);
     expect(await remindOverdueStages(db(), new Date(later.getTime() + HOUR))).toBe(0);
-    const queued = await db().select().from(jobs).where(eq(jobs.idempotencyKey, `escalation-overdue:${stage!.id}`));
+    const queued = await db()
+      .select()
+      .from(jobs)
+      .where(eq(jobs.idempotencyKey, `escalation-overdue:${stage!.id}`));
     expect(queued).toHaveLength(1);
     expect(queued[0]!.type).toBe(OVERDUE_EMAIL_JOB);
     expect((await stagesOf(id))[0]!.remindedAt).toEqual(later);
@@ -415,7 +469,12 @@ describe('overdue reminders', () => {
     expect(failures).toEqual([]);
     const scheduled = await db().select().from(jobs).where(eq(jobs.type, OVERDUE_REMINDER_JOB));
     expect(scheduled.length).toBeGreaterThanOrEqual(1);
-    expect(mailer.sent.filter((m) => m.subject.includes(reference)).map((m) => m.to).sort()).toEqual(['midwife@beacon.example', 'solent.safeguarding@beacon.example']);
+    expect(
+      mailer.sent
+        .filter((m) => m.subject.includes(reference))
+        .map((m) => m.to)
+        .sort(),
+    ).toEqual(['midwife@beacon.example', 'solent.safeguarding@beacon.example']);
     expect((await stagesOf(id))[0]!.remindedAt).not.toBeNull();
   });
 });
@@ -463,7 +522,13 @@ describe('the partnership report', () => {
     expect(report.timeToResolve).toEqual({ count: 3, medianDays: 2, meanDays: 3.1 });
     // d (stage 2, due 18 March) is overdue on 31 March; g (stage 1, due 1 April 09:00) is not yet.
     expect(report.overdue).toBe(1);
-    expect(Object.fromEntries(report.themes.map((t) => [t.subject, t.count]))).toEqual({ threshold: 2, information_sharing: 1, plan_progress: 1, discharge_decision: 2, other: 1 });
+    expect(Object.fromEntries(report.themes.map((t) => [t.subject, t.count]))).toEqual({
+      threshold: 2,
+      information_sharing: 1,
+      plan_progress: 1,
+      discharge_decision: 2,
+      other: 1,
+    });
     expect(JSON.stringify(report)).not.toMatch(/Priya|Whitlock|Morgan|Agreed|Pre-birth/);
     void g;
   });
@@ -478,8 +543,12 @@ describe('the partnership report', () => {
     expect((await partnershipReport(db(), auditor, period, at)).raised).toBe(2);
     expect((await partnershipReport(db(), auditor, { ...period, geographyId: await areaId(db(), 'E06000045') }, at)).raised).toBe(1);
     await expect(partnershipReport(db(), partnership, { ...period, geographyId: await areaId(db(), 'E06000045') }, at)).rejects.toBeInstanceOf(ForbiddenError);
-    expect(await fieldErrors(partnershipReport(db(), auditor, { from: '2032-06-30', to: '2032-06-01' }))).toEqual({ to: 'The end of the period must be the same as or after the start' });
-    expect(await fieldErrors(partnershipReport(db(), auditor, { from: '2032-02-30' }))).toEqual({ from: 'The start of the period must be a real date, like 2026-04-01' });
+    expect(await fieldErrors(partnershipReport(db(), auditor, { from: '2032-06-30', to: '2032-06-01' }))).toEqual({
+      to: 'The end of the period must be the same as or after the start',
+    });
+    expect(await fieldErrors(partnershipReport(db(), auditor, { from: '2032-02-30' }))).toEqual({
+      from: 'The start of the period must be a real date, like 2026-04-01',
+    });
     await expect(partnershipReport(db(), midwife, period)).rejects.toBeInstanceOf(ForbiddenError);
   });
 });

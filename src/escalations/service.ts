@@ -45,7 +45,16 @@ import {
   stageDueAt,
   stageTableSchema,
 } from './stages';
-import { agreedActionsSchema, escalateSchema, type ListFilter, raiseEscalationSchema, reasonSchema, reportQuerySchema, resolveSchema, type StageOutcome } from './model';
+import {
+  agreedActionsSchema,
+  escalateSchema,
+  type ListFilter,
+  raiseEscalationSchema,
+  reasonSchema,
+  reportQuerySchema,
+  resolveSchema,
+  type StageOutcome,
+} from './model';
 
 export type EscalationRow = typeof escalations.$inferSelect;
 export type EscalationStageRow = typeof escalationStages.$inferSelect;
@@ -185,7 +194,14 @@ async function loadEscalation(db: Db, id: string, lock = false): Promise<Escalat
 export async function requireEscalation(db: Db, ctx: RequestContext, id: string, action: Action, opts: { auditRead?: string } = {}): Promise<EscalationRow> {
   const esc = await loadEscalation(db, id);
   authorizeContext(ctx, action, await resourceFor(db, ctx, esc));
-  if (opts.auditRead) await recordAuditNow(db, ctx, { action: opts.auditRead, verb: 'R', entityType: 'Escalation', entityId: esc.id, detail: { reference: esc.reference, ...(esc.caseId ? { caseId: esc.caseId } : {}) } });
+  if (opts.auditRead)
+    await recordAuditNow(db, ctx, {
+      action: opts.auditRead,
+      verb: 'R',
+      entityType: 'Escalation',
+      entityId: esc.id,
+      detail: { reference: esc.reference, ...(esc.caseId ? { caseId: esc.caseId } : {}) },
+    });
   return esc;
 }
 
@@ -212,7 +228,14 @@ async function organisationName(db: Db, id: string | null): Promise<string | nul
 }
 
 /** Recorded on the escalation's own entity, with its case (if any) in the detail so the case's trail can find it. */
-async function auditChange(tx: Db, ctx: RequestContext, esc: EscalationRow, action: string, detail: Record<string, unknown>, reason?: string | null): Promise<void> {
+async function auditChange(
+  tx: Db,
+  ctx: RequestContext,
+  esc: EscalationRow,
+  action: string,
+  detail: Record<string, unknown>,
+  reason?: string | null,
+): Promise<void> {
   await recordAudit(tx, ctx, {
     action,
     verb: action === 'escalation.raise' ? 'C' : 'U',
@@ -227,7 +250,12 @@ async function auditChange(tx: Db, ctx: RequestContext, esc: EscalationRow, acti
 async function onCaseChronology(tx: Db, ctx: RequestContext, esc: EscalationRow, summary: string, detail: Record<string, unknown>, at: Date): Promise<void> {
   if (!esc.caseId) return;
   await tx.update(cases).set({ updatedAt: new Date() }).where(eq(cases.id, esc.caseId));
-  await appendCaseEvent(tx, ctx, esc.caseId, { kind: 'escalation', occurredAt: at, summary, detail: { escalationId: esc.id, reference: esc.reference, ...detail } });
+  await appendCaseEvent(tx, ctx, esc.caseId, {
+    kind: 'escalation',
+    occurredAt: at,
+    summary,
+    detail: { escalationId: esc.id, reference: esc.reference, ...detail },
+  });
 }
 
 /** A refusal from the stage rules, with its fields renamed to the form's. */
@@ -279,9 +307,13 @@ export async function raiseEscalation(db: Db, ctx: RequestContext, raw: unknown,
   // Starting above stage 1 is an escalation from "not yet raised": every stage below is skipped, and needs the reason.
   const startStage = field('startStage');
   const startReason = field('startReason');
-  const start = startStage !== undefined && startReason !== undefined ? applyEscalation({ status: 'open', stage: 0 }, { type: 'escalate', toStage: startStage, reason: startReason }, table) : null;
+  const start =
+    startStage !== undefined && startReason !== undefined
+      ? applyEscalation({ status: 'open', stage: 0 }, { type: 'escalate', toStage: startStage, reason: startReason }, table)
+      : null;
   if (start && !start.ok) {
-    for (const [k, v] of Object.entries(refused(start.problems, { toStage: 'startStage', reason: 'startReason', form: 'startStage' }).fieldErrors)) problems[k] ??= v;
+    for (const [k, v] of Object.entries(refused(start.problems, { toStage: 'startStage', reason: 'startReason', form: 'startStage' }).fieldErrors))
+      problems[k] ??= v;
   }
   if (!parsed.success || !start?.ok || Object.keys(problems).length) throw new ValidationError(problems);
   const input = parsed.data;
@@ -317,7 +349,9 @@ export async function raiseEscalation(db: Db, ctx: RequestContext, raw: unknown,
           .returning();
         const esc = row!;
         for (const s of start.skipped) {
-          await tx.insert(escalationStages).values({ escalationId: esc.id, stage: s, kind: 'skipped', enteredAt: now, endedAt: now, reason: input.startReason, ...recordedBy });
+          await tx
+            .insert(escalationStages)
+            .values({ escalationId: esc.id, stage: s, kind: 'skipped', enteredAt: now, endedAt: now, reason: input.startReason, ...recordedBy });
         }
         await tx.insert(escalationStages).values({
           escalationId: esc.id,
@@ -330,7 +364,14 @@ export async function raiseEscalation(db: Db, ctx: RequestContext, raw: unknown,
           reason: start.skipped.length ? input.startReason : null,
           ...recordedBy,
         });
-        await auditChange(tx, ctx, esc, 'escalation.raise', { subject: input.subject, raisedWithOrganisationId: input.raisedWithOrganisationId, stage, skipped: start.skipped }, start.skipped.length ? input.startReason : null);
+        await auditChange(
+          tx,
+          ctx,
+          esc,
+          'escalation.raise',
+          { subject: input.subject, raisedWithOrganisationId: input.raisedWithOrganisationId, stage, skipped: start.skipped },
+          start.skipped.length ? input.startReason : null,
+        );
         await onCaseChronology(
           tx,
           ctx,
@@ -367,7 +408,15 @@ interface Transition {
  * the current stage closes, skipped stages are recorded, the new stage opens with its due time, and
  * the audit and chronology events are written.
  */
-async function transition(db: Db, ctx: RequestContext, id: string, command: EscalationCommand, t: Transition, now: Date, rename: Record<string, string> = {}): Promise<void> {
+async function transition(
+  db: Db,
+  ctx: RequestContext,
+  id: string,
+  command: EscalationCommand,
+  t: Transition,
+  now: Date,
+  rename: Record<string, string> = {},
+): Promise<void> {
   const calendar = await loadCalendar(db);
   await db.transaction(async (tx) => {
     const esc = await loadEscalation(tx, id, true);
@@ -384,7 +433,9 @@ async function transition(db: Db, ctx: RequestContext, id: string, command: Esca
         .where(eq(escalationStages.id, current.id));
     }
     for (const s of result.skipped) {
-      await tx.insert(escalationStages).values({ escalationId: esc.id, stage: s, kind: 'skipped', enteredAt: now, endedAt: now, reason: t.reason, ...recordedBy });
+      await tx
+        .insert(escalationStages)
+        .values({ escalationId: esc.id, stage: s, kind: 'skipped', enteredAt: now, endedAt: now, reason: t.reason, ...recordedBy });
     }
     let dueAt: Date | null = null;
     if (moves) {
@@ -408,8 +459,22 @@ async function transition(db: Db, ctx: RequestContext, id: string, command: Esca
       .update(escalations)
       .set({ stage: result.state.stage, status: result.state.status, updatedAt: now, ...(closing ? { closedAt: now, outcome: t.reason } : {}) })
       .where(eq(escalations.id, esc.id));
-    await auditChange(tx, ctx, esc, t.audit, { fromStage: esc.stage, toStage: result.state.stage, status: result.state.status, skipped: result.skipped }, t.reason);
-    await onCaseChronology(tx, ctx, esc, t.summary(esc, table, result.state, result.skipped, dueAt), { fromStage: esc.stage, toStage: result.state.stage, status: result.state.status }, now);
+    await auditChange(
+      tx,
+      ctx,
+      esc,
+      t.audit,
+      { fromStage: esc.stage, toStage: result.state.stage, status: result.state.status, skipped: result.skipped },
+      t.reason,
+    );
+    await onCaseChronology(
+      tx,
+      ctx,
+      esc,
+      t.summary(esc, table, result.state, result.skipped, dueAt),
+      { fromStage: esc.stage, toStage: result.state.stage, status: result.state.status },
+      now,
+    );
   });
 }
 
@@ -446,13 +511,23 @@ export async function recordAgreedActions(db: Db, ctx: RequestContext, id: strin
   const input = parseInput(agreedActionsSchema, typeof raw === 'string' ? { agreedActions: raw } : raw);
   await db.transaction(async (tx) => {
     const esc = await loadEscalation(tx, id, true);
-    if (esc.status !== 'open') throw new ValidationError({ form: CLOSED_MESSAGE[esc.status as Exclude<EscalationStatus, 'open'>] ?? 'This escalation is closed, so it cannot be changed.' });
+    if (esc.status !== 'open')
+      throw new ValidationError({
+        form: CLOSED_MESSAGE[esc.status as Exclude<EscalationStatus, 'open'>] ?? 'This escalation is closed, so it cannot be changed.',
+      });
     const current = await currentStageRow(tx, esc.id);
     if (!current) throw new Error(`Escalation ${esc.id} has no current stage`);
     await tx.update(escalationStages).set({ agreedActions: input.agreedActions }).where(eq(escalationStages.id, current.id));
     await tx.update(escalations).set({ updatedAt: now }).where(eq(escalations.id, esc.id));
     await auditChange(tx, ctx, esc, 'escalation.agreed_actions', { stage: current.stage });
-    await onCaseChronology(tx, ctx, esc, `Escalation ${esc.reference}, stage ${current.stage}: actions agreed: ${input.agreedActions}`, { stage: current.stage }, now);
+    await onCaseChronology(
+      tx,
+      ctx,
+      esc,
+      `Escalation ${esc.reference}, stage ${current.stage}: actions agreed: ${input.agreedActions}`,
+      { stage: current.stage },
+      now,
+    );
   });
 }
 
@@ -460,7 +535,19 @@ export async function recordAgreedActions(db: Db, ctx: RequestContext, id: strin
 export async function resolve(db: Db, ctx: RequestContext, id: string, raw: unknown, now = new Date()): Promise<void> {
   await requireEscalation(db, ctx, id, 'escalation.act');
   const input = parseInput(resolveSchema, typeof raw === 'string' ? { outcome: raw } : raw);
-  await transition(db, ctx, id, { type: 'resolve', outcome: input.outcome }, { outcome: 'resolved', reason: input.outcome, audit: 'escalation.resolve', summary: (e, _t, to) => `Escalation ${e.reference} resolved at stage ${to.stage}: ${input.outcome}` }, now);
+  await transition(
+    db,
+    ctx,
+    id,
+    { type: 'resolve', outcome: input.outcome },
+    {
+      outcome: 'resolved',
+      reason: input.outcome,
+      audit: 'escalation.resolve',
+      summary: (e, _t, to) => `Escalation ${e.reference} resolved at stage ${to.stage}: ${input.outcome}`,
+    },
+    now,
+  );
 }
 
 /** Referred to the safeguarding partnership: it leaves the ladder here. From below the top, the stages in between are recorded as skipped. */
@@ -487,10 +574,25 @@ export async function referToPartnership(db: Db, ctx: RequestContext, id: string
 export async function withdraw(db: Db, ctx: RequestContext, id: string, raw: unknown, now = new Date()): Promise<void> {
   const esc = await requireEscalation(db, ctx, id, 'escalation.act');
   if (ctx.actor && ctx.actor.role !== 'partnership_manager' && ctx.actor.organisationId !== esc.raisedByOrganisationId) {
-    throw new ForbiddenError('escalation.act', 'Only the agency that raised an escalation can withdraw it. If the disagreement is settled, record it as resolved.');
+    throw new ForbiddenError(
+      'escalation.act',
+      'Only the agency that raised an escalation can withdraw it. If the disagreement is settled, record it as resolved.',
+    );
   }
   const input = parseInput(reasonSchema('Enter why the escalation is being withdrawn'), typeof raw === 'string' ? { reason: raw } : raw);
-  await transition(db, ctx, id, { type: 'withdraw', reason: input.reason }, { outcome: 'withdrawn', reason: input.reason, audit: 'escalation.withdraw', summary: (e, _t, to) => `Escalation ${e.reference} withdrawn at stage ${to.stage}: ${input.reason}` }, now);
+  await transition(
+    db,
+    ctx,
+    id,
+    { type: 'withdraw', reason: input.reason },
+    {
+      outcome: 'withdrawn',
+      reason: input.reason,
+      audit: 'escalation.withdraw',
+      summary: (e, _t, to) => `Escalation ${e.reference} withdrawn at stage ${to.stage}: ${input.reason}`,
+    },
+    now,
+  );
 }
 
 // ── Reading ────────────────────────────────────────────────────────────────────────────────────────
@@ -564,7 +666,12 @@ export async function listEscalations(db: Db, ctx: RequestContext, opts: { statu
   else if (actor.role === 'partnership_manager') {
     const [org] = await db.select({ geographyId: organisations.geographyId }).from(organisations).where(eq(organisations.id, actor.organisationId));
     const area = org ? await areaGeographyIds(db, org.geographyId) : [];
-    scope = area.length ? sql`${escalationGeography} IN (${sql.join(area.map((g) => sql`${g}::uuid`), sql`, `)})` : sql`false`;
+    scope = area.length
+      ? sql`${escalationGeography} IN (${sql.join(
+          area.map((g) => sql`${g}::uuid`),
+          sql`, `,
+        )})`
+      : sql`false`;
   } else {
     scope = or(
       eq(escalations.raisedByOrganisationId, actor.organisationId),
@@ -573,10 +680,7 @@ export async function listEscalations(db: Db, ctx: RequestContext, opts: { statu
     );
   }
   const statusCond = status === 'open' ? eq(escalations.status, 'open') : status === 'closed' ? ne(escalations.status, 'open') : undefined;
-  const list = await listQuery(db)
-    .where(and(scope, statusCond))
-    .orderBy(desc(escalations.createdAt))
-    .limit(500);
+  const list = await listQuery(db).where(and(scope, statusCond)).orderBy(desc(escalations.createdAt)).limit(500);
   await recordAuditNow(db, ctx, { action: 'escalation.list', verb: 'R', entityType: 'Escalation', detail: { status, count: list.length } });
   return summarise(db, list, now);
 }
@@ -585,7 +689,13 @@ export async function listEscalations(db: Db, ctx: RequestContext, opts: { statu
  * A case's escalations, for its escalations page. The caller's page load audits the read
  * (renderCasePage); pass `audit: true` when nothing else does (the API).
  */
-export async function escalationsForCase(db: Db, ctx: RequestContext, caseId: string, opts: { audit?: boolean } = {}, now = new Date()): Promise<EscalationSummary[]> {
+export async function escalationsForCase(
+  db: Db,
+  ctx: RequestContext,
+  caseId: string,
+  opts: { audit?: boolean } = {},
+  now = new Date(),
+): Promise<EscalationSummary[]> {
   await requireCase(db, ctx, caseId, 'case.view', opts.audit ? { auditRead: 'case.escalations.view' } : {});
   const list = await listQuery(db).where(eq(escalations.caseId, caseId)).orderBy(desc(escalations.createdAt));
   return summarise(db, list, now);
@@ -723,11 +833,22 @@ export async function partnershipReport(db: Db, ctx: RequestContext, raw: unknow
 
   const start = new Date(endOfLondonDay(addDays(from, -1)).getTime() + 1);
   const end = endOfLondonDay(to);
-  const inScope = scope === null ? undefined : scope.length ? sql`${escalationGeography} IN (${sql.join(scope.map((g) => sql`${g}::uuid`), sql`, `)})` : sql`false`;
-  const list = await listQuery(db).where(and(inScope, sql`${escalations.createdAt} >= ${start.toISOString()}::timestamptz`, sql`${escalations.createdAt} <= ${end.toISOString()}::timestamptz`));
+  const inScope =
+    scope === null
+      ? undefined
+      : scope.length
+        ? sql`${escalationGeography} IN (${sql.join(
+            scope.map((g) => sql`${g}::uuid`),
+            sql`, `,
+          )})`
+        : sql`false`;
+  const list = await listQuery(db).where(
+    and(inScope, sql`${escalations.createdAt} >= ${start.toISOString()}::timestamptz`, sql`${escalations.createdAt} <= ${end.toISOString()}::timestamptz`),
+  );
 
   // Stage names from the table in force for the area reported on (escalations keep their own table's numbers).
-  const labelTable = stageTableSchema.safeParse((await configInForce(db, 'escalation_stages', q.geographyId ?? actorGeography)).definition).data ?? DEFAULT_STAGES;
+  const labelTable =
+    stageTableSchema.safeParse((await configInForce(db, 'escalation_stages', q.geographyId ?? actorGeography)).definition).data ?? DEFAULT_STAGES;
   const count = (pred: (r: ListRow) => boolean) => list.filter(pred).length;
   const stagesSeen = [...new Set([...labelTable.map((s) => s.stage), ...list.map((r) => r.stage)])].sort((a, b) => a - b);
   const open = list.filter((r) => r.status === 'open');
@@ -740,14 +861,32 @@ export async function partnershipReport(db: Db, ctx: RequestContext, raw: unknow
     period: { from, to },
     areaName,
     raised: list.length,
-    open: { total: open.length, byStage: stagesSeen.map((s) => ({ stage: s, label: stageLabel(labelTable, s), count: open.filter((r) => r.stage === s).length })) },
+    open: {
+      total: open.length,
+      byStage: stagesSeen.map((s) => ({ stage: s, label: stageLabel(labelTable, s), count: open.filter((r) => r.stage === s).length })),
+    },
     highestStage: stagesSeen.map((s) => ({ stage: s, label: stageLabel(labelTable, s), count: count((r) => r.stage === s) })),
-    closed: { resolved: count((r) => r.status === 'resolved'), referred: count((r) => r.status === 'referred_to_partnership'), withdrawn: count((r) => r.status === 'withdrawn') },
-    timeToResolve: resolvedDays.length ? { count: resolvedDays.length, medianDays: oneDecimal(median(resolvedDays)), meanDays: oneDecimal(resolvedDays.reduce((a, b) => a + b, 0) / resolvedDays.length) } : null,
+    closed: {
+      resolved: count((r) => r.status === 'resolved'),
+      referred: count((r) => r.status === 'referred_to_partnership'),
+      withdrawn: count((r) => r.status === 'withdrawn'),
+    },
+    timeToResolve: resolvedDays.length
+      ? {
+          count: resolvedDays.length,
+          medianDays: oneDecimal(median(resolvedDays)),
+          meanDays: oneDecimal(resolvedDays.reduce((a, b) => a + b, 0) / resolvedDays.length),
+        }
+      : null,
     overdue: open.filter((r) => r.dueAt && r.dueAt.getTime() < now.getTime()).length,
     themes: ESCALATION_SUBJECTS.map((s) => ({ subject: s, label: ESCALATION_SUBJECT_LABELS[s], count: count((r) => r.subject === s) })),
   };
-  await recordAuditNow(db, ctx, { action: 'escalation.report', verb: 'R', entityType: 'Escalation', detail: { from, to, geographyId: q.geographyId ?? null, raised: report.raised } });
+  await recordAuditNow(db, ctx, {
+    action: 'escalation.report',
+    verb: 'R',
+    entityType: 'Escalation',
+    detail: { from, to, geographyId: q.geographyId ?? null, raised: report.raised },
+  });
   return report;
 }
 
@@ -775,7 +914,12 @@ export async function remindOverdueStages(db: Db, now = new Date()): Promise<num
       .returning({ id: escalationStages.id, escalationId: escalationStages.escalationId, stage: escalationStages.stage });
     for (const s of due) await enqueue(tx, OVERDUE_EMAIL_JOB, { stageId: s.id }, { idempotencyKey: `escalation-overdue:${s.id}` });
     if (due.length) {
-      await recordAudit(tx, systemContext(OVERDUE_REMINDER_JOB), { action: 'escalation.overdue_reminder', verb: 'E', entityType: 'Escalation', detail: { stages: due.length } });
+      await recordAudit(tx, systemContext(OVERDUE_REMINDER_JOB), {
+        action: 'escalation.overdue_reminder',
+        verb: 'E',
+        entityType: 'Escalation',
+        detail: { stages: due.length },
+      });
     }
     return due.length;
   });

@@ -245,17 +245,25 @@ describe('applyEscalation with other tables', () => {
   it('works with a two-stage table', () => {
     expect(applyEscalation({ status: 'open', stage: 1 }, { type: 'escalate', toStage: 2 }, two)).toEqual(ok('open', 2));
     expect(applyEscalation({ status: 'open', stage: 2 }, { type: 'escalate', toStage: 3 }, two)).toEqual(refused({ toStage: LAST_STAGE }));
-    expect(applyEscalation({ status: 'open', stage: 1 }, { type: 'refer_to_partnership', reason: 'No agreement' }, two)).toEqual(ok('referred_to_partnership', 2));
+    expect(applyEscalation({ status: 'open', stage: 1 }, { type: 'refer_to_partnership', reason: 'No agreement' }, two)).toEqual(
+      ok('referred_to_partnership', 2),
+    );
   });
 
   it('names every stage jumped over in a long table', () => {
-    expect(applyEscalation({ status: 'open', stage: 1 }, { type: 'escalate', toStage: 5 }, six)).toEqual(refused({ reason: 'Enter why you are skipping stages 2, 3 and 4' }));
+    expect(applyEscalation({ status: 'open', stage: 1 }, { type: 'escalate', toStage: 5 }, six)).toEqual(
+      refused({ reason: 'Enter why you are skipping stages 2, 3 and 4' }),
+    );
     expect(applyEscalation({ status: 'open', stage: 1 }, { type: 'escalate', toStage: 5, reason: URGENT }, six)).toEqual(ok('open', 5, [2, 3, 4]));
-    expect(applyEscalation({ status: 'open', stage: 2 }, { type: 'refer_to_partnership', reason: URGENT }, six)).toEqual(ok('referred_to_partnership', 6, [3, 4, 5]));
+    expect(applyEscalation({ status: 'open', stage: 2 }, { type: 'refer_to_partnership', reason: URGENT }, six)).toEqual(
+      ok('referred_to_partnership', 6, [3, 4, 5]),
+    );
   });
 
   it('treats an escalation left past the end of a shortened table as at the top', () => {
     expect(applyEscalation({ status: 'open', stage: 4 }, { type: 'escalate', toStage: 5 }, two)).toEqual(refused({ toStage: LAST_STAGE }));
-    expect(applyEscalation({ status: 'open', stage: 4 }, { type: 'refer_to_partnership', reason: 'No agreement' }, two)).toEqual(ok('referred_to_partnership', 4));
+    expect(applyEscalation({ status: 'open', stage: 4 }, { type: 'refer_to_partnership', reason: 'No agreement' }, two)).toEqual(
+      ok('referred_to_partnership', 4),
+    );
   });
 });

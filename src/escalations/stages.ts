@@ -51,11 +51,7 @@ export interface EscalationStage {
 export const STAGE_LIMITS = { min: 2, max: 6, text: 120 } as const;
 
 function requiredText(enter: string, label: string) {
-  return z
-    .string({ error: enter })
-    .trim()
-    .min(1, enter)
-    .max(STAGE_LIMITS.text, `${label} must be ${STAGE_LIMITS.text} characters or fewer`);
+  return z.string({ error: enter }).trim().min(1, enter).max(STAGE_LIMITS.text, `${label} must be ${STAGE_LIMITS.text} characters or fewer`);
 }
 
 const stageSchema = z.object(
@@ -174,7 +170,10 @@ export function applyEscalation(state: EscalationState, command: EscalationComma
         const reason = clean(command.reason);
         if (reason === '') return { ok: false, problems: { reason: `Enter why you are skipping ${stagesText(skipped)}` } };
         if (reason.length < SKIP_REASON_MIN_CHARACTERS) {
-          return { ok: false, problems: { reason: `The reason for skipping ${stagesText(skipped)} must be at least ${SKIP_REASON_MIN_CHARACTERS} characters` } };
+          return {
+            ok: false,
+            problems: { reason: `The reason for skipping ${stagesText(skipped)} must be at least ${SKIP_REASON_MIN_CHARACTERS} characters` },
+          };
         }
       }
       return { ok: true, state: { status: 'open', stage: to }, skipped };

@@ -56,11 +56,19 @@ describe('alertIdentities (pure)', () => {
 
   it('adds presentation details as unverified identities, labelled with where and when', () => {
     const ids = alertIdentities('a1', content, [
-      { id: 'p1', details: { givenName: 'Mary', familyName: 'Smith', otherNames: ['Maz Jones'], dateOfBirth: '1998-05-07', postcode: 'BH7 7DW' }, placeName: 'Royal Bournemouth Hospital emergency department', presentedAt: new Date('2026-03-03T10:00:00Z') },
+      {
+        id: 'p1',
+        details: { givenName: 'Mary', familyName: 'Smith', otherNames: ['Maz Jones'], dateOfBirth: '1998-05-07', postcode: 'BH7 7DW' },
+        placeName: 'Royal Bournemouth Hospital emergency department',
+        presentedAt: new Date('2026-03-03T10:00:00Z'),
+      },
     ]);
     const v = ids.find((i) => i.identity.id === 'a1#p:p1')!;
     expect(v.identity).toMatchObject({ givenNames: ['Mary', 'Maz'], familyNames: ['Smith', 'Jones'], dateOfBirth: '1998-05-07', postcodes: ['BH7 7DW'] });
-    expect(v.info).toMatchObject({ source: 'presentation', label: 'details given at Royal Bournemouth Hospital emergency department on 3 March 2026, unverified' });
+    expect(v.info).toMatchObject({
+      source: 'presentation',
+      label: 'details given at Royal Bournemouth Hospital emergency department on 3 March 2026, unverified',
+    });
   });
 
   it('bounds the identities of an alert with very many names, dates and numbers, keeping every value searchable', () => {
@@ -96,7 +104,8 @@ describe(`the register index on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () =
     await tdb?.close();
   });
   const db = () => tdb.db;
-  const q = (given: string, family: string, dob: string, postcode?: string) => detailsToQuery({ givenName: given, familyName: family, dateOfBirth: dob, postcode: postcode ?? null });
+  const q = (given: string, family: string, dob: string, postcode?: string) =>
+    detailsToQuery({ givenName: given, familyName: family, dateOfBirth: dob, postcode: postcode ?? null });
 
   it('build indexes active alerts only, with their references', async () => {
     const active = await activeAlert(db(), { given: 'Orla', family: 'Brannigan', dob: '1996-02-11', postcode: 'SO16 6YD' });
@@ -116,7 +125,10 @@ describe(`the register index on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () =
     expect(await idx.refresh(db(), pending.id)).toBe('added');
     expect(idx.search(q('Tamsin', 'Achterberg', '1994-09-03'))[0]?.alertId).toBe(pending.id);
     const raiser = await contextFor(db(), RAISER);
-    const renamed = parseAlertContent(alertAbout({ given: 'Tamsin', family: 'Achterberg', dob: '1994-09-03', otherNames: [{ kind: 'alias', given: 'Tammy', family: 'Vries' }] }), new Date());
+    const renamed = parseAlertContent(
+      alertAbout({ given: 'Tamsin', family: 'Achterberg', dob: '1994-09-03', otherNames: [{ kind: 'alias', given: 'Tammy', family: 'Vries' }] }),
+      new Date(),
+    );
     await updateAlert(db(), raiser, pending.id, renamed, 'She has been using another name');
     expect(await idx.refresh(db(), pending.id)).toBe('updated');
     expect(idx.search(q('Tammy', 'Vries', '1994-09-03'))[0]).toMatchObject({ alertId: pending.id, matchedThrough: 'an alias on the alert' });

@@ -93,13 +93,18 @@ const SOURCE_LABELS: Record<IdentitySource, string> = {
 
 const dateFmt = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'long', year: 'numeric' });
 
-const nameKey = (given: string | null | undefined, family: string | null | undefined) => `${normaliseGivenName(given).join(' ')}|${normaliseFamilyName(family).join(' ')}`;
+const nameKey = (given: string | null | undefined, family: string | null | undefined) =>
+  `${normaliseGivenName(given).join(' ')}|${normaliseFamilyName(family).join(' ')}`;
 
 /**
  * The identities of one alert (pure). Identity ids are `<alertId>#<n>` for the content and
  * `<alertId>#p:<presentationId>` for presentation variants.
  */
-export function alertIdentities(alertId: string, content: AlertContent, variants: readonly PresentationVariant[] = []): { identity: Identity; info: IdentityInfo }[] {
+export function alertIdentities(
+  alertId: string,
+  content: AlertContent,
+  variants: readonly PresentationVariant[] = [],
+): { identity: Identity; info: IdentityInfo }[] {
   const subject = (content?.subject ?? {}) as Partial<AlertContent['subject']>;
   const main = subject.name ?? { given: '', family: '' };
   const names: { given: string; family: string; source: IdentitySource }[] = [];
@@ -113,9 +118,13 @@ export function alertIdentities(alertId: string, content: AlertContent, variants
     names.push({ given: g, family: f, source });
   };
   addName(main.given, main.family, 'name');
-  for (const o of subject.otherNames ?? []) addName(o.name?.given, o.name?.family, o.kind === 'alias' || o.kind === 'previous' || o.kind === 'maiden' ? o.kind : 'alias');
+  for (const o of subject.otherNames ?? [])
+    addName(o.name?.given, o.name?.family, o.kind === 'alias' || o.kind === 'previous' || o.kind === 'maiden' ? o.kind : 'alias');
 
-  const dobs: { value: string | undefined; knownFalse: boolean }[] = (subject.datesOfBirth ?? []).map((d) => ({ value: d.value, knownFalse: d.knownFalse === true }));
+  const dobs: { value: string | undefined; knownFalse: boolean }[] = (subject.datesOfBirth ?? []).map((d) => ({
+    value: d.value,
+    knownFalse: d.knownFalse === true,
+  }));
   if (dobs.length === 0) dobs.push({ value: undefined, knownFalse: false });
   const nhsNumbers: (string | undefined)[] = (subject.nhsNumbers ?? []).map((n) => n.value);
   if (nhsNumbers.length === 0) nhsNumbers.push(undefined);
@@ -143,16 +152,30 @@ export function alertIdentities(alertId: string, content: AlertContent, variants
   }
   // Once the birth is recorded the alert covers the baby too: one identity with the baby's details
   // (a baby not yet named is often registered under the mother's family name).
-  const birth = (content as { birth?: { babyGivenName?: string | null; babyFamilyName?: string | null; dateOfBirth?: string; nhsNumber?: string | null } } | null)?.birth;
+  const birth = (
+    content as { birth?: { babyGivenName?: string | null; babyFamilyName?: string | null; dateOfBirth?: string; nhsNumber?: string | null } } | null
+  )?.birth;
   if (birth?.dateOfBirth) {
-    const identity: Identity = { id: `${alertId}#baby`, subjectId: alertId, givenNames: birth.babyGivenName ? [birth.babyGivenName] : [], familyNames: [birth.babyFamilyName || main.family || ''].filter(Boolean), postcodes };
+    const identity: Identity = {
+      id: `${alertId}#baby`,
+      subjectId: alertId,
+      givenNames: birth.babyGivenName ? [birth.babyGivenName] : [],
+      familyNames: [birth.babyFamilyName || main.family || ''].filter(Boolean),
+      postcodes,
+    };
     identity.dateOfBirth = birth.dateOfBirth;
     if (birth.nhsNumber) identity.nhsNumber = birth.nhsNumber;
     out.push({ identity, info: { alertId, source: 'baby', knownFalseDob: false, label: SOURCE_LABELS.baby } });
   }
   for (const v of variants) {
     const q = detailsToQuery(v.details);
-    const identity: Identity = { id: `${alertId}#p:${v.id}`, subjectId: alertId, givenNames: q.givenNames ?? [], familyNames: q.familyNames ?? [], postcodes: q.postcodes ?? [] };
+    const identity: Identity = {
+      id: `${alertId}#p:${v.id}`,
+      subjectId: alertId,
+      givenNames: q.givenNames ?? [],
+      familyNames: q.familyNames ?? [],
+      postcodes: q.postcodes ?? [],
+    };
     if (q.dateOfBirth) identity.dateOfBirth = q.dateOfBirth;
     if (q.nhsNumber) identity.nhsNumber = q.nhsNumber;
     if (q.edd) identity.edd = q.edd;
@@ -353,8 +376,17 @@ export class RegisterIndex {
   }
 
   health(now = Date.now()): RegisterIndexHealth {
-    const stale = this.ready && !this.listening && (this.reconcileMs <= 0 || !this.lastSyncAt || now - this.lastSyncAt.getTime() > 3 * Math.max(this.reconcileMs, 1000));
-    return { ready: this.ready, alerts: this.entries.size, identities: this.index.size, builtAt: this.builtAt, lastSyncAt: this.lastSyncAt, listening: this.listening, stale };
+    const stale =
+      this.ready && !this.listening && (this.reconcileMs <= 0 || !this.lastSyncAt || now - this.lastSyncAt.getTime() > 3 * Math.max(this.reconcileMs, 1000));
+    return {
+      ready: this.ready,
+      alerts: this.entries.size,
+      identities: this.index.size,
+      builtAt: this.builtAt,
+      lastSyncAt: this.lastSyncAt,
+      listening: this.listening,
+      stale,
+    };
   }
 
   /** Build, then keep in step (LISTEN and reconciliation) until stop(). Idempotent. */
@@ -457,7 +489,13 @@ async function loadActiveAlerts(db: Db, ids?: string[]): Promise<LoadedAlert[]> 
     .where(where);
   if (rows.length === 0) return [];
   const variantRows = await db
-    .select({ id: presentations.id, alertId: presentations.alertId, details: presentations.details, placeName: presentations.placeName, presentedAt: presentations.presentedAt })
+    .select({
+      id: presentations.id,
+      alertId: presentations.alertId,
+      details: presentations.details,
+      placeName: presentations.placeName,
+      presentedAt: presentations.presentedAt,
+    })
     .from(presentations)
     .innerJoin(alerts, eq(alerts.id, presentations.alertId))
     .where(ids ? and(eq(alerts.status, 'active'), inArray(presentations.alertId, ids)) : eq(alerts.status, 'active'))
@@ -494,7 +532,11 @@ export async function listen(db: Db, channel: string, onPayload: (payload: strin
   }
   if (client && typeof (client as PoolLike).connect === 'function' && (client as PoolLike).options) {
     const o = (client as PoolLike).options;
-    const conn = new pg.Client({ connectionString: o.connectionString, connectionTimeoutMillis: o.connectionTimeoutMillis ?? 10_000, ...(o.options ? { options: o.options } : {}) });
+    const conn = new pg.Client({
+      connectionString: o.connectionString,
+      connectionTimeoutMillis: o.connectionTimeoutMillis ?? 10_000,
+      ...(o.options ? { options: o.options } : {}),
+    });
     let ended = false;
     const lost = () => {
       if (ended) return;

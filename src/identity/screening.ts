@@ -49,7 +49,11 @@ export function readScreeningCsv(text: string): { rows: CsvRow[]; problems: Scre
     const line = (err as { lines?: number }).lines ?? 1;
     return { rows: [], problems: [{ line, field: 'file', message: `the file is not valid CSV: ${(err as Error).message}`, severity: 'error' }] };
   }
-  if (records.length > MAX_ROWS) return { rows: [], problems: [{ line: 1, field: 'file', message: `the file has more than ${MAX_ROWS.toLocaleString('en-GB')} rows: split it`, severity: 'error' }] };
+  if (records.length > MAX_ROWS)
+    return {
+      rows: [],
+      problems: [{ line: 1, field: 'file', message: `the file has more than ${MAX_ROWS.toLocaleString('en-GB')} rows: split it`, severity: 'error' }],
+    };
   if (!header.includes('id')) return { rows: [], problems: [{ line: 1, field: 'id', message: 'the header row has no id column', severity: 'error' }] };
   // csv-parse's `info.lines` is the line a record ends on and `info.empty_lines` counts blank lines skipped
   // so far: a record starts after the previous one ended and after the blank lines skipped since.
@@ -68,7 +72,9 @@ export function readScreeningCsv(text: string): { rows: CsvRow[]; problems: Scre
 export function validateRows(rows: CsvRow[]): { valid: { line: number; row: ScreeningRow }[]; problems: ScreeningProblem[] } {
   const valid: { line: number; row: ScreeningRow }[] = [];
   const problems: ScreeningProblem[] = [];
-  const asProblem = (line: number, severity: 'error' | 'warning') => (i: RowIssue): ScreeningProblem => ({ line, field: i.field, message: i.message, severity });
+  const asProblem =
+    (line: number, severity: 'error' | 'warning') =>
+    (i: RowIssue): ScreeningProblem => ({ line, field: i.field, message: i.message, severity });
   for (const { line, record } of rows) {
     const parsed = parseScreeningRow(record, line);
     if (!parsed.ok) {
@@ -85,7 +91,8 @@ export function validateRows(rows: CsvRow[]): { valid: { line: number; row: Scre
 export function referenceSearcher(reference: ScreeningRow[]): Searcher {
   const index = new MatchIndex();
   for (const row of reference) for (const identity of rowToIdentities(row)) index.add(identity);
-  return (query, top) => index.search(query, { limit: top, minBand: 'possible' }).map((c) => ({ referenceId: c.subjectId, probability: c.probability, band: c.band }));
+  return (query, top) =>
+    index.search(query, { limit: top, minBand: 'possible' }).map((c) => ({ referenceId: c.subjectId, probability: c.probability, band: c.band }));
 }
 
 export function screen(rows: { row: ScreeningRow }[], search: Searcher, top: number): ScreeningMatch[] {

@@ -17,7 +17,15 @@ export const newUserInput = z
   .object({
     // In the order the form asks, so the error summary lists problems in that order.
     displayName: trimmed.pipe(z.string().min(1, 'Enter their full name').max(120, 'Full name must be 120 characters or fewer')),
-    email: trimmed.pipe(z.string().min(1, 'Enter an email address').max(200).pipe(z.email({ message: 'Enter an email address in the correct format, like name@nhs.net' }))).transform((s) => s.toLowerCase()),
+    email: trimmed
+      .pipe(
+        z
+          .string()
+          .min(1, 'Enter an email address')
+          .max(200)
+          .pipe(z.email({ message: 'Enter an email address in the correct format, like name@nhs.net' })),
+      )
+      .transform((s) => s.toLowerCase()),
     jobTitle: trimmed.pipe(z.string().max(120, 'Job title must be 120 characters or fewer')).transform((s) => s || null),
   })
   .and(membershipInput);

@@ -3,7 +3,15 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { AppDeps } from '../platform/http/deps';
 import type { Db } from '../platform/db/engine';
 import { users } from '../platform/auth/schema';
-import { createOidcClient, OIDC_TRANSACTION_SECONDS, OidcError, openTransaction, sealTransaction, stateMatches, type OidcIdentity } from '../platform/auth/oidc';
+import {
+  createOidcClient,
+  OIDC_TRANSACTION_SECONDS,
+  OidcError,
+  openTransaction,
+  sealTransaction,
+  stateMatches,
+  type OidcIdentity,
+} from '../platform/auth/oidc';
 import { recordAudit, recordAuditNow, type AuditOutcome } from '../platform/audit/service';
 import { safeReturnPath } from '../platform/http/forms';
 import { afterSignIn, beginSession } from './sign-in-routes';
@@ -34,10 +42,15 @@ async function matchAccount(db: Db, id: OidcIdentity): Promise<Match> {
     result: 'account deactivated',
     user,
     title: 'Your Beacon account is not active',
-    message: "Your Beacon account has been deactivated, so you cannot sign in. If you still need to use Beacon, ask your organisation's Beacon administrator to reactivate it.",
+    message:
+      "Your Beacon account has been deactivated, so you cannot sign in. If you still need to use Beacon, ask your organisation's Beacon administrator to reactivate it.",
   });
 
-  const [linked] = await db.select().from(users).where(and(eq(users.oidcIssuer, id.issuer), eq(users.oidcSubject, id.subject))).limit(1);
+  const [linked] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.oidcIssuer, id.issuer), eq(users.oidcSubject, id.subject)))
+    .limit(1);
   if (linked) return linked.active ? { ok: true, user: linked, linked: false } : deactivated(linked);
 
   if (!id.email) {
@@ -48,7 +61,8 @@ async function matchAccount(db: Db, id: OidcIdentity): Promise<Match> {
       result: 'no email address from the provider',
       user: null,
       title: 'Beacon could not find your email address',
-      message: "Your NHS account did not share an email address with Beacon, so your Beacon account cannot be found. Ask your organisation's Beacon administrator for help.",
+      message:
+        "Your NHS account did not share an email address with Beacon, so your Beacon account cannot be found. Ask your organisation's Beacon administrator for help.",
     };
   }
   const unknown: Match = {
@@ -82,7 +96,8 @@ async function matchAccount(db: Db, id: OidcIdentity): Promise<Match> {
       result: 'email address not verified by the provider',
       user: byEmail,
       title: 'Your email address is not verified',
-      message: "Your NHS account's email address has not been verified, so it cannot be linked to your Beacon account. Ask your organisation's Beacon administrator for help.",
+      message:
+        "Your NHS account's email address has not been verified, so it cannot be linked to your Beacon account. Ask your organisation's Beacon administrator for help.",
     };
   }
   return { ok: true, user: byEmail, linked: true };
@@ -106,7 +121,12 @@ export const oidcRoutes =
     const limit = { rateLimit: { max: config.signIn.rateLimitPerMinute, timeWindow: '1 minute' } };
     const cookieOptions = { path: COOKIE_PATH, httpOnly: true, sameSite: 'lax' as const, secure: config.session.cookieSecure, signed: true };
 
-    const audit = (req: FastifyRequest, outcome: AuditOutcome, result: string, extra: { user?: UserRow | null; identity?: OidcIdentity | null; providerError?: string } = {}) =>
+    const audit = (
+      req: FastifyRequest,
+      outcome: AuditOutcome,
+      result: string,
+      extra: { user?: UserRow | null; identity?: OidcIdentity | null; providerError?: string } = {},
+    ) =>
       recordAuditNow(db, req.ctx, {
         action: 'user.sign-in',
         verb: 'E',
@@ -137,7 +157,13 @@ export const oidcRoutes =
         started = await oidc.begin(next);
       } catch (err) {
         req.log.error({ err }, 'single sign-on provider unavailable');
-        return refuse(req, reply, 503, `${settings.displayName} is not available`, `Beacon cannot reach ${settings.displayName} at the moment. Try again in a few minutes, or sign in with your Beacon password.`);
+        return refuse(
+          req,
+          reply,
+          503,
+          `${settings.displayName} is not available`,
+          `Beacon cannot reach ${settings.displayName} at the moment. Try again in a few minutes, or sign in with your Beacon password.`,
+        );
       }
       reply.setCookie(OIDC_COOKIE, sealTransaction(config.encryptionKey, started.transaction), { ...cookieOptions, maxAge: OIDC_TRANSACTION_SECONDS });
       return reply.header('cache-control', 'no-store').redirect(started.url.href);
@@ -154,11 +180,23 @@ export const oidcRoutes =
 
       if (!attempt) {
         await audit(req, 'failure', raw ? 'sign-in attempt altered or expired' : 'no sign-in attempt in progress');
-        return refuse(req, reply, 400, 'Your sign-in attempt has expired', `Signing in must be finished within ${OIDC_TRANSACTION_SECONDS / 60} minutes, in the same browser it was started in. ${startAgain}`);
+        return refuse(
+          req,
+          reply,
+          400,
+          'Your sign-in attempt has expired',
+          `Signing in must be finished within ${OIDC_TRANSACTION_SECONDS / 60} minutes, in the same browser it was started in. ${startAgain}`,
+        );
       }
       if (!stateMatches(attempt, params.get('state'))) {
         await audit(req, 'failure', 'state did not match');
-        return refuse(req, reply, 400, 'Beacon could not check who you are', `The response from ${settings.displayName} did not match the sign-in you started. ${startAgain}`);
+        return refuse(
+          req,
+          reply,
+          400,
+          'Beacon could not check who you are',
+          `The response from ${settings.displayName} did not match the sign-in you started. ${startAgain}`,
+        );
       }
 
       let identity: OidcIdentity;
@@ -169,13 +207,25 @@ export const oidcRoutes =
         if (e.kind === 'provider_error') {
           await audit(req, 'failure', 'provider returned an error', { providerError: e.providerError });
           return e.providerError === 'access_denied'
-            ? refuse(req, reply, 401, 'You did not finish signing in', `Signing in with ${settings.displayName} was cancelled or refused, so you are not signed in to Beacon. ${startAgain}`)
+            ? refuse(
+                req,
+                reply,
+                401,
+                'You did not finish signing in',
+                `Signing in with ${settings.displayName} was cancelled or refused, so you are not signed in to Beacon. ${startAgain}`,
+              )
             : refuse(req, reply, 401, 'You could not be signed in', `${settings.displayName} could not sign you in. ${startAgain}`);
         }
         if (e.kind === 'unavailable') {
           req.log.error({ err: e.cause ?? e }, 'single sign-on provider unavailable');
           await audit(req, 'failure', 'provider unavailable', { providerError: e.providerError });
-          return refuse(req, reply, 503, `${settings.displayName} is not available`, `Beacon cannot reach ${settings.displayName} at the moment. Try again in a few minutes, or sign in with your Beacon password.`);
+          return refuse(
+            req,
+            reply,
+            503,
+            `${settings.displayName} is not available`,
+            `Beacon cannot reach ${settings.displayName} at the moment. Try again in a few minutes, or sign in with your Beacon password.`,
+          );
         }
         req.log.warn({ err: e.cause ?? e }, 'single sign-on response refused');
         await audit(req, 'failure', 'response could not be verified', { providerError: e.providerError });
@@ -190,43 +240,51 @@ export const oidcRoutes =
 
       const user = match.user;
       const now = new Date();
-      const done = await db.transaction(async (tx) => {
-        if (match.linked) {
-          // Only if still unlinked (a concurrent first sign-in cannot link twice).
-          const updated = await tx
-            .update(users)
-            .set({ oidcIssuer: identity.issuer, oidcSubject: identity.subject, lastSignInAt: now, updatedAt: now })
-            .where(and(eq(users.id, user.id), eq(users.active, true), sql`${users.oidcSubject} IS NULL`, sql`${users.oidcIssuer} IS NULL`))
-            .returning({ id: users.id });
-          if (!updated.length) return false;
+      const done = await db
+        .transaction(async (tx) => {
+          if (match.linked) {
+            // Only if still unlinked (a concurrent first sign-in cannot link twice).
+            const updated = await tx
+              .update(users)
+              .set({ oidcIssuer: identity.issuer, oidcSubject: identity.subject, lastSignInAt: now, updatedAt: now })
+              .where(and(eq(users.id, user.id), eq(users.active, true), sql`${users.oidcSubject} IS NULL`, sql`${users.oidcIssuer} IS NULL`))
+              .returning({ id: users.id });
+            if (!updated.length) return false;
+            await recordAudit(tx, req.ctx, {
+              action: 'user.sso.link',
+              verb: 'U',
+              entityType: 'User',
+              entityId: user.id,
+              actorUserId: user.id,
+              actorName: user.displayName,
+              detail: { method: 'oidc', issuer: identity.issuer, subject: identity.subject, email: identity.email },
+            });
+          } else {
+            await tx.update(users).set({ lastSignInAt: now }).where(eq(users.id, user.id));
+          }
           await recordAudit(tx, req.ctx, {
-            action: 'user.sso.link',
-            verb: 'U',
+            action: 'user.sign-in',
+            verb: 'E',
+            outcome: 'success',
             entityType: 'User',
             entityId: user.id,
             actorUserId: user.id,
             actorName: user.displayName,
-            detail: { method: 'oidc', issuer: identity.issuer, subject: identity.subject, email: identity.email },
+            detail: {
+              method: 'oidc',
+              result: match.linked ? 'signed in; account linked' : 'signed in',
+              issuer: identity.issuer,
+              subject: identity.subject,
+              email: identity.email,
+            },
           });
-        } else {
-          await tx.update(users).set({ lastSignInAt: now }).where(eq(users.id, user.id));
-        }
-        await recordAudit(tx, req.ctx, {
-          action: 'user.sign-in',
-          verb: 'E',
-          outcome: 'success',
-          entityType: 'User',
-          entityId: user.id,
-          actorUserId: user.id,
-          actorName: user.displayName,
-          detail: { method: 'oidc', result: match.linked ? 'signed in; account linked' : 'signed in', issuer: identity.issuer, subject: identity.subject, email: identity.email },
+          return true;
+        })
+        .catch((err: unknown) => {
+          // The (issuer, subject) unique index: another account was linked to this identity meanwhile.
+          if ((err as { code?: string }).code === '23505' || (err as { cause?: { code?: string } }).cause?.code === '23505') return false;
+          throw err;
         });
-        return true;
-      }).catch((err: unknown) => {
-        // The (issuer, subject) unique index: another account was linked to this identity meanwhile.
-        if ((err as { code?: string }).code === '23505' || (err as { cause?: { code?: string } }).cause?.code === '23505') return false;
-        throw err;
-      });
       if (!done) {
         await audit(req, 'denied', 'account changed while linking', { user, identity });
         return refuse(req, reply, 409, 'You could not be signed in', `Your Beacon account changed while you were signing in. ${startAgain}`);

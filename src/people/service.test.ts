@@ -14,7 +14,19 @@ import { sha256Hex } from '../platform/crypto';
 import type { Db } from '../platform/db/engine';
 import { ForbiddenError, NotFoundError, ValidationError } from '../platform/errors';
 import { memberships } from './schema';
-import { addMembership, completeSetup, createUser, findSetupToken, getUser, issueSetupLink, listUsers, membershipsFor, removeMembership, resolveActor, setUserActive } from './service';
+import {
+  addMembership,
+  completeSetup,
+  createUser,
+  findSetupToken,
+  getUser,
+  issueSetupLink,
+  listUsers,
+  membershipsFor,
+  removeMembership,
+  resolveActor,
+  setUserActive,
+} from './service';
 
 const PASSWORD = 'a sensible long passphrase';
 const lockout = { maxFailures: 5, lockoutMinutes: 15 };
@@ -41,7 +53,12 @@ beforeAll(async () => {
   unit.pah = await unitId('Princess Anne Hospital maternity unit');
   unit.qah = await unitId('Queen Alexandra Hospital maternity unit');
   // A real administrator, created the way the command line does.
-  const { userId } = await createUser(db, systemContext('test'), { email: 'admin@example.org', displayName: 'Ada Admin', jobTitle: '', organisationId: org.QRL, role: 'system_admin' }, { password: PASSWORD });
+  const { userId } = await createUser(
+    db,
+    systemContext('test'),
+    { email: 'admin@example.org', displayName: 'Ada Admin', jobTitle: '', organisationId: org.QRL, role: 'system_admin' },
+    { password: PASSWORD },
+  );
   const [m] = await membershipsFor(db, userId);
   adminActor = (await resolveActor(db, userId, m!.id))!;
   admin = { actor: adminActor, ip: '192.0.2.1', correlationId: 'people-test' };
@@ -61,7 +78,15 @@ const eventsSince = (seq: number) => db.select().from(auditEvents).where(gt(audi
 let n = 0;
 const person = (overrides: Record<string, unknown> = {}) => {
   n++;
-  return { email: `new.person${n}@example.org`, displayName: `New Person ${n}`, jobTitle: 'Midwife', organisationId: org.RHM, role: 'safeguarding_practitioner', unitId: '', ...overrides };
+  return {
+    email: `new.person${n}@example.org`,
+    displayName: `New Person ${n}`,
+    jobTitle: 'Midwife',
+    organisationId: org.RHM,
+    role: 'safeguarding_practitioner',
+    unitId: '',
+    ...overrides,
+  };
 };
 
 async function expectValidation(p: Promise<unknown>, field: string, message?: RegExp) {
@@ -83,13 +108,27 @@ describe('createUser', () => {
     const { userId, setupToken } = await createUser(db, admin, input);
     expect(setupToken).toEqual(expect.any(String));
     const [u] = await db.select().from(users).where(eq(users.id, userId));
-    expect(u).toMatchObject({ email: 'mixed.case@example.org', displayName: input.displayName, jobTitle: 'Midwife', passwordHash: null, active: true, setupTokenHash: sha256Hex(setupToken!) });
+    expect(u).toMatchObject({
+      email: 'mixed.case@example.org',
+      displayName: input.displayName,
+      jobTitle: 'Midwife',
+      passwordHash: null,
+      active: true,
+      setupTokenHash: sha256Hex(setupToken!),
+    });
     expect(u!.setupExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 71 * 3_600_000);
     const ms = await membershipsFor(db, userId);
     expect(ms).toEqual([expect.objectContaining({ organisationId: org.RHM, role: 'safeguarding_practitioner', unitId: null, active: true })]);
     expect(await counts()).toEqual({ users: before.users + 1, memberships: before.memberships + 1, audit: before.audit + 1 });
     const [event] = await eventsSince(since);
-    expect(event).toMatchObject({ action: 'user.create', verb: 'C', entityType: 'User', entityId: userId, actorUserId: adminActor.userId, detail: expect.objectContaining({ email: 'mixed.case@example.org', role: 'safeguarding_practitioner', organisationId: org.RHM }) });
+    expect(event).toMatchObject({
+      action: 'user.create',
+      verb: 'C',
+      entityType: 'User',
+      entityId: userId,
+      actorUserId: adminActor.userId,
+      detail: expect.objectContaining({ email: 'mixed.case@example.org', role: 'safeguarding_practitioner', organisationId: org.RHM }),
+    });
   });
 
   it('a unit coordinator is created for a unit of their organisation', async () => {
@@ -107,7 +146,12 @@ describe('createUser', () => {
     ['organisation not a uuid', () => person({ organisationId: 'RHM' }), 'organisationId', /Select an organisation/],
     ['organisation that does not exist', () => person({ organisationId: randomUUID() }), 'organisationId', /Select an organisation/],
     ['unit role without a unit', () => person({ role: 'unit_coordinator', unitId: '' }), 'unitId', /Select the unit/],
-    ['unit of another organisation', () => person({ role: 'unit_coordinator', organisationId: org.RHM, unitId: unit.qah }), 'unitId', /unit of the chosen organisation/],
+    [
+      'unit of another organisation',
+      () => person({ role: 'unit_coordinator', organisationId: org.RHM, unitId: unit.qah }),
+      'unitId',
+      /unit of the chosen organisation/,
+    ],
     ['unit that does not exist', () => person({ role: 'unit_coordinator', unitId: randomUUID() }), 'unitId', /unit of the chosen organisation/],
   ];
   it.each(invalid)('%s: refused with a field error, nothing written', async (_name, input, field, message) => {
@@ -157,13 +201,20 @@ describe('set-up link', () => {
 
     // The link works once.
     expect(await findSetupToken(db, token)).toBeNull();
-    await expectValidation(completeSetup(db, anon, token, 'another long passphrase', 'another long passphrase'), 'password', /expired or has already been used/);
+    await expectValidation(
+      completeSetup(db, anon, token, 'another long passphrase', 'another long passphrase'),
+      'password',
+      /expired or has already been used/,
+    );
     expect(await signInWithPassword(db, lockout, anon, input.email, PASSWORD)).toEqual({ ok: true, userId, needsSecondFactor: false });
   });
 
   it('an expired link does not work', async () => {
     const { userId, setupToken } = await createUser(db, admin, person());
-    await db.update(users).set({ setupExpiresAt: new Date(Date.now() - 1000) }).where(eq(users.id, userId));
+    await db
+      .update(users)
+      .set({ setupExpiresAt: new Date(Date.now() - 1000) })
+      .where(eq(users.id, userId));
     expect(await findSetupToken(db, setupToken!)).toBeNull();
   });
 
@@ -192,12 +243,24 @@ describe('memberships', () => {
     let since = await lastSeq();
     const id = await addMembership(db, admin, userId, { organisationId: org.RHU, role: 'unit_coordinator', unitId: unit.qah });
     expect((await membershipsFor(db, userId)).map((m) => m.role).sort()).toEqual(['safeguarding_practitioner', 'unit_coordinator']);
-    expect((await eventsSince(since))[0]).toMatchObject({ action: 'user.role.add', entityId: userId, detail: { membershipId: id, role: 'unit_coordinator', organisationId: org.RHU, unitId: unit.qah } });
+    expect((await eventsSince(since))[0]).toMatchObject({
+      action: 'user.role.add',
+      entityId: userId,
+      detail: { membershipId: id, role: 'unit_coordinator', organisationId: org.RHU, unitId: unit.qah },
+    });
 
     const before = await counts();
-    await expectValidation(addMembership(db, admin, userId, { organisationId: org.RHU, role: 'unit_coordinator', unitId: unit.qah }), 'role', /already has that role/);
+    await expectValidation(
+      addMembership(db, admin, userId, { organisationId: org.RHU, role: 'unit_coordinator', unitId: unit.qah }),
+      'role',
+      /already has that role/,
+    );
     await expectValidation(addMembership(db, admin, userId, { organisationId: org.RHU, role: 'unit_coordinator', unitId: '' }), 'unitId');
-    await expectValidation(addMembership(db, admin, userId, { organisationId: org.RHU, role: 'unit_coordinator', unitId: unit.pah }), 'unitId', /unit of the chosen organisation/);
+    await expectValidation(
+      addMembership(db, admin, userId, { organisationId: org.RHU, role: 'unit_coordinator', unitId: unit.pah }),
+      'unitId',
+      /unit of the chosen organisation/,
+    );
     await expectValidation(addMembership(db, admin, userId, { organisationId: org.RHU, role: 'overlord' }), 'role');
     await expect(addMembership(db, admin, randomUUID(), { organisationId: org.RHU, role: 'auditor' })).rejects.toThrow(NotFoundError);
     expect(await counts()).toEqual(before);
@@ -206,7 +269,11 @@ describe('memberships', () => {
     await removeMembership(db, admin, userId, id);
     expect((await membershipsFor(db, userId)).map((m) => m.role)).toEqual(['safeguarding_practitioner']);
     expect((await membershipsFor(db, userId, true)).find((m) => m.id === id)?.active).toBe(false);
-    expect((await eventsSince(since))[0]).toMatchObject({ action: 'user.role.remove', entityId: userId, detail: { membershipId: id, role: 'unit_coordinator' } });
+    expect((await eventsSince(since))[0]).toMatchObject({
+      action: 'user.role.remove',
+      entityId: userId,
+      detail: { membershipId: id, role: 'unit_coordinator' },
+    });
     // An inactive membership gives no actor.
     expect(await resolveActor(db, userId, id)).toBeNull();
 
@@ -238,10 +305,17 @@ describe('memberships', () => {
 describe('deactivation', () => {
   it('ends the person’s sessions and is audited; reactivation is audited too', async () => {
     const { userId } = await createUser(db, admin, person());
-    const token = await createSession(db, { idleMinutes: 30, absoluteHours: 12 }, { userId, authMethod: 'password', awaitingSecondFactor: false, ip: null, userAgent: null });
+    const token = await createSession(
+      db,
+      { idleMinutes: 30, absoluteHours: 12 },
+      { userId, authMethod: 'password', awaitingSecondFactor: false, ip: null, userAgent: null },
+    );
     const since = await lastSeq();
     await setUserActive(db, admin, userId, false);
-    const [row] = await db.select().from(sessions).where(and(eq(sessions.userId, userId)));
+    const [row] = await db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.userId, userId)));
     expect(row!.revokedAt).toBeInstanceOf(Date);
     expect((await loadSession(db, { idleMinutes: 30, absoluteHours: 12 }, token)).status).toBe('expired');
     await setUserActive(db, admin, userId, true);

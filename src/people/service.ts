@@ -109,7 +109,19 @@ export async function getUser(db: Db, ctx: RequestContext, id: string) {
   authorize(ctx.actor, 'user.view', { userId: id });
   const [user] = isUuid(id)
     ? await db
-        .select({ id: users.id, email: users.email, displayName: users.displayName, jobTitle: users.jobTitle, active: users.active, totpEnabled: users.totpEnabled, lockedUntil: users.lockedUntil, lastSignInAt: users.lastSignInAt, createdAt: users.createdAt, ssoLinked: sql<boolean>`${users.oidcSubject} IS NOT NULL`, passwordSet: sql<boolean>`${users.passwordHash} IS NOT NULL` })
+        .select({
+          id: users.id,
+          email: users.email,
+          displayName: users.displayName,
+          jobTitle: users.jobTitle,
+          active: users.active,
+          totpEnabled: users.totpEnabled,
+          lockedUntil: users.lockedUntil,
+          lastSignInAt: users.lastSignInAt,
+          createdAt: users.createdAt,
+          ssoLinked: sql<boolean>`${users.oidcSubject} IS NOT NULL`,
+          passwordSet: sql<boolean>`${users.passwordHash} IS NOT NULL`,
+        })
         .from(users)
         .where(eq(users.id, id))
     : [];
@@ -133,7 +145,12 @@ async function checkMembership(db: Db, input: MembershipInput): Promise<void> {
  * Create a person with a first membership. With a password (the command line), they can sign in at
  * once; without one (the admin pages), they get a one-time link to set their own, valid for 72 hours.
  */
-export async function createUser(db: Db, ctx: RequestContext, raw: unknown, opts: { password?: string } = {}): Promise<{ userId: string; setupToken: string | null }> {
+export async function createUser(
+  db: Db,
+  ctx: RequestContext,
+  raw: unknown,
+  opts: { password?: string } = {},
+): Promise<{ userId: string; setupToken: string | null }> {
   authorizeContext(ctx, 'user.create');
   const input = parseInput(newUserInput, raw);
   if (opts.password !== undefined) {
@@ -157,8 +174,17 @@ export async function createUser(db: Db, ctx: RequestContext, raw: unknown, opts
         setupExpiresAt: setupToken ? new Date(Date.now() + SETUP_LINK_HOURS * 3_600_000) : null,
       })
       .returning({ id: users.id });
-    const [m] = await tx.insert(memberships).values({ userId: user!.id, organisationId: input.organisationId, role: input.role, unitId: input.unitId }).returning({ id: memberships.id });
-    await recordAudit(tx, ctx, { action: 'user.create', verb: 'C', entityType: 'User', entityId: user!.id, detail: { email: input.email, role: input.role, organisationId: input.organisationId, membershipId: m!.id } });
+    const [m] = await tx
+      .insert(memberships)
+      .values({ userId: user!.id, organisationId: input.organisationId, role: input.role, unitId: input.unitId })
+      .returning({ id: memberships.id });
+    await recordAudit(tx, ctx, {
+      action: 'user.create',
+      verb: 'C',
+      entityType: 'User',
+      entityId: user!.id,
+      detail: { email: input.email, role: input.role, organisationId: input.organisationId, membershipId: m!.id },
+    });
     return { userId: user!.id, setupToken };
   });
 }
@@ -169,7 +195,11 @@ export async function issueSetupLink(db: Db, ctx: RequestContext, userId: string
   if (!isUuid(userId)) throw new NotFoundError('User');
   const token = randomToken();
   await db.transaction(async (tx) => {
-    const updated = await tx.update(users).set({ setupTokenHash: sha256Hex(token), setupExpiresAt: new Date(Date.now() + SETUP_LINK_HOURS * 3_600_000), updatedAt: new Date() }).where(eq(users.id, userId)).returning({ id: users.id });
+    const updated = await tx
+      .update(users)
+      .set({ setupTokenHash: sha256Hex(token), setupExpiresAt: new Date(Date.now() + SETUP_LINK_HOURS * 3_600_000), updatedAt: new Date() })
+      .where(eq(users.id, userId))
+      .returning({ id: users.id });
     if (!updated.length) throw new NotFoundError('User');
     await recordAudit(tx, ctx, { action: 'user.setup-link', verb: 'U', entityType: 'User', entityId: userId });
   });
@@ -178,7 +208,10 @@ export async function issueSetupLink(db: Db, ctx: RequestContext, userId: string
 
 export async function findSetupToken(db: Db, token: string): Promise<{ userId: string; email: string; displayName: string } | null> {
   if (!token || token.length > 200) return null;
-  const [u] = await db.select().from(users).where(eq(users.setupTokenHash, sha256Hex(token)));
+  const [u] = await db
+    .select()
+    .from(users)
+    .where(eq(users.setupTokenHash, sha256Hex(token)));
   if (!u || !u.active || !u.setupExpiresAt || u.setupExpiresAt < new Date()) return null;
   return { userId: u.id, email: u.email, displayName: u.displayName };
 }
@@ -191,8 +224,18 @@ export async function completeSetup(db: Db, ctx: RequestContext, token: string, 
   if (password !== confirm) throw new ValidationError({ confirm: 'The passwords do not match' });
   const hash = await hashPassword(password);
   await db.transaction(async (tx) => {
-    await tx.update(users).set({ passwordHash: hash, setupTokenHash: null, setupExpiresAt: null, failedSignIns: 0, lockedUntil: null, updatedAt: new Date() }).where(eq(users.id, found.userId));
-    await recordAudit(tx, ctx, { action: 'user.password.set', verb: 'U', entityType: 'User', entityId: found.userId, actorUserId: found.userId, actorName: found.displayName });
+    await tx
+      .update(users)
+      .set({ passwordHash: hash, setupTokenHash: null, setupExpiresAt: null, failedSignIns: 0, lockedUntil: null, updatedAt: new Date() })
+      .where(eq(users.id, found.userId));
+    await recordAudit(tx, ctx, {
+      action: 'user.password.set',
+      verb: 'U',
+      entityType: 'User',
+      entityId: found.userId,
+      actorUserId: found.userId,
+      actorName: found.displayName,
+    });
   });
   return found.userId;
 }
@@ -201,7 +244,11 @@ export async function setUserActive(db: Db, ctx: RequestContext, userId: string,
   authorize(ctx.actor, active ? 'user.update' : 'user.deactivate', { userId });
   if (!isUuid(userId)) throw new NotFoundError('User');
   await db.transaction(async (tx) => {
-    const updated = await tx.update(users).set({ active, updatedAt: new Date(), ...(active ? { lockedUntil: null, failedSignIns: 0 } : {}) }).where(eq(users.id, userId)).returning({ id: users.id });
+    const updated = await tx
+      .update(users)
+      .set({ active, updatedAt: new Date(), ...(active ? { lockedUntil: null, failedSignIns: 0 } : {}) })
+      .where(eq(users.id, userId))
+      .returning({ id: users.id });
     if (!updated.length) throw new NotFoundError('User');
     await recordAudit(tx, ctx, { action: active ? 'user.reactivate' : 'user.deactivate', verb: 'U', entityType: 'User', entityId: userId });
   });
@@ -216,19 +263,31 @@ export async function addMembership(db: Db, ctx: RequestContext, userId: string,
     const [u] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId));
     if (!u) throw new NotFoundError('User');
     await checkMembership(tx, input);
-    const existing = (await tx.select().from(memberships).where(and(eq(memberships.userId, userId), eq(memberships.organisationId, input.organisationId), eq(memberships.role, input.role)))).find(
-      (m) => m.unitId === input.unitId,
-    );
+    const existing = (
+      await tx
+        .select()
+        .from(memberships)
+        .where(and(eq(memberships.userId, userId), eq(memberships.organisationId, input.organisationId), eq(memberships.role, input.role)))
+    ).find((m) => m.unitId === input.unitId);
     let id: string;
     if (existing) {
       if (existing.active) throw new ValidationError({ role: 'This person already has that role in that organisation' });
       await tx.update(memberships).set({ active: true }).where(eq(memberships.id, existing.id));
       id = existing.id;
     } else {
-      const [m] = await tx.insert(memberships).values({ userId, organisationId: input.organisationId, role: input.role, unitId: input.unitId }).returning({ id: memberships.id });
+      const [m] = await tx
+        .insert(memberships)
+        .values({ userId, organisationId: input.organisationId, role: input.role, unitId: input.unitId })
+        .returning({ id: memberships.id });
       id = m!.id;
     }
-    await recordAudit(tx, ctx, { action: 'user.role.add', verb: 'U', entityType: 'User', entityId: userId, detail: { membershipId: id, role: input.role, organisationId: input.organisationId, unitId: input.unitId } });
+    await recordAudit(tx, ctx, {
+      action: 'user.role.add',
+      verb: 'U',
+      entityType: 'User',
+      entityId: userId,
+      detail: { membershipId: id, role: input.role, organisationId: input.organisationId, unitId: input.unitId },
+    });
     return id;
   });
 }
@@ -237,10 +296,21 @@ export async function removeMembership(db: Db, ctx: RequestContext, userId: stri
   authorize(ctx.actor, 'user.update', { userId });
   if (ctx.actor?.membershipId === membershipId) throw new ValidationError({ membership: 'You cannot remove the role you are signed in with' });
   await db.transaction(async (tx) => {
-    const updated = isUuid(membershipId) && isUuid(userId)
-      ? await tx.update(memberships).set({ active: false }).where(and(eq(memberships.id, membershipId), eq(memberships.userId, userId))).returning({ role: memberships.role })
-      : [];
+    const updated =
+      isUuid(membershipId) && isUuid(userId)
+        ? await tx
+            .update(memberships)
+            .set({ active: false })
+            .where(and(eq(memberships.id, membershipId), eq(memberships.userId, userId)))
+            .returning({ role: memberships.role })
+        : [];
     if (!updated.length) throw new NotFoundError('Role');
-    await recordAudit(tx, ctx, { action: 'user.role.remove', verb: 'U', entityType: 'User', entityId: userId, detail: { membershipId, role: updated[0]!.role } });
+    await recordAudit(tx, ctx, {
+      action: 'user.role.remove',
+      verb: 'U',
+      entityType: 'User',
+      entityId: userId,
+      detail: { membershipId, role: updated[0]!.role },
+    });
   });
 }

@@ -16,7 +16,14 @@ const signInForm = z.object({
 });
 
 /** Start a fresh session (never reuse one across sign-ins: no session fixation). */
-export async function beginSession(deps: AppDeps, req: FastifyRequest, reply: FastifyReply, userId: string, method: string, awaitingSecondFactor: boolean): Promise<void> {
+export async function beginSession(
+  deps: AppDeps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  userId: string,
+  method: string,
+  awaitingSecondFactor: boolean,
+): Promise<void> {
   const { db } = deps.database;
   if (req.session) await revokeSession(db, req.session.tokenHash);
   const ms = awaitingSecondFactor ? [] : await membershipsFor(db, userId);
@@ -28,7 +35,13 @@ export async function beginSession(deps: AppDeps, req: FastifyRequest, reply: Fa
     ip: req.ip,
     userAgent: req.headers['user-agent'] ?? null,
   });
-  reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.config.session.cookieSecure, maxAge: deps.config.session.absoluteHours * 3600 });
+  reply.setCookie(SESSION_COOKIE, token, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: deps.config.session.cookieSecure,
+    maxAge: deps.config.session.absoluteHours * 3600,
+  });
 }
 
 /** Where to go once a session is complete: choose a role when there are several. */
@@ -49,7 +62,15 @@ export const signInRoutes =
     app.get('/sign-in', { config: { auth: 'public' } }, async (req, reply) => {
       const q = req.query as Record<string, string>;
       if (req.session && !req.session.awaitingSecondFactor && req.ctx.actor) return reply.redirect(safeReturnPath(q.next));
-      return reply.page('people/views/sign-in.njk', { title: 'Sign in to Beacon', values: {}, next: safeReturnPath(q.next), expired: q.expired === '1' || req.sessionExpired, signedOut: q['signed-out'] === '1', setup: q.setup === '1', locked: q.locked === '1' });
+      return reply.page('people/views/sign-in.njk', {
+        title: 'Sign in to Beacon',
+        values: {},
+        next: safeReturnPath(q.next),
+        expired: q.expired === '1' || req.sessionExpired,
+        signedOut: q['signed-out'] === '1',
+        setup: q.setup === '1',
+        locked: q.locked === '1',
+      });
     });
 
     const wrongCredentials = (p: { maxFailures: number; lockoutMinutes: number }) =>
@@ -60,7 +81,9 @@ export const signInRoutes =
       const next = safeReturnPath(values.next);
       const parsed = signInForm.safeParse(values);
       const show = (status: number, fieldErrors: Record<string, string>) =>
-        reply.code(status).page('people/views/sign-in.njk', { title: 'Sign in to Beacon', values: { email: values.email }, next, errors: formErrors(fieldErrors) });
+        reply
+          .code(status)
+          .page('people/views/sign-in.njk', { title: 'Sign in to Beacon', values: { email: values.email }, next, errors: formErrors(fieldErrors) });
       if (!parsed.success) return show(400, zodFieldErrors(parsed.error.issues));
       const result = await signInWithPassword(db, config.signIn, req.ctx, parsed.data.email, parsed.data.password);
       if (!result.ok) {
@@ -75,14 +98,18 @@ export const signInRoutes =
 
     app.get('/sign-in/code', { config: { auth: 'partial' } }, async (req, reply) => {
       if (!req.session?.awaitingSecondFactor) return reply.redirect('/');
-      return reply.page('people/views/sign-in-code.njk', { title: 'Enter the code from your authenticator app', next: safeReturnPath((req.query as Record<string, string>).next) });
+      return reply.page('people/views/sign-in-code.njk', {
+        title: 'Enter the code from your authenticator app',
+        next: safeReturnPath((req.query as Record<string, string>).next),
+      });
     });
 
     app.post('/sign-in/code', { config: { auth: 'partial', ...limit } }, async (req, reply) => {
       if (!req.session?.awaitingSecondFactor) return reply.redirect('/');
       const values = formValues(req.body);
       const next = safeReturnPath(values.next);
-      const show = (msg: string) => reply.code(401).page('people/views/sign-in-code.njk', { title: 'Enter the code from your authenticator app', next, errors: formErrors({ code: msg }) });
+      const show = (msg: string) =>
+        reply.code(401).page('people/views/sign-in-code.njk', { title: 'Enter the code from your authenticator app', next, errors: formErrors({ code: msg }) });
       if (!/^\s*\d{3}\s?\d{3}\s*$/.test(values.code ?? '')) return show('Enter the 6-digit code from your authenticator app');
       const result = await verifySecondFactor(db, config.encryptionKey, config.signIn, req.ctx, req.session.userId, values.code!);
       if (!result.ok) {
@@ -100,7 +127,12 @@ export const signInRoutes =
     app.get('/choose-role', { config: { auth: 'partial' } }, async (req, reply) => {
       if (!req.session || req.session.awaitingSecondFactor) return reply.redirect('/sign-in');
       const ms = await membershipsFor(db, req.session.userId);
-      return reply.page('people/views/choose-role.njk', { title: 'Choose the role you are working in', memberships: ms, current: req.session.membershipId, next: safeReturnPath((req.query as Record<string, string>).next) });
+      return reply.page('people/views/choose-role.njk', {
+        title: 'Choose the role you are working in',
+        memberships: ms,
+        current: req.session.membershipId,
+        next: safeReturnPath((req.query as Record<string, string>).next),
+      });
     });
 
     app.post('/choose-role', { config: { auth: 'partial' } }, async (req, reply) => {
@@ -109,19 +141,44 @@ export const signInRoutes =
       const ms = await membershipsFor(db, req.session.userId);
       const chosen = ms.find((m) => m.id === values.membershipId);
       if (!chosen) {
-        return reply.code(400).page('people/views/choose-role.njk', { title: 'Choose the role you are working in', memberships: ms, current: req.session.membershipId, next: safeReturnPath(values.next), errors: formErrors({ membershipId: 'Select the role you are working in' }, () => `membershipId-${ms[0]?.id ?? ''}`) });
+        return reply.code(400).page('people/views/choose-role.njk', {
+          title: 'Choose the role you are working in',
+          memberships: ms,
+          current: req.session.membershipId,
+          next: safeReturnPath(values.next),
+          errors: formErrors({ membershipId: 'Select the role you are working in' }, () => `membershipId-${ms[0]?.id ?? ''}`),
+        });
       }
       await updateSession(db, req.session.tokenHash, { membershipId: chosen.id });
       const actor = await resolveActor(db, req.session.userId, chosen.id);
-      await recordAuditNow(db, { ...req.ctx, actor }, { action: 'user.role.choose', verb: 'E', entityType: 'User', entityId: req.session.userId, detail: { membershipId: chosen.id, role: chosen.role, organisationId: chosen.organisationId } });
+      await recordAuditNow(
+        db,
+        { ...req.ctx, actor },
+        {
+          action: 'user.role.choose',
+          verb: 'E',
+          entityType: 'User',
+          entityId: req.session.userId,
+          detail: { membershipId: chosen.id, role: chosen.role, organisationId: chosen.organisationId },
+        },
+      );
       return reply.redirect(safeReturnPath(values.next));
     });
 
-    app.get('/no-role', { config: { auth: 'partial' } }, async (_req, reply) => reply.code(403).page('people/views/no-role.njk', { title: 'You do not have a role in Beacon yet' }));
+    app.get('/no-role', { config: { auth: 'partial' } }, async (_req, reply) =>
+      reply.code(403).page('people/views/no-role.njk', { title: 'You do not have a role in Beacon yet' }),
+    );
 
     app.post('/sign-out', { config: { auth: 'public' } }, async (req, reply) => {
       if (req.session) {
-        await recordAuditNow(db, req.ctx, { action: 'user.sign-out', verb: 'E', entityType: 'User', entityId: req.session.userId, actorUserId: req.session.userId, actorName: req.session.user.displayName });
+        await recordAuditNow(db, req.ctx, {
+          action: 'user.sign-out',
+          verb: 'E',
+          entityType: 'User',
+          entityId: req.session.userId,
+          actorUserId: req.session.userId,
+          actorName: req.session.user.displayName,
+        });
         await revokeSession(db, req.session.tokenHash);
       }
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -131,7 +188,12 @@ export const signInRoutes =
     // Your account: details and the optional second factor.
     app.get('/account', async (req, reply) => {
       const ms = await membershipsFor(db, req.ctx.actor!.userId);
-      return reply.page('people/views/account.njk', { title: 'Your account', user: req.session!.user, memberships: ms, enabled: (req.query as Record<string, string>).enabled === '1' });
+      return reply.page('people/views/account.njk', {
+        title: 'Your account',
+        user: req.session!.user,
+        memberships: ms,
+        enabled: (req.query as Record<string, string>).enabled === '1',
+      });
     });
 
     app.get('/account/two-factor', async (req, reply) => {
@@ -147,7 +209,12 @@ export const signInRoutes =
       const ok = await confirmTotpEnrolment(db, config.encryptionKey, req.ctx, userId, values.code ?? '');
       if (!ok) {
         const secret = (await pendingTotpSecret(db, config.encryptionKey, userId)) ?? (await startTotpEnrolment(db, config.encryptionKey, userId));
-        return reply.code(400).page('people/views/two-factor.njk', { title: 'Set up two-factor authentication', secret, uri: totpUri(secret, req.session!.user.email), errors: formErrors({ code: 'The code is not right. Enter the 6-digit code your app shows now' }) });
+        return reply.code(400).page('people/views/two-factor.njk', {
+          title: 'Set up two-factor authentication',
+          secret,
+          uri: totpUri(secret, req.session!.user.email),
+          errors: formErrors({ code: 'The code is not right. Enter the 6-digit code your app shows now' }),
+        });
       }
       return reply.redirect('/account?enabled=1');
     });
@@ -155,7 +222,11 @@ export const signInRoutes =
     // A new person sets their password from the one-time link their administrator gave them.
     app.get('/account/setup/:token', { config: { auth: 'public' } }, async (req, reply) => {
       const found = await findSetupToken(db, (req.params as { token: string }).token);
-      if (!found) return reply.code(410).page('views/error.njk', { title: 'This link has expired', message: 'Set-up links work once and last 72 hours. Ask your administrator for a new one.' });
+      if (!found)
+        return reply.code(410).page('views/error.njk', {
+          title: 'This link has expired',
+          message: 'Set-up links work once and last 72 hours. Ask your administrator for a new one.',
+        });
       return reply.page('people/views/setup.njk', { title: 'Create your password', person: found });
     });
 
@@ -167,7 +238,11 @@ export const signInRoutes =
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         const found = await findSetupToken(db, token);
-        if (!found) return reply.code(410).page('views/error.njk', { title: 'This link has expired', message: 'Set-up links work once and last 72 hours. Ask your administrator for a new one.' });
+        if (!found)
+          return reply.code(410).page('views/error.njk', {
+            title: 'This link has expired',
+            message: 'Set-up links work once and last 72 hours. Ask your administrator for a new one.',
+          });
         return reply.code(400).page('people/views/setup.njk', { title: 'Create your password', person: found, errors: formErrors(err.fieldErrors) });
       }
       return reply.redirect('/sign-in?setup=1');

@@ -18,20 +18,40 @@ export const userRoutes =
       const orgs = await listOrganisations(db, req.ctx);
       const unitRows = await listUnitsForChoice(db, req.ctx);
       return {
-        orgItems: [{ value: '', text: 'Select an organisation' }, ...orgs.map((o) => ({ value: o.id, text: `${o.name} (${o.odsCode})`, selected: o.id === values.organisationId }))],
+        orgItems: [
+          { value: '', text: 'Select an organisation' },
+          ...orgs.map((o) => ({ value: o.id, text: `${o.name} (${o.odsCode})`, selected: o.id === values.organisationId })),
+        ],
         roleItems: ROLES.map((r) => ({ value: r, text: ROLE_LABELS[r], checked: r === values.role })),
-        unitItems: [{ value: '', text: 'No particular unit' }, ...unitRows.map((u) => ({ value: u.id, text: `${u.name} – ${u.organisationName}`, selected: u.id === values.unitId }))],
+        unitItems: [
+          { value: '', text: 'No particular unit' },
+          ...unitRows.map((u) => ({ value: u.id, text: `${u.name} – ${u.organisationName}`, selected: u.id === values.unitId })),
+        ],
       };
     };
 
     app.get('/users', async (req, reply) => {
       const q = (req.query as Record<string, string>).q?.slice(0, 100) ?? '';
       const list = await listUsers(db, req.ctx, { q });
-      return reply.page('people/views/users.njk', { title: 'Users', users: list, q, canCreate: can(req.ctx.actor, 'user.create'), columnClass: 'nhsuk-grid-column-full' });
+      return reply.page('people/views/users.njk', {
+        title: 'Users',
+        users: list,
+        q,
+        canCreate: can(req.ctx.actor, 'user.create'),
+        columnClass: 'nhsuk-grid-column-full',
+      });
     });
 
-    const newUserForm = async (req: FastifyRequest, reply: FastifyReply, status: number, values: Record<string, string>, errors?: ReturnType<typeof formErrors>) =>
-      reply.code(status).page('people/views/user-new.njk', { title: 'Add a user', values, errors, ...(await roleChoices(req, values)), back: { href: '/users' } });
+    const newUserForm = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      status: number,
+      values: Record<string, string>,
+      errors?: ReturnType<typeof formErrors>,
+    ) =>
+      reply
+        .code(status)
+        .page('people/views/user-new.njk', { title: 'Add a user', values, errors, ...(await roleChoices(req, values)), back: { href: '/users' } });
 
     app.get('/users/new', async (req, reply) => {
       if (!can(req.ctx.actor, 'user.create')) throw new ForbiddenError('user.create');
@@ -42,9 +62,21 @@ export const userRoutes =
       const values = formValues(req.body);
       try {
         const { userId, setupToken } = await createUser(db, req.ctx, values);
-        return reply.page('people/views/user-created.njk', { title: 'User added', userId, link: setupToken ? setupUrl(setupToken) : null, email: values.email });
+        return reply.page('people/views/user-created.njk', {
+          title: 'User added',
+          userId,
+          link: setupToken ? setupUrl(setupToken) : null,
+          email: values.email,
+        });
       } catch (err) {
-        if (err instanceof ValidationError) return newUserForm(req, reply, 400, values, formErrors(err.fieldErrors, (f) => (f === 'role' ? `role-${values.role || ROLES[0]}` : f)));
+        if (err instanceof ValidationError)
+          return newUserForm(
+            req,
+            reply,
+            400,
+            values,
+            formErrors(err.fieldErrors, (f) => (f === 'role' ? `role-${values.role || ROLES[0]}` : f)),
+          );
         throw err;
       }
     });
@@ -86,7 +118,8 @@ export const userRoutes =
         await addMembership(db, req.ctx, id, values);
         return reply.redirect(`/users/${id}?done=role-added`);
       } catch (err) {
-        if (err instanceof ValidationError) return userPage(req, reply, id, 400, { values, errors: formErrors(err.fieldErrors, (f) => (f === 'role' ? `role-${values.role || ROLES[0]}` : f)) });
+        if (err instanceof ValidationError)
+          return userPage(req, reply, id, 400, { values, errors: formErrors(err.fieldErrors, (f) => (f === 'role' ? `role-${values.role || ROLES[0]}` : f)) });
         throw err;
       }
     });

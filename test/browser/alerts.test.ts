@@ -175,7 +175,9 @@ describe.skipIf(!browserAvailable)('alerts in a real browser', () => {
     expect(await errorSummary(midwife)).toEqual(['The photograph must be a JPG or PNG']);
     await errorLinksLand(midwife);
 
-    const photo = await sharp({ create: { width: 600, height: 800, channels: 3, background: '#8a4b2d' } }).png().toBuffer();
+    const photo = await sharp({ create: { width: 600, height: 800, channels: 3, background: '#8a4b2d' } })
+      .png()
+      .toBuffer();
     await midwife.locator('input[type=file][name=photo]').setInputFiles({ name: 'kerry.png', mimeType: 'image/png', buffer: photo });
     await midwife.locator('#caption').fill('Taken at a home visit, March');
     await clickAndWait(midwife, button(midwife, 'Upload photograph'));
@@ -337,7 +339,9 @@ describe.skipIf(!browserAvailable)('alerts in a real browser', () => {
     expect(await text(midwife, '#distribution + p')).toMatch(/^2 of \d+ units have acknowledged version 1\.$/);
     // Owner's view: who has viewed it, and the photograph.
     expect(await text(midwife, '#access + p + table')).toContain('Grace Okafor');
-    await expect.poll(() => midwife.locator('#photographs + ul img').evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+    await expect
+      .poll(() => midwife.locator('#photographs + ul img').evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth))
+      .toBeGreaterThan(0);
     await checkAccessibility(midwife, 'alert page (active, owner)');
     await screenshot(midwife, 'alert-page-active');
     noProblems(midwife);
@@ -381,7 +385,15 @@ describe.skipIf(!browserAvailable)('alerts in a real browser', () => {
     await midwife.reload();
     const rows = await texts(midwife, '.beacon-grid tbody tr');
     expect(rows.every((r) => r.includes('3 (alert stood down)') && r.includes('Not acknowledged'))).toBe(true);
-    const history = await midwife.locator('#history + table tbody tr td:nth-child(2) > span:last-child').evaluateAll((els) => els.map((e) => [...e.childNodes].map((n) => n.textContent).join(' ').replace(/\s+/g, ' ').trim()));
+    const history = await midwife.locator('#history + table tbody tr td:nth-child(2) > span:last-child').evaluateAll((els) =>
+      els.map((e) =>
+        [...e.childNodes]
+          .map((n) => n.textContent)
+          .join(' ')
+          .replace(/\s+/g, ' ')
+          .trim(),
+      ),
+    );
     expect(history).toEqual([
       'Started as a draft',
       'Submitted for approval',
@@ -418,9 +430,13 @@ describe.skipIf(!browserAvailable)('alerts in a real browser', () => {
     await page.locator('#distribution-scopeReason').fill('Only the units she is known to attend.');
     await saveAndContinue(page);
     expect(await h1(page)).toBe('Where to send it');
-    await page.locator('#distribution-unitIds-0').selectOption({ label: 'Princess Anne Hospital maternity unit – University Hospital Southampton NHS Foundation Trust' });
+    await page
+      .locator('#distribution-unitIds-0')
+      .selectOption({ label: 'Princess Anne Hospital maternity unit – University Hospital Southampton NHS Foundation Trust' });
     await clickAndWait(page, button(page, 'Add another unit'));
-    await page.locator('#distribution-unitIds-1').selectOption({ label: 'Queen Alexandra Hospital maternity unit – Portsmouth Hospitals University NHS Trust' });
+    await page
+      .locator('#distribution-unitIds-1')
+      .selectOption({ label: 'Queen Alexandra Hospital maternity unit – Portsmouth Hospitals University NHS Trust' });
     await screenshot(page, 'alert-recipients-no-js');
     await saveAndContinue(page);
     expect(await h1(page)).toBe('Review date');

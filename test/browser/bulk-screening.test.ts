@@ -15,12 +15,28 @@ describe.skipIf(!browserAvailable)('bulk screening in a real browser', () => {
   let reference = '';
 
   beforeAll(async () => {
-    [svc, browser] = await Promise.all([startTestService({ env: { SCREENING_ROWS_PER_PERSON_PER_DAY: '5', SCREENING_ROWS_PER_ORGANISATION_PER_DAY: '50' } }), launchBrowser()]);
+    [svc, browser] = await Promise.all([
+      startTestService({ env: { SCREENING_ROWS_PER_PERSON_PER_DAY: '5', SCREENING_ROWS_PER_ORGANISATION_PER_DAY: '50' } }),
+      launchBrowser(),
+    ]);
     const db = svc.service.database.db;
     // A designated professional in the midwife's own trust: the one who may approve her large lists.
     const midwife = await contextFor(db, 'midwife@beacon.example');
-    await createUser(db, systemContext('test'), { email: 'designated.uhs@beacon.example', displayName: 'Dana Whitfield', jobTitle: 'Named nurse for safeguarding', organisationId: midwife.actor.organisationId, role: 'designated_professional' }, { password: svc.password });
-    reference = (await raiseActiveAlert(db, await contextFor(db, 'midwife@beacon.example'), await contextFor(db, 'designated@beacon.example'), validAlertContent())).reference;
+    await createUser(
+      db,
+      systemContext('test'),
+      {
+        email: 'designated.uhs@beacon.example',
+        displayName: 'Dana Whitfield',
+        jobTitle: 'Named nurse for safeguarding',
+        organisationId: midwife.actor.organisationId,
+        role: 'designated_professional',
+      },
+      { password: svc.password },
+    );
+    reference = (
+      await raiseActiveAlert(db, await contextFor(db, 'midwife@beacon.example'), await contextFor(db, 'designated@beacon.example'), validAlertContent())
+    ).reference;
   });
   afterAll(async () => {
     await browser?.close();
@@ -40,7 +56,12 @@ describe.skipIf(!browserAvailable)('bulk screening in a real browser', () => {
     await checkAccessibility(page, 'screening upload with errors');
     await screenshot(page, 'screening-upload-errors');
 
-    const csv = ['id,given_name,family_name,date_of_birth', `b1,${SUBJECT.given},${SUBJECT.family},${SUBJECT.dateOfBirth}`, 'b2,Alice,Nobody,1985-03-03', 'b3,Bad,Row,1990-02-31'].join('\n');
+    const csv = [
+      'id,given_name,family_name,date_of_birth',
+      `b1,${SUBJECT.given},${SUBJECT.family},${SUBJECT.dateOfBirth}`,
+      'b2,Alice,Nobody,1985-03-03',
+      'b3,Bad,Row,1990-02-31',
+    ].join('\n');
     await page.locator('input[type=file]').setInputFiles({ name: 'bookings.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await page.getByRole('button', { name: 'Screen the list' }).click();
     await page.waitForURL(/\/screening\/[0-9a-f-]{36}$/);
@@ -64,7 +85,9 @@ describe.skipIf(!browserAvailable)('bulk screening in a real browser', () => {
     await signIn(page, svc!.url, 'midwife@beacon.example', svc!.password);
     await page.goto(`${svc!.url}/screening`);
     const rows = Array.from({ length: 8 }, (_, i) => `w${i},Person${i},Test,1990-01-0${i + 1}`);
-    await page.locator('input[type=file]').setInputFiles({ name: 'clinic.csv', mimeType: 'text/csv', buffer: Buffer.from(['id,given_name,family_name,date_of_birth', ...rows].join('\n')) });
+    await page
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'clinic.csv', mimeType: 'text/csv', buffer: Buffer.from(['id,given_name,family_name,date_of_birth', ...rows].join('\n')) });
     await page.getByRole('button', { name: 'Screen the list' }).click();
     await page.waitForURL(/\/screening\/[0-9a-f-]{36}$/);
     const runUrl = page.url();

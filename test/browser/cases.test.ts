@@ -94,7 +94,11 @@ describe.skipIf(!browserAvailable)('cases and escalations in a real browser', ()
 
     await clickAndWait(nurse, nurse.getByRole('button', { name: 'Open the case' }));
     expect(await nurse.title()).toMatch(/^Error: Open a case/);
-    expect(await errorLinks(nurse)).toEqual(['Choose what kind of case this is', 'Enter her first name, as she gave it', 'Enter her last name, as she gave it']);
+    expect(await errorLinks(nurse)).toEqual([
+      'Choose what kind of case this is',
+      'Enter her first name, as she gave it',
+      'Enter her last name, as she gave it',
+    ]);
     expect(await s.db.select({ n: count() }).from(cases)).toEqual([{ n: 0 }]);
     await checkAccessibility(nurse, 'open a case with errors');
     await screenshot(nurse, 'case-open-form-errors');
@@ -227,7 +231,9 @@ describe.skipIf(!browserAvailable)('cases and escalations in a real browser', ()
 
     // An ED nurse may record a senior clinician's override: recorded, and flagged to the safeguarding lead.
     const override = region(nurse, 'Record a discharge decision');
-    await override.getByLabel('Why is the baby being discharged now?').fill('Baby well and feeding; mother self-discharging. Meconium result delayed by the weekend; safety plan agreed with EDT.');
+    await override
+      .getByLabel('Why is the baby being discharged now?')
+      .fill('Baby well and feeding; mother self-discharging. Meconium result delayed by the weekend; safety plan agreed with EDT.');
     await override.getByLabel('Senior clinician authorising it: name').fill('Dr Femi Adeyemi');
     await override.getByLabel('Senior clinician’s role').fill('Consultant paediatrician');
     await override.getByLabel('Social worker who was told: name').fill('Sam Whitlock, Portsmouth emergency duty team');
@@ -264,11 +270,16 @@ describe.skipIf(!browserAvailable)('cases and escalations in a real browser', ()
       await planning.getByLabel(`Attendee ${i + 1}: role`).fill(role!);
       await planning.getByLabel(`Attendee ${i + 1}: agency`).fill(agency!);
     }
-    await planning.getByLabel('Decisions made').fill('Baby to stay with mother at her sister’s address. Health visitor visit within 48 hours. Strategy discussion tomorrow.');
+    await planning
+      .getByLabel('Decisions made')
+      .fill('Baby to stay with mother at her sister’s address. Health visitor visit within 48 hours. Strategy discussion tomorrow.');
     await checkAccessibility(nurse, 'discharge: meeting held form');
     await clickAndWait(nurse, planning.getByRole('button', { name: 'Record the meeting as held' }));
     expect(await banner(nurse)).toContain('Discharge planning meeting recorded as held');
-    const attended = await nurse.getByRole('table', { name: 'Who attended' }).locator('tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent?.trim())));
+    const attended = await nurse
+      .getByRole('table', { name: 'Who attended' })
+      .locator('tbody tr')
+      .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent?.trim())));
     expect(attended).toEqual(attendees);
 
     // Only toxicology holds a later decision now.
@@ -304,9 +315,13 @@ describe.skipIf(!browserAvailable)('cases and escalations in a real browser', ()
     await checkAccessibility(nurse, 'raise an escalation');
 
     await nurse.getByLabel('Discharge decision').check();
-    await nurse.getByLabel('Your concern').fill('Children’s services say the threshold for a strategy discussion is not met before the baby goes home. We think it is: unbooked, no antenatal care, CP-IS not checkable.');
+    await nurse
+      .getByLabel('Your concern')
+      .fill(
+        'Children’s services say the threshold for a strategy discussion is not met before the baby goes home. We think it is: unbooked, no antenatal care, CP-IS not checkable.',
+      );
     await nurse.getByLabel('What you want to happen (optional)').fill('A strategy discussion before the baby is discharged');
-    await nurse.getByLabel('The agency you disagree with').selectOption({ label: 'Portsmouth City Council Children\'s Services' });
+    await nurse.getByLabel('The agency you disagree with').selectOption({ label: "Portsmouth City Council Children's Services" });
     await nurse.getByLabel('The person you disagree with (optional)').fill('Duty senior practitioner, Portsmouth MASH');
     await screenshot(nurse, 'case-escalation-new');
     const before = Date.now();
@@ -316,7 +331,10 @@ describe.skipIf(!browserAvailable)('cases and escalations in a real browser', ()
     const [esc] = await s.db.select().from(escalations).where(eq(escalations.caseId, caseId));
     expect(esc).toMatchObject({ stage: 1, status: 'open', subject: 'discharge_decision' });
     escalationId = esc!.id;
-    const [stage1] = await s.db.select().from(escalationStages).where(and(eq(escalationStages.escalationId, escalationId), eq(escalationStages.stage, 1)));
+    const [stage1] = await s.db
+      .select()
+      .from(escalationStages)
+      .where(and(eq(escalationStages.escalationId, escalationId), eq(escalationStages.stage, 1)));
     // Stage 1 is 48 hours from when it was raised.
     expect(stage1!.dueAt!.getTime() - stage1!.enteredAt.getTime()).toBe(48 * 3_600_000);
     expect(stage1!.enteredAt.getTime()).toBeGreaterThanOrEqual(before - 1000);
@@ -338,13 +356,16 @@ describe.skipIf(!browserAvailable)('cases and escalations in a real browser', ()
     // To stage 2, with the manager who holds it now: due in 5 working days.
     await nurse.getByLabel('Stage 2: Manager to manager').check();
     await nurse.getByLabel('Who holds it now').fill('Lesley Marsh, MASH team manager');
-    expect(await nurse.getByLabel('Their organisation').locator('option:checked').textContent()).toBe('Portsmouth City Council Children\'s Services');
+    expect(await nurse.getByLabel('Their organisation').locator('option:checked').textContent()).toBe("Portsmouth City Council Children's Services");
     await clickAndWait(nurse, nurse.getByRole('button', { name: 'Escalate', exact: true }));
     expect(await banner(nurse)).toContain('The escalation has moved to the next stage');
-    const [stage2] = await s.db.select().from(escalationStages).where(and(eq(escalationStages.escalationId, escalationId), eq(escalationStages.stage, 2)));
+    const [stage2] = await s.db
+      .select()
+      .from(escalationStages)
+      .where(and(eq(escalationStages.escalationId, escalationId), eq(escalationStages.stage, 2)));
     expect(stage2!.dueAt!.getTime()).toBe(deadlineFrom(stage2!.enteredAt, { workingDays: 5 }, await loadCalendar(s.db)).getTime());
     expect(await summary()).toContain('Stage 2: Manager to manager');
-    expect(await summary()).toContain('Lesley Marsh, MASH team manager, Portsmouth City Council Children\'s Services');
+    expect(await summary()).toContain("Lesley Marsh, MASH team manager, Portsmouth City Council Children's Services");
     expect(await summary()).toContain(formatDateTime(stage2!.dueAt));
     await checkAccessibility(nurse, 'escalation at stage 2');
 
@@ -473,7 +494,11 @@ describe.skipIf(!browserAvailable)('cases and escalations in a real browser', ()
     await checkAccessibility(midwife, 'chronology prompt answer refused');
     await screenshot(midwife, 'case-chronology-prompt-error');
 
-    await again.getByLabel('What you considered and decided').fill('Discussed with Helen Carter (designated nurse). Asked children’s social care to trace the new address; community midwife to visit the friend’s address this week.');
+    await again
+      .getByLabel('What you considered and decided')
+      .fill(
+        'Discussed with Helen Carter (designated nurse). Asked children’s social care to trace the new address; community midwife to visit the friend’s address this week.',
+      );
     await clickAndWait(midwife, again.getByRole('button', { name: 'Record your response' }));
     expect(await banner(midwife)).toContain('Your response to the prompt has been recorded');
     expect(await midwife.locator('.nhsuk-card--warning').count()).toBe(0);
@@ -547,7 +572,9 @@ describe.skipIf(!browserAvailable)('cases and escalations in a real browser', ()
     expect(await social.title()).toMatch(/^Error:/);
     await checkAccessibility(social, 'withdraw form with an error');
     await screenshot(social, 'case-withdraw-error');
-    await social.getByLabel('Why is your organisation not working on this case?').fill('Not known to us; she has not moved. Portsmouth children’s services hold the referral.');
+    await social
+      .getByLabel('Why is your organisation not working on this case?')
+      .fill('Not known to us; she has not moved. Portsmouth children’s services hold the referral.');
     await clickAndWait(social, social.getByRole('button', { name: 'Take my organisation off this case' }));
     expect(await banner(social)).toContain('Your organisation is no longer working on this case');
     const gone = await social.goto(s.url(`/cases/${caseId}`));

@@ -128,7 +128,9 @@ describe.skipIf(!browserAvailable)('foundation pages in a real browser', () => {
     expect(await navLinks(admin)).toEqual(['Home', 'Organisations', 'Users', 'Audit log']);
     expect(await texts(admin, '.nhsuk-card__heading')).toEqual(['Protocols', 'Organisations and units', 'Users and roles', 'Audit log']);
     // Every link offered works for this role.
-    const hrefs = await admin.locator('.nhsuk-header__navigation-list a, .nhsuk-card__link').evaluateAll((as) => as.map((a) => a.getAttribute('href') as string));
+    const hrefs = await admin
+      .locator('.nhsuk-header__navigation-list a, .nhsuk-card__link')
+      .evaluateAll((as) => as.map((a) => a.getAttribute('href') as string));
     for (const href of new Set(hrefs)) expect((await admin.request.get(url(href))).status(), href).toBe(200);
     await checkAccessibility(admin, 'home (administrator)');
     await screenshot(admin, 'home');
@@ -219,7 +221,15 @@ describe.skipIf(!browserAvailable)('foundation pages in a real browser', () => {
     await signIn(page, url(), 'ed.nurse@beacon.example', svc!.password);
     expect(path(page)).toBe('/');
     expect(await navLinks(page)).toEqual(['Home', 'Check for an alert', 'Cases', 'Escalations', 'Organisations']);
-    expect(await texts(page, '.nhsuk-card__heading')).toEqual(['Check for an alert', 'Open a case', 'Cases', 'Pattern prompts', 'Escalations', 'Protocols', 'Organisations and units']);
+    expect(await texts(page, '.nhsuk-card__heading')).toEqual([
+      'Check for an alert',
+      'Open a case',
+      'Cases',
+      'Pattern prompts',
+      'Escalations',
+      'Protocols',
+      'Organisations and units',
+    ]);
     await checkAccessibility(page, 'home (point of care)');
 
     const res = await page.goto(url('/users'));

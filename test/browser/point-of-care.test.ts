@@ -52,7 +52,9 @@ describe.skipIf(!browserAvailable)('point-of-care check in a real browser', () =
     const key = loadConfig({ NODE_ENV: 'test' }).encryptionKey;
     const raiser = await contextFor(db, RAISER);
     const draft = await createDraft(db, raiser, alertAbout(WOMAN));
-    const photo = await sharp({ create: { width: 240, height: 300, channels: 3, background: { r: 180, g: 120, b: 110 } } }).png().toBuffer();
+    const photo = await sharp({ create: { width: 240, height: 300, channels: 3, background: { r: 180, g: 120, b: 110 } } })
+      .png()
+      .toBuffer();
     await addPhotograph(db, raiser, key, draft.id, photo, 'Taken at booking, 2025');
     await submit(db, raiser, draft.id);
     await approve(db, await contextFor(db, APPROVER), draft.id, { reviewWeeksAfterEdd: 6 });
@@ -69,7 +71,8 @@ describe.skipIf(!browserAvailable)('point-of-care check in a real browser', () =
   });
 
   afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail' && current && !current.isClosed()) await screenshot(current, `failed-poc-${ctx.task.name.slice(0, 40)}`).catch(() => undefined);
+    if (ctx.task.result?.state === 'fail' && current && !current.isClosed())
+      await screenshot(current, `failed-poc-${ctx.task.name.slice(0, 40)}`).catch(() => undefined);
   });
 
   const url = (p = '') => `${svc!.url}${p}`;
@@ -213,8 +216,13 @@ describe.skipIf(!browserAvailable)('point-of-care check in a real browser', () =
     await createWorker(svc!.service.database, config, pino({ level: 'silent' })).drain();
     const mails = fs.readdirSync(config.mail.dir).map((f) => fs.readFileSync(path.join(config.mail.dir, f), 'utf8'));
     const urgent = mails.filter((m) => m.includes('has presented'));
-    expect(urgent.map((m) => /^To: (.+)$/m.exec(m)?.[1]).sort()).toEqual(['designated@beacon.example', 'midwife@beacon.example', 'uhs.safeguarding@beacon.example']);
-    for (const m of urgent) for (const secret of ['Marisol', 'Quennell', 'Brightwater', '1998', 'SO16', 'Majors', 'Queen Alexandra']) expect(m).not.toContain(secret);
+    expect(urgent.map((m) => /^To: (.+)$/m.exec(m)?.[1]).sort()).toEqual([
+      'designated@beacon.example',
+      'midwife@beacon.example',
+      'uhs.safeguarding@beacon.example',
+    ]);
+    for (const m of urgent)
+      for (const secret of ['Marisol', 'Quennell', 'Brightwater', '1998', 'SO16', 'Majors', 'Queen Alexandra']) expect(m).not.toContain(secret);
 
     const midwife = await newPage();
     await signIn(midwife, url(), RAISER, svc!.password);
@@ -249,7 +257,9 @@ describe.skipIf(!browserAvailable)('point-of-care check in a real browser', () =
     await fillCheck(nurse, { given: 'Marisol', family: 'Brightwater', day: '7', month: '5', year: '1998' });
     await clickAndWait(nurse, nurse.getByRole('button', { name: 'Check for an alert' }));
     expect(await text(nurse, '#candidate-1 h2')).toBe(`Strong match : Alert ${alert.reference}`);
-    expect(await text(nurse, '#candidate-1')).toMatch(/Matched through details given at Queen Alexandra Hospital emergency department on \d+ \w+ \d{4}, unverified/);
+    expect(await text(nurse, '#candidate-1')).toMatch(
+      /Matched through details given at Queen Alexandra Hospital emergency department on \d+ \w+ \d{4}, unverified/,
+    );
     // Phone width: the results reflow and still pass.
     await nurse.setViewportSize({ width: 390, height: 844 });
     await checkAccessibility(nurse, 'check results (phone)');

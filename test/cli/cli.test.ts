@@ -66,7 +66,10 @@ describe('beacon command line', () => {
     expect(seed.code).toBe(0);
     expect(seed.stdout).toContain('admin@beacon.example');
 
-    const created = await beacon(['create-user', '--email', 'new.person@beacon.example', '--name', 'New Person', '--ods', 'rhm', '--role', 'social_worker', '--password-stdin'], 'yet another long password');
+    const created = await beacon(
+      ['create-user', '--email', 'new.person@beacon.example', '--name', 'New Person', '--ods', 'rhm', '--role', 'social_worker', '--password-stdin'],
+      'yet another long password',
+    );
     expect(created.code).toBe(0);
     expect(created.stdout).toContain('Created new.person@beacon.example');
 
@@ -114,7 +117,13 @@ describe('beacon command line', () => {
     fs.writeFileSync(
       good,
       JSON.stringify({
-        'england-and-wales': { division: 'england-and-wales', events: [{ title: 'New Year’s Day', date: '2029-01-01', notes: '', bunting: true }, { title: 'Christmas Day', date: '2028-12-25', notes: '', bunting: true }] },
+        'england-and-wales': {
+          division: 'england-and-wales',
+          events: [
+            { title: 'New Year’s Day', date: '2029-01-01', notes: '', bunting: true },
+            { title: 'Christmas Day', date: '2028-12-25', notes: '', bunting: true },
+          ],
+        },
         scotland: { division: 'scotland', events: [{ title: '2nd January', date: '2029-01-02', notes: '', bunting: true }] },
       }),
     );
@@ -122,7 +131,17 @@ describe('beacon command line', () => {
     expect(imported.code).toBe(0);
     expect(imported.stdout).toMatch(/1 added, 0 corrected/);
     const bad = path.join(dataDir, 'bad-holidays.json');
-    fs.writeFileSync(bad, JSON.stringify({ 'england-and-wales': { events: [{ title: 'Made up', date: '2030-01-01' }, { title: 'Broken', date: '2030-02-30' }] } }));
+    fs.writeFileSync(
+      bad,
+      JSON.stringify({
+        'england-and-wales': {
+          events: [
+            { title: 'Made up', date: '2030-01-01' },
+            { title: 'Broken', date: '2030-02-30' },
+          ],
+        },
+      }),
+    );
     const refused = await beacon(['bank-holidays', 'import', bad]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/real date/);

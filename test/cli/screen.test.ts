@@ -18,7 +18,12 @@ describe('reading a screening file', () => {
     const text = 'given_name,ID,date_of_birth\nJane,a1,1990-01-02\n"Multi\nline",a2,1990-13-40\n\n,,\nKate,a4,1991-05-06\n';
     const { rows, problems } = readScreeningCsv(text);
     expect(problems).toEqual([]);
-    expect(rows.map((r) => [r.line, r.record.id])).toEqual([[2, 'a1'], [3, 'a2'], [6, ''], [7, 'a4']]);
+    expect(rows.map((r) => [r.line, r.record.id])).toEqual([
+      [2, 'a1'],
+      [3, 'a2'],
+      [6, ''],
+      [7, 'a4'],
+    ]);
     const checked = validateRows(rows);
     expect(checked.valid.map((v) => v.row.id)).toEqual(['a1', 'a4']);
     expect(checked.problems).toEqual([
@@ -69,8 +74,14 @@ describe('beacon screen', () => {
         'F,Broken,Row,31/02/1990,b3,,x',
       ].join('\n'),
     );
-    fs.writeFileSync(path.join(dir, 'reference.csv'), ['id,given_name,family_name,date_of_birth,postcode', 'r1,Katherine,Smith,1990-01-02,SO16 6YD', 'r2,Alice,Jones,1985-03-03,PO6 3LY'].join('\n'));
-    fs.writeFileSync(path.join(dir, 'queries.csv'), ['id,given_name,family_name,date_of_birth,postcode', 'q1,Kate,Smyth,1990-02-01,SO16 6YD', 'q2,Bob,Brown,1970-05-05,M1 1AA'].join('\n'));
+    fs.writeFileSync(
+      path.join(dir, 'reference.csv'),
+      ['id,given_name,family_name,date_of_birth,postcode', 'r1,Katherine,Smith,1990-01-02,SO16 6YD', 'r2,Alice,Jones,1985-03-03,PO6 3LY'].join('\n'),
+    );
+    fs.writeFileSync(
+      path.join(dir, 'queries.csv'),
+      ['id,given_name,family_name,date_of_birth,postcode', 'q1,Kate,Smyth,1990-02-01,SO16 6YD', 'q2,Bob,Brown,1970-05-05,M1 1AA'].join('\n'),
+    );
   });
 
   afterAll(async () => {

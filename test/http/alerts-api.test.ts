@@ -36,7 +36,10 @@ const db = () => t.database.db;
 const today = londonDate(new Date());
 const worker = () => createWorker(t.database, t.config, pino({ level: 'silent' }));
 
-const png = (w = 64, h = 48) => sharp({ create: { width: w, height: h, channels: 3, background: '#8a4b2d' } }).png().toBuffer();
+const png = (w = 64, h = 48) =>
+  sharp({ create: { width: w, height: h, channels: 3, background: '#8a4b2d' } })
+    .png()
+    .toBuffer();
 
 /** Content as a client sends it, typed just enough for the tests to spoil one field at a time. */
 interface Content {
@@ -59,7 +62,15 @@ function validContent(over: (c: Content) => void = () => {}): Content {
       phones: [{ number: '07700 900123', note: 'May be switched off' }],
       physicalDescription: 'Tall, short red hair',
     },
-    associatedPeople: [{ relationship: 'Partner', name: { given: 'Dean', family: 'Marsh' }, dateOfBirth: '1990-06-14', nhsNumber: null, notesOnRisk: 'Has been violent to staff' }],
+    associatedPeople: [
+      {
+        relationship: 'Partner',
+        name: { given: 'Dean', family: 'Marsh' },
+        dateOfBirth: '1990-06-14',
+        nhsNumber: null,
+        notesOnRisk: 'Has been violent to staff',
+      },
+    ],
     pregnancy: { edd: addDays(today, 84), bookingStatus: 'unbooked', bookingUnit: null, concealment: 'concealed', cpis: { result: 'plan', checkedAt: today } },
     risk: {
       criteria: ['likely_to_evade', 'risk_to_staff'],
@@ -102,7 +113,11 @@ describe('the life of an alert through the API', () => {
     expect(reference).toMatch(/^BCN-[0-9A-Z]{6}$/);
 
     expect((await midwife.put(`/api/alerts/${id}/draft`, validContent())).status).toBe(204);
-    const photo = await midwife.upload(`/api/alerts/${id}/photos`, { caption: 'Taken at booking' }, { name: 'photo', filename: 'kerry.png', type: 'image/png', data: await png() });
+    const photo = await midwife.upload(
+      `/api/alerts/${id}/photos`,
+      { caption: 'Taken at booking' },
+      { name: 'photo', filename: 'kerry.png', type: 'image/png', data: await png() },
+    );
     expect(photo.status, JSON.stringify(photo.json)).toBe(201);
 
     // The midwife cannot approve (wrong role), and approval waits for submission.
@@ -140,7 +155,9 @@ describe('the life of an alert through the API', () => {
     await worker().drain();
     const detail = AlertDetail.parse((await midwife.get(`/api/alerts/${id}`)).json);
     const units = detail.recipients.map((r) => r.unit.name);
-    expect(units).toEqual(expect.arrayContaining(['Princess Anne Hospital maternity unit', 'Queen Alexandra Hospital maternity unit', 'Basingstoke maternity unit']));
+    expect(units).toEqual(
+      expect.arrayContaining(['Princess Anne Hospital maternity unit', 'Queen Alexandra Hospital maternity unit', 'Basingstoke maternity unit']),
+    );
     expect(units).not.toContain('Frimley Park Hospital maternity unit');
     expect(detail.recipients.every((r) => r.version === 1 && r.acknowledgedAt === null)).toBe(true);
     const mail = fs.readdirSync(path.join(dataDir, 'mail')).map((f) => fs.readFileSync(path.join(dataDir, 'mail', f), 'utf8'));
@@ -190,7 +207,13 @@ describe('the life of an alert through the API', () => {
     expect(detail.version).toBe(2);
     expect(detail.versions[0]).toMatchObject({ version: 2, changeReason: 'Police now involved' });
     expect(detail.versions[0]!.changes).toEqual([
-      { path: 'risk.actionOnPresentation', label: 'Action on presentation', before: 'Do not discharge the baby before speaking to the on-call social worker.', after: 'Call the police on 999 and do not discharge the baby.', change: 'changed' },
+      {
+        path: 'risk.actionOnPresentation',
+        label: 'Action on presentation',
+        before: 'Do not discharge the baby before speaking to the on-call social worker.',
+        after: 'Call the police on 999 and do not discharge the baby.',
+        change: 'changed',
+      },
     ]);
     expect(detail.recipients.every((r) => r.version === 2 && r.acknowledgedAt === null)).toBe(true);
   });
@@ -203,7 +226,9 @@ describe('the life of an alert through the API', () => {
     expect(badOutcome.status).toBe(400);
     expect(badOutcome.json.fields).toEqual({ outcome: 'Select the outcome.' });
 
-    expect((await midwife.post(`/api/alerts/${id}/stand-down`, { outcome: 'baby_delivered_safe', details: 'Born at Princess Anne, discharged with plan' })).status).toBe(204);
+    expect(
+      (await midwife.post(`/api/alerts/${id}/stand-down`, { outcome: 'baby_delivered_safe', details: 'Born at Princess Anne, discharged with plan' })).status,
+    ).toBe(204);
     await worker().drain();
     const detail = AlertDetail.parse((await midwife.get(`/api/alerts/${id}`)).json);
     expect(detail.status).toBe('stood_down');
@@ -237,13 +262,20 @@ describe('bad input is refused with a message per field, and nothing is written'
     expect(await distributeJobs()).toBe(jobsBefore);
   }
 
-  it('an NHS number with a wrong check digit', () => refusedOnSubmit((c) => (c.subject.nhsNumbers[0]!.value = '943 476 5910'), 'subject.nhsNumbers.0.value', /not valid: check the last digit/));
-  it('a due date implausibly far in the past', () => refusedOnSubmit((c) => (c.pregnancy.edd = addDays(today, -20 * 7)), 'pregnancy.edd', /more than 10 weeks ago/));
-  it('a due date implausibly far in the future', () => refusedOnSubmit((c) => (c.pregnancy.edd = addDays(today, 50 * 7)), 'pregnancy.edd', /more than 44 weeks from today/));
-  it('a date of birth that makes her 9', () => refusedOnSubmit((c) => (c.subject.datesOfBirth[0]!.value = addDays(today, -(9 * 365 + 100))), 'subject.datesOfBirth.0.value', /makes her 9 years old/));
-  it('a date of birth that makes her 70', () => refusedOnSubmit((c) => (c.subject.datesOfBirth[0]!.value = addDays(today, -(70 * 365 + 100))), 'subject.datesOfBirth.0.value', /makes her 70 years old/));
-  it('an empty action on presentation', () => refusedOnSubmit((c) => (c.risk.actionOnPresentation = '   '), 'risk.actionOnPresentation', /^Enter what staff must do when she presents$/));
-  it('a distribution scope with no reason', () => refusedOnSubmit((c) => delete c.distribution.scopeReason, 'distribution.scopeReason', /^Enter why the alert needs to go this widely$/));
+  it('an NHS number with a wrong check digit', () =>
+    refusedOnSubmit((c) => (c.subject.nhsNumbers[0]!.value = '943 476 5910'), 'subject.nhsNumbers.0.value', /not valid: check the last digit/));
+  it('a due date implausibly far in the past', () =>
+    refusedOnSubmit((c) => (c.pregnancy.edd = addDays(today, -20 * 7)), 'pregnancy.edd', /more than 10 weeks ago/));
+  it('a due date implausibly far in the future', () =>
+    refusedOnSubmit((c) => (c.pregnancy.edd = addDays(today, 50 * 7)), 'pregnancy.edd', /more than 44 weeks from today/));
+  it('a date of birth that makes her 9', () =>
+    refusedOnSubmit((c) => (c.subject.datesOfBirth[0]!.value = addDays(today, -(9 * 365 + 100))), 'subject.datesOfBirth.0.value', /makes her 9 years old/));
+  it('a date of birth that makes her 70', () =>
+    refusedOnSubmit((c) => (c.subject.datesOfBirth[0]!.value = addDays(today, -(70 * 365 + 100))), 'subject.datesOfBirth.0.value', /makes her 70 years old/));
+  it('an empty action on presentation', () =>
+    refusedOnSubmit((c) => (c.risk.actionOnPresentation = '   '), 'risk.actionOnPresentation', /^Enter what staff must do when she presents$/));
+  it('a distribution scope with no reason', () =>
+    refusedOnSubmit((c) => delete c.distribution.scopeReason, 'distribution.scopeReason', /^Enter why the alert needs to go this widely$/));
 
   it('every problem at once, each under its own field', async () => {
     const id = await draftWith((c) => {
@@ -261,7 +293,11 @@ describe('bad input is refused with a message per field, and nothing is written'
     const tooBig = await midwife.upload(`/api/alerts/${id}/photos`, {}, { name: 'photo', filename: 'big.png', type: 'image/png', data: big });
     expect(tooBig.status).toBe(400);
     expect(tooBig.json.fields).toEqual({ photo: 'The photograph must be smaller than 10 MB' });
-    const notImage = await midwife.upload(`/api/alerts/${id}/photos`, {}, { name: 'photo', filename: 'photo.jpg', type: 'image/jpeg', data: Buffer.from('%PDF-1.7 not a photograph') });
+    const notImage = await midwife.upload(
+      `/api/alerts/${id}/photos`,
+      {},
+      { name: 'photo', filename: 'photo.jpg', type: 'image/jpeg', data: Buffer.from('%PDF-1.7 not a photograph') },
+    );
     expect(notImage.status).toBe(400);
     expect(notImage.json.fields).toEqual({ photo: 'The photograph must be a JPG or PNG' });
     const none = await midwife.upload(`/api/alerts/${id}/photos`, { caption: 'x' }, null);
@@ -284,7 +320,10 @@ describe('bad input is refused with a message per field, and nothing is written'
       reason: '',
     });
     expect(res.status).toBe(400);
-    expect(res.json.fields).toMatchObject({ 'content.subject.nhsNumbers.0.value': expect.stringMatching(/check the last digit/), 'content.risk.actionOnPresentation': 'Enter what staff must do when she presents' });
+    expect(res.json.fields).toMatchObject({
+      'content.subject.nhsNumbers.0.value': expect.stringMatching(/check the last digit/),
+      'content.risk.actionOnPresentation': 'Enter what staff must do when she presents',
+    });
     expect((await alertRow(id)).version).toBe(1);
     expect(await countOf(alertVersions, id)).toBe(1);
     await worker().drain();
@@ -311,7 +350,15 @@ describe('who may use the alert pages and API', () => {
 
   it.each(['ed.nurse@beacon.example', 'admin@beacon.example'])('%s gets 403 on every alert page and endpoint', async (email) => {
     const c = await ApiClient.as(t, email);
-    for (const url of ['/alerts', '/alerts/new', '/alerts/approvals', '/inbox', `/alerts/${alertId}`, `/alerts/${alertId}/steps/name`, `/alerts/${alertId}/check`]) {
+    for (const url of [
+      '/alerts',
+      '/alerts/new',
+      '/alerts/approvals',
+      '/inbox',
+      `/alerts/${alertId}`,
+      `/alerts/${alertId}/steps/name`,
+      `/alerts/${alertId}/check`,
+    ]) {
       expect((await c.b.get(url)).status, url).toBe(403);
     }
     expect((await c.b.post('/alerts')).status).toBe(403);
@@ -325,10 +372,11 @@ describe('who may use the alert pages and API', () => {
   });
 
   it('the home page offers each role only the alert pages it may use', async () => {
-    const cards = async (email: string) => [...(await (await t.browser().signedInAs(email)).get('/')).body.matchAll(/nhsuk-card__link[^>]*>\s*([^<]+?)\s*</g)].map((m) => m[1]);
-    expect(await cards('midwife@beacon.example')).toEqual(expect.arrayContaining(['Raise an alert', "Your organisation&#39;s alerts"]));
+    const cards = async (email: string) =>
+      [...(await (await t.browser().signedInAs(email)).get('/')).body.matchAll(/nhsuk-card__link[^>]*>\s*([^<]+?)\s*</g)].map((m) => m[1]);
+    expect(await cards('midwife@beacon.example')).toEqual(expect.arrayContaining(['Raise an alert', 'Your organisation&#39;s alerts']));
     expect(await cards('designated@beacon.example')).toEqual(expect.arrayContaining(['Raise an alert', 'Alerts to approve']));
-    expect(await cards('coordinator.pah@beacon.example')).toEqual(expect.arrayContaining(["Your unit&#39;s alert inbox"]));
+    expect(await cards('coordinator.pah@beacon.example')).toEqual(expect.arrayContaining(['Your unit&#39;s alert inbox']));
     const mine = ['Raise an alert', 'Your organisation&#39;s alerts', 'Alerts to approve', 'Your unit&#39;s alert inbox'];
     expect((await cards('ed.nurse@beacon.example')).filter((c) => mine.includes(c!))).toEqual([]);
     expect((await cards('admin@beacon.example')).filter((c) => mine.includes(c!))).toEqual([]);
@@ -377,7 +425,11 @@ describe('the web journey keeps a draft in step with the API', () => {
     expect(saved.subject.nhsNumbers).toEqual([{ value: '9434765910', verification: 'unverified' }]);
 
     // Add another, then remove: plain form buttons.
-    const added = await midwife.b.post(`/alerts/${id}/steps/identity`, { 'subject.nhsNumbers.0.value': '9434765919', 'subject.nhsNumbers.0.verification': 'pds_trace', action: 'add:subject.nhsNumbers' });
+    const added = await midwife.b.post(`/alerts/${id}/steps/identity`, {
+      'subject.nhsNumbers.0.value': '9434765919',
+      'subject.nhsNumbers.0.verification': 'pds_trace',
+      action: 'add:subject.nhsNumbers',
+    });
     expect(added.status).toBe(302);
     const page = await midwife.b.get(added.location!);
     expect(page.body).toContain('name="subject.nhsNumbers.1.value"');
@@ -425,12 +477,24 @@ describe('recording the birth through the API and the pages', () => {
 
   it('the birth form corrects it, and shows errors linked to their fields', async () => {
     expect((await midwife.b.get(`/alerts/${id}/birth`)).status).toBe(200);
-    const wrong = await midwife.b.post(`/alerts/${id}/birth`, { 'dateOfBirth.day': '', 'dateOfBirth.month': '', 'dateOfBirth.year': '', sex: 'female', nhsNumber: '123' });
+    const wrong = await midwife.b.post(`/alerts/${id}/birth`, {
+      'dateOfBirth.day': '',
+      'dateOfBirth.month': '',
+      'dateOfBirth.year': '',
+      sex: 'female',
+      nhsNumber: '123',
+    });
     expect(wrong.status).toBe(400);
     expect(wrong.body).toContain('href="#dateOfBirth-day"');
     expect(wrong.body).toContain('href="#nhsNumber"');
     const [y, m, d] = today.split('-');
-    const ok = await midwife.b.post(`/alerts/${id}/birth`, { 'dateOfBirth.day': d!, 'dateOfBirth.month': m!, 'dateOfBirth.year': y!, sex: 'not_known', babyFamilyName: 'Marsh' });
+    const ok = await midwife.b.post(`/alerts/${id}/birth`, {
+      'dateOfBirth.day': d!,
+      'dateOfBirth.month': m!,
+      'dateOfBirth.year': y!,
+      sex: 'not_known',
+      babyFamilyName: 'Marsh',
+    });
     expect(ok.status).toBe(302);
     const detail = AlertDetail.parse((await midwife.get(`/api/alerts/${id}`)).json);
     expect(detail.version).toBe(3);
@@ -442,7 +506,11 @@ describe('the OpenAPI document', () => {
   it('is served at /api/openapi.json and describes every /api route the service registers', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/openapi.json' });
     expect(res.statusCode).toBe(200);
-    const doc = JSON.parse(res.body) as { openapi: string; paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown>; requestBody?: unknown }>>; components: { schemas: Record<string, unknown> } };
+    const doc = JSON.parse(res.body) as {
+      openapi: string;
+      paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown>; requestBody?: unknown }>>;
+      components: { schemas: Record<string, unknown> };
+    };
     expect(doc.openapi).toBe('3.1.0');
     const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
     const served = t.app.apiRoutes.map((r) => `${r.method} ${openApiPath(r.url)}`);
@@ -473,7 +541,10 @@ describe('the OpenAPI document', () => {
     for (const [p, ops] of Object.entries(doc.paths)) {
       for (const [m, op] of Object.entries(ops)) {
         expect(op.operationId, `${m} ${p}`).toBeTruthy();
-        expect(Object.keys(op.responses).some((s) => s.startsWith('2')), `${m} ${p} has a success response`).toBe(true);
+        expect(
+          Object.keys(op.responses).some((s) => s.startsWith('2')),
+          `${m} ${p} has a success response`,
+        ).toBe(true);
         for (const [param] of p.matchAll(/\{(\w+)\}/g)) expect(JSON.stringify(op), `${m} ${p} describes ${param}`).toContain(param.slice(1, -1));
       }
     }

@@ -69,7 +69,10 @@ function callerFor(op: Operation): Person {
   return rule.split(/\s+/)[0] as Person;
 }
 
-const hostileSegment = fc.oneof(hostileString.filter((s) => s.length < 3000), fc.constantFrom('0', '-1', '99999999999999999999', 'null', 'undefined', '%', '%2e%2e', 'BCN-000000', '00000000-0000-0000-0000-000000000000'));
+const hostileSegment = fc.oneof(
+  hostileString.filter((s) => s.length < 3000),
+  fc.constantFrom('0', '-1', '99999999999999999999', 'null', 'undefined', '%', '%2e%2e', 'BCN-000000', '00000000-0000-0000-0000-000000000000'),
+);
 
 /** Percent-encoded; a lone surrogate (which cannot be) becomes bytes that are not UTF-8 at all. */
 function encodeSegment(v: string): string {
@@ -91,10 +94,14 @@ function requestsFor(op: Operation) {
     { weight: 3, arbitrary: fc.constant(real) },
     {
       weight: paramIndexes.length ? 2 : 0,
-      arbitrary: fc.tuple(fc.constantFrom(...(paramIndexes.length ? paramIndexes : [0])), hostileSegment).map(([i, v]) => segments.map((s, j) => (j === i ? encodeSegment(v) : s)).join('/')),
+      arbitrary: fc
+        .tuple(fc.constantFrom(...(paramIndexes.length ? paramIndexes : [0])), hostileSegment)
+        .map(([i, v]) => segments.map((s, j) => (j === i ? encodeSegment(v) : s)).join('/')),
     },
   );
-  const query = op.query.length ? fc.dictionary(fc.constantFrom(...op.query), fc.oneof(fc.constantFrom('1', 'open', 'all', '2026-12-03'), hostileSegment), { maxKeys: op.query.length }) : fc.constant({});
+  const query = op.query.length
+    ? fc.dictionary(fc.constantFrom(...op.query), fc.oneof(fc.constantFrom('1', 'open', 'all', '2026-12-03'), hostileSegment), { maxKeys: op.query.length })
+    : fc.constant({});
   const body = !op.body
     ? fc.constant(undefined)
     : op.body.contentType === 'multipart/form-data'
@@ -121,13 +128,17 @@ describe('the API under generated and hostile input', () => {
         const url = qs ? `${s.path}?${qs}` : s.path;
         const before = op.method === 'GET' ? null : await counts();
         const res = s.raw
-          ? await client.send(op.method, url, undefined, { raw: s.raw, headers: { 'content-type': s.boundary ? 'multipart/form-data; boundary=----fuzz' : 'multipart/form-data' } })
+          ? await client.send(op.method, url, undefined, {
+              raw: s.raw,
+              headers: { 'content-type': s.boundary ? 'multipart/form-data; boundary=----fuzz' : 'multipart/form-data' },
+            })
           : await client.send(op.method, url, s.body);
         calls++;
         byStatus[res.status] = (byStatus[res.status] ?? 0) + 1;
         const shown = `${op.method} ${url.slice(0, 160)} body=${JSON.stringify(s.body ?? (s.raw ? `<${s.raw.length} bytes>` : null))?.slice(0, 300)}`;
         if (res.status >= 500) failures.push(`${res.status} ${shown}`);
-        if (res.status >= 400 && res.status < 500 && !(res.json && typeof res.json.message === 'string' && res.json.message.length)) failures.push(`${res.status} without a message: ${shown}`);
+        if (res.status >= 400 && res.status < 500 && !(res.json && typeof res.json.message === 'string' && res.json.message.length))
+          failures.push(`${res.status} without a message: ${shown}`);
         if (before && res.status >= 400) {
           const changed = changedTables(before, await counts());
           if (changed.length) failures.push(`${res.status} but changed ${changed.join(', ')}: ${shown}`);
@@ -138,6 +149,10 @@ describe('the API under generated and hostile input', () => {
     console.log(`API fuzz: ${calls} calls over ${ops.length} operations, seed ${SEED}; statuses ${JSON.stringify(byStatus)}`);
     expect(failures, `seed ${SEED}`).toEqual([]);
     expect(byStatus[400] ?? 0).toBeGreaterThan(calls / 10);
-    expect(Object.entries(byStatus).filter(([s]) => Number(s) < 300).reduce((a, [, c]) => a + c, 0)).toBeGreaterThan(calls / 20);
+    expect(
+      Object.entries(byStatus)
+        .filter(([s]) => Number(s) < 300)
+        .reduce((a, [, c]) => a + c, 0),
+    ).toBeGreaterThan(calls / 20);
   }, 300_000);
 });

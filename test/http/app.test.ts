@@ -28,9 +28,23 @@ const orgCount = async () => (await db().select({ n: count() }).from(organisatio
 const lastSeq = async () => (await db().select({ seq: auditEvents.seq }).from(auditEvents).orderBy(asc(auditEvents.seq))).at(-1)?.seq ?? 0;
 const eventsSince = (seq: number) => db().select().from(auditEvents).where(gt(auditEvents.seq, seq)).orderBy(asc(auditEvents.seq));
 /** Undo the HTML escaping of text in a page. */
-const htmlText = (html: string) => html.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+const htmlText = (html: string) =>
+  html
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
 
-const validOrg = (over: Record<string, string> = {}) => ({ name: 'Test Valley Trust', odsCode: 'TV1', type: 'acute_trust', geographyCode: 'E10000014', addressLine: '', postcode: '', phone: '', active: 'true', ...over });
+const validOrg = (over: Record<string, string> = {}) => ({
+  name: 'Test Valley Trust',
+  odsCode: 'TV1',
+  type: 'acute_trust',
+  geographyCode: 'E10000014',
+  addressLine: '',
+  postcode: '',
+  phone: '',
+  active: 'true',
+  ...over,
+});
 
 describe('service endpoints', () => {
   it('/ping answers OK without signing in', async () => {
@@ -93,7 +107,12 @@ describe('signing in', () => {
     const token = b.session!;
     expect(token.length).toBeGreaterThanOrEqual(40);
     expect(await db().select().from(sessions).where(eq(sessions.tokenHash, token))).toEqual([]);
-    expect(await db().select().from(sessions).where(eq(sessions.tokenHash, sha256Hex(token)))).toHaveLength(1);
+    expect(
+      await db()
+        .select()
+        .from(sessions)
+        .where(eq(sessions.tokenHash, sha256Hex(token))),
+    ).toHaveLength(1);
   });
 
   it('a wrong password is 401 with the NHS error summary, and the typed email is kept', async () => {
@@ -120,7 +139,10 @@ describe('signing in', () => {
 
   it('a locked account answers exactly as an unknown one, so lockout does not tell which accounts exist', async () => {
     const message = (body: string) => /Enter a correct email address and password[^<]*/.exec(body)?.[0];
-    const [u] = await t.database.db.insert(users).values({ email: 'lockout.probe@beacon.example', displayName: 'Lockout Probe', passwordHash: await hashPassword(DEMO_PASSWORD) }).returning();
+    const [u] = await t.database.db
+      .insert(users)
+      .values({ email: 'lockout.probe@beacon.example', displayName: 'Lockout Probe', passwordHash: await hashPassword(DEMO_PASSWORD) })
+      .returning();
     expect(u).toBeDefined();
     // Each attempt from its own address, so the per-address rate limit does not answer first.
     const attempt = async (email: string, password: string) => {
@@ -227,7 +249,10 @@ describe('sessions', () => {
     expect(res.status).toBe(302);
     expect(res.location).toBe('/sign-in?signed-out=1');
     expect(b.session).toBeUndefined();
-    const [row] = await db().select().from(sessions).where(eq(sessions.tokenHash, sha256Hex(token)));
+    const [row] = await db()
+      .select()
+      .from(sessions)
+      .where(eq(sessions.tokenHash, sha256Hex(token)));
     expect(row!.revokedAt).toBeInstanceOf(Date);
     expect((await eventsSince(since)).map((e) => e.action)).toEqual(['user.sign-out']);
     // Someone who kept a copy of the cookie gets nowhere.
@@ -338,7 +363,10 @@ describe('organisation forms', () => {
     await admin.get('/organisations/new');
     const orgs = await orgCount();
     const audit = await auditCount();
-    const res = await admin.post('/organisations', validOrg({ name: 'Kept Name Trust', odsCode: 'bad code!', type: '', postcode: 'nowhere', addressLine: '1 Kept Street' }));
+    const res = await admin.post(
+      '/organisations',
+      validOrg({ name: 'Kept Name Trust', odsCode: 'bad code!', type: '', postcode: 'nowhere', addressLine: '1 Kept Street' }),
+    );
     expect(res.status).toBe(400);
     expect(res.body).toContain('nhsuk-error-summary');
     expect(res.body).toContain('There is a problem');
@@ -363,7 +391,10 @@ describe('organisation forms', () => {
     const page = await admin.get(res.location!);
     expect(page.status).toBe(200);
     expect(page.body).toContain('Organisation added');
-    const [event] = await db().select().from(auditEvents).where(and(eq(auditEvents.action, 'organisation.create'), eq(auditEvents.entityId, org!.id)));
+    const [event] = await db()
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'organisation.create'), eq(auditEvents.entityId, org!.id)));
     expect(event).toBeDefined();
   });
 
@@ -377,7 +408,20 @@ describe('organisation forms', () => {
     const orgs = await orgCount();
     expect((await admin.post(`/organisations/${randomUUID()}`, validOrg({ odsCode: 'TV3' }))).status).toBe(404);
     expect((await admin.post('/organisations/not-an-id', validOrg({ odsCode: 'TV3' }))).status).toBe(404);
-    expect((await admin.post('/organisations/not-an-id/units', { name: 'Unit', type: 'maternity_unit', siteName: '', postcode: '', inHoursPhone: '', outOfHoursPhone: '', sharedMailbox: '', active: 'true' })).status).toBe(404);
+    expect(
+      (
+        await admin.post('/organisations/not-an-id/units', {
+          name: 'Unit',
+          type: 'maternity_unit',
+          siteName: '',
+          postcode: '',
+          inHoursPhone: '',
+          outOfHoursPhone: '',
+          sharedMailbox: '',
+          active: 'true',
+        })
+      ).status,
+    ).toBe(404);
     expect(await orgCount()).toBe(orgs);
   });
 

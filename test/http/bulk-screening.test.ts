@@ -35,9 +35,15 @@ describe('bulk screening pages', () => {
   let t: TestApp;
   let reference = '';
   beforeAll(async () => {
-    t = await startTestApp({ BEACON_DATA_DIR: '/tmp/beacon-bulk-screening-test', SCREENING_ROWS_PER_PERSON_PER_DAY: '20', SCREENING_ROWS_PER_ORGANISATION_PER_DAY: '40' });
+    t = await startTestApp({
+      BEACON_DATA_DIR: '/tmp/beacon-bulk-screening-test',
+      SCREENING_ROWS_PER_PERSON_PER_DAY: '20',
+      SCREENING_ROWS_PER_ORGANISATION_PER_DAY: '40',
+    });
     const db = t.database.db;
-    reference = (await raiseActiveAlert(db, await contextFor(db, 'midwife@beacon.example'), await contextFor(db, 'designated@beacon.example'), validAlertContent())).reference;
+    reference = (
+      await raiseActiveAlert(db, await contextFor(db, 'midwife@beacon.example'), await contextFor(db, 'designated@beacon.example'), validAlertContent())
+    ).reference;
   });
   afterAll(async () => t?.close());
 
@@ -77,7 +83,10 @@ describe('bulk screening pages', () => {
     expect(lines.slice(1).map((l) => l.split(',').slice(0, 3).join(','))).toEqual([`b1,1,${reference}`]);
 
     // The list and its matches are stored sealed: the raw CSV is not in the row.
-    const [row] = await t.database.db.select().from(screeningRuns).where(eq(screeningRuns.id, runUrl.split('/')[2]!));
+    const [row] = await t.database.db
+      .select()
+      .from(screeningRuns)
+      .where(eq(screeningRuns.id, runUrl.split('/')[2]!));
     expect(row!.inputEnc!.includes(Buffer.from(SUBJECT.family))).toBe(false);
 
     // Someone else cannot see the results, not even in the same role.
@@ -133,9 +142,18 @@ describe('bulk screening pages', () => {
     const done = await b.get(res.location!);
     for (const line of [2, 3, 4]) expect(done.body).toContain(`Line ${line}: not checked – not enough to screen safely`);
     const file = await b.get(`${res.location!}/matches.csv`);
-    expect(file.body.trim().split('\n').slice(1).map((l) => l.split(',')[0])).toEqual(['i4']);
+    expect(
+      file.body
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[0]),
+    ).toEqual(['i4']);
     const [alert] = await t.database.db.select().from(alerts).where(eq(alerts.reference, reference));
-    const seen = await t.database.db.select().from(auditEvents).where(and(eq(auditEvents.entityId, alert!.id), eq(auditEvents.action, 'alert.screen.match')));
+    const seen = await t.database.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.entityId, alert!.id), eq(auditEvents.action, 'alert.screen.match')));
     expect(seen.length).toBeGreaterThanOrEqual(1);
     expect(seen.at(-1)!.actorName).toMatch(/.+/);
   });

@@ -36,7 +36,16 @@ describe('case pages', () => {
     expect(form.headers['cache-control']).toBe('no-store');
 
     const before = await caseCount();
-    const bad = await b.post('/cases/new', { classification: 'unborn_baby_protocol', givenName: '', familyName: 'Quennell', source: 'self_reported', 'edd.day': '31', 'edd.month': '2', 'edd.year': eddY!, geographyId: '' });
+    const bad = await b.post('/cases/new', {
+      classification: 'unborn_baby_protocol',
+      givenName: '',
+      familyName: 'Quennell',
+      source: 'self_reported',
+      'edd.day': '31',
+      'edd.month': '2',
+      'edd.year': eddY!,
+      geographyId: '',
+    });
     expect(bad.status).toBe(400);
     expect(bad.body).toContain('There is a problem');
     expect(bad.body).toContain('href="#givenName"');
@@ -64,10 +73,20 @@ describe('case pages', () => {
     expect(summary.body).toContain('aria-current="page"');
 
     const caseUrl = ok.location!.split('?')[0]!;
-    const prof = await b.post(`${caseUrl}/professionals`, { role: 'social_worker', name: 'Sam Okafor', organisationName: 'Southampton children’s services', phone: '' });
+    const prof = await b.post(`${caseUrl}/professionals`, {
+      role: 'social_worker',
+      name: 'Sam Okafor',
+      organisationName: 'Southampton children’s services',
+      phone: '',
+    });
     expect(prof.status).toBe(400);
     expect(prof.body).toContain('Enter a phone number or an email address');
-    const prof2 = await b.post(`${caseUrl}/professionals`, { role: 'social_worker', name: 'Sam Okafor', organisationName: 'Southampton children’s services', phone: '023 8083 3336' });
+    const prof2 = await b.post(`${caseUrl}/professionals`, {
+      role: 'social_worker',
+      name: 'Sam Okafor',
+      organisationName: 'Southampton children’s services',
+      phone: '023 8083 3336',
+    });
     expect(prof2.status).toBe(303);
     expect((await b.get(caseUrl)).body).toContain('Sam Okafor');
 
@@ -87,7 +106,13 @@ describe('case API', () => {
   it('opens, reads, adds to and closes a case; errors are 400 with fields and change nothing', async () => {
     const api = await ApiClient.as(t, 'midwife@beacon.example');
     const before = await caseCount();
-    const bad = await api.post('/api/cases', { classification: 'late_booking', givenName: 'A', familyName: 'B', source: 'self_reported', geographyId: await areaId(t.database.db) });
+    const bad = await api.post('/api/cases', {
+      classification: 'late_booking',
+      givenName: 'A',
+      familyName: 'B',
+      source: 'self_reported',
+      geographyId: await areaId(t.database.db),
+    });
     expect(bad.status).toBe(400);
     expect(bad.json.fields.edd).toMatch(/due date/);
     expect(await caseCount()).toBe(before);
@@ -95,7 +120,15 @@ describe('case API', () => {
     const noCsrf = await api.post('/api/cases', {}, { csrf: false });
     expect(noCsrf.status).toBe(403);
 
-    const created = await api.post('/api/cases', { classification: 'late_booking', givenName: 'Ada', familyName: 'Byron', source: 'self_reported', edd, eddSource: 'dating_scan', geographyId: await areaId(t.database.db) });
+    const created = await api.post('/api/cases', {
+      classification: 'late_booking',
+      givenName: 'Ada',
+      familyName: 'Byron',
+      source: 'self_reported',
+      edd,
+      eddSource: 'dating_scan',
+      geographyId: await areaId(t.database.db),
+    });
     expect(created.status).toBe(201);
     const id = created.json.id as string;
     const got = await api.get(`/api/cases/${id}`);

@@ -25,10 +25,21 @@ afterAll(async () => {
 const timeline = (html: string) => html.split('id="timeline"')[1] ?? '';
 const dateParts = (name: string, iso: string, time = '') => {
   const [y, m, d] = iso.split('-');
-  return { [`${name}.day`]: String(Number(d)), [`${name}.month`]: String(Number(m)), [`${name}.year`]: y!, ...(name === 'occurredAt' ? { [`${name}.time`]: time } : {}) };
+  return {
+    [`${name}.day`]: String(Number(d)),
+    [`${name}.month`]: String(Number(m)),
+    [`${name}.year`]: y!,
+    ...(name === 'occurredAt' ? { [`${name}.time`]: time } : {}),
+  };
 };
 const daysAgo = (n: number) => addDays(londonDate(new Date()), -n);
-const entry = (kind: string, day: string, summary: string, time = '') => ({ kind, ...dateParts('occurredAt', day, time), summary, professional: '', agency: '' });
+const entry = (kind: string, day: string, summary: string, time = '') => ({
+  kind,
+  ...dateParts('occurredAt', day, time),
+  summary,
+  professional: '',
+  agency: '',
+});
 
 describe(`the chronology page (${onPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
   it('shows prompts, the form and the timeline; a bad entry is shown again with its problems and nothing is recorded', async () => {
@@ -41,7 +52,16 @@ describe(`the chronology page (${onPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =
     expect(page.body).not.toContain('value="prompt_raised"');
     expect(page.body).toContain('Case opened');
 
-    const bad = await b.post(`/cases/${caseId}/chronology`, { kind: '', 'occurredAt.day': '31', 'occurredAt.month': '2', 'occurredAt.year': '2026', 'occurredAt.time': '', summary: 'She did not come', professional: '', agency: '' });
+    const bad = await b.post(`/cases/${caseId}/chronology`, {
+      kind: '',
+      'occurredAt.day': '31',
+      'occurredAt.month': '2',
+      'occurredAt.year': '2026',
+      'occurredAt.time': '',
+      summary: 'She did not come',
+      professional: '',
+      agency: '',
+    });
     expect(bad.status).toBe(400);
     expect(bad.body).toContain('There is a problem');
     expect(errorSummaryLinks(bad.body)).toContainEqual(['#kind', 'Choose what happened']);
@@ -63,7 +83,10 @@ describe(`the chronology page (${onPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =
       expect(r.status).toBe(303);
       expect(r.location).toMatch(/done=Entry%20recorded%20in%20the%20chronology/);
     }
-    const move = await b.post(`/cases/${caseId}/chronology`, { ...entry('address_change', daysAgo(5), 'Neighbour says she has moved to Portsmouth', '09:15'), agency: 'Southampton City Council housing' });
+    const move = await b.post(`/cases/${caseId}/chronology`, {
+      ...entry('address_change', daysAgo(5), 'Neighbour says she has moved to Portsmouth', '09:15'),
+      agency: 'Southampton City Council housing',
+    });
     expect(move.status).toBe(303);
     expect(move.location).toContain('#prompts');
     expect(decodeURIComponent(move.location!)).toContain('a prompt has been raised');
@@ -81,14 +104,20 @@ describe(`the chronology page (${onPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =
     expect(short.body).toContain('ok</textarea>');
     expect(short.body).toMatch(new RegExp(`id="responseKind-${promptId}" name="responseKind" type="radio" value="discussed_with_lead"\\s+checked`));
 
-    const done = await b.post(`/cases/${caseId}/prompts/${promptId}/answer`, { responseKind: 'discussed_with_lead', response: 'Discussed with the named nurse; strategy discussion requested.' });
+    const done = await b.post(`/cases/${caseId}/prompts/${promptId}/answer`, {
+      responseKind: 'discussed_with_lead',
+      response: 'Discussed with the named nurse; strategy discussion requested.',
+    });
     expect(done.status).toBe(303);
     const answered = await b.get(`/cases/${caseId}/chronology`);
     expect(answered.body).toContain('Answered prompts (1)');
     expect(answered.body).toContain('Discussed with the named nurse; strategy discussion requested.');
     expect(answered.body).not.toContain('pattern prompt needs a response');
 
-    const again = await b.post(`/cases/${caseId}/prompts/${promptId}/answer`, { responseKind: 'no_further_action', response: 'A second answer should be refused' });
+    const again = await b.post(`/cases/${caseId}/prompts/${promptId}/answer`, {
+      responseKind: 'no_further_action',
+      response: 'A second answer should be refused',
+    });
     expect(again.status).toBe(400);
     expect(again.body).toContain('This prompt has already been answered');
   });
@@ -106,7 +135,8 @@ describe(`the chronology page (${onPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =
 
   it('lists unanswered prompts across the organisation’s cases', async () => {
     const b = await t.browser().signedInAs(MIDWIFE);
-    for (const n of [6, 2]) expect((await b.post(`/cases/${caseId}/chronology`, entry('no_access_visit', daysAgo(n), 'No answer at the door'))).status).toBe(303);
+    for (const n of [6, 2])
+      expect((await b.post(`/cases/${caseId}/chronology`, entry('no_access_visit', daysAgo(n), 'No answer at the door'))).status).toBe(303);
     const list = await b.get('/cases/prompts');
     expect(list.status).toBe(200);
     expect(list.body).toContain(reference);
@@ -132,14 +162,29 @@ describe('the identity details page', () => {
     expect(page.body).toContain('14 July 1998');
     expect(page.body).toContain('Self-reported');
     // Without JavaScript every detail's inputs are on the page, under their choice.
-    for (const name of ['name.given', 'date_of_birth.day', 'address.line', 'nhs_number.number', 'gp_practice.practice', 'phone.number']) expect(page.body).toContain(`name="${name}"`);
+    for (const name of ['name.given', 'date_of_birth.day', 'address.line', 'nhs_number.number', 'gp_practice.practice', 'phone.number'])
+      expect(page.body).toContain(`name="${name}"`);
     expect(page.body).not.toContain('Details that do not match');
 
     const today = londonDate(new Date());
-    const bad = await b.post(`/cases/${caseId}/details`, { subject: 'mother', field: 'date_of_birth', ...dateParts('date_of_birth', '1996-02-30'), source: 'other_agency', sourceDetail: '', ...dateParts('sourceDate', today) });
+    const bad = await b.post(`/cases/${caseId}/details`, {
+      subject: 'mother',
+      field: 'date_of_birth',
+      ...dateParts('date_of_birth', '1996-02-30'),
+      source: 'other_agency',
+      sourceDetail: '',
+      ...dateParts('sourceDate', today),
+    });
     expect(bad.status).toBe(400);
     expect(errorSummaryLinks(bad.body)).toContainEqual(['#sourceDetail', 'Enter which agency reported this detail']);
-    const bad2 = await b.post(`/cases/${caseId}/details`, { subject: 'mother', field: 'date_of_birth', ...dateParts('date_of_birth', '1996-02-30'), source: 'other_agency', sourceDetail: 'Portsmouth children’s services', ...dateParts('sourceDate', today) });
+    const bad2 = await b.post(`/cases/${caseId}/details`, {
+      subject: 'mother',
+      field: 'date_of_birth',
+      ...dateParts('date_of_birth', '1996-02-30'),
+      source: 'other_agency',
+      sourceDetail: 'Portsmouth children’s services',
+      ...dateParts('sourceDate', today),
+    });
     expect(bad2.status).toBe(400);
     expect(errorSummaryLinks(bad2.body)).toContainEqual(['#date_of_birth-day', 'Date of birth must be a real date']);
     expect(bad2.body).toMatch(/name="date_of_birth.day"[^>]*value="30"/);
@@ -165,7 +210,9 @@ describe('the identity details page', () => {
     const chronology = await b.get(`/cases/${caseId}/chronology`);
     expect(chronology.body).toContain('Identity details do not match');
 
-    const factId = new RegExp(`/cases/${caseId}/details/facts/([0-9a-f-]+)/supersede">Mark as no longer current<span class="nhsuk-u-visually-hidden">: Date of birth 14 July 1998`).exec(flagged.body)![1]!;
+    const factId = new RegExp(
+      `/cases/${caseId}/details/facts/([0-9a-f-]+)/supersede">Mark as no longer current<span class="nhsuk-u-visually-hidden">: Date of birth 14 July 1998`,
+    ).exec(flagged.body)![1]!;
     const confirm = await b.get(`/cases/${caseId}/details/facts/${factId}/supersede`);
     expect(confirm.status).toBe(200);
     expect(confirm.body).toContain('Why is it no longer current?');
@@ -187,15 +234,33 @@ describe('the JSON API', () => {
     const refused = await api.post(`/api/cases/${caseId}/chronology`, { kind: 'prompt_raised', occurredAt: daysAgo(1), summary: 'x' });
     expect(refused.status).toBe(400);
     expect(refused.json).toMatchObject({ error: 'invalid', fields: { kind: expect.stringContaining('Beacon records that kind of entry itself') } });
-    expect((await api.post(`/api/cases/${caseId}/chronology`, [])).json).toMatchObject({ error: 'invalid', fields: { form: 'Send the entry as an object with kind, occurredAt and summary' } });
+    expect((await api.post(`/api/cases/${caseId}/chronology`, [])).json).toMatchObject({
+      error: 'invalid',
+      fields: { form: 'Send the entry as an object with kind, occurredAt and summary' },
+    });
 
-    const created = await api.post(`/api/cases/${caseId}/chronology`, { kind: 'agreed_action_not_done', occurredAt: new Date(Date.now() - 3_600_000).toISOString(), summary: 'Did not register with a GP as agreed', professional: 'Social worker', agency: 'Southampton children’s services' });
+    const created = await api.post(`/api/cases/${caseId}/chronology`, {
+      kind: 'agreed_action_not_done',
+      occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
+      summary: 'Did not register with a GP as agreed',
+      professional: 'Social worker',
+      agency: 'Southampton children’s services',
+    });
     expect(created.status).toBe(201);
     expect(created.json).toEqual({ id: expect.any(String), promptsRaised: 0 });
 
     const timeline = await api.get(`/api/cases/${caseId}/chronology?indicator=disguised_compliance`);
     expect(timeline.status).toBe(200);
-    expect(timeline.json.entries).toEqual([expect.objectContaining({ id: created.json.id, kind: 'agreed_action_not_done', indicator: 'disguised_compliance', source: 'practitioner', timeKnown: true, agency: 'Southampton children’s services' })]);
+    expect(timeline.json.entries).toEqual([
+      expect.objectContaining({
+        id: created.json.id,
+        kind: 'agreed_action_not_done',
+        indicator: 'disguised_compliance',
+        source: 'practitioner',
+        timeKnown: true,
+        agency: 'Southampton children’s services',
+      }),
+    ]);
     expect((await api.get(`/api/cases/${caseId}/chronology?kind=nonsense`)).status).toBe(400);
 
     const prompts = await api.get(`/api/cases/${caseId}/prompts`);
@@ -205,10 +270,20 @@ describe('the JSON API', () => {
     expect(open.entries).toHaveLength(2);
     const tooShort = await api.post(`/api/cases/${caseId}/prompts/${open.id}/answer`, { responseKind: 'action_taken', response: 'short' });
     expect(tooShort.json).toMatchObject({ error: 'invalid', fields: { response: 'Enter what you considered and decided' } });
-    const answer = await api.post(`/api/cases/${caseId}/prompts/${open.id}/answer`, { responseKind: 'action_taken', response: 'Joint unannounced visit arranged with police.' });
+    const answer = await api.post(`/api/cases/${caseId}/prompts/${open.id}/answer`, {
+      responseKind: 'action_taken',
+      response: 'Joint unannounced visit arranged with police.',
+    });
     expect(answer.status).toBe(200);
     expect(answer.json).toMatchObject({ id: open.id, answered: true, responseKind: 'action_taken', response: 'Joint unannounced visit arranged with police.' });
-    expect((await api.post(`/api/cases/${caseId}/prompts/${open.id}/answer`, { responseKind: 'action_taken', response: 'Joint unannounced visit arranged with police.' })).status).toBe(400);
+    expect(
+      (
+        await api.post(`/api/cases/${caseId}/prompts/${open.id}/answer`, {
+          responseKind: 'action_taken',
+          response: 'Joint unannounced visit arranged with police.',
+        })
+      ).status,
+    ).toBe(400);
 
     const list = await api.get('/api/cases/prompts');
     expect(list.status).toBe(200);
@@ -218,19 +293,42 @@ describe('the JSON API', () => {
   it('records identity details, flags disagreement and supersedes with a reason', async () => {
     const api = await ApiClient.as(t, MIDWIFE);
     const today = londonDate(new Date());
-    const bad = await api.post(`/api/cases/${caseId}/facts`, { field: 'nhs_number', value: { number: '943 476 5918' }, source: 'pds_verified', sourceDate: today });
+    const bad = await api.post(`/api/cases/${caseId}/facts`, {
+      field: 'nhs_number',
+      value: { number: '943 476 5918' },
+      source: 'pds_verified',
+      sourceDate: today,
+    });
     expect(bad.json).toMatchObject({ error: 'invalid', fields: { 'value.number': expect.stringContaining('check digit') } });
-    const first = await api.post(`/api/cases/${caseId}/facts`, { field: 'phone', value: { number: '07700 900123' }, source: 'self_reported', sourceDate: today });
+    const first = await api.post(`/api/cases/${caseId}/facts`, {
+      field: 'phone',
+      value: { number: '07700 900123' },
+      source: 'self_reported',
+      sourceDate: today,
+    });
     expect(first).toMatchObject({ status: 201, json: { inconsistent: false } });
-    const second = await api.post(`/api/cases/${caseId}/facts`, { field: 'phone', value: { number: '07700 900999' }, source: 'other_agency', sourceDetail: 'Health visiting team', sourceDate: today });
+    const second = await api.post(`/api/cases/${caseId}/facts`, {
+      field: 'phone',
+      value: { number: '07700 900999' },
+      source: 'other_agency',
+      sourceDetail: 'Health visiting team',
+      sourceDate: today,
+    });
     expect(second).toMatchObject({ status: 201, json: { inconsistent: true } });
 
     const facts = await api.get(`/api/cases/${caseId}/facts`);
     expect(facts.status).toBe(200);
-    expect(facts.json.inconsistencies).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'phone', values: expect.arrayContaining([expect.objectContaining({ factIds: [first.json.id] })]) })]));
+    expect(facts.json.inconsistencies).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'phone', values: expect.arrayContaining([expect.objectContaining({ factIds: [first.json.id] })]) }),
+      ]),
+    );
     expect(facts.json.pointOfCareVariants).toEqual([]);
 
-    expect((await api.post(`/api/cases/${caseId}/facts/${first.json.id}/supersede`, { reason: 42 })).json).toMatchObject({ error: 'invalid', fields: { reason: expect.any(String) } });
+    expect((await api.post(`/api/cases/${caseId}/facts/${first.json.id}/supersede`, { reason: 42 })).json).toMatchObject({
+      error: 'invalid',
+      fields: { reason: expect.any(String) },
+    });
     const gone = await api.post(`/api/cases/${caseId}/facts/${first.json.id}/supersede`, { reason: 'Number no longer in use' });
     expect(gone.status).toBe(200);
     expect(gone.json).toMatchObject({ id: first.json.id, current: false, supersededReason: 'Number no longer in use' });

@@ -38,7 +38,12 @@ async function bornCase() {
   await recordCaseBirth(db(), midwife, c.id, { bornAt: ago(2 * H).toISOString() });
   await addAgency(db(), midwife, c.id, org.RHU!, 'Working with the family on the pre-birth plan');
   await addAgency(db(), midwife, c.id, org['852']!, 'Working with the family on the pre-birth plan');
-  await addProfessional(db(), midwife, c.id, { role: 'social_worker', name: 'Daniel Price', organisationName: 'Southampton children’s services', phone: '023 8083 3336' });
+  await addProfessional(db(), midwife, c.id, {
+    role: 'social_worker',
+    name: 'Daniel Price',
+    organisationName: 'Southampton children’s services',
+    phone: '023 8083 3336',
+  });
   return c;
 }
 
@@ -49,7 +54,15 @@ describe('the unbooked-in-labour page', () => {
     const page = await b.get(`/cases/${id}/labour`);
     expect(page.status).toBe(200);
     const html = htmlText(page.body);
-    for (const label of ['Alert register checked', 'CP-IS checked', 'Referral to children’s social care', 'Safeguarding midwife informed', 'GP informed', 'Health visitor informed', 'Toxicology offered']) {
+    for (const label of [
+      'Alert register checked',
+      'CP-IS checked',
+      'Referral to children’s social care',
+      'Safeguarding midwife informed',
+      'GP informed',
+      'Health visitor informed',
+      'Toxicology offered',
+    ]) {
       expect(html).toContain(label);
     }
     expect(html).toContain('href="/check"');
@@ -78,7 +91,11 @@ describe('the unbooked-in-labour page', () => {
     const { id } = await bornCase();
     const b = await as('midwife@beacon.example');
     await b.get(`/cases/${id}/labour`);
-    const res = await b.post(`/cases/${id}/labour/csc_referral`, { answer: 'not_needed', note: '', ...dateTimeFields('csc_referral-doneAt', new Date(Date.now() + 2 * H)) });
+    const res = await b.post(`/cases/${id}/labour/csc_referral`, {
+      answer: 'not_needed',
+      note: '',
+      ...dateTimeFields('csc_referral-doneAt', new Date(Date.now() + 2 * H)),
+    });
     expect(res.status).toBe(400);
     expect(errorSummaryLinks(res.body)).toEqual([
       ['#csc_referral-note', 'Enter a note: “Not needed” needs a reason'],
@@ -108,7 +125,11 @@ describe('the discharge page', () => {
     expect(htmlText(page.body)).toContain('Nobody has recorded whether a discharge planning meeting is required');
 
     // Blocked, nobody overriding: 400, the blockers in the error summary, nothing written.
-    const refused = await b.post(`/cases/${id}/discharge/decisions`, { subject: 'baby', destination: 'Home with mother', ...dateTimeFields('decision-decidedAt', ago(60_000)) });
+    const refused = await b.post(`/cases/${id}/discharge/decisions`, {
+      subject: 'baby',
+      destination: 'Home with mother',
+      ...dateTimeFields('decision-decidedAt', ago(60_000)),
+    });
     expect(refused.status).toBe(400);
     const links = errorSummaryLinks(refused.body);
     expect(links).toHaveLength(1);
@@ -119,7 +140,16 @@ describe('the discharge page', () => {
     expect(none!.n).toBe(0);
 
     // A meeting is required: decide, arrange, record it held (blank attendee rows ignored).
-    expect((await b.post(`/cases/${id}/discharge/planning`, { required: 'yes', decidedByName: 'Priya Shah', decidedByRole: 'Safeguarding midwife', reason: 'Concerns about the partner' })).status).toBe(303);
+    expect(
+      (
+        await b.post(`/cases/${id}/discharge/planning`, {
+          required: 'yes',
+          decidedByName: 'Priya Shah',
+          decidedByRole: 'Safeguarding midwife',
+          reason: 'Concerns about the partner',
+        })
+      ).status,
+    ).toBe(303);
     expect((await b.post(`/cases/${id}/discharge/meetings`, { location: 'Ward F', ...dateTimeFields('schedule-scheduledFor', ago(H)) })).status).toBe(303);
     const [meeting] = await db().select().from(dischargePlanningMeetings).where(eq(dischargePlanningMeetings.caseId, id));
     const badHeld = await b.post(`/cases/${id}/discharge/meetings/${meeting!.id}/held`, {
@@ -151,17 +181,56 @@ describe('the discharge page', () => {
     expect(m!.attendees.map((a) => a.name)).toEqual(['Priya Shah', 'Daniel Price']);
 
     // Toxicology: request, a result missing its substances (400), the result, who was told.
-    expect((await b.post(`/cases/${id}/discharge/toxicology`, { action: 'request', subject: 'baby', sample: 'meconium', requestedByName: 'Dr Okafor', consent: 'not_needed', ...dateTimeFields('tox-requestedAt', ago(H)) })).status).toBe(303);
-    const declined = await b.post(`/cases/${id}/discharge/toxicology`, { action: 'request', subject: 'mother', sample: 'hair', requestedByName: 'Priya Shah', consent: 'declined', ...dateTimeFields('tox-requestedAt', ago(H)) });
+    expect(
+      (
+        await b.post(`/cases/${id}/discharge/toxicology`, {
+          action: 'request',
+          subject: 'baby',
+          sample: 'meconium',
+          requestedByName: 'Dr Okafor',
+          consent: 'not_needed',
+          ...dateTimeFields('tox-requestedAt', ago(H)),
+        })
+      ).status,
+    ).toBe(303);
+    const declined = await b.post(`/cases/${id}/discharge/toxicology`, {
+      action: 'request',
+      subject: 'mother',
+      sample: 'hair',
+      requestedByName: 'Priya Shah',
+      consent: 'declined',
+      ...dateTimeFields('tox-requestedAt', ago(H)),
+    });
     expect(declined.status).toBe(400);
-    expect(errorSummaryLinks(declined.body)[0]).toEqual(['#tox-consent', 'She declined, so no sample goes to the lab and there is no result to wait for. Record that she declined instead of requesting the test']);
-    expect((await b.post(`/cases/${id}/discharge/toxicology`, { action: 'declined', subject: 'mother', sample: 'hair', requestedByName: 'Priya Shah', ...dateTimeFields('tox-requestedAt', ago(H)) })).status).toBe(303);
-    const [test] = await db().select().from(toxicologyTests).where(and(eq(toxicologyTests.caseId, id), eq(toxicologyTests.status, 'pending')));
+    expect(errorSummaryLinks(declined.body)[0]).toEqual([
+      '#tox-consent',
+      'She declined, so no sample goes to the lab and there is no result to wait for. Record that she declined instead of requesting the test',
+    ]);
+    expect(
+      (
+        await b.post(`/cases/${id}/discharge/toxicology`, {
+          action: 'declined',
+          subject: 'mother',
+          sample: 'hair',
+          requestedByName: 'Priya Shah',
+          ...dateTimeFields('tox-requestedAt', ago(H)),
+        })
+      ).status,
+    ).toBe(303);
+    const [test] = await db()
+      .select()
+      .from(toxicologyTests)
+      .where(and(eq(toxicologyTests.caseId, id), eq(toxicologyTests.status, 'pending')));
     page = await b.get(`/cases/${id}/discharge`);
     expect(htmlText(page.body)).toContain('Toxicology is still pending: baby meconium');
-    const noSubstances = await b.post(`/cases/${id}/discharge/toxicology/${test!.id}/result`, { result: 'positive', ...dateTimeFields(`result-${test!.id}-resultedAt`, ago(10 * 60_000)) });
+    const noSubstances = await b.post(`/cases/${id}/discharge/toxicology/${test!.id}/result`, {
+      result: 'positive',
+      ...dateTimeFields(`result-${test!.id}-resultedAt`, ago(10 * 60_000)),
+    });
     expect(noSubstances.status).toBe(400);
-    expect(errorSummaryLinks(noSubstances.body)).toEqual([[`#result-${test!.id}-substances`, 'Enter the substances found: a positive result must say what for']]);
+    expect(errorSummaryLinks(noSubstances.body)).toEqual([
+      [`#result-${test!.id}-substances`, 'Enter the substances found: a positive result must say what for'],
+    ]);
     const resulted = await t.app.inject({
       method: 'POST',
       url: `/cases/${id}/discharge/toxicology/${test!.id}/result`,
@@ -179,12 +248,24 @@ describe('the discharge page', () => {
     expect(resulted.statusCode).toBe(303);
     const [t1] = await db().select().from(toxicologyTests).where(eq(toxicologyTests.id, test!.id));
     expect(t1).toMatchObject({ status: 'resulted', result: 'positive', substances: ['Cannabis', 'Cocaine', 'Ketamine'] });
-    expect((await b.post(`/cases/${id}/discharge/toxicology/${test!.id}/told`, { name: 'Daniel Price', role: 'Social worker', ...dateTimeFields(`told-${test!.id}-at`, ago(5 * 60_000)) })).status).toBe(303);
+    expect(
+      (
+        await b.post(`/cases/${id}/discharge/toxicology/${test!.id}/told`, {
+          name: 'Daniel Price',
+          role: 'Social worker',
+          ...dateTimeFields(`told-${test!.id}-at`, ago(5 * 60_000)),
+        })
+      ).status,
+    ).toBe(303);
 
     page = await b.get(`/cases/${id}/discharge`);
     expect(htmlText(page.body)).toContain('Nothing is blocking a discharge decision');
     expect(htmlText(page.body)).toContain('Cannabis, Cocaine, Ketamine');
-    const decided = await b.post(`/cases/${id}/discharge/decisions`, { subject: 'baby', destination: 'Home with grandmother under the safety plan', ...dateTimeFields('decision-decidedAt', ago(60_000)) });
+    const decided = await b.post(`/cases/${id}/discharge/decisions`, {
+      subject: 'baby',
+      destination: 'Home with grandmother under the safety plan',
+      ...dateTimeFields('decision-decidedAt', ago(60_000)),
+    });
     expect(decided.status).toBe(303);
     expect(decided.location).toContain(encodeURIComponent('Discharge decision recorded'));
     const [d] = await db().select().from(dischargeDecisions).where(eq(dischargeDecisions.caseId, id));
@@ -233,7 +314,9 @@ describe('the discharge page', () => {
     const [d] = await db().select().from(dischargeDecisions).where(eq(dischargeDecisions.caseId, id));
     expect(d).toMatchObject({ gateOutcome: 'overridden', seniorClinicianName: 'Dr Amara Okafor' });
     expect(d!.flaggedAt).toBeInstanceOf(Date);
-    const queued = (await db().select().from(jobs).where(eq(jobs.type, OVERRIDE_FLAG_EMAIL_JOB))).filter((j) => (j.payload as { decisionId: string }).decisionId === d!.id);
+    const queued = (await db().select().from(jobs).where(eq(jobs.type, OVERRIDE_FLAG_EMAIL_JOB))).filter(
+      (j) => (j.payload as { decisionId: string }).decisionId === d!.id,
+    );
     expect(queued.map((j) => (j.payload as { to: string }).to)).toEqual(['uhs.safeguarding@beacon.example']);
 
     // The recorder sees it awaiting review, with no review form; the safeguarding midwife reviews it.
@@ -246,7 +329,9 @@ describe('the discharge page', () => {
     expect(htmlText((await lead.get(`/cases/${id}/discharge`)).body)).toContain(`/discharge/decisions/${d!.id}/review`);
     const emptyReview = await lead.post(`/cases/${id}/discharge/decisions/${d!.id}/review`, { note: '' });
     expect(emptyReview.status).toBe(400);
-    expect(errorSummaryLinks(emptyReview.body)).toEqual([[`#review-${d!.id}-note`, 'Enter what you found when you reviewed the override, and any action taken']]);
+    expect(errorSummaryLinks(emptyReview.body)).toEqual([
+      [`#review-${d!.id}-note`, 'Enter what you found when you reviewed the override, and any action taken'],
+    ]);
     expect((await lead.post(`/cases/${id}/discharge/decisions/${d!.id}/review`, { note: 'Reasonable; lab chased' })).status).toBe(303);
     expect(htmlText((await lead.get(`/cases/${id}/discharge`)).body)).toContain('Reasonable; lab chased');
   });
@@ -255,10 +340,20 @@ describe('the discharge page', () => {
     const a = await bornCase();
     const other = await bornCase();
     const b = await as('midwife@beacon.example');
-    await b.post(`/cases/${other.id}/discharge/toxicology`, { action: 'request', subject: 'baby', sample: 'urine', requestedByName: 'Dr O', consent: 'not_needed', ...dateTimeFields('tox-requestedAt', ago(H)) });
+    await b.post(`/cases/${other.id}/discharge/toxicology`, {
+      action: 'request',
+      subject: 'baby',
+      sample: 'urine',
+      requestedByName: 'Dr O',
+      consent: 'not_needed',
+      ...dateTimeFields('tox-requestedAt', ago(H)),
+    });
     const [foreign] = await db().select().from(toxicologyTests).where(eq(toxicologyTests.caseId, other.id));
     await b.get(`/cases/${a.id}/discharge`);
-    const res = await b.post(`/cases/${a.id}/discharge/toxicology/${foreign!.id}/result`, { result: 'negative', ...dateTimeFields(`result-${foreign!.id}-resultedAt`, ago(60_000)) });
+    const res = await b.post(`/cases/${a.id}/discharge/toxicology/${foreign!.id}/result`, {
+      result: 'negative',
+      ...dateTimeFields(`result-${foreign!.id}-resultedAt`, ago(60_000)),
+    });
     expect(res.status).toBe(404);
     const [still] = await db().select().from(toxicologyTests).where(eq(toxicologyTests.id, foreign!.id));
     expect(still!.status).toBe('pending');
@@ -283,16 +378,54 @@ describe('the JSON API', () => {
     expect((list.json.items as { key: string; current: { answer: string } | null }[]).find((i) => i.key === 'gp_informed')!.current!.answer).toBe('not_known');
     expect(list.json.outstanding).toHaveLength(6);
 
-    expect((await nurse.put(`/api/cases/${id}/discharge-planning`, { required: false, decidedByName: 'Priya Shah', decidedByRole: 'Safeguarding midwife', reason: 'Agreed with CSC' })).status).toBe(204);
-    const requested = await nurse.post(`/api/cases/${id}/toxicology`, { subject: 'baby', sample: 'meconium', requestedAt: ago(H).toISOString(), requestedByName: 'Dr Okafor', consent: 'not_needed' });
+    expect(
+      (
+        await nurse.put(`/api/cases/${id}/discharge-planning`, {
+          required: false,
+          decidedByName: 'Priya Shah',
+          decidedByRole: 'Safeguarding midwife',
+          reason: 'Agreed with CSC',
+        })
+      ).status,
+    ).toBe(204);
+    const requested = await nurse.post(`/api/cases/${id}/toxicology`, {
+      subject: 'baby',
+      sample: 'meconium',
+      requestedAt: ago(H).toISOString(),
+      requestedByName: 'Dr Okafor',
+      consent: 'not_needed',
+    });
     expect(requested.status).toBe(201);
     const testId = requested.json.id as string;
-    expect((await nurse.post(`/api/cases/${id}/toxicology`, { subject: 'mother', sample: 'urine', requestedAt: ago(H).toISOString(), requestedByName: 'X', consent: 'declined' })).json.fields).toHaveProperty('consent');
-    expect((await nurse.post(`/api/cases/${id}/toxicology/declined`, { subject: 'mother', sample: 'urine', requestedAt: ago(H).toISOString(), requestedByName: 'X' })).status).toBe(201);
+    expect(
+      (
+        await nurse.post(`/api/cases/${id}/toxicology`, {
+          subject: 'mother',
+          sample: 'urine',
+          requestedAt: ago(H).toISOString(),
+          requestedByName: 'X',
+          consent: 'declined',
+        })
+      ).json.fields,
+    ).toHaveProperty('consent');
+    expect(
+      (
+        await nurse.post(`/api/cases/${id}/toxicology/declined`, {
+          subject: 'mother',
+          sample: 'urine',
+          requestedAt: ago(H).toISOString(),
+          requestedByName: 'X',
+        })
+      ).status,
+    ).toBe(201);
 
     let status = await nurse.get(`/api/cases/${id}/discharge`);
     expect(status.status).toBe(200);
-    expect(status.json.gate).toEqual({ outcome: 'blocked', blocked: true, blockers: [{ code: 'toxicology_pending', message: 'Toxicology is still pending: baby meconium', testIds: [testId] }] });
+    expect(status.json.gate).toEqual({
+      outcome: 'blocked',
+      blocked: true,
+      blockers: [{ code: 'toxicology_pending', message: 'Toxicology is still pending: baby meconium', testIds: [testId] }],
+    });
 
     const decisionBody = { subject: 'baby', destination: 'Home with mother', decidedAt: ago(60_000).toISOString() };
     const blocked = await nurse.post(`/api/cases/${id}/discharge-decisions`, decisionBody);
@@ -307,7 +440,9 @@ describe('the JSON API', () => {
       socialWorkerInformedAt: ago(30 * 60_000).toISOString(),
     };
     expect((await sw.post(`/api/cases/${id}/discharge-decisions`, withOverride)).status).toBe(403);
-    expect((await nurse.post(`/api/cases/${id}/discharge-decisions`, { ...withOverride, overrideReason: '' })).json.fields).toEqual({ overrideReason: 'Enter the reason for discharging before toxicology results are back' });
+    expect((await nurse.post(`/api/cases/${id}/discharge-decisions`, { ...withOverride, overrideReason: '' })).json.fields).toEqual({
+      overrideReason: 'Enter the reason for discharging before toxicology results are back',
+    });
     const [n] = await db().select({ n: count() }).from(dischargeDecisions).where(eq(dischargeDecisions.caseId, id));
     expect(n!.n).toBe(0);
     const overridden = await nurse.post(`/api/cases/${id}/discharge-decisions`, withOverride);
@@ -316,15 +451,21 @@ describe('the JSON API', () => {
 
     // A result for a test on another case is not found; one for this test, once.
     const other = await bornCase();
-    expect((await nurse.post(`/api/cases/${other.id}/toxicology/${testId}/result`, { result: 'negative', resultedAt: ago(60_000).toISOString() })).status).toBe(404);
+    expect((await nurse.post(`/api/cases/${other.id}/toxicology/${testId}/result`, { result: 'negative', resultedAt: ago(60_000).toISOString() })).status).toBe(
+      404,
+    );
     expect((await nurse.post(`/api/cases/${id}/toxicology/${testId}/result`, { result: 'negative', resultedAt: ago(60_000).toISOString() })).status).toBe(204);
     const again = await nurse.post(`/api/cases/${id}/toxicology/${testId}/result`, { result: 'negative', resultedAt: ago(30_000).toISOString() });
     expect(again.status).toBe(400);
     expect(again.json.fields!.form).toMatch(/already has a result/);
-    expect((await nurse.post(`/api/cases/${id}/toxicology/${testId}/told`, { name: 'Daniel Price', role: 'Social worker', at: ago(10_000).toISOString() })).status).toBe(204);
+    expect(
+      (await nurse.post(`/api/cases/${id}/toxicology/${testId}/told`, { name: 'Daniel Price', role: 'Social worker', at: ago(10_000).toISOString() })).status,
+    ).toBe(204);
 
     const lead = await ApiClient.as(t, 'midwife@beacon.example');
-    expect((await lead.post(`/api/cases/${id}/discharge-decisions/${overridden.json.id as string}/review`, { note: 'Reviewed with the consultant' })).status).toBe(204);
+    expect(
+      (await lead.post(`/api/cases/${id}/discharge-decisions/${overridden.json.id as string}/review`, { note: 'Reviewed with the consultant' })).status,
+    ).toBe(204);
     status = await nurse.get(`/api/cases/${id}/discharge`);
     const decisions = status.json.decisions as { gateOutcome: string; reviewNote: string | null; blockers: unknown[] }[];
     expect(decisions).toHaveLength(1);
@@ -334,7 +475,15 @@ describe('the JSON API', () => {
     const meeting = await nurse.post(`/api/cases/${id}/discharge-planning/meetings`, { scheduledFor: ago(H).toISOString() });
     expect(meeting.status).toBe(201);
     const mid = meeting.json.id as string;
-    expect((await nurse.post(`/api/cases/${id}/discharge-planning/meetings/${mid}/held`, { heldAt: ago(H).toISOString(), attendees: [{ name: 'A', role: '', agency: 'C' }], decisions: 'x' })).json.fields).toEqual({
+    expect(
+      (
+        await nurse.post(`/api/cases/${id}/discharge-planning/meetings/${mid}/held`, {
+          heldAt: ago(H).toISOString(),
+          attendees: [{ name: 'A', role: '', agency: 'C' }],
+          decisions: 'x',
+        })
+      ).json.fields,
+    ).toEqual({
       'attendees.0.role': 'Enter the attendee’s role',
     });
     expect((await nurse.post(`/api/cases/${id}/discharge-planning/meetings/${mid}/cancel`, { reason: 'Not needed after all' })).status).toBe(204);
@@ -344,7 +493,9 @@ describe('the JSON API', () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/openapi.json' });
     const doc = JSON.parse(res.body) as { paths: Record<string, Record<string, unknown>> };
     const documented = new Set(Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)));
-    const mine = t.app.apiRoutes.filter((r) => /\/(discharge|toxicology|labour-checklist|assurance\/discharge-overrides)/.test(r.url)).map((r) => `${r.method} ${openApiPath(r.url)}`);
+    const mine = t.app.apiRoutes
+      .filter((r) => /\/(discharge|toxicology|labour-checklist|assurance\/discharge-overrides)/.test(r.url))
+      .map((r) => `${r.method} ${openApiPath(r.url)}`);
     expect(mine.length).toBe(15);
     for (const r of mine) expect(documented, r).toContain(r);
   });

@@ -92,7 +92,13 @@ describe('escalation pages', () => {
     expect(page.body).toContain('Stage 1: Practitioner to practitioner');
     expect(htmlText(page.body)).toContain('Needed if you skip a stage');
 
-    const skip = await midwife.post(`/escalations/${id}/escalate`, { toStage: '3', reason: '', ownerName: 'Dr Ames, named nurse', ownerOrganisationId: org.QRL!, agreedActions: '' });
+    const skip = await midwife.post(`/escalations/${id}/escalate`, {
+      toStage: '3',
+      reason: '',
+      ownerName: 'Dr Ames, named nurse',
+      ownerOrganisationId: org.QRL!,
+      agreedActions: '',
+    });
     expect(skip.status).toBe(400);
     expect(skip.body).toContain('nhsuk-error-summary');
     expect(htmlText(skip.body)).toContain('Enter why you are skipping stage 2');
@@ -100,7 +106,13 @@ describe('escalation pages', () => {
     expect(skip.body).toContain('value="Dr Ames, named nurse"');
     expect((await db().select().from(escalationStages).where(eq(escalationStages.escalationId, id!))).length).toBe(1);
 
-    const ok = await midwife.post(`/escalations/${id}/escalate`, { toStage: '3', reason: 'Birth expected this week and no plan agreed', ownerName: 'Dr Ames, named nurse', ownerOrganisationId: org.QRL!, agreedActions: 'Phone call held' });
+    const ok = await midwife.post(`/escalations/${id}/escalate`, {
+      toStage: '3',
+      reason: 'Birth expected this week and no plan agreed',
+      ownerName: 'Dr Ames, named nurse',
+      ownerOrganisationId: org.QRL!,
+      agreedActions: 'Phone call held',
+    });
     expect(ok.status).toBe(303);
     expect(ok.location).toMatch(new RegExp(`^/escalations/${id}\\?done=`));
     const after = await midwife.get(ok.location!);
@@ -177,7 +189,12 @@ describe('escalations API', () => {
     expect(own.status).toBe(400);
     expect(own.json.fields.raisedWithOrganisationId).toMatch(/between agencies/);
 
-    const raised = await midwife.post('/api/escalations', { subject: 'threshold', concern: 'Threshold not met in their view; it is in ours.', raisedWithOrganisationId: org['852'], raisedWithName: 'Sam Whitlock' });
+    const raised = await midwife.post('/api/escalations', {
+      subject: 'threshold',
+      concern: 'Threshold not met in their view; it is in ours.',
+      raisedWithOrganisationId: org['852'],
+      raisedWithName: 'Sam Whitlock',
+    });
     expect(raised.status).toBe(201);
     expect(raised.json.reference).toMatch(/^ESC-/);
     const id = raised.json.id as string;
@@ -209,7 +226,9 @@ describe('escalations API', () => {
     const actions = await midwife.post(`/api/escalations/${id}/agreed-actions`, { agreedActions: 'Managers to meet on Monday' });
     expect(actions.status).toBe(200);
     expect(actions.json.stages[1].agreedActions).toBe('Managers to meet on Monday');
-    expect((await midwife.post(`/api/escalations/${id}/agreed-actions`, {})).json.fields).toEqual({ agreedActions: 'Enter the actions agreed at this stage, who will do them and by when' });
+    expect((await midwife.post(`/api/escalations/${id}/agreed-actions`, {})).json.fields).toEqual({
+      agreedActions: 'Enter the actions agreed at this stage, who will do them and by when',
+    });
 
     const resolved = await midwife.post(`/api/escalations/${id}/resolve`, { outcome: 'Assessment to go ahead' });
     expect(resolved.status).toBe(200);
@@ -227,9 +246,18 @@ describe('escalations API', () => {
   it('refer and withdraw; a case’s escalations; the report', async () => {
     const midwife = await ApiClient.as(t, 'midwife@beacon.example');
     const kase = await openTestCase(db(), await contextFor(db(), 'midwife@beacon.example'));
-    const a = (await midwife.post('/api/escalations', { subject: 'plan_progress', concern: 'Plan not progressing.', raisedWithOrganisationId: org['852'], caseId: kase.id })).json.id as string;
+    const a = (
+      await midwife.post('/api/escalations', {
+        subject: 'plan_progress',
+        concern: 'Plan not progressing.',
+        raisedWithOrganisationId: org['852'],
+        caseId: kase.id,
+      })
+    ).json.id as string;
     const b = (await midwife.post('/api/escalations', { subject: 'other', concern: 'Another concern.', raisedWithOrganisationId: org.R1C })).json.id as string;
-    expect((await midwife.post(`/api/escalations/${a}/refer`, { reason: '' })).json.fields).toEqual({ reason: 'Enter why you are referring this to the safeguarding partnership' });
+    expect((await midwife.post(`/api/escalations/${a}/refer`, { reason: '' })).json.fields).toEqual({
+      reason: 'Enter why you are referring this to the safeguarding partnership',
+    });
     const referred = await midwife.post(`/api/escalations/${a}/refer`, { reason: 'Urgent and unresolved' });
     expect(referred.json).toMatchObject({ status: 'referred_to_partnership', stage: 4 });
     const withdrawn = await midwife.post(`/api/escalations/${b}/withdraw`, { reason: 'Resolved informally' });
@@ -271,6 +299,7 @@ describe('escalations API', () => {
       ].sort(),
     );
     for (const s of served) expect(documented.has(s), s).toBe(true);
-    for (const name of ['RaiseEscalationRequest', 'EscalateRequest', 'EscalationDetail', 'EscalationList', 'EscalationReport']) expect(doc.components.schemas).toHaveProperty(name);
+    for (const name of ['RaiseEscalationRequest', 'EscalateRequest', 'EscalationDetail', 'EscalationList', 'EscalationReport'])
+      expect(doc.components.schemas).toHaveProperty(name);
   });
 });

@@ -68,7 +68,10 @@ describe('bad input is a 4xx with a message, and changes nothing', () => {
   it('answers a broken upload with 400, on the API and the page', async () => {
     const api = await ApiClient.as(t, 'midwife@beacon.example');
     const draft = await createDraft(t.database.db, await contextFor(t.database.db, 'midwife@beacon.example'), validAlertContent());
-    const noBoundary = await api.send('POST', `/api/alerts/${draft.id}/photos`, undefined, { raw: Buffer.from('--x\r\nnothing'), headers: { 'content-type': 'multipart/form-data' } });
+    const noBoundary = await api.send('POST', `/api/alerts/${draft.id}/photos`, undefined, {
+      raw: Buffer.from('--x\r\nnothing'),
+      headers: { 'content-type': 'multipart/form-data' },
+    });
     expect(noBoundary.status).toBe(400);
     const truncated = await api.send('POST', `/api/alerts/${draft.id}/photos`, undefined, {
       raw: Buffer.from('--b\r\nContent-Disposition: form-data; name="photo"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8\xff'),
@@ -141,7 +144,13 @@ describe('a success banner cannot be put on a page by a link', () => {
   it('shows the banner the service wrote for this session, and not one written into an address', async () => {
     const b = await t.browser().signedInAs('midwife@beacon.example');
     await b.get('/cases/new');
-    const opened = await b.post('/cases/new', { classification: 'unbooked_in_labour', givenName: 'Ada', familyName: 'Linwood', source: 'self_reported', geographyId: await areaId(t.database.db) });
+    const opened = await b.post('/cases/new', {
+      classification: 'unbooked_in_labour',
+      givenName: 'Ada',
+      familyName: 'Linwood',
+      source: 'self_reported',
+      geographyId: await areaId(t.database.db),
+    });
     expect(opened.status).toBe(303);
     expect(opened.location).toMatch(/\?done=[^&]+&ds=[\w-]{32}$/);
     expect((await b.get(opened.location!)).body).toContain('The case has been opened');

@@ -15,7 +15,12 @@ beforeAll(async () => {
   const midwife = await contextFor(t.database.db, 'midwife@beacon.example');
   // Due in 20 weeks: the referral (16+0) was due four weeks ago.
   kase = await openTestCase(t.database.db, midwife, {});
-  await addProfessional(t.database.db, midwife, kase.id, { role: 'midwife', name: 'Ann Midwife', organisationName: 'Community midwives', email: 'ann.midwife@nhs.example' });
+  await addProfessional(t.database.db, midwife, kase.id, {
+    role: 'midwife',
+    name: 'Ann Midwife',
+    organisationName: 'Community midwives',
+    email: 'ann.midwife@nhs.example',
+  });
 });
 afterAll(async () => {
   await t?.close();
@@ -58,7 +63,10 @@ describe('the milestones page', () => {
     const page = await b.get(`/cases/${kase.id}/milestones/strategy_discussion`);
     expect(page.status).toBe(200);
     expect(page.body).toContain('Record as done');
-    const bad = await b.post(`/cases/${kase.id}/milestones/strategy_discussion/done`, { ...dateParts('completedAt', addDays(today(), 2), '10:00'), note: 'Held at MASH' });
+    const bad = await b.post(`/cases/${kase.id}/milestones/strategy_discussion/done`, {
+      ...dateParts('completedAt', addDays(today(), 2), '10:00'),
+      note: 'Held at MASH',
+    });
     expect(bad.status).toBe(400);
     expect(bad.body).toContain('There is a problem');
     expect(bad.body).toContain('href="#completedAt-day"');
@@ -79,7 +87,9 @@ describe('the milestones page', () => {
     expect(missing.status).toBe(400);
     expect(missing.body).toContain('href="#undoReason"');
     expect((await b.post(`/cases/${kase.id}/milestones/strategy_discussion/undo`, { undoReason: 'Wrong case' })).status).toBe(303);
-    expect((await b.post(`/cases/${kase.id}/milestones/initial_child_protection_conference/not-applicable`, { naReason: 'Threshold not met' })).status).toBe(303);
+    expect((await b.post(`/cases/${kase.id}/milestones/initial_child_protection_conference/not-applicable`, { naReason: 'Threshold not met' })).status).toBe(
+      303,
+    );
     const rows = await db().select().from(caseMilestones).where(eq(caseMilestones.caseId, kase.id));
     expect(rows.map((r) => [r.key, r.notApplicableReason])).toEqual([['initial_child_protection_conference', 'Threshold not met']]);
   });
@@ -138,7 +148,12 @@ describe('the birth plan pages', () => {
   });
 
   it('refuses an incomplete plan with the error summary and the values as typed, saving nothing', async () => {
-    const res = await b.post(`/cases/${kase.id}/birth-plan/edit`, { ...validForm(), 'content.notifyInHours.name': '', 'content.onlyWith': '', 'content.excludedPeople.0.reason': '' });
+    const res = await b.post(`/cases/${kase.id}/birth-plan/edit`, {
+      ...validForm(),
+      'content.notifyInHours.name': '',
+      'content.onlyWith': '',
+      'content.excludedPeople.0.reason': '',
+    });
     expect(res.status).toBe(400);
     expect(res.body).toContain('There is a problem');
     expect(res.body).toContain('href="#content-notifyInHours-name"');
@@ -174,7 +189,12 @@ describe('the birth plan pages', () => {
     const res = await b.post(`/cases/${kase.id}/birth-plan/edit`, { ...validForm(), ...partsAgo('agreedAt', 40), changeReason: '' });
     expect(res.status).toBe(400);
     expect(res.body).toContain('Enter what has changed and why');
-    const ok = await b.post(`/cases/${kase.id}/birth-plan/edit`, { ...validForm(), ...partsAgo('agreedAt', 40), 'content.babyMayLeaveUnit': 'no', changeReason: 'Grandmother no longer safe' });
+    const ok = await b.post(`/cases/${kase.id}/birth-plan/edit`, {
+      ...validForm(),
+      ...partsAgo('agreedAt', 40),
+      'content.babyMayLeaveUnit': 'no',
+      changeReason: 'Grandmother no longer safe',
+    });
     expect(ok.status).toBe(303);
     const page = htmlText((await b.get(`/cases/${kase.id}/birth-plan`)).body);
     expect(page).toContain('Changed: Whether the baby may leave the unit, With whom the baby may leave');
@@ -210,10 +230,14 @@ describe('the JSON API', () => {
     const bad = await api.post(`/api/cases/${kase.id}/birth-plan/distributions/${parents.id}/sent`, { sentAt: addDays(today(), 3), method: 'post' });
     expect(bad.status).toBe(400);
     expect(bad.json).toMatchObject({ fields: { sentAt: 'The date it was sent cannot be in the future' } });
-    expect((await api.post(`/api/cases/${kase.id}/birth-plan/distributions/${parents.id}/sent`, { sentAt: new Date().toISOString(), method: 'post' })).status).toBe(204);
+    expect(
+      (await api.post(`/api/cases/${kase.id}/birth-plan/distributions/${parents.id}/sent`, { sentAt: new Date().toISOString(), method: 'post' })).status,
+    ).toBe(204);
     const invalidPlan = await api.post(`/api/cases/${kase.id}/birth-plan`, { content: {}, agreedAt: new Date().toISOString(), parentsName: 'Ms Q' });
     expect(invalidPlan.status).toBe(400);
-    expect(Object.keys(invalidPlan.json.fields as Record<string, string>)).toEqual(expect.arrayContaining(['content.notifyInHours', 'content.contingencyPreterm', 'changeReason']));
+    expect(Object.keys(invalidPlan.json.fields as Record<string, string>)).toEqual(
+      expect.arrayContaining(['content.notifyInHours', 'content.contingencyPreterm', 'changeReason']),
+    );
   });
 
   it('describes every milestone and birth plan endpoint in the OpenAPI document', async () => {

@@ -47,7 +47,12 @@ class Browser {
   private header(url: URL): string {
     const now = Date.now();
     return [...this.jar.entries()]
-      .filter(([id, c]) => id.startsWith(`${url.host} `) && (c.expires === null || c.expires > now) && (url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`)))
+      .filter(
+        ([id, c]) =>
+          id.startsWith(`${url.host} `) &&
+          (c.expires === null || c.expires > now) &&
+          (url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`)),
+      )
       .map(([, c]) => `${c.name}=${c.value}`)
       .join('; ');
   }
@@ -166,7 +171,9 @@ describe('single sign-on with OpenID Connect', () => {
   const userByEmail = async (email: string) => (await database.db.select().from(users).where(sql`lower(${users.email}) = ${email}`))[0]!;
   const countUsers = async () => (await database.db.select({ n: sql<number>`count(*)::int` }).from(users))[0]!.n;
   const signInEvents = async () =>
-    (await database.db.select().from(auditEvents).where(eq(auditEvents.action, 'user.sign-in'))).filter((e) => (e.detail as { method?: string } | null)?.method === 'oidc');
+    (await database.db.select().from(auditEvents).where(eq(auditEvents.action, 'user.sign-in'))).filter(
+      (e) => (e.detail as { method?: string } | null)?.method === 'oidc',
+    );
   const lastOidcSignIn = async () => (await signInEvents()).sort((a, b) => b.seq - a.seq)[0]!;
 
   beforeAll(async () => {
@@ -220,7 +227,10 @@ describe('single sign-on with OpenID Connect', () => {
     expect(linked.oidcSubject).toBe('priya-cis2');
     expect(linked.lastSignInAt).not.toBeNull();
 
-    const links = await database.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'user.sso.link'), eq(auditEvents.entityId, midwife.id)));
+    const links = await database.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'user.sso.link'), eq(auditEvents.entityId, midwife.id)));
     expect(links).toHaveLength(1);
     const event = await lastOidcSignIn();
     expect(event.outcome).toBe('success');
@@ -379,7 +389,10 @@ describe('single sign-on with OpenID Connect', () => {
   });
 
   it('has no single sign-on routes when no issuer is configured', async () => {
-    const plain = await buildApp({ config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', BEACON_DEMO_DATA: 'false', BEACON_WORKER: 'false' }), database });
+    const plain = await buildApp({
+      config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', BEACON_DEMO_DATA: 'false', BEACON_WORKER: 'false' }),
+      database,
+    });
     try {
       expect((await plain.inject({ method: 'GET', url: '/sign-in/sso' })).statusCode).toBe(404);
       expect((await plain.inject({ method: 'GET', url: '/sign-in/sso/callback?code=x&state=y' })).statusCode).toBe(404);

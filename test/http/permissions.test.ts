@@ -8,54 +8,125 @@ import { startTestApp, type Browser, type TestApp } from '../support/app';
  * Which pages each demo person may open. Written out in full so that a change to the access policy
  * must be made here too. 200 = shown, 403 = refused (and audited).
  */
-type Page = 'GET /users' | 'GET /users/new' | 'GET /organisations/new' | 'GET /organisations/:id/edit' | 'GET /audit' | 'POST /audit/verify' | 'GET /units/PAH/edit' | 'GET /units/QAH/edit';
-const PAGES: Page[] = ['GET /users', 'GET /users/new', 'GET /organisations/new', 'GET /organisations/:id/edit', 'GET /audit', 'POST /audit/verify', 'GET /units/PAH/edit', 'GET /units/QAH/edit'];
+type Page =
+  | 'GET /users'
+  | 'GET /users/new'
+  | 'GET /organisations/new'
+  | 'GET /organisations/:id/edit'
+  | 'GET /audit'
+  | 'POST /audit/verify'
+  | 'GET /units/PAH/edit'
+  | 'GET /units/QAH/edit';
+const PAGES: Page[] = [
+  'GET /users',
+  'GET /users/new',
+  'GET /organisations/new',
+  'GET /organisations/:id/edit',
+  'GET /audit',
+  'POST /audit/verify',
+  'GET /units/PAH/edit',
+  'GET /units/QAH/edit',
+];
 
 const EXPECTED: Record<string, Record<Page, 200 | 403>> = {
   // system_admin
   'admin@beacon.example': {
-    'GET /users': 200, 'GET /users/new': 200, 'GET /organisations/new': 200, 'GET /organisations/:id/edit': 200,
-    'GET /audit': 200, 'POST /audit/verify': 200, 'GET /units/PAH/edit': 200, 'GET /units/QAH/edit': 200,
+    'GET /users': 200,
+    'GET /users/new': 200,
+    'GET /organisations/new': 200,
+    'GET /organisations/:id/edit': 200,
+    'GET /audit': 200,
+    'POST /audit/verify': 200,
+    'GET /units/PAH/edit': 200,
+    'GET /units/QAH/edit': 200,
   },
   // safeguarding_practitioner
   'midwife@beacon.example': {
-    'GET /users': 403, 'GET /users/new': 403, 'GET /organisations/new': 403, 'GET /organisations/:id/edit': 403,
-    'GET /audit': 403, 'POST /audit/verify': 403, 'GET /units/PAH/edit': 403, 'GET /units/QAH/edit': 403,
+    'GET /users': 403,
+    'GET /users/new': 403,
+    'GET /organisations/new': 403,
+    'GET /organisations/:id/edit': 403,
+    'GET /audit': 403,
+    'POST /audit/verify': 403,
+    'GET /units/PAH/edit': 403,
+    'GET /units/QAH/edit': 403,
   },
   // designated_professional
   'designated@beacon.example': {
-    'GET /users': 403, 'GET /users/new': 403, 'GET /organisations/new': 403, 'GET /organisations/:id/edit': 403,
-    'GET /audit': 403, 'POST /audit/verify': 403, 'GET /units/PAH/edit': 403, 'GET /units/QAH/edit': 403,
+    'GET /users': 403,
+    'GET /users/new': 403,
+    'GET /organisations/new': 403,
+    'GET /organisations/:id/edit': 403,
+    'GET /audit': 403,
+    'POST /audit/verify': 403,
+    'GET /units/PAH/edit': 403,
+    'GET /units/QAH/edit': 403,
   },
   // unit_coordinator for the Princess Anne Hospital maternity unit: their own unit only
   'coordinator.pah@beacon.example': {
-    'GET /users': 403, 'GET /users/new': 403, 'GET /organisations/new': 403, 'GET /organisations/:id/edit': 403,
-    'GET /audit': 403, 'POST /audit/verify': 403, 'GET /units/PAH/edit': 200, 'GET /units/QAH/edit': 403,
+    'GET /users': 403,
+    'GET /users/new': 403,
+    'GET /organisations/new': 403,
+    'GET /organisations/:id/edit': 403,
+    'GET /audit': 403,
+    'POST /audit/verify': 403,
+    'GET /units/PAH/edit': 200,
+    'GET /units/QAH/edit': 403,
   },
   // unit_coordinator for the Queen Alexandra Hospital maternity unit: their own unit only
   'coordinator.qah@beacon.example': {
-    'GET /users': 403, 'GET /users/new': 403, 'GET /organisations/new': 403, 'GET /organisations/:id/edit': 403,
-    'GET /audit': 403, 'POST /audit/verify': 403, 'GET /units/PAH/edit': 403, 'GET /units/QAH/edit': 200,
+    'GET /users': 403,
+    'GET /users/new': 403,
+    'GET /organisations/new': 403,
+    'GET /organisations/:id/edit': 403,
+    'GET /audit': 403,
+    'POST /audit/verify': 403,
+    'GET /units/PAH/edit': 403,
+    'GET /units/QAH/edit': 200,
   },
   // point_of_care
   'ed.nurse@beacon.example': {
-    'GET /users': 403, 'GET /users/new': 403, 'GET /organisations/new': 403, 'GET /organisations/:id/edit': 403,
-    'GET /audit': 403, 'POST /audit/verify': 403, 'GET /units/PAH/edit': 403, 'GET /units/QAH/edit': 403,
+    'GET /users': 403,
+    'GET /users/new': 403,
+    'GET /organisations/new': 403,
+    'GET /organisations/:id/edit': 403,
+    'GET /audit': 403,
+    'POST /audit/verify': 403,
+    'GET /units/PAH/edit': 403,
+    'GET /units/QAH/edit': 403,
   },
   // social_worker
   'social.worker@beacon.example': {
-    'GET /users': 403, 'GET /users/new': 403, 'GET /organisations/new': 403, 'GET /organisations/:id/edit': 403,
-    'GET /audit': 403, 'POST /audit/verify': 403, 'GET /units/PAH/edit': 403, 'GET /units/QAH/edit': 403,
+    'GET /users': 403,
+    'GET /users/new': 403,
+    'GET /organisations/new': 403,
+    'GET /organisations/:id/edit': 403,
+    'GET /audit': 403,
+    'POST /audit/verify': 403,
+    'GET /units/PAH/edit': 403,
+    'GET /units/QAH/edit': 403,
   },
   // partnership_manager
   'partnership@beacon.example': {
-    'GET /users': 403, 'GET /users/new': 403, 'GET /organisations/new': 403, 'GET /organisations/:id/edit': 403,
-    'GET /audit': 403, 'POST /audit/verify': 403, 'GET /units/PAH/edit': 403, 'GET /units/QAH/edit': 403,
+    'GET /users': 403,
+    'GET /users/new': 403,
+    'GET /organisations/new': 403,
+    'GET /organisations/:id/edit': 403,
+    'GET /audit': 403,
+    'POST /audit/verify': 403,
+    'GET /units/PAH/edit': 403,
+    'GET /units/QAH/edit': 403,
   },
   // auditor: reads people and the audit log, changes nothing
   'auditor@beacon.example': {
-    'GET /users': 200, 'GET /users/new': 403, 'GET /organisations/new': 403, 'GET /organisations/:id/edit': 403,
-    'GET /audit': 200, 'POST /audit/verify': 200, 'GET /units/PAH/edit': 403, 'GET /units/QAH/edit': 403,
+    'GET /users': 200,
+    'GET /users/new': 403,
+    'GET /organisations/new': 403,
+    'GET /organisations/:id/edit': 403,
+    'GET /audit': 200,
+    'POST /audit/verify': 200,
+    'GET /units/PAH/edit': 403,
+    'GET /units/QAH/edit': 403,
   },
 };
 
@@ -100,7 +171,9 @@ describe('page permissions by role', () => {
 
   it('every refusal above was written to the audit log as access.denied', async () => {
     const rows = await t.database.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'access.denied'`);
-    const refusals = Object.values(EXPECTED).flatMap((row) => Object.values(row)).filter((s) => s === 403).length;
+    const refusals = Object.values(EXPECTED)
+      .flatMap((row) => Object.values(row))
+      .filter((s) => s === 403).length;
     expect(rows[0]!.n).toBe(refusals);
   });
 

@@ -15,7 +15,14 @@ import { startTestApp, type TestApp } from '../support/app';
 import { activeAlert, approveAlert, CLINICIAN, RAISER, submittedAlert, waitFor } from '../support/point-of-care';
 
 const LIMIT = 6;
-const MARISOL = { given: 'Marisol', family: 'Quennell', dob: '1998-07-05', nhs: '9434765919', postcode: 'SO16 6YD', action: 'Keep the baby on the ward and phone the duty social worker before discharge.' };
+const MARISOL = {
+  given: 'Marisol',
+  family: 'Quennell',
+  dob: '1998-07-05',
+  nhs: '9434765919',
+  postcode: 'SO16 6YD',
+  action: 'Keep the baby on the ward and phone the duty social worker before discharge.',
+};
 
 let t: TestApp;
 let marisol: { id: string; reference: string };
@@ -34,7 +41,11 @@ afterAll(async () => {
 
 const db = () => t.database.db;
 /** Undo the HTML escaping of text in a page. */
-const htmlText = (html: string) => html.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+const htmlText = (html: string) =>
+  html
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
 
 /** The details as the check form sends them. */
 const form = (d: { given?: string; family?: string; dob?: string; nhs?: string; postcode?: string }) => {
@@ -70,7 +81,11 @@ async function apiAs(email: string) {
       },
       ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
     });
-    return { status: res.statusCode, json: (res.body ? JSON.parse(res.body) : null) as Record<string, unknown> & { candidates?: Record<string, unknown>[] }, headers: res.headers };
+    return {
+      status: res.statusCode,
+      json: (res.body ? JSON.parse(res.body) : null) as Record<string, unknown> & { candidates?: Record<string, unknown>[] },
+      headers: res.headers,
+    };
   };
   return { b, get: (url: string) => send('GET', url), post: (url: string, body: unknown = {}, opts: { csrf?: boolean } = {}) => send('POST', url, body, opts) };
 }
@@ -126,7 +141,12 @@ describe('the check page', () => {
   it('reports a date that is not a date with any other problem', async () => {
     const b = await t.browser().signedInAs(CLINICIAN);
     await b.get('/check');
-    const res = await b.post('/check', { ...form({ family: 'Quennell', nhs: '123' }), 'dateOfBirth-day': '31', 'dateOfBirth-month': '2', 'dateOfBirth-year': '1998' });
+    const res = await b.post('/check', {
+      ...form({ family: 'Quennell', nhs: '123' }),
+      'dateOfBirth-day': '31',
+      'dateOfBirth-month': '2',
+      'dateOfBirth-year': '1998',
+    });
     expect(res.status).toBe(400);
     const body = htmlText(res.body);
     expect(body).toContain('Date of birth must be a real date');
@@ -244,7 +264,9 @@ describe('the JSON API', () => {
     expect(o.status).toBe(200);
     expect(o.json).toMatchObject({ outcome: 'not_sure', presentationId: null });
     const doc = (await api.get('/api/openapi.json')).json as { paths: Record<string, Record<string, unknown>> };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/check', '/api/check/searches/{id}/reveal', '/api/check/reveals/{id}/outcome', '/api/presentations']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/check', '/api/check/searches/{id}/reveal', '/api/check/reveals/{id}/outcome', '/api/presentations']),
+    );
   });
 });
 
@@ -359,9 +381,11 @@ describe.skipIf(!onPostgres())(twoTitle, () => {
     keep(session);
     const token = ((await session.json()) as { csrfToken: string }).csrfToken;
     return (body: unknown) =>
-      fetch(`${base}/api/check`, { method: 'POST', headers: { cookie: cookie(), 'x-csrf-token': token, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
-        async (r) => ({ status: r.status, json: (await r.json()) as { candidates: { alertId: string }[] } }),
-      );
+      fetch(`${base}/api/check`, {
+        method: 'POST',
+        headers: { cookie: cookie(), 'x-csrf-token': token, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, json: (await r.json()) as { candidates: { alertId: string }[] } }));
   }
 
   it('an alert approved through one process is found through the other within a second', async () => {

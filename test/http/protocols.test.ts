@@ -76,7 +76,9 @@ describe('protocol pages', () => {
     expect(stages).toContain('Manager to manager');
     expect(stages).toContain('within 5 working days');
     const rules = htmlText((await pm.get('/protocols/pattern-rules/national')).body);
-    expect(rules).toMatch(/When the chronology has at least 3 entries of appointment missed or appointment cancelled by the family and at least 1 change of address within 56 days/);
+    expect(rules).toMatch(
+      /When the chronology has at least 3 entries of appointment missed or appointment cancelled by the family and at least 1 change of address within 56 days/,
+    );
     expect((await pm.get('/protocols/nonsense/national')).status).toBe(404);
     expect((await pm.get('/protocols/milestones/NOWHERE')).status).toBe(404);
   });
@@ -130,7 +132,10 @@ describe('protocol pages', () => {
     expect(saved.location).toMatch(new RegExp(`^/protocols/milestones/${HAMPSHIRE}\\?done=`));
     const versions = await hampshireVersions();
     expect(versions).toHaveLength(1);
-    expect((versions[0]!.definition as { milestones: { key: string; due: unknown }[] }).milestones[0]).toMatchObject({ key: 'referral_to_social_care', due: { from: 'gestation', weeks: 12, days: 0 } });
+    expect((versions[0]!.definition as { milestones: { key: string; due: unknown }[] }).milestones[0]).toMatchObject({
+      key: 'referral_to_social_care',
+      due: { from: 'gestation', weeks: 12, days: 0 },
+    });
     const view = htmlText((await pm.get(saved.location!)).body);
     expect(view).toContain('Version 1 saved and now in force');
     expect(view).toContain('Board agreed referral by 12 weeks');
@@ -142,7 +147,12 @@ describe('protocol pages', () => {
     expect(page.status).toBe(200);
     expect(page.body).toContain('name="definition"');
     const bad = DEFAULT_STAGES.map((s) => (s.stage === 2 ? { ...s, due: { hours: 0 } } : s));
-    const res = await admin.post('/protocols/escalation-stages/national/edit', { format: 'json', action: 'save', definition: JSON.stringify(bad), changeReason: 'Try' });
+    const res = await admin.post('/protocols/escalation-stages/national/edit', {
+      format: 'json',
+      action: 'save',
+      definition: JSON.stringify(bad),
+      changeReason: 'Try',
+    });
     expect(res.status).toBe(400);
     expect(htmlText(res.body)).toContain('Stage 2, due, hours: The number of hours must be 1 or more');
     const broken = await admin.post('/protocols/escalation-stages/national/edit', { format: 'json', action: 'preview', definition: '[{', changeReason: '' });
@@ -153,7 +163,12 @@ describe('protocol pages', () => {
       .from(protocolVersions)
       .where(and(eq(protocolVersions.kind, 'escalation_stages'), isNull(protocolVersions.geographyId)));
     const good = DEFAULT_STAGES.map((s) => (s.stage === 2 ? { ...s, due: { workingDays: 3 } } : s));
-    const ok = await admin.post('/protocols/escalation-stages/national/edit', { format: 'json', action: 'save', definition: JSON.stringify(good), changeReason: 'Stage 2 in 3 working days' });
+    const ok = await admin.post('/protocols/escalation-stages/national/edit', {
+      format: 'json',
+      action: 'save',
+      definition: JSON.stringify(good),
+      changeReason: 'Stage 2 in 3 working days',
+    });
     expect(ok.status).toBe(303);
     const after = await db()
       .select()
@@ -169,12 +184,23 @@ describe('protocol pages', () => {
     const fields = formFields(page.body);
     expect(fields['s.1.label']).toBe('Manager to manager');
     const rows = Number(fields.rows);
-    const bad = await admin.post('/protocols/escalation-stages/national/edit', { ...fields, action: 'save', 's.1.amount': '0', [`s.${rows - 1}.label`]: 'Chief officers', changeReason: 'Add a fifth stage' });
+    const bad = await admin.post('/protocols/escalation-stages/national/edit', {
+      ...fields,
+      action: 'save',
+      's.1.amount': '0',
+      [`s.${rows - 1}.label`]: 'Chief officers',
+      changeReason: 'Add a fifth stage',
+    });
     expect(bad.status).toBe(400);
     const html = htmlText(bad.body);
     expect(html).toContain('href="#s-1-amount"');
     expect(html).toContain(`Stage ${rows}: Enter who holds the escalation at this stage`);
-    const ok = await admin.post('/protocols/escalation-stages/national/edit', { ...fields, action: 'save', 's.0.remove': 'yes', changeReason: 'No practitioner stage' });
+    const ok = await admin.post('/protocols/escalation-stages/national/edit', {
+      ...fields,
+      action: 'save',
+      's.0.remove': 'yes',
+      changeReason: 'No practitioner stage',
+    });
     expect(ok.status).toBe(303);
     const [latest] = await db()
       .select()
@@ -210,7 +236,10 @@ describe('protocol API', () => {
     bad.milestones[1]!.due = { from: 'milestone', key: 'missing_step', after: { days: 2 } };
     const refused = await api.post(`/api/protocols/milestones/${HAMPSHIRE}`, { definition: bad, changeReason: 'Try' });
     expect(refused.status).toBe(400);
-    expect(refused.json).toMatchObject({ error: 'invalid', fields: { 'definition.milestones.1.due.key': 'There is no milestone with the key “missing_step” in this protocol' } });
+    expect(refused.json).toMatchObject({
+      error: 'invalid',
+      fields: { 'definition.milestones.1.due.key': 'There is no milestone with the key “missing_step” in this protocol' },
+    });
     const created = await api.post(`/api/protocols/milestones/${HAMPSHIRE}`, { definition: def, changeReason: 'Same again, via the API' });
     expect(created.status).toBe(201);
     expect(created.json.version).toBe(2);

@@ -39,12 +39,19 @@ beforeAll(async () => {
   t = await startTestApp({ BEACON_DATA_DIR: '/tmp/beacon-route-matrix-test' });
   f = await buildRouteFixtures(t);
   counts = await rowCounter(t);
-  const doc = (await f.clients.midwife.get('/api/openapi.json')).json as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: JsonSchema }> } }>>; components: { schemas: Components } };
+  const doc = (await f.clients.midwife.get('/api/openapi.json')).json as {
+    paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: JsonSchema }> } }>>;
+    components: { schemas: Components };
+  };
   validBodies = {};
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods)) {
       const schema = op.requestBody?.content['application/json']?.schema;
-      if (schema) validBodies[`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`] = fc.sample(validFrom(schema, doc.components.schemas), { seed: 1, numRuns: 1 })[0];
+      if (schema)
+        validBodies[`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`] = fc.sample(validFrom(schema, doc.components.schemas), {
+          seed: 1,
+          numRuns: 1,
+        })[0];
     }
   }
 }, 120_000);
@@ -70,8 +77,14 @@ const allowed = (route: string, p: Person) => {
 describe('the permissions matrix over every route', () => {
   it('has an entry for every route served, and none for a route that is not served', () => {
     const served = routes();
-    expect(served.filter((r) => !(r in ROUTE_ACCESS)), 'routes without an entry in test/http/route-access.ts').toEqual([]);
-    expect(Object.keys(ROUTE_ACCESS).filter((r) => !served.includes(r)), 'entries for routes that are not served').toEqual([]);
+    expect(
+      served.filter((r) => !(r in ROUTE_ACCESS)),
+      'routes without an entry in test/http/route-access.ts',
+    ).toEqual([]);
+    expect(
+      Object.keys(ROUTE_ACCESS).filter((r) => !served.includes(r)),
+      'entries for routes that are not served',
+    ).toEqual([]);
     for (const [r, rule] of Object.entries(ROUTE_ACCESS)) {
       if (rule === '*' || rule === 'public' || rule === 'session' || rule === '') continue;
       for (const p of rule.split(/\s+/)) expect(people, `${r}: unknown person ${p}`).toContain(p);
@@ -91,7 +104,8 @@ describe('the permissions matrix over every route', () => {
           failures.push(`${route} as ${p}: ${res.status}, expected ${allowed(route, p) ? 'to be let in' : '403 or 404'}`);
         }
         const entitled = f.mayViewAlert[p] || (p === 'ed' && ALERT_CONTENT_ROUTES.includes(route));
-        if (!entitled) for (const s of ALERT_SECRETS) if (body.includes(s)) failures.push(`${route} as ${p}: the response carries "${s}" from an alert they may not view`);
+        if (!entitled)
+          for (const s of ALERT_SECRETS) if (body.includes(s)) failures.push(`${route} as ${p}: the response carries "${s}" from an alert they may not view`);
       }
     }
     if (RECORD) console.log(`FAILURES\n${failures.join('\n')}`);
@@ -127,9 +141,12 @@ describe('the permissions matrix over every route', () => {
       if (res.statusCode >= 500) failures.push(`${route} signed out: ${res.statusCode}`);
       const publicRoute = ROUTE_ACCESS[route] === 'public' || SESSION_ROUTES.includes(route);
       if (publicRoute) continue;
-      const asksForSignIn = url.startsWith('/api/') ? res.statusCode === 401 : [302, 303].includes(res.statusCode) && String(res.headers.location).startsWith('/sign-in');
+      const asksForSignIn = url.startsWith('/api/')
+        ? res.statusCode === 401
+        : [302, 303].includes(res.statusCode) && String(res.headers.location).startsWith('/sign-in');
       // A write without a CSRF token is refused before anything else: that is a refusal too.
-      if (!asksForSignIn && !(method !== 'GET' && res.statusCode === 403)) failures.push(`${route} signed out: ${res.statusCode} ${res.headers.location ?? ''}`);
+      if (!asksForSignIn && !(method !== 'GET' && res.statusCode === 403))
+        failures.push(`${route} signed out: ${res.statusCode} ${res.headers.location ?? ''}`);
     }
     if (RECORD) console.log(`FAILURES\n${failures.join('\n')}`);
     else expect(failures).toEqual([]);
@@ -152,4 +169,3 @@ describe('the permissions matrix over every route', () => {
     else expect(failures).toEqual([]);
   }, 180_000);
 });
-

@@ -41,7 +41,9 @@ function startWorker(env: NodeJS.ProcessEnv): { child: ChildProcess; exited: Pro
   child.stderr!.on('data', (b: Buffer) => {
     stderr += b.toString();
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, stderr })),
+  );
   return { child, exited };
 }
 
@@ -111,9 +113,14 @@ describe('a national fan-out survives its worker being killed', () => {
       database = await open(); // PGlite recovers its data directory after the kill here
       const partial = await database.db.select({ n: count() }).from(alertDeliveries).where(eq(alertDeliveries.alertId, id));
       const emailJobsAfterCrash = await database.db.select({ n: count() }).from(jobs).where(eq(jobs.type, EMAIL_JOB));
-      const [distributeJob] = await database.db.select().from(jobs).where(and(eq(jobs.type, DISTRIBUTE_JOB), sql`${jobs.payload}->>'alertId' = ${id}`));
+      const [distributeJob] = await database.db
+        .select()
+        .from(jobs)
+        .where(and(eq(jobs.type, DISTRIBUTE_JOB), sql`${jobs.payload}->>'alertId' = ${id}`));
       const partialCount = Number(partial[0]!.n);
-      console.log(`[fanout-crash] ${database.engine}: killed the worker at ${seenAtKill} deliveries seen; ${partialCount} of ${total} committed after recovery`);
+      console.log(
+        `[fanout-crash] ${database.engine}: killed the worker at ${seenAtKill} deliveries seen; ${partialCount} of ${total} committed after recovery`,
+      );
       expect(partialCount).toBeGreaterThanOrEqual(seenAtKill);
       expect(partialCount).toBeLessThan(total);
       expect(Number(emailJobsAfterCrash[0]!.n)).toBe(partialCount);
@@ -148,10 +155,16 @@ describe('a national fan-out survives its worker being killed', () => {
         .groupBy(sql`${jobs.payload}->>'deliveryId'`);
       expect(emailJobs).toHaveLength(total);
       expect(emailJobs.filter((j) => Number(j.n) !== 1 || Number(j.done) !== 1)).toEqual([]);
-      const delivered = await database.db.select({ id: alertDeliveries.id, emailedAt: alertDeliveries.emailedAt }).from(alertDeliveries).where(eq(alertDeliveries.alertId, id));
+      const delivered = await database.db
+        .select({ id: alertDeliveries.id, emailedAt: alertDeliveries.emailedAt })
+        .from(alertDeliveries)
+        .where(eq(alertDeliveries.alertId, id));
       expect(new Set(emailJobs.map((j) => j.deliveryId))).toEqual(new Set(delivered.map((d) => d.id)));
       expect(delivered.filter((d) => !d.emailedAt)).toEqual([]);
-      const [job] = await database.db.select().from(jobs).where(and(eq(jobs.type, DISTRIBUTE_JOB), sql`${jobs.payload}->>'alertId' = ${id}`));
+      const [job] = await database.db
+        .select()
+        .from(jobs)
+        .where(and(eq(jobs.type, DISTRIBUTE_JOB), sql`${jobs.payload}->>'alertId' = ${id}`));
       expect(job).toMatchObject({ status: 'done', attempts: 2 });
       // Every delivery's email was written (the file mailer names each message after its delivery).
       expect(fs.readdirSync(path.join(dataDir, 'mail')).filter((f) => f.endsWith('.eml'))).toHaveLength(total);

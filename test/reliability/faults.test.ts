@@ -15,13 +15,30 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 describe('kill -9 during jobs, then restart: nothing lost, nothing duplicated', () => {
   it('for the alert fan-out, its emails, acknowledgement chasing and presentation emails', () => {
     const pg = process.env.TEST_DATABASE_URL;
-    const kinds = pg ? 'alerts.delivery-email,alerts.acknowledgement-chase' : 'alerts.distribute,alerts.delivery-email,alerts.acknowledgement-chase,pointOfCare.presentation-email';
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/faults/run.ts', '--rounds', '1', '--kinds', kinds, '--seed', String(Date.now() % 100_000), ...(pg ? ['--engine', 'postgres'] : [])], {
-      cwd: ROOT,
-      env: { ...process.env, ...(pg ? { BEACON_BENCH_DATABASE_URL: pg } : {}) },
-      encoding: 'utf8',
-      timeout: 280_000,
-    });
+    const kinds = pg
+      ? 'alerts.delivery-email,alerts.acknowledgement-chase'
+      : 'alerts.distribute,alerts.delivery-email,alerts.acknowledgement-chase,pointOfCare.presentation-email';
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'bench/faults/run.ts',
+        '--rounds',
+        '1',
+        '--kinds',
+        kinds,
+        '--seed',
+        String(Date.now() % 100_000),
+        ...(pg ? ['--engine', 'postgres'] : []),
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...(pg ? { BEACON_BENCH_DATABASE_URL: pg } : {}) },
+        encoding: 'utf8',
+        timeout: 280_000,
+      },
+    );
     console.log(run.stdout);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/Target: 0 lost, 0 duplicated — MET/);

@@ -121,7 +121,13 @@ export function alertWorker(db: Db, mailer: Mailer): AlertWorker {
 export const ALERT_SETTINGS = { reviewWeeksAfterEdd: 6 } as const;
 
 /** Raise, submit and approve an alert: returns its id and reference once it is active (its fan-out queued, not run). */
-export async function raiseActiveAlert(db: Db, originator: RequestContext, approver: RequestContext, content: unknown, now: Date = new Date()): Promise<{ id: string; reference: string }> {
+export async function raiseActiveAlert(
+  db: Db,
+  originator: RequestContext,
+  approver: RequestContext,
+  content: unknown,
+  now: Date = new Date(),
+): Promise<{ id: string; reference: string }> {
   const draft = await createDraft(db, originator, content);
   await submit(db, originator, draft.id, now);
   await approve(db, approver, draft.id, ALERT_SETTINGS, null, now);
@@ -145,10 +151,22 @@ export async function addSyntheticUnits(db: Db, organisationCount: number): Prom
     await db.transaction(async (tx) => {
       const orgs = await tx
         .insert(organisations)
-        .values(Array.from({ length: n }, (_, k) => ({ odsCode: `ZS${String(start + k).padStart(5, '0')}`, name: `Synthetic Trust ${start + k}`, type: 'acute_trust', geographyId: areas[(start + k) % areas.length]!.id })))
+        .values(
+          Array.from({ length: n }, (_, k) => ({
+            odsCode: `ZS${String(start + k).padStart(5, '0')}`,
+            name: `Synthetic Trust ${start + k}`,
+            type: 'acute_trust',
+            geographyId: areas[(start + k) % areas.length]!.id,
+          })),
+        )
         .returning({ id: organisations.id, odsCode: organisations.odsCode });
       const rowsToInsert = orgs.flatMap((o) =>
-        types.map((type) => ({ organisationId: o.id, name: `${o.odsCode} ${type.replace(/_/g, ' ')}`, type, sharedMailbox: `${o.odsCode.toLowerCase()}.${type}@beacon.example` })),
+        types.map((type) => ({
+          organisationId: o.id,
+          name: `${o.odsCode} ${type.replace(/_/g, ' ')}`,
+          type,
+          sharedMailbox: `${o.odsCode.toLowerCase()}.${type}@beacon.example`,
+        })),
       );
       await tx.insert(units).values(rowsToInsert);
       recipients += orgs.length * DEFAULT_UNIT_TYPES.length;
@@ -159,13 +177,16 @@ export async function addSyntheticUnits(db: Db, organisationCount: number): Prom
 
 /** Row counts of the tables a failed change must leave alone. */
 export async function alertRowCounts(db: Db): Promise<Record<'alerts' | 'alertVersions' | 'alertEvents' | 'deliveries' | 'photos' | 'jobs', number>> {
-  const [r] = await rows<Record<string, number>>(db, sql`SELECT
+  const [r] = await rows<Record<string, number>>(
+    db,
+    sql`SELECT
       (SELECT count(*)::int FROM alerts) AS alerts,
       (SELECT count(*)::int FROM alert_versions) AS "alertVersions",
       (SELECT count(*)::int FROM alert_events) AS "alertEvents",
       (SELECT count(*)::int FROM alert_deliveries) AS deliveries,
       (SELECT count(*)::int FROM alert_photos) AS photos,
-      (SELECT count(*)::int FROM jobs) AS jobs`);
+      (SELECT count(*)::int FROM jobs) AS jobs`,
+  );
   return {
     alerts: Number(r!.alerts),
     alertVersions: Number(r!.alertVersions),

@@ -65,7 +65,8 @@ export class BrowserSession {
   }
 
   async screenshotOnFailure(ctx: { task: { name: string; result?: { state?: string } } }, prefix: string): Promise<void> {
-    if (ctx.task.result?.state === 'fail' && this.current && !this.current.isClosed()) await screenshot(this.current, `failed-${prefix}-${ctx.task.name.slice(0, 40)}`).catch(() => undefined);
+    if (ctx.task.result?.state === 'fail' && this.current && !this.current.isClosed())
+      await screenshot(this.current, `failed-${prefix}-${ctx.task.name.slice(0, 40)}`).catch(() => undefined);
   }
 }
 

@@ -20,7 +20,16 @@ export const browserAvailable = chromiumInstalled || browserRequired;
 
 export const SCREENSHOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../screenshots');
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export async function launchBrowser(): Promise<Browser> {
   if (!chromiumInstalled) {
@@ -45,7 +54,11 @@ export async function signIn(page: Page, url: string, email: string, password: s
   await clickAndWait(page, page.getByRole('button', { name: 'Sign in', exact: true }));
   const where = new URL(page.url());
   if (where.pathname === '/sign-in') {
-    const problem = (await page.locator('.nhsuk-error-summary').textContent().catch(() => null)) ?? '(no error shown)';
+    const problem =
+      (await page
+        .locator('.nhsuk-error-summary')
+        .textContent()
+        .catch(() => null)) ?? '(no error shown)';
     throw new Error(`Sign-in as ${email} failed: ${problem.replace(/\s+/g, ' ').trim()}`);
   }
   if (where.pathname === '/choose-role') {
@@ -80,7 +93,9 @@ export async function checkAccessibility(page: Page, name: string): Promise<void
   if (results.violations.length === 0) return;
   const report = results.violations
     .map((v) => {
-      const nodes = v.nodes.map((n) => `    - ${n.target.join(' ')}${n.failureSummary ? `\n      ${n.failureSummary.replace(/\n/g, '\n      ')}` : ''}`).join('\n');
+      const nodes = v.nodes
+        .map((n) => `    - ${n.target.join(' ')}${n.failureSummary ? `\n      ${n.failureSummary.replace(/\n/g, '\n      ')}` : ''}`)
+        .join('\n');
       return `  [${v.impact ?? 'unknown'}] ${v.id}: ${v.help}\n    ${v.helpUrl}\n${nodes}`;
     })
     .join('\n');

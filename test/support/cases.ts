@@ -35,7 +35,12 @@ export async function openCaseInput(db: Db, overrides: Record<string, unknown> =
 }
 
 /** Open a case as `ctx` (a safeguarding midwife by default in tests) and return its id. */
-export async function openTestCase(db: Db, ctx: RequestContext, overrides: Record<string, unknown> = {}, now = new Date()): Promise<{ id: string; reference: string }> {
+export async function openTestCase(
+  db: Db,
+  ctx: RequestContext,
+  overrides: Record<string, unknown> = {},
+  now = new Date(),
+): Promise<{ id: string; reference: string }> {
   return openCase(db, ctx, await openCaseInput(db, overrides, now), now);
 }
 
@@ -82,7 +87,11 @@ export async function organisationIds(db: Db): Promise<Record<string, string>> {
 }
 
 /** Page text with the HTML escaping of quotes and ampersands undone, for matching sentences. */
-export const htmlText = (html: string) => html.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+export const htmlText = (html: string) =>
+  html
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
 
 /** The error summary's links, as [href, text]. */
 export function errorSummaryLinks(html: string): [string, string][] {

@@ -46,18 +46,36 @@ export async function buildRouteFixtures(t: TestApp): Promise<RouteFixtures> {
   await createWorker(t.database, t.config, { info: () => undefined, warn: () => undefined, error: () => undefined } as never).drain();
   const [rhm] = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.odsCode, 'RHM'));
   const [pah] = await db.select({ id: units.id }).from(units).where(eq(units.name, 'Princess Anne Hospital maternity unit'));
-  const spare = await createUser(db, admin, { email: 'spare.person@beacon.example', displayName: 'Sam Spare', jobTitle: 'Midwife', organisationId: rhm!.id, role: 'safeguarding_practitioner' });
+  const spare = await createUser(db, admin, {
+    email: 'spare.person@beacon.example',
+    displayName: 'Sam Spare',
+    jobTitle: 'Midwife',
+    organisationId: rhm!.id,
+    role: 'safeguarding_practitioner',
+  });
   const [spareMembership] = await db.select({ id: memberships.id }).from(memberships).where(eq(memberships.userId, spare.userId));
 
-  const clients = Object.fromEntries(await Promise.all(Object.entries(PEOPLE).map(async ([k, email]) => [k, await ApiClient.as(t, email)]))) as Record<Person, ApiClient>;
+  const clients = Object.fromEntries(await Promise.all(Object.entries(PEOPLE).map(async ([k, email]) => [k, await ApiClient.as(t, email)]))) as Record<
+    Person,
+    ApiClient
+  >;
   const search = await clients.ed.post('/api/check', { nhsNumber: SUBJECT.nhsNumber });
   const revealed = await clients.ed.post(`/api/check/searches/${search.json.searchId}/reveal`, { alertId: active.id, reason: 'presenting' });
   const outcome = await clients.ed.post(`/api/check/reveals/${revealed.json.revealId}/outcome`, { outcome: 'same_person', location: 'Majors bay 4' });
-  const screened = await clients.coordQah.upload('/screening', { _csrf: clients.coordQah.token }, { name: 'file', filename: 'list.csv', type: 'text/csv', data: Buffer.from('id,family_name,given_name,date_of_birth\nr1,Nobody,Alice,1985-03-03\n') });
+  const screened = await clients.coordQah.upload(
+    '/screening',
+    { _csrf: clients.coordQah.token },
+    { name: 'file', filename: 'list.csv', type: 'text/csv', data: Buffer.from('id,family_name,given_name,date_of_birth\nr1,Nobody,Alice,1985-03-03\n') },
+  );
   if (screened.status !== 302) throw new Error(`screening upload answered ${screened.status}`);
 
   const one = async <T>(q: Promise<T[]>) => (await q)[0];
-  const delivery = await one(db.select({ id: alertDeliveries.id }).from(alertDeliveries).where(and(eq(alertDeliveries.alertId, active.id), eq(alertDeliveries.unitId, pah!.id))));
+  const delivery = await one(
+    db
+      .select({ id: alertDeliveries.id })
+      .from(alertDeliveries)
+      .where(and(eq(alertDeliveries.alertId, active.id), eq(alertDeliveries.unitId, pah!.id))),
+  );
   const escalation = await one(db.select({ id: escalations.id }).from(escalations).limit(1));
   const professional = await one(db.select({ id: caseProfessionals.id }).from(caseProfessionals).where(eq(caseProfessionals.caseId, southampton!.id)).limit(1));
   const fact = await one(db.select({ id: caseFacts.id }).from(caseFacts).where(eq(caseFacts.caseId, southampton!.id)).limit(1));
@@ -152,7 +170,14 @@ export function urlFor(f: RouteFixtures, route: string): string {
 export async function rowCounter(t: TestApp): Promise<() => Promise<Record<string, number>>> {
   const db = t.database.db;
   const skip = new Set(['audit_events', 'sessions', 'jobs', '__drizzle_migrations', 'rate_limits', 'point_of_care_rate']);
-  const tables = (await rows<{ name: string }>(db, sql`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1`)).map((r) => r.name).filter((n) => !skip.has(n));
+  const tables = (
+    await rows<{ name: string }>(
+      db,
+      sql`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1`,
+    )
+  )
+    .map((r) => r.name)
+    .filter((n) => !skip.has(n));
   const query = sql.raw(tables.map((n) => `SELECT '${n}' AS name, count(*)::int AS n FROM "${n}"`).join(' UNION ALL '));
   return async () => Object.fromEntries((await rows<{ name: string; n: number }>(db, query)).map((r) => [r.name, Number(r.n)]));
 }

@@ -28,9 +28,16 @@ function resolve(schema: JsonSchema, components: Components): JsonSchema {
   return s;
 }
 
-const isoDate = fc.date({ min: new Date('1950-01-01T00:00:00Z'), max: new Date('2035-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
+const isoDate = fc
+  .date({ min: new Date('1950-01-01T00:00:00Z'), max: new Date('2035-12-31T00:00:00Z'), noInvalidDate: true })
+  .map((d) => d.toISOString().slice(0, 10));
 const isoDateTime = fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2035-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString());
-const words = fc.array(fc.constantFrom('Baby', 'unborn', 'Southampton', 'strategy', 'meeting', 'midwife', 'her', 'partner', 'seen', 'O’Neil', 'Zoë', 'review'), { minLength: 1, maxLength: 6 }).map((w) => w.join(' '));
+const words = fc
+  .array(fc.constantFrom('Baby', 'unborn', 'Southampton', 'strategy', 'meeting', 'midwife', 'her', 'partner', 'seen', 'O’Neil', 'Zoë', 'review'), {
+    minLength: 1,
+    maxLength: 6,
+  })
+  .map((w) => w.join(' '));
 
 function stringArb(s: JsonSchema): fc.Arbitrary<string> {
   const min = typeof s.minLength === 'number' ? s.minLength : 0;
@@ -95,7 +102,9 @@ export function validFrom(schema: JsonSchema, components: Components, depth = 0)
       const required = new Set((s.required ?? []) as string[]);
       const known = Object.keys(props);
       if (!known.length && s.additionalProperties && typeof s.additionalProperties === 'object') {
-        const keyArb = s.propertyNames ? (validFrom(s.propertyNames as JsonSchema, components, depth + 1) as fc.Arbitrary<string>) : fc.string({ minLength: 1, maxLength: 12 });
+        const keyArb = s.propertyNames
+          ? (validFrom(s.propertyNames as JsonSchema, components, depth + 1) as fc.Arbitrary<string>)
+          : fc.string({ minLength: 1, maxLength: 12 });
         return fc.dictionary(keyArb, validFrom(s.additionalProperties as JsonSchema, components, depth + 1), { maxKeys: 3 });
       }
       return fc.record(Object.fromEntries(known.map((k) => [k, validFrom(props[k]!, components, depth + 1)])), {
@@ -109,7 +118,21 @@ export function validFrom(schema: JsonSchema, components: Components, depth = 0)
 
 /** Strings that have broken services before: control characters, bidi overrides, huge, SQL-ish, markup. */
 export const hostileString = fc.oneof(
-  fc.constantFrom('\u0000', 'a\u0000b', '\u202Eevil', '\u0007', '', ' ', "'; DROP TABLE cases; --", '<script>alert(1)</script>', '../../etc/passwd', '%00', '\uFFFF', '\uD800', '𝔘𝔫𝔦𝔠𝔬𝔡𝔢'),
+  fc.constantFrom(
+    '\u0000',
+    'a\u0000b',
+    '\u202Eevil',
+    '\u0007',
+    '',
+    ' ',
+    "'; DROP TABLE cases; --",
+    '<script>alert(1)</script>',
+    '../../etc/passwd',
+    '%00',
+    '\uFFFF',
+    '\uD800',
+    '𝔘𝔫𝔦𝔠𝔬𝔡𝔢',
+  ),
   fc.integer({ min: 1_000, max: 200_000 }).map((n) => 'x'.repeat(n)),
   fc.string({ unit: 'binary', maxLength: 40 }),
 );
@@ -144,7 +167,12 @@ export function hostileFrom(schema: JsonSchema, components: Components): fc.Arbi
   const valid = validFrom(schema, components);
   return fc.oneof(
     { weight: 5, arbitrary: fc.tuple(valid, fc.array(fc.nat(), { maxLength: 4 }), wrongValue).map(([v, path, bad]) => plant(v, path, bad, null)) },
-    { weight: 2, arbitrary: fc.tuple(valid, fc.constantFrom('__proto__', 'constructor', 'extra', 'id', 'status', 'organisationId', 'actorUserId'), wrongValue).map(([v, k, bad]) => plant(v, [], bad, k)) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(valid, fc.constantFrom('__proto__', 'constructor', 'extra', 'id', 'status', 'organisationId', 'actorUserId'), wrongValue)
+        .map(([v, k, bad]) => plant(v, [], bad, k)),
+    },
     {
       weight: 1,
       arbitrary: fc.tuple(valid, fc.nat()).map(([v, i]) => {

@@ -32,7 +32,10 @@ export const SaveBirthPlanRequest = api.schema(
   }),
   'A new version of the birth plan and whom it goes to. Due times come from the protocol, counted from agreedAt.',
 );
-export const RecordSentRequest = api.schema('RecordSentRequest', z.object({ sentAt: z.string().meta({ description: 'ISO date-time: not in the future, not before the plan was agreed' }), method: z.enum(SEND_METHODS) }));
+export const RecordSentRequest = api.schema(
+  'RecordSentRequest',
+  z.object({ sentAt: z.string().meta({ description: 'ISO date-time: not in the future, not before the plan was agreed' }), method: z.enum(SEND_METHODS) }),
+);
 
 const Distribution = z.object({
   id: Uuid,
@@ -77,7 +80,15 @@ export const birthPlanApi =
 
     api.route(
       app,
-      { method: 'GET', url: '/api/cases/:id/birth-plan', operationId: 'getBirthPlan', summary: 'The birth plan of a case, its versions and distribution', tags: TAGS, params: { id: 'The case' }, responses: { 200: { description: 'The birth plan', schema: BirthPlan } } },
+      {
+        method: 'GET',
+        url: '/api/cases/:id/birth-plan',
+        operationId: 'getBirthPlan',
+        summary: 'The birth plan of a case, its versions and distribution',
+        tags: TAGS,
+        params: { id: 'The case' },
+        responses: { 200: { description: 'The birth plan', schema: BirthPlan } },
+      },
       async (req) => {
         const p = await getBirthPlan(db, req.ctx, pathParam(req));
         return {

@@ -72,7 +72,9 @@ function rows<T extends z.ZodType>(item: T, what: string) {
         if (isBlankRow(row)) return;
         const r = item.safeParse(row);
         if (r.success) out.push(r.data);
-        else for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', path: [i, ...issue.path.map((p) => p as string | number)], message: issue.message });
+        else
+          for (const issue of r.error.issues)
+            ctx.addIssue({ code: 'custom', path: [i, ...issue.path.map((p) => p as string | number)], message: issue.message });
       });
       return out;
     });
@@ -159,7 +161,10 @@ export const saveBirthPlanSchema = (now: Date, previousAgreedAt: Date | null) =>
         latest: now,
         future: 'The date the plan was agreed cannot be in the future',
         earliest: new Date(Math.max(now.getTime() - YEAR_MS, previousAgreedAt?.getTime() ?? 0)),
-        tooEarly: previousAgreedAt && previousAgreedAt.getTime() > now.getTime() - YEAR_MS ? 'The plan cannot have been agreed before the version it replaces' : 'The date the plan was agreed must be within the last year',
+        tooEarly:
+          previousAgreedAt && previousAgreedAt.getTime() > now.getTime() - YEAR_MS
+            ? 'The plan cannot have been agreed before the version it replaces'
+            : 'The date the plan was agreed must be within the last year',
       }),
       agreedAtMeeting: optionalText(200),
       changeReason: optionalText(500, 'The reason for the change must be 500 characters or fewer'),
@@ -169,7 +174,8 @@ export const saveBirthPlanSchema = (now: Date, previousAgreedAt: Date | null) =>
     })
     .superRefine(
       (v, ctx) => {
-        if (previousAgreedAt && !(typeof v.changeReason === 'string' && v.changeReason.trim())) ctx.addIssue({ code: 'custom', path: ['changeReason'], message: 'Enter what has changed and why' });
+        if (previousAgreedAt && !(typeof v.changeReason === 'string' && v.changeReason.trim()))
+          ctx.addIssue({ code: 'custom', path: ['changeReason'], message: 'Enter what has changed and why' });
       },
       { when: (p) => typeof p.value === 'object' && p.value !== null },
     );
@@ -206,7 +212,9 @@ export const CONTENT_FIELD_LABELS: Record<keyof BirthPlanContent, string> = {
 export function changedFields(before: Partial<BirthPlanContent> | null, after: Partial<BirthPlanContent>): string[] {
   if (!before) return [];
   const norm = (v: unknown) => stableJson(v ?? null);
-  return (Object.keys(CONTENT_FIELD_LABELS) as (keyof BirthPlanContent)[]).filter((k) => norm(before[k]) !== norm(after[k])).map((k) => CONTENT_FIELD_LABELS[k]);
+  return (Object.keys(CONTENT_FIELD_LABELS) as (keyof BirthPlanContent)[])
+    .filter((k) => norm(before[k]) !== norm(after[k]))
+    .map((k) => CONTENT_FIELD_LABELS[k]);
 }
 
 /** JSON with object keys sorted (JSONB hands keys back in its own order). Empty strings count as nothing. */

@@ -45,7 +45,8 @@ export function birthPlanInput(values: Record<string, string>): Record<string, u
   }
   const content = (out.content ?? {}) as Record<string, unknown>;
   // Sparse lists from the form (a row of blanks the browser left out) become dense, keeping positions.
-  for (const list of ['birthPartners', 'excludedPeople']) if (Array.isArray(content[list])) content[list] = Array.from(content[list] as unknown[], (x) => x ?? {});
+  for (const list of ['birthPartners', 'excludedPeople'])
+    if (Array.isArray(content[list])) content[list] = Array.from(content[list] as unknown[], (x) => x ?? {});
   if (Array.isArray(out.additionalRecipients)) out.additionalRecipients = Array.from(out.additionalRecipients as unknown[], (x) => x ?? {});
   return {
     ...out,
@@ -62,9 +63,10 @@ export function birthPlanInput(values: Record<string, string>): Record<string, u
 function valuesOf(content: BirthPlanContent | null): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (v: unknown, path: string) => {
-    if (Array.isArray(v)) v.forEach((x, i) => {
-      walk(x, `${path}.${i}`);
-    });
+    if (Array.isArray(v))
+      v.forEach((x, i) => {
+        walk(x, `${path}.${i}`);
+      });
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
     else if (v !== null && v !== undefined) out[path] = String(v);
   };
@@ -86,11 +88,18 @@ function summaryRows(content: BirthPlanContent) {
     { key: 'Birth partners', lines: lines(content.birthPartners.map((p) => `${p.name} (${p.relationship})`)) },
     {
       key: 'People excluded from the unit',
-      lines: lines(content.excludedPeople.map((p) => `${p.name}${p.relationship ? ` (${p.relationship})` : ''}: ${p.reason}${p.description ? `. Description: ${p.description}` : ''}`)),
+      lines: lines(
+        content.excludedPeople.map(
+          (p) => `${p.name}${p.relationship ? ` (${p.relationship})` : ''}: ${p.reason}${p.description ? `. Description: ${p.description}` : ''}`,
+        ),
+      ),
     },
     { key: 'Notify in hours', lines: [`${content.notifyInHours.name}, ${content.notifyInHours.role}`, content.notifyInHours.phone] },
     { key: 'Notify out of hours', lines: [content.notifyOutOfHours.name, content.notifyOutOfHours.phone] },
-    { key: 'May the baby leave the unit?', lines: [BABY_MAY_LEAVE_LABELS[content.babyMayLeaveUnit], ...(content.onlyWith ? [`Only with: ${content.onlyWith}`] : [])] },
+    {
+      key: 'May the baby leave the unit?',
+      lines: [BABY_MAY_LEAVE_LABELS[content.babyMayLeaveUnit], ...(content.onlyWith ? [`Only with: ${content.onlyWith}`] : [])],
+    },
     { key: 'If the baby is born early', lines: [content.contingencyPreterm] },
     { key: 'If the family goes missing', lines: [content.contingencyMissing] },
     ...(content.otherArrangements ? [{ key: 'Other arrangements', lines: [content.otherArrangements] }] : []),
@@ -116,14 +125,23 @@ export const birthPlanRoutes =
           return {
             current: plan.current ? { ...plan.current, rows: summaryRows(plan.current.content) } : null,
             history: plan.history,
-            distribution: plan.distribution.map((d) => ({ ...d, due: formatDue(d.dueAt), tag: DISTRIBUTION_TAGS[d.state], href: `/cases/${id}/birth-plan/distributions/${d.id}` })),
+            distribution: plan.distribution.map((d) => ({
+              ...d,
+              due: formatDue(d.dueAt),
+              tag: DISTRIBUTION_TAGS[d.state],
+              href: `/cases/${id}/birth-plan/distributions/${d.id}`,
+            })),
             deadlines: plan.deadlines,
           };
         },
       });
     });
 
-    const showEdit = async (req: FastifyRequest, reply: FastifyReply, extra: { status?: number; errors?: Errors; fields?: Record<string, string>; values?: Record<string, string> } = {}) => {
+    const showEdit = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      extra: { status?: number; errors?: Errors; fields?: Record<string, string>; values?: Record<string, string> } = {},
+    ) => {
       const { id } = req.params as { id: string };
       return renderCasePage(db, req, reply, {
         caseId: id,
@@ -160,13 +178,18 @@ export const birthPlanRoutes =
       const { id } = req.params as { id: string };
       return handleCaseForm(req, reply, {
         act: async (v) => saveBirthPlan(db, req.ctx, id, birthPlanInput(v)),
-        next: (r) => `/cases/${id}/birth-plan?done=${encodeURIComponent(`Birth plan version ${(r as { version: number }).version} saved. Record each sending below.`)}`,
+        next: (r) =>
+          `/cases/${id}/birth-plan?done=${encodeURIComponent(`Birth plan version ${(r as { version: number }).version} saved. Record each sending below.`)}`,
         rerender: (values, errors, fields) => showEdit(req, reply, { status: 400, errors, fields, values }),
         idFor: (f) => (f === 'agreedAt' ? 'agreedAt-day' : f.replace(/\./g, '-')),
       });
     });
 
-    const showSent = async (req: FastifyRequest, reply: FastifyReply, extra: { status?: number; errors?: Errors; fields?: Record<string, string>; values?: Record<string, string> } = {}) => {
+    const showSent = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      extra: { status?: number; errors?: Errors; fields?: Record<string, string>; values?: Record<string, string> } = {},
+    ) => {
       const { id, distributionId } = req.params as { id: string; distributionId: string };
       return renderCasePage(db, req, reply, {
         caseId: id,

@@ -45,17 +45,26 @@ const plan = (over: Record<string, unknown> = {}) => ({
   agreedAt: AGREED,
   agreedAtMeeting: 'Initial child protection conference',
   parentsName: 'Ms Q and Mr R',
-  additionalRecipients: [{ recipient: 'health_visitor', name: 'Hal Visitor' }, { recipient: '', name: '' }],
+  additionalRecipients: [
+    { recipient: 'health_visitor', name: 'Hal Visitor' },
+    { recipient: '', name: '' },
+  ],
   ...over,
 });
 
 async function newCase() {
   const kase = await openTestCase(db(), midwife, { edd: '2027-04-01' }, OPENED);
-  await addProfessional(db(), midwife, kase.id, { role: 'midwife', name: 'Ann Midwife', organisationName: 'Community midwives', email: 'ann.midwife@nhs.example' });
+  await addProfessional(db(), midwife, kase.id, {
+    role: 'midwife',
+    name: 'Ann Midwife',
+    organisationName: 'Community midwives',
+    email: 'ann.midwife@nhs.example',
+  });
   return kase;
 }
 
-const milestones = async (caseId: string, now = NOW) => Object.fromEntries((await caseMilestones(db(), midwife, caseId, now)).milestones.map((m) => [m.key, m]));
+const milestones = async (caseId: string, now = NOW) =>
+  Object.fromEntries((await caseMilestones(db(), midwife, caseId, now)).milestones.map((m) => [m.key, m]));
 
 describe('deadlines from the protocol', () => {
   it('reads the time limits of the milestones counted from agreeing the plan, or falls back', () => {
@@ -96,7 +105,9 @@ describe('birth plan versions and distribution', () => {
     await expect(recordSent(db(), midwife, kase.id, midwifeRow.id, { sentAt: '2026-12-23T13:00:00Z', method: 'secure_email' }, NOW)).rejects.toMatchObject({
       fieldErrors: { sentAt: 'The plan cannot have been sent before it was agreed' },
     });
-    await expect(recordSent(db(), midwife, kase.id, midwifeRow.id, { sentAt: '2026-12-24T08:00:00Z', method: 'pigeon' }, NOW)).rejects.toMatchObject({ fieldErrors: { method: 'Choose how it was sent' } });
+    await expect(recordSent(db(), midwife, kase.id, midwifeRow.id, { sentAt: '2026-12-24T08:00:00Z', method: 'pigeon' }, NOW)).rejects.toMatchObject({
+      fieldErrors: { method: 'Choose how it was sent' },
+    });
     await recordSent(db(), midwife, kase.id, midwifeRow.id, { sentAt: '2026-12-24T08:00:00Z', method: 'secure_email' }, NOW);
     await expect(recordSent(db(), midwife, kase.id, midwifeRow.id, { sentAt: '2026-12-24T08:00:00Z', method: 'email' }, NOW)).rejects.toThrow(ValidationError);
     let m = await milestones(kase.id);
@@ -105,12 +116,23 @@ describe('birth plan versions and distribution', () => {
 
     // Version 2 must say why; the milestone for agreeing keeps version 1's date.
     const later = new Date('2027-01-05T12:00:00Z');
-    await expect(saveBirthPlan(db(), midwife, kase.id, plan({ agreedAt: '2027-01-05T10:00:00Z' }), later)).rejects.toMatchObject({ fieldErrors: { changeReason: 'Enter what has changed and why' } });
+    await expect(saveBirthPlan(db(), midwife, kase.id, plan({ agreedAt: '2027-01-05T10:00:00Z' }), later)).rejects.toMatchObject({
+      fieldErrors: { changeReason: 'Enter what has changed and why' },
+    });
     await saveBirthPlan(
       db(),
       midwife,
       kase.id,
-      plan({ agreedAt: '2027-01-05T10:00:00Z', changeReason: 'Grandmother added as birth partner', content: content({ birthPartners: [{ name: 'Jo Partner', relationship: 'Sister' }, { name: 'Gran', relationship: 'Mother' }] }) }),
+      plan({
+        agreedAt: '2027-01-05T10:00:00Z',
+        changeReason: 'Grandmother added as birth partner',
+        content: content({
+          birthPartners: [
+            { name: 'Jo Partner', relationship: 'Sister' },
+            { name: 'Gran', relationship: 'Mother' },
+          ],
+        }),
+      }),
       later,
     );
     p = await getBirthPlan(db(), midwife, kase.id, later);
@@ -129,12 +151,24 @@ describe('birth plan versions and distribution', () => {
   it('refuses bad input and changes nothing', async () => {
     const kase = await newCase();
     const attempt = (raw: unknown) => saveBirthPlan(db(), midwife, kase.id, raw, NOW);
-    await expect(attempt(plan({ agreedAt: '2026-12-25T09:00:00Z' }))).rejects.toMatchObject({ fieldErrors: { agreedAt: 'The date the plan was agreed cannot be in the future' } });
-    await expect(attempt(plan({ agreedAt: '2025-12-01T09:00:00Z' }))).rejects.toMatchObject({ fieldErrors: { agreedAt: 'The date the plan was agreed must be within the last year' } });
-    await expect(attempt(plan({ content: content({ babyMayLeaveUnit: 'only_with' }) }))).rejects.toMatchObject({ fieldErrors: { 'content.onlyWith': 'Enter with whom the baby may leave the unit' } });
-    await expect(attempt(plan({ content: content({ excludedPeople: [{}, { name: 'Dale' }] }) }))).rejects.toMatchObject({ fieldErrors: { 'content.excludedPeople.1.reason': 'Enter why this person must not be in the unit' } });
-    await expect(attempt(plan({ content: content({ notifyOutOfHours: { name: 'EDT', phone: 'ring them' } }) }))).rejects.toMatchObject({ fieldErrors: { 'content.notifyOutOfHours.phone': expect.stringContaining('Enter a phone number') } });
-    await expect(attempt(plan({ content: content({ contingencyMissing: ' ' }) }))).rejects.toMatchObject({ fieldErrors: { 'content.contingencyMissing': 'Enter what to do if the family goes missing' } });
+    await expect(attempt(plan({ agreedAt: '2026-12-25T09:00:00Z' }))).rejects.toMatchObject({
+      fieldErrors: { agreedAt: 'The date the plan was agreed cannot be in the future' },
+    });
+    await expect(attempt(plan({ agreedAt: '2025-12-01T09:00:00Z' }))).rejects.toMatchObject({
+      fieldErrors: { agreedAt: 'The date the plan was agreed must be within the last year' },
+    });
+    await expect(attempt(plan({ content: content({ babyMayLeaveUnit: 'only_with' }) }))).rejects.toMatchObject({
+      fieldErrors: { 'content.onlyWith': 'Enter with whom the baby may leave the unit' },
+    });
+    await expect(attempt(plan({ content: content({ excludedPeople: [{}, { name: 'Dale' }] }) }))).rejects.toMatchObject({
+      fieldErrors: { 'content.excludedPeople.1.reason': 'Enter why this person must not be in the unit' },
+    });
+    await expect(attempt(plan({ content: content({ notifyOutOfHours: { name: 'EDT', phone: 'ring them' } }) }))).rejects.toMatchObject({
+      fieldErrors: { 'content.notifyOutOfHours.phone': expect.stringContaining('Enter a phone number') },
+    });
+    await expect(attempt(plan({ content: content({ contingencyMissing: ' ' }) }))).rejects.toMatchObject({
+      fieldErrors: { 'content.contingencyMissing': 'Enter what to do if the family goes missing' },
+    });
     await expect(attempt(plan({ parentsName: '' }))).rejects.toThrow(ValidationError);
     expect(await db().select().from(birthPlanVersions).where(eq(birthPlanVersions.caseId, kase.id))).toHaveLength(0);
     expect(await db().select().from(birthPlanDistributions).where(eq(birthPlanDistributions.caseId, kase.id))).toHaveLength(0);
@@ -143,7 +177,9 @@ describe('birth plan versions and distribution', () => {
 
   it('needs the named midwife’s name when the case has none', async () => {
     const kase = await openTestCase(db(), midwife, { edd: '2027-04-01' }, OPENED);
-    await expect(saveBirthPlan(db(), midwife, kase.id, plan(), NOW)).rejects.toMatchObject({ fieldErrors: { namedMidwifeName: expect.stringContaining('no named midwife') } });
+    await expect(saveBirthPlan(db(), midwife, kase.id, plan(), NOW)).rejects.toMatchObject({
+      fieldErrors: { namedMidwifeName: expect.stringContaining('no named midwife') },
+    });
     await saveBirthPlan(db(), midwife, kase.id, plan({ namedMidwifeName: 'Nia Named' }), NOW);
     const p = await getBirthPlan(db(), midwife, kase.id, NOW);
     expect(p.distribution.find((d) => d.recipient === 'named_midwife')?.recipientName).toBe('Nia Named');
@@ -161,9 +197,16 @@ describe('birth plan versions and distribution', () => {
     expect(mine[0]!.type).toBe(DISTRIBUTION_OVERDUE_EMAIL_JOB);
     expect(mine[0]!.idempotencyKey).toBe(`bp-overdue:${midwifeRow.id}`);
     // Parents not overdue until the end of 30 December.
-    expect(queued.some((j) => (j.payload as { distributionId: string }).distributionId === p.distribution.find((d) => d.recipient === 'parents')!.id)).toBe(false);
+    expect(queued.some((j) => (j.payload as { distributionId: string }).distributionId === p.distribution.find((d) => d.recipient === 'parents')!.id)).toBe(
+      false,
+    );
     await remindOverdueMilestones(db(), new Date('2026-12-26T10:00:00Z'));
-    expect(await db().select().from(jobs).where(eq(jobs.idempotencyKey, `bp-overdue:${midwifeRow.id}`))).toHaveLength(1);
+    expect(
+      await db()
+        .select()
+        .from(jobs)
+        .where(eq(jobs.idempotencyKey, `bp-overdue:${midwifeRow.id}`)),
+    ).toHaveLength(1);
 
     const mailer = memoryMailer();
     await emailOverdueDistribution(db(), mailer, PUBLIC_URL, { distributionId: midwifeRow.id });

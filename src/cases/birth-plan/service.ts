@@ -32,7 +32,10 @@ import {
 type VersionRow = typeof birthPlanVersions.$inferSelect;
 type DistributionRow = typeof birthPlanDistributions.$inferSelect;
 
-export const FALLBACK_DEADLINES = { named_midwife: { hours: 48 }, parents: { workingDays: 3 }, other: { workingDays: 3 } } as const satisfies Record<string, Deadline>;
+export const FALLBACK_DEADLINES = { named_midwife: { hours: 48 }, parents: { workingDays: 3 }, other: { workingDays: 3 } } as const satisfies Record<
+  string,
+  Deadline
+>;
 
 /**
  * How long each recipient has, from the protocol: the milestone completed by sending the plan to the
@@ -90,7 +93,9 @@ export async function saveBirthPlan(db: Db, ctx: RequestContext, caseId: string,
     await loadCase(tx, caseId, true);
     const latest = await latestVersion(tx, caseId);
     if ((latest?.version ?? 0) !== (previous?.version ?? 0)) {
-      throw new ValidationError({ form: 'Someone else saved a new version of the birth plan while you were editing. Reload the page to see it, then make your change again.' });
+      throw new ValidationError({
+        form: 'Someone else saved a new version of the birth plan while you were editing. Reload the page to see it, then make your change again.',
+      });
     }
     const version = (latest?.version ?? 0) + 1;
     await tx.insert(birthPlanVersions).values({
@@ -104,10 +109,19 @@ export async function saveBirthPlan(db: Db, ctx: RequestContext, caseId: string,
       createdByName: actorName(ctx),
     });
     for (const r of recipients) {
-      await tx.insert(birthPlanDistributions).values({ caseId, version, recipient: r.recipient, recipientName: r.recipientName, dueAt: deadlineFrom(input.agreedAt, r.deadline, calendar) });
+      await tx
+        .insert(birthPlanDistributions)
+        .values({ caseId, version, recipient: r.recipient, recipientName: r.recipientName, dueAt: deadlineFrom(input.agreedAt, r.deadline, calendar) });
     }
     const changed = changedFields(latest ? (latest.content as BirthPlanContent) : null, input.content);
-    await recordCaseChange(tx, ctx, caseId, 'case.birth_plan.save', { version, changed, recipients: recipients.map((r) => r.recipient) }, input.changeReason ?? undefined);
+    await recordCaseChange(
+      tx,
+      ctx,
+      caseId,
+      'case.birth_plan.save',
+      { version, changed, recipients: recipients.map((r) => r.recipient) },
+      input.changeReason ?? undefined,
+    );
     await appendCaseEvent(tx, ctx, caseId, {
       kind: 'birth_plan',
       occurredAt: input.agreedAt,
@@ -143,7 +157,13 @@ export async function recordSent(db: Db, ctx: RequestContext, caseId: string, di
       .returning({ id: birthPlanDistributions.id });
     // Two people recording the same sending at once: the second is told, the first stands.
     if (!updated.length) throw new ValidationError({ form: 'This was recorded as sent by someone else just now.' });
-    await recordCaseChange(tx, ctx, caseId, 'case.birth_plan.sent', { distributionId: d.id, version: d.version, recipient: d.recipient, method: input.method, sentAt: input.sentAt.toISOString() });
+    await recordCaseChange(tx, ctx, caseId, 'case.birth_plan.sent', {
+      distributionId: d.id,
+      version: d.version,
+      recipient: d.recipient,
+      method: input.method,
+      sentAt: input.sentAt.toISOString(),
+    });
     const whom = RECIPIENT_KIND_PHRASES[d.recipient as RecipientKind] ?? d.recipient;
     await appendCaseEvent(tx, ctx, caseId, {
       kind: 'birth_plan',
@@ -186,7 +206,13 @@ export async function birthPlanOfCase(db: Db, kase: CaseRow, now = new Date()) {
     distribution: distribution.map((d): DistributionView => {
       const current = d.version === latest?.version;
       const state = d.sentAt ? (d.sentAt > d.dueAt ? 'sent_late' : 'sent') : !current ? 'superseded' : d.dueAt < now ? 'overdue' : 'due';
-      return { ...d, recipientLabel: RECIPIENT_KIND_LABELS[d.recipient as RecipientKind] ?? d.recipient, methodLabel: d.method ? (SEND_METHOD_LABELS[d.method as keyof typeof SEND_METHOD_LABELS] ?? d.method) : null, state, current };
+      return {
+        ...d,
+        recipientLabel: RECIPIENT_KIND_LABELS[d.recipient as RecipientKind] ?? d.recipient,
+        methodLabel: d.method ? (SEND_METHOD_LABELS[d.method as keyof typeof SEND_METHOD_LABELS] ?? d.method) : null,
+        state,
+        current,
+      };
     }),
     deadlines: {
       namedMidwife: describeDeadline(deadlines.named_midwife),

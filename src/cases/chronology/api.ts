@@ -4,7 +4,16 @@ import type { AppDeps } from '../../platform/http/deps';
 import { api } from '../../platform/http/api';
 import { created, DateTime, jsonBody, pathParam, Uuid } from '../../platform/http/api-helpers';
 import { CHRONOLOGY_KINDS, INDICATORS, PRACTITIONER_KINDS } from '../patterns';
-import { answerPrompt, caseChronology, type ChronologyItem, PROMPT_RESPONSE_KINDS, type PromptView, promptsForCase, recordObservation, unansweredPrompts } from './service';
+import {
+  answerPrompt,
+  caseChronology,
+  type ChronologyItem,
+  PROMPT_RESPONSE_KINDS,
+  type PromptView,
+  promptsForCase,
+  recordObservation,
+  unansweredPrompts,
+} from './service';
 
 const TAGS = ['Case chronology'];
 
@@ -52,10 +61,16 @@ const Prompt = z.object({
   response: z.string().nullable(),
   respondedBy: z.string().nullable(),
   respondedAt: DateTime.nullable(),
-  entries: z.array(z.object({ id: Uuid, at: DateTime, kind: z.enum(CHRONOLOGY_KINDS), label: z.string(), summary: z.string() })).meta({ description: 'The chronology entries that made up the pattern, oldest first' }),
+  entries: z
+    .array(z.object({ id: Uuid, at: DateTime, kind: z.enum(CHRONOLOGY_KINDS), label: z.string(), summary: z.string() }))
+    .meta({ description: 'The chronology entries that made up the pattern, oldest first' }),
 });
 export const CasePrompt = api.schema('CasePrompt', Prompt, 'A pattern prompt. It informs judgement and decides nothing; a practitioner answers it once.');
-export const CasePrompts = api.schema('CasePrompts', z.object({ prompts: z.array(CasePrompt) }), 'Unanswered prompts first (oldest first), then answered ones (newest first).');
+export const CasePrompts = api.schema(
+  'CasePrompts',
+  z.object({ prompts: z.array(CasePrompt) }),
+  'Unanswered prompts first (oldest first), then answered ones (newest first).',
+);
 export const PromptAnswerRequest = api.schema(
   'PromptAnswerRequest',
   z.object({
@@ -66,7 +81,11 @@ export const PromptAnswerRequest = api.schema(
 );
 export const UnansweredPromptList = api.schema(
   'UnansweredPromptList',
-  z.object({ prompts: z.array(z.object({ id: Uuid, caseId: Uuid, reference: z.string(), displayName: z.string(), ruleLabel: z.string(), prompt: z.string(), raisedAt: DateTime })) }),
+  z.object({
+    prompts: z.array(
+      z.object({ id: Uuid, caseId: Uuid, reference: z.string(), displayName: z.string(), ruleLabel: z.string(), prompt: z.string(), raisedAt: DateTime }),
+    ),
+  }),
   'Unanswered prompts on the open cases your organisation works on (auditors: every case), longest waiting first.',
 );
 
@@ -128,12 +147,18 @@ export const chronologyApi =
         summary: 'The case timeline, newest first (audited)',
         tags: TAGS,
         params: { id: 'The case' },
-        query: { indicator: 'closure, flight or disguised_compliance: only entries that may be that sign', kind: 'Only these kinds of entry, separated by commas' },
+        query: {
+          indicator: 'closure, flight or disguised_compliance: only entries that may be that sign',
+          kind: 'Only these kinds of entry, separated by commas',
+        },
         responses: { 200: { description: 'The timeline', schema: CaseChronology } },
       },
       async (req) => {
         const q = req.query as Record<string, string | string[] | undefined>;
-        const entries = await caseChronology(db, req.ctx, pathParam(req), { indicator: typeof q.indicator === 'string' ? q.indicator : null, kinds: q.kind ?? null });
+        const entries = await caseChronology(db, req.ctx, pathParam(req), {
+          indicator: typeof q.indicator === 'string' ? q.indicator : null,
+          kinds: q.kind ?? null,
+        });
         return { entries: entries.map(entryJson) };
       },
     );

@@ -5,7 +5,18 @@ import { formErrors } from '../../platform/http/forms';
 import { formatDate, formatDateTime } from '../../platform/http/views';
 import { dateTimeFromParts, handleCaseForm, renderCasePage } from '../http';
 import { CHRONOLOGY_KIND_LABELS, INDICATOR_LABELS, INDICATOR_OF, INDICATORS, type Indicator, PRACTITIONER_KINDS } from '../patterns';
-import { answerPrompt, applyChronologyFilter, type ChronologyItem, loadChronology, loadPrompts, parseChronologyFilter, PROMPT_RESPONSE_KINDS, PROMPT_RESPONSE_LABELS, recordObservation, unansweredPrompts } from './service';
+import {
+  answerPrompt,
+  applyChronologyFilter,
+  type ChronologyItem,
+  loadChronology,
+  loadPrompts,
+  parseChronologyFilter,
+  PROMPT_RESPONSE_KINDS,
+  PROMPT_RESPONSE_LABELS,
+  recordObservation,
+  unansweredPrompts,
+} from './service';
 
 const TEMPLATE = 'cases/chronology/views/chronology.njk';
 
@@ -53,7 +64,13 @@ export const chronologyRoutes =
     async function page(
       req: FastifyRequest,
       reply: FastifyReply,
-      opts: { status?: number; form?: Form; values?: Record<string, string>; errors?: ReturnType<typeof formErrors>; fieldErrors?: Record<string, string> } = {},
+      opts: {
+        status?: number;
+        form?: Form;
+        values?: Record<string, string>;
+        errors?: ReturnType<typeof formErrors>;
+        fieldErrors?: Record<string, string>;
+      } = {},
     ) {
       const caseId = idOf(req);
       const q = req.query as Record<string, string | string[] | undefined>;
@@ -87,7 +104,15 @@ export const chronologyRoutes =
             answering,
             values: opts.form?.kind === 'record' ? values : {},
             answerValues: answering ? values : {},
-            occurredAtParts: opts.form?.kind === 'record' ? { day: values['occurredAt.day'] ?? '', month: values['occurredAt.month'] ?? '', year: values['occurredAt.year'] ?? '', time: values['occurredAt.time'] ?? '' } : { day: '', month: '', year: '', time: '' },
+            occurredAtParts:
+              opts.form?.kind === 'record'
+                ? {
+                    day: values['occurredAt.day'] ?? '',
+                    month: values['occurredAt.month'] ?? '',
+                    year: values['occurredAt.year'] ?? '',
+                    time: values['occurredAt.time'] ?? '',
+                  }
+                : { day: '', month: '', year: '', time: '' },
             kindGroups: KIND_GROUPS,
             responseItems: PROMPT_RESPONSE_KINDS.map((k) => ({ value: k, text: PROMPT_RESPONSE_LABELS[k] })),
             openPrompts: prompts
@@ -95,10 +120,20 @@ export const chronologyRoutes =
               .map((p) => ({ ...p, raisedText: formatDateTime(p.raisedAt), events: p.events.map((e) => ({ ...e, when: whenText(e.at, e.timeKnown) })) })),
             answeredPrompts: prompts
               .filter((p) => p.answered)
-              .map((p) => ({ ...p, raisedText: formatDateTime(p.raisedAt), respondedText: formatDateTime(p.respondedAt), events: p.events.map((e) => ({ ...e, when: whenText(e.at, e.timeKnown) })) })),
+              .map((p) => ({
+                ...p,
+                raisedText: formatDateTime(p.raisedAt),
+                respondedText: formatDateTime(p.respondedAt),
+                events: p.events.map((e) => ({ ...e, when: whenText(e.at, e.timeKnown) })),
+              })),
             items,
             totalItems: all.length,
-            filter: { indicator: filterError ? (requested.indicator ?? '') : (filter.indicator ?? ''), indicatorLabel: filter.indicator ? INDICATOR_LABELS[filter.indicator] : null, kinds: filter.kinds, kindLabels: filter.kinds.map((k) => CHRONOLOGY_KIND_LABELS[k]) },
+            filter: {
+              indicator: filterError ? (requested.indicator ?? '') : (filter.indicator ?? ''),
+              indicatorLabel: filter.indicator ? INDICATOR_LABELS[filter.indicator] : null,
+              kinds: filter.kinds,
+              kindLabels: filter.kinds.map((k) => CHRONOLOGY_KIND_LABELS[k]),
+            },
             filterError,
             indicatorItems: [{ value: '', text: 'Every entry' }, ...INDICATORS.map((i) => ({ value: i, text: INDICATOR_LABELS[i] }))],
           };

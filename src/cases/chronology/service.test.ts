@@ -39,7 +39,8 @@ async function fieldErrors(p: Promise<unknown>): Promise<Record<string, string>>
 
 const lastSeq = async () => Number((await db.select({ seq: sql<number>`coalesce(max(${auditEvents.seq}), 0)` }).from(auditEvents))[0]?.seq ?? 0);
 const auditSince = (seq: number) => db.select().from(auditEvents).where(gt(auditEvents.seq, seq)).orderBy(asc(auditEvents.seq));
-const count = async (table: typeof caseEvents | typeof casePrompts | typeof caseFacts, caseId: string) => (await db.select({ id: table.id }).from(table).where(eq(table.caseId, caseId))).length;
+const count = async (table: typeof caseEvents | typeof casePrompts | typeof caseFacts, caseId: string) =>
+  (await db.select({ id: table.id }).from(table).where(eq(table.caseId, caseId))).length;
 
 const missed = (day: string, summary = 'Did not attend antenatal clinic') => ({ kind: 'appointment_missed', occurredAt: day, summary });
 
@@ -57,10 +58,22 @@ describe(`pattern prompts from the chronology (${onPostgres() ? 'PostgreSQL' : '
     const kase = await openTestCase(db, midwife);
     expect((await recordObservation(db, midwife, kase.id, missed(daysAgo(40)))).promptsRaised).toBe(0);
     expect((await recordObservation(db, midwife, kase.id, missed(daysAgo(30)))).promptsRaised).toBe(0);
-    expect((await recordObservation(db, midwife, kase.id, { ...missed(daysAgo(20)), professional: 'Community midwife J. Okafor', agency: 'University Hospital Southampton' })).promptsRaised).toBe(0);
+    expect(
+      (
+        await recordObservation(db, midwife, kase.id, {
+          ...missed(daysAgo(20)),
+          professional: 'Community midwife J. Okafor',
+          agency: 'University Hospital Southampton',
+        })
+      ).promptsRaised,
+    ).toBe(0);
     expect(await count(casePrompts, kase.id)).toBe(0);
 
-    const move = await recordObservation(db, midwife, kase.id, { kind: 'address_change', occurredAt: daysAgo(10), summary: 'Told the GP receptionist she has moved to Portsmouth' });
+    const move = await recordObservation(db, midwife, kase.id, {
+      kind: 'address_change',
+      occurredAt: daysAgo(10),
+      summary: 'Told the GP receptionist she has moved to Portsmouth',
+    });
     expect(move.promptsRaised).toBe(1);
     const prompts = await promptsForCase(db, midwife, kase.id);
     expect(prompts).toHaveLength(1);
@@ -72,17 +85,39 @@ describe(`pattern prompts from the chronology (${onPostgres() ? 'PostgreSQL' : '
     const chronology = await caseChronology(db, midwife, kase.id);
     expect(chronology.filter((i) => i.kind === 'prompt_raised')).toHaveLength(1);
     const recorded = chronology.find((i) => i.id === move.id)!;
-    expect(recorded).toMatchObject({ kind: 'address_change', label: 'Change of address', indicator: 'flight', indicatorLabel: 'Flight', source: 'practitioner', recordedBy: midwife.actor.displayName, timeKnown: false });
-    expect(chronology.find((i) => i.summary.includes('Did not attend') && i.professional)).toMatchObject({ professional: 'Community midwife J. Okafor', agency: 'University Hospital Southampton', indicator: 'closure' });
+    expect(recorded).toMatchObject({
+      kind: 'address_change',
+      label: 'Change of address',
+      indicator: 'flight',
+      indicatorLabel: 'Flight',
+      source: 'practitioner',
+      recordedBy: midwife.actor.displayName,
+      timeKnown: false,
+    });
+    expect(chronology.find((i) => i.summary.includes('Did not attend') && i.professional)).toMatchObject({
+      professional: 'Community midwife J. Okafor',
+      agency: 'University Hospital Southampton',
+      indicator: 'closure',
+    });
 
     // Entries that do not count, and the same entries again, raise nothing more.
-    expect((await recordObservation(db, midwife, kase.id, { kind: 'observation', occurredAt: daysAgo(5), summary: 'Phoned: she says she will come next week' })).promptsRaised).toBe(0);
-    expect((await recordObservation(db, midwife, kase.id, { kind: 'appointment_attended', occurredAt: daysAgo(4), summary: 'Attended the scan' })).promptsRaised).toBe(0);
+    expect(
+      (await recordObservation(db, midwife, kase.id, { kind: 'observation', occurredAt: daysAgo(5), summary: 'Phoned: she says she will come next week' }))
+        .promptsRaised,
+    ).toBe(0);
+    expect(
+      (await recordObservation(db, midwife, kase.id, { kind: 'appointment_attended', occurredAt: daysAgo(4), summary: 'Attended the scan' })).promptsRaised,
+    ).toBe(0);
     expect(await count(casePrompts, kase.id)).toBe(1);
 
     // Answered, it stays answered; a new missed appointment is new evidence and raises it again.
-    await answerPrompt(db, midwife, kase.id, prompts[0]!.id, { responseKind: 'discussed_with_lead', response: 'Discussed with Dr Patel; referral to MASH today.' });
-    expect((await recordObservation(db, midwife, kase.id, { kind: 'observation', occurredAt: daysAgo(3), summary: 'Letter sent to the new address' })).promptsRaised).toBe(0);
+    await answerPrompt(db, midwife, kase.id, prompts[0]!.id, {
+      responseKind: 'discussed_with_lead',
+      response: 'Discussed with Dr Patel; referral to MASH today.',
+    });
+    expect(
+      (await recordObservation(db, midwife, kase.id, { kind: 'observation', occurredAt: daysAgo(3), summary: 'Letter sent to the new address' })).promptsRaised,
+    ).toBe(0);
     expect((await recordObservation(db, midwife, kase.id, missed(daysAgo(2), 'Did not attend the 28-week appointment'))).promptsRaised).toBe(1);
     const after = await promptsForCase(db, midwife, kase.id);
     expect(after.map((p) => [p.ruleKey, p.answered])).toEqual([
@@ -97,7 +132,9 @@ describe(`pattern prompts from the chronology (${onPostgres() ? 'PostgreSQL' : '
     const kase = await openTestCase(db, midwife);
     // Each visit after the first completes the pattern with at least one entry no prompt has covered yet.
     const results = await Promise.all(
-      [8, 7, 6, 5, 4, 3].map((n) => recordObservation(db, midwife, kase.id, { kind: 'no_access_visit', occurredAt: daysAgo(n), summary: `No answer at the door (${n} days ago)` })),
+      [8, 7, 6, 5, 4, 3].map((n) =>
+        recordObservation(db, midwife, kase.id, { kind: 'no_access_visit', occurredAt: daysAgo(n), summary: `No answer at the door (${n} days ago)` }),
+      ),
     );
     expect(results.map((r) => r.promptsRaised).sort()).toEqual([0, 1, 1, 1, 1, 1]);
     expect(await count(casePrompts, kase.id)).toBe(5);
@@ -115,26 +152,53 @@ describe(`pattern prompts from the chronology (${onPostgres() ? 'PostgreSQL' : '
   it('an answer needs a kind and words; it is recorded once, on the chronology and in the audit', async () => {
     const kase = await openTestCase(db, midwife);
     await recordObservation(db, midwife, kase.id, { kind: 'no_access_visit', occurredAt: daysAgo(8), summary: 'No answer at the door; curtains drawn' });
-    await recordObservation(db, midwife, kase.id, { kind: 'refused_to_be_seen', occurredAt: daysAgo(1), summary: 'Partner said she was asleep and would not let us in' });
+    await recordObservation(db, midwife, kase.id, {
+      kind: 'refused_to_be_seen',
+      occurredAt: daysAgo(1),
+      summary: 'Partner said she was asleep and would not let us in',
+    });
     const [prompt] = await promptsForCase(db, midwife, kase.id);
     expect(prompt).toMatchObject({ ruleKey: 'not_seen', answered: false });
 
     const seq = await lastSeq();
     const eventsBefore = await count(caseEvents, kase.id);
-    expect(await fieldErrors(answerPrompt(db, midwife, kase.id, prompt!.id, {}))).toEqual({ responseKind: 'Choose what you did about this prompt', response: 'Enter what you considered and decided' });
-    expect(await fieldErrors(answerPrompt(db, midwife, kase.id, prompt!.id, { responseKind: 'no_further_action', response: '   ok done   ' }))).toEqual({ response: 'Enter what you considered and decided' });
-    expect(await fieldErrors(answerPrompt(db, midwife, kase.id, prompt!.id, { responseKind: 'ignore', response: 'Considered carefully and decided' }))).toEqual({ responseKind: 'Choose what you did about this prompt' });
+    expect(await fieldErrors(answerPrompt(db, midwife, kase.id, prompt!.id, {}))).toEqual({
+      responseKind: 'Choose what you did about this prompt',
+      response: 'Enter what you considered and decided',
+    });
+    expect(await fieldErrors(answerPrompt(db, midwife, kase.id, prompt!.id, { responseKind: 'no_further_action', response: '   ok done   ' }))).toEqual({
+      response: 'Enter what you considered and decided',
+    });
+    expect(await fieldErrors(answerPrompt(db, midwife, kase.id, prompt!.id, { responseKind: 'ignore', response: 'Considered carefully and decided' }))).toEqual(
+      { responseKind: 'Choose what you did about this prompt' },
+    );
     expect((await promptsForCase(db, midwife, kase.id))[0]!.answered).toBe(false);
     expect(await count(caseEvents, kase.id)).toBe(eventsBefore);
     expect((await auditSince(seq)).map((a) => a.action)).toEqual(['case.prompts.view']);
 
-    await expect(answerPrompt(db, midwife, kase.id, '00000000-0000-4000-8000-000000000000', { responseKind: 'action_taken', response: 'Unannounced visit booked for tomorrow' })).rejects.toBeInstanceOf(NotFoundError);
-    await expect(answerPrompt(db, socialWorker, kase.id, prompt!.id, { responseKind: 'action_taken', response: 'Unannounced visit booked for tomorrow' })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(
+      answerPrompt(db, midwife, kase.id, '00000000-0000-4000-8000-000000000000', {
+        responseKind: 'action_taken',
+        response: 'Unannounced visit booked for tomorrow',
+      }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      answerPrompt(db, socialWorker, kase.id, prompt!.id, { responseKind: 'action_taken', response: 'Unannounced visit booked for tomorrow' }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
 
     const seq2 = await lastSeq();
-    await answerPrompt(db, midwife, kase.id, prompt!.id, { responseKind: 'action_taken', response: '  Unannounced joint visit with the social worker booked for tomorrow.  ' });
+    await answerPrompt(db, midwife, kase.id, prompt!.id, {
+      responseKind: 'action_taken',
+      response: '  Unannounced joint visit with the social worker booked for tomorrow.  ',
+    });
     const [answered] = await promptsForCase(db, midwife, kase.id);
-    expect(answered).toMatchObject({ answered: true, responseKind: 'action_taken', responseKindLabel: 'Action taken', response: 'Unannounced joint visit with the social worker booked for tomorrow.', respondedBy: midwife.actor.displayName });
+    expect(answered).toMatchObject({
+      answered: true,
+      responseKind: 'action_taken',
+      responseKindLabel: 'Action taken',
+      response: 'Unannounced joint visit with the social worker booked for tomorrow.',
+      respondedBy: midwife.actor.displayName,
+    });
     expect(answered!.respondedAt).toBeInstanceOf(Date);
     const change = (await auditSince(seq2)).find((a) => a.action === 'case.prompt.answer');
     expect(change).toMatchObject({ entityType: 'Case', entityId: kase.id, verb: 'U' });
@@ -143,7 +207,9 @@ describe(`pattern prompts from the chronology (${onPostgres() ? 'PostgreSQL' : '
     expect(entry!.summary).toContain('Unannounced joint visit');
 
     // A second answer is refused and the first stands.
-    expect(await fieldErrors(answerPrompt(db, midwife, kase.id, prompt!.id, { responseKind: 'no_further_action', response: 'Second thoughts about all of this' }))).toEqual({
+    expect(
+      await fieldErrors(answerPrompt(db, midwife, kase.id, prompt!.id, { responseKind: 'no_further_action', response: 'Second thoughts about all of this' })),
+    ).toEqual({
       form: `This prompt has already been answered by ${midwife.actor.displayName}. Record anything more as a new entry in the chronology.`,
     });
     expect((await promptsForCase(db, midwife, kase.id))[0]).toMatchObject({ responseKind: 'action_taken' });
@@ -151,10 +217,20 @@ describe(`pattern prompts from the chronology (${onPostgres() ? 'PostgreSQL' : '
 
   it('unanswered prompts across cases: the organisation’s own cases, every case for auditors', async () => {
     const kase = await openTestCase(db, midwife, { givenName: 'Odile', familyName: 'Prentice' });
-    await recordObservation(db, midwife, kase.id, { kind: 'agreed_action_not_done', occurredAt: daysAgo(20), summary: 'Did not register with a GP as agreed at the core group' });
-    await recordObservation(db, midwife, kase.id, { kind: 'agreed_action_not_done', occurredAt: daysAgo(2), summary: 'Did not attend the parenting assessment as agreed' });
+    await recordObservation(db, midwife, kase.id, {
+      kind: 'agreed_action_not_done',
+      occurredAt: daysAgo(20),
+      summary: 'Did not register with a GP as agreed at the core group',
+    });
+    await recordObservation(db, midwife, kase.id, {
+      kind: 'agreed_action_not_done',
+      occurredAt: daysAgo(2),
+      summary: 'Did not attend the parenting assessment as agreed',
+    });
     const mine = await unansweredPrompts(db, midwife);
-    expect(mine.filter((p) => p.caseId === kase.id)).toEqual([expect.objectContaining({ reference: kase.reference, displayName: 'Odile Prentice', ruleLabel: 'Agreed actions not done' })]);
+    expect(mine.filter((p) => p.caseId === kase.id)).toEqual([
+      expect.objectContaining({ reference: kase.reference, displayName: 'Odile Prentice', ruleLabel: 'Agreed actions not done' }),
+    ]);
     expect((await unansweredPrompts(db, socialWorker)).some((p) => p.caseId === kase.id)).toBe(false);
     expect((await unansweredPrompts(db, auditor)).some((p) => p.caseId === kase.id)).toBe(true);
     await expect(unansweredPrompts(db, partnership)).rejects.toBeInstanceOf(ForbiddenError);
@@ -163,8 +239,16 @@ describe(`pattern prompts from the chronology (${onPostgres() ? 'PostgreSQL' : '
 
 describe('recording an entry by hand', () => {
   it.each([
-    ['a kind Beacon records itself', { kind: 'prompt_raised' }, { kind: 'Beacon records that kind of entry itself when it happens. Choose what you saw or were told from the list' }],
-    ['an identity mismatch (recorded from the details)', { kind: 'identity_inconsistency' }, { kind: 'Beacon records that kind of entry itself when it happens. Choose what you saw or were told from the list' }],
+    [
+      'a kind Beacon records itself',
+      { kind: 'prompt_raised' },
+      { kind: 'Beacon records that kind of entry itself when it happens. Choose what you saw or were told from the list' },
+    ],
+    [
+      'an identity mismatch (recorded from the details)',
+      { kind: 'identity_inconsistency' },
+      { kind: 'Beacon records that kind of entry itself when it happens. Choose what you saw or were told from the list' },
+    ],
     ['an unknown kind', { kind: 'gossip' }, { kind: 'Choose what happened from the list' }],
     ['no kind', { kind: undefined }, { kind: 'Choose what happened' }],
     ['no summary', { summary: '  ' }, { summary: 'Enter what happened' }],
@@ -180,7 +264,9 @@ describe('recording an entry by hand', () => {
     const kase = await openTestCase(db, midwife);
     const events = await count(caseEvents, kase.id);
     const seq = await lastSeq();
-    expect(await fieldErrors(recordObservation(db, midwife, kase.id, { kind: 'appointment_missed', occurredAt: daysAgo(1), summary: 'Did not attend', ...patch }))).toEqual(expected);
+    expect(
+      await fieldErrors(recordObservation(db, midwife, kase.id, { kind: 'appointment_missed', occurredAt: daysAgo(1), summary: 'Did not attend', ...patch })),
+    ).toEqual(expected);
     expect(await count(caseEvents, kase.id)).toBe(events);
     expect(await auditSince(seq)).toEqual([]);
   });
@@ -189,11 +275,22 @@ describe('recording an entry by hand', () => {
     const kase = await openTestCase(db, midwife);
     const at = new Date(Date.now() - 26 * 3_600_000);
     const seq = await lastSeq();
-    const { id } = await recordObservation(db, midwife, kase.id, { kind: 'selective_engagement', occurredAt: at.toISOString(), summary: 'Sees the midwife but will not see the social worker' });
+    const { id } = await recordObservation(db, midwife, kase.id, {
+      kind: 'selective_engagement',
+      occurredAt: at.toISOString(),
+      summary: 'Sees the midwife but will not see the social worker',
+    });
     const [row] = await db.select().from(caseEvents).where(eq(caseEvents.id, id));
-    expect(row).toMatchObject({ kind: 'selective_engagement', source: 'practitioner', summary: 'Sees the midwife but will not see the social worker', recordedByOrganisationName: midwife.actor.organisationName });
+    expect(row).toMatchObject({
+      kind: 'selective_engagement',
+      source: 'practitioner',
+      summary: 'Sees the midwife but will not see the social worker',
+      recordedByOrganisationName: midwife.actor.organisationName,
+    });
     expect(row!.occurredAt.getTime()).toBe(at.getTime());
-    expect((await auditSince(seq)).map((a) => [a.action, a.entityId, (a.detail as Record<string, unknown>)?.kind])).toEqual([['case.chronology.record', kase.id, 'selective_engagement']]);
+    expect((await auditSince(seq)).map((a) => [a.action, a.entityId, (a.detail as Record<string, unknown>)?.kind])).toEqual([
+      ['case.chronology.record', kase.id, 'selective_engagement'],
+    ]);
   });
 
   it('only the agencies on the case may record, and not on a closed case', async () => {
@@ -202,7 +299,9 @@ describe('recording an entry by hand', () => {
     await expect(recordObservation(db, auditor, kase.id, missed(daysAgo(1)))).rejects.toBeInstanceOf(ForbiddenError);
     await expect(recordObservation(db, midwife, 'not-a-case', missed(daysAgo(1)))).rejects.toBeInstanceOf(NotFoundError);
     await closeCase(db, midwife, kase.id, { reason: 'opened_in_error', note: 'Duplicate of another case' });
-    expect(await fieldErrors(recordObservation(db, midwife, kase.id, missed(daysAgo(1))))).toEqual({ form: 'This case is closed. Reopen it before recording anything more.' });
+    expect(await fieldErrors(recordObservation(db, midwife, kase.id, missed(daysAgo(1))))).toEqual({
+      form: 'This case is closed. Reopen it before recording anything more.',
+    });
   });
 });
 
@@ -240,16 +339,26 @@ describe('the timeline', () => {
 
     const fromAlert = items.filter((i) => i.source === 'alert');
     expect(fromAlert.filter((i) => i.kind === 'alert_event').map((i) => i.summary)).toEqual(
-      expect.arrayContaining([expect.stringContaining(`${alert.reference} approved and sent`), expect.stringContaining(`${alert.reference} sent for approval`)]),
+      expect.arrayContaining([
+        expect.stringContaining(`${alert.reference} approved and sent`),
+        expect.stringContaining(`${alert.reference} sent for approval`),
+      ]),
     );
     const approved = fromAlert.find((i) => i.summary.includes('approved'))!;
-    expect(approved).toMatchObject({ label: 'Alert changed', recordedBy: designated.actor.displayName, recordedByOrganisation: designated.actor.organisationName, alertReference: alert.reference });
+    expect(approved).toMatchObject({
+      label: 'Alert changed',
+      recordedBy: designated.actor.displayName,
+      recordedByOrganisation: designated.actor.organisationName,
+      alertReference: alert.reference,
+    });
     const presented = fromAlert.find((i) => i.kind === 'presentation')!;
     expect(presented.summary).toContain('Majors bay 4');
     expect(presented.summary).toContain('same person');
     expect(presented).toMatchObject({ recordedBy: nurse.actor.displayName, recordedByOrganisation: nurse.actor.organisationName });
     const found = fromAlert.find((i) => i.kind === 'matched_search')!;
-    expect(found.summary).toBe(`A clinician at ${nurse.actor.organisationName} revealed a possible match with alert ${alert.reference} (she is here now / presenting). They confirmed she is the woman in the alert.`);
+    expect(found.summary).toBe(
+      `A clinician at ${nurse.actor.organisationName} revealed a possible match with alert ${alert.reference} (she is here now / presenting). They confirmed she is the woman in the alert.`,
+    );
     expect(found.recordedBy).toBeNull();
     expect(items.find((i) => i.kind === 'alert_linked')).toMatchObject({ source: 'system' });
 
@@ -257,20 +366,36 @@ describe('the timeline', () => {
     const times = items.map((i) => i.at.getTime());
     expect(times).toEqual([...times].sort((a, b) => b - a));
     // Nothing from the alert was copied into the case.
-    expect((await db.select().from(caseEvents).where(and(eq(caseEvents.caseId, kase.id), eq(caseEvents.kind, 'presentation')))).length).toBe(0);
+    expect(
+      (
+        await db
+          .select()
+          .from(caseEvents)
+          .where(and(eq(caseEvents.caseId, kase.id), eq(caseEvents.kind, 'presentation')))
+      ).length,
+    ).toBe(0);
   });
 
   it('filters by indicator and by kind; a bad filter is a clear error', async () => {
     const kase = await openTestCase(db, midwife);
     await recordObservation(db, midwife, kase.id, missed(daysAgo(3)));
     await recordObservation(db, midwife, kase.id, { kind: 'gp_change', occurredAt: daysAgo(2), summary: 'Registered with a practice in Portsmouth' });
-    await recordObservation(db, midwife, kase.id, { kind: 'hostility_when_challenged', occurredAt: daysAgo(1), summary: 'Shouted when asked about the missed scan' });
+    await recordObservation(db, midwife, kase.id, {
+      kind: 'hostility_when_challenged',
+      occurredAt: daysAgo(1),
+      summary: 'Shouted when asked about the missed scan',
+    });
     expect((await caseChronology(db, midwife, kase.id, { indicator: 'closure' })).map((i) => i.kind)).toEqual(['appointment_missed']);
     expect((await caseChronology(db, midwife, kase.id, { indicator: 'flight' })).map((i) => i.kind)).toEqual(['gp_change']);
     expect((await caseChronology(db, midwife, kase.id, { indicator: 'disguised_compliance' })).map((i) => i.kind)).toEqual(['hostility_when_challenged']);
-    expect((await caseChronology(db, midwife, kase.id, { kinds: 'gp_change,appointment_missed' })).map((i) => i.kind)).toEqual(['gp_change', 'appointment_missed']);
+    expect((await caseChronology(db, midwife, kase.id, { kinds: 'gp_change,appointment_missed' })).map((i) => i.kind)).toEqual([
+      'gp_change',
+      'appointment_missed',
+    ]);
     expect((await caseChronology(db, midwife, kase.id, { kinds: ['case_opened'] })).map((i) => i.kind)).toEqual(['case_opened']);
-    expect(await fieldErrors(caseChronology(db, midwife, kase.id, { indicator: 'sneaky' }))).toEqual({ indicator: 'Choose closure, flight or disguised compliance, or show every entry' });
+    expect(await fieldErrors(caseChronology(db, midwife, kase.id, { indicator: 'sneaky' }))).toEqual({
+      indicator: 'Choose closure, flight or disguised compliance, or show every entry',
+    });
     expect(Object.keys(await fieldErrors(caseChronology(db, midwife, kase.id, { kinds: ['nope'] })))).toEqual(['kinds.0']);
   });
 
@@ -286,7 +411,13 @@ describe('the timeline', () => {
 describe('identity details with their sources', () => {
   it('a different date of birth from another source is kept beside the first, flagged, and on the chronology', async () => {
     const kase = await openTestCase(db, midwife); // date of birth 1998-07-14, self-reported
-    const r = await recordFact(db, midwife, kase.id, { field: 'date_of_birth', value: { date: '1996-11-23' }, source: 'other_agency', sourceDetail: 'Portsmouth children’s services', sourceDate: today() });
+    const r = await recordFact(db, midwife, kase.id, {
+      field: 'date_of_birth',
+      value: { date: '1996-11-23' },
+      source: 'other_agency',
+      sourceDetail: 'Portsmouth children’s services',
+      sourceDate: today(),
+    });
     expect(r.inconsistent).toBe(true);
 
     const details = await caseDetails(db, midwife, kase.id);
@@ -303,7 +434,11 @@ describe('identity details with their sources', () => {
       ['23 November 1996', true],
       ['14 July 1998', true],
     ]);
-    expect(dob.values[0]).toMatchObject({ sourceDetail: 'Portsmouth children’s services', recordedBy: midwife.actor.displayName, recordedByOrganisation: midwife.actor.organisationName });
+    expect(dob.values[0]).toMatchObject({
+      sourceDetail: 'Portsmouth children’s services',
+      recordedBy: midwife.actor.displayName,
+      recordedByOrganisation: midwife.actor.organisationName,
+    });
     const flagged = (await caseChronology(db, midwife, kase.id, { kinds: ['identity_inconsistency'] }))[0];
     expect(flagged?.summary).toMatch(/Date of birth differs between sources/);
 
@@ -325,10 +460,16 @@ describe('identity details with their sources', () => {
     const facts = await count(caseFacts, kase.id);
     const events = await count(caseEvents, kase.id);
     const seq = await lastSeq();
-    expect(await fieldErrors(recordFact(db, midwife, kase.id, { field: 'nhs_number', value: { number: '943 476 5918' }, source: 'pds_verified', sourceDate: daysAgo(1) }))).toEqual({
+    expect(
+      await fieldErrors(
+        recordFact(db, midwife, kase.id, { field: 'nhs_number', value: { number: '943 476 5918' }, source: 'pds_verified', sourceDate: daysAgo(1) }),
+      ),
+    ).toEqual({
       'value.number': 'Enter a valid NHS number: the last digit (the check digit) does not match',
     });
-    expect(await fieldErrors(recordFact(db, midwife, kase.id, { field: 'address', value: { line: '2 Mill Road' }, source: 'other_agency', sourceDate: daysAgo(1) }))).toEqual({ sourceDetail: 'Enter which agency reported this detail' });
+    expect(
+      await fieldErrors(recordFact(db, midwife, kase.id, { field: 'address', value: { line: '2 Mill Road' }, source: 'other_agency', sourceDate: daysAgo(1) })),
+    ).toEqual({ sourceDetail: 'Enter which agency reported this detail' });
     expect(await count(caseFacts, kase.id)).toBe(facts);
     expect(await count(caseEvents, kase.id)).toBe(events);
     expect(await auditSince(seq)).toEqual([]);
@@ -338,7 +479,9 @@ describe('identity details with their sources', () => {
     const kase = await openTestCase(db, midwife);
     await expect(caseDetails(db, qahCoordinator, kase.id)).rejects.toBeInstanceOf(ForbiddenError);
     await expect(caseDetails(db, socialWorker, kase.id)).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(recordFact(db, socialWorker, kase.id, { field: 'phone', value: { number: '07700 900123' }, source: 'self_reported', sourceDate: daysAgo(1) })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(
+      recordFact(db, socialWorker, kase.id, { field: 'phone', value: { number: '07700 900123' }, source: 'self_reported', sourceDate: daysAgo(1) }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
     const fact = (await caseDetails(db, midwife, kase.id)).history[0]!;
     await expect(supersedeFact(db, qahCoordinator, kase.id, fact.id, 'Not right')).rejects.toBeInstanceOf(ForbiddenError);
   });

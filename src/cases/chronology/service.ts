@@ -29,7 +29,17 @@ import { viewableLinkedAlerts } from '../linked-alerts';
 import { appendCaseEvent } from '../events';
 import { optionalNamedText } from '../text-fields';
 import { londonWallClockToInstant } from '../http';
-import { CHRONOLOGY_KIND_LABELS, CHRONOLOGY_KINDS, type ChronologyKind, INDICATOR_LABELS, INDICATOR_OF, INDICATORS, type Indicator, PRACTITIONER_KINDS, type PractitionerKind } from '../patterns';
+import {
+  CHRONOLOGY_KIND_LABELS,
+  CHRONOLOGY_KINDS,
+  type ChronologyKind,
+  INDICATOR_LABELS,
+  INDICATOR_OF,
+  INDICATORS,
+  type Indicator,
+  PRACTITIONER_KINDS,
+  type PractitionerKind,
+} from '../patterns';
 
 // ── The timeline ───────────────────────────────────────────────────────────────────────────────────
 
@@ -221,7 +231,10 @@ export function parseChronologyFilter(raw: ChronologyFilter): { kinds: Chronolog
   return parseInput(filterSchema, { kinds: raw.kinds ?? null, indicator: raw.indicator ?? null });
 }
 
-export function applyChronologyFilter(items: readonly ChronologyItem[], filter: { kinds: readonly ChronologyKind[]; indicator: Indicator | null }): ChronologyItem[] {
+export function applyChronologyFilter(
+  items: readonly ChronologyItem[],
+  filter: { kinds: readonly ChronologyKind[]; indicator: Indicator | null },
+): ChronologyItem[] {
   return items.filter((i) => (!filter.kinds.length || filter.kinds.includes(i.kind)) && (!filter.indicator || i.indicator === filter.indicator));
 }
 
@@ -243,45 +256,53 @@ function occurredAtSchema(now: Date) {
   // Two calendar years back (from 29 February, the 28th).
   const twoYearsAgo = `${Number(today.slice(0, 4)) - 2}${today.slice(4)}`;
   const earliest = isIsoDate(twoYearsAgo) ? twoYearsAgo : `${Number(today.slice(0, 4)) - 2}-02-28`;
-  return z
-    .string({ error: 'Enter the date it happened' })
-    .trim()
-    .min(1, 'Enter the date it happened')
-    .transform((v, c) => {
-      if (/^\d{4}-\d{2}-\d{2}$/.test(v)) {
-        if (!isIsoDate(v)) {
-          c.addIssue({ code: 'custom', message: 'The date it happened must be a real date' });
+  return (
+    z
+      .string({ error: 'Enter the date it happened' })
+      .trim()
+      .min(1, 'Enter the date it happened')
+      .transform((v, c) => {
+        if (/^\d{4}-\d{2}-\d{2}$/.test(v)) {
+          if (!isIsoDate(v)) {
+            c.addIssue({ code: 'custom', message: 'The date it happened must be a real date' });
+            return z.NEVER;
+          }
+          return { at: londonWallClockToInstant(v, 0, 0), timeKnown: false, day: v };
+        }
+        const at = new Date(v);
+        if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(at.getTime())) {
+          c.addIssue({ code: 'custom', message: 'The date it happened must be a real date, and the time like 14:30' });
           return z.NEVER;
         }
-        return { at: londonWallClockToInstant(v, 0, 0), timeKnown: false, day: v };
-      }
-      const at = new Date(v);
-      if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(at.getTime())) {
-        c.addIssue({ code: 'custom', message: 'The date it happened must be a real date, and the time like 14:30' });
-        return z.NEVER;
-      }
-      return { at, timeKnown: true, day: londonDate(at) };
-    })
-    // A few minutes' grace for a clock that runs ahead of the server's.
-    .refine((o) => (o.timeKnown ? o.at.getTime() <= now.getTime() + 5 * 60_000 : o.day <= today), 'The date it happened cannot be in the future')
-    .refine((o) => o.day >= earliest, 'The date it happened must be within the last 2 years');
+        return { at, timeKnown: true, day: londonDate(at) };
+      })
+      // A few minutes' grace for a clock that runs ahead of the server's.
+      .refine((o) => (o.timeKnown ? o.at.getTime() <= now.getTime() + 5 * 60_000 : o.day <= today), 'The date it happened cannot be in the future')
+      .refine((o) => o.day >= earliest, 'The date it happened must be within the last 2 years')
+  );
 }
 
 export const observationSchema = (now: Date) =>
-  z.object({
-    kind: z
-      .string({ error: 'Choose what happened' })
-      .min(1, 'Choose what happened')
-      .superRefine((k, c) => {
-        if (PRACTITIONER_SET.has(k)) return;
-        c.addIssue({ code: 'custom', message: (CHRONOLOGY_KINDS as readonly string[]).includes(k) ? SYSTEM_KIND_MESSAGE : 'Choose what happened from the list' });
-      })
-      .transform((k) => k as PractitionerKind),
-    occurredAt: occurredAtSchema(now),
-    summary: z.string({ error: 'Enter what happened' }).trim().min(1, 'Enter what happened').max(2000, 'What happened must be 2,000 characters or fewer'),
-    professional: optionalNamedText(120, 'The professional involved'),
-    agency: optionalNamedText(200, 'The agency involved'),
-  }, { error: 'Send the entry as an object with kind, occurredAt and summary' });
+  z.object(
+    {
+      kind: z
+        .string({ error: 'Choose what happened' })
+        .min(1, 'Choose what happened')
+        .superRefine((k, c) => {
+          if (PRACTITIONER_SET.has(k)) return;
+          c.addIssue({
+            code: 'custom',
+            message: (CHRONOLOGY_KINDS as readonly string[]).includes(k) ? SYSTEM_KIND_MESSAGE : 'Choose what happened from the list',
+          });
+        })
+        .transform((k) => k as PractitionerKind),
+      occurredAt: occurredAtSchema(now),
+      summary: z.string({ error: 'Enter what happened' }).trim().min(1, 'Enter what happened').max(2000, 'What happened must be 2,000 characters or fewer'),
+      professional: optionalNamedText(120, 'The professional involved'),
+      agency: optionalNamedText(200, 'The agency involved'),
+    },
+    { error: 'Send the entry as an object with kind, occurredAt and summary' },
+  );
 export type ObservationInput = z.output<ReturnType<typeof observationSchema>>;
 
 /**
@@ -289,7 +310,13 @@ export type ObservationInput = z.output<ReturnType<typeof observationSchema>>;
  * address, an agreed action not done. Only practitioner kinds: what Beacon records itself (an alert
  * linked, a prompt raised) cannot be entered by hand. The pattern rules run in the same transaction.
  */
-export async function recordObservation(db: Db, ctx: RequestContext, caseId: string, raw: unknown, now = new Date()): Promise<{ id: string; promptsRaised: number }> {
+export async function recordObservation(
+  db: Db,
+  ctx: RequestContext,
+  caseId: string,
+  raw: unknown,
+  now = new Date(),
+): Promise<{ id: string; promptsRaised: number }> {
   const kase = await requireCase(db, ctx, caseId, 'case.update');
   assertOpen(kase);
   const input = parseInput(observationSchema(now), raw);
@@ -297,13 +324,18 @@ export async function recordObservation(db: Db, ctx: RequestContext, caseId: str
     // The lock appendCaseEvent takes to evaluate the patterns, taken first, so that "prompts raised" counts
     // this entry's prompts and not those of an entry recorded on the same case at the same moment.
     await tx.select({ id: cases.id }).from(cases).where(eq(cases.id, caseId)).for('no key update');
-    const promptCount = async () => Number((await tx.select({ n: sql<number>`count(*)::int` }).from(casePrompts).where(eq(casePrompts.caseId, caseId)))[0]?.n ?? 0);
+    const promptCount = async () =>
+      Number((await tx.select({ n: sql<number>`count(*)::int` }).from(casePrompts).where(eq(casePrompts.caseId, caseId)))[0]?.n ?? 0);
     const before = await promptCount();
     const id = await appendCaseEvent(tx, ctx, caseId, {
       kind: input.kind,
       occurredAt: input.occurredAt.at,
       summary: input.summary,
-      detail: { timeKnown: input.occurredAt.timeKnown, ...(input.professional ? { professional: input.professional } : {}), ...(input.agency ? { agency: input.agency } : {}) },
+      detail: {
+        timeKnown: input.occurredAt.timeKnown,
+        ...(input.professional ? { professional: input.professional } : {}),
+        ...(input.agency ? { agency: input.agency } : {}),
+      },
       source: 'practitioner',
     });
     const promptsRaised = (await promptCount()) - before;
@@ -322,14 +354,17 @@ export const PROMPT_RESPONSE_LABELS: Record<PromptResponseKind, string> = {
   no_further_action: 'Considered: no further action',
 };
 
-export const promptAnswerSchema = z.object({
-  responseKind: z.enum(PROMPT_RESPONSE_KINDS, { error: 'Choose what you did about this prompt' }),
-  response: z
-    .string({ error: 'Enter what you considered and decided' })
-    .trim()
-    .min(10, 'Enter what you considered and decided')
-    .max(2000, 'What you considered and decided must be 2,000 characters or fewer'),
-}, { error: 'Send the answer as an object with responseKind and response' });
+export const promptAnswerSchema = z.object(
+  {
+    responseKind: z.enum(PROMPT_RESPONSE_KINDS, { error: 'Choose what you did about this prompt' }),
+    response: z
+      .string({ error: 'Enter what you considered and decided' })
+      .trim()
+      .min(10, 'Enter what you considered and decided')
+      .max(2000, 'What you considered and decided must be 2,000 characters or fewer'),
+  },
+  { error: 'Send the answer as an object with responseKind and response' },
+);
 
 export interface PromptView {
   id: string;
@@ -353,7 +388,12 @@ export interface PromptView {
 export async function loadPrompts(db: Db, caseId: string): Promise<PromptView[]> {
   const rows = await db.select().from(casePrompts).where(eq(casePrompts.caseId, caseId)).orderBy(asc(casePrompts.raisedAt));
   const ids = [...new Set(rows.flatMap((p) => p.eventIds))];
-  const events = ids.length ? await db.select().from(caseEvents).where(and(eq(caseEvents.caseId, caseId), inArray(caseEvents.id, ids))) : [];
+  const events = ids.length
+    ? await db
+        .select()
+        .from(caseEvents)
+        .where(and(eq(caseEvents.caseId, caseId), inArray(caseEvents.id, ids)))
+    : [];
   const byId = new Map(events.map((e) => [e.id, e]));
   const views = rows.map((p): PromptView => {
     const kind = p.responseKind as PromptResponseKind | null;
@@ -407,16 +447,27 @@ export async function answerPrompt(db: Db, ctx: RequestContext, caseId: string, 
   if (!isUuid(promptId)) throw new NotFoundError('Prompt');
   const input = parseInput(promptAnswerSchema, raw);
   await db.transaction(async (tx) => {
-    const [prompt] = await tx.select().from(casePrompts).where(and(eq(casePrompts.id, promptId), eq(casePrompts.caseId, caseId)));
+    const [prompt] = await tx
+      .select()
+      .from(casePrompts)
+      .where(and(eq(casePrompts.id, promptId), eq(casePrompts.caseId, caseId)));
     if (!prompt) throw new NotFoundError('Prompt');
     const done = await tx
       .update(casePrompts)
-      .set({ responseKind: input.responseKind, response: input.response, respondedByUserId: ctx.actor?.userId ?? null, respondedByName: ctx.actor?.displayName ?? null, respondedAt: now })
+      .set({
+        responseKind: input.responseKind,
+        response: input.response,
+        respondedByUserId: ctx.actor?.userId ?? null,
+        respondedByName: ctx.actor?.displayName ?? null,
+        respondedAt: now,
+      })
       .where(and(eq(casePrompts.id, promptId), isNull(casePrompts.respondedAt)))
       .returning({ id: casePrompts.id });
     if (!done.length) {
       const [answered] = await tx.select({ by: casePrompts.respondedByName }).from(casePrompts).where(eq(casePrompts.id, promptId));
-      throw new ValidationError({ form: `This prompt has already been answered${answered?.by ? ` by ${answered.by}` : ''}. Record anything more as a new entry in the chronology.` });
+      throw new ValidationError({
+        form: `This prompt has already been answered${answered?.by ? ` by ${answered.by}` : ''}. Record anything more as a new entry in the chronology.`,
+      });
     }
     await appendCaseEvent(tx, ctx, caseId, {
       kind: 'prompt_answered',

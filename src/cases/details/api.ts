@@ -14,7 +14,10 @@ const Entry = z.object({
   id: Uuid,
   subject: z.enum(FACT_SUBJECTS),
   field: z.enum(FACT_FIELDS),
-  value: z.record(z.string(), z.unknown()).meta({ description: 'As recorded: name {given, family}, date_of_birth {date}, address {line, postcode}, nhs_number {number}, gp_practice {practice, odsCode}, phone {number}' }),
+  value: z.record(z.string(), z.unknown()).meta({
+    description:
+      'As recorded: name {given, family}, date_of_birth {date}, address {line, postcode}, nhs_number {number}, gp_practice {practice, odsCode}, phone {number}',
+  }),
   text: z.string().meta({ description: 'The value in one line' }),
   source: z.enum(FACT_SOURCES),
   sourceDetail: z.string().nullable(),
@@ -28,7 +31,11 @@ const Entry = z.object({
   supersededBy: z.string().nullable(),
   supersededReason: z.string().nullable(),
 });
-export const CaseFactEntry = api.schema('CaseFactEntry', Entry, 'One identity detail with its provenance. Never overwritten: a different value is another entry.');
+export const CaseFactEntry = api.schema(
+  'CaseFactEntry',
+  Entry,
+  'One identity detail with its provenance. Never overwritten: a different value is another entry.',
+);
 export const CaseFacts = api.schema(
   'CaseFacts',
   z.object({
@@ -69,7 +76,10 @@ export const FactRequest = api.schema(
   'A detail with where it came from. A value that differs from a current one is kept beside it and flagged (inconsistent: true), never overwritten.',
 );
 export const FactCreated = api.schema('FactCreated', z.object({ id: Uuid, inconsistent: z.boolean() }));
-export const SupersedeFactRequest = api.schema('SupersedeFactRequest', z.object({ reason: z.string().meta({ description: 'Why it is no longer current, up to 500 characters' }) }));
+export const SupersedeFactRequest = api.schema(
+  'SupersedeFactRequest',
+  z.object({ reason: z.string().meta({ description: 'Why it is no longer current, up to 500 characters' }) }),
+);
 
 const entryJson = (f: FactEntry) => ({
   id: f.id,
@@ -99,8 +109,20 @@ export const detailsApi =
       const d = await caseDetails(db, req.ctx, pathParam(req));
       return {
         facts: d.history.map(entryJson),
-        inconsistencies: d.inconsistencies.map((i) => ({ subject: i.subject, field: i.field, label: i.label, values: i.values.map((v) => ({ text: v.text, sources: v.sources, factIds: v.facts.map((f) => f.id) })) })),
-        pointOfCareVariants: d.variants.map((v) => ({ presentationId: v.id, presentedAt: v.presentedAt.toISOString(), placeName: v.placeName, organisationName: v.organisationName, given: v.given, differences: v.differences })),
+        inconsistencies: d.inconsistencies.map((i) => ({
+          subject: i.subject,
+          field: i.field,
+          label: i.label,
+          values: i.values.map((v) => ({ text: v.text, sources: v.sources, factIds: v.facts.map((f) => f.id) })),
+        })),
+        pointOfCareVariants: d.variants.map((v) => ({
+          presentationId: v.id,
+          presentedAt: v.presentedAt.toISOString(),
+          placeName: v.placeName,
+          organisationName: v.organisationName,
+          given: v.given,
+          differences: v.differences,
+        })),
       };
     };
 
@@ -148,7 +170,8 @@ export const detailsApi =
       async (req) => {
         const factId = pathParam(req, 'factId');
         const reason = jsonBody(req).reason;
-        if (reason !== undefined && reason !== null && typeof reason !== 'string') throw new ValidationError({ reason: 'Enter why this detail is no longer current, as text' });
+        if (reason !== undefined && reason !== null && typeof reason !== 'string')
+          throw new ValidationError({ reason: 'Enter why this detail is no longer current, as text' });
         await supersedeFact(db, req.ctx, pathParam(req), factId, (reason as string | null | undefined) ?? '');
         const d = await caseDetails(db, req.ctx, pathParam(req));
         return entryJson(d.history.find((f) => f.id === factId)!);

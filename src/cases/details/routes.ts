@@ -83,7 +83,11 @@ export const detailsRoutes =
     const { db } = deps.database;
     const idOf = (req: FastifyRequest) => (req.params as { id: string }).id;
 
-    async function page(req: FastifyRequest, reply: FastifyReply, form: { status?: number; values?: Record<string, string>; errors?: ReturnType<typeof formErrors>; fieldErrors?: Record<string, string> } = {}) {
+    async function page(
+      req: FastifyRequest,
+      reply: FastifyReply,
+      form: { status?: number; values?: Record<string, string>; errors?: ReturnType<typeof formErrors>; fieldErrors?: Record<string, string> } = {},
+    ) {
       const values = form.values ?? {};
       const fieldErrors = form.fieldErrors ?? {};
       // Problems with the value are shown beside the chosen detail's own inputs.
@@ -140,7 +144,11 @@ export const detailsRoutes =
       });
     });
 
-    async function supersedePage(req: FastifyRequest, reply: FastifyReply, form: { status?: number; values?: Record<string, string>; errors?: ReturnType<typeof formErrors>; fieldErrors?: Record<string, string> } = {}) {
+    async function supersedePage(
+      req: FastifyRequest,
+      reply: FastifyReply,
+      form: { status?: number; values?: Record<string, string>; errors?: ReturnType<typeof formErrors>; fieldErrors?: Record<string, string> } = {},
+    ) {
       const factId = (req.params as { factId: string }).factId;
       return renderCasePage(db, req, reply, {
         caseId: idOf(req),

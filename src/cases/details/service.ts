@@ -14,7 +14,16 @@ import type { GivenDetails } from '../../identity/register-index';
 import type { CaseRow } from '../access';
 import { requireCase } from '../access';
 import { inconsistenciesOf, listFacts, pointOfCareVariants } from '../service';
-import { FACT_FIELD_LABELS, FACT_FIELDS, FACT_SOURCE_LABELS, FACT_SUBJECT_LABELS, FACT_SUBJECTS, type FactField, type FactSource, type FactSubject } from '../demographics';
+import {
+  FACT_FIELD_LABELS,
+  FACT_FIELDS,
+  FACT_SOURCE_LABELS,
+  FACT_SUBJECT_LABELS,
+  FACT_SUBJECTS,
+  type FactField,
+  type FactSource,
+  type FactSubject,
+} from '../demographics';
 
 export interface FactEntry {
   id: string;
@@ -48,8 +57,17 @@ export async function loadDetails(db: Db, ctx: RequestContext | null, kase: Case
 
   const orgIds = [...new Set(facts.map((f) => f.recordedByOrganisationId).filter((v): v is string => !!v))];
   const userIds = [...new Set(facts.map((f) => f.supersededByUserId).filter((v): v is string => !!v))];
-  const orgNames = new Map(orgIds.length ? (await db.select({ id: organisations.id, name: organisations.name }).from(organisations).where(inArray(organisations.id, orgIds))).map((o) => [o.id, o.name]) : []);
-  const userNames = new Map(userIds.length ? (await db.select({ id: users.id, name: users.displayName }).from(users).where(inArray(users.id, userIds))).map((u) => [u.id, u.name]) : []);
+  const orgNames = new Map(
+    orgIds.length
+      ? (await db.select({ id: organisations.id, name: organisations.name }).from(organisations).where(inArray(organisations.id, orgIds))).map((o) => [
+          o.id,
+          o.name,
+        ])
+      : [],
+  );
+  const userNames = new Map(
+    userIds.length ? (await db.select({ id: users.id, name: users.displayName }).from(users).where(inArray(users.id, userIds))).map((u) => [u.id, u.name]) : [],
+  );
 
   const entries: FactEntry[] = facts.map((f) => {
     const subject = f.subject as FactSubject;
@@ -86,7 +104,9 @@ export async function loadDetails(db: Db, ctx: RequestContext | null, kase: Case
     fields: FACT_FIELDS.map((field) => ({
       field,
       label: FACT_FIELD_LABELS[field],
-      values: entries.filter((e) => e.current && e.subject === subject && e.field === field).sort((a, b) => b.sourceDate.localeCompare(a.sourceDate) || b.recordedAt.getTime() - a.recordedAt.getTime()),
+      values: entries
+        .filter((e) => e.current && e.subject === subject && e.field === field)
+        .sort((a, b) => b.sourceDate.localeCompare(a.sourceDate) || b.recordedAt.getTime() - a.recordedAt.getTime()),
     })),
   }));
 

@@ -89,7 +89,9 @@ export const DpmHeldRequest = api.schema(
   'DpmHeldRequest',
   z.object({
     heldAt: DateTime.meta({ description: 'Not in the future' }),
-    attendees: z.array(z.object({ name: z.string(), role: z.string(), agency: z.string() })).meta({ description: 'At least one; errors name `attendees.<n>.<field>`' }),
+    attendees: z
+      .array(z.object({ name: z.string(), role: z.string(), agency: z.string() }))
+      .meta({ description: 'At least one; errors name `attendees.<n>.<field>`' }),
     decisions: z.string(),
   }),
   'Completes the protocol milestone for a held discharge planning meeting, if the case’s protocol has one.',
@@ -103,20 +105,32 @@ export const ToxicologyRequest = api.schema(
     sampleOther: z.string().nullish().meta({ description: 'Required when sample is `other`' }),
     requestedAt: DateTime,
     requestedByName: z.string(),
-    consent: z.enum(CONSENTS).meta({ description: '`declined` is refused: record it with POST …/toxicology/declined. `not_needed` only for a baby’s sample taken under the baby’s care' }),
+    consent: z.enum(CONSENTS).meta({
+      description: '`declined` is refused: record it with POST …/toxicology/declined. `not_needed` only for a baby’s sample taken under the baby’s care',
+    }),
   }),
   'A test requested: pending (and holding the discharge gate) until resulted or cancelled.',
 );
 export const ToxicologyDeclinedRequest = api.schema(
   'ToxicologyDeclinedRequest',
-  z.object({ subject: z.enum(TOX_SUBJECTS), sample: z.enum(SAMPLES), sampleOther: z.string().nullish(), requestedAt: DateTime.meta({ description: 'When it was offered' }), requestedByName: z.string(), note: z.string().nullish() }),
+  z.object({
+    subject: z.enum(TOX_SUBJECTS),
+    sample: z.enum(SAMPLES),
+    sampleOther: z.string().nullish(),
+    requestedAt: DateTime.meta({ description: 'When it was offered' }),
+    requestedByName: z.string(),
+    note: z.string().nullish(),
+  }),
   'A test offered and declined: stored with consent `declined`, status `cancelled`, reason "Consent declined". It does not hold the gate.',
 );
 export const ToxicologyResultRequest = api.schema(
   'ToxicologyResultRequest',
   z.object({
     result: z.enum(TOX_RESULTS),
-    substances: z.union([z.array(z.string()), z.string()]).nullish().meta({ description: 'Required for a positive result, none for a negative one' }),
+    substances: z
+      .union([z.array(z.string()), z.string()])
+      .nullish()
+      .meta({ description: 'Required for a positive result, none for a negative one' }),
     resultedAt: DateTime.meta({ description: 'Not before the request, not in the future' }),
     resultNote: z.string().nullish(),
   }),
@@ -139,9 +153,17 @@ export const DischargeDecisionRequest = api.schema(
 );
 export const DischargeDecisionResult = api.schema(
   'DischargeDecisionResult',
-  z.object({ id: Uuid, gateOutcome: z.enum(['clear', 'overridden']), flaggedTo: z.array(z.string()).meta({ description: 'Addresses the override is emailed to (a link and the case reference only)' }) }),
+  z.object({
+    id: Uuid,
+    gateOutcome: z.enum(['clear', 'overridden']),
+    flaggedTo: z.array(z.string()).meta({ description: 'Addresses the override is emailed to (a link and the case reference only)' }),
+  }),
 );
-export const OverrideReviewRequest = api.schema('OverrideReviewRequest', z.object({ note: z.string() }), 'The safeguarding lead’s review of an override (not by whoever recorded it).');
+export const OverrideReviewRequest = api.schema(
+  'OverrideReviewRequest',
+  z.object({ note: z.string() }),
+  'The safeguarding lead’s review of an override (not by whoever recorded it).',
+);
 export const DischargeCreated = api.schema('DischargeCreated', z.object({ id: Uuid }));
 
 /** Discharge as JSON: the same services, rules and audit as the page. */
@@ -152,14 +174,30 @@ export const dischargeApi =
 
     api.route(
       app,
-      { method: 'GET', url: '/api/cases/:id/discharge', operationId: 'getDischargeStatus', summary: 'Discharge on a case, and what the gate says now (audited as a view)', tags: TAGS, params: { id: 'The case' }, responses: { 200: { description: 'Discharge status', schema: DischargeStatus } } },
+      {
+        method: 'GET',
+        url: '/api/cases/:id/discharge',
+        operationId: 'getDischargeStatus',
+        summary: 'Discharge on a case, and what the gate says now (audited as a view)',
+        tags: TAGS,
+        params: { id: 'The case' },
+        responses: { 200: { description: 'Discharge status', schema: DischargeStatus } },
+      },
       async (req) => {
         const s = await discharge.dischargeStatus(db, req.ctx, pathParam(req));
         return {
           caseId: s.caseId,
           reference: s.reference,
           gate: { outcome: s.gate.outcome, blocked: s.gate.blocked, blockers: s.gate.blockers },
-          planning: s.planning ? { required: s.planning.required, decidedByName: s.planning.decidedByName, decidedByRole: s.planning.decidedByRole, reason: s.planning.reason, decidedAt: isoOrNull(s.planning.decidedAt) } : null,
+          planning: s.planning
+            ? {
+                required: s.planning.required,
+                decidedByName: s.planning.decidedByName,
+                decidedByRole: s.planning.decidedByRole,
+                reason: s.planning.reason,
+                decidedAt: isoOrNull(s.planning.decidedAt),
+              }
+            : null,
           meetings: s.meetings.map((m) => ({
             id: m.id,
             state: m.state,
@@ -210,35 +248,90 @@ export const dischargeApi =
 
     api.route(
       app,
-      { method: 'PUT', url: '/api/cases/:id/discharge-planning', operationId: 'decideDischargePlanningMeeting', summary: 'Record whether a discharge planning meeting is required', tags: TAGS, params: { id: 'The case' }, body: { schema: DpmDecisionRequest }, responses: { 204: { description: 'Recorded' } } },
+      {
+        method: 'PUT',
+        url: '/api/cases/:id/discharge-planning',
+        operationId: 'decideDischargePlanningMeeting',
+        summary: 'Record whether a discharge planning meeting is required',
+        tags: TAGS,
+        params: { id: 'The case' },
+        body: { schema: DpmDecisionRequest },
+        responses: { 204: { description: 'Recorded' } },
+      },
       noContent((req) => discharge.decideDpmRequired(db, req.ctx, pathParam(req), jsonBody(req))),
     );
 
     api.route(
       app,
-      { method: 'POST', url: '/api/cases/:id/discharge-planning/meetings', operationId: 'scheduleDischargePlanningMeeting', summary: 'Arrange a discharge planning meeting', tags: TAGS, params: { id: 'The case' }, body: { schema: DpmScheduleRequest }, responses: { 201: { description: 'Arranged', schema: DischargeCreated } } },
+      {
+        method: 'POST',
+        url: '/api/cases/:id/discharge-planning/meetings',
+        operationId: 'scheduleDischargePlanningMeeting',
+        summary: 'Arrange a discharge planning meeting',
+        tags: TAGS,
+        params: { id: 'The case' },
+        body: { schema: DpmScheduleRequest },
+        responses: { 201: { description: 'Arranged', schema: DischargeCreated } },
+      },
       created((req) => discharge.scheduleDpm(db, req.ctx, pathParam(req), jsonBody(req))),
     );
 
     // Actions on one meeting or one test, answered 204: the service checks that it is on this case.
-    const actionsOn = (path: string, param: 'meetingId' | 'testId', paramText: string, actions: { action: string; operationId: string; summary: string; schema: z.ZodType; done: string; run: typeof discharge.cancelDpm }[]) => {
+    const actionsOn = (
+      path: string,
+      param: 'meetingId' | 'testId',
+      paramText: string,
+      actions: { action: string; operationId: string; summary: string; schema: z.ZodType; done: string; run: typeof discharge.cancelDpm }[],
+    ) => {
       for (const a of actions) {
         api.route(
           app,
-          { method: 'POST', url: `${path}/:${param}/${a.action}`, operationId: a.operationId, summary: a.summary, tags: TAGS, params: { id: 'The case', [param]: paramText }, body: { schema: a.schema }, responses: { 204: { description: a.done } } },
+          {
+            method: 'POST',
+            url: `${path}/:${param}/${a.action}`,
+            operationId: a.operationId,
+            summary: a.summary,
+            tags: TAGS,
+            params: { id: 'The case', [param]: paramText },
+            body: { schema: a.schema },
+            responses: { 204: { description: a.done } },
+          },
           noContent((req) => a.run(db, req.ctx, pathParam(req), pathParam(req, param), jsonBody(req))),
         );
       }
     };
 
     actionsOn('/api/cases/:id/discharge-planning/meetings', 'meetingId', 'The meeting', [
-      { action: 'held', operationId: 'recordDischargePlanningMeetingHeld', summary: 'Record that a meeting was held: attendees by agency, decisions', schema: DpmHeldRequest, done: 'Recorded', run: discharge.recordDpmHeld },
-      { action: 'cancel', operationId: 'cancelDischargePlanningMeeting', summary: 'Cancel a meeting that has not been held', schema: DischargeReasonRequest, done: 'Cancelled', run: discharge.cancelDpm },
+      {
+        action: 'held',
+        operationId: 'recordDischargePlanningMeetingHeld',
+        summary: 'Record that a meeting was held: attendees by agency, decisions',
+        schema: DpmHeldRequest,
+        done: 'Recorded',
+        run: discharge.recordDpmHeld,
+      },
+      {
+        action: 'cancel',
+        operationId: 'cancelDischargePlanningMeeting',
+        summary: 'Cancel a meeting that has not been held',
+        schema: DischargeReasonRequest,
+        done: 'Cancelled',
+        run: discharge.cancelDpm,
+      },
     ]);
 
     api.route(
       app,
-      { method: 'POST', url: '/api/cases/:id/toxicology', operationId: 'requestToxicology', summary: 'Record a toxicology test requested (pending)', tags: TAGS, params: { id: 'The case' }, body: { schema: ToxicologyRequest }, responses: { 201: { description: 'Recorded', schema: DischargeCreated } } },
+      {
+        method: 'POST',
+        url: '/api/cases/:id/toxicology',
+        operationId: 'requestToxicology',
+        summary: 'Record a toxicology test requested (pending)',
+        tags: TAGS,
+        params: { id: 'The case' },
+        body: { schema: ToxicologyRequest },
+        responses: { 201: { description: 'Recorded', schema: DischargeCreated } },
+      },
       created((req) => discharge.requestToxicology(db, req.ctx, pathParam(req), jsonBody(req))),
     );
 
@@ -258,9 +351,30 @@ export const dischargeApi =
     );
 
     actionsOn('/api/cases/:id/toxicology', 'testId', 'The test', [
-      { action: 'result', operationId: 'recordToxicologyResult', summary: 'Record the result of a pending test', schema: ToxicologyResultRequest, done: 'Recorded', run: discharge.recordToxicologyResult },
-      { action: 'told', operationId: 'recordToxicologyTold', summary: 'Record who was told a result, and when', schema: ToxicologyToldRequest, done: 'Recorded', run: discharge.recordToxicologyTold },
-      { action: 'cancel', operationId: 'cancelToxicology', summary: 'Cancel a pending test, with the reason', schema: DischargeReasonRequest, done: 'Cancelled', run: discharge.cancelToxicology },
+      {
+        action: 'result',
+        operationId: 'recordToxicologyResult',
+        summary: 'Record the result of a pending test',
+        schema: ToxicologyResultRequest,
+        done: 'Recorded',
+        run: discharge.recordToxicologyResult,
+      },
+      {
+        action: 'told',
+        operationId: 'recordToxicologyTold',
+        summary: 'Record who was told a result, and when',
+        schema: ToxicologyToldRequest,
+        done: 'Recorded',
+        run: discharge.recordToxicologyTold,
+      },
+      {
+        action: 'cancel',
+        operationId: 'cancelToxicology',
+        summary: 'Cancel a pending test, with the reason',
+        schema: DischargeReasonRequest,
+        done: 'Cancelled',
+        run: discharge.cancelToxicology,
+      },
     ]);
 
     api.route(

@@ -50,7 +50,17 @@ export type ToxResult = (typeof TOX_RESULTS)[number];
 export const TOX_RESULT_LABELS: Record<ToxResult, string> = { positive: 'Positive', negative: 'Negative' };
 
 /** Offered as tick boxes; anything else is typed. Stored as the names shown. */
-export const COMMON_SUBSTANCES = ['Cannabis', 'Cocaine', 'Opiates', 'Methadone', 'Buprenorphine', 'Benzodiazepines', 'Amphetamines', 'Alcohol', 'Ketamine'] as const;
+export const COMMON_SUBSTANCES = [
+  'Cannabis',
+  'Cocaine',
+  'Opiates',
+  'Methadone',
+  'Buprenorphine',
+  'Benzodiazepines',
+  'Amphetamines',
+  'Alcohol',
+  'Ketamine',
+] as const;
 
 /** Why a declined test is stored as cancelled: nothing will come back, so it must not hold the gate. */
 export const CONSENT_DECLINED_REASON = 'Consent declined';
@@ -59,7 +69,19 @@ export const DISCHARGE_SUBJECTS = ['baby', 'mother'] as const;
 export type DischargeSubject = (typeof DISCHARGE_SUBJECTS)[number];
 export const DISCHARGE_SUBJECT_LABELS: Record<DischargeSubject, string> = { baby: 'Baby', mother: 'Mother' };
 
-export const LIMITS = { name: 120, role: 120, agency: 160, location: 200, reason: 2000, decisions: 4000, note: 1000, destination: 500, substance: 60, substances: 20, attendees: 30 } as const;
+export const LIMITS = {
+  name: 120,
+  role: 120,
+  agency: 160,
+  location: 200,
+  reason: 2000,
+  decisions: 4000,
+  note: 1000,
+  destination: 500,
+  substance: 60,
+  substances: 20,
+  attendees: 30,
+} as const;
 
 /** Clocks on ward computers drift: a time a few minutes ahead is not "in the future". */
 export const CLOCK_SKEW_MS = 5 * 60_000;
@@ -71,7 +93,15 @@ export const TOX_EARLIEST_BEFORE_OPENING_MS = 28 * DAY_MS;
 /** A meeting is planned for the coming weeks, not months. */
 export const SCHEDULE_MAX_AHEAD_MS = 90 * DAY_MS;
 
-const LONDON_DATE_TIME = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const LONDON_DATE_TIME = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
 /** "3 Mar 2026 at 14:30", London time: for chronology lines and messages. */
 export function formatDateTime(d: Date | null | undefined): string {
   if (!d || Number.isNaN(d.getTime())) return 'an unknown time';
@@ -87,33 +117,42 @@ interface Bound {
 
 /** A date and time (an ISO instant, or a Date), with a message for blank and one for each bound broken. */
 export function instant(missing: string, bounds: { notAfter?: Bound; notBefore?: Bound } = {}) {
-  return z.union([z.date(), z.string(), z.null()], { error: missing }).optional().transform((v, ctx) => {
-    if (v === null || v === undefined || (typeof v === 'string' && v.trim() === '')) {
-      ctx.addIssue({ code: 'custom', message: missing });
-      return z.NEVER;
-    }
-    const d = v instanceof Date ? v : new Date(v.trim());
-    if (Number.isNaN(d.getTime())) {
-      ctx.addIssue({ code: 'custom', message: 'Enter a real date and time, like 27 11 2026 and 14:30' });
-      return z.NEVER;
-    }
-    if (bounds.notAfter && d.getTime() > bounds.notAfter.at.getTime()) ctx.addIssue({ code: 'custom', message: bounds.notAfter.message });
-    else if (bounds.notBefore && d.getTime() < bounds.notBefore.at.getTime()) ctx.addIssue({ code: 'custom', message: bounds.notBefore.message });
-    return d;
-  });
+  return z
+    .union([z.date(), z.string(), z.null()], { error: missing })
+    .optional()
+    .transform((v, ctx) => {
+      if (v === null || v === undefined || (typeof v === 'string' && v.trim() === '')) {
+        ctx.addIssue({ code: 'custom', message: missing });
+        return z.NEVER;
+      }
+      const d = v instanceof Date ? v : new Date(v.trim());
+      if (Number.isNaN(d.getTime())) {
+        ctx.addIssue({ code: 'custom', message: 'Enter a real date and time, like 27 11 2026 and 14:30' });
+        return z.NEVER;
+      }
+      if (bounds.notAfter && d.getTime() > bounds.notAfter.at.getTime()) ctx.addIssue({ code: 'custom', message: bounds.notAfter.message });
+      else if (bounds.notBefore && d.getTime() < bounds.notBefore.at.getTime()) ctx.addIssue({ code: 'custom', message: bounds.notBefore.message });
+      return d;
+    });
 }
 
 const notFuture = (now: Date, what: string): Bound => ({ at: new Date(now.getTime() + CLOCK_SKEW_MS), message: `${what} cannot be in the future` });
-const notBeforeCase = (openedAt: Date, what: string): Bound => ({ at: new Date(openedAt.getTime() - EARLIEST_BEFORE_OPENING_MS), message: `${what} must be no more than a day before the case was opened` });
+const notBeforeCase = (openedAt: Date, what: string): Bound => ({
+  at: new Date(openedAt.getTime() - EARLIEST_BEFORE_OPENING_MS),
+  message: `${what} must be no more than a day before the case was opened`,
+});
 
 /** yes/no from a form, or a boolean from JSON. */
 const yesNo = (missing: string) =>
-  z.union([z.boolean(), z.string(), z.null()], { error: missing }).optional().transform((v, ctx) => {
-    if (v === true || v === 'yes' || v === 'true') return true;
-    if (v === false || v === 'no' || v === 'false') return false;
-    ctx.addIssue({ code: 'custom', message: missing });
-    return z.NEVER;
-  });
+  z
+    .union([z.boolean(), z.string(), z.null()], { error: missing })
+    .optional()
+    .transform((v, ctx) => {
+      if (v === true || v === 'yes' || v === 'true') return true;
+      if (v === false || v === 'no' || v === 'false') return false;
+      ctx.addIssue({ code: 'custom', message: missing });
+      return z.NEVER;
+    });
 
 // ── Discharge planning ─────────────────────────────────────────────────────────────────────────────
 
@@ -142,7 +181,10 @@ const attendeeSchema = z.object({
 
 export const dpmHeldSchema = (now: Date, openedAt: Date) =>
   z.object({
-    heldAt: instant('Enter the date and time the meeting was held', { notAfter: notFuture(now, 'The time the meeting was held'), notBefore: notBeforeCase(openedAt, 'The meeting') }),
+    heldAt: instant('Enter the date and time the meeting was held', {
+      notAfter: notFuture(now, 'The time the meeting was held'),
+      notBefore: notBeforeCase(openedAt, 'The meeting'),
+    }),
     attendees: z
       .array(attendeeSchema, { error: 'Enter at least one person who attended, with their role and agency' })
       .min(1, 'Enter at least one person who attended, with their role and agency')
@@ -161,7 +203,10 @@ const testFields = (now: Date, openedAt: Date, requestedWhat: string) => ({
   sampleOther: optionalText(LIMITS.substance * 2),
   requestedAt: instant(`Enter the date and time the test was ${requestedWhat}`, {
     notAfter: notFuture(now, `The time the test was ${requestedWhat}`),
-    notBefore: { at: new Date(openedAt.getTime() - TOX_EARLIEST_BEFORE_OPENING_MS), message: `The time the test was ${requestedWhat} must be no more than 28 days before the case was opened` },
+    notBefore: {
+      at: new Date(openedAt.getTime() - TOX_EARLIEST_BEFORE_OPENING_MS),
+      message: `The time the test was ${requestedWhat} must be no more than 28 days before the case was opened`,
+    },
   }),
   requestedByName: requiredText(LIMITS.name, `Enter the name of the person who ${requestedWhat} it`),
 });
@@ -197,20 +242,22 @@ export type ToxicologyRequestInput = z.output<ReturnType<typeof toxicologyReques
 
 /** A test offered and declined: kept (it matters to the plan) but never pending. */
 export const toxicologyDeclinedSchema = (now: Date, openedAt: Date, bornAt: Date | null) =>
-  z
-    .object({ ...testFields(now, openedAt, 'offered'), note: optionalText(LIMITS.note) })
-    .superRefine((v, ctx) => checkTest(v, bornAt, ctx));
+  z.object({ ...testFields(now, openedAt, 'offered'), note: optionalText(LIMITS.note) }).superRefine((v, ctx) => checkTest(v, bornAt, ctx));
 
 /** Substances from tick boxes (a list) and a typed list (commas, semicolons or new lines), as one clean list. */
 const substancesField = z
   .union([z.array(z.string()), z.string(), z.null()], { error: 'Enter the substances found' })
   .optional()
   .transform((v, ctx) => {
-    const parts = (Array.isArray(v) ? v : [v ?? '']).flatMap((s) => String(s).split(/[,;\n]/)).map((s) => s.replace(/\s+/g, ' ').trim()).filter(Boolean);
+    const parts = (Array.isArray(v) ? v : [v ?? ''])
+      .flatMap((s) => String(s).split(/[,;\n]/))
+      .map((s) => s.replace(/\s+/g, ' ').trim())
+      .filter(Boolean);
     const seen = new Map<string, string>();
     for (const p of parts) if (!seen.has(p.toLowerCase())) seen.set(p.toLowerCase(), p);
     const list = [...seen.values()];
-    if (list.some((s) => s.length > LIMITS.substance)) ctx.addIssue({ code: 'custom', message: `Each substance must be ${LIMITS.substance} characters or fewer` });
+    if (list.some((s) => s.length > LIMITS.substance))
+      ctx.addIssue({ code: 'custom', message: `Each substance must be ${LIMITS.substance} characters or fewer` });
     if (list.length > LIMITS.substances) ctx.addIssue({ code: 'custom', message: `Enter no more than ${LIMITS.substances} substances` });
     return list;
   });
@@ -227,8 +274,10 @@ export const toxicologyResultSchema = (now: Date, requestedAt: Date) =>
       resultNote: optionalText(LIMITS.note),
     })
     .superRefine((v, ctx) => {
-      if (v.result === 'positive' && v.substances.length === 0) ctx.addIssue({ code: 'custom', path: ['substances'], message: 'Enter the substances found: a positive result must say what for' });
-      if (v.result === 'negative' && v.substances.length > 0) ctx.addIssue({ code: 'custom', path: ['substances'], message: 'A negative result has no substances found: remove them, or choose positive' });
+      if (v.result === 'positive' && v.substances.length === 0)
+        ctx.addIssue({ code: 'custom', path: ['substances'], message: 'Enter the substances found: a positive result must say what for' });
+      if (v.result === 'negative' && v.substances.length > 0)
+        ctx.addIssue({ code: 'custom', path: ['substances'], message: 'A negative result has no substances found: remove them, or choose positive' });
     });
 
 export const toxicologyToldSchema = (now: Date, resultedAt: Date) =>
@@ -250,7 +299,10 @@ export const dischargeDecisionSchema = (now: Date, openedAt: Date) =>
   z.object({
     subject: z.enum(DISCHARGE_SUBJECTS, { error: 'Choose who is being discharged' }),
     destination: requiredText(LIMITS.destination, 'Enter where they are going and with whom, for example home with mother under the safety plan'),
-    decidedAt: instant('Enter the date and time of the decision', { notAfter: notFuture(now, 'The time of the decision'), notBefore: notBeforeCase(openedAt, 'The decision') }),
+    decidedAt: instant('Enter the date and time of the decision', {
+      notAfter: notFuture(now, 'The time of the decision'),
+      notBefore: notBeforeCase(openedAt, 'The decision'),
+    }),
     overrideReason: optionalText(LIMITS.reason),
     seniorClinicianName: optionalText(LIMITS.name),
     seniorClinicianRole: optionalText(LIMITS.role),

@@ -160,7 +160,13 @@ export const dischargeRoutes =
   async (app) => {
     const { db } = deps.database;
 
-    const render = formsPage<Active>(db, { section: 'discharge', template: TEMPLATE, title: TITLE, audit: 'case.discharge.view', data: (req, header, active) => pageData(db, req, header, active) });
+    const render = formsPage<Active>(db, {
+      section: 'discharge',
+      template: TEMPLATE,
+      title: TITLE,
+      audit: 'case.discharge.view',
+      data: (req, header, active) => pageData(db, req, header, active),
+    });
 
     app.get('/cases/:id/discharge', async (req, reply) => render(req, reply, (req.params as { id: string }).id));
 
@@ -172,7 +178,14 @@ export const dischargeRoutes =
       url: string,
       form: FormKey,
       targetParam: string | null,
-      act: (p: { ctx: RequestContext; id: string; target: string; prefix: string; values: Record<string, string>; body: Record<string, unknown> }) => Promise<unknown>,
+      act: (p: {
+        ctx: RequestContext;
+        id: string;
+        target: string;
+        prefix: string;
+        values: Record<string, string>;
+        body: Record<string, unknown>;
+      }) => Promise<unknown>,
       done: string | ((result: unknown, values: Record<string, string>) => string),
       anchor: string,
     ) =>
@@ -197,13 +210,21 @@ export const dischargeRoutes =
         });
       });
 
-    post('/cases/:id/discharge/planning', 'dpm', null, ({ ctx, id, values }) => discharge.decideDpmRequired(db, ctx, id, values), 'Decision on the discharge planning meeting recorded', 'planning');
+    post(
+      '/cases/:id/discharge/planning',
+      'dpm',
+      null,
+      ({ ctx, id, values }) => discharge.decideDpmRequired(db, ctx, id, values),
+      'Decision on the discharge planning meeting recorded',
+      'planning',
+    );
 
     post(
       '/cases/:id/discharge/meetings',
       'schedule',
       null,
-      ({ ctx, id, prefix, values }) => discharge.scheduleDpm(db, ctx, id, { scheduledFor: dateTimeFromParts(values, `${prefix}-scheduledFor`), location: values.location }),
+      ({ ctx, id, prefix, values }) =>
+        discharge.scheduleDpm(db, ctx, id, { scheduledFor: dateTimeFromParts(values, `${prefix}-scheduledFor`), location: values.location }),
       'Discharge planning meeting arranged',
       'meetings',
     );
@@ -215,11 +236,17 @@ export const dischargeRoutes =
       async ({ ctx, id, target, prefix, values }) => {
         const { attendees, rowOf } = attendeesFrom(values);
         try {
-          return await discharge.recordDpmHeld(db, ctx, id, target, { heldAt: dateTimeFromParts(values, `${prefix}-heldAt`), attendees, decisions: values.decisions });
+          return await discharge.recordDpmHeld(db, ctx, id, target, {
+            heldAt: dateTimeFromParts(values, `${prefix}-heldAt`),
+            attendees,
+            decisions: values.decisions,
+          });
         } catch (err) {
           // The service numbers the attendees it was given; the form numbers its rows, blanks included.
           if (!(err instanceof ValidationError)) throw err;
-          const fields = Object.fromEntries(Object.entries(err.fieldErrors).map(([k, v]) => [k.replace(/^attendees\.(\d+)\./, (_m, n: string) => `attendees.${rowOf[Number(n)] ?? n}.`), v]));
+          const fields = Object.fromEntries(
+            Object.entries(err.fieldErrors).map(([k, v]) => [k.replace(/^attendees\.(\d+)\./, (_m, n: string) => `attendees.${rowOf[Number(n)] ?? n}.`), v]),
+          );
           throw new ValidationError(fields);
         }
       },
@@ -241,8 +268,16 @@ export const dischargeRoutes =
       'tox',
       null,
       ({ ctx, id, prefix, values }) => {
-        const input = { subject: values.subject, sample: values.sample, sampleOther: values.sampleOther, requestedAt: dateTimeFromParts(values, `${prefix}-requestedAt`), requestedByName: values.requestedByName };
-        return values.action === 'declined' ? discharge.recordToxicologyDeclined(db, ctx, id, { ...input, note: values.note }) : discharge.requestToxicology(db, ctx, id, { ...input, consent: values.consent });
+        const input = {
+          subject: values.subject,
+          sample: values.sample,
+          sampleOther: values.sampleOther,
+          requestedAt: dateTimeFromParts(values, `${prefix}-requestedAt`),
+          requestedByName: values.requestedByName,
+        };
+        return values.action === 'declined'
+          ? discharge.recordToxicologyDeclined(db, ctx, id, { ...input, note: values.note })
+          : discharge.requestToxicology(db, ctx, id, { ...input, consent: values.consent });
       },
       (_r, values) => (values.action === 'declined' ? 'Toxicology recorded as offered and declined' : 'Toxicology test recorded as pending'),
       'toxicology',
@@ -267,7 +302,8 @@ export const dischargeRoutes =
       '/cases/:id/discharge/toxicology/:testId/told',
       'told',
       'testId',
-      ({ ctx, id, target, prefix, values }) => discharge.recordToxicologyTold(db, ctx, id, target, { name: values.name, role: values.role, at: dateTimeFromParts(values, `${prefix}-at`) }),
+      ({ ctx, id, target, prefix, values }) =>
+        discharge.recordToxicologyTold(db, ctx, id, target, { name: values.name, role: values.role, at: dateTimeFromParts(values, `${prefix}-at`) }),
       'Recorded who was told the result',
       'toxicology',
     );

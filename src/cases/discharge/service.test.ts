@@ -59,12 +59,27 @@ async function bornCase(now = new Date()) {
   await recordCaseBirth(db(), midwife, id, { bornAt: ago(2 * H, now).toISOString() }, now);
   await addAgency(db(), midwife, id, org.RHU!, 'Working with the family on the pre-birth plan');
   await addAgency(db(), midwife, id, org['852']!, 'Working with the family on the pre-birth plan');
-  await addProfessional(db(), midwife, id, { role: 'safeguarding_lead', name: 'Sam Lead', organisationName: 'UHS safeguarding team', email: 'Sam.Lead@uhs.example' });
-  await addProfessional(db(), midwife, id, { role: 'social_worker', name: 'Daniel Price', organisationName: 'Southampton children’s services', phone: '023 8083 3336' });
+  await addProfessional(db(), midwife, id, {
+    role: 'safeguarding_lead',
+    name: 'Sam Lead',
+    organisationName: 'UHS safeguarding team',
+    email: 'Sam.Lead@uhs.example',
+  });
+  await addProfessional(db(), midwife, id, {
+    role: 'social_worker',
+    name: 'Daniel Price',
+    organisationName: 'Southampton children’s services',
+    phone: '023 8083 3336',
+  });
   return { id, reference };
 }
 
-const decision = (extra: Record<string, unknown> = {}, now = new Date()) => ({ subject: 'baby', destination: 'Home with mother under the safety plan', decidedAt: ago(10 * 60_000, now).toISOString(), ...extra });
+const decision = (extra: Record<string, unknown> = {}, now = new Date()) => ({
+  subject: 'baby',
+  destination: 'Home with mother under the safety plan',
+  decidedAt: ago(10 * 60_000, now).toISOString(),
+  ...extra,
+});
 const override = (extra: Record<string, unknown> = {}, now = new Date()) => ({
   overrideReason: 'Baby well and feeding; meconium result delayed by the bank holiday, safety plan agreed with CSC',
   seniorClinicianName: 'Dr Amara Okafor',
@@ -74,8 +89,20 @@ const override = (extra: Record<string, unknown> = {}, now = new Date()) => ({
   ...extra,
 });
 const pendingMeconium = (caseId: string, ctx = midwife) =>
-  requestToxicology(db(), ctx, caseId, { subject: 'baby', sample: 'meconium', requestedAt: ago(H).toISOString(), requestedByName: 'Dr Okafor', consent: 'not_needed' });
-const noMeetingNeeded = (caseId: string) => decideDpmRequired(db(), midwife, caseId, { required: 'no', decidedByName: 'Priya Shah', decidedByRole: 'Safeguarding midwife', reason: 'Agreed with the duty social worker' });
+  requestToxicology(db(), ctx, caseId, {
+    subject: 'baby',
+    sample: 'meconium',
+    requestedAt: ago(H).toISOString(),
+    requestedByName: 'Dr Okafor',
+    consent: 'not_needed',
+  });
+const noMeetingNeeded = (caseId: string) =>
+  decideDpmRequired(db(), midwife, caseId, {
+    required: 'no',
+    decidedByName: 'Priya Shah',
+    decidedByRole: 'Safeguarding midwife',
+    reason: 'Agreed with the duty social worker',
+  });
 
 /** What a refused action must not have changed. */
 async function footprint(caseId: string) {
@@ -83,12 +110,27 @@ async function footprint(caseId: string) {
   return {
     decisions: await n(db().select({ n: count() }).from(dischargeDecisions).where(eq(dischargeDecisions.caseId, caseId))),
     tests: await n(db().select({ n: count() }).from(toxicologyTests).where(eq(toxicologyTests.caseId, caseId))),
-    results: await n(db().select({ n: count() }).from(toxicologyTests).where(and(eq(toxicologyTests.caseId, caseId), eq(toxicologyTests.status, 'resulted')))),
+    results: await n(
+      db()
+        .select({ n: count() })
+        .from(toxicologyTests)
+        .where(and(eq(toxicologyTests.caseId, caseId), eq(toxicologyTests.status, 'resulted'))),
+    ),
     meetings: await n(db().select({ n: count() }).from(dischargePlanningMeetings).where(eq(dischargePlanningMeetings.caseId, caseId))),
-    held: await n(db().select({ n: count() }).from(dischargePlanningMeetings).where(and(eq(dischargePlanningMeetings.caseId, caseId), like(dischargePlanningMeetings.decisions, '%')))),
+    held: await n(
+      db()
+        .select({ n: count() })
+        .from(dischargePlanningMeetings)
+        .where(and(eq(dischargePlanningMeetings.caseId, caseId), like(dischargePlanningMeetings.decisions, '%'))),
+    ),
     planning: await n(db().select({ n: count() }).from(dischargePlanning).where(eq(dischargePlanning.caseId, caseId))),
     events: await n(db().select({ n: count() }).from(caseEvents).where(eq(caseEvents.caseId, caseId))),
-    audit: await n(db().select({ n: count() }).from(auditEvents).where(and(eq(auditEvents.entityId, caseId), like(auditEvents.action, 'case.%'), eq(auditEvents.verb, 'U')))),
+    audit: await n(
+      db()
+        .select({ n: count() })
+        .from(auditEvents)
+        .where(and(eq(auditEvents.entityId, caseId), like(auditEvents.action, 'case.%'), eq(auditEvents.verb, 'U'))),
+    ),
     jobs: await n(db().select({ n: count() }).from(jobs).where(eq(jobs.type, OVERRIDE_FLAG_EMAIL_JOB))),
   };
 }
@@ -117,7 +159,12 @@ describe('the discharge gate, worked out when the decision is recorded', () => {
 
   it('blocks while a required meeting has not been held (a cancelled one does not count)', async () => {
     const { id } = await bornCase();
-    await decideDpmRequired(db(), midwife, id, { required: true, decidedByName: 'Priya Shah', decidedByRole: 'Safeguarding midwife', reason: 'Pre-birth assessment incomplete' });
+    await decideDpmRequired(db(), midwife, id, {
+      required: true,
+      decidedByName: 'Priya Shah',
+      decidedByRole: 'Safeguarding midwife',
+      reason: 'Pre-birth assessment incomplete',
+    });
     const { id: meetingId } = await scheduleDpm(db(), midwife, id, { scheduledFor: new Date(Date.now() + 20 * H).toISOString(), location: 'Ward F' });
     await cancelDpm(db(), midwife, id, meetingId, { reason: 'Social worker unavailable' });
     const before = await footprint(id);
@@ -132,7 +179,13 @@ describe('the discharge gate, worked out when the decision is recorded', () => {
     const { id } = await bornCase();
     await noMeetingNeeded(id);
     await pendingMeconium(id);
-    await requestToxicology(db(), midwife, id, { subject: 'mother', sample: 'urine', requestedAt: ago(H).toISOString(), requestedByName: 'Priya Shah', consent: 'given' });
+    await requestToxicology(db(), midwife, id, {
+      subject: 'mother',
+      sample: 'urine',
+      requestedAt: ago(H).toISOString(),
+      requestedByName: 'Priya Shah',
+      consent: 'given',
+    });
     const before = await footprint(id);
     const fields = await refusal(recordDischargeDecision(db(), midwife, id, decision()));
     expect(fields).toEqual({
@@ -160,9 +213,15 @@ describe('the discharge gate, worked out when the decision is recorded', () => {
     // An override given when nothing blocks is not stored: there was nothing to override.
     expect(row).toMatchObject({ gateOutcome: 'clear', blockers: [], overrideReason: null, flaggedAt: null, recordedByName: midwife.actor!.displayName });
     expect((await footprint(id)).jobs).toBe(jobsBefore);
-    const audit = await db().select().from(auditEvents).where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'case.discharge.decide')));
+    const audit = await db()
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'case.discharge.decide')));
     expect(audit).toHaveLength(1);
-    const events = await db().select().from(caseEvents).where(and(eq(caseEvents.caseId, id), eq(caseEvents.kind, 'discharge_decision')));
+    const events = await db()
+      .select()
+      .from(caseEvents)
+      .where(and(eq(caseEvents.caseId, id), eq(caseEvents.kind, 'discharge_decision')));
     expect(events.map((e) => e.summary)).toEqual(['Discharge decision (baby): Home with mother under the safety plan. Nothing was blocking the decision']);
   });
 
@@ -180,7 +239,9 @@ describe('the discharge gate, worked out when the decision is recorded', () => {
     await noMeetingNeeded(id);
     await pendingMeconium(id);
     const before = await footprint(id);
-    const fields = await refusal(recordDischargeDecision(db(), edNurse, id, decision(override({ overrideReason: '', seniorClinicianRole: '  ', socialWorkerInformedAt: '' }))));
+    const fields = await refusal(
+      recordDischargeDecision(db(), edNurse, id, decision(override({ overrideReason: '', seniorClinicianRole: '  ', socialWorkerInformedAt: '' }))),
+    );
     expect(fields).toEqual({
       overrideReason: 'Enter the reason for discharging before toxicology results are back',
       seniorClinicianRole: 'Enter the senior clinician’s role, for example consultant paediatrician',
@@ -188,7 +249,9 @@ describe('the discharge gate, worked out when the decision is recorded', () => {
     });
     const tooShort = await refusal(recordDischargeDecision(db(), edNurse, id, decision(override({ overrideReason: 'discharged' }))));
     expect(tooShort).toEqual({ overrideReason: 'The reason must be at least 20 characters: explain why the baby is being discharged now' });
-    const future = await refusal(recordDischargeDecision(db(), edNurse, id, decision(override({ socialWorkerInformedAt: new Date(Date.now() + H).toISOString() }))));
+    const future = await refusal(
+      recordDischargeDecision(db(), edNurse, id, decision(override({ socialWorkerInformedAt: new Date(Date.now() + H).toISOString() }))),
+    );
     expect(future).toEqual({ socialWorkerInformedAt: 'The time the social worker was told must not be in the future' });
     expect(await footprint(id)).toEqual(before);
   });
@@ -201,7 +264,9 @@ describe('the discharge gate, worked out when the decision is recorded', () => {
       destination: 'Enter where they are going and with whom, for example home with mother under the safety plan',
       decidedAt: 'Enter a real date and time, like 27 11 2026 and 14:30',
     });
-    expect((await refusal(recordDischargeDecision(db(), midwife, id, decision({ decidedAt: new Date(Date.now() + 2 * H).toISOString() })))).decidedAt).toBe('The time of the decision cannot be in the future');
+    expect((await refusal(recordDischargeDecision(db(), midwife, id, decision({ decidedAt: new Date(Date.now() + 2 * H).toISOString() })))).decidedAt).toBe(
+      'The time of the decision cannot be in the future',
+    );
     expect(await footprint(id)).toEqual(before);
   });
 
@@ -230,14 +295,25 @@ describe('the discharge gate, worked out when the decision is recorded', () => {
     });
     expect(row!.blockers).toEqual([{ code: 'toxicology_pending', message: 'Toxicology is still pending: baby meconium', testIds: [testId] }]);
 
-    const queued = (await db().select().from(jobs).where(eq(jobs.type, OVERRIDE_FLAG_EMAIL_JOB))).filter((j) => (j.payload as { decisionId: string }).decisionId === r.id);
-    expect(queued.map((j) => j.idempotencyKey).sort()).toEqual([`discharge-override:${r.id}:sam.lead@uhs.example`, `discharge-override:${r.id}:uhs.safeguarding@beacon.example`]);
+    const queued = (await db().select().from(jobs).where(eq(jobs.type, OVERRIDE_FLAG_EMAIL_JOB))).filter(
+      (j) => (j.payload as { decisionId: string }).decisionId === r.id,
+    );
+    expect(queued.map((j) => j.idempotencyKey).sort()).toEqual([
+      `discharge-override:${r.id}:sam.lead@uhs.example`,
+      `discharge-override:${r.id}:uhs.safeguarding@beacon.example`,
+    ]);
 
-    const [audit] = await db().select().from(auditEvents).where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'case.discharge.override')));
+    const [audit] = await db()
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'case.discharge.override')));
     expect(audit).toMatchObject({ reason: override().overrideReason, actorUserId: edNurse.actor!.userId });
     expect(audit!.detail).toMatchObject({ decisionId: r.id, blockers: ['toxicology_pending'], flaggedTo: 2 });
 
-    const [event] = await db().select().from(caseEvents).where(and(eq(caseEvents.caseId, id), eq(caseEvents.kind, 'discharge_decision')));
+    const [event] = await db()
+      .select()
+      .from(caseEvents)
+      .where(and(eq(caseEvents.caseId, id), eq(caseEvents.kind, 'discharge_decision')));
     expect(event!.summary).toContain('OVERRIDE of the discharge gate');
     expect(event!.summary).toContain('Dr Amara Okafor, Consultant paediatrician');
     expect(event!.summary).toContain('Toxicology is still pending: baby meconium');
@@ -246,7 +322,12 @@ describe('the discharge gate, worked out when the decision is recorded', () => {
     // The emails: a link and the reference, nothing about who she is.
     const mailer = memoryMailer();
     const failures: unknown[] = [];
-    const worker = registerCaseJobs(new Worker(db(), { info: () => undefined, warn: (o: unknown) => void failures.push(o), error: (o: unknown) => void failures.push(o) }, { batch: 50 }), db(), mailer, PUBLIC_URL);
+    const worker = registerCaseJobs(
+      new Worker(db(), { info: () => undefined, warn: (o: unknown) => void failures.push(o), error: (o: unknown) => void failures.push(o) }, { batch: 50 }),
+      db(),
+      mailer,
+      PUBLIC_URL,
+    );
     await worker.drain();
     expect(failures).toEqual([]);
     const mails = mailer.sent.filter((m) => m.text.includes(r.id));
@@ -254,13 +335,19 @@ describe('the discharge gate, worked out when the decision is recorded', () => {
     for (const m of mails) {
       expect(m.subject).toBe(`[Beacon] Discharge override on case ${reference}: please review`);
       expect(m.text).toContain(`${PUBLIC_URL}/cases/${id}/discharge#decision-${r.id}`);
-      for (const secret of [SUBJECT.given, SUBJECT.family, SUBJECT.nhsNumber, 'meconium', 'Okafor', 'Daniel Price', 'bank holiday']) expect(`${m.subject}\n${m.text}`).not.toContain(secret);
+      for (const secret of [SUBJECT.given, SUBJECT.family, SUBJECT.nhsNumber, 'meconium', 'Okafor', 'Daniel Price', 'bank holiday'])
+        expect(`${m.subject}\n${m.text}`).not.toContain(secret);
     }
   });
 
   it('falls back to the safeguarding midwife when there is no safeguarding lead, and still flags the team mailbox', async () => {
     const { id: caseId } = await openTestCase(db(), midwife, { classification: 'unbooked_in_labour', edd: null, eddSource: null });
-    await addProfessional(db(), midwife, caseId, { role: 'safeguarding_midwife', name: 'Priya Shah', organisationName: 'UHS', email: 'priya.shah@uhs.example' });
+    await addProfessional(db(), midwife, caseId, {
+      role: 'safeguarding_midwife',
+      name: 'Priya Shah',
+      organisationName: 'UHS',
+      email: 'priya.shah@uhs.example',
+    });
     const r = await recordDischargeDecision(db(), midwife, caseId, decision(override()));
     expect(r.gateOutcome).toBe('overridden');
     expect(r.flaggedTo.sort()).toEqual(['priya.shah@uhs.example', 'uhs.safeguarding@beacon.example']);
@@ -286,7 +373,9 @@ describe('the safeguarding lead reviewing an override', () => {
     const { id: decisionId } = await recordDischargeDecision(db(), edNurse, id, decision(override()));
 
     await expect(reviewOverride(db(), socialWorker, id, decisionId, 'Looks fine')).rejects.toBeInstanceOf(ForbiddenError);
-    expect(await refusal(reviewOverride(db(), midwife, id, decisionId, '  '))).toEqual({ note: 'Enter what you found when you reviewed the override, and any action taken' });
+    expect(await refusal(reviewOverride(db(), midwife, id, decisionId, '  '))).toEqual({
+      note: 'Enter what you found when you reviewed the override, and any action taken',
+    });
     await expect(reviewOverride(db(), midwife, id, '00000000-0000-4000-8000-000000000000', 'Reviewed')).rejects.toBeInstanceOf(NotFoundError);
 
     // The case often closes when the baby goes home: the review must still be possible.
@@ -294,9 +383,16 @@ describe('the safeguarding lead reviewing an override', () => {
     const now = new Date();
     await reviewOverride(db(), midwife, id, decisionId, 'Spoke to Dr Okafor: reasonable; result chased with the lab', now);
     const [row] = await db().select().from(dischargeDecisions).where(eq(dischargeDecisions.id, decisionId));
-    expect(row).toMatchObject({ reviewedAt: now, reviewedByUserId: midwife.actor!.userId, reviewNote: 'Spoke to Dr Okafor: reasonable; result chased with the lab' });
+    expect(row).toMatchObject({
+      reviewedAt: now,
+      reviewedByUserId: midwife.actor!.userId,
+      reviewNote: 'Spoke to Dr Okafor: reasonable; result chased with the lab',
+    });
     expect(await refusal(reviewOverride(db(), midwife, id, decisionId, 'Again'))).toEqual({ note: expect.stringMatching(/already reviewed/) });
-    const audit = await db().select().from(auditEvents).where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'case.discharge.override_review')));
+    const audit = await db()
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'case.discharge.override_review')));
     expect(audit).toHaveLength(1);
 
     // The midwife overrides on another case: she cannot review her own override.
@@ -304,12 +400,16 @@ describe('the safeguarding lead reviewing an override', () => {
     await noMeetingNeeded(other.id);
     await pendingMeconium(other.id);
     const mine = await recordDischargeDecision(db(), midwife, other.id, decision(override()));
-    expect(await refusal(reviewOverride(db(), midwife, other.id, mine.id, 'Fine'))).toEqual({ note: 'You recorded this override, so someone else must review it' });
+    expect(await refusal(reviewOverride(db(), midwife, other.id, mine.id, 'Fine'))).toEqual({
+      note: 'You recorded this override, so someone else must review it',
+    });
 
     const clear = await bornCase();
     await noMeetingNeeded(clear.id);
     const c = await recordDischargeDecision(db(), midwife, clear.id, decision());
-    expect(await refusal(reviewOverride(db(), midwife, clear.id, c.id, 'Fine'))).toEqual({ note: 'Only overrides are reviewed: nothing was blocking this decision' });
+    expect(await refusal(reviewOverride(db(), midwife, clear.id, c.id, 'Fine'))).toEqual({
+      note: 'Only overrides are reviewed: nothing was blocking this decision',
+    });
   });
 });
 
@@ -318,11 +418,24 @@ describe('the safeguarding lead reviewing an override', () => {
 describe('discharge planning meetings', () => {
   it('records the decision on whether one is required, replacing it with history in the chronology', async () => {
     const { id } = await bornCase();
-    await decideDpmRequired(db(), midwife, id, { required: 'yes', decidedByName: 'Priya Shah', decidedByRole: 'Safeguarding midwife', reason: 'Concerns about the partner' });
-    await decideDpmRequired(db(), midwife, id, { required: false, decidedByName: 'Daniel Price', decidedByRole: 'Social worker', reason: 'Family moving to a mother and baby placement' });
+    await decideDpmRequired(db(), midwife, id, {
+      required: 'yes',
+      decidedByName: 'Priya Shah',
+      decidedByRole: 'Safeguarding midwife',
+      reason: 'Concerns about the partner',
+    });
+    await decideDpmRequired(db(), midwife, id, {
+      required: false,
+      decidedByName: 'Daniel Price',
+      decidedByRole: 'Social worker',
+      reason: 'Family moving to a mother and baby placement',
+    });
     const [row] = await db().select().from(dischargePlanning).where(eq(dischargePlanning.caseId, id));
     expect(row).toMatchObject({ required: false, decidedByName: 'Daniel Price', decidedByRole: 'Social worker' });
-    const events = await db().select().from(caseEvents).where(and(eq(caseEvents.caseId, id), eq(caseEvents.kind, 'discharge_planning')));
+    const events = await db()
+      .select()
+      .from(caseEvents)
+      .where(and(eq(caseEvents.caseId, id), eq(caseEvents.kind, 'discharge_planning')));
     expect(events.map((e) => e.summary).sort()).toEqual([
       'A discharge planning meeting is not required (decided by Daniel Price, Social worker; previously required): Family moving to a mother and baby placement',
       'A discharge planning meeting is required (decided by Priya Shah, Safeguarding midwife): Concerns about the partner',
@@ -336,7 +449,12 @@ describe('discharge planning meetings', () => {
 
   it('when a meeting is held: attendees by agency, decisions, the protocol milestone completed, and the gate clears', async () => {
     const { id } = await bornCase();
-    await decideDpmRequired(db(), midwife, id, { required: true, decidedByName: 'Priya Shah', decidedByRole: 'Safeguarding midwife', reason: 'Pre-birth assessment incomplete' });
+    await decideDpmRequired(db(), midwife, id, {
+      required: true,
+      decidedByName: 'Priya Shah',
+      decidedByRole: 'Safeguarding midwife',
+      reason: 'Pre-birth assessment incomplete',
+    });
     const { id: meetingId } = await scheduleDpm(db(), midwife, id, { scheduledFor: ago(H).toISOString() });
     const heldAt = ago(30 * 60_000);
     await recordDpmHeld(db(), socialWorker, id, meetingId, {
@@ -350,7 +468,10 @@ describe('discharge planning meetings', () => {
     const [m] = await db().select().from(dischargePlanningMeetings).where(eq(dischargePlanningMeetings.id, meetingId));
     expect(m).toMatchObject({ heldAt, decisions: 'Discharge home with maternal grandmother under the written safety plan' });
     expect(m!.attendees).toHaveLength(2);
-    const [milestone] = await db().select().from(caseMilestones).where(and(eq(caseMilestones.caseId, id), eq(caseMilestones.key, 'discharge_planning_meeting')));
+    const [milestone] = await db()
+      .select()
+      .from(caseMilestones)
+      .where(and(eq(caseMilestones.caseId, id), eq(caseMilestones.key, 'discharge_planning_meeting')));
     expect(milestone).toMatchObject({ completedAt: heldAt, recordedByName: socialWorker.actor!.displayName });
     const kinds = (await db().select().from(caseEvents).where(eq(caseEvents.caseId, id))).map((e) => e.kind);
     expect(kinds).toContain('milestone_completed');
@@ -359,8 +480,15 @@ describe('discharge planning meetings', () => {
 
     // A second meeting held does not complete the milestone again (it was already done).
     const { id: second } = await scheduleDpm(db(), midwife, id, { scheduledFor: ago(20 * 60_000).toISOString() });
-    await recordDpmHeld(db(), midwife, id, second, { heldAt: ago(10 * 60_000).toISOString(), attendees: [{ name: 'A', role: 'B', agency: 'C' }], decisions: 'Plan confirmed' });
-    const milestones = await db().select().from(caseMilestones).where(and(eq(caseMilestones.caseId, id), eq(caseMilestones.key, 'discharge_planning_meeting')));
+    await recordDpmHeld(db(), midwife, id, second, {
+      heldAt: ago(10 * 60_000).toISOString(),
+      attendees: [{ name: 'A', role: 'B', agency: 'C' }],
+      decisions: 'Plan confirmed',
+    });
+    const milestones = await db()
+      .select()
+      .from(caseMilestones)
+      .where(and(eq(caseMilestones.caseId, id), eq(caseMilestones.key, 'discharge_planning_meeting')));
     expect(milestones).toHaveLength(1);
     expect(milestones[0]!.completedAt).toEqual(heldAt);
   });
@@ -370,9 +498,21 @@ describe('discharge planning meetings', () => {
     const { id: meetingId } = await scheduleDpm(db(), midwife, id, { scheduledFor: ago(H).toISOString() });
     const before = await footprint(id);
     expect(
-      await refusal(recordDpmHeld(db(), midwife, id, meetingId, { heldAt: new Date(Date.now() + H).toISOString(), attendees: [{ name: 'Priya', role: 'Midwife', agency: '' }], decisions: '' })),
-    ).toEqual({ heldAt: 'The time the meeting was held cannot be in the future', 'attendees.0.agency': 'Enter the attendee’s agency', decisions: 'Enter the decisions made at the meeting' });
-    expect(await refusal(recordDpmHeld(db(), midwife, id, meetingId, { heldAt: ago(H).toISOString(), attendees: [], decisions: 'x' }))).toEqual({ attendees: 'Enter at least one person who attended, with their role and agency' });
+      await refusal(
+        recordDpmHeld(db(), midwife, id, meetingId, {
+          heldAt: new Date(Date.now() + H).toISOString(),
+          attendees: [{ name: 'Priya', role: 'Midwife', agency: '' }],
+          decisions: '',
+        }),
+      ),
+    ).toEqual({
+      heldAt: 'The time the meeting was held cannot be in the future',
+      'attendees.0.agency': 'Enter the attendee’s agency',
+      decisions: 'Enter the decisions made at the meeting',
+    });
+    expect(await refusal(recordDpmHeld(db(), midwife, id, meetingId, { heldAt: ago(H).toISOString(), attendees: [], decisions: 'x' }))).toEqual({
+      attendees: 'Enter at least one person who attended, with their role and agency',
+    });
     expect(await refusal(recordDpmHeld(db(), midwife, id, meetingId, { heldAt: '', decisions: 'x' }))).toEqual({
       heldAt: 'Enter the date and time the meeting was held',
       attendees: 'Enter at least one person who attended, with their role and agency',
@@ -380,10 +520,24 @@ describe('discharge planning meetings', () => {
     await expect(recordDpmHeld(db(), midwife, id, '00000000-0000-4000-8000-000000000000', {})).rejects.toBeInstanceOf(NotFoundError);
     expect(await footprint(id)).toEqual(before);
 
-    await recordDpmHeld(db(), midwife, id, meetingId, { heldAt: ago(H).toISOString(), attendees: [{ name: 'A', role: 'B', agency: 'C' }], decisions: 'Plan agreed' });
-    expect((await refusal(recordDpmHeld(db(), midwife, id, meetingId, { heldAt: ago(H).toISOString(), attendees: [{ name: 'A', role: 'B', agency: 'C' }], decisions: 'Again' }))).form).toMatch(/already been recorded as held/);
-    expect(await refusal(cancelDpm(db(), midwife, id, meetingId, { reason: 'Too late' }))).toEqual({ form: 'This meeting has been held, so it cannot be cancelled' });
-    expect(await refusal(scheduleDpm(db(), midwife, id, { scheduledFor: new Date(Date.now() + 100 * 86_400_000).toISOString() }))).toEqual({ scheduledFor: 'The meeting must be within the next 90 days' });
+    await recordDpmHeld(db(), midwife, id, meetingId, {
+      heldAt: ago(H).toISOString(),
+      attendees: [{ name: 'A', role: 'B', agency: 'C' }],
+      decisions: 'Plan agreed',
+    });
+    expect(
+      (
+        await refusal(
+          recordDpmHeld(db(), midwife, id, meetingId, { heldAt: ago(H).toISOString(), attendees: [{ name: 'A', role: 'B', agency: 'C' }], decisions: 'Again' }),
+        )
+      ).form,
+    ).toMatch(/already been recorded as held/);
+    expect(await refusal(cancelDpm(db(), midwife, id, meetingId, { reason: 'Too late' }))).toEqual({
+      form: 'This meeting has been held, so it cannot be cancelled',
+    });
+    expect(await refusal(scheduleDpm(db(), midwife, id, { scheduledFor: new Date(Date.now() + 100 * 86_400_000).toISOString() }))).toEqual({
+      scheduledFor: 'The meeting must be within the next 90 days',
+    });
     expect(await refusal(cancelDpm(db(), midwife, id, meetingId, { reason: '' }))).toEqual({ reason: 'Enter why the meeting is cancelled' });
   });
 });
@@ -395,11 +549,27 @@ describe('toxicology', () => {
     const { id } = await bornCase();
     await noMeetingNeeded(id);
     const before = await footprint(id);
-    const fields = await refusal(requestToxicology(db(), midwife, id, { subject: 'mother', sample: 'hair', requestedAt: ago(H).toISOString(), requestedByName: 'Priya Shah', consent: 'declined' }));
-    expect(fields).toEqual({ consent: 'She declined, so no sample goes to the lab and there is no result to wait for. Record that she declined instead of requesting the test' });
+    const fields = await refusal(
+      requestToxicology(db(), midwife, id, {
+        subject: 'mother',
+        sample: 'hair',
+        requestedAt: ago(H).toISOString(),
+        requestedByName: 'Priya Shah',
+        consent: 'declined',
+      }),
+    );
+    expect(fields).toEqual({
+      consent: 'She declined, so no sample goes to the lab and there is no result to wait for. Record that she declined instead of requesting the test',
+    });
     expect(await footprint(id)).toEqual(before);
 
-    const { id: testId } = await recordToxicologyDeclined(db(), midwife, id, { subject: 'mother', sample: 'hair', requestedAt: ago(H).toISOString(), requestedByName: 'Priya Shah', note: 'Will reconsider tomorrow' });
+    const { id: testId } = await recordToxicologyDeclined(db(), midwife, id, {
+      subject: 'mother',
+      sample: 'hair',
+      requestedAt: ago(H).toISOString(),
+      requestedByName: 'Priya Shah',
+      note: 'Will reconsider tomorrow',
+    });
     const [t] = await db().select().from(toxicologyTests).where(eq(toxicologyTests.id, testId));
     expect(t).toMatchObject({ consent: 'declined', status: 'cancelled', cancelledReason: 'Consent declined', resultNote: 'Will reconsider tomorrow' });
     const s = await dischargeStatus(db(), midwife, id);
@@ -410,15 +580,24 @@ describe('toxicology', () => {
   it('refuses consent "not needed" for the mother, an unknown sample, and "other" without saying what', async () => {
     const { id } = await bornCase();
     const base = { subject: 'mother', sample: 'urine', requestedAt: ago(H).toISOString(), requestedByName: 'Priya Shah', consent: 'given' };
-    expect(await refusal(requestToxicology(db(), midwife, id, { ...base, consent: 'not_needed' }))).toEqual({ consent: 'A test on the mother always needs her consent: choose consent given, or not recorded' });
+    expect(await refusal(requestToxicology(db(), midwife, id, { ...base, consent: 'not_needed' }))).toEqual({
+      consent: 'A test on the mother always needs her consent: choose consent given, or not recorded',
+    });
     expect(await refusal(requestToxicology(db(), midwife, id, { ...base, sample: 'toenail' }))).toEqual({ sample: 'Choose the sample' });
     expect(await refusal(requestToxicology(db(), midwife, id, { ...base, sample: 'other' }))).toEqual({ sampleOther: 'Enter what the sample is' });
-    expect(await refusal(requestToxicology(db(), midwife, id, { ...base, subject: 'baby', consent: 'not_needed', requestedAt: ago(150 * 60_000).toISOString() }))).toEqual({
+    expect(
+      await refusal(requestToxicology(db(), midwife, id, { ...base, subject: 'baby', consent: 'not_needed', requestedAt: ago(150 * 60_000).toISOString() })),
+    ).toEqual({
       requestedAt: 'A test on the baby cannot be before the baby was born',
     });
-    expect(await refusal(requestToxicology(db(), midwife, id, { ...base, requestedAt: new Date(Date.now() + H).toISOString() }))).toEqual({ requestedAt: 'The time the test was requested cannot be in the future' });
+    expect(await refusal(requestToxicology(db(), midwife, id, { ...base, requestedAt: new Date(Date.now() + H).toISOString() }))).toEqual({
+      requestedAt: 'The time the test was requested cannot be in the future',
+    });
     const { id: other } = await requestToxicology(db(), midwife, id, { ...base, sample: 'other', sampleOther: 'Nail clippings' });
-    expect((await dischargeStatus(db(), midwife, id)).tests.find((t) => t.id === other)).toMatchObject({ sample: 'Nail clippings', sampleLabel: 'Nail clippings' });
+    expect((await dischargeStatus(db(), midwife, id)).tests.find((t) => t.id === other)).toMatchObject({
+      sample: 'Nail clippings',
+      sampleLabel: 'Nail clippings',
+    });
   });
 
   it('records a result only for a pending test on this case; positive needs substances; not before the request', async () => {
@@ -429,15 +608,25 @@ describe('toxicology', () => {
     const before = await footprint(id);
 
     // "A toxicology result without a test": a test that is not on this case is not found.
-    await expect(recordToxicologyResult(db(), midwife, id, foreignTest, { result: 'negative', resultedAt: ago(60_000).toISOString() })).rejects.toBeInstanceOf(NotFoundError);
-    await expect(recordToxicologyResult(db(), midwife, id, 'not-a-test', { result: 'negative', resultedAt: ago(60_000).toISOString() })).rejects.toBeInstanceOf(NotFoundError);
-    expect(await refusal(recordToxicologyResult(db(), midwife, id, testId, { result: 'positive', substances: ' , ', resultedAt: ago(60_000).toISOString() }))).toEqual({
+    await expect(recordToxicologyResult(db(), midwife, id, foreignTest, { result: 'negative', resultedAt: ago(60_000).toISOString() })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    await expect(recordToxicologyResult(db(), midwife, id, 'not-a-test', { result: 'negative', resultedAt: ago(60_000).toISOString() })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    expect(
+      await refusal(recordToxicologyResult(db(), midwife, id, testId, { result: 'positive', substances: ' , ', resultedAt: ago(60_000).toISOString() })),
+    ).toEqual({
       substances: 'Enter the substances found: a positive result must say what for',
     });
-    expect(await refusal(recordToxicologyResult(db(), midwife, id, testId, { result: 'negative', substances: ['Cocaine'], resultedAt: ago(60_000).toISOString() }))).toEqual({
+    expect(
+      await refusal(recordToxicologyResult(db(), midwife, id, testId, { result: 'negative', substances: ['Cocaine'], resultedAt: ago(60_000).toISOString() })),
+    ).toEqual({
       substances: 'A negative result has no substances found: remove them, or choose positive',
     });
-    expect(await refusal(recordToxicologyResult(db(), midwife, id, testId, { result: 'negative', resultedAt: ago(2 * H).toISOString() }))).toEqual({ resultedAt: 'The result cannot be before the test was requested' });
+    expect(await refusal(recordToxicologyResult(db(), midwife, id, testId, { result: 'negative', resultedAt: ago(2 * H).toISOString() }))).toEqual({
+      resultedAt: 'The result cannot be before the test was requested',
+    });
     expect(await refusal(recordToxicologyResult(db(), midwife, id, testId, { result: 'maybe', resultedAt: '' }))).toEqual({
       result: 'Choose whether the result is positive or negative',
       resultedAt: 'Enter the date and time of the result',
@@ -446,16 +635,31 @@ describe('toxicology', () => {
     expect((await footprint(elsewhere.id)).results).toBe(0);
 
     const resultedAt = ago(60_000);
-    await recordToxicologyResult(db(), midwife, id, testId, { result: 'positive', substances: ['Cannabis', 'Cocaine'], substancesOther: undefined, resultedAt: resultedAt.toISOString(), resultNote: 'Lab phoned' });
+    await recordToxicologyResult(db(), midwife, id, testId, {
+      result: 'positive',
+      substances: ['Cannabis', 'Cocaine'],
+      substancesOther: undefined,
+      resultedAt: resultedAt.toISOString(),
+      resultNote: 'Lab phoned',
+    });
     const [t] = await db().select().from(toxicologyTests).where(eq(toxicologyTests.id, testId));
     expect(t).toMatchObject({ status: 'resulted', result: 'positive', substances: ['Cannabis', 'Cocaine'], resultedAt, resultNote: 'Lab phoned' });
-    const [event] = (await db().select().from(caseEvents).where(and(eq(caseEvents.caseId, id), eq(caseEvents.kind, 'toxicology')))).filter((e) => e.summary.startsWith('Toxicology result'));
+    const [event] = (
+      await db()
+        .select()
+        .from(caseEvents)
+        .where(and(eq(caseEvents.caseId, id), eq(caseEvents.kind, 'toxicology')))
+    ).filter((e) => e.summary.startsWith('Toxicology result'));
     expect(event!.summary).toBe('Toxicology result: baby meconium positive (Cannabis, Cocaine). Lab phoned');
 
     // A result for a test that is no longer pending is refused, and changes nothing.
     const afterResult = await footprint(id);
-    expect((await refusal(recordToxicologyResult(db(), midwife, id, testId, { result: 'negative', resultedAt: ago(30_000).toISOString() }))).form).toMatch(/already has a result \(Positive/);
-    expect(await refusal(cancelToxicology(db(), midwife, id, testId, { reason: 'No longer needed' }))).toEqual({ form: 'This test has a result, so it cannot be cancelled' });
+    expect((await refusal(recordToxicologyResult(db(), midwife, id, testId, { result: 'negative', resultedAt: ago(30_000).toISOString() }))).form).toMatch(
+      /already has a result \(Positive/,
+    );
+    expect(await refusal(cancelToxicology(db(), midwife, id, testId, { reason: 'No longer needed' }))).toEqual({
+      form: 'This test has a result, so it cannot be cancelled',
+    });
     expect(await footprint(id)).toEqual(afterResult);
     const [unchanged] = await db().select().from(toxicologyTests).where(eq(toxicologyTests.id, testId));
     expect(unchanged!.result).toBe('positive');
@@ -464,15 +668,29 @@ describe('toxicology', () => {
   it('refuses a result for a cancelled test; records who was told a result, not before it came back', async () => {
     const { id } = await bornCase();
     const { id: lost } = await pendingMeconium(id);
-    expect(await refusal(cancelToxicology(db(), midwife, id, lost, { reason: ' ' }))).toEqual({ reason: 'Enter why the test is cancelled, for example sample lost in transit' });
+    expect(await refusal(cancelToxicology(db(), midwife, id, lost, { reason: ' ' }))).toEqual({
+      reason: 'Enter why the test is cancelled, for example sample lost in transit',
+    });
     await cancelToxicology(db(), midwife, id, lost, { reason: 'Sample lost in transit' });
-    expect((await refusal(recordToxicologyResult(db(), midwife, id, lost, { result: 'negative', resultedAt: ago(60_000).toISOString() }))).form).toMatch(/was cancelled \(Sample lost in transit\)/);
+    expect((await refusal(recordToxicologyResult(db(), midwife, id, lost, { result: 'negative', resultedAt: ago(60_000).toISOString() }))).form).toMatch(
+      /was cancelled \(Sample lost in transit\)/,
+    );
 
-    const { id: testId } = await requestToxicology(db(), midwife, id, { subject: 'mother', sample: 'urine', requestedAt: ago(H).toISOString(), requestedByName: 'Priya Shah', consent: 'given' });
-    expect(await refusal(recordToxicologyTold(db(), midwife, id, testId, { name: 'Daniel Price', role: 'Social worker', at: ago(60_000).toISOString() }))).toEqual({ form: 'Record the result before recording who was told it' });
+    const { id: testId } = await requestToxicology(db(), midwife, id, {
+      subject: 'mother',
+      sample: 'urine',
+      requestedAt: ago(H).toISOString(),
+      requestedByName: 'Priya Shah',
+      consent: 'given',
+    });
+    expect(
+      await refusal(recordToxicologyTold(db(), midwife, id, testId, { name: 'Daniel Price', role: 'Social worker', at: ago(60_000).toISOString() })),
+    ).toEqual({ form: 'Record the result before recording who was told it' });
     const resultedAt = ago(20 * 60_000);
     await recordToxicologyResult(db(), midwife, id, testId, { result: 'negative', resultedAt: resultedAt.toISOString() });
-    expect(await refusal(recordToxicologyTold(db(), midwife, id, testId, { name: 'Daniel Price', role: 'Social worker', at: ago(30 * 60_000).toISOString() }))).toEqual({
+    expect(
+      await refusal(recordToxicologyTold(db(), midwife, id, testId, { name: 'Daniel Price', role: 'Social worker', at: ago(30 * 60_000).toISOString() })),
+    ).toEqual({
       at: 'They cannot have been told before the result came back',
     });
     await recordToxicologyTold(db(), midwife, id, testId, { name: 'Daniel Price', role: 'Social worker', at: ago(10 * 60_000).toISOString() });
@@ -493,7 +711,13 @@ describe('the discharge override report', () => {
     const a = await bornCase(jan);
     await decideDpmRequired(db(), midwife, a.id, { required: 'no', decidedByName: 'P', decidedByRole: 'SM', reason: 'Not needed' });
     await recordDischargeDecision(db(), midwife, a.id, decision({ subject: 'mother' }, jan), jan);
-    const t = await requestToxicology(db(), midwife, a.id, { subject: 'baby', sample: 'meconium', requestedAt: ago(10 * 60_000, jan).toISOString(), requestedByName: 'Dr O', consent: 'not_needed' }, jan);
+    const t = await requestToxicology(
+      db(),
+      midwife,
+      a.id,
+      { subject: 'baby', sample: 'meconium', requestedAt: ago(10 * 60_000, jan).toISOString(), requestedByName: 'Dr O', consent: 'not_needed' },
+      jan,
+    );
     const o1 = await recordDischargeDecision(db(), edNurse, a.id, decision(override({}, janLater), janLater), janLater);
     await reviewOverride(db(), midwife, a.id, o1.id, 'Reviewed with the consultant', janLater);
     const b = await bornCase(feb);
@@ -505,7 +729,9 @@ describe('the discharge override report', () => {
     const r = await dischargeOverrideReport(db(), auditor, period);
     expect(r.period).toEqual(period);
     expect(r.totals).toEqual({ decisions: 3, overrides: 2, unreviewed: 1, overrideRate: 67 });
-    expect(r.byOrganisation).toEqual([{ organisation: 'University Hospital Southampton NHS Foundation Trust', decisions: 3, overrides: 2, unreviewed: 1, overrideRate: 67 }]);
+    expect(r.byOrganisation).toEqual([
+      { organisation: 'University Hospital Southampton NHS Foundation Trust', decisions: 3, overrides: 2, unreviewed: 1, overrideRate: 67 },
+    ]);
     expect(r.byBlocker.map((x) => [x.code, x.overrides])).toEqual([
       ['dpm_not_decided', 1],
       ['dpm_not_held', 0],
@@ -516,18 +742,32 @@ describe('the discharge override report', () => {
       { month: '2025-02', label: 'February 2025', decisions: 1, overrides: 1, unreviewed: 1 },
     ]);
     expect(r.unreviewed).toHaveLength(1);
-    expect(r.unreviewed[0]).toMatchObject({ decisionId: o2.id, caseId: b.id, reference: b.reference, blockers: ['Not decided whether a discharge planning meeting was needed'] });
+    expect(r.unreviewed[0]).toMatchObject({
+      decisionId: o2.id,
+      caseId: b.id,
+      reference: b.reference,
+      blockers: ['Not decided whether a discharge planning meeting was needed'],
+    });
     expect(JSON.stringify(r)).not.toContain(SUBJECT.family);
 
     // The ICB's designated nurse sees her area (Southampton is in it); Hampshire's partnership does not.
     expect((await dischargeOverrideReport(db(), designated, period)).totals.decisions).toBe(3);
     expect((await dischargeOverrideReport(db(), partnership, period)).totals).toEqual({ decisions: 0, overrides: 0, unreviewed: 0, overrideRate: null });
     // Only the month of the override: January has the reviewed one.
-    expect((await dischargeOverrideReport(db(), auditor, { from: '2025-01-15', to: '2025-01-31' })).totals).toEqual({ decisions: 1, overrides: 1, unreviewed: 0, overrideRate: 100 });
+    expect((await dischargeOverrideReport(db(), auditor, { from: '2025-01-15', to: '2025-01-31' })).totals).toEqual({
+      decisions: 1,
+      overrides: 1,
+      unreviewed: 0,
+      overrideRate: 100,
+    });
 
     await expect(dischargeOverrideReport(db(), midwife, period)).rejects.toBeInstanceOf(ForbiddenError);
-    expect(await refusal(dischargeOverrideReport(db(), auditor, { from: '2025-03-01', to: '2025-02-01' }))).toEqual({ from: 'The start date must be on or before the end date' });
-    expect(await refusal(dischargeOverrideReport(db(), auditor, { from: '2025-02-30' }))).toEqual({ from: 'The start date must be a real date, like 2026-01-31' });
+    expect(await refusal(dischargeOverrideReport(db(), auditor, { from: '2025-03-01', to: '2025-02-01' }))).toEqual({
+      from: 'The start date must be on or before the end date',
+    });
+    expect(await refusal(dischargeOverrideReport(db(), auditor, { from: '2025-02-30' }))).toEqual({
+      from: 'The start date must be a real date, like 2026-01-31',
+    });
     expect(await refusal(dischargeOverrideReport(db(), auditor, { to: '2999-01-01' }))).toEqual({ to: 'The end date cannot be in the future' });
     const reads = await db().select().from(auditEvents).where(eq(auditEvents.action, 'case.report.discharge_overrides'));
     expect(reads.length).toBeGreaterThanOrEqual(4);

@@ -61,18 +61,35 @@ export interface StoredBlocker {
   message: string;
   testIds?: string[];
 }
-const storedBlocker = (b: Blocker): StoredBlocker => ({ code: b.code, message: blockerMessage(b), ...(b.code === 'toxicology_pending' ? { testIds: b.testIds } : {}) });
+const storedBlocker = (b: Blocker): StoredBlocker => ({
+  code: b.code,
+  message: blockerMessage(b),
+  ...(b.code === 'toxicology_pending' ? { testIds: b.testIds } : {}),
+});
 
 /** "baby meconium": how the gate and the pages name a test. */
 const testName = (t: Pick<TestRow, 'subject' | 'sample'>) => `${t.subject} ${sampleLabel(t.sample).toLowerCase()}`;
-const gateTest = (t: TestRow): ToxicologyTest => ({ id: t.id, subject: t.subject as ToxSubject, sample: sampleLabel(t.sample).toLowerCase(), status: t.status as ToxStatus });
+const gateTest = (t: TestRow): ToxicologyTest => ({
+  id: t.id,
+  subject: t.subject as ToxSubject,
+  sample: sampleLabel(t.sample).toLowerCase(),
+  status: t.status as ToxStatus,
+});
 const isHeld = (m: MeetingRow) => !!m.heldAt && !m.cancelledAt;
 
 /** What the gate looks at, read with the given connection (the decision's transaction, or a page's read). */
 async function gateFacts(db: Db, caseId: string) {
   const [planning] = await db.select().from(dischargePlanning).where(eq(dischargePlanning.caseId, caseId));
-  const meetings = await db.select().from(dischargePlanningMeetings).where(eq(dischargePlanningMeetings.caseId, caseId)).orderBy(asc(dischargePlanningMeetings.scheduledFor), asc(dischargePlanningMeetings.createdAt));
-  const tests = await db.select().from(toxicologyTests).where(eq(toxicologyTests.caseId, caseId)).orderBy(asc(toxicologyTests.requestedAt), asc(toxicologyTests.createdAt));
+  const meetings = await db
+    .select()
+    .from(dischargePlanningMeetings)
+    .where(eq(dischargePlanningMeetings.caseId, caseId))
+    .orderBy(asc(dischargePlanningMeetings.scheduledFor), asc(dischargePlanningMeetings.createdAt));
+  const tests = await db
+    .select()
+    .from(toxicologyTests)
+    .where(eq(toxicologyTests.caseId, caseId))
+    .orderBy(asc(toxicologyTests.requestedAt), asc(toxicologyTests.createdAt));
   return { planning: planning ?? null, meetings, tests, dpm: { required: planning ? planning.required : null, held: meetings.some(isHeld) } };
 }
 
@@ -127,7 +144,11 @@ export async function dischargeStatus(db: Db, ctx: RequestContext, caseId: strin
 export async function dischargeStatusOf(db: Db, ctx: RequestContext, kase: CaseRow, now = new Date()) {
   const facts = await gateFacts(db, kase.id);
   const gate = checkDischargeGate({ dpm: facts.dpm, toxicology: facts.tests.map(gateTest), now });
-  const decisions = await db.select().from(dischargeDecisions).where(eq(dischargeDecisions.caseId, kase.id)).orderBy(desc(dischargeDecisions.decidedAt), desc(dischargeDecisions.createdAt));
+  const decisions = await db
+    .select()
+    .from(dischargeDecisions)
+    .where(eq(dischargeDecisions.caseId, kase.id))
+    .orderBy(desc(dischargeDecisions.decidedAt), desc(dischargeDecisions.createdAt));
   const socialWorker = await currentProfessional(db, kase.id, 'social_worker');
   const open = kase.status === 'open';
   return {
@@ -146,7 +167,11 @@ export async function dischargeStatusOf(db: Db, ctx: RequestContext, kase: CaseR
       resultLabel: t.result ? (TOX_RESULT_LABELS[t.result as ToxResult] ?? t.result) : null,
       declined: t.consent === 'declined',
     })),
-    decisions: decisions.map((d) => ({ ...d, subjectLabel: DISCHARGE_SUBJECT_LABELS[d.subject as keyof typeof DISCHARGE_SUBJECT_LABELS] ?? d.subject, blockers: (d.blockers ?? []) as StoredBlocker[] })),
+    decisions: decisions.map((d) => ({
+      ...d,
+      subjectLabel: DISCHARGE_SUBJECT_LABELS[d.subject as keyof typeof DISCHARGE_SUBJECT_LABELS] ?? d.subject,
+      blockers: (d.blockers ?? []) as StoredBlocker[],
+    })),
     socialWorker: socialWorker ? { name: socialWorker.name, phone: socialWorker.phone, email: socialWorker.email } : null,
     can: {
       update: open && (await canOnCase(db, ctx, kase.id, 'case.update')),
@@ -164,7 +189,14 @@ export async function decideDpmRequired(db: Db, ctx: RequestContext, caseId: str
   const input = parseInput(dpmDecisionSchema, raw);
   await db.transaction(async (tx) => {
     const [before] = await tx.select().from(dischargePlanning).where(eq(dischargePlanning.caseId, kase.id)).for('update');
-    const values = { required: input.required, decidedByName: input.decidedByName, decidedByRole: input.decidedByRole, reason: input.reason, recordedByUserId: ctx.actor?.userId ?? null, decidedAt: now };
+    const values = {
+      required: input.required,
+      decidedByName: input.decidedByName,
+      decidedByRole: input.decidedByRole,
+      reason: input.reason,
+      recordedByUserId: ctx.actor?.userId ?? null,
+      decidedAt: now,
+    };
     await tx
       .insert(dischargePlanning)
       .values({ caseId: kase.id, ...values })
@@ -176,7 +208,14 @@ export async function decideDpmRequired(db: Db, ctx: RequestContext, caseId: str
       summary: `${what} (decided by ${input.decidedByName}, ${input.decidedByRole}${before ? `; previously ${before.required ? 'required' : 'not required'}` : ''}): ${input.reason}`,
       detail: { required: input.required, previous: before ? before.required : null },
     });
-    await recordCaseChange(tx, ctx, kase.id, 'case.discharge_planning.decide', { required: input.required, previous: before ? before.required : null }, input.reason);
+    await recordCaseChange(
+      tx,
+      ctx,
+      kase.id,
+      'case.discharge_planning.decide',
+      { required: input.required, previous: before ? before.required : null },
+      input.reason,
+    );
   });
 }
 
@@ -210,7 +249,10 @@ export async function recordDpmHeld(db: Db, ctx: RequestContext, caseId: string,
   const input = parseInput(dpmHeldSchema(now, kase.openedAt), raw);
   await db.transaction(async (tx) => {
     const meeting = await meetingOnCase(tx, kase.id, meetingId, true);
-    if (meeting.cancelledAt) throw new ValidationError({ form: `This meeting was cancelled (${meeting.cancelledReason ?? 'no reason given'}). Arrange a new meeting and record that one as held` });
+    if (meeting.cancelledAt)
+      throw new ValidationError({
+        form: `This meeting was cancelled (${meeting.cancelledReason ?? 'no reason given'}). Arrange a new meeting and record that one as held`,
+      });
     if (meeting.heldAt) throw new ValidationError({ form: `This meeting has already been recorded as held on ${formatDateTime(meeting.heldAt)}` });
     await tx
       .update(dischargePlanningMeetings)
@@ -225,7 +267,11 @@ export async function recordDpmHeld(db: Db, ctx: RequestContext, caseId: string,
     });
     // The protocol's milestone for the meeting (if it has one) is done when the meeting is held.
     await completeFromSource(tx, ctx, kase.id, 'discharge_planning_meeting_held', input.heldAt);
-    await recordCaseChange(tx, ctx, kase.id, 'case.discharge_planning.held', { meetingId: meeting.id, attendees: input.attendees.length, agencies: agencies.length });
+    await recordCaseChange(tx, ctx, kase.id, 'case.discharge_planning.held', {
+      meetingId: meeting.id,
+      attendees: input.attendees.length,
+      agencies: agencies.length,
+    });
   });
 }
 
@@ -251,7 +297,11 @@ export async function cancelDpm(db: Db, ctx: RequestContext, caseId: string, mee
 // ── Toxicology ─────────────────────────────────────────────────────────────────────────────────────
 
 /** The columns of a test row that requesting it and recording it as declined both fill. */
-const offeredTest = (ctx: RequestContext, kase: CaseRow, input: { subject: ToxSubject; sample: string; sampleOther: string | null; requestedAt: Date; requestedByName: string }) => ({
+const offeredTest = (
+  ctx: RequestContext,
+  kase: CaseRow,
+  input: { subject: ToxSubject; sample: string; sampleOther: string | null; requestedAt: Date; requestedByName: string },
+) => ({
   caseId: kase.id,
   subject: input.subject,
   sample: input.sample === 'other' ? input.sampleOther! : input.sample,
@@ -313,7 +363,9 @@ function notPending(t: TestRow): ValidationError {
       form: `This test already has a result (${TOX_RESULT_LABELS[t.result as ToxResult] ?? t.result}, ${formatDateTime(t.resultedAt)}). A result is not changed: if it was wrong, request a new test or record the correction in the chronology`,
     });
   }
-  return new ValidationError({ form: `This test was cancelled (${t.cancelledReason ?? 'no reason given'}), so it has no result to record. Request a new test if a sample was sent` });
+  return new ValidationError({
+    form: `This test was cancelled (${t.cancelledReason ?? 'no reason given'}), so it has no result to record. Request a new test if a sample was sent`,
+  });
 }
 
 /** The result of a pending test on this case. A result for a test that is not on this case is not found. */
@@ -327,7 +379,14 @@ export async function recordToxicologyResult(db: Db, ctx: RequestContext, caseId
     if (t.status !== 'pending') throw notPending(t);
     await tx
       .update(toxicologyTests)
-      .set({ status: 'resulted', result: input.result, substances: input.result === 'positive' ? input.substances : [], resultedAt: input.resultedAt, resultNote: input.resultNote, updatedAt: now })
+      .set({
+        status: 'resulted',
+        result: input.result,
+        substances: input.result === 'positive' ? input.substances : [],
+        resultedAt: input.resultedAt,
+        resultNote: input.resultNote,
+        updatedAt: now,
+      })
       .where(eq(toxicologyTests.id, t.id));
     await appendCaseEvent(tx, ctx, kase.id, {
       kind: 'toxicology',
@@ -366,9 +425,17 @@ export async function cancelToxicology(db: Db, ctx: RequestContext, caseId: stri
   const input = parseInput(reasonSchema('Enter why the test is cancelled, for example sample lost in transit'), raw);
   await db.transaction(async (tx) => {
     const t = await testOnCase(tx, kase.id, testId, true);
-    if (t.status !== 'pending') throw new ValidationError({ form: t.status === 'resulted' ? 'This test has a result, so it cannot be cancelled' : 'This test has already been cancelled' });
+    if (t.status !== 'pending')
+      throw new ValidationError({
+        form: t.status === 'resulted' ? 'This test has a result, so it cannot be cancelled' : 'This test has already been cancelled',
+      });
     await tx.update(toxicologyTests).set({ status: 'cancelled', cancelledReason: input.reason, updatedAt: now }).where(eq(toxicologyTests.id, t.id));
-    await appendCaseEvent(tx, ctx, kase.id, { kind: 'toxicology', occurredAt: now, summary: `Toxicology cancelled: ${testName(t)}. ${input.reason}`, detail: { testId: t.id } });
+    await appendCaseEvent(tx, ctx, kase.id, {
+      kind: 'toxicology',
+      occurredAt: now,
+      summary: `Toxicology cancelled: ${testName(t)}. ${input.reason}`,
+      detail: { testId: t.id },
+    });
     await recordCaseChange(tx, ctx, kase.id, 'case.toxicology.cancel', { testId: t.id }, input.reason);
   });
 }
@@ -446,7 +513,10 @@ export async function recordDischargeDecision(db: Db, ctx: RequestContext, caseI
     };
 
     if (gate.outcome === 'clear') {
-      const [row] = await tx.insert(dischargeDecisions).values({ ...base, gateOutcome: 'clear', blockers: [] }).returning({ id: dischargeDecisions.id });
+      const [row] = await tx
+        .insert(dischargeDecisions)
+        .values({ ...base, gateOutcome: 'clear', blockers: [] })
+        .returning({ id: dischargeDecisions.id });
       await appendCaseEvent(tx, ctx, kase.id, {
         kind: 'discharge_decision',
         occurredAt: input.decidedAt,
@@ -485,7 +555,14 @@ export async function recordDischargeDecision(db: Db, ctx: RequestContext, caseI
         `Flagged to the safeguarding lead for review.`,
       detail: { decisionId: id, subject: input.subject, gateOutcome: 'overridden', blockers: blockers.map((b) => b.code) },
     });
-    await recordCaseChange(tx, ctx, kase.id, 'case.discharge.override', { decisionId: id, subject: input.subject, blockers: blockers.map((b) => b.code), flaggedTo: recipients.length }, input.overrideReason!);
+    await recordCaseChange(
+      tx,
+      ctx,
+      kase.id,
+      'case.discharge.override',
+      { decisionId: id, subject: input.subject, blockers: blockers.map((b) => b.code), flaggedTo: recipients.length },
+      input.overrideReason!,
+    );
     return { id, gateOutcome: 'overridden' as const, flaggedTo: recipients };
   });
 }

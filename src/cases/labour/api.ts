@@ -24,7 +24,9 @@ export const LabourChecklist = api.schema(
     caseId: Uuid,
     applies: z.boolean().meta({ description: 'Whether the case is classified as unbooked in labour (the checklist can be used on any case)' }),
     complete: z.boolean(),
-    outstanding: z.array(z.enum(CHECKLIST_ITEM_KEYS)).meta({ description: 'Items not answered, or answered provisionally (a possible match still being checked, CP-IS unavailable, a message left)' }),
+    outstanding: z
+      .array(z.enum(CHECKLIST_ITEM_KEYS))
+      .meta({ description: 'Items not answered, or answered provisionally (a possible match still being checked, CP-IS unavailable, a message left)' }),
     items: z.array(
       z.object({
         key: z.enum(CHECKLIST_ITEM_KEYS),
@@ -46,7 +48,10 @@ export const ChecklistEntryRequest = api.schema(
     answer: z.string().meta({
       description: `One of the item's answers: ${CHECKLIST_ITEMS.map((i) => `${i.key}: ${i.answers.map((a) => a.value).join(' | ')}`).join('; ')}`,
     }),
-    note: z.string().nullish().meta({ description: 'Required with csc_referral not_needed, safeguarding_midwife_informed not_known and toxicology_offered not_offered' }),
+    note: z
+      .string()
+      .nullish()
+      .meta({ description: 'Required with csc_referral not_needed, safeguarding_midwife_informed not_known and toxicology_offered not_offered' }),
     doneAt: DateTime.nullish().meta({ description: 'When it was done; now if left out. Not in the future, nor more than a day before the case was opened' }),
   }),
   'Record (or correct) one checklist item. A correction is a new answer: the earlier one is kept.',

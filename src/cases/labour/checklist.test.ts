@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError, parseInput } from '../../platform/errors';
-import { CHECKLIST_ITEMS, CHECKLIST_ITEM_KEYS, type ChecklistEntry, checklistEntrySchema, checklistItem, checklistState, describeEntry, itemsNeedingNotes } from './checklist';
+import {
+  CHECKLIST_ITEMS,
+  CHECKLIST_ITEM_KEYS,
+  type ChecklistEntry,
+  checklistEntrySchema,
+  checklistItem,
+  checklistState,
+  describeEntry,
+  itemsNeedingNotes,
+} from './checklist';
 
 const NOW = new Date('2026-03-10T03:40:00Z');
 const OPENED = new Date('2026-03-10T02:00:00Z');
@@ -29,12 +38,21 @@ const entry = (item: string, answer: string, recordedAt: string, extra: Partial<
 
 describe('the checklist items', () => {
   it('covers every step for an unbooked woman in labour, each with its own answers', () => {
-    expect(CHECKLIST_ITEM_KEYS).toEqual(['alert_register_checked', 'cpis_checked', 'csc_referral', 'safeguarding_midwife_informed', 'gp_informed', 'health_visitor_informed', 'toxicology_offered']);
+    expect(CHECKLIST_ITEM_KEYS).toEqual([
+      'alert_register_checked',
+      'cpis_checked',
+      'csc_referral',
+      'safeguarding_midwife_informed',
+      'gp_informed',
+      'health_visitor_informed',
+      'toxicology_offered',
+    ]);
     expect(checklistItem('alert_register_checked')!.answers.map((a) => a.value)).toEqual(['no_match', 'possible_match', 'match_found']);
     expect(checklistItem('alert_register_checked')!.link?.href).toBe('/check');
     expect(checklistItem('cpis_checked')!.answers.map((a) => a.value)).toEqual(['no_plan', 'plan_found', 'not_available']);
     expect(checklistItem('csc_referral')!.answers.map((a) => a.value)).toEqual(['referred', 'already_open', 'not_needed']);
-    for (const k of ['safeguarding_midwife_informed', 'gp_informed', 'health_visitor_informed']) expect(checklistItem(k)!.answers.map((a) => a.value)).toEqual(['done', 'not_known']);
+    for (const k of ['safeguarding_midwife_informed', 'gp_informed', 'health_visitor_informed'])
+      expect(checklistItem(k)!.answers.map((a) => a.value)).toEqual(['done', 'not_known']);
     expect(checklistItem('toxicology_offered')!.answers.map((a) => a.value)).toEqual(['consent_given', 'declined', 'not_offered']);
     expect(checklistItem('nonsense')).toBeUndefined();
   });
@@ -62,7 +80,12 @@ describe('checklistEntrySchema', () => {
   it('accepts an answer of the item, and takes now when no time is given', () => {
     expect(parse({ item: 'cpis_checked', answer: 'no_plan' })).toEqual({ item: 'cpis_checked', answer: 'no_plan', note: null, doneAt: NOW });
     expect(parse({ item: 'cpis_checked', answer: 'no_plan', doneAt: '', note: '  ' }).doneAt).toEqual(NOW);
-    expect(parse({ item: 'gp_informed', answer: 'done', doneAt: '2026-03-10T03:00:00Z', note: ' Surgery told ' })).toEqual({ item: 'gp_informed', answer: 'done', note: 'Surgery told', doneAt: new Date('2026-03-10T03:00:00Z') });
+    expect(parse({ item: 'gp_informed', answer: 'done', doneAt: '2026-03-10T03:00:00Z', note: ' Surgery told ' })).toEqual({
+      item: 'gp_informed',
+      answer: 'done',
+      note: 'Surgery told',
+      doneAt: new Date('2026-03-10T03:00:00Z'),
+    });
   });
 
   it('refuses an unknown item, and an answer that belongs to another item', () => {
@@ -80,8 +103,12 @@ describe('checklistEntrySchema', () => {
   });
 
   it('refuses a time in the future, more than a day before the case was opened, or not a time', () => {
-    expect(problems({ item: 'gp_informed', answer: 'done', doneAt: '2026-03-10T04:00:00Z' })).toEqual({ doneAt: 'The time it was done cannot be in the future' });
-    expect(problems({ item: 'gp_informed', answer: 'done', doneAt: '2026-03-09T01:59:00Z' })).toEqual({ doneAt: 'The time it was done must be no more than a day before the case was opened' });
+    expect(problems({ item: 'gp_informed', answer: 'done', doneAt: '2026-03-10T04:00:00Z' })).toEqual({
+      doneAt: 'The time it was done cannot be in the future',
+    });
+    expect(problems({ item: 'gp_informed', answer: 'done', doneAt: '2026-03-09T01:59:00Z' })).toEqual({
+      doneAt: 'The time it was done must be no more than a day before the case was opened',
+    });
     expect(parse({ item: 'gp_informed', answer: 'done', doneAt: '2026-03-09T02:00:00Z' }).doneAt).toEqual(new Date('2026-03-09T02:00:00Z'));
     expect(parse({ item: 'gp_informed', answer: 'done', doneAt: '2026-03-10T03:44:00Z' }).doneAt).toEqual(new Date('2026-03-10T03:44:00Z'));
     expect(problems({ item: 'gp_informed', answer: 'done', doneAt: 'invalid' })).toEqual({ doneAt: 'Enter a real date and time, like 27 11 2026 and 14:30' });
@@ -106,7 +133,12 @@ describe('checklistState', () => {
     const third = entry('cpis_checked', 'plan_found', '2026-03-10T03:20:00Z');
     const s = checklistState([second, third, first]);
     const cpis = s.items.find((i) => i.item.key === 'cpis_checked')!;
-    expect(cpis.current).toMatchObject({ id: third.id, answer: 'plan_found', answerLabel: checklistItem('cpis_checked')!.answers[1]!.label, provisional: false });
+    expect(cpis.current).toMatchObject({
+      id: third.id,
+      answer: 'plan_found',
+      answerLabel: checklistItem('cpis_checked')!.answers[1]!.label,
+      provisional: false,
+    });
     expect(cpis.earlier.map((e) => e.id)).toEqual([second.id, first.id]);
     expect(cpis.earlier[1]!.answerLabel).toBe('Could not check');
     expect(cpis.outstanding).toBe(false);
@@ -131,7 +163,10 @@ describe('checklistState', () => {
     expect(item1.current!.provisional).toBe(true);
     expect(item1.outstanding).toBe(true);
     expect(s1.outstanding).toContain('alert_register_checked');
-    const s2 = checklistState([entry('alert_register_checked', 'possible_match', '2026-03-10T02:10:00Z'), entry('alert_register_checked', 'no_match', '2026-03-10T02:40:00Z')]);
+    const s2 = checklistState([
+      entry('alert_register_checked', 'possible_match', '2026-03-10T02:10:00Z'),
+      entry('alert_register_checked', 'no_match', '2026-03-10T02:40:00Z'),
+    ]);
     expect(s2.outstanding).not.toContain('alert_register_checked');
   });
 

@@ -53,7 +53,11 @@ export const CHECKLIST_ITEMS = [
     hint: 'Child Protection – Information Sharing, on the Spine, against her NHS number. It only shows formal plans: no plan found does not mean no concern.',
     answers: [
       { value: 'no_plan', label: 'No plan found' },
-      { value: 'plan_found', label: 'Plan found (child protection plan, looked-after, or unborn child on a plan)', hint: 'Call the local authority on the number CP-IS shows' },
+      {
+        value: 'plan_found',
+        label: 'Plan found (child protection plan, looked-after, or unborn child on a plan)',
+        hint: 'Call the local authority on the number CP-IS shows',
+      },
       {
         value: 'not_available',
         label: 'Could not check',
@@ -173,7 +177,8 @@ export function checklistEntrySchema(now: Date, openedAt: Date) {
         return;
       }
       if (answer.needsNote && !v.note) ctx.addIssue({ code: 'custom', path: ['note'], message: `Enter a note: “${answer.label}” needs a reason` });
-      if (v.doneAt.getTime() > now.getTime() + CLOCK_SKEW_MS) ctx.addIssue({ code: 'custom', path: ['doneAt'], message: 'The time it was done cannot be in the future' });
+      if (v.doneAt.getTime() > now.getTime() + CLOCK_SKEW_MS)
+        ctx.addIssue({ code: 'custom', path: ['doneAt'], message: 'The time it was done cannot be in the future' });
       else if (v.doneAt.getTime() < earliest.getTime()) {
         ctx.addIssue({ code: 'custom', path: ['doneAt'], message: 'The time it was done must be no more than a day before the case was opened' });
       }

@@ -36,7 +36,12 @@ async function pageData(db: Db, req: FastifyRequest, header: CaseHeader, active:
         earlier: s.earlier,
         outstanding: s.outstanding,
         noteAnswers: (notes.get(item.key as never) ?? []).map((v) => item.answers.find((a) => a.value === v)!.label),
-        answerItems: item.answers.map((a) => ({ value: a.value, text: a.label, hint: a.hint ? { text: a.hint } : undefined, checked: mine?.values.answer === a.value })),
+        answerItems: item.answers.map((a) => ({
+          value: a.value,
+          text: a.label,
+          hint: a.hint ? { text: a.hint } : undefined,
+          checked: mine?.values.answer === a.value,
+        })),
         active: mine,
         doneAtParts: partsAsTyped(mine?.values, `${item.key}-doneAt`),
       };
@@ -50,7 +55,13 @@ export const labourRoutes =
   async (app) => {
     const { db } = deps.database;
 
-    const render = formsPage<Active>(db, { section: 'labour', template: TEMPLATE, title: TITLE, audit: 'case.labour.view', data: (req, header, active) => pageData(db, req, header, active) });
+    const render = formsPage<Active>(db, {
+      section: 'labour',
+      template: TEMPLATE,
+      title: TITLE,
+      audit: 'case.labour.view',
+      data: (req, header, active) => pageData(db, req, header, active),
+    });
 
     app.get('/cases/:id/labour', async (req, reply) => render(req, reply, (req.params as { id: string }).id));
 
@@ -59,7 +70,13 @@ export const labourRoutes =
       const def = checklistItem(item);
       if (!def) throw new NotFoundError('Checklist item');
       return handleCaseForm(req, reply, {
-        act: (values) => recordChecklistItem(db, req.ctx, id, { item, answer: values.answer ?? '', note: values.note ?? '', doneAt: dateTimeFromParts(values, `${item}-doneAt`) }),
+        act: (values) =>
+          recordChecklistItem(db, req.ctx, id, {
+            item,
+            answer: values.answer ?? '',
+            note: values.note ?? '',
+            doneAt: dateTimeFromParts(values, `${item}-doneAt`),
+          }),
         next: () => `/cases/${id}/labour?done=${encodeURIComponent(`${def.label}: answer recorded`)}#item-${item}`,
         idFor: (field) => (field === 'item' ? `item-${item}` : `${item}-${field}`),
         rerender: async (values, errors) => render(req, reply, id, { item, values, fields: errors.fields }, errors),

@@ -24,7 +24,10 @@ afterAll(async () => tdb?.close());
 const rows = async (caseId: string) => {
   const [entries] = await tdb.db.select({ n: count() }).from(caseChecklistEntries).where(eq(caseChecklistEntries.caseId, caseId));
   const [events] = await tdb.db.select({ n: count() }).from(caseEvents).where(eq(caseEvents.caseId, caseId));
-  const [audit] = await tdb.db.select({ n: count() }).from(auditEvents).where(and(eq(auditEvents.entityId, caseId), eq(auditEvents.action, 'case.checklist.record')));
+  const [audit] = await tdb.db
+    .select({ n: count() })
+    .from(auditEvents)
+    .where(and(eq(auditEvents.entityId, caseId), eq(auditEvents.action, 'case.checklist.record')));
   return { entries: entries!.n, events: events!.n, audit: audit!.n };
 };
 
@@ -37,9 +40,20 @@ describe('recording the unbooked-in-labour checklist', () => {
     const { id: entryId } = await recordChecklistItem(tdb.db, midwife, id, { item: 'cpis_checked', answer: 'no_plan', doneAt: doneAt.toISOString() });
 
     const [row] = await tdb.db.select().from(caseChecklistEntries).where(eq(caseChecklistEntries.id, entryId));
-    expect(row).toMatchObject({ caseId: id, item: 'cpis_checked', answer: 'no_plan', note: null, doneAt, recordedByName: midwife.actor!.displayName, recordedByUserId: midwife.actor!.userId });
+    expect(row).toMatchObject({
+      caseId: id,
+      item: 'cpis_checked',
+      answer: 'no_plan',
+      note: null,
+      doneAt,
+      recordedByName: midwife.actor!.displayName,
+      recordedByUserId: midwife.actor!.userId,
+    });
 
-    const events = await tdb.db.select().from(caseEvents).where(and(eq(caseEvents.caseId, id), eq(caseEvents.kind, 'checklist_item')));
+    const events = await tdb.db
+      .select()
+      .from(caseEvents)
+      .where(and(eq(caseEvents.caseId, id), eq(caseEvents.kind, 'checklist_item')));
     expect(events).toHaveLength(1);
     expect(events[0]!.summary).toBe('Unbooked in labour checklist – CP-IS checked: No plan found');
     expect(events[0]!.occurredAt).toEqual(doneAt);
@@ -62,7 +76,11 @@ describe('recording the unbooked-in-labour checklist', () => {
 
   it('keeps the history: a correction is a new answer and the first stays', async () => {
     const { id } = await unbooked();
-    await recordChecklistItem(tdb.db, midwife, id, { item: 'alert_register_checked', answer: 'possible_match', note: 'Two candidates, checking with the alert team' });
+    await recordChecklistItem(tdb.db, midwife, id, {
+      item: 'alert_register_checked',
+      answer: 'possible_match',
+      note: 'Two candidates, checking with the alert team',
+    });
     let c = await checklist(tdb.db, midwife, id);
     expect(c.outstanding).toContain('alert_register_checked');
     await recordChecklistItem(tdb.db, midwife, id, { item: 'alert_register_checked', answer: 'match_found' });
@@ -72,7 +90,10 @@ describe('recording the unbooked-in-labour checklist', () => {
     expect(item.earlier.map((e) => e.answer)).toEqual(['possible_match']);
     expect(c.outstanding).not.toContain('alert_register_checked');
     expect((await rows(id)).entries).toBe(2);
-    const events = await tdb.db.select().from(caseEvents).where(and(eq(caseEvents.caseId, id), eq(caseEvents.kind, 'checklist_item')));
+    const events = await tdb.db
+      .select()
+      .from(caseEvents)
+      .where(and(eq(caseEvents.caseId, id), eq(caseEvents.kind, 'checklist_item')));
     expect(events.map((e) => e.summary).sort()).toEqual([
       'Unbooked in labour checklist – Alert register checked: Alert found: it is her (replaces an earlier answer)',
       'Unbooked in labour checklist – Alert register checked: Possible match: still being checked. Two candidates, checking with the alert team',
@@ -87,8 +108,14 @@ describe('recording the unbooked-in-labour checklist', () => {
       [{ item: 'cpis_checked', answer: 'done' }, { answer: 'Choose an answer for “CP-IS checked”' }],
       [{ item: 'csc_referral', answer: 'not_needed' }, { note: 'Enter a note: “Not needed” needs a reason' }],
       [{ item: 'toxicology_offered', answer: 'not_offered', note: '' }, { note: 'Enter a note: “Not offered” needs a reason' }],
-      [{ item: 'gp_informed', answer: 'done', doneAt: new Date(Date.now() + 3_600_000).toISOString() }, { doneAt: 'The time it was done cannot be in the future' }],
-      [{ item: 'gp_informed', answer: 'done', doneAt: new Date(Date.now() - 3 * 86_400_000).toISOString() }, { doneAt: 'The time it was done must be no more than a day before the case was opened' }],
+      [
+        { item: 'gp_informed', answer: 'done', doneAt: new Date(Date.now() + 3_600_000).toISOString() },
+        { doneAt: 'The time it was done cannot be in the future' },
+      ],
+      [
+        { item: 'gp_informed', answer: 'done', doneAt: new Date(Date.now() - 3 * 86_400_000).toISOString() },
+        { doneAt: 'The time it was done must be no more than a day before the case was opened' },
+      ],
       [{ item: 'gp_informed', answer: 'done', doneAt: 'invalid' }, { doneAt: 'Enter a real date and time, like 27 11 2026 and 14:30' }],
     ];
     for (const [raw, fields] of bad) {
@@ -112,7 +139,10 @@ describe('recording the unbooked-in-labour checklist', () => {
     await expect(recordChecklistItem(tdb.db, auditor, id, { item: 'gp_informed', answer: 'done' })).rejects.toBeInstanceOf(ForbiddenError);
     const seen = await checklist(tdb.db, auditor, id);
     expect(seen.canRecord).toBe(false);
-    const reads = await tdb.db.select().from(auditEvents).where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'case.labour.view')));
+    const reads = await tdb.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'case.labour.view')));
     expect(reads.length).toBeGreaterThanOrEqual(1);
 
     await closeCase(tdb.db, midwife, id, { reason: 'opened_in_error', note: 'Duplicate of another case' });

@@ -6,7 +6,12 @@ import { DateTime, isoOrNull, jsonBody, pathParam, Uuid } from '../../platform/h
 import { MILESTONE_SOURCES, MILESTONE_STATES } from '../protocol';
 import { caseMilestones, completeMilestone, markNotApplicable, moveToCurrentProtocol, undoMilestone } from './service';
 
-const ProtocolRef = z.object({ id: Uuid, version: z.int(), name: z.string(), geographyCode: z.string().meta({ description: 'The area whose series it belongs to, or `national`' }) });
+const ProtocolRef = z.object({
+  id: Uuid,
+  version: z.int(),
+  name: z.string(),
+  geographyCode: z.string().meta({ description: 'The area whose series it belongs to, or `national`' }),
+});
 
 export const CaseMilestones = api.schema(
   'CaseMilestones',
@@ -38,7 +43,9 @@ export const CaseMilestones = api.schema(
 export const CompleteMilestoneRequest = api.schema(
   'CompleteMilestoneRequest',
   z.object({
-    completedAt: z.string().meta({ description: 'YYYY-MM-DD (read as 00:00 in England) or an ISO date-time; not in the future, not more than a year before the case was opened' }),
+    completedAt: z
+      .string()
+      .meta({ description: 'YYYY-MM-DD (read as 00:00 in England) or an ISO date-time; not in the future, not more than a year before the case was opened' }),
     note: z.string().nullish(),
   }),
 );
@@ -79,7 +86,15 @@ export const milestonesApi =
 
     api.route(
       app,
-      { method: 'GET', url: '/api/cases/:id/milestones', operationId: 'getCaseMilestones', summary: 'The protocol milestones of a case', tags: TAGS, params: { id: 'The case' }, responses: { 200: { description: 'Milestones', schema: CaseMilestones } } },
+      {
+        method: 'GET',
+        url: '/api/cases/:id/milestones',
+        operationId: 'getCaseMilestones',
+        summary: 'The protocol milestones of a case',
+        tags: TAGS,
+        params: { id: 'The case' },
+        responses: { 200: { description: 'Milestones', schema: CaseMilestones } },
+      },
       async (req) => milestonesJson(req, pathParam(req)),
     );
 
@@ -111,7 +126,16 @@ export const milestonesApi =
     for (const c of changes) {
       api.route(
         app,
-        { method: 'POST', url: `/api/cases/:id/milestones/:key/${c.path}`, operationId: c.operationId, summary: c.summary, tags: TAGS, params, body: { schema: c.schema }, responses: { 200: { description: 'The milestones after the change', schema: CaseMilestones } } },
+        {
+          method: 'POST',
+          url: `/api/cases/:id/milestones/:key/${c.path}`,
+          operationId: c.operationId,
+          summary: c.summary,
+          tags: TAGS,
+          params,
+          body: { schema: c.schema },
+          responses: { 200: { description: 'The milestones after the change', schema: CaseMilestones } },
+        },
         async (req) => {
           await c.run(req);
           return milestonesJson(req, pathParam(req));

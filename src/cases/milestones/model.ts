@@ -59,7 +59,6 @@ export function pastInstant(r: InstantRules) {
     });
 }
 
-
 const YEAR_MS = 366 * 86_400_000;
 
 /** Recording a milestone as done: not in the future, and not more than a year before the case was opened. */

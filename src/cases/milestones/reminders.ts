@@ -33,7 +33,12 @@ export async function remindOverdueMilestones(db: Db, now = new Date()): Promise
     for (const s of statuses.get(kase.id) ?? []) {
       if (s.state !== 'overdue' || !s.dueAt) continue;
       const dueIso = s.dueAt.toISOString();
-      const id = await enqueue(db, MILESTONE_OVERDUE_EMAIL_JOB, { caseId: kase.id, key: s.key, dueAt: dueIso }, { idempotencyKey: `milestone-overdue:${kase.id}:${s.key}:${dueIso}` });
+      const id = await enqueue(
+        db,
+        MILESTONE_OVERDUE_EMAIL_JOB,
+        { caseId: kase.id, key: s.key, dueAt: dueIso },
+        { idempotencyKey: `milestone-overdue:${kase.id}:${s.key}:${dueIso}` },
+      );
       if (id !== null) milestones++;
     }
   }
@@ -75,7 +80,9 @@ export async function reminderRecipients(db: Db, caseId: string, leadOrganisatio
     .select({ email: caseProfessionals.email })
     .from(caseProfessionals)
     .where(and(eq(caseProfessionals.caseId, caseId), inArray(caseProfessionals.role, [...REMINDED_ROLES]), isNull(caseProfessionals.endedAt)));
-  const all = [...named.map((n) => n.email), ...(await safeguardingContactMailboxes(db, leadOrganisationId))].filter((e): e is string => !!e).map((e) => e.trim());
+  const all = [...named.map((n) => n.email), ...(await safeguardingContactMailboxes(db, leadOrganisationId))]
+    .filter((e): e is string => !!e)
+    .map((e) => e.trim());
   const seen = new Set<string>();
   return all.filter((e) => {
     const k = e.toLowerCase();
@@ -88,7 +95,13 @@ export async function reminderRecipients(db: Db, caseId: string, leadOrganisatio
 const FOOTER = ['', 'This email contains no personal information. Do not reply to it.'];
 
 /** Send one overdue-milestone reminder, if the milestone is still overdue with the same due time. */
-export async function emailOverdueMilestone(db: Db, mailer: Mailer, publicUrl: string, payload: { caseId: string; key: string; dueAt: string }, now = new Date()): Promise<number> {
+export async function emailOverdueMilestone(
+  db: Db,
+  mailer: Mailer,
+  publicUrl: string,
+  payload: { caseId: string; key: string; dueAt: string },
+  now = new Date(),
+): Promise<number> {
   const [kase] = await db.select().from(cases).where(eq(cases.id, payload.caseId));
   if (!kase || kase.status !== 'open') return 0;
   const statuses = (await new MilestoneComputer(db).statuses([kase], now)).get(kase.id) ?? [];

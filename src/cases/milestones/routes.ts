@@ -5,7 +5,15 @@ import { formatDate, formatDateTime } from '../../platform/http/views';
 import type { CaseRow } from '../access';
 import { dateTimeFromParts, handleCaseForm, partsAsTyped, renderCasePage } from '../http';
 import type { MilestoneStatus } from '../protocol';
-import { completeMilestone, markNotApplicable, milestonesOfCase, type MilestoneRowView, moveToCurrentProtocol, overdueAcrossCases, undoMilestone } from './service';
+import {
+  completeMilestone,
+  markNotApplicable,
+  milestonesOfCase,
+  type MilestoneRowView,
+  moveToCurrentProtocol,
+  overdueAcrossCases,
+  undoMilestone,
+} from './service';
 
 type Params = { id: string; key: string };
 type Errors = Parameters<Parameters<typeof handleCaseForm>[2]['rerender']>[1];
@@ -26,7 +34,11 @@ export function stateOf(s: Pick<MilestoneStatus, 'state' | 'overdueDays' | 'comp
     case 'done':
       return { text: 'Done', classes: 'nhsuk-tag--green', detail: s.completedAt ? formatDateTime(s.completedAt) : null };
     case 'done_late':
-      return { text: 'Done late', classes: 'nhsuk-tag--orange', detail: s.completedAt ? `${formatDateTime(s.completedAt)}, ${plural(s.overdueDays, 'day', 'days')} late` : null };
+      return {
+        text: 'Done late',
+        classes: 'nhsuk-tag--orange',
+        detail: s.completedAt ? `${formatDateTime(s.completedAt)}, ${plural(s.overdueDays, 'day', 'days')} late` : null,
+      };
     case 'not_applicable':
       return { text: 'Not applicable', classes: 'nhsuk-tag--grey', detail: s.notApplicableReason };
   }
@@ -64,7 +76,11 @@ export const milestonesRoutes =
   async (app) => {
     const db = deps.database.db;
 
-    const showMilestones = async (req: FastifyRequest, reply: FastifyReply, extra: { status?: number; errors?: Errors; values?: Record<string, string> } = {}) => {
+    const showMilestones = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      extra: { status?: number; errors?: Errors; values?: Record<string, string> } = {},
+    ) => {
       const { id } = req.params as { id: string };
       return renderCasePage(db, req, reply, {
         caseId: id,
@@ -104,7 +120,11 @@ export const milestonesRoutes =
     });
 
     /** One milestone: record it done or not applicable, or undo what is recorded. */
-    const showMilestone = async (req: FastifyRequest, reply: FastifyReply, extra: { status?: number; errors?: Errors; fields?: Record<string, string>; values?: Record<string, string>; form?: string } = {}) => {
+    const showMilestone = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      extra: { status?: number; errors?: Errors; fields?: Record<string, string>; values?: Record<string, string>; form?: string } = {},
+    ) => {
       const { id, key } = req.params as Params;
       return renderCasePage(db, req, reply, {
         caseId: id,
@@ -135,7 +155,13 @@ export const milestonesRoutes =
 
     app.get('/cases/:id/milestones/:key', async (req, reply) => showMilestone(req, reply));
 
-    const post = (url: string, form: string, act: (req: FastifyRequest, v: Record<string, string>) => Promise<unknown>, banner: string, idFor: (f: string) => string) =>
+    const post = (
+      url: string,
+      form: string,
+      act: (req: FastifyRequest, v: Record<string, string>) => Promise<unknown>,
+      banner: string,
+      idFor: (f: string) => string,
+    ) =>
       app.post(url, async (req, reply) => {
         const { id } = req.params as Params;
         return handleCaseForm(req, reply, {

@@ -56,7 +56,14 @@ describe('due dates of a real case', () => {
     const kase = await openTestCase(db(), midwife, { edd: EDD }, OPENED);
     // Friday 18 December: 10 working days skip Christmas Day (Fri 25) and the Boxing Day substitute (Mon 28),
     // and New Year's Day (Fri 1 Jan), so the assessment is due by the end of Wednesday 6 January 2027.
-    await completeMilestone(db(), midwife, kase.id, 'referral_to_social_care', { completedAt: '2026-12-18T11:00:00Z', note: 'Referred by phone' }, new Date('2026-12-20T09:00:00Z'));
+    await completeMilestone(
+      db(),
+      midwife,
+      kase.id,
+      'referral_to_social_care',
+      { completedAt: '2026-12-18T11:00:00Z', note: 'Referred by phone' },
+      new Date('2026-12-20T09:00:00Z'),
+    );
     const before = await byKey(kase.id, new Date('2026-12-20T09:00:00Z'));
     expect(before.pre_birth_assessment_started!.dueAt?.toISOString()).toBe('2027-01-06T23:59:59.999Z');
     expect(before.pre_birth_assessment_started!.state).toBe('upcoming');
@@ -81,7 +88,9 @@ describe('recording milestones', () => {
 
     await expect(completeMilestone(db(), midwife, kase.id, 'strategy_discussion', { completedAt: '2026-12-15' }, now)).rejects.toThrow(ValidationError);
 
-    await expect(undoMilestone(db(), midwife, kase.id, 'strategy_discussion', '  ', now)).rejects.toMatchObject({ fieldErrors: { reason: expect.stringContaining('Enter why') } });
+    await expect(undoMilestone(db(), midwife, kase.id, 'strategy_discussion', '  ', now)).rejects.toMatchObject({
+      fieldErrors: { reason: expect.stringContaining('Enter why') },
+    });
     await undoMilestone(db(), midwife, kase.id, 'strategy_discussion', 'Recorded on the wrong case', now);
     m = await byKey(kase.id, now);
     expect(m.strategy_discussion!.state).toBe('upcoming');
@@ -96,7 +105,12 @@ describe('recording milestones', () => {
       .select({ summary: caseEvents.summary })
       .from(caseEvents)
       .where(and(eq(caseEvents.caseId, kase.id), eq(caseEvents.kind, 'milestone_completed')));
-    expect(events.map((e) => e.summary)).toEqual(expect.arrayContaining(['Milestone done: Strategy discussion held', expect.stringMatching(/^Milestone record undone: Strategy discussion held .*Recorded on the wrong case$/)]));
+    expect(events.map((e) => e.summary)).toEqual(
+      expect.arrayContaining([
+        'Milestone done: Strategy discussion held',
+        expect.stringMatching(/^Milestone record undone: Strategy discussion held .*Recorded on the wrong case$/),
+      ]),
+    );
 
     await markNotApplicable(db(), midwife, kase.id, 'initial_child_protection_conference', 'Strategy discussion: threshold for conference not met', now);
     m = await byKey(kase.id, now);
@@ -108,8 +122,12 @@ describe('recording milestones', () => {
     const kase = await openTestCase(db(), midwife, { edd: EDD }, OPENED);
     const now = new Date('2026-12-15T12:00:00Z');
     const attempt = (raw: unknown) => completeMilestone(db(), midwife, kase.id, 'strategy_discussion', raw, now);
-    await expect(attempt({ completedAt: '2026-12-16T09:00:00Z' })).rejects.toMatchObject({ fieldErrors: { completedAt: 'The date it was done cannot be in the future' } });
-    await expect(attempt({ completedAt: '2025-11-01' })).rejects.toMatchObject({ fieldErrors: { completedAt: 'The date it was done must be no more than a year before the case was opened' } });
+    await expect(attempt({ completedAt: '2026-12-16T09:00:00Z' })).rejects.toMatchObject({
+      fieldErrors: { completedAt: 'The date it was done cannot be in the future' },
+    });
+    await expect(attempt({ completedAt: '2025-11-01' })).rejects.toMatchObject({
+      fieldErrors: { completedAt: 'The date it was done must be no more than a year before the case was opened' },
+    });
     await expect(attempt({ completedAt: '2026-02-30' })).rejects.toMatchObject({ fieldErrors: { completedAt: expect.stringContaining('real date') } });
     await expect(attempt({})).rejects.toMatchObject({ fieldErrors: { completedAt: 'Enter the date it was done' } });
     await expect(markNotApplicable(db(), midwife, kase.id, 'strategy_discussion', '', now)).rejects.toThrow(ValidationError);
@@ -119,7 +137,9 @@ describe('recording milestones', () => {
 
   it('lets only the agencies on the case record', async () => {
     const kase = await openTestCase(db(), midwife, { edd: EDD }, OPENED);
-    await expect(completeMilestone(db(), socialWorker, kase.id, 'strategy_discussion', { completedAt: '2026-12-14' }, new Date('2026-12-15T12:00:00Z'))).rejects.toThrow(ForbiddenError);
+    await expect(
+      completeMilestone(db(), socialWorker, kase.id, 'strategy_discussion', { completedAt: '2026-12-14' }, new Date('2026-12-15T12:00:00Z')),
+    ).rejects.toThrow(ForbiddenError);
     await expect(caseMilestones(db(), socialWorker, kase.id)).rejects.toThrow(ForbiddenError);
   });
 });
@@ -127,19 +147,37 @@ describe('recording milestones', () => {
 describe('reminders of overdue milestones', () => {
   it('queues one email per milestone and due date, to the named professionals and the safeguarding team, without her name', async () => {
     const kase = await openTestCase(db(), midwife, { edd: EDD }, OPENED);
-    await addProfessional(db(), midwife, kase.id, { role: 'midwife', name: 'Ann Midwife', organisationName: 'Community midwives', email: 'ann.midwife@nhs.example' });
-    await addProfessional(db(), midwife, kase.id, { role: 'social_worker', name: 'Sam Social', organisationName: 'Southampton CSC', email: 'sam.social@council.example' });
+    await addProfessional(db(), midwife, kase.id, {
+      role: 'midwife',
+      name: 'Ann Midwife',
+      organisationName: 'Community midwives',
+      email: 'ann.midwife@nhs.example',
+    });
+    await addProfessional(db(), midwife, kase.id, {
+      role: 'social_worker',
+      name: 'Sam Social',
+      organisationName: 'Southampton CSC',
+      email: 'sam.social@council.example',
+    });
     await addProfessional(db(), midwife, kase.id, { role: 'gp', name: 'Dr Gee', organisationName: 'Surgery', email: 'gp@nhs.example' });
     const now = new Date('2026-12-02T09:00:00Z');
     await remindOverdueMilestones(db(), now);
     const key = `milestone-overdue:${kase.id}:referral_to_social_care:2026-10-15T22:59:59.999Z`;
-    const queued = await db().select().from(jobs).where(like(jobs.idempotencyKey, `milestone-overdue:${kase.id}:%`));
+    const queued = await db()
+      .select()
+      .from(jobs)
+      .where(like(jobs.idempotencyKey, `milestone-overdue:${kase.id}:%`));
     expect(queued.map((j) => j.idempotencyKey)).toEqual([key]);
     expect(queued[0]!.type).toBe(MILESTONE_OVERDUE_EMAIL_JOB);
 
     // The next hourly run finds the same overdue milestone and queues nothing more.
     await remindOverdueMilestones(db(), new Date('2026-12-02T10:00:00Z'));
-    expect(await db().select().from(jobs).where(like(jobs.idempotencyKey, `milestone-overdue:${kase.id}:%`))).toHaveLength(1);
+    expect(
+      await db()
+        .select()
+        .from(jobs)
+        .where(like(jobs.idempotencyKey, `milestone-overdue:${kase.id}:%`)),
+    ).toHaveLength(1);
 
     const mailer = memoryMailer();
     const sent = await emailOverdueMilestone(db(), mailer, PUBLIC_URL, queued[0]!.payload as { caseId: string; key: string; dueAt: string }, now);
@@ -167,7 +205,12 @@ describe('reminders of overdue milestones', () => {
     const kase = await openTestCase(db(), midwife, { edd: EDD }, OPENED);
     await closeCase(db(), midwife, kase.id, { reason: 'opened_in_error', note: 'Duplicate' });
     await remindOverdueMilestones(db(), new Date('2026-12-02T09:00:00Z'));
-    expect(await db().select().from(jobs).where(like(jobs.idempotencyKey, `milestone-overdue:${kase.id}:%`))).toHaveLength(0);
+    expect(
+      await db()
+        .select()
+        .from(jobs)
+        .where(like(jobs.idempotencyKey, `milestone-overdue:${kase.id}:%`)),
+    ).toHaveLength(0);
   });
 
   it('lists overdue milestones across the organisation’s open cases', async () => {

@@ -85,8 +85,18 @@ export interface ProtocolSummary {
 }
 
 async function protocolSummary(db: Db, v: ConfigVersion, def: ProtocolDefinition): Promise<ProtocolSummary> {
-  const [g] = v.geographyId ? await db.select({ code: geographies.code, name: geographies.name }).from(geographies).where(eq(geographies.id, v.geographyId)) : [];
-  return { id: v.id, version: v.version, name: def.name, description: def.description ?? null, geographyCode: g?.code ?? 'national', geographyName: g?.name ?? 'National default', createdAt: v.createdAt };
+  const [g] = v.geographyId
+    ? await db.select({ code: geographies.code, name: geographies.name }).from(geographies).where(eq(geographies.id, v.geographyId))
+    : [];
+  return {
+    id: v.id,
+    version: v.version,
+    name: def.name,
+    description: def.description ?? null,
+    geographyCode: g?.code ?? 'national',
+    geographyName: g?.name ?? 'National default',
+    createdAt: v.createdAt,
+  };
 }
 
 /** Milestones of a case already loaded and authorised (the page's frame did both). */
@@ -118,7 +128,8 @@ export async function milestonesOfCase(db: Db, kase: CaseRow, now = new Date()) 
     definition: def,
     milestones,
     orphans,
-    newer: inForce.id !== version.id && inForce.createdAt.getTime() > version.createdAt.getTime() ? await protocolSummary(db, inForce, definitionOf(inForce)) : null,
+    newer:
+      inForce.id !== version.id && inForce.createdAt.getTime() > version.createdAt.getTime() ? await protocolSummary(db, inForce, definitionOf(inForce)) : null,
     describeDue: (rule: MilestoneDefinition['due']) => describeDue(rule, labelOf),
   };
 }
@@ -195,7 +206,12 @@ export async function markNotApplicable(db: Db, ctx: RequestContext, caseId: str
       recordedAt: now,
     });
     await recordCaseChange(tx, ctx, caseId, 'case.milestone.not_applicable', { key }, input.reason);
-    await appendCaseEvent(tx, ctx, caseId, { kind: 'milestone_completed', occurredAt: now, summary: `Milestone not applicable: ${m.label}. ${input.reason}`, detail: { key, notApplicable: true } });
+    await appendCaseEvent(tx, ctx, caseId, {
+      kind: 'milestone_completed',
+      occurredAt: now,
+      summary: `Milestone not applicable: ${m.label}. ${input.reason}`,
+      detail: { key, notApplicable: true },
+    });
   });
 }
 
@@ -222,7 +238,16 @@ export async function undoMilestone(db: Db, ctx: RequestContext, caseId: string,
       ctx,
       caseId,
       'case.milestone.undo',
-      { key, was: { completedAt: r.completedAt?.toISOString() ?? null, notApplicableReason: r.notApplicableReason, note: r.note, recordedByName: r.recordedByName, recordedAt: r.recordedAt.toISOString() } },
+      {
+        key,
+        was: {
+          completedAt: r.completedAt?.toISOString() ?? null,
+          notApplicableReason: r.notApplicableReason,
+          note: r.note,
+          recordedByName: r.recordedByName,
+          recordedAt: r.recordedAt.toISOString(),
+        },
+      },
       input.reason,
     );
     await appendCaseEvent(tx, ctx, caseId, {
@@ -252,8 +277,19 @@ export async function completeFromSource(tx: Db, ctx: RequestContext, caseId: st
       .onConflictDoNothing()
       .returning({ id: caseMilestonesTable.id });
     if (!inserted.length) continue;
-    await recordAudit(tx, ctx, { action: 'case.milestone.complete', verb: 'U', entityType: 'Case', entityId: caseId, detail: { key: m.key, source, completedAt: at.toISOString() } });
-    await appendCaseEvent(tx, ctx, caseId, { kind: 'milestone_completed', occurredAt: at, summary: `Milestone done: ${m.label}`, detail: { key: m.key, source } });
+    await recordAudit(tx, ctx, {
+      action: 'case.milestone.complete',
+      verb: 'U',
+      entityType: 'Case',
+      entityId: caseId,
+      detail: { key: m.key, source, completedAt: at.toISOString() },
+    });
+    await appendCaseEvent(tx, ctx, caseId, {
+      kind: 'milestone_completed',
+      occurredAt: at,
+      summary: `Milestone done: ${m.label}`,
+      detail: { key: m.key, source },
+    });
     done.push(m.key);
   }
   return done;
@@ -278,7 +314,14 @@ export async function moveToCurrentProtocol(db: Db, ctx: RequestContext, caseId:
       .where(and(eq(cases.id, caseId), eq(cases.protocolVersionId, current.id)))
       .returning({ id: cases.id });
     if (!moved.length) throw new ValidationError({ form: 'The protocol of this case was changed by someone else just now. Reload the page to see it.' });
-    await recordCaseChange(tx, ctx, caseId, 'case.protocol.move', { fromVersionId: current.id, toVersionId: inForce.id, fromVersion: current.version, toVersion: inForce.version }, input.reason);
+    await recordCaseChange(
+      tx,
+      ctx,
+      caseId,
+      'case.protocol.move',
+      { fromVersionId: current.id, toVersionId: inForce.id, fromVersion: current.version, toVersion: inForce.version },
+      input.reason,
+    );
     await appendCaseEvent(tx, ctx, caseId, {
       kind: 'case_changed',
       summary: `Milestones now follow “${def.name}” version ${inForce.version} (was version ${current.version}): ${input.reason}`,
@@ -317,7 +360,12 @@ export class MilestoneComputer {
     const rows = await this.db
       .select()
       .from(caseMilestonesTable)
-      .where(inArray(caseMilestonesTable.caseId, list.map((c) => c.id)));
+      .where(
+        inArray(
+          caseMilestonesTable.caseId,
+          list.map((c) => c.id),
+        ),
+      );
     const byCase = new Map<string, CompletionRow[]>();
     for (const r of rows) byCase.set(r.caseId, [...(byCase.get(r.caseId) ?? []), r]);
     const calendar = await this.calendar();
@@ -358,7 +406,15 @@ export async function overdueAcrossCases(db: Db, ctx: RequestContext, now = new 
   for (const kase of list) {
     for (const s of statuses.get(kase.id) ?? []) {
       if (s.state !== 'overdue' || !s.dueAt) continue;
-      out.push({ caseId: kase.id, reference: kase.reference, displayName: kase.displayName, key: s.key, label: s.label, dueAt: s.dueAt, overdueDays: s.overdueDays });
+      out.push({
+        caseId: kase.id,
+        reference: kase.reference,
+        displayName: kase.displayName,
+        key: s.key,
+        label: s.label,
+        dueAt: s.dueAt,
+        overdueDays: s.overdueDays,
+      });
     }
   }
   return out.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || a.reference.localeCompare(b.reference));

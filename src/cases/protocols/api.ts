@@ -17,7 +17,9 @@ export const ProtocolOverview = api.schema(
         slug: Slug.meta({ description: 'The kind as it appears in addresses' }),
         label: z.string(),
         national: z.object({ version: z.int(), createdAt: DateTime.nullable() }),
-        areas: z.array(z.object({ code: z.string(), name: z.string(), level: z.string(), version: z.int(), createdAt: DateTime })).meta({ description: 'Areas with a series of their own: the newest version of each' }),
+        areas: z
+          .array(z.object({ code: z.string(), name: z.string(), level: z.string(), version: z.int(), createdAt: DateTime }))
+          .meta({ description: 'Areas with a series of their own: the newest version of each' }),
       }),
     ),
   }),
@@ -28,9 +30,22 @@ export const ProtocolDetail = api.schema(
   z.object({
     kind: z.enum(CONFIG_KINDS),
     geography: z.object({ code: z.string(), name: z.string() }),
-    inForce: z.object({ id: Uuid, version: z.int(), inheritedFrom: z.string().nullable().meta({ description: 'The area (code) whose version applies when this one has none of its own' }) }),
+    inForce: z.object({
+      id: Uuid,
+      version: z.int(),
+      inheritedFrom: z.string().nullable().meta({ description: 'The area (code) whose version applies when this one has none of its own' }),
+    }),
     shown: z.object({ id: Uuid, version: z.int(), definition: z.unknown() }),
-    history: z.array(z.object({ id: Uuid, version: z.int(), changeReason: z.string().nullable(), createdAt: DateTime, createdBy: z.string().nullable(), inForce: z.boolean() })),
+    history: z.array(
+      z.object({
+        id: Uuid,
+        version: z.int(),
+        changeReason: z.string().nullable(),
+        createdAt: DateTime,
+        createdBy: z.string().nullable(),
+        inForce: z.boolean(),
+      }),
+    ),
     canEdit: z.boolean(),
   }),
   'One kind of configuration for one area (`national` for the national default).',
@@ -38,7 +53,9 @@ export const ProtocolDetail = api.schema(
 export const NewProtocolVersion = api.schema(
   'NewProtocolVersion',
   z.object({
-    definition: z.unknown().meta({ description: 'The whole definition, validated as the service reads it; problems come back in `fields` as `definition.<path>`' }),
+    definition: z
+      .unknown()
+      .meta({ description: 'The whole definition, validated as the service reads it; problems come back in `fields` as `definition.<path>`' }),
     changeReason: z.string(),
   }),
 );
@@ -53,7 +70,14 @@ export const protocolsApi =
 
     api.route(
       app,
-      { method: 'GET', url: '/api/protocols', operationId: 'listProtocols', summary: 'Configuration in force, nationally and by area', tags: TAGS, responses: { 200: { description: 'Overview', schema: ProtocolOverview } } },
+      {
+        method: 'GET',
+        url: '/api/protocols',
+        operationId: 'listProtocols',
+        summary: 'Configuration in force, nationally and by area',
+        tags: TAGS,
+        responses: { 200: { description: 'Overview', schema: ProtocolOverview } },
+      },
       async (req) => {
         const kinds = await protocolOverview(db, req.ctx);
         return {
@@ -89,7 +113,14 @@ export const protocolsApi =
           geography: { code: d.geography.code, name: d.geography.name },
           inForce: { id: d.inForce.id, version: d.inForce.version, inheritedFrom: d.inForce.from?.code ?? null },
           shown: { id: d.shown.id, version: d.shown.version, definition: d.shown.definition },
-          history: d.history.map((h) => ({ id: h.id, version: h.version, changeReason: h.changeReason, createdAt: h.createdAt.toISOString(), createdBy: h.createdBy, inForce: h.inForce })),
+          history: d.history.map((h) => ({
+            id: h.id,
+            version: h.version,
+            changeReason: h.changeReason,
+            createdAt: h.createdAt.toISOString(),
+            createdBy: h.createdBy,
+            inForce: h.inForce,
+          })),
           canEdit: d.canEdit,
         };
       },
@@ -102,7 +133,8 @@ export const protocolsApi =
         url: '/api/protocols/:kind/:geographyCode',
         operationId: 'createProtocolVersion',
         summary: 'Save a new version of an area’s configuration',
-        description: 'Partnership managers for their own organisation’s area; administrators for any area and `national`. Existing cases keep their version until moved.',
+        description:
+          'Partnership managers for their own organisation’s area; administrators for any area and `national`. Existing cases keep their version until moved.',
         tags: TAGS,
         params,
         body: { schema: NewProtocolVersion },

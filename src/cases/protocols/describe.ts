@@ -119,7 +119,11 @@ export function describePath(path: string): string {
   return capitalise(out.join(', '));
 }
 
-const words = (camel: string) => camel.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase();
+const words = (camel: string) =>
+  camel
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .replace(/_/g, ' ')
+    .toLowerCase();
 const capitalise = (s: string) => (s ? s[0]!.toUpperCase() + s.slice(1) : s);
 
 /** An escalation stage table as rows: "Stage 2 · Manager to manager · Their line managers · within 5 working days". */

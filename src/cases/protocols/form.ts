@@ -66,10 +66,23 @@ const emptyRow = (): MilestoneFormRow => ({
   remove: false,
 });
 
-const deadlineParts = (d: Deadline) => ('hours' in d ? { amount: String(d.hours), unit: 'hours' } : 'days' in d ? { amount: String(d.days), unit: 'days' } : { amount: String(d.workingDays), unit: 'workingDays' });
+const deadlineParts = (d: Deadline) =>
+  'hours' in d
+    ? { amount: String(d.hours), unit: 'hours' }
+    : 'days' in d
+      ? { amount: String(d.days), unit: 'days' }
+      : { amount: String(d.workingDays), unit: 'workingDays' };
 
 function rowOf(m: MilestoneDefinition): MilestoneFormRow {
-  const row: MilestoneFormRow = { ...emptyRow(), key: m.key, label: m.label, guidance: m.guidance ?? '', ruleType: m.due.from, appliesTo: m.appliesTo ? [...m.appliesTo] : [], completedBy: m.completedBy ?? '' };
+  const row: MilestoneFormRow = {
+    ...emptyRow(),
+    key: m.key,
+    label: m.label,
+    guidance: m.guidance ?? '',
+    ruleType: m.due.from,
+    appliesTo: m.appliesTo ? [...m.appliesTo] : [],
+    completedBy: m.completedBy ?? '',
+  };
   if (m.due.from === 'gestation') Object.assign(row, { weeks: String(m.due.weeks), days: String(m.due.days) });
   else Object.assign(row, deadlineParts(m.due.after), m.due.from === 'milestone' ? { afterKey: m.due.key } : {});
   if (m.notBefore?.from === 'gestation') Object.assign(row, { notBeforeWeeks: String(m.notBefore.weeks), notBeforeDays: String(m.notBefore.days) });
@@ -120,7 +133,19 @@ export function formFromBody(body: Record<string, unknown>): ProtocolForm {
 const num = (s: string): unknown => (s === '' ? undefined : /^-?\d+$/.test(s) ? Number(s) : s);
 
 function isEmpty(r: MilestoneFormRow): boolean {
-  return !r.key && !r.label && !r.guidance && !r.weeks && !r.days && !r.afterKey && !r.amount && !r.notBeforeWeeks && !r.notBeforeOther && !r.appliesTo.length && !r.completedBy;
+  return (
+    !r.key &&
+    !r.label &&
+    !r.guidance &&
+    !r.weeks &&
+    !r.days &&
+    !r.afterKey &&
+    !r.amount &&
+    !r.notBeforeWeeks &&
+    !r.notBeforeOther &&
+    !r.appliesTo.length &&
+    !r.completedBy
+  );
 }
 
 function dueOf(r: MilestoneFormRow): unknown {

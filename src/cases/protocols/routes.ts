@@ -25,7 +25,15 @@ import {
   stageFormOf,
   stagesOfForm,
 } from './form';
-import { configurationToEdit, DefinitionError, type DefinitionProblem, protocolDetail, protocolOverview, saveProtocolVersion, validateDefinition } from './service';
+import {
+  configurationToEdit,
+  DefinitionError,
+  type DefinitionProblem,
+  protocolDetail,
+  protocolOverview,
+  saveProtocolVersion,
+  validateDefinition,
+} from './service';
 
 type Params = { kind: string; geographyCode: string };
 
@@ -109,7 +117,9 @@ export const protocolsRoutes =
         json: extra.json ?? JSON.stringify(c.inForce.definition, null, 2),
         changeReason: extra.changeReason ?? '',
         fields,
-        errors: extra.problems?.length ? { list: extra.problems, fields: Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, { text: v }])) } : undefined,
+        errors: extra.problems?.length
+          ? { list: extra.problems, fields: Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, { text: v }])) }
+          : undefined,
         preview: extra.preview ?? null,
         choices: {
           ruleTypes: RULE_TYPES.map((v) => ({ value: v, text: RULE_TYPE_LABELS[v] })),
@@ -149,7 +159,13 @@ export const protocolsRoutes =
           definition = JSON.parse(values.definition ?? '');
         } catch (err) {
           const text = `The definition is not valid JSON: ${(err as Error).message}`;
-          return showEdit(req, reply, { status: 400, json: values.definition ?? '', changeReason, problems: [{ text, href: '#definition' }], fields: { definition: text } });
+          return showEdit(req, reply, {
+            status: 400,
+            json: values.definition ?? '',
+            changeReason,
+            problems: [{ text, href: '#definition' }],
+            fields: { definition: text },
+          });
         }
       }
       const kept = { ...(form ? { form } : {}), ...(stageRows ? { stageRows } : {}) };
@@ -187,7 +203,10 @@ export const protocolsRoutes =
       try {
         const saved = await saveProtocolVersion(db, req.ctx, slug, geographyCode, { definition, changeReason });
         const note = c.kind === 'case_milestones' ? ' Open cases keep the version they use until someone moves them.' : '';
-        return reply.redirect(`/protocols/${c.slug}/${encodeURIComponent(c.geography.code)}?done=${encodeURIComponent(`Version ${saved.version} saved and now in force.${note}`)}`, 303);
+        return reply.redirect(
+          `/protocols/${c.slug}/${encodeURIComponent(c.geography.code)}?done=${encodeURIComponent(`Version ${saved.version} saved and now in force.${note}`)}`,
+          303,
+        );
       } catch (err) {
         if (err instanceof DefinitionError) {
           const { changeReason: reasonError } = err.fieldErrors;

@@ -40,12 +40,24 @@ const earlierReferral = (): ProtocolDefinition => {
 
 describe('who may configure', () => {
   it('lets Hampshire’s partnership manager edit Hampshire, not Southampton nor the national default', async () => {
-    const saved = await saveProtocolVersion(db(), partnership, 'milestones', HAMPSHIRE, { definition: earlierReferral(), changeReason: 'Board agreed referral by 12 weeks' });
+    const saved = await saveProtocolVersion(db(), partnership, 'milestones', HAMPSHIRE, {
+      definition: earlierReferral(),
+      changeReason: 'Board agreed referral by 12 weeks',
+    });
     expect(saved.version).toBe(1);
-    await expect(saveProtocolVersion(db(), partnership, 'milestones', SOUTHAMPTON, { definition: earlierReferral(), changeReason: 'x' })).rejects.toThrow(ForbiddenError);
-    await expect(saveProtocolVersion(db(), partnership, 'milestones', 'national', { definition: earlierReferral(), changeReason: 'x' })).rejects.toThrow(ForbiddenError);
-    await expect(saveProtocolVersion(db(), midwife, 'milestones', SOUTHAMPTON, { definition: earlierReferral(), changeReason: 'x' })).rejects.toThrow(ForbiddenError);
-    const audit = await db().select().from(auditEvents).where(and(eq(auditEvents.action, 'protocol.configure'), eq(auditEvents.entityId, saved.id)));
+    await expect(saveProtocolVersion(db(), partnership, 'milestones', SOUTHAMPTON, { definition: earlierReferral(), changeReason: 'x' })).rejects.toThrow(
+      ForbiddenError,
+    );
+    await expect(saveProtocolVersion(db(), partnership, 'milestones', 'national', { definition: earlierReferral(), changeReason: 'x' })).rejects.toThrow(
+      ForbiddenError,
+    );
+    await expect(saveProtocolVersion(db(), midwife, 'milestones', SOUTHAMPTON, { definition: earlierReferral(), changeReason: 'x' })).rejects.toThrow(
+      ForbiddenError,
+    );
+    const audit = await db()
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'protocol.configure'), eq(auditEvents.entityId, saved.id)));
     expect(audit).toHaveLength(1);
     expect(audit[0]!.reason).toBe('Board agreed referral by 12 weeks');
     expect((await configInForce(db(), 'case_milestones', await areaId(db(), HAMPSHIRE))).id).toBe(saved.id);
@@ -53,7 +65,10 @@ describe('who may configure', () => {
   });
 
   it('lets an administrator edit any area and the national default', async () => {
-    const r = await saveProtocolVersion(db(), admin, 'escalation-stages', 'national', { definition: DEFAULT_STAGES.map((s) => (s.stage === 2 ? { ...s, due: { workingDays: 3 } } : s)), changeReason: 'Shorter stage 2' });
+    const r = await saveProtocolVersion(db(), admin, 'escalation-stages', 'national', {
+      definition: DEFAULT_STAGES.map((s) => (s.stage === 2 ? { ...s, due: { workingDays: 3 } } : s)),
+      changeReason: 'Shorter stage 2',
+    });
     expect(r.version).toBe(2);
     const d = await protocolDetail(db(), admin, 'escalation-stages', 'national');
     expect(d.history.map((h) => h.version)).toEqual([2, 1]);
@@ -78,7 +93,10 @@ describe('validation', () => {
   });
 
   it('describes stage and rule paths in words', () => {
-    const r = validateDefinition('escalation_stages', [{ stage: 1, label: 'A', who: 'B', due: { hours: 48 } }, { stage: 2, label: 'C', who: 'D', due: { hours: 0 } }]);
+    const r = validateDefinition('escalation_stages', [
+      { stage: 1, label: 'A', who: 'B', due: { hours: 48 } },
+      { stage: 2, label: 'C', who: 'D', due: { hours: 0 } },
+    ]);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.problems).toEqual([{ path: '1.due.hours', where: 'Stage 2, due, hours', message: 'The number of hours must be 1 or more' }]);
     expect(describePath('rules.0.requires.1.kinds')).toBe('Rule 1, Requires 2, kinds');
@@ -111,8 +129,13 @@ describe('cases keep their version until moved', () => {
     expect(moved.protocol.version).toBe(2);
     expect(referral(moved).dueAt?.toISOString()).toBe('2026-12-03T23:59:59.999Z');
     expect(moved.newer).toBeNull();
-    await expect(moveToCurrentProtocol(db(), midwife, kase.id, 'again')).rejects.toMatchObject({ fieldErrors: { form: expect.stringContaining('already uses') } });
-    const audit = await db().select().from(auditEvents).where(and(eq(auditEvents.entityId, kase.id), eq(auditEvents.action, 'case.protocol.move')));
+    await expect(moveToCurrentProtocol(db(), midwife, kase.id, 'again')).rejects.toMatchObject({
+      fieldErrors: { form: expect.stringContaining('already uses') },
+    });
+    const audit = await db()
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.entityId, kase.id), eq(auditEvents.action, 'case.protocol.move')));
     expect(audit[0]!.reason).toBe('Partnership changed the timeline');
   });
 });

@@ -22,7 +22,11 @@ import { cases, protocolVersions } from '../schema';
 import { describePath } from './describe';
 
 /** Kinds as they appear in addresses: /protocols/milestones/E10000014. */
-export const KIND_SLUGS = { milestones: 'case_milestones', 'escalation-stages': 'escalation_stages', 'pattern-rules': 'pattern_rules' } as const satisfies Record<string, ConfigKind>;
+export const KIND_SLUGS = {
+  milestones: 'case_milestones',
+  'escalation-stages': 'escalation_stages',
+  'pattern-rules': 'pattern_rules',
+} as const satisfies Record<string, ConfigKind>;
 export type KindSlug = keyof typeof KIND_SLUGS;
 export const SLUG_OF: Record<ConfigKind, KindSlug> = { case_milestones: 'milestones', escalation_stages: 'escalation-stages', pattern_rules: 'pattern-rules' };
 export const NATIONAL = 'national';
@@ -120,7 +124,15 @@ export async function protocolOverview(db: Db, ctx: RequestContext) {
     .from(protocolVersions)
     .groupBy(protocolVersions.kind, protocolVersions.geographyId);
   const newest = await db
-    .select({ kind: protocolVersions.kind, geographyId: protocolVersions.geographyId, version: protocolVersions.version, createdAt: protocolVersions.createdAt, code: geographies.code, name: geographies.name, level: geographies.level })
+    .select({
+      kind: protocolVersions.kind,
+      geographyId: protocolVersions.geographyId,
+      version: protocolVersions.version,
+      createdAt: protocolVersions.createdAt,
+      code: geographies.code,
+      name: geographies.name,
+      level: geographies.level,
+    })
     .from(protocolVersions)
     .leftJoin(geographies, eq(geographies.id, protocolVersions.geographyId))
     .orderBy(asc(geographies.name));
@@ -138,7 +150,15 @@ export async function protocolOverview(db: Db, ctx: RequestContext) {
       .filter((s) => s.geographyId !== null)
       .map((s) => {
         const n = latestOf(s.geographyId) as NonNullable<ReturnType<typeof latestOf>>;
-        return { code: n.code as string, name: n.name as string, level: n.level as string, version: n.version, versions: s.versions, createdAt: n.createdAt, canEdit: canEditOwn && own?.id === s.geographyId };
+        return {
+          code: n.code as string,
+          name: n.name as string,
+          level: n.level as string,
+          version: n.version,
+          versions: s.versions,
+          createdAt: n.createdAt,
+          canEdit: canEditOwn && own?.id === s.geographyId,
+        };
       })
       .sort((a, b) => a.name.localeCompare(b.name));
     return {
@@ -186,11 +206,7 @@ export async function protocolDetail(db: Db, ctx: RequestContext, slug: string, 
   const shownFrom = shown.geographyId === geography.id ? geography : await sourceOf(db, shown.geographyId);
   const openCases =
     kind === 'case_milestones'
-      ? await db
-          .select({ versionId: cases.protocolVersionId, n: count() })
-          .from(cases)
-          .where(eq(cases.status, 'open'))
-          .groupBy(cases.protocolVersionId)
+      ? await db.select({ versionId: cases.protocolVersionId, n: count() }).from(cases).where(eq(cases.status, 'open')).groupBy(cases.protocolVersionId)
       : [];
   const casesOn = (id: string) => Number(openCases.find((c) => c.versionId === id)?.n ?? 0);
   return {
@@ -222,7 +238,13 @@ export async function configurationToEdit(db: Db, ctx: RequestContext, slug: str
     slug: SLUG_OF[kind],
     label: CONFIG_KIND_LABELS[kind],
     geography,
-    inForce: { id: inForce.id, version: inForce.version, definition: inForce.definition, own: inForce.geographyId === geography.id, from: await sourceOf(db, inForce.geographyId) },
+    inForce: {
+      id: inForce.id,
+      version: inForce.version,
+      definition: inForce.definition,
+      own: inForce.geographyId === geography.id,
+      from: await sourceOf(db, inForce.geographyId),
+    },
   };
 }
 
@@ -270,12 +292,25 @@ export async function saveProtocolVersion(db: Db, ctx: RequestContext, slug: str
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction(async (tx) => {
-        const where = and(eq(protocolVersions.kind, kind), geography.id ? eq(protocolVersions.geographyId, geography.id) : isNull(protocolVersions.geographyId));
-        const [{ latest } = { latest: null }] = await tx.select({ latest: max(protocolVersions.version) }).from(protocolVersions).where(where);
+        const where = and(
+          eq(protocolVersions.kind, kind),
+          geography.id ? eq(protocolVersions.geographyId, geography.id) : isNull(protocolVersions.geographyId),
+        );
+        const [{ latest } = { latest: null }] = await tx
+          .select({ latest: max(protocolVersions.version) })
+          .from(protocolVersions)
+          .where(where);
         const version = (latest ?? 0) + 1;
         const [row] = await tx
           .insert(protocolVersions)
-          .values({ kind, geographyId: geography.id, version, definition: checked.value, changeReason: reason.data, createdByUserId: ctx.actor?.userId ?? null })
+          .values({
+            kind,
+            geographyId: geography.id,
+            version,
+            definition: checked.value,
+            changeReason: reason.data,
+            createdByUserId: ctx.actor?.userId ?? null,
+          })
           .returning({ id: protocolVersions.id });
         await recordAudit(tx, ctx, {
           action: 'protocol.configure',

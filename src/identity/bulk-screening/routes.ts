@@ -16,13 +16,27 @@ export const bulkScreeningRoutes =
     const budget = { rowsPerPerson: deps.config.security.screeningRowsPerPerson, rowsPerOrganisation: deps.config.security.screeningRowsPerOrganisation };
     // Fields go on the body (the CSRF check reads `_csrf`); an oversized file is cut at the limit + 1 byte
     // so the service answers with its own message about the size.
-    await app.register(multipart, { attachFieldsToBody: 'keyValues', throwFileSizeLimit: false, limits: { fileSize: MAX_UPLOAD_BYTES + 1, files: 1, fields: 4, parts: 5 } });
+    await app.register(multipart, {
+      attachFieldsToBody: 'keyValues',
+      throwFileSizeLimit: false,
+      limits: { fileSize: MAX_UPLOAD_BYTES + 1, files: 1, fields: 4, parts: 5 },
+    });
     app.addHook('onRequest', async (_req, reply) => {
       reply.header('cache-control', 'no-store');
     });
 
-    const uploadPage = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply, status: number, errors?: ReturnType<typeof formErrors>) =>
-      reply.code(status).page(`${VIEWS}/upload.njk`, { title: 'Screen a list against alerts', runs: await recentScreenings(db, req.ctx), awaiting: await screeningsAwaitingApproval(db, req.ctx), errors });
+    const uploadPage = async (
+      req: import('fastify').FastifyRequest,
+      reply: import('fastify').FastifyReply,
+      status: number,
+      errors?: ReturnType<typeof formErrors>,
+    ) =>
+      reply.code(status).page(`${VIEWS}/upload.njk`, {
+        title: 'Screen a list against alerts',
+        runs: await recentScreenings(db, req.ctx),
+        awaiting: await screeningsAwaitingApproval(db, req.ctx),
+        errors,
+      });
 
     app.get('/screening', async (req, reply) => uploadPage(req, reply, 200));
 
@@ -52,12 +66,21 @@ export const bulkScreeningRoutes =
     app.get('/screening/:id', async (req, reply) => {
       const run = await getScreening(db, req.ctx, key, (req.params as { id: string }).id);
       const finished = ['done', 'failed', 'refused'].includes(run.status);
-      return reply.page(`${VIEWS}/run.njk`, { title: finished ? 'Screening results' : 'Screening in progress', run, finished, back: { href: '/screening', text: 'Screen another list' }, columnClass: 'nhsuk-grid-column-full' });
+      return reply.page(`${VIEWS}/run.njk`, {
+        title: finished ? 'Screening results' : 'Screening in progress',
+        run,
+        finished,
+        back: { href: '/screening', text: 'Screen another list' },
+        columnClass: 'nhsuk-grid-column-full',
+      });
     });
 
     app.get('/screening/:id/matches.csv', async (req, reply) => {
       const run = await getScreening(db, req.ctx, key, (req.params as { id: string }).id);
       if (run.status !== 'done' || !run.matches) return reply.redirect(`/screening/${run.id}`);
-      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="beacon-screening-${run.id.slice(0, 8)}.csv"`).send(screeningCsv(run));
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="beacon-screening-${run.id.slice(0, 8)}.csv"`)
+        .send(screeningCsv(run));
     });
   };

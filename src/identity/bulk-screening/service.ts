@@ -24,7 +24,8 @@ const CHUNK = 500;
 /** How long a list and its matches are kept (sealed) for the person who ran it. */
 const KEEP_HOURS = 24;
 const TOP = 5;
-export const ROW_NOT_ENOUGH = 'not enough to screen safely: give a whole last name with a date of birth or full postcode, a whole first name with a date of birth, an NHS number or an identifier (initials are not enough)';
+export const ROW_NOT_ENOUGH =
+  'not enough to screen safely: give a whole last name with a date of birth or full postcode, a whole first name with a date of birth, an NHS number or an identifier (initials are not enough)';
 
 const seal = (key: Buffer, runId: string, part: 'input' | 'result', data: Buffer) => encrypt(key, data, `screening:${runId}:${part}`);
 const unseal = (key: Buffer, runId: string, part: 'input' | 'result', blob: Buffer) => decrypt(key, blob, `screening:${runId}:${part}`);
@@ -62,7 +63,14 @@ async function rowsInLastDay(db: Db, userId: string, organisationId: string, now
  * organisation over the day's budget waits for a designated professional of the organisation to
  * approve it (and the security contact is told): a whole register is not fished out one list at a time.
  */
-export async function startScreening(db: Db, ctx: RequestContext, key: Buffer, upload: { fileName: string | null; data: Buffer }, budget: ScreeningBudget = DEFAULT_SCREENING_BUDGET, now = new Date()): Promise<string> {
+export async function startScreening(
+  db: Db,
+  ctx: RequestContext,
+  key: Buffer,
+  upload: { fileName: string | null; data: Buffer },
+  budget: ScreeningBudget = DEFAULT_SCREENING_BUDGET,
+  now = new Date(),
+): Promise<string> {
   authorize(ctx.actor, 'alert.screen');
   if (upload.data.length === 0) throw new ValidationError({ file: 'Select a CSV file of people to screen' });
   if (upload.data.length > MAX_UPLOAD_BYTES) throw new ValidationError({ file: 'The file must be smaller than 20 MB: split the list into smaller files' });
@@ -76,10 +84,26 @@ export async function startScreening(db: Db, ctx: RequestContext, key: Buffer, u
   return db.transaction(async (tx) => {
     const [run] = await tx
       .insert(screeningRuns)
-      .values({ userId: actor.userId, organisationId: actor.organisationId, fileName: upload.fileName?.slice(0, 200) ?? null, totalRows: read.rows.length, status: overBudget ? 'awaiting_approval' : 'queued', createdAt: now })
+      .values({
+        userId: actor.userId,
+        organisationId: actor.organisationId,
+        fileName: upload.fileName?.slice(0, 200) ?? null,
+        totalRows: read.rows.length,
+        status: overBudget ? 'awaiting_approval' : 'queued',
+        createdAt: now,
+      })
       .returning({ id: screeningRuns.id });
-    await tx.update(screeningRuns).set({ inputEnc: seal(key, run!.id, 'input', upload.data) }).where(eq(screeningRuns.id, run!.id));
-    await recordAudit(tx, ctx, { action: 'alert.screen.start', verb: 'E', entityType: 'ScreeningRun', entityId: run!.id, detail: { rows: read.rows.length, overBudget, usedToday: used } });
+    await tx
+      .update(screeningRuns)
+      .set({ inputEnc: seal(key, run!.id, 'input', upload.data) })
+      .where(eq(screeningRuns.id, run!.id));
+    await recordAudit(tx, ctx, {
+      action: 'alert.screen.start',
+      verb: 'E',
+      entityType: 'ScreeningRun',
+      entityId: run!.id,
+      detail: { rows: read.rows.length, overBudget, usedToday: used },
+    });
     if (overBudget) {
       await notifySecurity(
         tx,
@@ -103,7 +127,13 @@ export async function screeningsAwaitingApproval(db: Db, ctx: RequestContext) {
   const actor = ctx.actor;
   if (!actor || !can(actor, 'alert.screen_approve', { organisationId: actor.organisationId })) return [];
   return db
-    .select({ id: screeningRuns.id, fileName: screeningRuns.fileName, totalRows: screeningRuns.totalRows, createdAt: screeningRuns.createdAt, by: users.displayName })
+    .select({
+      id: screeningRuns.id,
+      fileName: screeningRuns.fileName,
+      totalRows: screeningRuns.totalRows,
+      createdAt: screeningRuns.createdAt,
+      by: users.displayName,
+    })
     .from(screeningRuns)
     .innerJoin(users, eq(users.id, screeningRuns.userId))
     .where(and(eq(screeningRuns.organisationId, actor.organisationId), eq(screeningRuns.status, 'awaiting_approval')))
@@ -126,10 +156,21 @@ export async function decideScreening(db: Db, ctx: RequestContext, runId: string
     const approved = decision === 'approve';
     await tx
       .update(screeningRuns)
-      .set({ status: approved ? 'queued' : 'refused', decidedByUserId: ctx.actor!.userId, decidedAt: now, ...(approved ? {} : { inputEnc: null, purgedAt: now, finishedAt: now }) })
+      .set({
+        status: approved ? 'queued' : 'refused',
+        decidedByUserId: ctx.actor!.userId,
+        decidedAt: now,
+        ...(approved ? {} : { inputEnc: null, purgedAt: now, finishedAt: now }),
+      })
       .where(eq(screeningRuns.id, runId));
     if (approved) await enqueue(tx, SCREENING_JOB, { runId }, { idempotencyKey: `screening:${runId}` });
-    await recordAudit(tx, ctx, { action: approved ? 'alert.screen.approve' : 'alert.screen.refuse', verb: 'U', entityType: 'ScreeningRun', entityId: runId, detail: { rows: run.totalRows } });
+    await recordAudit(tx, ctx, {
+      action: approved ? 'alert.screen.approve' : 'alert.screen.refuse',
+      verb: 'U',
+      entityType: 'ScreeningRun',
+      entityId: runId,
+      detail: { rows: run.totalRows },
+    });
   });
 }
 
@@ -175,9 +216,22 @@ export async function runScreening(db: Db, key: Buffer, index: RegisterIndex, ru
   await db.transaction(async (tx) => {
     await tx
       .update(screeningRuns)
-      .set({ status: 'done', processedRows: read.rows.length, matchedPeople, problems, resultEnc: seal(key, runId, 'result', Buffer.from(JSON.stringify(matches))), finishedAt: new Date() })
+      .set({
+        status: 'done',
+        processedRows: read.rows.length,
+        matchedPeople,
+        problems,
+        resultEnc: seal(key, runId, 'result', Buffer.from(JSON.stringify(matches))),
+        finishedAt: new Date(),
+      })
       .where(eq(screeningRuns.id, runId));
-    await recordAudit(tx, systemContext('screening'), { action: 'alert.screen', verb: 'E', entityType: 'ScreeningRun', entityId: runId, detail: { rows: read.rows.length, screened: valid.length, matchedPeople, matches: matches.length } });
+    await recordAudit(tx, systemContext('screening'), {
+      action: 'alert.screen',
+      verb: 'E',
+      entityType: 'ScreeningRun',
+      entityId: runId,
+      detail: { rows: read.rows.length, screened: valid.length, matchedPeople, matches: matches.length },
+    });
     // Each alert a list matched hears of it in its access history, against the person who ran the list.
     for (const [alertId, reference] of matchedAlerts) {
       await recordAudit(tx, systemContext('screening'), {
@@ -196,7 +250,10 @@ export async function runScreening(db: Db, key: Buffer, index: RegisterIndex, ru
 
 /** When the job gives up: the person sees that it failed, not a run that never finishes. */
 export async function failScreening(db: Db, runId: string, message: string): Promise<void> {
-  await db.update(screeningRuns).set({ status: 'failed', error: message.slice(0, 500), finishedAt: new Date() }).where(eq(screeningRuns.id, runId));
+  await db
+    .update(screeningRuns)
+    .set({ status: 'failed', error: message.slice(0, 500), finishedAt: new Date() })
+    .where(eq(screeningRuns.id, runId));
 }
 
 export interface ScreeningView {
@@ -221,7 +278,14 @@ export async function getScreening(db: Db, ctx: RequestContext, key: Buffer, id:
   if (!run) throw new NotFoundError('Screening');
   if (run.userId !== ctx.actor.userId) throw new ForbiddenError('alert.screen', 'Only the person who ran a screening can see its results.');
   const matches = run.resultEnc ? (JSON.parse(unseal(key, run.id, 'result', run.resultEnc).toString('utf8')) as ScreeningMatch[]) : null;
-  if (matches) await recordAuditNow(db, ctx, { action: 'alert.screen.view', verb: 'R', entityType: 'ScreeningRun', entityId: run.id, detail: { matches: matches.length } });
+  if (matches)
+    await recordAuditNow(db, ctx, {
+      action: 'alert.screen.view',
+      verb: 'R',
+      entityType: 'ScreeningRun',
+      entityId: run.id,
+      detail: { matches: matches.length },
+    });
   return {
     id: run.id,
     fileName: run.fileName,
@@ -243,7 +307,15 @@ export const screeningCsv = (view: ScreeningView) => matchesToCsv(view.matches ?
 export async function recentScreenings(db: Db, ctx: RequestContext) {
   authorize(ctx.actor, 'alert.screen');
   return db
-    .select({ id: screeningRuns.id, fileName: screeningRuns.fileName, status: screeningRuns.status, totalRows: screeningRuns.totalRows, matchedPeople: screeningRuns.matchedPeople, createdAt: screeningRuns.createdAt, purgedAt: screeningRuns.purgedAt })
+    .select({
+      id: screeningRuns.id,
+      fileName: screeningRuns.fileName,
+      status: screeningRuns.status,
+      totalRows: screeningRuns.totalRows,
+      matchedPeople: screeningRuns.matchedPeople,
+      createdAt: screeningRuns.createdAt,
+      purgedAt: screeningRuns.purgedAt,
+    })
     .from(screeningRuns)
     .where(eq(screeningRuns.userId, ctx.actor.userId))
     .orderBy(desc(screeningRuns.createdAt))

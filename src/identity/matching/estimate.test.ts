@@ -58,14 +58,20 @@ describe('EM estimation of m and u', () => {
 
   it('with fixU keeps u and moves only m', () => {
     const vectors = [Int8Array.from([0, 0, 0, 0, 0, -1, -1, 0]), Int8Array.from([-1, 6 + 1, 6, 4, 4, -1, -1, 1])];
-    const res = estimateParameters(Array.from({ length: 200 }, (_, i) => vectors[i % 2] as Int8Array), { fixU: true, minMatches: 1 });
+    const res = estimateParameters(
+      Array.from({ length: 200 }, (_, i) => vectors[i % 2] as Int8Array),
+      { fixU: true, minMatches: 1 },
+    );
     expect(res.params.fields.dateOfBirth.exact.u).toBe(DEFAULT_PARAMETERS.fields.dateOfBirth.exact.u);
     expect(res.params.fields.dateOfBirth.exact.m).not.toBe(DEFAULT_PARAMETERS.fields.dateOfBirth.exact.m);
   });
 
   it('keeps the initial m when too few matches are expected', () => {
     const v = Int8Array.from([-1, 7, 6, 4, 4, 2, 2, 1]);
-    const res = estimateParameters(Array.from({ length: 100 }, () => v), { minMatches: 1000 });
+    const res = estimateParameters(
+      Array.from({ length: 100 }, () => v),
+      { minMatches: 1000 },
+    );
     expect(res.params.fields.forename.exact.m).toBe(DEFAULT_PARAMETERS.fields.forename.exact.m);
     expect(res.pairs).toBe(100);
   });

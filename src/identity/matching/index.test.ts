@@ -60,11 +60,17 @@ describe('MatchIndex: adding and removing', () => {
 
   it('stays correct after many removals trigger a rebuild of the postings', () => {
     const idx = new MatchIndex();
-    for (let i = 0; i < 3000; i++) idx.add(identity(`x${i}`, `X${i}`, { givenNames: [`name${i % 97}`], dateOfBirth: `19${50 + (i % 40)}-01-${String(1 + (i % 28)).padStart(2, '0')}` }));
+    for (let i = 0; i < 3000; i++)
+      idx.add(identity(`x${i}`, `X${i}`, { givenNames: [`name${i % 97}`], dateOfBirth: `19${50 + (i % 40)}-01-${String(1 + (i % 28)).padStart(2, '0')}` }));
     for (let i = 0; i < 2500; i++) idx.remove(`x${i}`);
     expect(idx.size).toBe(500);
     expect(idx.stats().deadSlots).toBeLessThan(2500);
-    const q = { givenNames: ['name' + (2999 % 97)], familyNames: ['Robinson'], dateOfBirth: `19${50 + (2999 % 40)}-01-${String(1 + (2999 % 28)).padStart(2, '0')}`, postcodes: ['SO16 4XX'] };
+    const q = {
+      givenNames: ['name' + (2999 % 97)],
+      familyNames: ['Robinson'],
+      dateOfBirth: `19${50 + (2999 % 40)}-01-${String(1 + (2999 % 28)).padStart(2, '0')}`,
+      postcodes: ['SO16 4XX'],
+    };
     const res = idx.search(q, { limit: 50 });
     expect(res.map((c) => c.identityId)).toContain('x2999');
     expect(res.every((c) => Number(c.identityId.slice(1)) >= 2500)).toBe(true);

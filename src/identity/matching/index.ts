@@ -754,10 +754,7 @@ export class MatchIndex implements TermFrequencies {
         this.subjBestScore[subj] = score;
         this.subjBestSlot[subj] = slot;
         this.touched[nTouched++] = subj;
-      } else if (
-        score > (this.subjBestScore[subj] as number) ||
-        (score === this.subjBestScore[subj] && slot < (this.subjBestSlot[subj] as number))
-      ) {
+      } else if (score > (this.subjBestScore[subj] as number) || (score === this.subjBestScore[subj] && slot < (this.subjBestSlot[subj] as number))) {
         this.subjBestScore[subj] = score;
         this.subjBestSlot[subj] = slot;
       }
@@ -770,9 +767,7 @@ export class MatchIndex implements TermFrequencies {
       if ((this.subjBestScore[subj] as number) >= minScore) order.push(subj);
     }
     order.sort(
-      (a, b) =>
-        (this.subjBestScore[b] as number) - (this.subjBestScore[a] as number) ||
-        (this.subjBestSlot[a] as number) - (this.subjBestSlot[b] as number),
+      (a, b) => (this.subjBestScore[b] as number) - (this.subjBestScore[a] as number) || (this.subjBestSlot[a] as number) - (this.subjBestSlot[b] as number),
     );
     const out: Candidate[] = [];
     for (let i = 0; i < order.length && out.length < limit; i++) {
@@ -859,7 +854,11 @@ export class MatchIndex implements TermFrequencies {
 
 /** Cache key for a raw postcode: case and punctuation folded, the outward/inward space kept. */
 function postcodeKey(raw: string): string {
-  return raw.toUpperCase().replace(/[^A-Z0-9 ]/g, ' ').trim().replace(/\s+/g, ' ');
+  return raw
+    .toUpperCase()
+    .replace(/[^A-Z0-9 ]/g, ' ')
+    .trim()
+    .replace(/\s+/g, ' ');
 }
 
 /** DOB with day and month order ignored, as one number: year, smaller of dd/mm, larger. */

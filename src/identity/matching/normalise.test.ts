@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { areNicknameEquivalent, nicknameGroupName, nicknameGroups, NICKNAME_GROUPS } from './nicknames';
-import {
-  dayNumber,
-  foldText,
-  normaliseFamilyName,
-  normaliseGivenName,
-  normaliseNameList,
-  normalisePostcode,
-  parseDate,
-  parsePostcode,
-} from './normalise';
+import { dayNumber, foldText, normaliseFamilyName, normaliseGivenName, normaliseNameList, normalisePostcode, parseDate, parsePostcode } from './normalise';
 import { phoneticKeys, soundsAlike } from './phonetic';
 
 describe('name normalisation', () => {
@@ -55,13 +46,31 @@ describe('name normalisation', () => {
 describe('nickname table', () => {
   it('treats diminutives and spelling variants as equivalent', () => {
     const pairs: [string, string][] = [
-      ['beth', 'elizabeth'], ['liz', 'lizzie'], ['betty', 'eliza'], ['bess', 'elizabeth'],
-      ['kate', 'katherine'], ['katie', 'catherine'], ['kathy', 'kathryn'],
-      ['jen', 'jennifer'], ['jenny', 'jennifer'], ['sam', 'samantha'], ['becky', 'rebecca'],
-      ['mandy', 'amanda'], ['mags', 'margaret'], ['maggie', 'margaret'], ['sue', 'susan'],
-      ['vicky', 'victoria'], ['chris', 'christine'], ['chris', 'christina'], ['jo', 'joanne'],
-      ['jo', 'joanna'], ['nicky', 'nicola'], ['steph', 'stephanie'], ['abby', 'abigail'],
-      ['ellie', 'eleanor'], ['ellie', 'ella'],
+      ['beth', 'elizabeth'],
+      ['liz', 'lizzie'],
+      ['betty', 'eliza'],
+      ['bess', 'elizabeth'],
+      ['kate', 'katherine'],
+      ['katie', 'catherine'],
+      ['kathy', 'kathryn'],
+      ['jen', 'jennifer'],
+      ['jenny', 'jennifer'],
+      ['sam', 'samantha'],
+      ['becky', 'rebecca'],
+      ['mandy', 'amanda'],
+      ['mags', 'margaret'],
+      ['maggie', 'margaret'],
+      ['sue', 'susan'],
+      ['vicky', 'victoria'],
+      ['chris', 'christine'],
+      ['chris', 'christina'],
+      ['jo', 'joanne'],
+      ['jo', 'joanna'],
+      ['nicky', 'nicola'],
+      ['steph', 'stephanie'],
+      ['abby', 'abigail'],
+      ['ellie', 'eleanor'],
+      ['ellie', 'ella'],
     ];
     for (const [a, b] of pairs) {
       expect(areNicknameEquivalent(a, b), `${a} ~ ${b}`).toBe(true);

@@ -6,9 +6,36 @@
 
 /** Honorifics and name-adjacent words that are not part of anyone's name. */
 const TITLES: ReadonlySet<string> = new Set([
-  'mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'doctor', 'prof', 'professor', 'rev', 'revd', 'reverend',
-  'sir', 'dame', 'lady', 'lord', 'master', 'fr', 'sr', 'jr', 'junior', 'senior', 'nee', 'ne', 'aka',
-  'baby', 'unknown', 'unk', 'nk', 'nfa',
+  'mr',
+  'mrs',
+  'ms',
+  'miss',
+  'mx',
+  'dr',
+  'doctor',
+  'prof',
+  'professor',
+  'rev',
+  'revd',
+  'reverend',
+  'sir',
+  'dame',
+  'lady',
+  'lord',
+  'master',
+  'fr',
+  'sr',
+  'jr',
+  'junior',
+  'senior',
+  'nee',
+  'ne',
+  'aka',
+  'baby',
+  'unknown',
+  'unk',
+  'nk',
+  'nfa',
 ]);
 
 /**
@@ -17,18 +44,49 @@ const TITLES: ReadonlySet<string> = new Set([
  * spellings give one token.
  */
 const SURNAME_PARTICLES: ReadonlySet<string> = new Set([
-  'mc', 'mac', 'o', 'd', 'st', 'van', 'von', 'der', 'den', 'de', 'du', 'le', 'la', 'di', 'da', 'del',
-  'della', 'dos', 'das', 'ter', 'ten',
+  'mc',
+  'mac',
+  'o',
+  'd',
+  'st',
+  'van',
+  'von',
+  'der',
+  'den',
+  'de',
+  'du',
+  'le',
+  'la',
+  'di',
+  'da',
+  'del',
+  'della',
+  'dos',
+  'das',
+  'ter',
+  'ten',
 ]);
 
 /** Letters NFKD does not decompose into a base letter plus a combining mark. */
 const SPECIAL_LETTERS: Readonly<Record<string, string>> = {
-  ł: 'l', đ: 'd', ð: 'd', ø: 'o', æ: 'ae', œ: 'oe', ß: 'ss', þ: 'th', ı: 'i', ħ: 'h',
+  ł: 'l',
+  đ: 'd',
+  ð: 'd',
+  ø: 'o',
+  æ: 'ae',
+  œ: 'oe',
+  ß: 'ss',
+  þ: 'th',
+  ı: 'i',
+  ħ: 'h',
 };
 
 /** Lower case, diacritics removed (NFKD then combining marks dropped), special letters mapped. */
 export function foldText(raw: string): string {
-  let s = raw.normalize('NFKD').toLowerCase().replace(/[\u0300-\u036f]/g, '');
+  let s = raw
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[\u0300-\u036f]/g, '');
   if (/[łđðøæœßþıħ]/.test(s)) s = s.replace(/[łđðøæœßþıħ]/g, (c) => SPECIAL_LETTERS[c] ?? c);
   return s;
 }
@@ -74,10 +132,7 @@ export function normaliseFamilyName(raw: string | undefined | null): string[] {
 }
 
 /** Normalise a list of names into a de-duplicated token list, order preserved. */
-export function normaliseNameList(
-  names: readonly (string | undefined | null)[] | undefined,
-  kind: 'given' | 'family',
-): string[] {
+export function normaliseNameList(names: readonly (string | undefined | null)[] | undefined, kind: 'given' | 'family'): string[] {
   const out: string[] = [];
   if (!names) return out;
   for (const n of names) {
@@ -132,8 +187,7 @@ export function parseDate(raw: string | undefined | null): ParsedDate | null {
   const day = Number(d);
   const digits = y + m.padStart(2, '0') + d.padStart(2, '0');
   const dt = new Date(Date.UTC(year, month - 1, day));
-  const valid =
-    month >= 1 && month <= 12 && day >= 1 && dt.getUTCFullYear() === year && dt.getUTCMonth() === month - 1 && dt.getUTCDate() === day;
+  const valid = month >= 1 && month <= 12 && day >= 1 && dt.getUTCFullYear() === year && dt.getUTCMonth() === month - 1 && dt.getUTCDate() === day;
   return { digits, year, month, day, valid };
 }
 
@@ -182,7 +236,9 @@ const UK_OUTWARD = /^([A-Z]{1,2})(\d[A-Z\d]?)$/;
  */
 export function parsePostcode(raw: string | undefined | null): PostcodeParts | null {
   if (raw == null) return null;
-  const s = String(raw).toUpperCase().replace(/[^A-Z0-9]/g, '');
+  const s = String(raw)
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, '');
   if (!s) return null;
   let m = UK_FULL.exec(s);
   if (m) {
@@ -193,7 +249,11 @@ export function parsePostcode(raw: string | undefined | null): PostcodeParts | n
     return { kind: 'numeric', full: s, sector: s.slice(0, 3), district: s.slice(0, 2) };
   }
   // With a space, the space says where the outward code ends ("SO16 4" is a sector).
-  const parts = String(raw).toUpperCase().replace(/[^A-Z0-9 ]/g, ' ').trim().split(/\s+/);
+  const parts = String(raw)
+    .toUpperCase()
+    .replace(/[^A-Z0-9 ]/g, ' ')
+    .trim()
+    .split(/\s+/);
   if (parts.length === 2 && UK_OUTWARD.test(parts[0] as string) && /^\d$/.test(parts[1] as string)) {
     const district = parts[0] as string;
     return { kind: 'uk', sector: `${district} ${parts[1]}`, district, area: (UK_OUTWARD.exec(district) as RegExpExecArray)[1] as string };

@@ -58,7 +58,9 @@ export function normaliseSex(raw: string | undefined | null): Sex | null {
 }
 
 function normaliseOtherId(raw: string): string {
-  return String(raw).toUpperCase().replace(/[^A-Z0-9]/g, '');
+  return String(raw)
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, '');
 }
 
 /**

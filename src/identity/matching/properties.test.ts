@@ -128,11 +128,22 @@ describe('properties', () => {
         parsePostcode(s);
         jaroWinkler(s, a.familyNames?.[0] ?? '');
         damerauLevenshtein(s, a.givenNames?.[0] ?? '');
-        idx.add({ id: `r${idx.size}`, subjectId: s, givenNames: a.givenNames ?? [], familyNames: a.familyNames ?? [], postcodes: a.postcodes ?? [], ...(a.dateOfBirth ? { dateOfBirth: a.dateOfBirth } : {}), ...(a.nhsNumber ? { nhsNumber: a.nhsNumber } : {}) });
+        idx.add({
+          id: `r${idx.size}`,
+          subjectId: s,
+          givenNames: a.givenNames ?? [],
+          familyNames: a.familyNames ?? [],
+          postcodes: a.postcodes ?? [],
+          ...(a.dateOfBirth ? { dateOfBirth: a.dateOfBirth } : {}),
+          ...(a.nhsNumber ? { nhsNumber: a.nhsNumber } : {}),
+        });
         const res = idx.search(b, { limit: 5 });
         expect(res.length).toBeLessThanOrEqual(5);
         for (const c of res) expect(Number.isFinite(c.score)).toBe(true);
-        const row = parseScreeningRow({ id: s, given_name: a.givenNames?.[0], date_of_birth: a.dateOfBirth, nhs_number: a.nhsNumber, postcode: a.postcodes?.[0] }, 1);
+        const row = parseScreeningRow(
+          { id: s, given_name: a.givenNames?.[0], date_of_birth: a.dateOfBirth, nhs_number: a.nhsNumber, postcode: a.postcodes?.[0] },
+          1,
+        );
         expect(typeof row.ok).toBe('boolean');
       }),
       { numRuns: 300 },

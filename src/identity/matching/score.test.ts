@@ -37,7 +37,10 @@ const base: Identity = {
 function explain(q: Query, r: Identity = base, tf: TermFrequencies | null = null): Record<FieldName, FieldExplanation> {
   const out: FieldExplanation[] = [];
   const total = scorePair(prepareRecord(q), prepareRecord(r), cp, tf, undefined, out);
-  expect(total).toBeCloseTo(out.reduce((a, e) => a + e.weight, 0), 9);
+  expect(total).toBeCloseTo(
+    out.reduce((a, e) => a + e.weight, 0),
+    9,
+  );
   return Object.fromEntries(out.map((e) => [e.field, e])) as Record<FieldName, FieldExplanation>;
 }
 
@@ -238,9 +241,7 @@ describe('EDD, other identifier and sex levels', () => {
 
 describe('explanations', () => {
   it('gives one line per field, in a fixed order, with signed weights', () => {
-    const lines = Object.values(
-      explain({ givenNames: ['Beth'], familyNames: ['Nowak'], dateOfBirth: '1990-03-14', postcodes: ['SO16 4AB'] }),
-    );
+    const lines = Object.values(explain({ givenNames: ['Beth'], familyNames: ['Nowak'], dateOfBirth: '1990-03-14', postcodes: ['SO16 4AB'] }));
     expect(lines.map((l) => l.field)).toEqual([...FIELDS]);
     const byField = Object.fromEntries(lines.map((l) => [l.field, l.text]));
     expect(byField.surname).toMatch(/^surname: different, \u2212\d+\.\d$/);

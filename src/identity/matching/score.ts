@@ -6,16 +6,7 @@
  * Names and identifiers are compared against every value the identity holds (all given names,
  * current and previous surnames, all postcodes) and the best agreement is taken.
  */
-import {
-  type AnyLevel,
-  type Bands,
-  FIELDS,
-  type FieldExplanation,
-  type FieldName,
-  LEVELS,
-  type LevelOf,
-  type MatchParameters,
-} from './model';
+import { type AnyLevel, type Bands, FIELDS, type FieldExplanation, type FieldName, LEVELS, type LevelOf, type MatchParameters } from './model';
 import type { PostcodeParts } from './normalise';
 import type { NameToken, PreparedRecord } from './prepare';
 import * as metrics from './string-metrics';
@@ -114,12 +105,7 @@ export function compareNameTokens(a: NameToken, b: NameToken, allowNickname: boo
 }
 
 /** Best (lowest) level over all token pairs; also reports which identity token gave it. */
-function bestNameLevel(
-  qs: readonly NameToken[],
-  rs: readonly NameToken[],
-  allowNickname: boolean,
-  out: { token: NameToken | null },
-): number {
+function bestNameLevel(qs: readonly NameToken[], rs: readonly NameToken[], allowNickname: boolean, out: { token: NameToken | null }): number {
   let best: number = NAME.different;
   out.token = null;
   for (let i = 0; i < qs.length; i++) {
@@ -268,9 +254,7 @@ export function compareSex(a: string | null, b: string | null): number {
 export type ComparisonVector = Int8Array;
 
 /** Field positions in a ComparisonVector. */
-export const FIELD_INDEX: { readonly [F in FieldName]: number } = Object.fromEntries(
-  FIELDS.map((f, i) => [f, i]),
-) as { [F in FieldName]: number };
+export const FIELD_INDEX: { readonly [F in FieldName]: number } = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as { [F in FieldName]: number };
 
 const scratchToken = { token: null as NameToken | null };
 
@@ -285,14 +269,7 @@ interface NameOutcome {
 const nameOutcome: NameOutcome = { foreLevel: MISSING, surLevel: MISSING, foreWeight: 0, surWeight: 0, foreTf: 0, surTf: 0 };
 
 /** The smallest term-frequency u among identity tokens that equal some query token. */
-function minExactU(
-  qs: readonly NameToken[],
-  rs: readonly NameToken[],
-  count: (token: string) => number,
-  total: number,
-  u0: number,
-  k: number,
-): number {
+function minExactU(qs: readonly NameToken[], rs: readonly NameToken[], count: (token: string) => number, total: number, u0: number, k: number): number {
   let best = Infinity;
   for (const r of rs) {
     for (const q of qs) {

@@ -65,9 +65,7 @@ export interface RowIssue {
   message: string;
 }
 
-export type ParsedRow =
-  | { ok: true; row: ScreeningRow; warnings: RowIssue[] }
-  | { ok: false; errors: RowIssue[] };
+export type ParsedRow = { ok: true; row: ScreeningRow; warnings: RowIssue[] } | { ok: false; errors: RowIssue[] };
 
 /** Validate one row. Unknown columns are ignored. */
 export function parseScreeningRow(input: unknown, rowNumber: number): ParsedRow {

@@ -19,7 +19,11 @@ describe('Jaro and Jaro-Winkler', () => {
   });
 
   it('is symmetric', () => {
-    for (const [a, b] of [['catherine', 'kathryn'], ['siobhan', 'shivaun'], ['okafor', 'okafur']] as const) {
+    for (const [a, b] of [
+      ['catherine', 'kathryn'],
+      ['siobhan', 'shivaun'],
+      ['okafor', 'okafur'],
+    ] as const) {
       expect(jaroWinkler(a, b)).toBeCloseTo(jaroWinkler(b, a), 12);
     }
   });

@@ -84,11 +84,7 @@ export function damerauLevenshtein(a: string, b: string): number {
     for (let j = 1; j <= lb; j++) {
       const cb = b.charCodeAt(j - 1);
       const cost = ca === cb ? 0 : 1;
-      let v = Math.min(
-        (rowPrev[j] as number) + 1,
-        (rowCur[j - 1] as number) + 1,
-        (rowPrev[j - 1] as number) + cost,
-      );
+      let v = Math.min((rowPrev[j] as number) + 1, (rowCur[j - 1] as number) + 1, (rowPrev[j - 1] as number) + cost);
       if (i > 1 && j > 1 && ca === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === cb) {
         v = Math.min(v, (rowPrev2[j - 2] as number) + 1);
       }

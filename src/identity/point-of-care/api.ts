@@ -40,7 +40,10 @@ export const CheckRequest = api.schema(
   z.object({
     givenName: text,
     familyName: text,
-    otherNames: z.union([z.string(), z.array(z.string())]).nullish().meta({ description: 'Other names she uses or has used: a list, or one string separated by commas or semicolons' }),
+    otherNames: z
+      .union([z.string(), z.array(z.string())])
+      .nullish()
+      .meta({ description: 'Other names she uses or has used: a list, or one string separated by commas or semicolons' }),
     dateOfBirth: text.meta({ description: 'YYYY-MM-DD' }),
     nhsNumber: text.meta({ description: '10 digits; a wrong check digit is searched for near misses' }),
     postcode: text.meta({ description: 'Full postcode, or its outward part (SO16)' }),
@@ -130,7 +133,9 @@ export const PresentationDetail = api.schema(
   'PresentationDetail',
   z.object({
     presentation: z.record(z.string(), z.unknown()).meta({ description: 'Where, when, who, what she gave, how it differs from the alert (inconsistencies)' }),
-    unit: z.object({ name: z.string(), inHoursPhone: z.string().nullable(), outOfHoursPhone: z.string().nullable(), sharedMailbox: z.string().nullable() }).nullable(),
+    unit: z
+      .object({ name: z.string(), inHoursPhone: z.string().nullable(), outOfHoursPhone: z.string().nullable(), sharedMailbox: z.string().nullable() })
+      .nullable(),
     recordedBy: z.object({ name: z.string(), email: z.string().nullable() }),
     details: Searched,
   }),
@@ -189,7 +194,15 @@ export const pointOfCareApi =
 
     api.route(
       app,
-      { method: 'GET', url: '/api/check/searches/:id', operationId: 'getCheck', summary: 'One of your own searches and its candidates', tags: TAGS, params: { id: 'The search' }, responses: { 200: { description: 'The search', schema: CheckResult } } },
+      {
+        method: 'GET',
+        url: '/api/check/searches/:id',
+        operationId: 'getCheck',
+        summary: 'One of your own searches and its candidates',
+        tags: TAGS,
+        params: { id: 'The search' },
+        responses: { 200: { description: 'The search', schema: CheckResult } },
+      },
       async (req) => {
         const s = await getSearch(db, req.ctx, key, (req.params as { id: string }).id, settings);
         return {
@@ -224,7 +237,15 @@ export const pointOfCareApi =
           outOfHoursContact: c.risk?.outOfHoursContact ?? null,
           subject: c.subject ?? null,
           associatedPeople: c.associatedPeople ?? [],
-          pregnancy: c.pregnancy ? { edd: c.pregnancy.edd, gestation: r.gestation?.text ?? null, bookingStatus: c.pregnancy.bookingStatus, bookingUnit: c.pregnancy.bookingUnit, concealment: c.pregnancy.concealment } : null,
+          pregnancy: c.pregnancy
+            ? {
+                edd: c.pregnancy.edd,
+                gestation: r.gestation?.text ?? null,
+                bookingStatus: c.pregnancy.bookingStatus,
+                bookingUnit: c.pregnancy.bookingUnit,
+                concealment: c.pregnancy.concealment,
+              }
+            : null,
           photos: r.photos.map((p) => ({ id: p.id, caption: p.caption, url: `/check/reveals/${r.reveal.id}/photos/${p.id}` })),
         },
       };
@@ -250,7 +271,15 @@ export const pointOfCareApi =
 
     api.route(
       app,
-      { method: 'GET', url: '/api/check/reveals/:id', operationId: 'getReveal', summary: 'An alert you revealed (audited as a view)', tags: TAGS, params: { id: 'The reveal' }, responses: { 200: { description: 'The revealed alert', schema: RevealedAlert } } },
+      {
+        method: 'GET',
+        url: '/api/check/reveals/:id',
+        operationId: 'getReveal',
+        summary: 'An alert you revealed (audited as a view)',
+        tags: TAGS,
+        params: { id: 'The reveal' },
+        responses: { 200: { description: 'The revealed alert', schema: RevealedAlert } },
+      },
       async (req) => revealJson((req.params as { id: string }).id, req.ctx),
     );
 
@@ -264,7 +293,10 @@ export const pointOfCareApi =
         tags: TAGS,
         params: { id: 'The reveal' },
         body: { schema: OutcomeRequest },
-        responses: { 200: { description: 'Recorded (no presentation)', schema: OutcomeResult }, 201: { description: 'Presentation recorded; the alert team is told', schema: OutcomeResult } },
+        responses: {
+          200: { description: 'Recorded (no presentation)', schema: OutcomeResult },
+          201: { description: 'Presentation recorded; the alert team is told', schema: OutcomeResult },
+        },
       },
       async (req, reply) => {
         const r = await recordOutcome(db, req.ctx, index, key, (req.params as { id: string }).id, req.body ?? {}, settings);
@@ -274,22 +306,50 @@ export const pointOfCareApi =
 
     api.route(
       app,
-      { method: 'GET', url: '/api/presentations', operationId: 'listPresentations', summary: "Presentations of your organisation's alerts (and alerts you approved)", tags: ['Presentations'], responses: { 200: { description: 'Newest and unseen first', schema: PresentationList } } },
+      {
+        method: 'GET',
+        url: '/api/presentations',
+        operationId: 'listPresentations',
+        summary: "Presentations of your organisation's alerts (and alerts you approved)",
+        tags: ['Presentations'],
+        responses: { 200: { description: 'Newest and unseen first', schema: PresentationList } },
+      },
       async (req) => ({ presentations: await listPresentations(db, req.ctx) }),
     );
 
     api.route(
       app,
-      { method: 'GET', url: '/api/presentations/:id', operationId: 'getPresentation', summary: 'One presentation (audited)', tags: ['Presentations'], params: { id: 'The presentation' }, responses: { 200: { description: 'The presentation', schema: PresentationDetail } } },
+      {
+        method: 'GET',
+        url: '/api/presentations/:id',
+        operationId: 'getPresentation',
+        summary: 'One presentation (audited)',
+        tags: ['Presentations'],
+        params: { id: 'The presentation' },
+        responses: { 200: { description: 'The presentation', schema: PresentationDetail } },
+      },
       async (req) => {
         const p = await getPresentation(db, req.ctx, (req.params as { id: string }).id);
-        return { presentation: { ...p.presentation, reference: p.reference, alertStatus: p.alertStatus }, unit: p.unit, recordedBy: { name: p.presentation.userName, email: p.recorderEmail }, details: p.details };
+        return {
+          presentation: { ...p.presentation, reference: p.reference, alertStatus: p.alertStatus },
+          unit: p.unit,
+          recordedBy: { name: p.presentation.userName, email: p.recorderEmail },
+          details: p.details,
+        };
       },
     );
 
     api.route(
       app,
-      { method: 'POST', url: '/api/presentations/:id/seen', operationId: 'markPresentationSeen', summary: 'Mark a presentation as seen', tags: ['Presentations'], params: { id: 'The presentation' }, responses: { 204: { description: 'Marked' } } },
+      {
+        method: 'POST',
+        url: '/api/presentations/:id/seen',
+        operationId: 'markPresentationSeen',
+        summary: 'Mark a presentation as seen',
+        tags: ['Presentations'],
+        params: { id: 'The presentation' },
+        responses: { 204: { description: 'Marked' } },
+      },
       async (req, reply) => {
         await markPresentationSeen(db, req.ctx, (req.params as { id: string }).id);
         return reply.code(204).send();

@@ -110,25 +110,46 @@ export const pointOfCareRoutes =
       max: settings.searchLimit,
       timeWindow: windowMs,
       keyGenerator: (req) => `check:${req.ctx?.actor?.userId ?? req.ip}`,
-      errorResponseBuilder: (_req, c) => Object.assign(new Error('Too many searches'), { statusCode: 429, code: RATE_LIMITED, retryAfterSeconds: Math.ceil(c.ttl / 1000) }),
+      errorResponseBuilder: (_req, c) =>
+        Object.assign(new Error('Too many searches'), { statusCode: 429, code: RATE_LIMITED, retryAfterSeconds: Math.ceil(c.ttl / 1000) }),
     });
 
     // Errors particular to the check; everything else goes on to the application's error handler.
     app.setErrorHandler(async (err: Error & { code?: string; statusCode?: number; retryAfterSeconds?: number }, req, reply) => {
       const isApi = req.url.startsWith('/api/');
       if (err.code === RATE_LIMITED) {
-        await recordAuditNow(db, req.ctx, { action: 'alert.check', verb: 'R', outcome: 'denied', reason: 'rate limit', detail: { limit: settings.searchLimit, windowMinutes: settings.searchWindowMinutes } }).catch(() => undefined);
+        await recordAuditNow(db, req.ctx, {
+          action: 'alert.check',
+          verb: 'R',
+          outcome: 'denied',
+          reason: 'rate limit',
+          detail: { limit: settings.searchLimit, windowMinutes: settings.searchWindowMinutes },
+        }).catch(() => undefined);
         // A burst at the limit is how fishing looks: the security contact hears of it (once an hour per person).
         await db
-          .transaction((tx) => notifySecurity(tx, req.ctx, { kind: 'search_burst', summary: `${req.ctx.actor?.displayName ?? 'Someone'} reached the limit of ${settings.searchLimit} point-of-care searches in ${settings.searchWindowMinutes} minutes.`, detail: { limit: settings.searchLimit } }))
+          .transaction((tx) =>
+            notifySecurity(tx, req.ctx, {
+              kind: 'search_burst',
+              summary: `${req.ctx.actor?.displayName ?? 'Someone'} reached the limit of ${settings.searchLimit} point-of-care searches in ${settings.searchWindowMinutes} minutes.`,
+              detail: { limit: settings.searchLimit },
+            }),
+          )
           .catch((e) => req.log.warn({ err: e }, 'security notice failed'));
         const minutes = Math.max(1, Math.ceil((err.retryAfterSeconds ?? 60) / 60));
         const message = `You have made ${settings.searchLimit} searches in ${settings.searchWindowMinutes} minutes, the most Beacon allows. You can search again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
-        if (isApi) return reply.code(429).header('retry-after', String(err.retryAfterSeconds ?? 60)).send({ error: 'rate_limited', message, correlationId: req.id });
-        return reply.code(429).header('retry-after', String(err.retryAfterSeconds ?? 60)).page('identity/point-of-care/views/limited.njk', { title: 'You have made too many searches', message, columnClass: 'nhsuk-grid-column-two-thirds' });
+        if (isApi)
+          return reply
+            .code(429)
+            .header('retry-after', String(err.retryAfterSeconds ?? 60))
+            .send({ error: 'rate_limited', message, correlationId: req.id });
+        return reply
+          .code(429)
+          .header('retry-after', String(err.retryAfterSeconds ?? 60))
+          .page('identity/point-of-care/views/limited.njk', { title: 'You have made too many searches', message, columnClass: 'nhsuk-grid-column-two-thirds' });
       }
       if (err instanceof CheckUnavailableError) {
-        const message = 'Beacon is loading the register of alerts and cannot check yet. Try again in a minute. If she may leave before then, phone your safeguarding team.';
+        const message =
+          'Beacon is loading the register of alerts and cannot check yet. Try again in a minute. If she may leave before then, phone your safeguarding team.';
         if (isApi) return reply.code(503).header('retry-after', '30').send({ error: 'unavailable', message, correlationId: req.id });
         return reply.code(503).header('retry-after', '30').page('views/error.njk', { title: 'The check is not available yet', message, correlationId: req.id });
       }
@@ -139,7 +160,9 @@ export const pointOfCareRoutes =
 
     const checkForm = async (req: FastifyRequest, reply: FastifyReply, status: number, values: Record<string, string>, errors?: FormErrors) => {
       if (!can(req.ctx.actor, 'alert.check')) throw new ForbiddenError('alert.check');
-      return reply.code(status).page('identity/point-of-care/views/check.njk', { title: 'Check for an alert', values, errors, health: index.health(), settings });
+      return reply
+        .code(status)
+        .page('identity/point-of-care/views/check.njk', { title: 'Check for an alert', values, errors, health: index.health(), settings });
     };
 
     app.get('/check', async (req, reply) => {
@@ -176,11 +199,22 @@ export const pointOfCareRoutes =
       }
     });
 
-    const resultsPage = async (req: FastifyRequest, reply: FastifyReply, searchId: string, status = 200, revealErrors?: { alertId: string; errors: FormErrors; values: Record<string, string> }) => {
+    const resultsPage = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      searchId: string,
+      status = 200,
+      revealErrors?: { alertId: string; errors: FormErrors; values: Record<string, string> },
+    ) => {
       const s = await getSearch(db, req.ctx, key, searchId, settings);
       const q = req.query as Record<string, string>;
       const revealed = new Map(s.reveals.map((r) => [r.alertId, r]));
-      const candidates = s.candidates.map((c: StoredCandidate, i) => ({ ...c, n: i + 1, reveal: revealed.get(c.alertId) ?? null, percent: Math.round(c.probability * 1000) / 10 }));
+      const candidates = s.candidates.map((c: StoredCandidate, i) => ({
+        ...c,
+        n: i + 1,
+        reveal: revealed.get(c.alertId) ?? null,
+        percent: Math.round(c.probability * 1000) / 10,
+      }));
       return reply.code(status).page('identity/point-of-care/views/results.njk', {
         title: candidates.length ? `${candidates.length === 1 ? 'One alert' : `${candidates.length} alerts`} may match` : 'No alert found',
         search: s.search,
@@ -258,7 +292,12 @@ export const pointOfCareRoutes =
 
     app.get('/presentations', async (req, reply) => {
       const list = await listPresentations(db, req.ctx);
-      return reply.page('identity/point-of-care/views/presentations.njk', { title: 'Presentations', presentations: list, unseen: list.filter((p) => !p.seenAt).length, columnClass: 'nhsuk-grid-column-full' });
+      return reply.page('identity/point-of-care/views/presentations.njk', {
+        title: 'Presentations',
+        presentations: list,
+        unseen: list.filter((p) => !p.seenAt).length,
+        columnClass: 'nhsuk-grid-column-full',
+      });
     });
 
     app.get('/presentations/:id', async (req, reply) => {

@@ -41,7 +41,16 @@ let nurse: Ctx;
 let midwife: Ctx;
 let designated: Ctx;
 /** The woman the tests look for, and her alert. */
-const MARISOL = { given: 'Marisol', family: 'Quennell', dob: '1998-07-05', falseDobs: ['1996-11-23'], nhs: '9434765919', postcode: 'SO16 6YD', otherNames: [{ kind: 'maiden' as const, family: 'Ashdown' }], action: 'Keep the baby on the ward and phone the duty social worker before discharge.' };
+const MARISOL = {
+  given: 'Marisol',
+  family: 'Quennell',
+  dob: '1998-07-05',
+  falseDobs: ['1996-11-23'],
+  nhs: '9434765919',
+  postcode: 'SO16 6YD',
+  otherNames: [{ kind: 'maiden' as const, family: 'Ashdown' }],
+  action: 'Keep the baby on the ward and phone the duty social worker before discharge.',
+};
 let marisol: { id: string; reference: string };
 let alertEdd: string;
 
@@ -118,7 +127,9 @@ describe(`what she gives, and when it is too little (${onPostgres() ? 'PostgreSQ
   });
 
   it('a last name with only part of a postcode asks for the full postcode or the date of birth', async () => {
-    expect((await fieldErrors(checkForAlert(db, nurse, index, KEY, { familyName: 'Quennell', postcode: 'so16' }))).details).toMatch(/full postcode.*date of birth/);
+    expect((await fieldErrors(checkForAlert(db, nurse, index, KEY, { familyName: 'Quennell', postcode: 'so16' }))).details).toMatch(
+      /full postcode.*date of birth/,
+    );
   });
 
   it.each([
@@ -138,14 +149,28 @@ describe(`what she gives, and when it is too little (${onPostgres() ? 'PostgreSQ
   });
 
   it('bad values are refused field by field', async () => {
-    expect(await fieldErrors(checkForAlert(db, nurse, index, KEY, { familyName: 'Quennell', dateOfBirth: '1998-02-30', nhsNumber: '12345', postcode: 'not a postcode', edd: '2040-01-01' }))).toEqual({
+    expect(
+      await fieldErrors(
+        checkForAlert(db, nurse, index, KEY, {
+          familyName: 'Quennell',
+          dateOfBirth: '1998-02-30',
+          nhsNumber: '12345',
+          postcode: 'not a postcode',
+          edd: '2040-01-01',
+        }),
+      ),
+    ).toEqual({
       dateOfBirth: 'Date of birth must be a real date',
       nhsNumber: 'Enter the NHS number as 10 digits, like 943 476 5919',
       postcode: 'Enter a real postcode, like SO16 6YD, or its first part, like SO16',
       edd: 'Due date must be within a year of today',
     });
-    expect((await fieldErrors(checkForAlert(db, nurse, index, KEY, { familyName: 'Quennell', dateOfBirth: '2999-01-01' }))).dateOfBirth).toBe('Date of birth must be in the past');
-    expect((await fieldErrors(checkForAlert(db, nurse, index, KEY, { familyName: 'x'.repeat(101), dateOfBirth: '1998-07-05' }))).familyName).toMatch(/100 characters/);
+    expect((await fieldErrors(checkForAlert(db, nurse, index, KEY, { familyName: 'Quennell', dateOfBirth: '2999-01-01' }))).dateOfBirth).toBe(
+      'Date of birth must be in the past',
+    );
+    expect((await fieldErrors(checkForAlert(db, nurse, index, KEY, { familyName: 'x'.repeat(101), dateOfBirth: '1998-07-05' }))).familyName).toMatch(
+      /100 characters/,
+    );
   });
 
   it('only clinicians who may have her in front of them can check', async () => {
@@ -184,7 +209,11 @@ describe('finding her when she gives false details', () => {
 
   it('the date of birth known to be false, with her maiden name, finds her through that identity', async () => {
     const r = await checkForAlert(db, nurse, index, KEY, { givenName: 'Marisol', familyName: 'Ashdown', dateOfBirth: '1996-11-23' });
-    expect(r.candidates[0]).toMatchObject({ alertId: marisol.id, band: 'strong', matchedThrough: 'a maiden name on the alert, with a date of birth known to be false' });
+    expect(r.candidates[0]).toMatchObject({
+      alertId: marisol.id,
+      band: 'strong',
+      matchedThrough: 'a maiden name on the alert, with a date of birth known to be false',
+    });
   });
 
   it('an NHS number with two digits swapped finds her', async () => {
@@ -246,12 +275,18 @@ describe('revealing a match', () => {
   it('needs a reason; "other" needs words; only candidates of your own search', async () => {
     const r = await checkForAlert(db, nurse, index, KEY, { nhsNumber: '9434765919' });
     expect(await fieldErrors(reveal(db, nurse, r.searchId, { alertId: marisol.id }))).toEqual({ reason: 'Select why you need to see this alert' });
-    expect(await fieldErrors(reveal(db, nurse, r.searchId, { alertId: marisol.id, reason: 'other', reasonOther: ' ' }))).toEqual({ reasonOther: 'Enter why you need to see this alert' });
+    expect(await fieldErrors(reveal(db, nurse, r.searchId, { alertId: marisol.id, reason: 'other', reasonOther: ' ' }))).toEqual({
+      reasonOther: 'Enter why you need to see this alert',
+    });
     const unrelated = await checkForAlert(db, nurse, index, KEY, { givenName: 'Gwendolyn', familyName: 'Fairweather-Oduya', dateOfBirth: '1988-01-30' });
-    expect(await fieldErrors(reveal(db, nurse, unrelated.searchId, { alertId: marisol.id, reason: 'presenting' }))).toEqual({ alertId: 'Select one of the matches your search found' });
+    expect(await fieldErrors(reveal(db, nurse, unrelated.searchId, { alertId: marisol.id, reason: 'presenting' }))).toEqual({
+      alertId: 'Select one of the matches your search found',
+    });
     await expect(reveal(db, midwife, r.searchId, { alertId: marisol.id, reason: 'presenting' })).rejects.toBeInstanceOf(NotFoundError);
     const late = new Date(Date.now() + 13 * 3_600_000);
-    expect((await fieldErrors(reveal(db, nurse, r.searchId, { alertId: marisol.id, reason: 'presenting' }, DEFAULT_POINT_OF_CARE_SETTINGS, late))).form).toMatch(/too old/);
+    expect(
+      (await fieldErrors(reveal(db, nurse, r.searchId, { alertId: marisol.id, reason: 'presenting' }, DEFAULT_POINT_OF_CARE_SETTINGS, late))).form,
+    ).toMatch(/too old/);
   });
 
   it('is audited with its reason, and only then shows the action on presentation, contacts and identifiers', async () => {
@@ -259,7 +294,13 @@ describe('revealing a match', () => {
     const seq = await lastSeq();
     const { revealId } = await reveal(db, nurse, r.searchId, { alertId: marisol.id, reason: 'other', reasonOther: 'Ambulance crew asked' });
     const [e] = await eventsSince(seq);
-    expect(e).toMatchObject({ action: 'alert.reveal', entityType: 'Alert', entityId: marisol.id, reason: 'Other: Ambulance crew asked', actorUserId: nurse.actor.userId });
+    expect(e).toMatchObject({
+      action: 'alert.reveal',
+      entityType: 'Alert',
+      entityId: marisol.id,
+      reason: 'Other: Ambulance crew asked',
+      actorUserId: nurse.actor.userId,
+    });
     expect(e!.detail).toMatchObject({ reference: marisol.reference, searchId: r.searchId, revealId, band: 'strong' });
     // Revealing again is the same reveal, not another.
     expect((await reveal(db, nurse, r.searchId, { alertId: marisol.id, reason: 'presenting' })).revealId).toBe(revealId);
@@ -291,11 +332,16 @@ describe('recording the outcome', () => {
     const { revealId } = await reveal(db, nurse, r.searchId, { alertId: r.candidates[0]!.alertId, reason: 'presenting' });
     const jobsBefore = (await db.select().from(jobs).where(eq(jobs.type, PRESENTATION_EMAIL_JOB))).length;
     const seq = await lastSeq();
-    expect(await recordOutcome(db, nurse, index, KEY, revealId, { outcome: 'not_same_person' })).toMatchObject({ outcome: 'not_same_person', presentationId: null });
+    expect(await recordOutcome(db, nurse, index, KEY, revealId, { outcome: 'not_same_person' })).toMatchObject({
+      outcome: 'not_same_person',
+      presentationId: null,
+    });
     expect((await eventsSince(seq)).map((e) => e.action)).toEqual(['alert.check.outcome']);
     expect((await db.select().from(jobs).where(eq(jobs.type, PRESENTATION_EMAIL_JOB))).length).toBe(jobsBefore);
     expect(await db.select().from(presentations).where(eq(presentations.revealId, revealId))).toEqual([]);
-    expect(await fieldErrors(recordOutcome(db, nurse, index, KEY, revealId, { outcome: 'maybe' }))).toEqual({ outcome: 'Select whether she is the woman in this alert' });
+    expect(await fieldErrors(recordOutcome(db, nurse, index, KEY, revealId, { outcome: 'maybe' }))).toEqual({
+      outcome: 'Select whether she is the woman in this alert',
+    });
   });
 
   it('same person: a presentation, urgent notifications, the details she gave found by the next search, an inconsistency flag — in one transaction', async () => {
@@ -306,7 +352,11 @@ describe('recording the outcome', () => {
     expect(before.candidates[0]).toMatchObject({ alertId: marisol.id, band: 'possible' });
     const { revealId } = await reveal(db, nurse, before.searchId, { alertId: marisol.id, reason: 'presenting' });
     const seq = await lastSeq();
-    const result = await recordOutcome(db, nurse, index, KEY, revealId, { outcome: 'same_person', location: 'Majors bay 4', note: 'Says she is visiting family' });
+    const result = await recordOutcome(db, nurse, index, KEY, revealId, {
+      outcome: 'same_person',
+      location: 'Majors bay 4',
+      note: 'Says she is visiting family',
+    });
     expect(result).toMatchObject({ outcome: 'same_person', alertId: marisol.id });
 
     const [p] = await db.select().from(presentations).where(eq(presentations.id, result.presentationId!));
@@ -320,19 +370,33 @@ describe('recording the outcome', () => {
       inconsistent: true,
     });
     expect(p!.details).toMatchObject(given);
-    expect(p!.inconsistencies.map((i) => i.text)).toEqual(['Last name: not one recorded on the alert', 'Date of birth: not one recorded on the alert (day and month swapped)']);
+    expect(p!.inconsistencies.map((i) => i.text)).toEqual([
+      'Last name: not one recorded on the alert',
+      'Date of birth: not one recorded on the alert (day and month swapped)',
+    ]);
     const [rv] = await db.select().from(pointOfCareReveals).where(eq(pointOfCareReveals.id, revealId));
     expect(rv).toMatchObject({ outcome: 'same_person', outcomeNote: 'Says she is visiting family' });
 
     // Audited, with no personal data in the event.
     const events = await eventsSince(seq);
     expect(events.map((e) => e.action)).toEqual(['alert.presentation']);
-    expect(events[0]!.detail).toMatchObject({ presentationId: p!.id, reference: marisol.reference, inconsistentFields: ['familyName', 'dateOfBirth'], notified: 3 });
+    expect(events[0]!.detail).toMatchObject({
+      presentationId: p!.id,
+      reference: marisol.reference,
+      inconsistentFields: ['familyName', 'dateOfBirth'],
+      notified: 3,
+    });
     expect(JSON.stringify(events[0])).not.toMatch(/Brightwater|Marisol|1998|Majors/);
 
     // One urgent email job per recipient: originator, approver, the originating organisation's safeguarding team.
-    const emailJobs = (await db.select().from(jobs).where(eq(jobs.type, PRESENTATION_EMAIL_JOB))).filter((j) => (j.payload as { presentationId: string }).presentationId === p!.id);
-    expect(emailJobs.map((j) => (j.payload as { to: string }).to).sort()).toEqual(['designated@beacon.example', 'midwife@beacon.example', 'uhs.safeguarding@beacon.example']);
+    const emailJobs = (await db.select().from(jobs).where(eq(jobs.type, PRESENTATION_EMAIL_JOB))).filter(
+      (j) => (j.payload as { presentationId: string }).presentationId === p!.id,
+    );
+    expect(emailJobs.map((j) => (j.payload as { to: string }).to).sort()).toEqual([
+      'designated@beacon.example',
+      'midwife@beacon.example',
+      'uhs.safeguarding@beacon.example',
+    ]);
     const sent: OutgoingMail[] = [];
     const mailer = { describe: () => 'memory', send: async (m: OutgoingMail) => void sent.push(m) };
     for (const j of emailJobs) await emailPresentation(db, mailer, 'http://beacon.test', j.payload as { presentationId: string; to: string });
@@ -341,7 +405,8 @@ describe('recording the outcome', () => {
       expect(m.subject).toBe(`[Beacon] URGENT: the subject of alert ${marisol.reference} has presented`);
       expect(m.text).toContain(`http://beacon.test/presentations/${p!.id}`);
       const all = `${m.subject}\n${m.text}`;
-      for (const secret of ['Marisol', 'Quennell', 'Brightwater', '1998', edd, 'SO16', '943', 'Queen Alexandra', 'Majors', 'visiting']) expect(all).not.toContain(secret);
+      for (const secret of ['Marisol', 'Quennell', 'Brightwater', '1998', edd, 'SO16', '943', 'Queen Alexandra', 'Majors', 'visiting'])
+        expect(all).not.toContain(secret);
     }
 
     // The next search with the same false details finds her strongly, through what she gave.
@@ -359,14 +424,23 @@ describe('recording the outcome', () => {
     expect(await unseenPresentationCount(db, midwife)).toBe(1);
     const list = await listPresentations(db, midwife);
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ reference: marisol.reference, placeName: 'Queen Alexandra Hospital emergency department', inconsistent: true, seenAt: null });
+    expect(list[0]).toMatchObject({
+      reference: marisol.reference,
+      placeName: 'Queen Alexandra Hospital emergency department',
+      inconsistent: true,
+      seenAt: null,
+    });
     // The approver (another organisation in the same ICB area) sees it too.
     expect((await listPresentations(db, designated)).map((p) => p.id)).toEqual([list[0]!.id]);
     expect((await presentationsForAlert(db, midwife, marisol.id)).map((p) => p.id)).toEqual([list[0]!.id]);
 
     const seq = await lastSeq();
     const detail = await getPresentation(db, midwife, list[0]!.id);
-    expect(detail.details.map((d) => `${d.label}: ${d.value}`).slice(0, 3)).toEqual(['First name: Marisol', 'Last name: Brightwater', 'Date of birth: 7 May 1998']);
+    expect(detail.details.map((d) => `${d.label}: ${d.value}`).slice(0, 3)).toEqual([
+      'First name: Marisol',
+      'Last name: Brightwater',
+      'Date of birth: 7 May 1998',
+    ]);
     expect(detail.details[3]?.label).toBe('Due date');
     expect(detail.unit?.inHoursPhone).toMatch(/^01632/);
     expect(detail.recorderEmail).toBe(CLINICIAN);
@@ -398,13 +472,18 @@ describe('recording the outcome', () => {
     });
     const before = await count();
     // A note too long for the form is refused before anything is written…
-    expect(await fieldErrors(recordOutcome(db, nurse, index, KEY, revealId, { outcome: 'same_person', note: 'x'.repeat(1001) }))).toEqual({ note: 'The note must be 1000 characters or fewer' });
+    expect(await fieldErrors(recordOutcome(db, nurse, index, KEY, revealId, { outcome: 'same_person', note: 'x'.repeat(1001) }))).toEqual({
+      note: 'The note must be 1000 characters or fewer',
+    });
     expect(await count()).toEqual(before);
     // …and a failure inside the transaction (here: the reveal's search row has lost its sealed query to a
     // key change, so it cannot be opened) leaves no presentation, no job and no audit event.
     await expect(recordOutcome(db, nurse, index, randomBytes(32), revealId, { outcome: 'same_person' })).rejects.toThrow();
     expect(await count()).toEqual(before);
-    const [rv] = await db.select().from(pointOfCareReveals).where(and(eq(pointOfCareReveals.id, revealId)));
+    const [rv] = await db
+      .select()
+      .from(pointOfCareReveals)
+      .where(and(eq(pointOfCareReveals.id, revealId)));
     expect(rv!.outcome).toBeNull();
   });
 });
@@ -415,8 +494,15 @@ describe('how the details she gave differ from the alert', () => {
     const { parseAlertContent } = await import('../../alerts/model');
     const { alertAbout } = await import('../../../test/support/point-of-care');
     const content = parseAlertContent(alertAbout({ ...MARISOL, previousPostcode: 'PO6 3LY' }), new Date());
-    expect(compareWithAlert({ givenName: 'Marisol', familyName: 'Quennell', dateOfBirth: '1998-07-05', nhsNumber: '9434765919', postcode: 'SO16 6YD' }, content)).toEqual([]);
-    expect(compareWithAlert({ familyName: 'Ashdown', otherNames: ['Marisol Ashdown', 'Mari Q'], dateOfBirth: '1996-11-23', postcode: 'PO6 3LY', nhsNumber: '9434765870' }, content).map((i) => i.text)).toEqual([
+    expect(
+      compareWithAlert({ givenName: 'Marisol', familyName: 'Quennell', dateOfBirth: '1998-07-05', nhsNumber: '9434765919', postcode: 'SO16 6YD' }, content),
+    ).toEqual([]);
+    expect(
+      compareWithAlert(
+        { familyName: 'Ashdown', otherNames: ['Marisol Ashdown', 'Mari Q'], dateOfBirth: '1996-11-23', postcode: 'PO6 3LY', nhsNumber: '9434765870' },
+        content,
+      ).map((i) => i.text),
+    ).toEqual([
       'Last name: gave her maiden name recorded on the alert',
       'Other names: gave a name not recorded on the alert',
       'Date of birth: gave the date of birth known to be false',

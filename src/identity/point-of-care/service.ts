@@ -59,7 +59,8 @@ export const CHECK_FIELD_LABELS: Record<CheckField, string> = {
   edd: 'Due date',
 };
 
-export const NOT_ENOUGH = 'Enter at least her last name with her date of birth or full postcode, her first name with her date of birth, or her NHS number. Initials are not enough';
+export const NOT_ENOUGH =
+  'Enter at least her last name with her date of birth or full postcode, her first name with her date of birth, or her NHS number. Initials are not enough';
 const PARTIAL_POSTCODE_ONLY = 'Enter her full postcode, like SO16 6YD, or her date of birth: a last name and part of a postcode are not enough to check safely';
 
 /** A UK postcode in full (SO16 6YD) or its outward part (SO16). */
@@ -97,11 +98,7 @@ function checkSchema(today: string) {
     otherNames: z
       .union([z.string(), z.array(z.string())], { error: 'Other names must be text' })
       .nullish()
-      .transform((v) =>
-        (Array.isArray(v) ? v : (v ?? '').split(/[;,\n]/))
-          .map((s) => s.trim().replace(/\s+/g, ' '))
-          .filter(Boolean),
-      )
+      .transform((v) => (Array.isArray(v) ? v : (v ?? '').split(/[;,\n]/)).map((s) => s.trim().replace(/\s+/g, ' ')).filter(Boolean))
       .pipe(z.array(z.string().max(100, 'Each other name must be 100 characters or fewer')).max(10, 'Enter up to 10 other names')),
     dateOfBirth: date('Date of birth', (s) => (s > today ? 'Date of birth must be in the past' : s < '1900-01-01' ? 'Date of birth must be after 1900' : null)),
     nhsNumber: z
@@ -169,7 +166,12 @@ export function describeDetails(d: GivenDetails): { field: CheckField; label: st
   add('familyName', d.familyName);
   add('otherNames', (d.otherNames ?? []).join(', '));
   add('dateOfBirth', d.dateOfBirth ? formatIsoDate(d.dateOfBirth) : null);
-  add('nhsNumber', d.nhsNumber ? `${d.nhsNumber.slice(0, 3)} ${d.nhsNumber.slice(3, 6)} ${d.nhsNumber.slice(6)}${isValidNhsNumber(d.nhsNumber) ? '' : ' (not a valid NHS number: searched for near misses)'}` : null);
+  add(
+    'nhsNumber',
+    d.nhsNumber
+      ? `${d.nhsNumber.slice(0, 3)} ${d.nhsNumber.slice(3, 6)} ${d.nhsNumber.slice(6)}${isValidNhsNumber(d.nhsNumber) ? '' : ' (not a valid NHS number: searched for near misses)'}`
+      : null,
+  );
   add('postcode', d.postcode);
   add('edd', d.edd ? formatIsoDate(d.edd) : null);
   return out;
@@ -193,7 +195,8 @@ export function queryHash(key: Buffer, d: CheckDetails): string {
 }
 
 const sealQuery = (key: Buffer, searchId: string, d: CheckDetails) => encrypt(key, Buffer.from(JSON.stringify(d), 'utf8'), `poc-search:${searchId}`);
-const openQuery = (key: Buffer, searchId: string, blob: Buffer): CheckDetails => JSON.parse(decrypt(key, blob, `poc-search:${searchId}`).toString('utf8')) as CheckDetails;
+const openQuery = (key: Buffer, searchId: string, blob: Buffer): CheckDetails =>
+  JSON.parse(decrypt(key, blob, `poc-search:${searchId}`).toString('utf8')) as CheckDetails;
 
 // ── Searching ────────────────────────────────────────────────────────────────────────────────────────
 
@@ -254,7 +257,12 @@ export async function checkForAlert(db: Db, ctx: RequestContext, index: Register
       verb: 'R',
       entityType: 'PointOfCareSearch',
       entityId: searchId,
-      detail: { fields, queryHash: hash, registerSize: health.alerts, candidates: candidates.map((c) => ({ alertId: c.alertId, reference: c.reference, band: c.band })) },
+      detail: {
+        fields,
+        queryHash: hash,
+        registerSize: health.alerts,
+        candidates: candidates.map((c) => ({ alertId: c.alertId, reference: c.reference, band: c.band })),
+      },
     });
   });
   return { searchId, details, candidates, registerSize: health.alerts, searchedAt: now, stale: health.stale };
@@ -270,7 +278,14 @@ async function loadOwnSearch(db: Db, ctx: RequestContext, searchId: string) {
 }
 
 /** A search of the person asking, for its results page. `details` is null once purged. */
-export async function getSearch(db: Db, ctx: RequestContext, key: Buffer, searchId: string, settings: PointOfCareSettings = DEFAULT_POINT_OF_CARE_SETTINGS, now = new Date()) {
+export async function getSearch(
+  db: Db,
+  ctx: RequestContext,
+  key: Buffer,
+  searchId: string,
+  settings: PointOfCareSettings = DEFAULT_POINT_OF_CARE_SETTINGS,
+  now = new Date(),
+) {
   const s = await loadOwnSearch(db, ctx, searchId);
   const reveals = await db
     .select({ id: pointOfCareReveals.id, alertId: pointOfCareReveals.alertId, outcome: pointOfCareReveals.outcome })
@@ -311,7 +326,14 @@ const revealSchema = z
  * reveal is what lets a point-of-care clinician read that alert, for `revealHours`. Revealing the same
  * candidate of the same search again returns the same reveal.
  */
-export async function reveal(db: Db, ctx: RequestContext, searchId: string, input: unknown, settings: PointOfCareSettings = DEFAULT_POINT_OF_CARE_SETTINGS, now = new Date()): Promise<{ revealId: string }> {
+export async function reveal(
+  db: Db,
+  ctx: RequestContext,
+  searchId: string,
+  input: unknown,
+  settings: PointOfCareSettings = DEFAULT_POINT_OF_CARE_SETTINGS,
+  now = new Date(),
+): Promise<{ revealId: string }> {
   const actor = actorOf(ctx);
   const s = await loadOwnSearch(db, ctx, searchId);
   const parsed = revealSchema.safeParse(input ?? {});
@@ -323,14 +345,30 @@ export async function reveal(db: Db, ctx: RequestContext, searchId: string, inpu
     throw new ValidationError({ form: 'This search is too old to show its matches. Search again.' });
   }
   return db.transaction(async (tx) => {
-    const [existing] = await tx.select({ id: pointOfCareReveals.id }).from(pointOfCareReveals).where(and(eq(pointOfCareReveals.searchId, s.id), eq(pointOfCareReveals.alertId, candidate.alertId)));
+    const [existing] = await tx
+      .select({ id: pointOfCareReveals.id })
+      .from(pointOfCareReveals)
+      .where(and(eq(pointOfCareReveals.searchId, s.id), eq(pointOfCareReveals.alertId, candidate.alertId)));
     if (existing) return { revealId: existing.id };
-    const [a] = await tx.select({ id: alerts.id, status: alerts.status, version: alerts.version, reference: alerts.reference }).from(alerts).where(eq(alerts.id, candidate.alertId));
+    const [a] = await tx
+      .select({ id: alerts.id, status: alerts.status, version: alerts.version, reference: alerts.reference })
+      .from(alerts)
+      .where(eq(alerts.id, candidate.alertId));
     if (!a) throw new NotFoundError('Alert');
     if (a.status !== 'active') throw new ValidationError({ form: `Alert ${a.reference} is no longer active: it was closed after your search. Search again.` });
     const [row] = await tx
       .insert(pointOfCareReveals)
-      .values({ searchId: s.id, alertId: a.id, alertVersion: a.version, userId: actor.userId, organisationId: actor.organisationId, unitId: actor.unitId, reason: r.reason, reasonOther: r.reason === 'other' ? r.reasonOther : null, createdAt: now })
+      .values({
+        searchId: s.id,
+        alertId: a.id,
+        alertVersion: a.version,
+        userId: actor.userId,
+        organisationId: actor.organisationId,
+        unitId: actor.unitId,
+        reason: r.reason,
+        reasonOther: r.reason === 'other' ? r.reasonOther : null,
+        createdAt: now,
+      })
       .returning({ id: pointOfCareReveals.id });
     await recordAudit(tx, ctx, {
       action: 'alert.reveal',
@@ -350,14 +388,22 @@ async function loadOwnReveal(db: Db, ctx: RequestContext, revealId: string, sett
   const [r] = await db.select().from(pointOfCareReveals).where(eq(pointOfCareReveals.id, revealId));
   if (!r) throw new NotFoundError('Page');
   // Another clinician's reveal does not open the alert for this one: they must search and reveal themselves.
-  if (r.userId !== actor.userId) throw new ForbiddenError('alert.view', 'You can only see an alert through a match you found yourself. Search for her with the details she gives.');
+  if (r.userId !== actor.userId)
+    throw new ForbiddenError('alert.view', 'You can only see an alert through a match you found yourself. Search for her with the details she gives.');
   const expiresAt = new Date(r.createdAt.getTime() + settings.revealHours * 3_600_000);
-  if (now >= expiresAt) throw new ForbiddenError('alert.view', 'You revealed this alert more than a shift ago, so it is no longer shown. If she is still with you, search again.');
+  if (now >= expiresAt)
+    throw new ForbiddenError('alert.view', 'You revealed this alert more than a shift ago, so it is no longer shown. If she is still with you, search again.');
   return { reveal: r, expiresAt };
 }
 
 /** What a revealed alert shows the clinician: the action on presentation first, then how to tell it is her. */
-export async function getReveal(db: Db, ctx: RequestContext, revealId: string, settings: PointOfCareSettings = DEFAULT_POINT_OF_CARE_SETTINGS, now = new Date()) {
+export async function getReveal(
+  db: Db,
+  ctx: RequestContext,
+  revealId: string,
+  settings: PointOfCareSettings = DEFAULT_POINT_OF_CARE_SETTINGS,
+  now = new Date(),
+) {
   const { reveal: r, expiresAt } = await loadOwnReveal(db, ctx, revealId, settings, now);
   const [a] = await db
     .select({ alert: alerts, organisationName: organisations.name })
@@ -365,12 +411,18 @@ export async function getReveal(db: Db, ctx: RequestContext, revealId: string, s
     .innerJoin(organisations, eq(organisations.id, alerts.originatorOrganisationId))
     .where(eq(alerts.id, r.alertId));
   if (!a) throw new NotFoundError('Alert');
-  const [v] = await db.select({ content: alertVersions.content }).from(alertVersions).where(and(eq(alertVersions.alertId, a.alert.id), eq(alertVersions.version, a.alert.version)));
+  const [v] = await db
+    .select({ content: alertVersions.content })
+    .from(alertVersions)
+    .where(and(eq(alertVersions.alertId, a.alert.id), eq(alertVersions.version, a.alert.version)));
   const photos = await db
     .select({ id: alertPhotos.id, caption: alertPhotos.caption, width: alertPhotos.width, height: alertPhotos.height })
     .from(alertPhotos)
     .where(and(eq(alertPhotos.alertId, a.alert.id), isNull(alertPhotos.removedAt), isNotNull(alertPhotos.dataEnc)));
-  const [presentation] = await db.select({ id: presentations.id, presentedAt: presentations.presentedAt }).from(presentations).where(eq(presentations.revealId, r.id));
+  const [presentation] = await db
+    .select({ id: presentations.id, presentedAt: presentations.presentedAt })
+    .from(presentations)
+    .where(eq(presentations.revealId, r.id));
   const search = await db.select({ candidates: pointOfCareSearches.candidates }).from(pointOfCareSearches).where(eq(pointOfCareSearches.id, r.searchId));
   const candidate = ((search[0]?.candidates ?? []) as StoredCandidate[]).find((c) => c.alertId === r.alertId) ?? null;
   await recordAuditNow(db, ctx, {
@@ -397,12 +449,30 @@ export async function getReveal(db: Db, ctx: RequestContext, revealId: string, s
 }
 
 /** A photograph of a revealed alert, for the clinician who revealed it. Every view is audited. */
-export async function getRevealPhoto(db: Db, ctx: RequestContext, key: Buffer, revealId: string, photoId: string, settings: PointOfCareSettings = DEFAULT_POINT_OF_CARE_SETTINGS, now = new Date()) {
+export async function getRevealPhoto(
+  db: Db,
+  ctx: RequestContext,
+  key: Buffer,
+  revealId: string,
+  photoId: string,
+  settings: PointOfCareSettings = DEFAULT_POINT_OF_CARE_SETTINGS,
+  now = new Date(),
+) {
   const { reveal: r } = await loadOwnReveal(db, ctx, revealId, settings, now);
   if (!isUuid(photoId)) throw new NotFoundError('Photograph');
-  const [p] = await db.select().from(alertPhotos).where(and(eq(alertPhotos.id, photoId), eq(alertPhotos.alertId, r.alertId)));
+  const [p] = await db
+    .select()
+    .from(alertPhotos)
+    .where(and(eq(alertPhotos.id, photoId), eq(alertPhotos.alertId, r.alertId)));
   if (!p || !p.dataEnc || p.removedAt) throw new NotFoundError('Photograph');
-  await recordAuditNow(db, ctx, { action: 'alert.photo.view', verb: 'R', entityType: 'Alert', entityId: r.alertId, reason: 'point-of-care check (revealed match)', detail: { photoId, revealId: r.id } });
+  await recordAuditNow(db, ctx, {
+    action: 'alert.photo.view',
+    verb: 'R',
+    entityType: 'Alert',
+    entityId: r.alertId,
+    reason: 'point-of-care check (revealed match)',
+    detail: { photoId, revealId: r.id },
+  });
   return { data: openPhotograph(key, p.id, p.dataEnc), contentType: p.contentType };
 }
 
@@ -433,7 +503,10 @@ export function compareWithAlert(d: GivenDetails, content: AlertContent): { fiel
     if (!v) return;
     if (v === norm(subject.name?.[kind], kind)) return;
     const other = (subject.otherNames ?? []).find((o) => v === norm(o.name?.[kind], kind));
-    out.push({ field, text: other ? `${label}: gave ${kindText[other.kind] ?? 'another name'} recorded on the alert` : `${label}: not one recorded on the alert` });
+    out.push({
+      field,
+      text: other ? `${label}: gave ${kindText[other.kind] ?? 'another name'} recorded on the alert` : `${label}: not one recorded on the alert`,
+    });
   };
   nameNote(d.givenName, 'given', 'givenName', 'First name');
   nameNote(d.familyName, 'family', 'familyName', 'Last name');
@@ -447,7 +520,10 @@ export function compareWithAlert(d: GivenDetails, content: AlertContent): { fiel
   }
   const recorded = (full: string) => {
     const { given, family } = splitFullName(full);
-    return given.every((g) => normaliseGivenName(g).every((t) => givens.has(t))) && family.every((f) => normaliseFamilyName(f).every((t) => families.has(t) || givens.has(t)));
+    return (
+      given.every((g) => normaliseGivenName(g).every((t) => givens.has(t))) &&
+      family.every((f) => normaliseFamilyName(f).every((t) => families.has(t) || givens.has(t)))
+    );
   };
   if ((d.otherNames ?? []).some((o) => !recorded(o))) out.push({ field: 'otherNames', text: 'Other names: gave a name not recorded on the alert' });
 
@@ -458,13 +534,19 @@ export function compareWithAlert(d: GivenDetails, content: AlertContent): { fiel
     else if (!hit) {
       const [y, m, dd] = d.dateOfBirth.split('-');
       const swapped = dobs.some((x) => x.value === `${y}-${dd}-${m}`);
-      out.push({ field: 'dateOfBirth', text: swapped ? 'Date of birth: not one recorded on the alert (day and month swapped)' : 'Date of birth: not one recorded on the alert' });
+      out.push({
+        field: 'dateOfBirth',
+        text: swapped ? 'Date of birth: not one recorded on the alert (day and month swapped)' : 'Date of birth: not one recorded on the alert',
+      });
     }
   }
-  if (d.nhsNumber && !(subject.nhsNumbers ?? []).some((n) => n.value === d.nhsNumber)) out.push({ field: 'nhsNumber', text: 'NHS number: not one recorded on the alert' });
+  if (d.nhsNumber && !(subject.nhsNumbers ?? []).some((n) => n.value === d.nhsNumber))
+    out.push({ field: 'nhsNumber', text: 'NHS number: not one recorded on the alert' });
   if (d.postcode) {
     const given = d.postcode.replace(/\s/g, '');
-    const addr = (subject.addresses ?? []).find((a) => a.postcode && (a.postcode.replace(/\s/g, '') === given || (!POSTCODE_FULL.test(d.postcode!) && parsePostcode(a.postcode)?.district === given)));
+    const addr = (subject.addresses ?? []).find(
+      (a) => a.postcode && (a.postcode.replace(/\s/g, '') === given || (!POSTCODE_FULL.test(d.postcode!) && parsePostcode(a.postcode)?.district === given)),
+    );
     if (!addr) out.push({ field: 'postcode', text: 'Postcode: not one recorded on the alert' });
     else if (addr.kind === 'previous') out.push({ field: 'postcode', text: 'Postcode: a previous address recorded on the alert' });
   }
@@ -499,7 +581,16 @@ export interface OutcomeResult {
  * event and one urgent email job per recipient in one transaction, then adds the details she gave to
  * the register index (other processes learn of it from the NOTIFY the presentations trigger sends).
  */
-export async function recordOutcome(db: Db, ctx: RequestContext, index: RegisterIndex | null, key: Buffer, revealId: string, input: unknown, settings: PointOfCareSettings = DEFAULT_POINT_OF_CARE_SETTINGS, now = new Date()): Promise<OutcomeResult> {
+export async function recordOutcome(
+  db: Db,
+  ctx: RequestContext,
+  index: RegisterIndex | null,
+  key: Buffer,
+  revealId: string,
+  input: unknown,
+  settings: PointOfCareSettings = DEFAULT_POINT_OF_CARE_SETTINGS,
+  now = new Date(),
+): Promise<OutcomeResult> {
   const actor = actorOf(ctx);
   const { reveal: r } = await loadOwnReveal(db, ctx, revealId, settings, now);
   const parsed = outcomeSchema.safeParse(input ?? {});
@@ -515,12 +606,24 @@ export async function recordOutcome(db: Db, ctx: RequestContext, index: Register
     if (!a) throw new NotFoundError('Alert');
     await tx.update(pointOfCareReveals).set({ outcome: o.outcome, outcomeAt: now, outcomeNote: o.note }).where(eq(pointOfCareReveals.id, r.id));
     if (o.outcome !== 'same_person') {
-      await recordAudit(tx, ctx, { action: 'alert.check.outcome', verb: 'U', entityType: 'Alert', entityId: a.id, detail: { reference: a.reference, revealId: r.id, outcome: o.outcome } });
+      await recordAudit(tx, ctx, {
+        action: 'alert.check.outcome',
+        verb: 'U',
+        entityType: 'Alert',
+        entityId: a.id,
+        detail: { reference: a.reference, revealId: r.id, outcome: o.outcome },
+      });
       return { outcome: o.outcome, presentationId: null, alertId: a.id, created: false };
     }
-    const [s] = await tx.select({ id: pointOfCareSearches.id, queryEnc: pointOfCareSearches.queryEnc }).from(pointOfCareSearches).where(eq(pointOfCareSearches.id, r.searchId));
+    const [s] = await tx
+      .select({ id: pointOfCareSearches.id, queryEnc: pointOfCareSearches.queryEnc })
+      .from(pointOfCareSearches)
+      .where(eq(pointOfCareSearches.id, r.searchId));
     const details: GivenDetails = s?.queryEnc ? openQuery(key, s.id, s.queryEnc) : {};
-    const [v] = await tx.select({ content: alertVersions.content }).from(alertVersions).where(and(eq(alertVersions.alertId, a.id), eq(alertVersions.version, a.version)));
+    const [v] = await tx
+      .select({ content: alertVersions.content })
+      .from(alertVersions)
+      .where(and(eq(alertVersions.alertId, a.id), eq(alertVersions.version, a.version)));
     const inconsistencies = compareWithAlert(details, (v?.content ?? {}) as AlertContent);
     const [place] = actor.unitId ? await tx.select({ name: units.name }).from(units).where(eq(units.id, actor.unitId)) : [];
     const [p] = await tx
@@ -656,14 +759,25 @@ export async function unseenPresentationCount(db: Db, ctx: RequestContext): Prom
 export async function presentationsForAlert(db: Db, ctx: RequestContext, alertId: string) {
   // The one policy resource of an alert, as for every other decision on it.
   await requireAlert(db, ctx, alertId, 'presentation.view');
-  return db.select(presentationColumns).from(presentations).innerJoin(alerts, eq(alerts.id, presentations.alertId)).where(eq(presentations.alertId, alertId)).orderBy(desc(presentations.presentedAt));
+  return db
+    .select(presentationColumns)
+    .from(presentations)
+    .innerJoin(alerts, eq(alerts.id, presentations.alertId))
+    .where(eq(presentations.alertId, alertId))
+    .orderBy(desc(presentations.presentedAt));
 }
 
 /** One presentation for the alert's owners: where, when, who (and how to reach them), what she gave. Audited. */
 export async function getPresentation(db: Db, ctx: RequestContext, id: string) {
   if (!isUuid(id)) throw new NotFoundError('Presentation');
   const [row] = await db
-    .select({ p: presentations, reference: alerts.reference, alertStatus: alerts.status, originatorOrganisationId: alerts.originatorOrganisationId, seenBy: users.displayName })
+    .select({
+      p: presentations,
+      reference: alerts.reference,
+      alertStatus: alerts.status,
+      originatorOrganisationId: alerts.originatorOrganisationId,
+      seenBy: users.displayName,
+    })
     .from(presentations)
     .innerJoin(alerts, eq(alerts.id, presentations.alertId))
     .leftJoin(users, eq(users.id, presentations.seenByUserId))
@@ -671,10 +785,19 @@ export async function getPresentation(db: Db, ctx: RequestContext, id: string) {
   if (!row) throw new NotFoundError('Presentation');
   await requireAlert(db, ctx, row.p.alertId, 'presentation.view');
   const [unit] = row.p.unitId
-    ? await db.select({ name: units.name, inHoursPhone: units.inHoursPhone, outOfHoursPhone: units.outOfHoursPhone, sharedMailbox: units.sharedMailbox }).from(units).where(eq(units.id, row.p.unitId))
+    ? await db
+        .select({ name: units.name, inHoursPhone: units.inHoursPhone, outOfHoursPhone: units.outOfHoursPhone, sharedMailbox: units.sharedMailbox })
+        .from(units)
+        .where(eq(units.id, row.p.unitId))
     : [];
   const [recorder] = await db.select({ email: users.email }).from(users).where(eq(users.id, row.p.userId));
-  await recordAuditNow(db, ctx, { action: 'alert.presentation.view', verb: 'R', entityType: 'Alert', entityId: row.p.alertId, detail: { reference: row.reference, presentationId: row.p.id } });
+  await recordAuditNow(db, ctx, {
+    action: 'alert.presentation.view',
+    verb: 'R',
+    entityType: 'Alert',
+    entityId: row.p.alertId,
+    detail: { reference: row.reference, presentationId: row.p.id },
+  });
   return {
     presentation: row.p,
     reference: row.reference,
@@ -692,7 +815,13 @@ export async function markPresentationSeen(db: Db, ctx: RequestContext, id: stri
   if (!isUuid(id)) throw new NotFoundError('Presentation');
   await db.transaction(async (tx) => {
     const [row] = await tx
-      .select({ id: presentations.id, alertId: presentations.alertId, seenAt: presentations.seenAt, originatorOrganisationId: alerts.originatorOrganisationId, reference: alerts.reference })
+      .select({
+        id: presentations.id,
+        alertId: presentations.alertId,
+        seenAt: presentations.seenAt,
+        originatorOrganisationId: alerts.originatorOrganisationId,
+        reference: alerts.reference,
+      })
       .from(presentations)
       .innerJoin(alerts, eq(alerts.id, presentations.alertId))
       .where(eq(presentations.id, id))
@@ -703,7 +832,13 @@ export async function markPresentationSeen(db: Db, ctx: RequestContext, id: stri
     if (actor.role === 'auditor') throw new ForbiddenError('presentation.view', 'Auditors can read presentations but not mark them as seen.');
     if (row.seenAt) return;
     await tx.update(presentations).set({ seenAt: now, seenByUserId: actor.userId }).where(eq(presentations.id, id));
-    await recordAudit(tx, ctx, { action: 'alert.presentation.seen', verb: 'U', entityType: 'Alert', entityId: row.alertId, detail: { reference: row.reference, presentationId: id } });
+    await recordAudit(tx, ctx, {
+      action: 'alert.presentation.seen',
+      verb: 'U',
+      entityType: 'Alert',
+      entityId: row.alertId,
+      detail: { reference: row.reference, presentationId: id },
+    });
   });
 }
 

@@ -6,7 +6,14 @@ import { DEFAULT_POINT_OF_CARE_SETTINGS, pointOfCareSettings } from './settings'
 describe('point-of-care settings', () => {
   it('default to 30 searches in 10 minutes, reveals for 12 hours, searches kept 24 hours, reconciliation every 30 s', () => {
     expect(pointOfCareSettings({})).toEqual(DEFAULT_POINT_OF_CARE_SETTINGS);
-    expect(DEFAULT_POINT_OF_CARE_SETTINGS).toEqual({ searchLimit: 30, searchWindowMinutes: 10, revealHours: 12, searchRetentionHours: 24, reconcileSeconds: 30, listen: true });
+    expect(DEFAULT_POINT_OF_CARE_SETTINGS).toEqual({
+      searchLimit: 30,
+      searchWindowMinutes: 10,
+      revealHours: 12,
+      searchRetentionHours: 24,
+      reconcileSeconds: 30,
+      listen: true,
+    });
   });
 
   it('come from the environment', () => {

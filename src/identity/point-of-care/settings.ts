@@ -21,14 +21,22 @@ export interface PointOfCareSettings {
   listen: boolean;
 }
 
-const positive = (what: string) => z.coerce.number({ message: `must be a whole number (${what})` }).int(`must be a whole number (${what})`).positive(`must be more than 0 (${what})`);
+const positive = (what: string) =>
+  z.coerce
+    .number({ message: `must be a whole number (${what})` })
+    .int(`must be a whole number (${what})`)
+    .positive(`must be more than 0 (${what})`);
 
 const schema = z.object({
   BEACON_CHECK_SEARCH_LIMIT: positive('searches').default(30),
   BEACON_CHECK_SEARCH_WINDOW_MINUTES: positive('minutes').default(10),
   BEACON_CHECK_REVEAL_HOURS: positive('hours').default(12),
   BEACON_CHECK_SEARCH_RETENTION_HOURS: positive('hours').default(24),
-  BEACON_INDEX_RECONCILE_SECONDS: z.coerce.number({ message: 'must be a whole number of seconds' }).int('must be a whole number of seconds').min(0, 'must be 0 or more').default(30),
+  BEACON_INDEX_RECONCILE_SECONDS: z.coerce
+    .number({ message: 'must be a whole number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(0, 'must be 0 or more')
+    .default(30),
   BEACON_INDEX_LISTEN: z
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
     .transform((v) => v === 'true' || v === '1' || v === 'yes')

@@ -66,7 +66,13 @@ async function tamper(...statements: [string, unknown[]?][]): Promise<void> {
 /** Write a few events and return the rows as they now stand. */
 async function writeEvents(n: number, label: string) {
   for (let i = 0; i < n; i++) {
-    await recordAuditNow(db, ctx, { action: `test.${label}`, verb: 'U', entityType: 'Thing', entityId: `${label}-${i}`, detail: { i, label, nested: { b: 2, a: [1, { y: 'x', x: 'y' }] } } });
+    await recordAuditNow(db, ctx, {
+      action: `test.${label}`,
+      verb: 'U',
+      entityType: 'Thing',
+      entityId: `${label}-${i}`,
+      detail: { i, label, nested: { b: 2, a: [1, { y: 'x', x: 'y' }] } },
+    });
   }
   return allRows();
 }
@@ -98,7 +104,16 @@ describe('audit chain', () => {
     for (let i = 1; i < rows.length; i++) expect(rows[i]!.prevHash).toBe(rows[i - 1]!.hash);
     for (const r of rows) expect(r.hash).toMatch(/^[0-9a-f]{64}$/);
     // The actor and context are recorded.
-    expect(rows[0]).toMatchObject({ actorUserId: actor.userId, actorName: 'Audit Tester', actorRole: 'system_admin', actorOrganisationId: actor.organisationId, ip: '192.0.2.10', correlationId: 'audit-test', outcome: 'success', verb: 'U' });
+    expect(rows[0]).toMatchObject({
+      actorUserId: actor.userId,
+      actorName: 'Audit Tester',
+      actorRole: 'system_admin',
+      actorOrganisationId: actor.organisationId,
+      ip: '192.0.2.10',
+      correlationId: 'audit-test',
+      outcome: 'success',
+      verb: 'U',
+    });
     expect(rows[2]!.detail).toEqual({ i: 2, label: 'chain', nested: { b: 2, a: [1, { y: 'x', x: 'y' }] } });
 
     const result = await verifyAuditChain(db);
@@ -186,7 +201,10 @@ describe('audit chain', () => {
     const rows = await allRows();
     const early = rows[2]!;
     const late = rows[6]!;
-    await tamper(['UPDATE audit_events SET reason = $1 WHERE seq = $2', ['edited', late.seq]], ['UPDATE audit_events SET ip = $1 WHERE seq = $2', ['198.51.100.1', early.seq]]);
+    await tamper(
+      ['UPDATE audit_events SET reason = $1 WHERE seq = $2', ['edited', late.seq]],
+      ['UPDATE audit_events SET ip = $1 WHERE seq = $2', ['198.51.100.1', early.seq]],
+    );
     try {
       const result = await verifyAuditChain(db);
       expect(result.ok).toBe(false);
@@ -257,7 +275,9 @@ describe('appending', () => {
   it('concurrent appends (20 transactions at once) keep one unbroken chain', async () => {
     const before = await auditCount();
     await Promise.all(
-      Array.from({ length: 20 }, (_, i) => db.transaction((tx) => recordAudit(tx, { ...ctx, correlationId: `concurrent-${i}` }, { action: 'test.concurrent', verb: 'C', entityId: String(i) }))),
+      Array.from({ length: 20 }, (_, i) =>
+        db.transaction((tx) => recordAudit(tx, { ...ctx, correlationId: `concurrent-${i}` }, { action: 'test.concurrent', verb: 'C', entityId: String(i) })),
+      ),
     );
     const rows = await allRows();
     expect(rows).toHaveLength(before + 20);

@@ -56,7 +56,9 @@ export async function checkAgainstCheckpoint(db: Db, dir: string): Promise<{ che
   const cp = latestCheckpoint(dir);
   if (!cp) return { checkpoint: null, problem: null };
   const [row] = await db.select({ hash: auditEvents.hash }).from(auditEvents).where(eq(auditEvents.seq, cp.seq));
-  if (!row) return { checkpoint: cp, problem: `event ${cp.seq}, recorded in the checkpoint of ${cp.at}, is no longer in the log: the newest events were removed` };
-  if (row.hash !== cp.hash) return { checkpoint: cp, problem: `event ${cp.seq} no longer has the hash recorded in the checkpoint of ${cp.at}: the log was rewritten` };
+  if (!row)
+    return { checkpoint: cp, problem: `event ${cp.seq}, recorded in the checkpoint of ${cp.at}, is no longer in the log: the newest events were removed` };
+  if (row.hash !== cp.hash)
+    return { checkpoint: cp, problem: `event ${cp.seq} no longer has the hash recorded in the checkpoint of ${cp.at}: the log was rewritten` };
   return { checkpoint: cp, problem: null };
 }

@@ -29,8 +29,5 @@ export const auditEvents = pgTable(
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },
-  (t) => [
-    index('audit_entity_idx').on(t.entityType, t.entityId),
-    index('audit_actor_idx').on(t.actorUserId),
-  ],
+  (t) => [index('audit_entity_idx').on(t.entityType, t.entityId), index('audit_actor_idx').on(t.actorUserId)],
 );

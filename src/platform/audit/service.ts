@@ -77,7 +77,12 @@ export async function verifyAuditChain(db: Db, batchSize = 2000): Promise<Verify
   let checked = 0;
   let head: VerifyResult['head'] = null;
   for (;;) {
-    const rows = await db.select().from(auditEvents).where(gt(auditEvents.seq, expectedSeq - 1)).orderBy(asc(auditEvents.seq)).limit(batchSize);
+    const rows = await db
+      .select()
+      .from(auditEvents)
+      .where(gt(auditEvents.seq, expectedSeq - 1))
+      .orderBy(asc(auditEvents.seq))
+      .limit(batchSize);
     if (rows.length === 0) break;
     for (const r of rows) {
       if (r.seq !== expectedSeq) {
@@ -105,7 +110,12 @@ export async function verifyAuditChain(db: Db, batchSize = 2000): Promise<Verify
         prevHash: r.prevHash,
       });
       if (recomputed !== r.hash) {
-        return { ok: false, checked, head, broken: { seq: r.seq, problem: `row ${r.seq} was altered after it was written (its content no longer matches its hash)` } };
+        return {
+          ok: false,
+          checked,
+          head,
+          broken: { seq: r.seq, problem: `row ${r.seq} was altered after it was written (its content no longer matches its hash)` },
+        };
       }
       prevHash = r.hash;
       head = { seq: r.seq, hash: r.hash };

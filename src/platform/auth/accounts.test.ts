@@ -65,7 +65,12 @@ describe('password sign-in', () => {
     expect(await signInWithPassword(db, policy, ctx, u.email, 'not the password at all')).toEqual({ ok: false, reason: 'invalid' });
     expect((await userRow(u.id)).failedSignIns).toBe(1);
     const [event] = await eventsSince(since);
-    expect(event).toMatchObject({ action: 'user.sign-in', outcome: 'failure', entityId: u.id, detail: expect.objectContaining({ result: 'wrong credentials' }) });
+    expect(event).toMatchObject({
+      action: 'user.sign-in',
+      outcome: 'failure',
+      entityId: u.id,
+      detail: expect.objectContaining({ result: 'wrong credentials' }),
+    });
   });
 
   it('gives an unknown email exactly the same answer as a wrong password', async () => {
@@ -75,7 +80,13 @@ describe('password sign-in', () => {
     const unknown = await signInWithPassword(db, policy, ctx, 'nobody@example.org', PASSWORD);
     expect(unknown).toEqual(wrong);
     const [event] = await eventsSince(since);
-    expect(event).toMatchObject({ action: 'user.sign-in', outcome: 'failure', actorUserId: null, entityId: null, detail: expect.objectContaining({ email: 'nobody@example.org', result: 'unknown account' }) });
+    expect(event).toMatchObject({
+      action: 'user.sign-in',
+      outcome: 'failure',
+      actorUserId: null,
+      entityId: null,
+      detail: expect.objectContaining({ email: 'nobody@example.org', result: 'unknown account' }),
+    });
   });
 
   it('refuses a deactivated account and one with no password set, with the same answer', async () => {
@@ -88,7 +99,8 @@ describe('password sign-in', () => {
   it(`locks the account after ${policy.maxFailures} failures; the right password is then refused until the lock ends`, async () => {
     const u = await newUser();
     const t0 = new Date('2030-02-01T10:00:00Z');
-    for (let i = 1; i < policy.maxFailures; i++) expect(await signInWithPassword(db, policy, ctx, u.email, 'wrong password!!', t0)).toEqual({ ok: false, reason: 'invalid' });
+    for (let i = 1; i < policy.maxFailures; i++)
+      expect(await signInWithPassword(db, policy, ctx, u.email, 'wrong password!!', t0)).toEqual({ ok: false, reason: 'invalid' });
     const locked = await signInWithPassword(db, policy, ctx, u.email, 'wrong password!!', t0);
     const until = new Date(t0.getTime() + policy.lockoutMinutes * 60_000);
     expect(locked).toEqual({ ok: false, reason: 'locked', until });
@@ -148,7 +160,10 @@ describe('two-factor authentication', () => {
     expect(enabled.totpEnabled).toBe(true);
     expect(enabled.totpLastStep).toEqual(expect.any(Number));
     expect(await pendingTotpSecret(db, KEY, u.id)).toBeNull();
-    const [enableEvent] = await db.select().from(auditEvents).where(and(eq(auditEvents.action, 'user.totp.enable'), eq(auditEvents.entityId, u.id)));
+    const [enableEvent] = await db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'user.totp.enable'), eq(auditEvents.entityId, u.id)));
     expect(enableEvent).toBeDefined();
 
     expect(await signInWithPassword(db, policy, ctx, u.email, PASSWORD)).toEqual({ ok: true, userId: u.id, needsSecondFactor: true });
@@ -207,7 +222,10 @@ describe('sessions', () => {
 
   async function start(userId: string, p = sp) {
     const token = await createSession(db, p, { userId, authMethod: 'password', awaitingSecondFactor: false, ip: '192.0.2.1', userAgent: 'vitest' });
-    const [row] = await db.select().from(sessions).where(eq(sessions.tokenHash, sha256Hex(token)));
+    const [row] = await db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.tokenHash, sha256Hex(token)));
     return { token, row: row! };
   }
 
@@ -217,7 +235,10 @@ describe('sessions', () => {
     expect(await db.select().from(sessions).where(eq(sessions.tokenHash, token))).toEqual([]);
     expect(row.expiresAt.getTime() - row.createdAt.getTime()).toBeGreaterThan(11.9 * 3_600_000);
     const state = await loadSession(db, sp, token, minutes(row.lastSeenAt, 1));
-    expect(state).toMatchObject({ status: 'active', session: { userId: u.id, authMethod: 'password', awaitingSecondFactor: false, user: { id: u.id, email: u.email, displayName: u.displayName } } });
+    expect(state).toMatchObject({
+      status: 'active',
+      session: { userId: u.id, authMethod: 'password', awaitingSecondFactor: false, user: { id: u.id, email: u.email, displayName: u.displayName } },
+    });
   });
 
   it('unknown, missing and oversized tokens find nothing', async () => {
@@ -232,7 +253,10 @@ describe('sessions', () => {
     expect((await loadSession(db, sp, token, minutes(row.lastSeenAt, sp.idleMinutes + 1))).status).toBe('expired');
     // Revoked, so it cannot come back even at an earlier time.
     expect((await loadSession(db, sp, token, minutes(row.lastSeenAt, 1))).status).toBe('expired');
-    const [after] = await db.select().from(sessions).where(eq(sessions.tokenHash, sha256Hex(token)));
+    const [after] = await db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.tokenHash, sha256Hex(token)));
     expect(after!.revokedAt).toBeInstanceOf(Date);
   });
 
@@ -255,7 +279,10 @@ describe('sessions', () => {
   it('a session waiting for its second factor lasts only minutes, not the absolute lifetime', async () => {
     const u = await newUser();
     const token = await createSession(db, sp, { userId: u.id, authMethod: 'password', awaitingSecondFactor: true, ip: null, userAgent: null });
-    const [row] = await db.select().from(sessions).where(eq(sessions.tokenHash, sha256Hex(token)));
+    const [row] = await db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.tokenHash, sha256Hex(token)));
     expect(row!.expiresAt.getTime() - row!.createdAt.getTime()).toBeLessThanOrEqual(SECOND_FACTOR_WINDOW_MS + 1_000);
     expect((await loadSession(db, sp, token, minutes(row!.createdAt, 5))).status).toBe('active');
     expect((await loadSession(db, sp, token, minutes(row!.createdAt, 11))).status).toBe('expired');

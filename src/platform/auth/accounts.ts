@@ -25,10 +25,26 @@ const findByEmail = async (db: Db, email: string) =>
  * same time; repeated failures lock the account for a while; a locked account is not even checked.
  * Every attempt is audited.
  */
-export async function signInWithPassword(db: Db, policy: LockoutPolicy, ctx: RequestContext, email: string, password: string, now = new Date()): Promise<PasswordSignIn> {
+export async function signInWithPassword(
+  db: Db,
+  policy: LockoutPolicy,
+  ctx: RequestContext,
+  email: string,
+  password: string,
+  now = new Date(),
+): Promise<PasswordSignIn> {
   const user = await findByEmail(db, email);
   const audit = (tx: Db, outcome: 'success' | 'failure' | 'denied', why: string, userId: string | null) =>
-    recordAudit(tx, ctx, { action: 'user.sign-in', verb: 'E', outcome, entityType: 'User', entityId: userId ?? undefined, actorUserId: userId, actorName: user?.displayName ?? null, detail: { method: 'password', email: email.trim().toLowerCase().slice(0, 200), result: why } });
+    recordAudit(tx, ctx, {
+      action: 'user.sign-in',
+      verb: 'E',
+      outcome,
+      entityType: 'User',
+      entityId: userId ?? undefined,
+      actorUserId: userId,
+      actorName: user?.displayName ?? null,
+      detail: { method: 'password', email: email.trim().toLowerCase().slice(0, 200), result: why },
+    });
 
   if (!user || !user.active || !user.passwordHash) {
     await burnPasswordCheck(password);
@@ -43,19 +59,16 @@ export async function signInWithPassword(db: Db, policy: LockoutPolicy, ctx: Req
   if (!good) return recordFailure(db, policy, user.id, now, (tx, why) => audit(tx, 'failure', why, user.id));
 
   await db.transaction(async (tx) => {
-    await tx.update(users).set({ failedSignIns: 0, lockedUntil: null, ...(user.totpEnabled ? {} : { lastSignInAt: now }) }).where(eq(users.id, user.id));
+    await tx
+      .update(users)
+      .set({ failedSignIns: 0, lockedUntil: null, ...(user.totpEnabled ? {} : { lastSignInAt: now }) })
+      .where(eq(users.id, user.id));
     await audit(tx, 'success', user.totpEnabled ? 'password accepted, second factor needed' : 'signed in', user.id);
   });
   return { ok: true, userId: user.id, needsSecondFactor: user.totpEnabled };
 }
 
-async function recordFailure(
-  db: Db,
-  policy: LockoutPolicy,
-  userId: string,
-  now: Date,
-  audit: (tx: Db, why: string) => Promise<void>,
-): Promise<PasswordSignIn> {
+async function recordFailure(db: Db, policy: LockoutPolicy, userId: string, now: Date, audit: (tx: Db, why: string) => Promise<void>): Promise<PasswordSignIn> {
   return db.transaction(async (tx) => {
     const [row] = await tx
       .update(users)
@@ -74,11 +87,28 @@ async function recordFailure(
 }
 
 /** The second step: a TOTP code. Wrong codes count towards the same lockout as wrong passwords. */
-export async function verifySecondFactor(db: Db, key: Buffer, policy: LockoutPolicy, ctx: RequestContext, userId: string, code: string, now = new Date()): Promise<PasswordSignIn> {
+export async function verifySecondFactor(
+  db: Db,
+  key: Buffer,
+  policy: LockoutPolicy,
+  ctx: RequestContext,
+  userId: string,
+  code: string,
+  now = new Date(),
+): Promise<PasswordSignIn> {
   const [user] = await db.select().from(users).where(eq(users.id, userId)).limit(1);
   if (!user || !user.active || !user.totpEnabled || !user.totpSecretEnc) return { ok: false, reason: 'invalid' };
   const audit = (tx: Db, outcome: 'success' | 'failure' | 'denied', why: string) =>
-    recordAudit(tx, ctx, { action: 'user.sign-in.second-factor', verb: 'E', outcome, entityType: 'User', entityId: user.id, actorUserId: user.id, actorName: user.displayName, detail: { method: 'totp', result: why } });
+    recordAudit(tx, ctx, {
+      action: 'user.sign-in.second-factor',
+      verb: 'E',
+      outcome,
+      entityType: 'User',
+      entityId: user.id,
+      actorUserId: user.id,
+      actorName: user.displayName,
+      detail: { method: 'totp', result: why },
+    });
   if (user.lockedUntil && user.lockedUntil > now) {
     await db.transaction((tx) => audit(tx, 'denied', 'account locked'));
     return { ok: false, reason: 'locked', until: user.lockedUntil };
@@ -95,7 +125,10 @@ export async function verifySecondFactor(db: Db, key: Buffer, policy: LockoutPol
 /** Begin TOTP enrolment: a new secret is stored (encrypted) but not yet required. */
 export async function startTotpEnrolment(db: Db, key: Buffer, userId: string): Promise<string> {
   const secret = newTotpSecret();
-  await db.update(users).set({ totpSecretEnc: encryptText(key, secret, userId), totpEnabled: false, totpLastStep: null, updatedAt: new Date() }).where(eq(users.id, userId));
+  await db
+    .update(users)
+    .set({ totpSecretEnc: encryptText(key, secret, userId), totpEnabled: false, totpLastStep: null, updatedAt: new Date() })
+    .where(eq(users.id, userId));
   return secret;
 }
 

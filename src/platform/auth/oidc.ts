@@ -110,7 +110,9 @@ function normaliseEmail(v: unknown): string | null {
 
 function isNetworkError(err: unknown): boolean {
   if (err instanceof DOMException) return err.name === 'TimeoutError' || err.name === 'AbortError';
-  return err instanceof TypeError && /fetch failed|network|ECONNREFUSED|ENOTFOUND|socket/i.test(`${err.message} ${String((err as { cause?: unknown }).cause ?? '')}`);
+  return (
+    err instanceof TypeError && /fetch failed|network|ECONNREFUSED|ENOTFOUND|socket/i.test(`${err.message} ${String((err as { cause?: unknown }).cause ?? '')}`)
+  );
 }
 
 function classify(err: unknown): OidcError {
@@ -165,7 +167,12 @@ export function createOidcClient(settings: OidcSettings): OidcClient {
       })
       .catch((err: unknown) => {
         cached = null;
-        throw new OidcError('unavailable', err instanceof Error ? `The sign-in provider could not be discovered: ${err.message}` : 'The sign-in provider could not be discovered', undefined, { cause: err });
+        throw new OidcError(
+          'unavailable',
+          err instanceof Error ? `The sign-in provider could not be discovered: ${err.message}` : 'The sign-in provider could not be discovered',
+          undefined,
+          { cause: err },
+        );
       });
     return cached;
   };

@@ -122,7 +122,9 @@ const RULES: Record<Action, Rule[]> = {
     { roles: ['unit_coordinator'], when: (a, r) => !!a.unitId && !!r?.unitIds?.includes(a.unitId) },
     { roles: ['auditor'] },
   ],
-  'alert.approve': [{ roles: ['designated_professional'], when: (a, r) => (!!r?.organisationId && r.organisationId === a.organisationId) || r?.sameArea === true }],
+  'alert.approve': [
+    { roles: ['designated_professional'], when: (a, r) => (!!r?.organisationId && r.organisationId === a.organisationId) || r?.sameArea === true },
+  ],
   'alert.change': [{ roles: raisers, when: (a, r) => !!r?.organisationId && r.organisationId === a.organisationId }],
   'alert.inbox': [{ roles: ['unit_coordinator'] }],
   'alert.acknowledge': [{ roles: ['unit_coordinator'], when: (a, r) => !!a.unitId && r?.unitId === a.unitId }],
@@ -167,7 +169,10 @@ const RULES: Record<Action, Rule[]> = {
   'escalation.raise': [{ roles: caseWorkers }],
   'escalation.list': [{ roles: [...caseWorkers, 'partnership_manager', 'auditor'] }],
   'escalation.view': [{ roles: caseWorkers, when: involved }, { roles: ['partnership_manager'], when: inArea }, { roles: ['auditor'] }],
-  'escalation.act': [{ roles: caseWorkers, when: involved }, { roles: ['partnership_manager'], when: inArea }],
+  'escalation.act': [
+    { roles: caseWorkers, when: involved },
+    { roles: ['partnership_manager'], when: inArea },
+  ],
   'escalation.report': [{ roles: ['designated_professional', 'partnership_manager', 'auditor'] }],
 };
 

@@ -5,8 +5,7 @@ export const newTotpSecret = () => generateSecret();
 
 export const totpUri = (secret: string, email: string) => generateURI({ issuer: 'Beacon', label: email, secret });
 
-export const totpCode = (secret: string, epochSeconds?: number) =>
-  generate({ secret, ...(epochSeconds !== undefined ? { epoch: epochSeconds } : {}) });
+export const totpCode = (secret: string, epochSeconds?: number) => generate({ secret, ...(epochSeconds !== undefined ? { epoch: epochSeconds } : {}) });
 
 /**
  * Check a code, allowing one step of clock drift either way, and refusing any step at or before the

@@ -169,7 +169,9 @@ describe('migrations', () => {
     it('was migrated once on opening, with the append-only audit trigger in place', async () => {
       const rows = await tdb.query<{ tag: string }>('SELECT tag FROM beacon_migrations ORDER BY tag');
       expect(rows.map((r) => r.tag)).toEqual(tags);
-      const triggers = await tdb.query<{ tgname: string }>(`SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_events'::regclass AND NOT tgisinternal ORDER BY tgname`);
+      const triggers = await tdb.query<{ tgname: string }>(
+        `SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_events'::regclass AND NOT tgisinternal ORDER BY tgname`,
+      );
       expect(triggers.map((t) => t.tgname)).toEqual(['audit_events_no_truncate', 'audit_events_no_update']);
       expect(tdb.describe()).toMatch(onPostgres() ? /^PostgreSQL .* as beacon_app$/ : /^PGlite/);
     });

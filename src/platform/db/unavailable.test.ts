@@ -12,7 +12,7 @@ describe('isDatabaseUnavailable', () => {
     expect(isDatabaseUnavailable(Object.assign(new Error('Failed query: select 1'), { cause: shutdown }))).toBe(true);
   });
 
-  it('leaves a query\'s own errors alone', () => {
+  it("leaves a query's own errors alone", () => {
     expect(isDatabaseUnavailable(Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' }))).toBe(false);
     expect(isDatabaseUnavailable(Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' }))).toBe(false);
     expect(isDatabaseUnavailable(new Error('Cannot read properties of undefined'))).toBe(false);

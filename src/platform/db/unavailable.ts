@@ -8,5 +8,12 @@ export function isDatabaseUnavailable(err: { code?: string; message?: string; ca
   // The driver's error is often wrapped (drizzle's "Failed query"): look at what caused it too.
   if (err.cause && typeof err.cause === 'object' && isDatabaseUnavailable(err.cause as { code?: string; message?: string })) return true;
   const code = String(err.code ?? '');
-  return /^08/.test(code) || /^57P0[1-3]$/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code) || /Connection terminated|terminating connection|timeout exceeded when trying to connect|not queryable|the database system is (shutting down|starting up|in recovery mode)/i.test(err.message ?? '');
+  return (
+    /^08/.test(code) ||
+    /^57P0[1-3]$/.test(code) ||
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code) ||
+    /Connection terminated|terminating connection|timeout exceeded when trying to connect|not queryable|the database system is (shutting down|starting up|in recovery mode)/i.test(
+      err.message ?? '',
+    )
+  );
 }

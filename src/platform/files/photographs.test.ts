@@ -10,8 +10,7 @@ import { openPhotograph, PHOTOGRAPH_MESSAGES, processPhotograph, sealPhotograph,
 
 type Rgb = { r: number; g: number; b: number };
 
-const solid = (width: number, height: number, background: Rgb = { r: 180, g: 40, b: 60 }) =>
-  sharp({ create: { width, height, channels: 3, background } });
+const solid = (width: number, height: number, background: Rgb = { r: 180, g: 40, b: 60 }) => sharp({ create: { width, height, channels: 3, background } });
 
 /** Raw RGB pixels: left half `left`, right half `right`. */
 function halves(width: number, height: number, left: Rgb, right: Rgb) {
@@ -156,7 +155,10 @@ describe('processPhotograph: metadata is removed', () => {
   });
 
   it('strips PNG text chunks, EXIF and XMP', async () => {
-    const base = await solid(300, 200).png().withExif({ IFD0: { Make: 'BeaconPngMaker' } }).toBuffer();
+    const base = await solid(300, 200)
+      .png()
+      .withExif({ IFD0: { Make: 'BeaconPngMaker' } })
+      .toBuffer();
     const input = withPngChunk(base, pngChunk('tEXt', Buffer.from('Comment\0BEACON-PNG-COMMENT', 'latin1')));
     const before = await sharp(input).metadata();
     expect(before.exif).toBeInstanceOf(Buffer);

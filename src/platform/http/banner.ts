@@ -16,7 +16,11 @@ declare module 'fastify' {
   }
 }
 
-const sign = (key: Buffer, req: FastifyRequest, text: string) => createHmac('sha256', key).update(`${csrfUserInfo(req)}\n${text}`).digest('base64url').slice(0, 32);
+const sign = (key: Buffer, req: FastifyRequest, text: string) =>
+  createHmac('sha256', key)
+    .update(`${csrfUserInfo(req)}\n${text}`)
+    .digest('base64url')
+    .slice(0, 32);
 
 export function registerBanners(app: FastifyInstance, secret: string): void {
   const key = createHmac('sha256', secret).update('beacon banner v1').digest();
@@ -31,7 +35,8 @@ export function registerBanners(app: FastifyInstance, secret: string): void {
   });
   app.addHook('onSend', async (req, reply, payload) => {
     const location = reply.getHeader('location');
-    if (reply.statusCode < 300 || reply.statusCode >= 400 || typeof location !== 'string' || !/[?&]done=/.test(location) || /^[a-z]+:\/\//i.test(location)) return payload;
+    if (reply.statusCode < 300 || reply.statusCode >= 400 || typeof location !== 'string' || !/[?&]done=/.test(location) || /^[a-z]+:\/\//i.test(location))
+      return payload;
     const text = new URL(location, 'http://beacon.invalid').searchParams.get('done');
     if (!text) return payload;
     // Appended as it is (before any #fragment), so the rest of the address stays exactly as written.

@@ -55,7 +55,11 @@ export async function handleForm(
     result = await opts.act(values, body);
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
-    return opts.rerender(values, formErrors(err.fieldErrors, (f) => (f === 'form' ? 'maincontent' : (opts.idFor?.(f) ?? f.replace(/\./g, '-')))), err.fieldErrors);
+    return opts.rerender(
+      values,
+      formErrors(err.fieldErrors, (f) => (f === 'form' ? 'maincontent' : (opts.idFor?.(f) ?? f.replace(/\./g, '-')))),
+      err.fieldErrors,
+    );
   }
   return reply.redirect(typeof opts.next === 'function' ? opts.next(result) : opts.next, 303);
 }

@@ -43,7 +43,9 @@ export type ApiHandler = (req: FastifyRequest, reply: FastifyReply) => Promise<u
 
 export const ApiError = z
   .object({
-    error: z.string().meta({ description: 'A stable code: invalid, forbidden, not_found, unauthorised, csrf, bad_request, too_large, rate_limited, server_error' }),
+    error: z
+      .string()
+      .meta({ description: 'A stable code: invalid, forbidden, not_found, unauthorised, csrf, bad_request, too_large, rate_limited, server_error' }),
     message: z.string().meta({ description: 'What went wrong, in words for a person' }),
     fields: z.record(z.string(), z.string()).optional().meta({ description: 'For `invalid`: field path (like `subject.nhsNumbers.0.value`) → message' }),
     correlationId: z.string().optional().meta({ description: 'Quote this to the service desk' }),
@@ -86,7 +88,9 @@ export class ApiDescription {
 
   /** The OpenAPI 3.1 document. */
   document(serverUrl: string): Record<string, unknown> {
-    const converted = z.toJSONSchema(this.registry, { io: 'input', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, Record<string, unknown>> };
+    const converted = z.toJSONSchema(this.registry, { io: 'input', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` }) as {
+      schemas: Record<string, Record<string, unknown>>;
+    };
     const schemas = Object.fromEntries(
       Object.entries(converted.schemas).map(([id, s]) => {
         const { $schema: _s, $id: _i, ...rest } = s;
@@ -100,7 +104,11 @@ export class ApiDescription {
       for (const [status, res] of Object.entries(r.responses)) {
         responses[status] = {
           description: res.description,
-          ...(res.schema ? { content: { [res.contentType ?? 'application/json']: { schema: this.ref(res.schema) } } } : res.contentType ? { content: { [res.contentType]: { schema: { type: 'string', contentMediaType: res.contentType } } } } : {}),
+          ...(res.schema
+            ? { content: { [res.contentType ?? 'application/json']: { schema: this.ref(res.schema) } } }
+            : res.contentType
+              ? { content: { [res.contentType]: { schema: { type: 'string', contentMediaType: res.contentType } } } }
+              : {}),
         };
       }
       const errorStatuses = [...(r.body || r.params || r.query ? [400] : []), ...(r.public ? [] : [401, 403]), ...(r.params ? [404] : [])];
@@ -115,7 +123,13 @@ export class ApiDescription {
         ...(r.description ? { description: r.description } : {}),
         tags: r.tags,
         parameters: [
-          ...Object.entries(r.params ?? {}).map(([name, description]) => ({ name, in: 'path', required: true, description, schema: /(^id|Id)$/.test(name) ? { type: 'string', format: 'uuid' } : { type: 'string' } })),
+          ...Object.entries(r.params ?? {}).map(([name, description]) => ({
+            name,
+            in: 'path',
+            required: true,
+            description,
+            schema: /(^id|Id)$/.test(name) ? { type: 'string', format: 'uuid' } : { type: 'string' },
+          })),
           ...Object.entries(r.query ?? {}).map(([name, description]) => ({ name, in: 'query', required: false, description, schema: { type: 'string' } })),
         ],
         ...(r.body
@@ -139,7 +153,12 @@ export class ApiDescription {
       components: {
         schemas,
         securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: 'beacon_session', description: 'The session cookie from signing in (POST /sign-in, then any second factor and role choice).' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'beacon_session',
+            description: 'The session cookie from signing in (POST /sign-in, then any second factor and role choice).',
+          },
           csrf: {
             type: 'apiKey',
             in: 'header',

@@ -20,7 +20,8 @@ export interface SecurityOptions {
  * state-changing request, and the rate limiter (applied per route, e.g. sign-in).
  */
 /** What a CSRF token is bound to: the session as it is on this request. */
-export const csrfUserInfo = (req: FastifyRequest): string => (req as FastifyRequest & { session?: { tokenHash: string } | null }).session?.tokenHash ?? 'anonymous';
+export const csrfUserInfo = (req: FastifyRequest): string =>
+  (req as FastifyRequest & { session?: { tokenHash: string } | null }).session?.tokenHash ?? 'anonymous';
 
 /** Paths of static assets: the only responses that may be cached. Everything else is no-store. */
 const STATIC_PREFIXES = ['/nhsuk/', '/assets/', '/static/'];
@@ -80,7 +81,11 @@ export async function registerSecurity(app: FastifyInstance, opts: SecurityOptio
   // Text comes in clean or not at all: a control character (U+0000 cannot even be stored) is refused
   // with a message naming the field, before any service sees it; bidi overrides are removed.
   app.addHook('preValidation', async (req) => {
-    for (const [part, value] of [['body', req.body], ['query', req.query], ['params', req.params]] as const) {
+    for (const [part, value] of [
+      ['body', req.body],
+      ['query', req.query],
+      ['params', req.params],
+    ] as const) {
       const r = cleanBody(value);
       if (r.path) throw new ValidationError({ [r.path.join('.') || part]: `This ${CONTROL_CHARACTER_MESSAGE}` });
     }

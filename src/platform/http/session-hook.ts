@@ -46,7 +46,10 @@ export function registerSessionHook(app: FastifyInstance, db: Db, policy: Sessio
     if (complete && req.ctx.actor) return;
 
     const isApi = req.url.startsWith('/api/');
-    if (isApi) return reply.code(401).send({ error: 'unauthorised', message: req.sessionExpired ? 'Your session has ended. Sign in again.' : 'Sign in to use this service.' });
+    if (isApi)
+      return reply
+        .code(401)
+        .send({ error: 'unauthorised', message: req.sessionExpired ? 'Your session has ended. Sign in again.' : 'Sign in to use this service.' });
     if (req.session?.awaitingSecondFactor) return reply.redirect('/sign-in/code');
     if (complete && !req.ctx.actor) return reply.redirect('/choose-role');
     const next = req.method === 'GET' ? `?next=${encodeURIComponent(req.url)}` : '';

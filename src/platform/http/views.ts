@@ -50,8 +50,15 @@ export async function registerViews(app: FastifyInstance, globals: Record<string
   // (no third-party requests from a page that may show an alert, and the CSP says font-src 'self'), so
   // the @font-face rules are dropped and the frontend's own Arial fallback is used.
   const css = stripRemoteFonts(fs.readFileSync(path.join(NHSUK_DIST, 'nhsuk', 'nhsuk-frontend.min.css'), 'utf8'));
-  app.get('/nhsuk/beacon-nhsuk.css', { config: { auth: 'public' } }, async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=86400').send(css));
-  await app.register(fastifyStatic, { root: path.join(NHSUK_DIST, 'nhsuk'), prefix: '/nhsuk/', allowedPath: (p) => /\.(css|js|map)$/.test(p) && !p.includes('..'), maxAge: '1d' });
+  app.get('/nhsuk/beacon-nhsuk.css', { config: { auth: 'public' } }, async (_req, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=86400').send(css),
+  );
+  await app.register(fastifyStatic, {
+    root: path.join(NHSUK_DIST, 'nhsuk'),
+    prefix: '/nhsuk/',
+    allowedPath: (p) => /\.(css|js|map)$/.test(p) && !p.includes('..'),
+    maxAge: '1d',
+  });
   await app.register(fastifyStatic, { root: path.join(NHSUK_DIST, 'nhsuk', 'assets'), prefix: '/assets/', decorateReply: false, maxAge: '1d' });
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/', decorateReply: false, maxAge: '1h' });
 }

@@ -38,7 +38,15 @@ describe('enqueue', () => {
     const id = await enqueue(db, 'email.send', { to: 'a@example.org' });
     expect(id).toEqual(expect.any(Number));
     const job = await jobById(id!);
-    expect(job).toMatchObject({ type: 'email.send', payload: { to: 'a@example.org' }, status: 'pending', attempts: 0, maxAttempts: 8, lastError: null, lockedAt: null });
+    expect(job).toMatchObject({
+      type: 'email.send',
+      payload: { to: 'a@example.org' },
+      status: 'pending',
+      attempts: 0,
+      maxAttempts: 8,
+      lastError: null,
+      lockedAt: null,
+    });
   });
 
   it('a job enqueued in a transaction that rolls back does not exist', async () => {
@@ -187,7 +195,9 @@ describe('worker', () => {
   it('reclaims a job whose worker died while running it, but not one still being worked on', async () => {
     const stale = (await enqueue(db, 'long', {}))!;
     const fresh = (await enqueue(db, 'long', {}))!;
-    await tdb.query(`UPDATE jobs SET status = 'running', attempts = 1, locked_by = 'dead-worker', locked_at = now() - interval '10 minutes' WHERE id = $1`, [stale]);
+    await tdb.query(`UPDATE jobs SET status = 'running', attempts = 1, locked_by = 'dead-worker', locked_at = now() - interval '10 minutes' WHERE id = $1`, [
+      stale,
+    ]);
     await tdb.query(`UPDATE jobs SET status = 'running', attempts = 1, locked_by = 'busy-worker', locked_at = now() WHERE id = $1`, [fresh]);
     const claimed = await claimJobs(db, 'rescuer', 10, 300_000);
     expect(claimed.map((j) => j.id)).toEqual([stale]);
@@ -201,8 +211,14 @@ describe('worker', () => {
   it('a dead worker’s job is reclaimed once its short lease is out, while a live worker’s heartbeat keeps its own', async () => {
     const dead = (await enqueue(db, 'long', {}))!;
     const live = (await enqueue(db, 'long', {}))!;
-    await tdb.query(`UPDATE jobs SET status = 'running', attempts = 1, locked_by = 'dead-worker', locked_at = now() - interval '${JOB_LEASE_MS / 1000 + 1} seconds' WHERE id = $1`, [dead]);
-    await tdb.query(`UPDATE jobs SET status = 'running', attempts = 1, locked_by = 'live-worker', locked_at = now() - interval '${JOB_LEASE_MS / 1000 + 1} seconds' WHERE id = $1`, [live]);
+    await tdb.query(
+      `UPDATE jobs SET status = 'running', attempts = 1, locked_by = 'dead-worker', locked_at = now() - interval '${JOB_LEASE_MS / 1000 + 1} seconds' WHERE id = $1`,
+      [dead],
+    );
+    await tdb.query(
+      `UPDATE jobs SET status = 'running', attempts = 1, locked_by = 'live-worker', locked_at = now() - interval '${JOB_LEASE_MS / 1000 + 1} seconds' WHERE id = $1`,
+      [live],
+    );
     await heartbeat(db, 'live-worker');
     const claimed = await claimJobs(db, 'rescuer', 10);
     expect(claimed.map((j) => j.id)).toEqual([dead]);

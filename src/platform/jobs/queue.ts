@@ -67,7 +67,9 @@ export const JOB_LEASE_MS = 30_000;
  */
 export async function claimJobs(db: Db, workerId: string, limit: number, staleAfterMs = JOB_LEASE_MS): Promise<ClaimedJob[]> {
   const staleBefore = new Date(Date.now() - staleAfterMs);
-  const claimed = await rows(db, sql`
+  const claimed = await rows(
+    db,
+    sql`
     UPDATE jobs SET status = 'running', locked_at = now(), locked_by = ${workerId}, attempts = attempts + 1
      WHERE id IN (
        SELECT id FROM jobs
@@ -76,7 +78,8 @@ export async function claimJobs(db: Db, workerId: string, limit: number, staleAf
         ORDER BY run_at, id
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
-     RETURNING id, type, payload, attempts, max_attempts`);
+     RETURNING id, type, payload, attempts, max_attempts`,
+  );
   return claimed.map((r) => ({
     id: Number(r.id),
     type: String(r.type),
@@ -97,7 +100,8 @@ export async function heartbeat(db: Db, workerId: string): Promise<void> {
  * Returns how many.
  */
 export async function reclaimOrphanedJobs(db: Db): Promise<number> {
-  return (await rows(db, sql`UPDATE jobs SET status = 'pending', locked_at = NULL, locked_by = NULL, run_at = now() WHERE status = 'running' RETURNING id`)).length;
+  return (await rows(db, sql`UPDATE jobs SET status = 'pending', locked_at = NULL, locked_by = NULL, run_at = now() WHERE status = 'running' RETURNING id`))
+    .length;
 }
 
 export async function completeJob(db: Db, id: number): Promise<void> {

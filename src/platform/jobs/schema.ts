@@ -24,8 +24,5 @@ export const jobs = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     completedAt: timestamp('completed_at', { withTimezone: true }),
   },
-  (t) => [
-    uniqueIndex('jobs_idempotency_unique').on(t.idempotencyKey),
-    index('jobs_due_idx').on(t.runAt).where(sql`status = 'pending'`),
-  ],
+  (t) => [uniqueIndex('jobs_idempotency_unique').on(t.idempotencyKey), index('jobs_due_idx').on(t.runAt).where(sql`status = 'pending'`)],
 );

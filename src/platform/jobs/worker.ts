@@ -108,9 +108,12 @@ export class Worker {
     this.stopped = false;
     const leaseMs = this.opts.leaseMs ?? JOB_LEASE_MS;
     // The heartbeat keeps this worker's leases fresh while a handler runs (or waits in the batch).
-    this.beat = setInterval(() => {
-      heartbeat(this.db, this.id).catch((err) => this.log.warn({ err: loggableError(err) }, 'job heartbeat failed'));
-    }, Math.max(100, Math.floor(leaseMs / 3)));
+    this.beat = setInterval(
+      () => {
+        heartbeat(this.db, this.id).catch((err) => this.log.warn({ err: loggableError(err) }, 'job heartbeat failed'));
+      },
+      Math.max(100, Math.floor(leaseMs / 3)),
+    );
     this.beat.unref?.();
     const tick = async () => {
       if (this.stopped) return;

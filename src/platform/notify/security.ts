@@ -23,10 +23,20 @@ export async function notifySecurity(tx: Db, ctx: RequestContext, notice: Securi
   await recordAudit(tx, ctx, { action: `security.${notice.kind}`, verb: 'E', outcome: 'denied', reason: notice.summary, detail: notice.detail ?? {} });
   const who = ctx.actor?.userId ?? 'anonymous';
   const hour = now.toISOString().slice(0, 13);
-  await enqueue(tx, SECURITY_EMAIL_JOB, { kind: notice.kind, summary: notice.summary, who: ctx.actor?.displayName ?? null, userId: ctx.actor?.userId ?? null, at: now.toISOString() }, { idempotencyKey: `security:${notice.kind}:${who}:${hour}` });
+  await enqueue(
+    tx,
+    SECURITY_EMAIL_JOB,
+    { kind: notice.kind, summary: notice.summary, who: ctx.actor?.displayName ?? null, userId: ctx.actor?.userId ?? null, at: now.toISOString() },
+    { idempotencyKey: `security:${notice.kind}:${who}:${hour}` },
+  );
 }
 
-export async function emailSecurityNotice(mailer: Mailer, contact: string | undefined, publicUrl: string, payload: { kind: string; summary: string; who: string | null; userId: string | null; at: string }): Promise<void> {
+export async function emailSecurityNotice(
+  mailer: Mailer,
+  contact: string | undefined,
+  publicUrl: string,
+  payload: { kind: string; summary: string; who: string | null; userId: string | null; at: string },
+): Promise<void> {
   if (!contact) return; // no contact configured: the audit log still has it
   await mailer.send({
     to: contact,
