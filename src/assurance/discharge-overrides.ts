@@ -14,10 +14,10 @@ import { authorizeContext } from '../platform/auth/policy';
 import { recordAuditNow } from '../platform/audit/service';
 import { parseInput } from '../platform/errors';
 import { geographies, organisations } from '../directory/schema';
-import { addDays, daysBetween, isIsoDate, type IsoDate, londonDate } from '../alerts/pregnancy';
+import { addDays, daysBetween, isIsoDate, type IsoDate, londonDate } from '../platform/dates';
 import { cases, dischargeDecisions } from '../cases/schema';
 import { casesWorkedOnBy } from '../cases/access';
-import { endOfLondonDay } from '../cases/working-days';
+import { endOfLondonDay } from '../platform/working-days';
 import type { Blocker } from '../cases/discharge-gate';
 
 export const BLOCKER_LABELS: Record<Blocker['code'], string> = {

@@ -11,7 +11,7 @@ import type { RequestContext } from '../platform/context';
 import { authorizeContext } from '../platform/auth/policy';
 import { recordAudit } from '../platform/audit/service';
 import { parseInput } from '../platform/errors';
-import { isIsoDate } from '../alerts/pregnancy';
+import { isIsoDate } from '../platform/dates';
 import { bankHolidays } from './schema';
 
 const event = z.object({

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { formatNhsNumber, isValidNhsNumber, normaliseNhsNumber } from '../identity/matching/nhs-number';
 import { normalisePostcode } from '../identity/matching/normalise';
 import { UK_POSTCODE } from '../directory/model';
-import { type IsoDate, formatDate, isIsoDate } from '../alerts/pregnancy';
+import { type IsoDate, formatDate, isIsoDate } from '../platform/dates';
 
 export const FACT_SUBJECTS = ['mother', 'baby'] as const;
 export type FactSubject = (typeof FACT_SUBJECTS)[number];

@@ -5,7 +5,7 @@
  */
 import type { Db } from '../platform/db/engine';
 import type { RequestContext } from '../platform/context';
-import { formatDate, londonDate } from '../alerts/pregnancy';
+import { formatDate, londonDate } from '../platform/dates';
 import type { CaseRow } from './access';
 import { milestonesOfCase } from './milestones/service';
 import { checklistOf } from './labour/service';

@@ -6,7 +6,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../platform/db/engine';
 import { type FormErrors, handleForm } from '../platform/http/forms';
-import { formatDate, gestationAt, londonDate } from '../alerts/pregnancy';
+import { formatDate, londonDate } from '../platform/dates';
+import { gestationAt } from '../alerts/pregnancy';
 import { caseHeader } from './service';
 import { CLASSIFICATION_LABELS, type CaseClassification } from './protocol';
 

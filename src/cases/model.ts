@@ -4,7 +4,7 @@
  * field paths are stable so the error summary can link to the field.
  */
 import { z } from 'zod';
-import { addDays, type IsoDate, isIsoDate } from '../alerts/pregnancy';
+import { addDays, type IsoDate, isIsoDate } from '../platform/dates';
 import { CASE_CLASSIFICATIONS } from './protocol';
 import { FACT_SOURCES } from './demographics';
 import { optionalText, requiredText } from './text-fields';

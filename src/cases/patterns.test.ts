@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dayNumber, londonDate } from '../alerts/pregnancy';
+import { dayNumber, londonDate } from '../platform/dates';
 import { ValidationError } from '../platform/errors';
 import {
   CHRONOLOGY_KIND_LABELS,

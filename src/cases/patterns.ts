@@ -11,9 +11,9 @@
  * level or a plan, and a pattern not matching says nothing about safety. A practitioner answers each one.
  */
 import { z } from 'zod';
-import { dayNumber, fromDayNumber, londonDate } from '../alerts/pregnancy';
+import { dayNumber, fromDayNumber, londonDate } from '../platform/dates';
 import { parseInput } from '../platform/errors';
-import { endOfLondonDay } from './working-days';
+import { endOfLondonDay } from '../platform/working-days';
 
 // ── Chronology kinds ───────────────────────────────────────────────────────────────────────────────
 

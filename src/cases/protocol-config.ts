@@ -11,7 +11,7 @@ import { bankHolidays, protocolVersions } from './schema';
 import { DEFAULT_PROTOCOL } from './protocol';
 import { DEFAULT_PATTERN_RULES } from './patterns';
 import { DEFAULT_STAGES } from '../escalations/stages';
-import { WorkingCalendar } from './working-days';
+import { WorkingCalendar } from '../platform/working-days';
 
 export const CONFIG_KINDS = ['case_milestones', 'escalation_stages', 'pattern_rules'] as const;
 export type ConfigKind = (typeof CONFIG_KINDS)[number];

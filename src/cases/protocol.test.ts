@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addDays, type IsoDate } from '../alerts/pregnancy';
+import { addDays, type IsoDate } from '../platform/dates';
 import { ValidationError } from '../platform/errors';
 import {
   CASE_CLASSIFICATIONS,
@@ -18,7 +18,7 @@ import {
   parseProtocol,
   protocolDefinitionSchema,
 } from './protocol';
-import { ENGLAND_AND_WALES_BANK_HOLIDAYS, endOfLondonDay, WorkingCalendar } from './working-days';
+import { ENGLAND_AND_WALES_BANK_HOLIDAYS, endOfLondonDay, WorkingCalendar } from '../platform/working-days';
 
 const calendar = new WorkingCalendar(ENGLAND_AND_WALES_BANK_HOLIDAYS.map((h) => h.date));
 

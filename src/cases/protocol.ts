@@ -12,9 +12,10 @@
  * It reads no clock and no database: the completions and the time are passed in.
  */
 import { z } from 'zod';
-import { addDays, daysBetween, type IsoDate, londonDate, TERM_DAYS } from '../alerts/pregnancy';
+import { addDays, daysBetween, type IsoDate, londonDate } from '../platform/dates';
+import { TERM_DAYS } from '../alerts/pregnancy';
 import { parseInput } from '../platform/errors';
-import { type Deadline, deadlineFrom, deadlineSchema, endOfLondonDay, type WorkingCalendar } from './working-days';
+import { type Deadline, deadlineFrom, deadlineSchema, endOfLondonDay, type WorkingCalendar } from '../platform/working-days';
 
 // ── Choices ────────────────────────────────────────────────────────────────────────────────────────
 

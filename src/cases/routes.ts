@@ -7,7 +7,7 @@ import type { formErrors } from '../platform/http/forms';
 import { dateFromParts, datePartsOf } from '../alerts/form';
 import { listGeographies, listOrganisations } from '../directory/service';
 import { organisations } from '../directory/schema';
-import { formatDate } from '../alerts/pregnancy';
+import { formatDate } from '../platform/dates';
 import { FACT_FIELD_LABELS, FACT_SOURCE_LABELS, FACT_SOURCES, type FactField, type FactSource } from './demographics';
 import { CASE_CLASSIFICATIONS, CLASSIFICATION_LABELS } from './protocol';
 import { CLOSE_REASON_LABELS, CLOSE_REASONS, EDD_SOURCE_LABELS, EDD_SOURCES, PROFESSIONAL_ROLE_LABELS, PROFESSIONAL_ROLES } from './model';

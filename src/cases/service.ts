@@ -21,7 +21,7 @@ import { requiredText } from './text-fields';
 import { alertForLinking, recordAlertLinked } from '../alerts/service';
 import { linkedAlertsFor, viewableLinkedAlerts } from './linked-alerts';
 import { presentations } from '../identity/point-of-care/schema';
-import { londonDate } from '../alerts/pregnancy';
+import { londonDate } from '../platform/dates';
 import { caseAlerts, caseFacts, caseOrganisations, caseProfessionals, cases } from './schema';
 import { actorName, assertOpen, caseOrganisationIds, type CaseRow, casesWorkedOnBy, newReference, recordCaseChange, requireCase } from './access';
 import { appendCaseEvent, openPrompts } from './events';

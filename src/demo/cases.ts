@@ -9,7 +9,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../platform/db/engine';
 import { geographies, organisations } from '../directory/schema';
 import { contextForEmail } from '../people/service';
-import { addDays, londonDate } from '../alerts/pregnancy';
+import { addDays, londonDate } from '../platform/dates';
 import { cases } from '../cases/schema';
 import { addAgency, addProfessional, openCase, recordCaseBirth, recordFact } from '../cases/service';
 import { completeMilestone } from '../cases/milestones/service';

@@ -10,7 +10,7 @@ import { ValidationError } from '../platform/errors';
 import { formErrors, formValues, handleForm } from '../platform/http/forms';
 import { requireCase } from '../cases/access';
 import { handleCaseForm, renderCasePage } from '../cases/http';
-import { describeDeadline } from '../cases/working-days';
+import { describeDeadline } from '../platform/working-days';
 import { ESCALATION_STATUS_LABELS, ESCALATION_SUBJECT_LABELS, ESCALATION_SUBJECTS, type EscalationStage, type EscalationStatus } from './stages';
 import { LIST_FILTERS, type ListFilter, STAGE_OUTCOME_LABELS, type StageOutcome } from './model';
 import {

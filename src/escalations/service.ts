@@ -28,8 +28,8 @@ import { cases } from '../cases/schema';
 import { actorName, assertOpen, caseOrganisationIds, casesWorkedOnBy, newReference, requireCase } from '../cases/access';
 import { appendCaseEvent } from '../cases/events';
 import { configInForce, configVersion, loadCalendar } from '../cases/protocol-config';
-import { endOfLondonDay } from '../cases/working-days';
-import { addDays, londonDate } from '../alerts/pregnancy';
+import { endOfLondonDay } from '../platform/working-days';
+import { addDays, londonDate } from '../platform/dates';
 import { escalationStages, escalations } from './schema';
 import {
   applyEscalation,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../platform/errors';
-import { ENGLAND_AND_WALES_BANK_HOLIDAYS, WorkingCalendar } from '../cases/working-days';
+import { ENGLAND_AND_WALES_BANK_HOLIDAYS, WorkingCalendar } from '../platform/working-days';
 import {
   applyEscalation,
   DEFAULT_STAGES,

@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import { parseInput } from '../platform/errors';
-import { type Deadline, deadlineFrom, deadlineSchema, type WorkingCalendar } from '../cases/working-days';
+import { type Deadline, deadlineFrom, deadlineSchema, type WorkingCalendar } from '../platform/working-days';
 
 // ── Choices ────────────────────────────────────────────────────────────────────────────────────────
 

@@ -5,7 +5,7 @@ import { addDays, daysBetween, londonDate } from '../../src/alerts/pregnancy';
 import { partsOfInstant } from '../../src/cases/http';
 import { loadCalendar } from '../../src/cases/protocol-config';
 import { cases, dischargeDecisions, toxicologyTests } from '../../src/cases/schema';
-import { deadlineFrom } from '../../src/cases/working-days';
+import { deadlineFrom } from '../../src/platform/working-days';
 import { escalations, escalationStages } from '../../src/escalations/schema';
 import { formatDateTime } from '../../src/platform/http/views';
 import { browserAvailable, checkAccessibility, clickAndWait, screenshot, signIn } from '../support/browser';

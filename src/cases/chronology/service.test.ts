@@ -7,7 +7,7 @@ import { type CaseContext, caseContexts, openSeededDatabase, openTestCase } from
 import { auditEvents } from '../../platform/audit/schema';
 import type { Db } from '../../platform/db/engine';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors';
-import { addDays, londonDate } from '../../alerts/pregnancy';
+import { addDays, londonDate } from '../../platform/dates';
 import { RegisterIndex } from '../../identity/register-index';
 import { checkForAlert, recordOutcome, reveal } from '../../identity/point-of-care/service';
 import { caseEvents, caseFacts, casePrompts } from '../schema';

@@ -22,7 +22,7 @@ import { organisations } from '../../directory/schema';
 import { alertEvents } from '../../alerts/schema';
 import { pointOfCareReveals, presentations } from '../../identity/point-of-care/schema';
 import { REVEAL_REASON_LABELS, type RevealReason } from '../../identity/point-of-care/service';
-import { isIsoDate, londonDate } from '../../alerts/pregnancy';
+import { isIsoDate, londonDate } from '../../platform/dates';
 import { caseEvents, casePrompts, cases } from '../schema';
 import { assertOpen, type CaseRow, casesWorkedOnBy, recordCaseChange, requireCase } from '../access';
 import { viewableLinkedAlerts } from '../linked-alerts';

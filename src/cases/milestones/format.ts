@@ -1,6 +1,6 @@
-import { londonDate } from '../../alerts/pregnancy';
+import { londonDate } from '../../platform/dates';
 import { formatDate, formatDateTime } from '../../platform/http/views';
-import { endOfLondonDay } from '../working-days';
+import { endOfLondonDay } from '../../platform/working-days';
 
 /**
  * A due time as people read it: "16 April 2027" for a deadline that runs to the end of a day (weeks of

@@ -3,8 +3,8 @@
  * known), a note, or why it is not needed. Messages are written for the person at the form.
  */
 import { z } from 'zod';
-import { addDays, isIsoDate } from '../../alerts/pregnancy';
-import { endOfLondonDay } from '../working-days';
+import { addDays, isIsoDate } from '../../platform/dates';
+import { endOfLondonDay } from '../../platform/working-days';
 import { optionalText, requiredText } from '../text-fields';
 
 /** A little leeway for clocks: "now" typed on a ward PC a minute fast is not "in the future". */

@@ -24,7 +24,7 @@ import {
   type ProtocolDefinition,
   protocolDefinitionSchema,
 } from '../protocol';
-import type { WorkingCalendar } from '../working-days';
+import type { WorkingCalendar } from '../../platform/working-days';
 import { caseMilestones as caseMilestonesTable, cases } from '../schema';
 import { listCases } from '../service';
 import { describeDue, describeTiming } from '../protocols/describe';

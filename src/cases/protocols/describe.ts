@@ -4,7 +4,7 @@
  */
 import type { CaseClassification, DueRule, MilestoneDefinition, ProtocolDefinition } from '../protocol';
 import { CASE_CLASSIFICATIONS, CLASSIFICATION_LABELS, MILESTONE_SOURCE_LABELS } from '../protocol';
-import { describeDeadline } from '../working-days';
+import { describeDeadline } from '../../platform/working-days';
 import { CHRONOLOGY_KIND_LABELS, type PatternRule } from '../patterns';
 import type { EscalationStage } from '../../escalations/stages';
 

@@ -6,7 +6,7 @@
  * field even when groups above it were removed or left empty.
  */
 import { CASE_CLASSIFICATIONS, type DueRule, type MilestoneDefinition, MILESTONE_SOURCES, type ProtocolDefinition } from '../protocol';
-import type { Deadline } from '../working-days';
+import type { Deadline } from '../../platform/working-days';
 import type { EscalationStage } from '../../escalations/stages';
 
 export const RULE_TYPES = ['gestation', 'milestone', 'birth', 'case_opened'] as const;

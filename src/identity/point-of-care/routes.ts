@@ -1,7 +1,7 @@
 import { notifySecurity } from '../../platform/notify/security';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../platform/http/deps';
-import { isIsoDate } from '../../alerts/pregnancy';
+import { isIsoDate } from '../../platform/dates';
 import { CONCEALMENT_LABELS, NAME_KIND_LABELS, NHS_NUMBER_VERIFICATION_LABELS, RISK_CRITERION_LABELS, ADDRESS_KIND_LABELS } from '../../alerts/model';
 import { recordAuditNow } from '../../platform/audit/service';
 import { can } from '../../platform/auth/policy';

@@ -11,7 +11,7 @@
  * holidays in that year as working days (it comes out early, never late).
  */
 import { z } from 'zod';
-import { addDays, dayNumber, fromDayNumber, type IsoDate, londonDate } from '../alerts/pregnancy';
+import { addDays, dayNumber, fromDayNumber, type IsoDate, londonDate } from './dates';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addDays, dayNumber, fromDayNumber, type IsoDate, londonDate } from '../alerts/pregnancy';
-import { parseInput, ValidationError } from '../platform/errors';
+import { addDays, dayNumber, fromDayNumber, type IsoDate, londonDate } from './dates';
+import { parseInput, ValidationError } from './errors';
 import {
   type Deadline,
   deadlineFrom,
