@@ -212,7 +212,7 @@ describe(`the register index on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () =
 /**
  * Two processes on one PostgreSQL database, as in production: each has its own connection pool and
  * its own index. An alert approved through one is found through the other within a second.
- * (test/http/point-of-care.test.ts does the same with a second real server process.)
+ * (src/identity/point-of-care/routes.test.ts does the same with a second real server process.)
  */
 const twoTitle = `two register indexes on one PostgreSQL database (separate connections)${onPostgres() ? '' : ' (skipped: PGlite is embedded in one process, so nothing else can share it; set TEST_DATABASE_URL)'}`;
 describe.skipIf(!onPostgres())(twoTitle, () => {

@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { escalationStages, escalations } from '../../src/escalations/schema';
-import { openApiPath } from '../../src/platform/http/openapi';
-import { contextFor } from '../support/alerts';
-import { htmlText, openTestCase, organisationIds } from '../support/cases';
-import { ApiClient } from '../support/api-client';
-import { startTestApp, type TestApp } from '../support/app';
+import { escalationStages, escalations } from './schema';
+import { openApiPath } from '../platform/http/openapi';
+import { contextFor } from '../../test/support/alerts';
+import { htmlText, openTestCase, organisationIds } from '../../test/support/cases';
+import { ApiClient } from '../../test/support/api-client';
+import { startTestApp, type TestApp } from '../../test/support/app';
 
 let t: TestApp;
 let org: Record<string, string> = {};

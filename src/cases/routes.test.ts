@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { count } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cases } from '../../src/cases/schema';
-import { addDays, londonDate } from '../../src/alerts/pregnancy';
-import { startTestApp, type TestApp } from '../support/app';
-import { ApiClient } from '../support/api-client';
-import { areaId } from '../support/cases';
+import { cases } from './schema';
+import { addDays, londonDate } from '../alerts/pregnancy';
+import { startTestApp, type TestApp } from '../../test/support/app';
+import { ApiClient } from '../../test/support/api-client';
+import { areaId } from '../../test/support/cases';
 
 /** The core case pages and API on the real application: open, see, add to, close; errors change nothing. */
 let t: TestApp;

@@ -1,11 +1,11 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { protocolVersions } from '../../src/cases/schema';
-import { DEFAULT_STAGES } from '../../src/escalations/stages';
-import { geographies } from '../../src/directory/schema';
-import { type Browser, startTestApp, type TestApp } from '../support/app';
-import { ApiClient } from '../support/api-client';
-import { htmlText } from '../support/cases';
+import { protocolVersions } from '../schema';
+import { DEFAULT_STAGES } from '../../escalations/stages';
+import { geographies } from '../../directory/schema';
+import { type Browser, startTestApp, type TestApp } from '../../../test/support/app';
+import { ApiClient } from '../../../test/support/api-client';
+import { htmlText } from '../../../test/support/cases';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -5,14 +5,14 @@ import { and, count, eq } from 'drizzle-orm';
 import pino from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWorker } from '../../src/server';
-import { alertDeliveries, alertEvents, alertPhotos, alerts, alertVersions } from '../../src/alerts/schema';
-import { jobs } from '../../src/platform/jobs/schema';
-import { AlertDetail, AlertList, ApprovalQueue, Inbox } from '../../src/alerts/api';
-import { addDays, londonDate } from '../../src/alerts/pregnancy';
-import { openApiPath } from '../../src/platform/http/openapi';
-import { startTestApp, type TestApp } from '../support/app';
-import { ApiClient } from '../support/api-client';
+import { createWorker } from '../server';
+import { alertDeliveries, alertEvents, alertPhotos, alerts, alertVersions } from './schema';
+import { jobs } from '../platform/jobs/schema';
+import { AlertDetail, AlertList, ApprovalQueue, Inbox } from './api';
+import { addDays, londonDate } from './pregnancy';
+import { openApiPath } from '../platform/http/openapi';
+import { startTestApp, type TestApp } from '../../test/support/app';
+import { ApiClient } from '../../test/support/api-client';
 
 /**
  * The alert register through its JSON API, on the real application (PGlite, or PostgreSQL when

@@ -1,12 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays, londonDate } from '../../src/alerts/pregnancy';
-import { birthPlanDistributions, birthPlanVersions, caseMilestones } from '../../src/cases/schema';
-import { addProfessional } from '../../src/cases/service';
-import { type Browser, startTestApp, type TestApp } from '../support/app';
-import { contextFor } from '../support/alerts';
-import { dateTimeFields, htmlText, openTestCase } from '../support/cases';
-import { ApiClient } from '../support/api-client';
+import { addDays, londonDate } from '../../alerts/pregnancy';
+import { birthPlanDistributions, birthPlanVersions, caseMilestones } from '../schema';
+import { addProfessional } from '../service';
+import { type Browser, startTestApp, type TestApp } from '../../../test/support/app';
+import { contextFor } from '../../../test/support/alerts';
+import { dateTimeFields, htmlText, openTestCase } from '../../../test/support/cases';
+import { ApiClient } from '../../../test/support/api-client';
 
 let t: TestApp;
 let kase: { id: string; reference: string };

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays, londonDate } from '../../src/alerts/pregnancy';
-import { onPostgres } from '../support/db';
-import { startTestApp, type TestApp } from '../support/app';
-import { contextFor } from '../support/alerts';
-import { errorSummaryLinks, htmlText, openTestCase } from '../support/cases';
-import { ApiClient } from '../support/api-client';
+import { addDays, londonDate } from '../../alerts/pregnancy';
+import { onPostgres } from '../../../test/support/db';
+import { startTestApp, type TestApp } from '../../../test/support/app';
+import { contextFor } from '../../../test/support/alerts';
+import { errorSummaryLinks, htmlText, openTestCase } from '../../../test/support/cases';
+import { ApiClient } from '../../../test/support/api-client';
 
 const MIDWIFE = 'midwife@beacon.example';
 

@@ -1,14 +1,14 @@
 import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobs } from '../../src/platform/jobs/schema';
-import { caseChecklistEntries, dischargeDecisions, dischargePlanningMeetings, toxicologyTests } from '../../src/cases/schema';
-import { addAgency, addProfessional, recordCaseBirth } from '../../src/cases/service';
-import { OVERRIDE_FLAG_EMAIL_JOB } from '../../src/cases/discharge/service';
-import { openApiPath } from '../../src/platform/http/openapi';
-import { startTestApp, type TestApp } from '../support/app';
-import { ApiClient } from '../support/api-client';
-import { contextFor } from '../support/alerts';
-import { dateTimeFields, errorSummaryLinks, htmlText, openTestCase, organisationIds } from '../support/cases';
+import { jobs } from '../../platform/jobs/schema';
+import { caseChecklistEntries, dischargeDecisions, dischargePlanningMeetings, toxicologyTests } from '../schema';
+import { addAgency, addProfessional, recordCaseBirth } from '../service';
+import { OVERRIDE_FLAG_EMAIL_JOB } from './service';
+import { openApiPath } from '../../platform/http/openapi';
+import { startTestApp, type TestApp } from '../../../test/support/app';
+import { ApiClient } from '../../../test/support/api-client';
+import { contextFor } from '../../../test/support/alerts';
+import { dateTimeFields, errorSummaryLinks, htmlText, openTestCase, organisationIds } from '../../../test/support/cases';
 
 /**
  * The unbooked-in-labour checklist and the discharge page, through the real application: pages render

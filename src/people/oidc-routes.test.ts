@@ -3,14 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { seedDemo } from '../../src/demo/seed';
-import { users } from '../../src/platform/auth/schema';
-import { auditEvents } from '../../src/platform/audit/schema';
-import { verifyAuditChain } from '../../src/platform/audit/service';
-import { openTestDatabase, type TestDatabase } from '../support/db';
-import { startTestProvider, type TestAccount, type TestProvider } from '../support/oidc-provider';
+import { buildApp } from '../app';
+import { loadConfig } from '../config';
+import { seedDemo } from '../demo/seed';
+import { users } from '../platform/auth/schema';
+import { auditEvents } from '../platform/audit/schema';
+import { verifyAuditChain } from '../platform/audit/service';
+import { openTestDatabase, type TestDatabase } from '../../test/support/db';
+import { startTestProvider, type TestAccount, type TestProvider } from '../../test/support/oidc-provider';
 
 /**
  * Single sign-on end to end: the real app listening on a port, a real OpenID provider, and a

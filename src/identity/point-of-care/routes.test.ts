@@ -5,14 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { auditEvents } from '../../src/platform/audit/schema';
-import { jobs } from '../../src/platform/jobs/schema';
-import { presentations } from '../../src/identity/point-of-care/schema';
-import { NOT_ENOUGH, PRESENTATION_EMAIL_JOB } from '../../src/identity/point-of-care/service';
-import { registerIndexFor } from '../../src/identity/register-index';
-import { onPostgres } from '../support/db';
-import { startTestApp, type TestApp } from '../support/app';
-import { activeAlert, approveAlert, CLINICIAN, RAISER, submittedAlert, waitFor } from '../support/point-of-care';
+import { auditEvents } from '../../platform/audit/schema';
+import { jobs } from '../../platform/jobs/schema';
+import { presentations } from './schema';
+import { NOT_ENOUGH, PRESENTATION_EMAIL_JOB } from './service';
+import { registerIndexFor } from '../register-index';
+import { onPostgres } from '../../../test/support/db';
+import { startTestApp, type TestApp } from '../../../test/support/app';
+import { activeAlert, approveAlert, CLINICIAN, RAISER, submittedAlert, waitFor } from '../../../test/support/point-of-care';
 
 const LIMIT = 6;
 const MARISOL = {
@@ -324,7 +324,7 @@ describe.skipIf(!onPostgres())(twoTitle, () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     child = spawn(process.execPath, ['bin/beacon.js', 'serve'], {
-      cwd: path.resolve(__dirname, '../..'),
+      cwd: path.resolve(__dirname, '../../..'),
       env: {
         PATH: process.env.PATH,
         NODE_ENV: 'test',

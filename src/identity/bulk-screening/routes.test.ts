@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { createWorker } from '../../src/server';
-import { screeningRuns } from '../../src/identity/bulk-screening/schema';
-import { decideScreening, purgeScreenings } from '../../src/identity/bulk-screening/service';
-import { alerts } from '../../src/alerts/schema';
-import { auditEvents } from '../../src/platform/audit/schema';
-import { jobs } from '../../src/platform/jobs/schema';
-import { SECURITY_EMAIL_JOB } from '../../src/platform/notify/security';
-import { memberships } from '../../src/people/schema';
-import { users } from '../../src/platform/auth/schema';
-import { contextFor, raiseActiveAlert, SUBJECT, validAlertContent } from '../support/alerts';
-import { startTestApp, type Browser, type TestApp } from '../support/app';
+import { createWorker } from '../../server';
+import { screeningRuns } from './schema';
+import { decideScreening, purgeScreenings } from './service';
+import { alerts } from '../../alerts/schema';
+import { auditEvents } from '../../platform/audit/schema';
+import { jobs } from '../../platform/jobs/schema';
+import { SECURITY_EMAIL_JOB } from '../../platform/notify/security';
+import { memberships } from '../../people/schema';
+import { users } from '../../platform/auth/schema';
+import { contextFor, raiseActiveAlert, SUBJECT, validAlertContent } from '../../../test/support/alerts';
+import { startTestApp, type Browser, type TestApp } from '../../../test/support/app';
 
 /** A multipart/form-data POST, as a browser sends a file upload. */
 async function upload(t: TestApp, b: Browser, csv: string, csrf = b.csrf ?? '') {
