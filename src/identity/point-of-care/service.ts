@@ -784,7 +784,7 @@ export async function getPresentation(db: Db, ctx: RequestContext, id: string) {
     .leftJoin(users, eq(users.id, presentations.seenByUserId))
     .where(eq(presentations.id, id));
   if (!row) throw new NotFoundError('Presentation');
-  await requireAlert(db, ctx, row.p.alertId, 'presentation.view');
+  const { resource } = await requireAlert(db, ctx, row.p.alertId, 'presentation.view');
   const [unit] = row.p.unitId
     ? await db
         .select({ name: units.name, inHoursPhone: units.inHoursPhone, outOfHoursPhone: units.outOfHoursPhone, sharedMailbox: units.sharedMailbox })
@@ -807,7 +807,7 @@ export async function getPresentation(db: Db, ctx: RequestContext, id: string) {
     unit: unit ?? null,
     recorderEmail: recorder?.email ?? null,
     details: describeDetails(row.p.details as GivenDetails),
-    canMarkSeen: !row.p.seenAt && ctx.actor?.role !== 'auditor',
+    canMarkSeen: !row.p.seenAt && can(ctx.actor, 'presentation.mark_seen', resource),
   };
 }
 
@@ -828,9 +828,9 @@ export async function markPresentationSeen(db: Db, ctx: RequestContext, id: stri
       .where(eq(presentations.id, id))
       .for('update', { of: presentations });
     if (!row) throw new NotFoundError('Presentation');
-    await requireAlert(tx, ctx, row.alertId, 'presentation.view');
+    // Auditors read presentations; marking one seen is for the alert's owners (the policy says which).
+    await requireAlert(tx, ctx, row.alertId, 'presentation.mark_seen');
     const actor = actorOf(ctx);
-    if (actor.role === 'auditor') throw new ForbiddenError('presentation.view', 'Auditors can read presentations but not mark them as seen.');
     if (row.seenAt) return;
     await tx.update(presentations).set({ seenAt: now, seenByUserId: actor.userId }).where(eq(presentations.id, id));
     await recordAudit(tx, ctx, {

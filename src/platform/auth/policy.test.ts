@@ -39,6 +39,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'alert.screen_approve': 'N',
     'presentation.list': 'N',
     'presentation.view': 'N',
+    'presentation.mark_seen': 'N',
     'case.open': 'Y',
     'case.list': 'Y',
     'case.view': 'C',
@@ -80,6 +81,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'alert.screen_approve': 'N',
     'presentation.list': 'Y',
     'presentation.view': 'C',
+    'presentation.mark_seen': 'C',
     'case.open': 'Y',
     'case.list': 'Y',
     'case.view': 'C',
@@ -121,6 +123,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'alert.screen_approve': 'C',
     'presentation.list': 'Y',
     'presentation.view': 'C',
+    'presentation.mark_seen': 'C',
     'case.open': 'Y',
     'case.list': 'Y',
     'case.view': 'C',
@@ -162,6 +165,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'alert.screen_approve': 'N',
     'presentation.list': 'N',
     'presentation.view': 'N',
+    'presentation.mark_seen': 'N',
     'case.open': 'N',
     'case.list': 'Y',
     'case.view': 'C',
@@ -203,6 +207,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'alert.screen_approve': 'N',
     'presentation.list': 'Y',
     'presentation.view': 'C',
+    'presentation.mark_seen': 'C',
     'case.open': 'Y',
     'case.list': 'Y',
     'case.view': 'C',
@@ -244,6 +249,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'alert.screen_approve': 'N',
     'presentation.list': 'N',
     'presentation.view': 'N',
+    'presentation.mark_seen': 'N',
     'case.open': 'N',
     'case.list': 'N',
     'case.view': 'N',
@@ -285,6 +291,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'alert.screen_approve': 'N',
     'presentation.list': 'N',
     'presentation.view': 'Y',
+    'presentation.mark_seen': 'N',
     'case.open': 'N',
     'case.list': 'Y',
     'case.view': 'Y',
@@ -326,6 +333,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'alert.screen_approve': 'N',
     'presentation.list': 'N',
     'presentation.view': 'N',
+    'presentation.mark_seen': 'N',
     'case.open': 'N',
     'case.list': 'N',
     'case.view': 'N',
@@ -427,6 +435,19 @@ const CONDITIONS: Partial<Record<Action, { allowed: (a: Actor) => Resource[]; re
     refused: () => [undefined, {}, { organisationId: randomUUID() }, { organisationId: null }],
   },
   'presentation.view': {
+    allowed: (a) =>
+      a.role === 'designated_professional'
+        ? [{ organisationId: a.organisationId }, { organisationId: randomUUID(), sameArea: true }]
+        : [{ organisationId: a.organisationId }],
+    refused: (a) => [
+      undefined,
+      {},
+      { organisationId: randomUUID() },
+      { unitIds: [OWN_UNIT], unitId: OWN_UNIT },
+      ...(a.role === 'designated_professional' ? [{ organisationId: randomUUID(), sameArea: false }] : [{ organisationId: randomUUID(), sameArea: true }]),
+    ],
+  },
+  'presentation.mark_seen': {
     allowed: (a) =>
       a.role === 'designated_professional'
         ? [{ organisationId: a.organisationId }, { organisationId: randomUUID(), sameArea: true }]

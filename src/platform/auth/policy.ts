@@ -32,6 +32,7 @@ export const ACTIONS = [
   'alert.screen_approve',
   'presentation.list',
   'presentation.view',
+  'presentation.mark_seen',
   'case.open',
   'case.list',
   'case.view',
@@ -144,6 +145,11 @@ const RULES: Record<Action, Rule[]> = {
     { roles: raisers, when: (a, r) => !!r?.organisationId && r.organisationId === a.organisationId },
     { roles: ['designated_professional'], when: (_a, r) => r?.sameArea === true },
     { roles: ['auditor'] },
+  ],
+  // Marking one seen is the owners' work, not the auditor's (who reads, and changes nothing).
+  'presentation.mark_seen': [
+    { roles: raisers, when: (a, r) => !!r?.organisationId && r.organisationId === a.organisationId },
+    { roles: ['designated_professional'], when: (_a, r) => r?.sameArea === true },
   ],
 
   // Cases: visible to the organisations working on them (case_organisations), and to auditors (every
