@@ -179,7 +179,8 @@ export async function escalationParties(db: Db, esc: Pick<EscalationRow, 'caseId
 async function resourceFor(db: Db, ctx: RequestContext, esc: EscalationRow): Promise<Resource> {
   const organisationIds = await escalationParties(db, esc);
   const inActorsArea = ctx.actor ? await inOrganisationsArea(db, ctx.actor.organisationId, await escalationGeographyId(db, esc)) : false;
-  return { organisationIds, inActorsArea };
+  // organisationId: the agency that raised it (who may withdraw it).
+  return { organisationIds, inActorsArea, organisationId: esc.raisedByOrganisationId };
 }
 
 async function loadEscalation(db: Db, id: string, lock = false): Promise<EscalationRow> {
@@ -572,13 +573,13 @@ export async function referToPartnership(db: Db, ctx: RequestContext, id: string
 
 /** Withdrawn by the agency that raised it (it no longer disagrees), or by the partnership. */
 export async function withdraw(db: Db, ctx: RequestContext, id: string, raw: unknown, now = new Date()): Promise<void> {
-  const esc = await requireEscalation(db, ctx, id, 'escalation.act');
-  if (ctx.actor && ctx.actor.role !== 'partnership_manager' && ctx.actor.organisationId !== esc.raisedByOrganisationId) {
+  await requireEscalation(db, ctx, id, 'escalation.withdraw').catch((err) => {
+    if (!(err instanceof ForbiddenError)) throw err;
     throw new ForbiddenError(
-      'escalation.act',
+      'escalation.withdraw',
       'Only the agency that raised an escalation can withdraw it. If the disagreement is settled, record it as resolved.',
     );
-  }
+  });
   const input = parseInput(reasonSchema('Enter why the escalation is being withdrawn'), typeof raw === 'string' ? { reason: raw } : raw);
   await transition(
     db,
@@ -738,7 +739,7 @@ export async function getEscalation(db: Db, ctx: RequestContext, id: string, now
     overdue: esc.status === 'open' && !!current?.dueAt && current.dueAt.getTime() < now.getTime(),
     higherStages: table.filter((s) => s.stage > esc.stage),
     canAct,
-    canWithdraw: canAct && !!ctx.actor && (ctx.actor.role === 'partnership_manager' || ctx.actor.organisationId === esc.raisedByOrganisationId),
+    canWithdraw: canAct && !!ctx.actor && can(ctx.actor, 'escalation.withdraw', await resourceFor(db, ctx, esc)),
   };
 }
 

@@ -53,6 +53,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'escalation.list': 'Y',
     'escalation.view': 'C',
     'escalation.act': 'C',
+    'escalation.withdraw': 'C',
     'escalation.report': 'N',
   },
   safeguarding_practitioner: {
@@ -95,6 +96,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'escalation.list': 'Y',
     'escalation.view': 'C',
     'escalation.act': 'C',
+    'escalation.withdraw': 'C',
     'escalation.report': 'N',
   },
   designated_professional: {
@@ -137,6 +139,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'escalation.list': 'Y',
     'escalation.view': 'C',
     'escalation.act': 'C',
+    'escalation.withdraw': 'C',
     'escalation.report': 'Y',
   },
   unit_coordinator: {
@@ -179,6 +182,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'escalation.list': 'Y',
     'escalation.view': 'C',
     'escalation.act': 'C',
+    'escalation.withdraw': 'C',
     'escalation.report': 'N',
   },
   social_worker: {
@@ -221,6 +225,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'escalation.list': 'Y',
     'escalation.view': 'C',
     'escalation.act': 'C',
+    'escalation.withdraw': 'C',
     'escalation.report': 'N',
   },
   partnership_manager: {
@@ -263,6 +268,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'escalation.list': 'Y',
     'escalation.view': 'C',
     'escalation.act': 'C',
+    'escalation.withdraw': 'C',
     'escalation.report': 'Y',
   },
   auditor: {
@@ -305,6 +311,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'escalation.list': 'Y',
     'escalation.view': 'Y',
     'escalation.act': 'N',
+    'escalation.withdraw': 'N',
     'escalation.report': 'Y',
   },
   system_admin: {
@@ -347,6 +354,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'escalation.list': 'N',
     'escalation.view': 'N',
     'escalation.act': 'N',
+    'escalation.withdraw': 'N',
     'escalation.report': 'N',
   },
 };
@@ -470,6 +478,17 @@ const CONDITIONS: Partial<Record<Action, { allowed: (a: Actor) => Resource[]; re
   },
   'escalation.view': partyOrAreaCondition(),
   'escalation.act': partyOrAreaCondition(),
+  // The raising agency (not every party), or the partnership for its area.
+  'escalation.withdraw': {
+    allowed: (a) =>
+      a.role === 'partnership_manager' ? [{ inActorsArea: true }] : [{ organisationId: a.organisationId, organisationIds: [a.organisationId, randomUUID()] }],
+    refused: (a) => [
+      undefined,
+      {},
+      { organisationId: randomUUID(), organisationIds: [a.organisationId] },
+      ...(a.role === 'partnership_manager' ? [{ inActorsArea: false, organisationId: a.organisationId }] : [{ inActorsArea: true }]),
+    ],
+  },
   'user.deactivate': {
     allowed: () => [{ userId: randomUUID() }],
     refused: (a) => [undefined, {}, { userId: a.userId }, { userId: null }],

@@ -46,6 +46,7 @@ export const ACTIONS = [
   'escalation.list',
   'escalation.view',
   'escalation.act',
+  'escalation.withdraw',
   'escalation.report',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -177,6 +178,11 @@ const RULES: Record<Action, Rule[]> = {
   'escalation.view': [{ roles: caseWorkers, when: involved }, { roles: ['partnership_manager'], when: inArea }, { roles: ['auditor'] }],
   'escalation.act': [
     { roles: caseWorkers, when: involved },
+    { roles: ['partnership_manager'], when: inArea },
+  ],
+  // Withdrawn by the agency that raised it (it no longer disagrees), or by the partnership for its area.
+  'escalation.withdraw': [
+    { roles: caseWorkers, when: (a, r) => !!r?.organisationId && r.organisationId === a.organisationId },
     { roles: ['partnership_manager'], when: inArea },
   ],
   'escalation.report': [{ roles: ['designated_professional', 'partnership_manager', 'auditor'] }],
