@@ -535,38 +535,43 @@ function goodPayload(type: AlertEventType, s: AlertState, now: Date): AlertEvent
 describe('random sequences of events', () => {
   it('never reach an undefined state, and every refusal has a reason', () => {
     const reached = new Set<string>();
-    fc.assert(
-      fc.property(fc.array(stepArb, { maxLength: 40 }), (steps) => {
-        let s = state('draft', { version: 1, reviewDate: null, closedAt: null });
-        let now = NOW;
-        for (const step of steps) {
-          now = new Date(now.getTime() + step.daysLater * 86_400_000);
-          const move = chooseMove(step, s, now);
-          const r = transition(s, move.event, move.actor, now);
-          const allowed = allowedEvents(s, move.actor, now);
-          if (r.ok) {
-            expect(ALERT_STATUSES).toContain(r.next.status);
-            expect(r.record.from).toBe(s.status);
-            expect(r.record.to).toBe(r.next.status);
-            expect(r.next.version).toBe(s.version + (makesNewVersion(s.status, r.record.event) ? 1 : 0));
-            expect(r.next.originatorUserId).toBe(s.originatorUserId);
-            expect(r.next.originatorOrganisationId).toBe(s.originatorOrganisationId);
-            expect(allowed).toContain(r.record.event);
-            if (r.next.status === 'active') expect(r.next.reviewDate).not.toBeNull();
-            if (['stood_down', 'cancelled', 'expired', 'archived'].includes(r.next.status)) expect(r.next.closedAt).toBeInstanceOf(Date);
-            s = r.next;
-            reached.add(s.status);
-          } else {
-            expect(typeof r.reason).toBe('string');
-            expect(r.reason.trim()).not.toBe('');
+    const everyState = ALERT_STATUSES.filter((x) => x !== 'draft').sort();
+    // Random walks (a new seed each run), repeated until they have been through every state: a rare state
+    // (stood down needs a long walk) must not make the test flaky, and must still be reached.
+    for (let round = 0; round < 10 && reached.size < everyState.length; round++) {
+      fc.assert(
+        fc.property(fc.array(stepArb, { maxLength: 40 }), (steps) => {
+          let s = state('draft', { version: 1, reviewDate: null, closedAt: null });
+          let now = NOW;
+          for (const step of steps) {
+            now = new Date(now.getTime() + step.daysLater * 86_400_000);
+            const move = chooseMove(step, s, now);
+            const r = transition(s, move.event, move.actor, now);
+            const allowed = allowedEvents(s, move.actor, now);
+            if (r.ok) {
+              expect(ALERT_STATUSES).toContain(r.next.status);
+              expect(r.record.from).toBe(s.status);
+              expect(r.record.to).toBe(r.next.status);
+              expect(r.next.version).toBe(s.version + (makesNewVersion(s.status, r.record.event) ? 1 : 0));
+              expect(r.next.originatorUserId).toBe(s.originatorUserId);
+              expect(r.next.originatorOrganisationId).toBe(s.originatorOrganisationId);
+              expect(allowed).toContain(r.record.event);
+              if (r.next.status === 'active') expect(r.next.reviewDate).not.toBeNull();
+              if (['stood_down', 'cancelled', 'expired', 'archived'].includes(r.next.status)) expect(r.next.closedAt).toBeInstanceOf(Date);
+              s = r.next;
+              reached.add(s.status);
+            } else {
+              expect(typeof r.reason).toBe('string');
+              expect(r.reason.trim()).not.toBe('');
+            }
+            expect(ALERT_STATUSES).toContain(s.status);
           }
-          expect(ALERT_STATUSES).toContain(s.status);
-        }
-      }),
-      { numRuns: 300 },
-    );
+        }),
+        { numRuns: 300 },
+      );
+    }
     // The walks went everywhere, so the properties above were tested in every state.
-    expect([...reached].sort()).toEqual(ALERT_STATUSES.filter((x) => x !== 'draft').sort());
+    expect([...reached].sort()).toEqual(everyState);
   });
 
   it('offer exactly the events that a complete request would achieve', () => {
