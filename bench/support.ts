@@ -5,7 +5,10 @@
 import { type AlertContent, effectiveReviewDate, parseAlertContent } from '../src/alerts/model';
 import { addDays, londonDate } from '../src/alerts/pregnancy';
 import { alerts, alertVersions } from '../src/alerts/schema';
+import { spawn } from 'node:child_process';
 import type { Query } from '../src/identity/matching/model';
+import { createUser } from '../src/people/service';
+import { systemContext } from '../src/platform/context';
 import type { Actor, RequestContext } from '../src/platform/context';
 import type { Db } from '../src/platform/db/engine';
 import { generatePerson, type Person, type Rng } from './match/synthetic';
@@ -176,4 +179,50 @@ export async function insertSyntheticAlerts(
     });
   }
   return { people, rejected };
+}
+
+/**
+ * Run a Node process that reads `input` as JSON on stdin and writes its answer as JSON on stdout (the
+ * benchmarks' load generators, so client work never shares the service's event loop). Killed after
+ * `killAfterMs` as a backstop if something hangs.
+ */
+export function runJsonProcess<T>(args: string[], input: unknown, killAfterMs: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      if (code !== 0) return reject(new Error(`${what} exited with ${code}: ${err.trim()}`));
+      resolve(JSON.parse(out) as T);
+    });
+    child.stdin.end(JSON.stringify(input));
+  });
+}
+
+/** `count` point-of-care people in the unit of `like` (the demo ED nurse), signed in with BENCH_PASSWORD; their emails. */
+export async function createBenchClinicians(db: Db, like: RequestContext & { actor: Actor }, count: number, prefix: string): Promise<string[]> {
+  const emails: string[] = [];
+  for (let i = 1; i <= count; i++) {
+    const email = `${prefix}.${i}@beacon.example`;
+    await createUser(
+      db,
+      systemContext(prefix),
+      {
+        email,
+        displayName: `Bench clinician ${i}`,
+        jobTitle: 'Emergency department nurse',
+        organisationId: like.actor.organisationId,
+        role: 'point_of_care',
+        unitId: like.actor.unitId ?? '',
+      },
+      { password: BENCH_PASSWORD },
+    );
+    emails.push(email);
+  }
+  return emails;
 }

@@ -22,7 +22,6 @@
  * sessions, validation, the sealed search record and the audit row that every check writes. Also shown,
  * to attribute the difference: the whole service call (checkForAlert) in-process, without HTTP.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,12 +30,21 @@ import { seedDemo } from '../../src/demo/seed';
 import { detailsToQuery, registerIndexFor } from '../../src/identity/register-index';
 import type { Query } from '../../src/identity/matching/model';
 import { checkForAlert, MAX_CANDIDATES, parseCheckDetails } from '../../src/identity/point-of-care/service';
-import { createUser } from '../../src/people/service';
-import { systemContext } from '../../src/platform/context';
 import { startService } from '../../src/server';
 import { contextFor } from '../../test/support/alerts';
 import { COMBINED_CORRUPTIONS, makeQuery, noAlertQuery, type NoAlertKind, Rng, SINGLE_CORRUPTIONS, type SingleCorruption } from '../match/synthetic';
-import { BENCH_PASSWORD as PASSWORD, bodyOf, fmt, insertSyntheticAlerts, pct, percentile, signIn, table } from '../support';
+import {
+  BENCH_PASSWORD as PASSWORD,
+  bodyOf,
+  createBenchClinicians,
+  fmt,
+  insertSyntheticAlerts,
+  pct,
+  percentile,
+  runJsonProcess,
+  signIn,
+  table,
+} from '../support';
 
 // ── Arguments ───────────────────────────────────────────────────────────────────────────────────────
 
@@ -130,31 +138,20 @@ interface ClientResult {
 }
 
 function runClients(url: URL, sessions: { cookie: string; csrf: string }[], queries: BenchQuery[], seconds: number): Promise<ClientResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', CLIENT_SOURCE], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    // Bounded: the clients stop at their deadline; this is the backstop if something hangs.
-    const killer = setTimeout(() => child.kill('SIGKILL'), (seconds + 60) * 1000);
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (err += c));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      if (code !== 0) return reject(new Error(`client process exited with ${code}: ${err.trim()}`));
-      resolve(JSON.parse(out) as ClientResult);
-    });
-    child.stdin.end(
-      JSON.stringify({
-        host: url.hostname,
-        port: Number(url.port),
-        sessions,
-        queries: queries.map((q) => ({ payload: JSON.stringify(q.body), expected: q.expected })),
-        seconds,
-        maxRequests: 5_000_000,
-      }),
-    );
-  });
+  // Bounded: the clients stop at their deadline; the kill is the backstop if something hangs.
+  return runJsonProcess<ClientResult>(
+    ['--input-type=module', '-e', CLIENT_SOURCE],
+    {
+      host: url.hostname,
+      port: Number(url.port),
+      sessions,
+      queries: queries.map((q) => ({ payload: JSON.stringify(q.body), expected: q.expected })),
+      seconds,
+      maxRequests: 5_000_000,
+    },
+    (seconds + 60) * 1000,
+    'client process',
+  );
 }
 
 // ── Main ────────────────────────────────────────────────────────────────────────────────────────────
@@ -196,24 +193,7 @@ async function main() {
     const nurse = await contextFor(db, 'ed.nurse@beacon.example');
     const raiser = await contextFor(db, 'midwife@beacon.example');
     const approver = await contextFor(db, 'designated@beacon.example');
-    const emails: string[] = [];
-    for (let i = 1; i <= maxClients; i++) {
-      const email = `bench.check.${i}@beacon.example`;
-      await createUser(
-        db,
-        systemContext('bench-check-http'),
-        {
-          email,
-          displayName: `Bench clinician ${i}`,
-          jobTitle: 'Emergency department nurse',
-          organisationId: nurse.actor.organisationId,
-          role: 'point_of_care',
-          unitId: nurse.actor.unitId ?? '',
-        },
-        { password: PASSWORD },
-      );
-      emails.push(email);
-    }
+    const emails = await createBenchClinicians(db, nurse, maxClients, 'bench.check');
     const seedMs = performance.now() - t;
 
     // Synthetic alerts, validated as submit validates them, written in bulk.

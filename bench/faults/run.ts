@@ -27,13 +27,11 @@ import pg from 'pg';
 import { loadConfig } from '../../src/config';
 import { openDatabase } from '../../src/platform/db/engine';
 import { rows } from '../../src/platform/db/sql';
-import { createUser } from '../../src/people/service';
-import { systemContext } from '../../src/platform/context';
 import { startService } from '../../src/server';
 import { contextFor, SUBJECT } from '../../test/support/alerts';
 import { createThrowawayDatabase } from '../../test/support/pg-throwaway';
 import { Rng } from '../match/synthetic';
-import { BENCH_PASSWORD, fmt, percentile, signIn, table } from '../support';
+import { BENCH_PASSWORD, createBenchClinicians, fmt, percentile, signIn, table } from '../support';
 import { compare, queueEverything, type Snapshot, snapshot } from './scenario';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -267,24 +265,7 @@ async function pgRestart() {
     const { seedDemo } = await import('../../src/demo/seed');
     await seedDemo(service.database.db, BENCH_PASSWORD);
     const nurse = await contextFor(service.database.db, 'ed.nurse@beacon.example');
-    const emails: string[] = [];
-    for (let i = 1; i <= 4; i++) {
-      const email = `bench.restart.${i}@beacon.example`;
-      await createUser(
-        service.database.db,
-        systemContext('bench'),
-        {
-          email,
-          displayName: `Bench ${i}`,
-          jobTitle: 'ED nurse',
-          organisationId: nurse.actor.organisationId,
-          role: 'point_of_care',
-          unitId: nurse.actor.unitId ?? '',
-        },
-        { password: BENCH_PASSWORD },
-      );
-      emails.push(email);
-    }
+    const emails = await createBenchClinicians(service.database.db, nurse, 4, 'bench.restart');
     const sessions = await Promise.all(emails.map((e) => signIn(service.url, e)));
     console.log(`Beacon under load while PostgreSQL ${cluster}/main restarts: 4 clients, ${seconds} s, restart at ${Math.round(seconds / 3)} s`);
     const samples: { t: number; ok: boolean; ms: number; status: number }[] = [];

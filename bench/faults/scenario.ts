@@ -23,6 +23,7 @@ import { seedDemo } from '../../src/demo/seed';
 import type { Db } from '../../src/platform/db/engine';
 import { rows } from '../../src/platform/db/sql';
 import { notifySecurity } from '../../src/platform/notify/security';
+import { tableRowCounter } from '../../test/support/db';
 import { addSyntheticUnits, alertContentWith, contextFor, raiseActiveAlert, SUBJECT } from '../../test/support/alerts';
 
 /** Job types the worker enqueues on a timer: how many run depends on the clock, not on the work. */
@@ -124,23 +125,11 @@ export interface Snapshot {
 }
 
 export async function snapshot(db: Db, mailDir: string): Promise<Snapshot> {
-  const skip = new Set(['audit_events', 'sessions', 'jobs', '__drizzle_migrations']);
-  const names = (
-    await rows<{ name: string }>(
-      db,
-      sql`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1`,
-    )
-  )
-    .map((r) => r.name)
-    .filter((n) => !skip.has(n));
-  const counted = await rows<{ name: string; n: number }>(
-    db,
-    sql.raw(names.map((n) => `SELECT '${n}' AS name, count(*)::int AS n FROM "${n}"`).join(' UNION ALL ')),
-  );
+  const tables = await (await tableRowCounter(db, ['audit_events', 'sessions', 'jobs', '__drizzle_migrations']))();
   const jobRows = await rows<{ type: string; status: string; n: number }>(db, sql`SELECT type, status, count(*)::int AS n FROM jobs GROUP BY type, status`);
   const log = fs.existsSync(path.join(mailDir, 'sent.log')) ? fs.readFileSync(path.join(mailDir, 'sent.log'), 'utf8').split('\n').filter(Boolean) : [];
   return {
-    tables: Object.fromEntries(counted.map((r) => [r.name, Number(r.n)])),
+    tables,
     jobs: Object.fromEntries(jobRows.filter((j) => !PERIODIC_TYPES.has(j.type)).map((j) => [`${j.type}:${j.status}`, Number(j.n)])),
     unfinished: jobRows.filter((j) => j.status !== 'done').reduce((a, j) => a + Number(j.n), 0),
     emailsSent: log.length,

@@ -20,7 +20,6 @@
  * PostgreSQL: a throwaway database on BEACON_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres),
  * dropped at the end. Loopback only; everything it creates is removed.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,7 +40,7 @@ import { startService } from '../../src/server';
 import { contextFor, raiseActiveAlert } from '../../test/support/alerts';
 import { createThrowawayDatabase } from '../../test/support/pg-throwaway';
 import { COMBINED_CORRUPTIONS, generatePerson, makeQuery, noAlertQuery, Rng, SINGLE_CORRUPTIONS, type SingleCorruption } from '../match/synthetic';
-import { alertInput, BENCH_PASSWORD, bodyOf, fmt, insertSyntheticAlerts, signIn, table } from '../support';
+import { alertInput, BENCH_PASSWORD, bodyOf, createBenchClinicians, fmt, insertSyntheticAlerts, runJsonProcess, signIn, table } from '../support';
 import type { Plan, PlannedRequest, ScenarioResult } from './client';
 
 const args = process.argv.slice(2);
@@ -67,21 +66,7 @@ const POC_P99_TARGET_MS = 50;
 const CLIENT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'client.ts');
 
 function runLoad(plan: Plan): Promise<ScenarioResult[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLIENT], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const killer = setTimeout(() => child.kill('SIGKILL'), (plan.seconds + 120) * 1000);
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (err += c));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      if (code !== 0) return reject(new Error(`load process exited with ${code}: ${err.trim()}`));
-      resolve(JSON.parse(out) as ScenarioResult[]);
-    });
-    child.stdin.end(JSON.stringify(plan));
-  });
+  return runJsonProcess<ScenarioResult[]>(['--import', 'tsx', CLIENT], plan, (plan.seconds + 120) * 1000, 'load process');
 }
 
 interface EngineResult {
@@ -116,24 +101,7 @@ async function runEngine(engine: 'pglite' | 'postgres'): Promise<EngineResult> {
     const midwife = await contextFor(db, 'midwife@beacon.example');
     const designated = await contextFor(db, 'designated@beacon.example');
     const coordinator = await contextFor(db, 'coordinator.pah@beacon.example');
-    const clinicians: string[] = [];
-    for (let i = 1; i <= CHECK_CLIENTS; i++) {
-      const email = `bench.load.${i}@beacon.example`;
-      await createUser(
-        db,
-        systemContext('bench-load'),
-        {
-          email,
-          displayName: `Bench clinician ${i}`,
-          jobTitle: 'Emergency department nurse',
-          organisationId: nurse.actor.organisationId,
-          role: 'point_of_care',
-          unitId: nurse.actor.unitId ?? '',
-        },
-        { password: BENCH_PASSWORD },
-      );
-      clinicians.push(email);
-    }
+    const clinicians = await createBenchClinicians(db, nurse, CHECK_CLIENTS, 'bench.load');
     const secondCoordinator = 'bench.coordinator@beacon.example';
     await createUser(
       db,

@@ -206,12 +206,6 @@ export async function requireEscalation(db: Db, ctx: RequestContext, id: string,
   return esc;
 }
 
-/** Whether this person may act on the escalation (for showing the action forms; the services still check). */
-export async function canActOn(db: Db, ctx: RequestContext, esc: EscalationRow): Promise<boolean> {
-  if (!ctx.actor) return !!ctx.system;
-  return can(ctx.actor, 'escalation.act', await resourceFor(db, ctx, esc));
-}
-
 async function currentStageRow(db: Db, escalationId: string): Promise<EscalationStageRow | undefined> {
   const [row] = await db
     .select()
@@ -724,7 +718,9 @@ export async function getEscalation(db: Db, ctx: RequestContext, id: string, now
     .orderBy(asc(escalationStages.stage), asc(escalationStages.enteredAt));
   const current = stages.find((s) => s.row.kind === 'reached' && !s.row.endedAt)?.row ?? null;
   const [kase] = esc.caseId ? await db.select({ id: cases.id, reference: cases.reference }).from(cases).where(eq(cases.id, esc.caseId)) : [];
-  const canAct = esc.status === 'open' && (await canActOn(db, ctx, esc));
+  // One policy resource for both answers (it costs queries: the parties and the area).
+  const resource = ctx.actor ? await resourceFor(db, ctx, esc) : null;
+  const canAct = esc.status === 'open' && (ctx.actor ? can(ctx.actor, 'escalation.act', resource!) : !!ctx.system);
   return {
     escalation: esc,
     subjectLabel: ESCALATION_SUBJECT_LABELS[esc.subject as EscalationSubject] ?? esc.subject,
@@ -739,7 +735,7 @@ export async function getEscalation(db: Db, ctx: RequestContext, id: string, now
     overdue: esc.status === 'open' && !!current?.dueAt && current.dueAt.getTime() < now.getTime(),
     higherStages: table.filter((s) => s.stage > esc.stage),
     canAct,
-    canWithdraw: canAct && !!ctx.actor && can(ctx.actor, 'escalation.withdraw', await resourceFor(db, ctx, esc)),
+    canWithdraw: canAct && !!ctx.actor && can(ctx.actor, 'escalation.withdraw', resource!),
   };
 }
 

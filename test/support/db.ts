@@ -1,4 +1,6 @@
-import { openDatabase, type Database } from '../../src/platform/db/engine';
+import { sql } from 'drizzle-orm';
+import { type Database, type Db, openDatabase } from '../../src/platform/db/engine';
+import { rows } from '../../src/platform/db/sql';
 import { createThrowawayDatabase } from './pg-throwaway';
 
 /**
@@ -28,4 +30,22 @@ export async function openTestDatabase(): Promise<TestDatabase> {
       await throwaway.drop();
     },
   });
+}
+
+/**
+ * A function that counts the rows of every table of the database but `skip`, in one query (the table list
+ * is read once). Shared by the route tests (route-fixtures.ts) and the fault benchmark.
+ */
+export async function tableRowCounter(db: Db, skip: readonly string[]): Promise<() => Promise<Record<string, number>>> {
+  const skipped = new Set(skip);
+  const tables = (
+    await rows<{ name: string }>(
+      db,
+      sql`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1`,
+    )
+  )
+    .map((r) => r.name)
+    .filter((n) => !skipped.has(n));
+  const query = sql.raw(tables.map((n) => `SELECT '${n}' AS name, count(*)::int AS n FROM "${n}"`).join(' UNION ALL '));
+  return async () => Object.fromEntries((await rows<{ name: string; n: number }>(db, query)).map((r) => [r.name, Number(r.n)]));
 }

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { alertDeliveries } from '../../src/alerts/schema';
 import { createDraft, requireAlert } from '../../src/alerts/service';
 import { caseFacts, casePrompts, caseProfessionals, cases } from '../../src/cases/schema';
@@ -8,10 +8,10 @@ import { organisations, units } from '../../src/directory/schema';
 import { escalations } from '../../src/escalations/schema';
 import { memberships } from '../../src/people/schema';
 import { createUser } from '../../src/people/service';
-import { rows } from '../../src/platform/db/sql';
 import { createWorker } from '../../src/server';
 import { PEOPLE, type Person } from '../http/route-access';
 import { contextFor, raiseActiveAlert, SUBJECT, validAlertContent } from './alerts';
+import { tableRowCounter } from './db';
 import { ApiClient } from './api-client';
 import type { TestApp } from './app';
 
@@ -168,18 +168,7 @@ export function urlFor(f: RouteFixtures, route: string): string {
 
 /** Row counts of every table but the ones any request may touch (audit, sessions, jobs, rate limits). */
 export async function rowCounter(t: TestApp): Promise<() => Promise<Record<string, number>>> {
-  const db = t.database.db;
-  const skip = new Set(['audit_events', 'sessions', 'jobs', '__drizzle_migrations', 'rate_limits', 'point_of_care_rate']);
-  const tables = (
-    await rows<{ name: string }>(
-      db,
-      sql`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1`,
-    )
-  )
-    .map((r) => r.name)
-    .filter((n) => !skip.has(n));
-  const query = sql.raw(tables.map((n) => `SELECT '${n}' AS name, count(*)::int AS n FROM "${n}"`).join(' UNION ALL '));
-  return async () => Object.fromEntries((await rows<{ name: string; n: number }>(db, query)).map((r) => [r.name, Number(r.n)]));
+  return tableRowCounter(t.database.db, ['audit_events', 'sessions', 'jobs', '__drizzle_migrations', 'rate_limits', 'point_of_care_rate']);
 }
 
 export function changedTables(before: Record<string, number>, after: Record<string, number>): string[] {
