@@ -11,7 +11,7 @@ import { loggableError } from './platform/http/log-safety';
 import { registerViews } from './platform/http/views';
 import { registerSessionHook } from './platform/http/session-hook';
 import { formErrors } from './platform/http/forms';
-import { membershipsFor, resolveActor } from './people/service';
+import { loadSessionActor, membershipsFor } from './people/service';
 import { homeRoutes } from './home/routes';
 import { signInRoutes } from './people/sign-in-routes';
 import { userRoutes } from './people/user-routes';
@@ -38,7 +38,7 @@ export type { AppDeps };
 
 declare module 'fastify' {
   interface FastifyReply {
-    /** Render a page with the layout's shared values (actor, CSRF token, CSP nonce, navigation). */
+    /** Render a page with the layout's shared values (actor, CSRF token, navigation). */
     page(template: string, data?: Record<string, unknown>): Promise<FastifyReply>;
   }
 }
@@ -77,7 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerBanners(app, config.sessionSecret);
   await registerViews(app, { roleLabels: ROLE_LABELS, serviceName: 'Beacon', ssoName: config.oidc?.displayName ?? null });
-  registerSessionHook(app, db, config.session, resolveActor);
+  registerSessionHook(app, db, config.session, loadSessionActor);
 
   app.decorateReply('page', async function page(this: FastifyReply, template: string, data: Record<string, unknown> = {}) {
     const req = this.request;
@@ -109,7 +109,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       actor,
       signedInName: req.session?.user.displayName ?? null,
       csrfToken: this.generateCsrf({ userInfo: csrfUserInfo(req) }),
-      cspNonce: (this as unknown as { cspNonce?: { script: string } }).cspNonce?.script,
       navItems: nav,
       canSwitchRole,
       ...data,

@@ -14,6 +14,7 @@ import { UK_POSTCODE, UNIT_TYPES, type UnitType } from '../directory/model';
 import { formatNhsNumber, isValidNhsNumber, normaliseNhsNumber } from '../identity/matching/nhs-number';
 import { parseInput } from '../platform/errors';
 import { ageInYears, daysBetween, defaultReviewDate, formatDate, type IsoDate, isIsoDate, londonDate } from './pregnancy';
+import { perLondonDay } from '../platform/dates';
 
 // ── Choices ────────────────────────────────────────────────────────────────────────────────────────
 
@@ -254,8 +255,13 @@ export interface AlertContentSchemaOptions {
 
 /** The alert content schema, with the date rules that depend on today taken from `now` (as a date in England). */
 export function alertContentSchema(now: Date, options: AlertContentSchemaOptions = {}) {
-  const today = londonDate(now);
-  const previous = options.previous ?? null;
+  return options.previous ? buildAlertContentSchema(londonDate(now), options.previous) : alertContentSchemaToday(now);
+}
+
+// Without a previous version the schema depends only on the date: built once a day, not per request.
+const alertContentSchemaToday = perLondonDay((today) => buildAlertContentSchema(today, null));
+
+function buildAlertContentSchema(today: IsoDate, previous: PreviousDates | null) {
   const previousDobs = new Set(previous?.subject.datesOfBirth.map((d) => d.value) ?? []);
 
   const subjectDateOfBirth = requiredDate('Date of birth', 'Enter the date of birth').superRefine((dob, ctx) => {

@@ -22,6 +22,7 @@ import {
   getUser,
   issueSetupLink,
   listUsers,
+  loadSessionActor,
   membershipsFor,
   removeMembership,
   resolveActor,
@@ -299,6 +300,39 @@ describe('memberships', () => {
     const { userId } = await createUser(db, admin, person());
     expect(await resolveActor(db, userId, adminActor.membershipId)).toBeNull();
     expect(await resolveActor(db, userId, null)).toBeNull();
+  });
+
+  it('loadSessionActor reads a session and whom it acts as in one go, by the same rules as loadSession and resolveActor', async () => {
+    const policy = { idleMinutes: 30, absoluteHours: 12 };
+    const { userId } = await createUser(db, admin, person());
+    const [own] = await membershipsFor(db, userId);
+    const session = async (membershipId: string | null, awaitingSecondFactor = false) =>
+      createSession(db, policy, { userId, authMethod: 'password', awaitingSecondFactor, membershipId, ip: null, userAgent: null });
+    const cases: [string, string][] = [
+      ['own role', await session(own!.id)],
+      ['no role chosen yet', await session(null)],
+      ['someone else’s role', await session(adminActor.membershipId)],
+      ['waiting for the second factor', await session(own!.id, true)],
+    ];
+    for (const [what, token] of cases) {
+      const both = await loadSessionActor(db, policy, token);
+      const state = await loadSession(db, policy, token);
+      expect(both.state, what).toEqual(state);
+      const expected = state.status === 'active' && !state.session.awaitingSecondFactor ? await resolveActor(db, userId, state.session.membershipId) : null;
+      expect(both.actor, what).toEqual(expected);
+    }
+    expect((await loadSessionActor(db, policy, cases[0]![1])).actor).toMatchObject({ userId, membershipId: own!.id, role: own!.role });
+    expect(await loadSessionActor(db, policy, 'no-such-token')).toEqual({ state: { status: 'none' }, actor: null });
+    expect(await loadSessionActor(db, policy, undefined)).toEqual({ state: { status: 'none' }, actor: null });
+    // The role removed: the session stays, but acts as nobody until another role is chosen.
+    const spare = await addMembership(db, admin, userId, { organisationId: org.RHU, role: 'auditor' });
+    const token = await session(spare);
+    expect(await loadSessionActor(db, policy, token)).toMatchObject({ actor: { role: 'auditor' } });
+    await removeMembership(db, admin, userId, spare);
+    expect(await loadSessionActor(db, policy, token)).toMatchObject({ state: { status: 'active' }, actor: null });
+    // The person deactivated: the session has ended.
+    await setUserActive(db, admin, userId, false);
+    expect(await loadSessionActor(db, policy, cases[0]![1])).toEqual({ state: { status: 'expired' }, actor: null });
   });
 });
 

@@ -4,8 +4,9 @@ import { ROLES, type Actor, type RequestContext, type Role } from '../platform/c
 import { authorize, authorizeContext } from '../platform/auth/policy';
 import { recordAudit, recordAuditNow } from '../platform/audit/service';
 import { hashPassword, passwordProblem } from '../platform/auth/password';
-import { revokeUserSessions } from '../platform/auth/sessions';
-import { users } from '../platform/auth/schema';
+import { revokeUserSessions, sessionColumns, sessionTokenHash, settleSession } from '../platform/auth/sessions';
+import type { SessionActorLoader } from '../platform/http/session-hook';
+import { sessions, users } from '../platform/auth/schema';
 import { randomToken, sha256Hex } from '../platform/crypto';
 import { NotFoundError, parseInput, ValidationError } from '../platform/errors';
 import { organisations, units } from '../directory/schema';
@@ -55,16 +56,62 @@ export async function resolveActor(db: Db, userId: string, membershipId: string 
     .innerJoin(organisations, eq(organisations.id, memberships.organisationId))
     .innerJoin(users, eq(users.id, memberships.userId))
     .where(and(eq(memberships.id, membershipId), eq(memberships.userId, userId)));
-  if (!row || !row.m.active || !row.orgActive || !row.userActive || !(ROLES as readonly string[]).includes(row.m.role)) return null;
+  return row ? actorOf(userId, row.name, row.userActive, row.m, row.orgName, row.orgActive) : null;
+}
+
+/** Who a membership acts as, or null when it cannot act (inactive membership, organisation or person, or an unknown role). */
+function actorOf(
+  userId: string,
+  displayName: string,
+  userActive: boolean,
+  m: typeof memberships.$inferSelect | null,
+  orgName: string | null,
+  orgActive: boolean | null,
+): Actor | null {
+  if (!m || !m.active || !orgActive || !userActive || !(ROLES as readonly string[]).includes(m.role)) return null;
   return {
     userId,
-    displayName: row.name,
-    membershipId: row.m.id,
-    organisationId: row.m.organisationId,
-    organisationName: row.orgName,
-    role: row.m.role as Role,
-    unitId: row.m.unitId,
+    displayName,
+    membershipId: m.id,
+    organisationId: m.organisationId,
+    organisationName: orgName ?? '',
+    role: m.role as Role,
+    unitId: m.unitId,
   };
+}
+
+/**
+ * The session for a cookie value and the actor it has chosen, in one query (the session hook runs it
+ * on every request): the session rules are settleSession's, the actor rules resolveActor's.
+ */
+export const loadSessionActor: SessionActorLoader = async (db, policy, token) => {
+  const tokenHash = sessionTokenHash(token);
+  if (!tokenHash) return { state: { status: 'none' }, actor: null };
+  const [row] = await sessionActorQuery(db).execute({ tokenHash });
+  const state = await settleSession(db, policy, tokenHash, row);
+  if (state.status !== 'active' || state.session.awaitingSecondFactor || !row) return { state, actor: null };
+  return { state, actor: actorOf(row.s.userId, row.u.displayName, row.u.active, row.m, row.orgName, row.orgActive) };
+};
+
+// Asked on every request: built once per database as a prepared statement, not per request.
+const buildSessionActorQuery = (db: Db) =>
+  db
+    .select({ ...sessionColumns, m: memberships, orgName: organisations.name, orgActive: organisations.active })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .leftJoin(memberships, and(eq(memberships.id, sessions.membershipId), eq(memberships.userId, sessions.userId)))
+    .leftJoin(organisations, eq(organisations.id, memberships.organisationId))
+    .where(eq(sessions.tokenHash, sql.placeholder('tokenHash')))
+    .limit(1)
+    .prepare('beacon_session_actor');
+const sessionActorQueries = new WeakMap<Db, ReturnType<typeof buildSessionActorQuery>>();
+function sessionActorQuery(db: Db) {
+  let q = sessionActorQueries.get(db);
+  if (!q) {
+    q = buildSessionActorQuery(db);
+    sessionActorQueries.set(db, q);
+  }
+  return q;
 }
 
 /**

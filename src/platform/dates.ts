@@ -56,8 +56,36 @@ const LONDON = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', yea
 
 /** The calendar date in England at an instant: 23:30 UTC on 31 May is already 1 June in summer time. */
 export function londonDate(instant: Date): IsoDate {
+  // London's offset from UTC is a whole hour (0 or +1) and changes on the hour, so the date in England
+  // is the same for a whole UTC hour: remember the last hour's answer (asked on every request).
+  const hour = Math.floor(instant.getTime() / 3_600_000);
+  if (hour === lastHour && lastDate !== null) return lastDate;
   const parts = Object.fromEntries(LONDON.formatToParts(instant).map((p) => [p.type, p.value]));
-  return `${parts.year}-${parts.month}-${parts.day}`;
+  const date = `${parts.year}-${parts.month}-${parts.day}`;
+  if (Number.isFinite(hour)) {
+    lastHour = hour;
+    lastDate = date;
+  }
+  return date;
+}
+let lastHour = Number.NaN;
+let lastDate: IsoDate | null = null;
+
+/**
+ * A value that depends only on today's date in England (a schema whose date rules say "in the past",
+ * "within a year of today"), built again only when the date changes rather than on every request.
+ */
+export function perLondonDay<T>(build: (today: IsoDate) => T): (now: Date) => T {
+  let day: IsoDate | null = null;
+  let value: T | undefined;
+  return (now) => {
+    const today = londonDate(now);
+    if (today !== day || value === undefined) {
+      value = build(today);
+      day = today;
+    }
+    return value;
+  };
 }
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { and, asc, count, eq, gt } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '../../src/demo/directory-data';
@@ -288,23 +288,26 @@ describe('sessions', () => {
 });
 
 describe('security headers', () => {
-  it('send a CSP with a fresh nonce that the page uses, no framing, and nosniff', async () => {
+  it('send one CSP that allows the page’s only inline script by its hash, no framing, and nosniff', async () => {
     const b = t.browser();
     const a = await b.get('/sign-in');
     const csp = String(a.headers['content-security-policy']);
-    const nonce = /script-src 'self' 'nonce-([^']+)'/.exec(csp)?.[1];
-    expect(nonce).toBeDefined();
-    expect(a.body).toContain(`nonce="${nonce}"`);
+    const inline = [...a.body.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
+    expect(inline).toHaveLength(1);
+    const hash = createHash('sha256').update(inline[0]!).digest('base64');
+    expect(csp).toContain(`script-src 'self' 'sha256-${hash}'`);
+    expect(csp).not.toContain('nonce');
+    expect(csp).not.toContain('unsafe-inline');
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toContain("object-src 'none'");
     expect(csp).toContain("default-src 'self'");
     expect(a.headers['x-frame-options']).toBe('SAMEORIGIN');
     expect(a.headers['x-content-type-options']).toBe('nosniff');
     expect(a.headers['referrer-policy']).toBe('same-origin');
+    // Every other inline script would be refused: none is sent.
+    expect(a.body.match(/<script(?![^>]*\ssrc=)[^>]*>/g)).toHaveLength(1);
     const again = await b.get('/sign-in');
-    const nonce2 = /'nonce-([^']+)'/.exec(String(again.headers['content-security-policy']))?.[1];
-    expect(nonce2).toBeDefined();
-    expect(nonce2).not.toBe(nonce);
+    expect(again.headers['content-security-policy']).toBe(csp);
   });
 
   it('signed-in pages carry the same headers', async () => {

@@ -17,11 +17,11 @@ import { unitMailboxes } from '../../directory/mailboxes';
 import type { AlertContent } from '../../alerts/model';
 import { requireAlert } from '../../alerts/service';
 import { alertPhotos, alerts, alertVersions } from '../../alerts/schema';
-import { daysBetween, formatDate as formatIsoDate, isIsoDate, londonDate } from '../../platform/dates';
+import { daysBetween, formatDate as formatIsoDate, isIsoDate, perLondonDay } from '../../platform/dates';
 import { gestationAt } from '../../alerts/pregnancy';
 import { isUuid } from '../../directory/service';
 import { organisations, units } from '../../directory/schema';
-import { recordAudit, recordAuditNow } from '../../platform/audit/service';
+import { recordAudit, recordAuditNow, recordAuditWith } from '../../platform/audit/service';
 import { authorize, can } from '../../platform/auth/policy';
 import { users } from '../../platform/auth/schema';
 import type { RequestContext } from '../../platform/context';
@@ -92,7 +92,7 @@ const date = (label: string, check: (iso: string) => string | null) =>
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     });
 
-function checkSchema(today: string) {
+function buildCheckSchema(today: string) {
   return z.object({
     givenName: text('First name'),
     familyName: text('Last name'),
@@ -118,6 +118,9 @@ function checkSchema(today: string) {
   });
 }
 
+// Built once a day, not per search: building a zod schema costs more than the search itself.
+const checkSchema = perLondonDay(buildCheckSchema);
+
 export type CheckDetails = {
   givenName: string | null;
   familyName: string | null;
@@ -136,7 +139,7 @@ export const fieldsGiven = (d: CheckDetails): CheckField[] => CHECK_FIELDS.filte
  * would list every Jane). Errors are field → message; the "too little" message is on `details`.
  */
 export function parseCheckDetails(input: unknown, now = new Date()): CheckDetails {
-  const r = checkSchema(londonDate(now)).safeParse(input ?? {});
+  const r = checkSchema(now).safeParse(input ?? {});
   if (!r.success) throw new ValidationError(zodFieldErrors(r.error.issues));
   const d = r.data as CheckDetails;
   const problem = sufficiencyProblem(d);
@@ -146,7 +149,7 @@ export function parseCheckDetails(input: unknown, now = new Date()): CheckDetail
 
 /** Problems with the values themselves (not whether there are enough of them): field → message. */
 export function checkFieldErrors(input: unknown, now = new Date()): Record<string, string> {
-  const r = checkSchema(londonDate(now)).safeParse(input ?? {});
+  const r = checkSchema(now).safeParse(input ?? {});
   return r.success ? {} : zodFieldErrors(r.error.issues);
 }
 
@@ -240,20 +243,11 @@ export async function checkForAlert(db: Db, ctx: RequestContext, index: Register
   const searchId = randomUUID();
   const fields = fieldsGiven(details);
   const hash = queryHash(key, details);
-  await db.transaction(async (tx) => {
-    await tx.insert(pointOfCareSearches).values({
-      id: searchId,
-      userId: actor.userId,
-      organisationId: actor.organisationId,
-      unitId: actor.unitId,
-      fields,
-      queryHash: hash,
-      queryEnc: sealQuery(key, searchId, details),
-      candidates,
-      registerSize: health.alerts,
-      createdAt: now,
-    });
-    await recordAudit(tx, ctx, {
+  // The search and its audit event in one statement: the busiest audited write (see recordAuditWith).
+  await recordAuditWith(
+    db,
+    ctx,
+    {
       action: 'alert.check',
       verb: 'R',
       entityType: 'PointOfCareSearch',
@@ -264,8 +258,20 @@ export async function checkForAlert(db: Db, ctx: RequestContext, index: Register
         registerSize: health.alerts,
         candidates: candidates.map((c) => ({ alertId: c.alertId, reference: c.reference, band: c.band })),
       },
-    });
-  });
+    },
+    db.insert(pointOfCareSearches).values({
+      id: searchId,
+      userId: actor.userId,
+      organisationId: actor.organisationId,
+      unitId: actor.unitId,
+      fields,
+      queryHash: hash,
+      queryEnc: sealQuery(key, searchId, details),
+      candidates,
+      registerSize: health.alerts,
+      createdAt: now,
+    }),
+  );
   return { searchId, details, candidates, registerSize: health.alerts, searchedAt: now, stale: health.stale };
 }
 

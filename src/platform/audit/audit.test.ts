@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { asc, count, eq } from 'drizzle-orm';
+import { asc, count, eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres, openTestDatabase, type TestDatabase } from '../../../test/support/db';
@@ -10,7 +10,7 @@ import type { Actor, RequestContext } from '../context';
 import type { Db } from '../db/engine';
 import { auditHash, canonicalJson, GENESIS_HASH, type HashedAuditFields } from './hash';
 import { auditEvents } from './schema';
-import { recordAudit, recordAuditNow, verifyAuditChain } from './service';
+import { recordAudit, recordAuditNow, recordAuditWith, verifyAuditChain } from './service';
 import { CHECKPOINT_FILE, checkAgainstCheckpoint, latestCheckpoint, writeCheckpoint } from './checkpoint';
 
 const actor: Actor = {
@@ -216,6 +216,49 @@ describe('audit chain', () => {
     expect((await verifyAuditChain(db)).ok).toBe(true);
   });
 
+  it('the head row shows that the newest events were removed, which a chain alone cannot', async () => {
+    await writeEvents(2, 'newest');
+    const rows = await allRows();
+    const last = rows[rows.length - 1]!;
+    const before = rows[rows.length - 2]!;
+    await tamper(['DELETE FROM audit_events WHERE seq >= $1', [before.seq]]);
+    try {
+      const result = await verifyAuditChain(db);
+      expect(result.ok).toBe(false);
+      expect(result.broken).toEqual({
+        seq: before.seq,
+        problem: `rows ${before.seq} to ${last.seq} are missing: the head of the chain says the newest event is ${last.seq}`,
+      });
+    } finally {
+      await db.insert(auditEvents).values([before, last]);
+    }
+    expect((await verifyAuditChain(db)).ok).toBe(true);
+  });
+
+  it('the database computes the same hash as auditHash, for any text (accents, emoji, quotes, line breaks, big numbers)', async () => {
+    const awkward = ["Zoë O'Brien-Łukasiewicz", 'Siân 👶🏽 "quoted" \\ back\\slash', 'line\nbreak\ttab \u2028 sep', 'ｆｕｌｌ　ｗｉｄｔｈ', '\u202Eevil', ''];
+    for (const [i, text] of awkward.entries()) {
+      await recordAuditNow(
+        db,
+        { ...ctx, correlationId: text || 'empty' },
+        {
+          action: 'test.awkward',
+          verb: 'U',
+          reason: text,
+          entityId: text,
+          detail: { text, n: [0, -1, 1.5, 2 ** 53 - 1, 1e21, 1e-7], nested: { [text || 'empty']: [null, true, false, { z: text }] }, i },
+        },
+      );
+    }
+    const rows = (await allRows()).filter((r) => r.action === 'test.awkward');
+    expect(rows).toHaveLength(awkward.length);
+    for (const r of rows) {
+      const { hash, recordedAt, ...rest } = r;
+      expect(auditHash({ ...rest, recordedAt: recordedAt.toISOString() })).toBe(hash);
+    }
+    expect((await verifyAuditChain(db)).ok).toBe(true);
+  });
+
   it('detects a row inserted out of band with a forged link', async () => {
     const rows = await allRows();
     const last = rows[rows.length - 1]!;
@@ -268,6 +311,20 @@ describe('append-only', () => {
               has_table_privilege('audit_events', 'TRUNCATE') AS trunc`,
     );
     expect(row).toEqual({ u: 'beacon_app', ins: true, upd: false, del: false, trunc: false });
+    // The head only moves on: beacon_app may update it, never add or remove it.
+    const [head] = await tdb.query<{ ins: boolean; upd: boolean; del: boolean; trunc: boolean }>(
+      `SELECT has_table_privilege('audit_head', 'INSERT') AS ins,
+              has_table_privilege('audit_head', 'UPDATE') AS upd,
+              has_table_privilege('audit_head', 'DELETE') AS del,
+              has_table_privilege('audit_head', 'TRUNCATE') AS trunc`,
+    );
+    expect(head).toEqual({ ins: false, upd: true, del: false, trunc: false });
+  });
+
+  it('the head of the chain cannot be deleted, on either engine', async () => {
+    expect(await failure(tdb.query('DELETE FROM audit_head'))).toMatch(onPostgres() ? /permission denied/ : /audit_head cannot be removed: DELETE refused/);
+    expect(await failure(tdb.query('TRUNCATE audit_head'))).toMatch(onPostgres() ? /permission denied/ : /audit_head cannot be removed: TRUNCATE refused/);
+    expect((await verifyAuditChain(db)).ok).toBe(true);
   });
 });
 
@@ -286,6 +343,42 @@ describe('appending', () => {
     expect(new Set(concurrent.map((r) => r.entityId)).size).toBe(20);
     const result = await verifyAuditChain(db);
     expect(result).toMatchObject({ ok: true, checked: before + 20 });
+  });
+
+  it('recordAuditWith makes the change and records it in one statement: both or neither', async () => {
+    const table = `audit_with_${randomUUID().slice(0, 8)}`;
+    // Created as the owner (on PostgreSQL the service's role may not create tables).
+    await tamper(
+      [`CREATE TABLE ${table} (id int PRIMARY KEY, note text NOT NULL)`],
+      ...(onPostgres() ? [[`GRANT SELECT, INSERT ON ${table} TO beacon_app`] as [string]] : []),
+    );
+    try {
+      const before = await auditCount();
+      await recordAuditWith(db, ctx, { action: 'test.with', verb: 'C', entityId: '1' }, sql`INSERT INTO ${sql.raw(table)} (id, note) VALUES (1, ${'first'})`);
+      expect(await tdb.query(`SELECT id, note FROM ${table}`)).toEqual([{ id: 1, note: 'first' }]);
+      expect(await auditCount()).toBe(before + 1);
+      // The change fails (the same id again): no event is recorded, and the chain does not move.
+      await expect(
+        recordAuditWith(db, ctx, { action: 'test.with', verb: 'C', entityId: '1' }, sql`INSERT INTO ${sql.raw(table)} (id, note) VALUES (1, ${'again'})`),
+      ).rejects.toThrow();
+      expect(await auditCount()).toBe(before + 1);
+      expect(await tdb.query(`SELECT id, note FROM ${table}`)).toEqual([{ id: 1, note: 'first' }]);
+      // Many at once keep one chain.
+      await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          recordAuditWith(
+            db,
+            { ...ctx, correlationId: `with-${i}` },
+            { action: 'test.with', verb: 'C', entityId: String(i + 2) },
+            sql`INSERT INTO ${sql.raw(table)} (id, note) VALUES (${i + 2}, ${'many'})`,
+          ),
+        ),
+      );
+      expect(await auditCount()).toBe(before + 13);
+      expect((await verifyAuditChain(db)).ok).toBe(true);
+    } finally {
+      await tamper([`DROP TABLE ${table}`]);
+    }
   });
 
   it('an event recorded in a transaction that rolls back leaves no row', async () => {
@@ -342,7 +435,7 @@ describe('hash', () => {
 });
 
 describe('checkpoints of the head, kept outside the database', () => {
-  it('show that the newest events were removed, which the chain alone cannot', async () => {
+  it('show that the newest events were removed, even by someone who also moved the head back', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacon-audit-cp-'));
     try {
       await writeEvents(3, 'checkpointed');
@@ -354,8 +447,16 @@ describe('checkpoints of the head, kept outside the database', () => {
       expect(fs.readFileSync(path.join(dir, CHECKPOINT_FILE), 'utf8').trim().split('\n')).toHaveLength(1);
       expect((await checkAgainstCheckpoint(db, dir)).problem).toBeNull();
 
-      // Truncate the newest two rows, as someone with the database's superuser could.
-      await tamper([`DELETE FROM audit_events WHERE seq > $1`, [cp!.seq - 2]]);
+      // Truncate the newest two rows and rewind the head to match, as someone with the database's superuser could.
+      const [kept] = await db
+        .select()
+        .from(auditEvents)
+        .where(eq(auditEvents.seq, cp!.seq - 2));
+      await tamper(
+        [`DELETE FROM audit_events WHERE seq > $1`, [cp!.seq - 2]],
+        ['UPDATE audit_head SET seq = $1, prev_hash = $2, hash = $3', [kept!.seq, kept!.prevHash, kept!.hash]],
+      );
+      expect((await verifyAuditChain(db)).ok).toBe(true); // the chain and its head agree: only the checkpoint knows
       const after = await checkAgainstCheckpoint(db, dir);
       expect(after.problem).toMatch(/no longer in the log: the newest events were removed/);
     } finally {

@@ -35,9 +35,9 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function auditHash(f: HashedAuditFields): string {
-  const body = canonicalJson([
-    f.seq,
+/** The fields the hash covers after the sequence number, in order. */
+function bodyAfterSeq(f: Omit<HashedAuditFields, 'seq' | 'prevHash'>): unknown[] {
+  return [
     f.recordedAt,
     f.verb,
     f.action,
@@ -52,6 +52,19 @@ export function auditHash(f: HashedAuditFields): string {
     f.ip,
     f.correlationId,
     f.detail ?? null,
-  ]);
+  ];
+}
+
+/**
+ * The hashed body after `[seq,`: what the database appends to the sequence number when it computes a new
+ * row's hash (see recordAudit), so the chain can be moved on in one statement.
+ */
+export function hashedBodyAfterSeq(f: Omit<HashedAuditFields, 'seq' | 'prevHash'>): string {
+  return canonicalJson(bodyAfterSeq(f)).slice(1);
+}
+
+/** sha256 of the previous hash, a newline and the canonical JSON array [seq, recordedAt, …, detail]. */
+export function auditHash(f: HashedAuditFields): string {
+  const body = `[${canonicalJson(f.seq)},${hashedBodyAfterSeq(f)}`;
   return createHash('sha256').update(f.prevHash).update('\n').update(body).digest('hex');
 }

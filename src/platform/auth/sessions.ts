@@ -46,19 +46,43 @@ export async function createSession(
 // Writing last_seen on every request would make every page view a write; a minute's precision is enough.
 const TOUCH_EVERY_MS = 60_000;
 
+/** The columns a session is judged by: the session row and its person. Other modules join more to it. */
+export const sessionColumns = {
+  s: sessions,
+  u: { id: users.id, email: users.email, displayName: users.displayName, totpEnabled: users.totpEnabled, active: users.active },
+};
+
+export interface SessionRow {
+  s: typeof sessions.$inferSelect;
+  u: { id: string; email: string; displayName: string; totpEnabled: boolean; active: boolean };
+}
+
+/** The stored hash of a cookie value, or null for a value that cannot be a session. */
+export function sessionTokenHash(token: string | undefined): string | null {
+  return !token || token.length > 200 ? null : sha256Hex(token);
+}
+
 /**
  * Find the session for a cookie value, enforcing the absolute lifetime, the idle timeout, revocation
  * and the account still being active. An expired session is revoked so it can never come back.
  */
 export async function loadSession(db: Db, policy: SessionPolicy, token: string | undefined, now = new Date()): Promise<SessionState> {
-  if (!token || token.length > 200) return { status: 'none' };
-  const tokenHash = sha256Hex(token);
+  const tokenHash = sessionTokenHash(token);
+  if (!tokenHash) return { status: 'none' };
   const [row] = await db
-    .select({ s: sessions, u: { id: users.id, email: users.email, displayName: users.displayName, totpEnabled: users.totpEnabled, active: users.active } })
+    .select(sessionColumns)
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(eq(sessions.tokenHash, tokenHash))
     .limit(1);
+  return settleSession(db, policy, tokenHash, row, now);
+}
+
+/**
+ * Judge a session row read with {@link sessionColumns} (by loadSession, or by a query that also reads
+ * what the session acts as): revoke it when it has expired, note when it was last used.
+ */
+export async function settleSession(db: Db, policy: SessionPolicy, tokenHash: string, row: SessionRow | undefined, now = new Date()): Promise<SessionState> {
   if (!row) return { status: 'none' };
   const { s, u } = row;
   const idleLimit = new Date(now.getTime() - policy.idleMinutes * 60_000);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -89,7 +90,10 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
   // A client checked out (inside a transaction, between its statements) when PostgreSQL goes away would
   // otherwise emit an unhandled 'error' and end the process: the failure surfaces on its next query, the
   // pool drops the broken client, and new connections are made once the server is back.
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+    preparePerConnection(client);
+  });
   const db = drizzlePg({ client: pool, schema }) as unknown as Db;
   return {
     engine: 'postgres',
@@ -99,6 +103,44 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
     },
     describe: () => `PostgreSQL ${where}${useRole ? ` as ${appRole}` : ''}`,
     close: () => pool.end(),
+  };
+}
+
+/** Statements longer than this (bulk inserts) are not kept prepared. */
+const PREPARE_MAX_TEXT = 8_000;
+/** At most this many statements are kept prepared on one connection; later ones run unnamed. */
+const PREPARE_MAX_PER_CONNECTION = 300;
+
+/**
+ * Prepare each parameterised statement once per connection, as postgres.js and JDBC drivers do: a
+ * statement named after its own text is parsed and planned by PostgreSQL the first time a connection
+ * sees it, and then only bound and executed (node-postgres otherwise parses and plans every query).
+ * Under load this is most of PostgreSQL's work for Beacon's short queries. One text always has one name,
+ * so a name can never be reused for different SQL; very long texts and more than a few hundred distinct
+ * statements per connection run unnamed, so memory on the server stays bounded.
+ */
+export function preparePerConnection(client: pg.PoolClient | pg.Client): void {
+  const original = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const named = new Set<string>();
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
+    if (
+      config &&
+      typeof config === 'object' &&
+      typeof (config as pg.QueryConfig).text === 'string' &&
+      !(config as pg.QueryConfig).name &&
+      Array.isArray(values ?? (config as pg.QueryConfig).values) &&
+      ((values ?? (config as pg.QueryConfig).values) as unknown[]).length > 0
+    ) {
+      const text = (config as pg.QueryConfig).text;
+      if (text.length <= PREPARE_MAX_TEXT) {
+        const name = `b_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+        if (named.has(name) || named.size < PREPARE_MAX_PER_CONNECTION) {
+          named.add(name);
+          return original({ ...(config as pg.QueryConfig), name }, values, callback);
+        }
+      }
+    }
+    return original(config, values, callback);
   };
 }
 

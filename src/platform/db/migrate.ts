@@ -101,6 +101,7 @@ export async function applyGrants(client: RawClient, role: string): Promise<bool
   await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
   await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
   await client.query(`REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM ${role}`);
+  await client.query(`REVOKE INSERT, DELETE, TRUNCATE ON audit_head FROM ${role}`);
   await client.query(`REVOKE ALL ON beacon_migrations FROM ${role}`);
   await client.query(`GRANT SELECT ON beacon_migrations TO ${role}`);
   return true;

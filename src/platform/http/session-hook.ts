@@ -1,11 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor, RequestContext } from '../context';
 import type { Db } from '../db/engine';
-import { loadSession, type LoadedSession, type SessionPolicy } from '../auth/sessions';
+import type { LoadedSession, SessionPolicy, SessionState } from '../auth/sessions';
 
 export const SESSION_COOKIE = 'beacon_session';
 
-export type ActorResolver = (db: Db, userId: string, membershipId: string | null) => Promise<Actor | null>;
+/**
+ * The session for a cookie value and whom it acts as (null before a role is chosen, or when that
+ * membership can no longer act), read together: one query on every request.
+ */
+export type SessionActorLoader = (db: Db, policy: SessionPolicy, token: string | undefined) => Promise<{ state: SessionState; actor: Actor | null }>;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -20,7 +24,7 @@ declare module 'fastify' {
  * (second factor given, a role chosen) unless the route says otherwise; an API call without one gets
  * 401, a page is sent to sign in and brought back afterwards.
  */
-export function registerSessionHook(app: FastifyInstance, db: Db, policy: SessionPolicy, resolveActor: ActorResolver): void {
+export function registerSessionHook(app: FastifyInstance, db: Db, policy: SessionPolicy, loadSessionActor: SessionActorLoader): void {
   app.decorateRequest('session', null);
   app.decorateRequest('sessionExpired', false);
   app.decorateRequest('ctx', null as unknown as RequestContext);
@@ -30,10 +34,10 @@ export function registerSessionHook(app: FastifyInstance, db: Db, policy: Sessio
     const url = req.routeOptions.url;
     if (!url || url.startsWith('/nhsuk/') || url.startsWith('/assets/') || url.startsWith('/static/')) return;
 
-    const state = await loadSession(db, policy, req.cookies[SESSION_COOKIE]);
+    const { state, actor } = await loadSessionActor(db, policy, req.cookies[SESSION_COOKIE]);
     if (state.status === 'active') {
       req.session = state.session;
-      if (!state.session.awaitingSecondFactor) req.ctx.actor = await resolveActor(db, state.session.userId, state.session.membershipId);
+      if (!state.session.awaitingSecondFactor) req.ctx.actor = actor;
     } else if (state.status === 'expired') {
       req.sessionExpired = true;
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
