@@ -141,6 +141,9 @@ describe.skipIf(!browserAvailable)('point-of-care check in a real browser', () =
     await fillCheck(page, { given: 'Gwendolyn', family: 'Fairweather', day: '30', month: '1', year: '1988' });
     await clickAndWait(page, page.getByRole('button', { name: 'Check for an alert' }));
     expect(await text(page, 'h1')).toBe('No alert found');
+    // Neutral, never a green "success" panel, and the caveat is in the same box as the answer.
+    expect(await page.locator('.nhsuk-panel').count()).toBe(0);
+    expect(await text(page, '.beacon-no-match')).toContain('This does not mean there are no concerns');
     expect(await text(page, '.nhsuk-summary-list')).toContain('30 January 1988');
     await checkAccessibility(page, 'no alert found');
     await screenshot(page, 'check-no-alert');
@@ -152,10 +155,19 @@ describe.skipIf(!browserAvailable)('point-of-care check in a real browser', () =
     await fillCheck(nurse, { given: 'Marisol', family: 'Brightwater', day: '7', month: '5', year: '1998', postcode: 'so16 6yd' });
     await clickAndWait(nurse, nurse.getByRole('button', { name: 'Check for an alert' }));
     expect(pathOf(nurse)).toMatch(/^\/check\/searches\//);
-    expect(await text(nurse, 'h1')).toBe('One alert may match');
+    // A strong match is the loudest thing on the page: the heading says so, in an urgent card.
+    expect(await text(nurse, 'h1')).toBe('Strong match — look at this alert now');
     const card = nurse.locator('#candidate-1');
-    expect(await text(nurse, '#candidate-1 h2')).toBe(`Strong match : Alert ${alert.reference}`);
-    expect(await card.textContent()).toContain('date of birth: day and month swapped');
+    expect(await card.getAttribute('class')).toContain('nhsuk-card--care--urgent');
+    expect(await text(nurse, '#candidate-1 h2')).toBe(`Urgent: Strong match: alert ${alert.reference}`);
+    // In the form's words, with plain strength words; the numbers only behind "The numbers behind this".
+    const comparison = (await card.locator('ul.nhsuk-list').textContent()) ?? '';
+    expect(comparison).toContain('Date of birth: day and month swapped — agrees');
+    expect(comparison).toContain('First name: same — agrees strongly');
+    expect(comparison).not.toMatch(/forename|surname|\+\d/);
+    expect(await card.locator('details').getAttribute('open')).toBeNull();
+    await card.getByText('The numbers behind this').click();
+    expect(await card.locator('details table').textContent()).toMatch(/Date of birth\s*\+\d/);
     // Nothing recorded on the alert is on the page yet.
     const body = (await nurse.locator('main').textContent()) ?? '';
     for (const secret of ['Quennell', 'Ashdown', WOMAN.action, '943 476 5919']) expect(body).not.toContain(secret);
@@ -256,7 +268,7 @@ describe.skipIf(!browserAvailable)('point-of-care check in a real browser', () =
     await nurse.goto(url('/check'));
     await fillCheck(nurse, { given: 'Marisol', family: 'Brightwater', day: '7', month: '5', year: '1998' });
     await clickAndWait(nurse, nurse.getByRole('button', { name: 'Check for an alert' }));
-    expect(await text(nurse, '#candidate-1 h2')).toBe(`Strong match : Alert ${alert.reference}`);
+    expect(await text(nurse, '#candidate-1 h2')).toBe(`Urgent: Strong match: alert ${alert.reference}`);
     expect(await text(nurse, '#candidate-1')).toMatch(
       /Matched through details given at Queen Alexandra Hospital emergency department on \d+ \w+ \d{4}, unverified/,
     );

@@ -1,3 +1,4 @@
+import { compareForClinician } from './explain';
 import type { FastifyPluginAsync, preHandlerAsyncHookHandler } from 'fastify';
 import { z } from 'zod';
 import { api } from '../../platform/http/api';
@@ -61,7 +62,19 @@ export const CheckCandidate = api.schema(
     band: z.enum(['strong', 'possible']),
     probability: z.number(),
     matchedThrough: z.string().meta({ description: 'Which of the alert identities matched, e.g. "an alias on the alert"' }),
-    explanation: z.array(z.object({ field: z.string(), level: z.string(), weight: z.number(), text: z.string() })),
+    explanation: z.array(z.object({ field: z.string(), level: z.string(), weight: z.number(), text: z.string() })).meta({
+      description: 'The matcher’s own account of each detail (log2 weights), for those who review matching',
+    }),
+    comparison: z
+      .array(
+        z.object({
+          field: z.string(),
+          label: z.string().meta({ description: 'The check form’s name for the detail, e.g. "Last name"' }),
+          says: z.string().meta({ description: 'How it compares, e.g. "sounds the same, spelt differently"' }),
+          strength: z.enum(['Agrees strongly', 'Agrees', 'Makes little difference', 'Disagrees', 'Disagrees strongly']),
+        }),
+      )
+      .meta({ description: 'The details given, compared in plain words, in the form’s order: what a clinician should be shown' }),
     revealId: Uuid.nullable().optional().meta({ description: 'Your reveal of this candidate, if any' }),
   }),
   'A possible match, before it is revealed: strength, why, and the alert reference; no personal data.',
@@ -149,6 +162,7 @@ const candidateJson = (c: StoredCandidate, revealId?: string | null) => ({
   probability: c.probability,
   matchedThrough: c.matchedThrough,
   explanation: c.explanation.map((e) => ({ field: e.field, level: e.level, weight: Math.round(e.weight * 10) / 10, text: e.text })),
+  comparison: compareForClinician(c.explanation).map(({ field, label, says, strength }) => ({ field, label, says, strength })),
   ...(revealId !== undefined ? { revealId } : {}),
 });
 

@@ -165,8 +165,8 @@ describe('the check page', () => {
     expect(results.status).toBe(200);
     const page = htmlText(results.body);
     expect(page).toContain('Strong match');
-    expect(page).toMatch(new RegExp(`Alert (<[^>]+>)?${marisol.reference}`));
-    expect(page).toContain('date of birth: day and month swapped');
+    expect(page).toMatch(new RegExp(`(Alert|alert) (<[^>]+>)?${marisol.reference}`));
+    expect(page).toContain('Date of birth: day and month swapped');
     // Minimal detail before a reveal: nothing recorded on the alert is shown.
     expect(page).not.toContain('Quennell');
     expect(page).not.toContain(MARISOL.action);
@@ -256,6 +256,8 @@ describe('the JSON API', () => {
     expect(res.json.result).toBe('candidates');
     const c = res.json.candidates![0]!;
     expect(c).toMatchObject({ alertId: marisol.id, reference: marisol.reference, band: 'strong' });
+    // In plain words for a clinician, beside the matcher's weights.
+    expect(c.comparison).toEqual([{ field: 'nhsNumber', label: 'NHS number', says: 'same', strength: 'Agrees strongly' }]);
     expect(JSON.stringify(res.json)).not.toContain('Quennell');
     const r = await api.post(`/api/check/searches/${res.json.searchId}/reveal`, { alertId: marisol.id, reason: 'before_appointment' });
     expect(r.status).toBe(201);

@@ -32,6 +32,8 @@ import {
 } from './service';
 import { type PointOfCareSettings, pointOfCareSettings } from './settings';
 import { pointOfCareApi } from './api';
+import { compareForClinician } from './explain';
+import { formatWeight } from '../matching/score';
 
 export const RATE_LIMITED = 'BEACON_CHECK_RATE_LIMITED';
 
@@ -73,6 +75,18 @@ function valuesFromDetails(d: CheckDetails | null): Record<string, string> {
     'edd-month': edd.month ?? '',
     'edd-year': edd.year ?? '',
   };
+}
+
+/**
+ * The results heading. A strong match is the loudest thing on the page; possible matches ask to be
+ * checked; no match is stated plainly, never as a success (it is not an all-clear).
+ */
+export function resultsTitle(candidates: number, strong: number): string {
+  if (strong === 1) return 'Strong match — look at this alert now';
+  if (strong > 1) return `${strong} strong matches — look at these alerts now`;
+  if (candidates === 1) return 'Possible match — check this alert';
+  if (candidates > 1) return `${candidates} possible matches — check these alerts`;
+  return 'No alert found';
 }
 
 const BAND_LABELS = { strong: 'Strong match', possible: 'Possible match', none: 'No match' } as const;
@@ -214,13 +228,16 @@ export const pointOfCareRoutes =
         n: i + 1,
         reveal: revealed.get(c.alertId) ?? null,
         percent: Math.round(c.probability * 1000) / 10,
+        comparisons: compareForClinician(c.explanation),
+        score: formatWeight(c.score),
       }));
+      const strong = candidates.filter((c) => c.band === 'strong').length;
       return reply.code(status).page('identity/point-of-care/views/results.njk', {
-        title: candidates.length ? `${candidates.length === 1 ? 'One alert' : `${candidates.length} alerts`} may match` : 'No alert found',
+        title: resultsTitle(candidates.length, strong),
         search: s.search,
         searched: s.details ? describeDetails(s.details) : null,
         candidates,
-        strong: candidates.filter((c) => c.band === 'strong').length,
+        strong,
         revealable: s.revealable,
         revealErrors,
         errors: revealErrors?.errors,
