@@ -1,3 +1,4 @@
+import { ROLE_LABELS, type Role } from './platform/context';
 import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
@@ -190,8 +191,11 @@ function printDemoSignIns(config: Config, password: string, created: { email: st
   const lines = [
     '',
     'Demo data created. Sign in with any of these (password for all of them below):',
-    ...created.map((c) => `  ${c.email.padEnd(34)} ${c.role.padEnd(26)} ${c.organisation}`),
+    ...created.map((c) => `  ${c.email.padEnd(32)} ${(ROLE_LABELS[c.role as Role] ?? c.role).padEnd(45)} ${c.organisation}`),
     `  password: ${password}`,
+    '',
+    'Two-factor authentication is off for these demo accounts, so you can try every role quickly. Turn it on',
+    'for one under Your account → Set up two-factor authentication, with any authenticator app.',
     '',
   ];
   console.log(lines.join('\n'));
