@@ -10,6 +10,7 @@ import { Worker } from './platform/jobs/worker';
 import { purgeSessions } from './platform/auth/sessions';
 import { seedDemo } from './demo/seed';
 import { seedDemoCases } from './demo/cases';
+import { type DemoAlertsSummary, describeSearch, SHOWCASE, seedDemoAlerts } from './demo/alerts';
 import { organisations } from './directory/schema';
 import { createMailer } from './platform/notify/mailer';
 import {
@@ -143,8 +144,10 @@ export async function startService(config: Config, opts: { handleSignals?: boole
       const [anyOrg] = await database.db.select({ id: organisations.id }).from(organisations).limit(1);
       if (!anyOrg) {
         const seeded = await seedDemo(database.db);
+        console.log('\nCreating the demo register (first start only: a few seconds)…');
+        const register = await seedDemoAlerts(database.db, { password: seeded.password, key: config.encryptionKey });
         await seedDemoCases(database.db);
-        printDemoSignIns(config, seeded.password, seeded.created);
+        printDemoSignIns(config, seeded.password, seeded.created, register);
       }
     }
     app = await buildApp({ config, database });
@@ -186,7 +189,7 @@ export async function startService(config: Config, opts: { handleSignals?: boole
   return { app, database, worker, url, stop };
 }
 
-function printDemoSignIns(config: Config, password: string, created: { email: string; role: string; organisation: string }[]) {
+function printDemoSignIns(config: Config, password: string, created: { email: string; role: string; organisation: string }[], register: DemoAlertsSummary) {
   if (!created.length) return;
   const lines = [
     '',
@@ -196,6 +199,11 @@ function printDemoSignIns(config: Config, password: string, created: { email: st
     '',
     'Two-factor authentication is off for these demo accounts, so you can try every role quickly. Turn it on',
     'for one under Your account → Set up two-factor authentication, with any authenticator app.',
+    '',
+    `The demo register: ${register.active} active alerts (${register.deliveries} deliveries to units, ${register.acknowledged} acknowledged), ` +
+      `${register.awaitingApproval} waiting for approval, ${register.drafts} drafts, ${register.stoodDown} stood down, ${register.presentations} presentations.`,
+    'Try a point-of-care check as ed.nurse@beacon.example: each of these finds a strong match.',
+    ...SHOWCASE.map((s) => `  ${describeSearch(s.search)}: ${s.says}`),
     '',
   ];
   console.log(lines.join('\n'));

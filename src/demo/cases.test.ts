@@ -4,6 +4,7 @@ import { openTestDatabase, type TestDatabase } from '../../test/support/db';
 import { verifyAuditChain } from '../platform/audit/service';
 import { casePrompts, cases, toxicologyTests } from '../cases/schema';
 import { escalations } from '../escalations/schema';
+import { geographies } from '../directory/schema';
 import { seedDemo } from './seed';
 import { seedDemoCases } from './cases';
 
@@ -16,11 +17,16 @@ beforeAll(async () => {
 afterAll(async () => tdb?.close());
 
 describe('demo cases', () => {
-  it('adds the two cases once, with what the pages are meant to show', async () => {
-    expect(await seedDemoCases(tdb.db)).toBe(2);
+  it('adds the three cases once, with what the pages are meant to show', async () => {
+    expect(await seedDemoCases(tdb.db)).toBe(3);
     const list = await tdb.db.select().from(cases);
-    expect(list.map((c) => c.classification).sort()).toEqual(['unbooked_in_labour', 'unborn_baby_protocol']);
-    const ubp = list.find((c) => c.classification === 'unborn_baby_protocol')!;
+    expect(list.map((c) => c.classification).sort()).toEqual(['unbooked_in_labour', 'unborn_baby_protocol', 'unborn_baby_protocol']);
+    const [hampshireArea] = await tdb.db.select({ id: geographies.id }).from(geographies).where(eq(geographies.code, 'E10000014'));
+    const ubp = list.find((c) => c.classification === 'unborn_baby_protocol' && c.geographyId !== hampshireArea!.id)!;
+    // One in Hampshire, the partnership manager's area, with an open escalation.
+    const hampshire = list.find((c) => c.geographyId === hampshireArea!.id)!;
+    const [hEsc] = await tdb.db.select().from(escalations).where(eq(escalations.caseId, hampshire.id));
+    expect(hEsc).toMatchObject({ stage: 1, status: 'open' });
     const labour = list.find((c) => c.classification === 'unbooked_in_labour')!;
     // A pattern prompt waiting for an answer, and an escalation at stage 2.
     const prompts = await tdb.db.select().from(casePrompts).where(eq(casePrompts.caseId, ubp.id));
@@ -33,7 +39,7 @@ describe('demo cases', () => {
     expect(pending!.n).toBe(2);
 
     expect(await seedDemoCases(tdb.db)).toBe(0);
-    expect(await tdb.db.select({ n: count() }).from(cases)).toEqual([{ n: 2 }]);
+    expect(await tdb.db.select({ n: count() }).from(cases)).toEqual([{ n: 3 }]);
     expect((await verifyAuditChain(tdb.db)).ok).toBe(true);
   });
 });

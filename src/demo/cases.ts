@@ -1,8 +1,9 @@
 /**
  * Demo cases, so a first start shows the case pages with something in them: an unborn baby protocol
  * case in Southampton with overdue milestones, an identity inconsistency, a pattern prompt waiting for
- * an answer and an escalation at stage 2; and an unbooked woman in labour in Portsmouth, checklist
- * half done, toxicology pending and the discharge gate closed. Every name is invented. Everything is
+ * an answer and an escalation at stage 2; an unbooked woman in labour in Portsmouth, checklist half
+ * done, toxicology pending and the discharge gate closed; and a late-booked case in Hampshire (the
+ * partnership manager's area) escalated because the referral has had no response. Every name is invented. Everything is
  * written through the services, as the people would, so the audit trail and chronology are real.
  */
 import { eq } from 'drizzle-orm';
@@ -45,6 +46,8 @@ export async function seedDemoCases(db: Db, now = new Date()): Promise<number> {
   const portsmouth = await geographyId(db, 'E06000044');
   const southamptonCouncil = await organisationId(db, '852');
   const portsmouthCouncil = await organisationId(db, '851');
+  const hampshire = await geographyId(db, 'E10000014');
+  const hampshireCouncil = await organisationId(db, '850');
   const today = londonDate(now);
   const ago = (days: number) => new Date(now.getTime() - days * DAY);
 
@@ -223,5 +226,50 @@ export async function seedDemoCases(db: Db, now = new Date()): Promise<number> {
     { subject: 'mother', sample: 'urine', requestedAt: ago(0.4).toISOString(), requestedByName: 'Labour ward midwife', consent: 'given' },
     now,
   );
-  return 2;
+
+  // ── Hampshire (the partnership manager's area): unborn baby protocol, late booking, escalated ─────
+  const c = await openCase(
+    db,
+    midwife,
+    {
+      classification: 'unborn_baby_protocol',
+      givenName: 'Toni',
+      familyName: 'Hallett',
+      dateOfBirth: '2001-10-19',
+      addressLine: '3 Rectory Lane, Romsey',
+      postcode: 'SO51 8DP',
+      source: 'self_reported',
+      edd: addDays(today, 15 * 7),
+      eddSource: 'dating_scan',
+      geographyId: hampshire,
+      summary: 'Booked at 24 weeks after concealing the pregnancy. Care leaver; partner has a history of domestic abuse.',
+    },
+    ago(21),
+  );
+  await addAgency(db, midwife, c.id, hampshireCouncil, 'She lives in Romsey: Hampshire children’s services hold the referral');
+  await completeMilestone(db, midwife, c.id, 'referral_to_social_care', {
+    completedAt: addDays(today, -20),
+    note: 'Referred to the Hampshire children’s reception team',
+  });
+  await recordObservation(
+    db,
+    midwife,
+    c.id,
+    { kind: 'appointment_missed', occurredAt: addDays(today, -7), summary: 'Did not attend antenatal clinic at Romsey' },
+    now,
+  );
+  await raiseEscalation(
+    db,
+    midwife,
+    {
+      caseId: c.id,
+      subject: 'plan_progress',
+      concern: 'Referral made three weeks ago with no acknowledgement or allocation; the pre-birth assessment has not started and she is 25 weeks.',
+      desiredOutcome: 'An allocated social worker and a date for the pre-birth assessment this week.',
+      raisedWithOrganisationId: hampshireCouncil,
+      raisedWithName: 'Duty manager, children’s reception team',
+    },
+    ago(2),
+  );
+  return 3;
 }

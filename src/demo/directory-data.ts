@@ -297,3 +297,26 @@ export const DEMO_USERS: DemoUser[] = [
   },
   { email: 'auditor@beacon.example', displayName: 'Sunita Rao', jobTitle: 'Safeguarding quality and assurance lead', role: 'auditor', odsCode: 'QRL' },
 ];
+
+/**
+ * Colleagues of the demo people who raised the demo register's alerts at the other acute trusts of the
+ * Hampshire and Isle of Wight area, so the register spans the directory. They sign in with the demo
+ * password too, but are not in the one-per-role list.
+ */
+export const DEMO_COLLEAGUES: DemoUser[] = [
+  {
+    email: 'midwife.portsmouth@beacon.example',
+    displayName: 'Bethan Lloyd',
+    jobTitle: 'Safeguarding midwife',
+    role: 'safeguarding_practitioner',
+    odsCode: 'RHU',
+  },
+  {
+    email: 'midwife.hampshire@beacon.example',
+    displayName: 'Oliver Grant',
+    jobTitle: 'Named midwife for safeguarding',
+    role: 'safeguarding_practitioner',
+    odsCode: 'RN5',
+  },
+  { email: 'midwife.iow@beacon.example', displayName: 'Chloe Dunmore', jobTitle: 'Safeguarding midwife', role: 'safeguarding_practitioner', odsCode: 'R1F' },
+];
