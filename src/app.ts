@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
-import { can } from './platform/auth/policy';
 import { ROLE_LABELS } from './platform/context';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './platform/errors';
 import { recordAuditNow } from './platform/audit/service';
@@ -11,6 +10,15 @@ import { loggableError } from './platform/http/log-safety';
 import { registerViews } from './platform/http/views';
 import { registerSessionHook } from './platform/http/session-hook';
 import { formErrors } from './platform/http/forms';
+import { type NavEntry, type NavItem, navigationFor } from './platform/http/navigation';
+import { homeNavigation } from './home/navigation';
+import { pointOfCareNavigation } from './identity/point-of-care/navigation';
+import { alertsNavigation } from './alerts/navigation';
+import { casesNavigation } from './cases/navigation';
+import { escalationsNavigation } from './escalations/navigation';
+import { assuranceNavigation } from './assurance/navigation';
+import { directoryNavigation } from './directory/navigation';
+import { peopleNavigation } from './people/navigation';
 import { loadSessionActor, membershipsFor } from './people/service';
 import { homeRoutes } from './home/routes';
 import { signInRoutes } from './people/sign-in-routes';
@@ -20,7 +28,6 @@ import { auditLogRoutes } from './assurance/audit-log-routes';
 import { oidcRoutes } from './people/oidc-routes';
 import { alertRoutes } from './alerts/routes';
 import { alertApi } from './alerts/api';
-import { APPROVER_ROLES } from './alerts/lifecycle';
 import { trackRoutes } from './platform/http/openapi';
 import { isDatabaseUnavailable } from './platform/db/unavailable';
 import { pointOfCareRoutes } from './identity/point-of-care/routes';
@@ -55,6 +62,26 @@ const REDACT = [
   '*.token',
 ];
 
+/** Every capability's menu items (each declared in its own navigation.ts). */
+const NAVIGATION: readonly NavEntry[] = [
+  ...homeNavigation,
+  ...pointOfCareNavigation,
+  ...alertsNavigation,
+  ...casesNavigation,
+  ...escalationsNavigation,
+  ...assuranceNavigation,
+  ...directoryNavigation,
+  ...peopleNavigation,
+];
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A menu item's words, with its count beside it ("Inbox 3", read as "Inbox, 3 not acknowledged"). */
+function navItemHtml(i: NavItem): string {
+  if (!i.count || !i.countText) return escapeHtml(i.text);
+  return `${escapeHtml(i.text)} <span class="beacon-count" title="${escapeHtml(i.countText)}"><span class="nhsuk-u-visually-hidden">, </span>${i.count}<span class="nhsuk-u-visually-hidden"> ${escapeHtml(i.countText.replace(/^\d+ /, ''))}</span></span>`;
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, database } = deps;
   const db = database.db;
@@ -82,34 +109,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorateReply('page', async function page(this: FastifyReply, template: string, data: Record<string, unknown> = {}) {
     const req = this.request;
     const actor = req.ctx?.actor ?? null;
-    const navItems = actor
-      ? [
-          { href: '/', text: 'Home' },
-          ...(can(actor, 'alert.check') ? [{ href: '/check', text: 'Check for an alert' }] : []),
-          ...(can(actor, 'alert.list') ? [{ href: '/alerts', text: 'Alerts' }] : []),
-          ...((APPROVER_ROLES as readonly string[]).includes(actor.role) ? [{ href: '/alerts/approvals', text: 'Approvals' }] : []),
-          ...(can(actor, 'alert.inbox') ? [{ href: '/inbox', text: 'Inbox' }] : []),
-          ...(can(actor, 'presentation.list') ? [{ href: '/presentations', text: 'Presentations' }] : []),
-          ...(can(actor, 'case.list') ? [{ href: '/cases', text: 'Cases' }] : []),
-          ...(can(actor, 'escalation.list') ? [{ href: '/escalations', text: 'Escalations' }] : []),
-          ...(can(actor, 'case.report') ? [{ href: '/assurance/discharge-overrides', text: 'Discharge overrides' }] : []),
-          ...(can(actor, 'directory.view') ? [{ href: '/organisations', text: 'Organisations' }] : []),
-          ...(can(actor, 'user.view') ? [{ href: '/users', text: 'Users' }] : []),
-          ...(can(actor, 'audit.view') ? [{ href: '/audit', text: 'Audit log' }] : []),
-        ]
-      : [];
-    // The current item is the one whose address is the longest match (/alerts/approvals, not /alerts).
-    const path = req.url.split('?')[0]!;
-    const matches = (href: string) => (href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`));
-    const current = navItems.filter((i) => matches(i.href)).sort((a, b) => b.href.length - a.href.length)[0]?.href;
-    const nav = navItems.map((i) => ({ ...i, current: i.href === current }));
+    const navigation = await navigationFor(db, req.ctx, NAVIGATION, req.url.split('?')[0]!, (err) =>
+      req.log.warn({ err: loggableError(err) }, 'a navigation count failed'),
+    );
     const canSwitchRole = actor ? (await membershipsFor(db, actor.userId)).length > 1 : false;
     this.type('text/html; charset=utf-8');
     return this.view(template, {
       actor,
       signedInName: req.session?.user.displayName ?? null,
       csrfToken: this.generateCsrf({ userInfo: csrfUserInfo(req) }),
-      navItems: nav,
+      navItems: navigation.items.map((i) => ({ href: i.href, current: i.current, html: navItemHtml(i) })),
+      urgentBanners: navigation.urgent,
       canSwitchRole,
       ...data,
     });

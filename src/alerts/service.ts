@@ -1,13 +1,13 @@
 import { randomInt } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../platform/db/engine';
-import type { RequestContext } from '../platform/context';
+import type { Actor, RequestContext } from '../platform/context';
 import { type Action, authorize, authorizeContext, can, type Resource } from '../platform/auth/policy';
 import { recordAudit, recordAuditNow } from '../platform/audit/service';
 import { auditEvents } from '../platform/audit/schema';
 import { ForbiddenError, NotFoundError, ValidationError } from '../platform/errors';
 import { systemContext } from '../platform/context';
-import { geographyChain, isUuid } from '../directory/service';
+import { icbCodesOf, isUuid } from '../directory/service';
 import { organisations, units } from '../directory/schema';
 import { users } from '../platform/auth/schema';
 import { openPhotograph, processPhotograph, sealPhotograph } from '../platform/files/photographs';
@@ -75,20 +75,15 @@ async function currentContent(db: Db, a: AlertRow): Promise<unknown> {
   return v?.content ?? {};
 }
 
-async function icbCodeOf(db: Db, organisationId: string): Promise<string | null> {
-  const [org] = await db.select({ geographyId: organisations.geographyId }).from(organisations).where(eq(organisations.id, organisationId));
-  if (!org) return null;
-  return (await geographyChain(db, org.geographyId)).find((g) => g.level === 'icb')?.code ?? null;
-}
-
 /** What the policy needs to decide on one alert for this actor. */
 async function resourceFor(db: Db, ctx: RequestContext, a: AlertRow): Promise<Resource> {
   const delivered = await db.selectDistinct({ unitId: alertDeliveries.unitId }).from(alertDeliveries).where(eq(alertDeliveries.alertId, a.id));
   let sameArea = false;
   // Approvers elsewhere in the area see an alert once it is submitted to them, not while it is being drafted.
   if (ctx.actor && ctx.actor.organisationId !== a.originatorOrganisationId && ctx.actor.role === 'designated_professional' && a.status !== 'draft') {
-    const [mine, theirs] = await Promise.all([icbCodeOf(db, ctx.actor.organisationId), icbCodeOf(db, a.originatorOrganisationId)]);
-    sameArea = !!mine && mine === theirs;
+    const icb = await icbCodesOf(db, [ctx.actor.organisationId, a.originatorOrganisationId]);
+    const mine = icb.get(ctx.actor.organisationId);
+    sameArea = !!mine && mine === icb.get(a.originatorOrganisationId);
   }
   return { organisationId: a.originatorOrganisationId, unitIds: delivered.map((d) => d.unitId), sameArea };
 }
@@ -612,14 +607,41 @@ export async function approvalQueue(db: Db, ctx: RequestContext) {
     .innerJoin(users, eq(users.id, alerts.originatorUserId))
     .where(eq(alerts.status, 'submitted'))
     .orderBy(asc(alerts.updatedAt));
-  const mine = await icbCodeOf(db, ctx.actor.organisationId);
-  const out = [];
+  const actor = ctx.actor;
+  const approvable = await approvableBy(db, actor, submitted);
+  return submitted.filter((s) => approvable.has(s.id)).map((s) => ({ ...s, ownAlert: s.originatorUserId === actor.userId }));
+}
+
+/** Which of these submitted alerts the person may approve (the policy's rule; the ICB areas looked up once for all of them). */
+async function approvableBy(db: Db, actor: Actor, submitted: readonly { id: string; originatorOrganisationId: string }[]): Promise<Set<string>> {
+  const icb = await icbCodesOf(db, [actor.organisationId, ...submitted.map((s) => s.originatorOrganisationId)]);
+  const mine = icb.get(actor.organisationId) ?? null;
+  const out = new Set<string>();
   for (const s of submitted) {
-    const sameArea = s.originatorOrganisationId !== ctx.actor.organisationId && !!mine && (await icbCodeOf(db, s.originatorOrganisationId)) === mine;
-    if (can(ctx.actor, 'alert.approve', { organisationId: s.originatorOrganisationId, sameArea }))
-      out.push({ ...s, ownAlert: s.originatorUserId === ctx.actor.userId });
+    const sameArea = s.originatorOrganisationId !== actor.organisationId && !!mine && icb.get(s.originatorOrganisationId) === mine;
+    if (can(actor, 'alert.approve', { organisationId: s.originatorOrganisationId, sameArea })) out.add(s.id);
   }
   return out;
+}
+
+/** How many alerts are waiting for this person's approval (the navigation's count): approvalQueue's rule, without its list. */
+export async function approvalsWaitingCount(db: Db, ctx: RequestContext): Promise<number> {
+  if (!ctx.actor || ctx.actor.role !== 'designated_professional' || !can(ctx.actor, 'alert.list')) return 0;
+  const submitted = await db
+    .select({ id: alerts.id, originatorOrganisationId: alerts.originatorOrganisationId })
+    .from(alerts)
+    .where(eq(alerts.status, 'submitted'));
+  return submitted.length ? (await approvableBy(db, ctx.actor, submitted)).size : 0;
+}
+
+/** How many deliveries to this coordinator's unit are not acknowledged yet (the navigation's count). */
+export async function unacknowledgedCount(db: Db, ctx: RequestContext): Promise<number> {
+  if (!can(ctx.actor, 'alert.inbox') || !ctx.actor?.unitId) return 0;
+  const [r] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(alertDeliveries)
+    .where(and(eq(alertDeliveries.unitId, ctx.actor.unitId), isNull(alertDeliveries.acknowledgedAt)));
+  return Number(r?.n ?? 0);
 }
 
 /** A unit coordinator's inbox: what was delivered to their unit, unacknowledged first. */

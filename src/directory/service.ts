@@ -1,4 +1,4 @@
-import { and, asc, eq, ilike, or, sql } from 'drizzle-orm';
+import { and, asc, eq, ilike, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../platform/db/engine';
 import type { RequestContext } from '../platform/context';
 import { authorize } from '../platform/auth/policy';
@@ -26,6 +26,27 @@ export async function geographyChain(db: Db, geographyId: string): Promise<Geogr
     g = g.parentId ? byId.get(g.parentId) : undefined;
   }
   return chain;
+}
+
+/**
+ * The ICB area (its code) each organisation is in, for many organisations at once: two queries, however
+ * many there are (an organisation outside any ICB, or unknown, maps to null).
+ */
+export async function icbCodesOf(db: Db, organisationIds: readonly string[]): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>();
+  const ids = [...new Set(organisationIds)].filter(isUuid);
+  if (!ids.length) return out;
+  const [orgs, all] = await Promise.all([
+    db.select({ id: organisations.id, geographyId: organisations.geographyId }).from(organisations).where(inArray(organisations.id, ids)),
+    db.select().from(geographies),
+  ]);
+  const byId = new Map(all.map((g) => [g.id, g]));
+  for (const o of orgs) {
+    let g = byId.get(o.geographyId);
+    for (let depth = 0; g && g.level !== 'icb' && depth < 10; depth++) g = g.parentId ? byId.get(g.parentId) : undefined;
+    out.set(o.id, g?.level === 'icb' ? g.code : null);
+  }
+  return out;
 }
 
 export interface OrganisationFilter {

@@ -681,6 +681,20 @@ export async function listEscalations(db: Db, ctx: RequestContext, opts: { statu
 }
 
 /**
+ * How many open escalations are waiting for this person's organisation to respond: those raised with it
+ * (the navigation's count). Partnership managers and auditors oversee rather than respond: none.
+ */
+export async function escalationsAwaitingCount(db: Db, ctx: RequestContext): Promise<number> {
+  const actor = ctx.actor;
+  if (!actor || !can(actor, 'escalation.list') || actor.role === 'partnership_manager' || actor.role === 'auditor') return 0;
+  const [r] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(escalations)
+    .where(and(eq(escalations.status, 'open'), eq(escalations.raisedWithOrganisationId, actor.organisationId)));
+  return Number(r?.n ?? 0);
+}
+
+/**
  * A case's escalations, for its escalations page. The caller's page load audits the read
  * (renderCasePage); pass `audit: true` when nothing else does (the API).
  */

@@ -1,0 +1,133 @@
+/**
+ * `npm run screens`: look at the whole product in a minute before a release.
+ *
+ * Starts Beacon on a fresh embedded database with the demo data (as a first `npm start` would), signs in
+ * as every demo role in Debian's Chromium, and saves a full-page screenshot of each page the role's menu
+ * offers, of the first record in each list, and of a point-of-care check that finds a demo alert, into
+ * screens/<person>/ (not committed). Every page is also checked with axe and its status noted; the run
+ * ends with a list of what needs a look (any non-2xx answer, any accessibility violation) and exits 1 if
+ * there is any. `-- --url http://… --password …` screens a service that is already running instead.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from 'playwright-core';
+import { loadConfig } from '../src/config';
+import { DEMO_USERS } from '../src/demo/directory-data';
+import { SHOWCASE } from '../src/demo/alerts';
+import { ROLE_LABELS } from '../src/platform/context';
+import { startService } from '../src/server';
+import { clickAndWait, launchBrowser, signIn } from '../test/support/browser';
+
+const args = process.argv.slice(2);
+const argOf = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const OUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../screens');
+
+interface Shot {
+  role: string;
+  name: string;
+  url: string;
+  status: number;
+  violations: string[];
+}
+
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '') || 'home';
+
+async function main() {
+  let url = argOf('--url');
+  let password = argOf('--password');
+  let stop: (() => Promise<void>) | null = null;
+  if (!url) {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacon-screens-'));
+    const config = loadConfig({ ...process.env, BEACON_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', BEACON_DEMO_DATA: 'true', DATABASE_URL: '' });
+    console.log(`Starting Beacon with the demo data in ${dataDir} …`);
+    const service = await startService(config);
+    url = service.url;
+    stop = async () => {
+      await service.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    };
+    password = /password: (\S+)/.exec(fs.readFileSync(path.join(dataDir, 'demo-sign-ins.txt'), 'utf8'))?.[1];
+  }
+  if (!password) throw new Error('No demo password: give --password with --url');
+  fs.rmSync(OUT, { recursive: true, force: true });
+  const browser = await launchBrowser();
+  const shots: Shot[] = [];
+  try {
+    for (const user of DEMO_USERS) {
+      const role = ROLE_LABELS[user.role];
+      const who = `${role} (${user.email})`;
+      const dir = path.join(OUT, slug(user.email.split('@')[0]!));
+      fs.mkdirSync(dir, { recursive: true });
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      let status = 0;
+      page.on('response', (r) => {
+        if (r.request().isNavigationRequest() && r.request().frame() === page.mainFrame()) status = r.status();
+      });
+      const take = async (name: string) => {
+        await page.waitForLoadState('load');
+        const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+        await page.screenshot({ path: path.join(dir, `${String(shots.filter((s) => s.role === who).length + 1).padStart(2, '0')}-${slug(name)}.png`), fullPage: true });
+        shots.push({ role: who, name, url: new URL(page.url()).pathname, status, violations: axe.violations.map((v) => `${v.id} (${v.nodes.length})`) });
+      };
+      await signIn(page, url, user.email, password);
+      await take('home');
+      const menu = await page.locator('.nhsuk-header__navigation-list a').evaluateAll((as) => as.map((a) => ({ href: a.getAttribute('href') ?? '', text: (a.firstChild?.textContent ?? '').trim() })));
+      for (const item of menu.filter((m) => m.href !== '/')) {
+        await page.goto(`${url}${item.href}`);
+        await take(item.text);
+        // The first record in a list: its own page is what people spend their time on.
+        const first = page.locator('main table a, main .nhsuk-card a.nhsuk-card__link, main ul.beacon-list a').first();
+        if ((await first.count()) > 0) {
+          const href = await first.getAttribute('href');
+          if (href?.startsWith('/')) {
+            await page.goto(`${url}${href}`);
+            await take(`${item.text} first record`);
+          }
+        }
+      }
+      if (user.role === 'point_of_care') {
+        const s = SHOWCASE[0]!;
+        await page.goto(`${url}/check`);
+        await page.getByLabel('First name').fill(s.search.givenName ?? '');
+        await page.getByLabel('Last name', { exact: true }).fill(s.search.familyName ?? '');
+        const [y, m, d] = (s.search.dateOfBirth ?? '').split('-');
+        const dob = page.getByRole('group', { name: 'Date of birth' });
+        await dob.getByLabel('Day').fill(d ?? '');
+        await dob.getByLabel('Month').fill(m ?? '');
+        await dob.getByLabel('Year').fill(y ?? '');
+        await clickAndWait(page, page.getByRole('button', { name: 'Check for an alert' }));
+        await take('check results (strong match)');
+      }
+      await context.close();
+      console.log(`  ${who}: ${shots.filter((s) => s.role === who).length} pages`);
+    }
+  } finally {
+    await browser.close();
+    await stop?.();
+  }
+  const problems = shots.filter((s) => s.status >= 400 || s.violations.length);
+  console.log(`\n${shots.length} screenshots in ${path.relative(process.cwd(), OUT)}/, one folder per person.`);
+  if (problems.length) {
+    console.log('Look at these:');
+    for (const p of problems) console.log(`  ${p.role} · ${p.name} (${p.url}): ${p.status >= 400 ? `answered ${p.status}` : ''}${p.violations.length ? ` axe: ${p.violations.join(', ')}` : ''}`);
+    process.exitCode = 1;
+  } else {
+    console.log('Every page answered 2xx with no accessibility violation found by axe. Now look at them.');
+  }
+}
+
+void main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

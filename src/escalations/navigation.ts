@@ -1,0 +1,14 @@
+import { can } from '../platform/auth/policy';
+import type { NavEntry } from '../platform/http/navigation';
+import { escalationsAwaitingCount } from './service';
+
+export const escalationsNavigation: NavEntry[] = [
+  {
+    href: '/escalations',
+    text: 'Escalations',
+    order: 70,
+    visible: (a) => can(a, 'escalation.list'),
+    attention: escalationsAwaitingCount,
+    attentionText: (n) => `${n} raised with your organisation`,
+  },
+];
