@@ -76,10 +76,11 @@ const NAVIGATION: readonly NavEntry[] = [
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** A menu item's words, with its count beside it ("Inbox 3", read as "Inbox, 3 not acknowledged"). */
+/** A menu item's words, with its count beside it ("Inbox 3", read as "Inbox 3 not acknowledged"). */
 function navItemHtml(i: NavItem): string {
   if (!i.count || !i.countText) return escapeHtml(i.text);
-  return `${escapeHtml(i.text)} <span class="beacon-count" title="${escapeHtml(i.countText)}"><span class="nhsuk-u-visually-hidden">, </span>${i.count}<span class="nhsuk-u-visually-hidden"> ${escapeHtml(i.countText.replace(/^\d+ /, ''))}</span></span>`;
+  const what = escapeHtml(i.countText.replace(/^\d+ /, ''));
+  return `${escapeHtml(i.text)} <span class="beacon-count" title="${escapeHtml(i.countText)}">${i.count}<span class="nhsuk-u-visually-hidden"> ${what}</span></span>`;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {

@@ -19,7 +19,7 @@ const ctx = (email: string) => contextForEmail(t.database.db, email, 'attention-
 
 /** The count shown beside a menu item, or null when there is none. */
 function countBeside(html: string, href: string): number | null {
-  const m = new RegExp(`<a[^>]*href="${href}"[^>]*>[^<]*<span class="beacon-count"[^>]*><span class="nhsuk-u-visually-hidden">, </span>(\\d+)`).exec(html);
+  const m = new RegExp(`<a[^>]*href="${href}"[^>]*>[^<]*<span class="beacon-count"[^>]*>(\\d+)`).exec(html);
   return m ? Number(m[1]) : null;
 }
 const urgentBanner = (html: string) => /<div class="beacon-urgent"[\s\S]*?<\/div>\s*<\/div>/.exec(html)?.[0] ?? null;
