@@ -268,8 +268,8 @@ describe('subject', () => {
           i.subject!.datesOfBirth = [{ value: '1998-02-30' }, { value: '14/07/1998' }, { value: '' }];
         }),
       ).toEqual({
-        'subject.datesOfBirth.0.value': 'Date of birth must be a real date',
-        'subject.datesOfBirth.1.value': 'Date of birth must be a real date',
+        'subject.datesOfBirth.0.value': 'Date of birth must be a real date: February 1998 has 28 days, not 30',
+        'subject.datesOfBirth.1.value': 'Date of birth must be written as YYYY-MM-DD (year, month, day), like 1998-07-14 for 14/07/1998',
         'subject.datesOfBirth.2.value': 'Enter the date of birth',
       });
     });
@@ -461,7 +461,7 @@ describe('pregnancy', () => {
 
   it('needs a real due date', () => {
     expect(edd('')).toEqual({ 'pregnancy.edd': 'Enter the due date' });
-    expect(edd('2026-06-31')).toEqual({ 'pregnancy.edd': 'Due date must be a real date' });
+    expect(edd('2026-06-31')).toEqual({ 'pregnancy.edd': 'Due date must be a real date: June 2026 has 30 days, not 31' });
   });
 
   it('measures the window from the date in England', () => {
@@ -680,7 +680,7 @@ describe('review date', () => {
     expect(review('2026-03-01')).toEqual({ reviewDate: 'The review date must be in the future' });
     expect(review('2027-03-01')).toEqual({}); // 365 days
     expect(review('2027-03-02')).toEqual({ reviewDate: 'The review date must be within a year of today' });
-    expect(review('2026-02-30')).toEqual({ reviewDate: 'Review date must be a real date' });
+    expect(review('2026-02-30')).toEqual({ reviewDate: 'Review date must be a real date: February 2026 has 28 days, not 30' });
   });
 
   it('defaults to six weeks (or as configured) after the due date', () => {

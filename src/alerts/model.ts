@@ -14,7 +14,7 @@ import { UK_POSTCODE, UNIT_TYPES, type UnitType } from '../directory/model';
 import { formatNhsNumber, isValidNhsNumber, normaliseNhsNumber } from '../identity/matching/nhs-number';
 import { parseInput } from '../platform/errors';
 import { ageInYears, daysBetween, defaultReviewDate, formatDate, type IsoDate, isIsoDate, londonDate } from './pregnancy';
-import { perLondonDay } from '../platform/dates';
+import { dateMessage, perLondonDay } from '../platform/dates';
 
 // ── Choices ────────────────────────────────────────────────────────────────────────────────────────
 
@@ -143,15 +143,17 @@ function requiredDate(label: string, enter: string) {
     .trim()
     .superRefine((s, ctx) => {
       if (s === '') ctx.addIssue({ code: 'custom', message: enter });
-      else if (!isIsoDate(s)) ctx.addIssue({ code: 'custom', message: `${label} must be a real date` });
+      else if (!isIsoDate(s)) ctx.addIssue({ code: 'custom', message: dateMessage(label, s) ?? `${label} must be a real date` });
     });
 }
 
 function optionalDate(label: string) {
   return z
-    .string({ error: `${label} must be a real date` })
+    .string({ error: `${label} must be a date written YYYY-MM-DD, like 1996-07-04` })
     .trim()
-    .refine((s) => s === '' || isIsoDate(s), `${label} must be a real date`)
+    .superRefine((s, ctx) => {
+      if (s !== '' && !isIsoDate(s)) ctx.addIssue({ code: 'custom', message: dateMessage(label, s) ?? `${label} must be a real date` });
+    })
     .nullish()
     .transform((s): IsoDate | null => (s ? s : null));
 }

@@ -242,7 +242,8 @@ export const alertRoutes =
         alert: detail.alert,
         step,
         stepNumber: STEPS.indexOf(step) + 1,
-        stepCount: STEPS.length,
+        // The steps and then Check your answers, as the list beside them shows.
+        stepCount: STEPS.length + 1,
         steps: STEPS.map((s) => ({ slug: s.slug, title: s.title, href: `${base}/steps/${s.slug}`, current: s.slug === slug })),
         f: formView(content, await lookups(req), { errors: fieldErrors, addRowTo: opts.addRowTo ?? null }),
         errors: pageErrors(fieldErrors, (p) => idFor(p, content)),
@@ -349,6 +350,7 @@ export const alertRoutes =
       return reply.code(status).page('alerts/views/check.njk', {
         title: 'Check your answers before submitting the alert',
         caption: caption(detail),
+        stepCount: STEPS.length + 1,
         alert: detail.alert,
         // Shown as it will be stored when it is valid (postcodes in capitals, NHS numbers as digits); as typed until then.
         sections: summarise(

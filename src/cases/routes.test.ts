@@ -50,6 +50,8 @@ describe('case pages', () => {
     expect(bad.body).toContain('There is a problem');
     expect(bad.body).toContain('href="#givenName"');
     expect(bad.body).toContain('href="#edd-day"');
+    // The date boxes' own problem is named, not only that the date is wrong.
+    expect(bad.body).toMatch(/February \d{4} has 2[89] days, not 31/);
     expect(bad.body).toContain('value="Quennell"');
     expect(await caseCount()).toBe(before);
 
@@ -94,6 +96,35 @@ describe('case pages', () => {
     const other = await t.browser().signedInAs('ed.nurse@beacon.example');
     expect((await other.get(caseUrl)).status).toBe(403);
     expect((await other.get(`${caseUrl}/details`)).status).toBe(403);
+  });
+
+  it('links on the case page are offered only where the policy lets the person through: no "Raise a new alert" for an ED nurse', async () => {
+    const nurse = await t.browser().signedInAs('ed.nurse@beacon.example');
+    const opened = await nurse.post('/cases/new', {
+      classification: 'unbooked_in_labour',
+      givenName: 'Jade',
+      familyName: 'Morrow',
+      source: 'self_reported',
+      geographyId: await areaId(t.database.db),
+    });
+    expect(opened.status).toBe(303);
+    const summary = (await nurse.get(opened.location!)).body;
+    expect(summary).toContain('Link an alert');
+    expect(summary).not.toContain('href="/alerts/new"');
+    expect((await nurse.get('/alerts/new')).status).toBe(403);
+    const midwife = await t.browser().signedInAs('midwife@beacon.example');
+    const own = await midwife.post('/cases/new', {
+      classification: 'unborn_baby_protocol',
+      givenName: 'Kerry',
+      familyName: 'Whitlow',
+      source: 'self_reported',
+      'edd.day': eddD!,
+      'edd.month': eddM!,
+      'edd.year': eddY!,
+      eddSource: 'dating_scan',
+      geographyId: await areaId(t.database.db),
+    });
+    expect((await midwife.get(own.location!)).body).toContain('href="/alerts/new"');
   });
 
   it('a partnership manager cannot open cases', async () => {

@@ -159,6 +159,8 @@ const coreRoutes =
             professionals: detail.professionals.filter((p) => !p.endedAt),
             pastProfessionals: detail.professionals.filter((p) => p.endedAt),
             alerts: detail.alerts,
+            // A link is offered only to those the policy lets through it (an ED nurse may update a case, not raise an alert).
+            canRaiseAlert: !!req.ctx.actor && can(req.ctx.actor, 'alert.raise'),
             facts: detail.facts
               .filter((f) => !f.supersededAt && f.subject === 'mother')
               .map((f) => ({

@@ -106,3 +106,69 @@ export function ageInYears(dateOfBirth: IsoDate, on: IsoDate): number {
   const hadBirthday = om > bm || (om === bm && od >= bd);
   return oy - by - (hadBirthday ? 0 : 1);
 }
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const daysIn = (month: number, year: number) =>
+  month === 2 && ((year % 4 === 0 && year % 100 !== 0) || year % 400 === 0) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 31);
+
+/**
+ * What is wrong with a date given as day, month and year (and a time, when the form asks for one), in
+ * words a clinician recognises: "there is no month 13", "April 2026 has 30 days", "25:99 is not a time".
+ * Null when it is a real date (and time). Empty parts are the caller's to report ("Enter the date").
+ */
+export function datePartsProblem(parts: { day: string; month: string; year: string; time?: string }): string | null {
+  return capitalise(datePartsReason(parts));
+}
+
+const capitalise = (s: string | null) => (s ? s.charAt(0).toUpperCase() + s.slice(1) : null);
+
+/** datePartsProblem's words, to follow a colon: "there is no month 13", "April 2026 has 30 days, not 31". */
+export function datePartsReason(parts: { day: string; month: string; year: string; time?: string }): string | null {
+  const [d, m, y] = [parts.day.trim(), parts.month.trim(), parts.year.trim()];
+  const problems: string[] = [];
+  if (![d, m, y].every((p) => /^\d{1,4}$/.test(p))) problems.push('the day, month and year must be numbers, like 27 11 2026');
+  else {
+    const [day, month, year] = [Number(d), Number(m), Number(y)];
+    if (y.length !== 4) problems.push('the year must have 4 digits, like 2026');
+    if (month < 1 || month > 12) problems.push(`there is no month ${month}: months go from 1 to 12`);
+    if (day < 1) problems.push('days start at 1');
+    else if (month >= 1 && month <= 12 && y.length === 4 && day > daysIn(month, year))
+      problems.push(`${MONTHS[month - 1]} ${year} has ${daysIn(month, year)} days, not ${day}`);
+    else if (day > 31) problems.push(`there is no day ${day} in any month`);
+  }
+  if (parts.time !== undefined && parts.time.trim() !== '') {
+    const t = parts.time.trim();
+    const hm = /^(\d{1,2})[:.](\d{2})$/.exec(t);
+    if (!hm || Number(hm[1]) > 23 || Number(hm[2]) > 59) problems.push(`${t} is not a time: use the 24-hour clock, like 14:30`);
+  }
+  if (!problems.length) return null;
+  return problems.length === 1 ? problems[0]! : `${problems.slice(0, -1).join(', ')} and ${problems.at(-1)}`;
+}
+
+/**
+ * What is wrong with a date sent as text (the API, a file), naming the format Beacon expects and, for
+ * a date of the right shape, the impossible part. Null for a real YYYY-MM-DD date.
+ */
+export function isoDateProblem(value: string): string | null {
+  return capitalise(isoDateReason(value));
+}
+
+function isoDateReason(value: string): string | null {
+  const s = value.trim();
+  if (isIsoDate(s)) return null;
+  const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(s);
+  if (iso) return datePartsReason({ year: iso[1]!, month: iso[2]!, day: iso[3]! }) ?? 'write the date as YYYY-MM-DD, like 1996-07-04';
+  const uk = /^(\d{1,2})[/.\s-](\d{1,2})[/.\s-](\d{4})$/.exec(s);
+  if (uk) {
+    const [d, m, y] = [uk[1]!.padStart(2, '0'), uk[2]!.padStart(2, '0'), uk[3]!];
+    return `write the date as YYYY-MM-DD (year, month, day), like ${y}-${m}-${d} for ${s}`;
+  }
+  return 'write the date as YYYY-MM-DD (year, month, day), like 1996-07-04';
+}
+
+/** "Date of birth must be a real date: April 2026 has 30 days, not 31", or null for a real date. */
+export function dateMessage(label: string, value: string | { day: string; month: string; year: string; time?: string }): string | null {
+  const reason = typeof value === 'string' ? isoDateReason(value) : datePartsReason(value);
+  if (!reason) return null;
+  return reason.startsWith('write the date') ? `${label} must be written${reason.slice('write the date'.length)}` : `${label} must be a real date: ${reason}`;
+}

@@ -1,7 +1,7 @@
 import { notifySecurity } from '../../platform/notify/security';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../platform/http/deps';
-import { isIsoDate } from '../../platform/dates';
+import { dateMessage } from '../../platform/dates';
 import { CONCEALMENT_LABELS, NAME_KIND_LABELS, NHS_NUMBER_VERIFICATION_LABELS, RISK_CRITERION_LABELS, ADDRESS_KIND_LABELS } from '../../alerts/model';
 import { recordAuditNow } from '../../platform/audit/service';
 import { can } from '../../platform/auth/policy';
@@ -46,9 +46,9 @@ export function dateFromParts(values: Record<string, string>, name: string, labe
   if (!d && !m && !y) return { value: null };
   const missing = [!d && 'day', !m && 'month', !y && 'year'].filter(Boolean);
   if (missing.length) return { value: null, error: `${label} must include a ${missing.join(' and a ')}` };
-  if (![d, m, y].every((p) => /^\d+$/.test(p!)) || y!.length !== 4) return { value: null, error: `${label} must be a real date` };
-  const iso = `${y}-${m!.padStart(2, '0')}-${d!.padStart(2, '0')}`;
-  return isIsoDate(iso) ? { value: iso } : { value: null, error: `${label} must be a real date` };
+  const problem = dateMessage(label, { day: d!, month: m!, year: y! });
+  if (problem) return { value: null, error: problem };
+  return { value: `${y}-${m!.padStart(2, '0')}-${d!.padStart(2, '0')}` };
 }
 
 const dateParts = (iso: string | null | undefined) => {

@@ -160,7 +160,7 @@ describe(`what she gives, and when it is too little (${onPostgres() ? 'PostgreSQ
         }),
       ),
     ).toEqual({
-      dateOfBirth: 'Date of birth must be a real date',
+      dateOfBirth: 'Date of birth must be a real date: February 1998 has 28 days, not 30',
       nhsNumber: 'Enter the NHS number as 10 digits, like 943 476 5919',
       postcode: 'Enter a real postcode, like SO16 6YD, or its first part, like SO16',
       edd: 'Due date must be within a year of today',

@@ -17,7 +17,7 @@ import { unitMailboxes } from '../../directory/mailboxes';
 import type { AlertContent } from '../../alerts/model';
 import { requireAlert } from '../../alerts/service';
 import { alertPhotos, alerts, alertVersions } from '../../alerts/schema';
-import { daysBetween, formatDate as formatIsoDate, isIsoDate, perLondonDay } from '../../platform/dates';
+import { dateMessage, daysBetween, formatDate as formatIsoDate, isIsoDate, perLondonDay } from '../../platform/dates';
 import { gestationAt } from '../../alerts/pregnancy';
 import { isUuid } from '../../directory/service';
 import { organisations, units } from '../../directory/schema';
@@ -78,14 +78,15 @@ const text = (label: string, max = 100) =>
 
 const date = (label: string, check: (iso: string) => string | null) =>
   z
-    .string({ error: `${label} must be a real date` })
+    .string({ error: `${label} must be a date written YYYY-MM-DD, like 1996-07-04` })
     .trim()
     .nullish()
     .transform((s) => (s ? s : null))
     .superRefine((s, ctx) => {
       if (s === null) return;
-      if (!isIsoDate(s)) {
-        ctx.addIssue({ code: 'custom', message: `${label} must be a real date` });
+      const invalid = dateMessage(label, s);
+      if (invalid) {
+        ctx.addIssue({ code: 'custom', message: invalid });
         return;
       }
       const problem = check(s);

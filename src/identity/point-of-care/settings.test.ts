@@ -43,11 +43,15 @@ describe('date boxes on the check form', () => {
     [parts('', '', ''), { value: null }],
     [parts('7', '5', '1998'), { value: '1998-05-07' }],
     [parts(' 07 ', '05', '1998'), { value: '1998-05-07' }],
-    [parts('31', '2', '1998'), { value: null, error: 'Date must be a real date' }],
+    [parts('31', '2', '1998'), { value: null, error: 'Date must be a real date: February 1998 has 28 days, not 31' }],
     [parts('7', '', '1998'), { value: null, error: 'Date must include a month' }],
     [parts('', '', '1998'), { value: null, error: 'Date must include a day and a month' }],
-    [parts('7', '5', '98'), { value: null, error: 'Date must be a real date' }],
-    [parts('seven', '5', '1998'), { value: null, error: 'Date must be a real date' }],
+    [parts('7', '5', '98'), { value: null, error: 'Date must be a real date: the year must have 4 digits, like 2026' }],
+    [
+      parts('32', '13', '1998'),
+      { value: null, error: 'Date must be a real date: there is no month 13: months go from 1 to 12 and there is no day 32 in any month' },
+    ],
+    [parts('seven', '5', '1998'), { value: null, error: 'Date must be a real date: the day, month and year must be numbers, like 27 11 2026' }],
   ])('%o → %o', (values, expected) => {
     expect(dateFromParts(values, 'd', 'Date')).toEqual(expected);
   });

@@ -1,3 +1,4 @@
+import { datePartsReason } from '../dates';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationError } from '../errors';
 
@@ -37,6 +38,22 @@ export function safeReturnPath(next: unknown): string {
  * by `rerender` with the values kept and the NHS error summary (`formErrors`, links to each field; a
  * problem with the whole form links to the main content). Any other error goes to the error page.
  */
+/**
+ * A service refuses a date and time it cannot read with its own words ("Enter the date and time it was
+ * done"); when the form sent day, month, year (and time) boxes for that field, say which part is
+ * impossible too: "…: there is no month 13 and 25:99 is not a time".
+ */
+export function explainDateParts(values: Record<string, string>, fieldErrors: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [field, message] of Object.entries(fieldErrors)) {
+    const part = (p: string) => values[`${field}.${p}`];
+    const given = ['day', 'month', 'year'].every((p) => (part(p) ?? '').trim() !== '');
+    const reason = given ? datePartsReason({ day: part('day')!, month: part('month')!, year: part('year')!, time: part('time') }) : null;
+    out[field] = reason ? `${message.replace(/\.$/, '')}: ${reason}` : message;
+  }
+  return out;
+}
+
 export async function handleForm(
   req: FastifyRequest,
   reply: FastifyReply,
@@ -55,10 +72,11 @@ export async function handleForm(
     result = await opts.act(values, body);
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
+    const fieldErrors = explainDateParts(values, err.fieldErrors);
     return opts.rerender(
       values,
-      formErrors(err.fieldErrors, (f) => (f === 'form' ? 'maincontent' : (opts.idFor?.(f) ?? f.replace(/\./g, '-')))),
-      err.fieldErrors,
+      formErrors(fieldErrors, (f) => (f === 'form' ? 'maincontent' : (opts.idFor?.(f) ?? f.replace(/\./g, '-')))),
+      fieldErrors,
     );
   }
   return reply.redirect(typeof opts.next === 'function' ? opts.next(result) : opts.next, 303);
