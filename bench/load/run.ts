@@ -10,7 +10,7 @@
  *    mix of alert subjects presenting with errors in their details and women with no alert;
  *  - the unit inbox page: 2 connections, maternity unit coordinators, GET /inbox;
  *  - alert pages: 2 connections, the safeguarding midwife who raised them, GET /alerts/:id;
- *  - acknowledgements: 1 connection, the unit coordinator, POST /api/alerts/deliveries/:id/acknowledge
+ *  - acknowledgements: 1 connection, the unit coordinator (who has read each alert in the set-up), POST /api/alerts/deliveries/:id/acknowledge
  *    over the unit's deliveries (acknowledging twice is a no-op, as for a person who clicks twice).
  * Baseline in the same run, before the mix: GET /ping (no session, no database) from 16 connections for a
  * fifth of the time: what HTTP alone costs on this machine.
@@ -27,6 +27,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { fileURLToPath } from 'node:url';
 import { DISTRIBUTE_JOB } from '../../src/alerts/distribution';
 import { alertDeliveries } from '../../src/alerts/schema';
+import { getAlert } from '../../src/alerts/service';
 import { addDays, londonDate } from '../../src/alerts/pregnancy';
 import { loadConfig } from '../../src/config';
 import { seedDemo } from '../../src/demo/seed';
@@ -143,6 +144,8 @@ async function runEngine(engine: 'pglite' | 'postgres'): Promise<EngineResult> {
       await new Promise((r) => setTimeout(r, 200));
     }
     if (!deliveries.length) throw new Error('no deliveries reached the unit: is the worker running?');
+    // A coordinator acknowledges only what they have read: the one who acknowledges opens each alert first.
+    for (const id of raised) await getAlert(db, coordinator, id, 'bench: read before acknowledging');
     const [unit] = await db.select({ name: units.name }).from(units).where(eq(units.id, coordinator.actor.unitId!));
 
     // Check bodies: subjects presenting with every kind of error, and women with no alert.

@@ -25,7 +25,7 @@ import { createWorker } from '../server';
 import { jobs } from '../platform/jobs/schema';
 import { ACK_CHASE_EMAIL_JOB, chaseAcknowledgements, emailChase } from './distribution';
 import { alertDeliveries } from './schema';
-import { acknowledge, cancel, standDown, updateAlert } from './service';
+import { acknowledge, cancel, getAlert, standDown, updateAlert } from './service';
 
 /**
  * Chasing acknowledgements: a reminder to the unit after `reminderHours`, escalation to the unit's
@@ -109,6 +109,7 @@ describe('chasing acknowledgements', () => {
     const { reference, t0, deliveries } = await activeAlert();
     const pah = deliveries.find((r) => r.d.unitId === coordinatorPah.actor.unitId)!;
     const qah = deliveries.find((r) => r.d.unitId === coordinatorQah.actor.unitId)!;
+    await getAlert(db(), coordinatorPah, pah.d.alertId); // read before acknowledging
     await acknowledge(db(), coordinatorPah, pah.d.id, null);
     const unacknowledged = deliveries.filter((r) => r !== pah);
     expect(unacknowledged.length).toBeGreaterThanOrEqual(7);
@@ -130,6 +131,7 @@ describe('chasing acknowledgements', () => {
     expect(await chaseAt(reference, t0, 23)).toEqual([]);
 
     // Queen Alexandra acknowledges after the reminder: no escalation for her unit.
+    await getAlert(db(), coordinatorQah, qah.d.alertId);
     await acknowledge(db(), coordinatorQah, qah.d.id, 'Loaded');
     const toEscalate = unacknowledged.filter((r) => r !== qah);
 
@@ -187,6 +189,7 @@ describe('chasing acknowledgements', () => {
     const t0 = Date.now();
     const all = await deliveriesOf(id);
     const pahV2 = all.find((r) => r.d.unitId === coordinatorPah.actor.unitId && r.d.version === 2)!;
+    await getAlert(db(), coordinatorPah, id);
     await acknowledge(db(), coordinatorPah, pahV2.d.id, null); // PAH acknowledges the current version only
 
     const reminders = await chaseAt(reference, t0, 4.5);

@@ -335,7 +335,16 @@ describe('the lifecycle of one alert, through the service', () => {
     const qahItem = (await unitInbox(db(), coordinatorQah)).items.find((i) => i.alertId === id)!;
     expect(qahItem.version).toBe(1);
 
+    // Not before it has been read: the inbox says so, and the acknowledgement is refused, nothing written.
+    expect(pahItem.opened).toBe(false);
+    await expect(acknowledge(db(), coordinatorPah, pahItem.id, null)).rejects.toMatchObject({
+      fieldErrors: { form: expect.stringMatching(/^Open alert version 1 and read it before you acknowledge it/) },
+    });
+    const [unread] = await db().select().from(alertDeliveries).where(eq(alertDeliveries.id, pahItem.id));
+    expect(unread!.acknowledgedAt).toBeNull();
+
     const seen = await getAlert(db(), coordinatorPah, id, 'load into local maternity system');
+    expect((await unitInbox(db(), coordinatorPah)).items.find((i) => i.alertId === id)!.opened).toBe(true);
     expect(seen.content.subject.name).toEqual({ given: SUBJECT.given, family: SUBJECT.family });
     expect(seen.owner).toBe(false);
     expect(seen.accessHistory).toEqual([]);

@@ -459,6 +459,28 @@ export async function expireDue(db: Db, now = new Date()): Promise<number> {
 // ── Acknowledgement ──────────────────────────────────────────────────────────────────────────────────
 
 /** A unit's coordinator confirms the alert is loaded locally and the team briefed. Idempotent. */
+/**
+ * The newest version of each alert this person has opened (read through getAlert, whose audit event
+ * records the version), from the audit trail: one query, on the audit log's entity index.
+ */
+export async function versionsOpenedBy(db: Db, userId: string, alertIds: readonly string[]): Promise<Map<string, number>> {
+  if (!alertIds.length) return new Map();
+  const opened = await db
+    .select({ alertId: auditEvents.entityId, version: sql<number>`max((${auditEvents.detail}->>'version')::int)` })
+    .from(auditEvents)
+    .where(
+      and(
+        eq(auditEvents.entityType, 'Alert'),
+        inArray(auditEvents.entityId, [...alertIds]),
+        eq(auditEvents.action, 'alert.view'),
+        eq(auditEvents.actorUserId, userId),
+        eq(auditEvents.outcome, 'success'),
+      ),
+    )
+    .groupBy(auditEvents.entityId);
+  return new Map(opened.map((o) => [o.alertId!, Number(o.version)]));
+}
+
 export async function acknowledge(db: Db, ctx: RequestContext, deliveryId: string, note: string | null, now = new Date()): Promise<void> {
   if (!isUuid(deliveryId)) throw new NotFoundError('Delivery');
   if (note && note.length > 1000) throw new ValidationError({ note: 'The note must be 1,000 characters or fewer' });
@@ -467,6 +489,12 @@ export async function acknowledge(db: Db, ctx: RequestContext, deliveryId: strin
     if (!d) throw new NotFoundError('Delivery');
     authorize(ctx.actor, 'alert.acknowledge', { unitId: d.unitId });
     if (d.acknowledgedAt) return;
+    // An acknowledgement says the unit knows what the alert asks: the person must have opened this version.
+    if (((await versionsOpenedBy(tx, ctx.actor!.userId, [d.alertId])).get(d.alertId) ?? 0) < d.version) {
+      throw new ValidationError({
+        form: `Open alert version ${d.version} and read it before you acknowledge it: an acknowledgement tells the originator your unit knows what it asks`,
+      });
+    }
     await tx
       .update(alertDeliveries)
       .set({ acknowledgedAt: now, acknowledgedByUserId: ctx.actor!.userId, acknowledgementNote: note?.trim() || null })
@@ -666,7 +694,12 @@ export async function unitInbox(db: Db, ctx: RequestContext) {
     .where(eq(alertDeliveries.unitId, unitId))
     .orderBy(sql`${alertDeliveries.acknowledgedAt} IS NOT NULL`, desc(alertDeliveries.createdAt))
     .limit(500);
-  return { unit: unit ?? null, items };
+  const opened = await versionsOpenedBy(
+    db,
+    ctx.actor.userId,
+    items.filter((i) => !i.acknowledgedAt).map((i) => i.alertId),
+  );
+  return { unit: unit ?? null, items: items.map((i) => ({ ...i, opened: (opened.get(i.alertId) ?? 0) >= i.version })) };
 }
 
 // ── Photographs ──────────────────────────────────────────────────────────────────────────────────────

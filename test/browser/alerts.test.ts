@@ -303,6 +303,12 @@ describe.skipIf(!browserAvailable)('alerts in a real browser', () => {
     expect(await text(pah, '.beacon-inbox')).toContain(reference);
     await checkAccessibility(pah, 'inbox');
     await screenshot(pah, 'alert-inbox');
+    // Not acknowledged unread: the inbox offers the alert to read first, and the button comes after.
+    expect(await pah.getByRole('button', { name: `Acknowledge ${reference} version 1` }).count()).toBe(0);
+    await clickAndWait(pah, pah.getByRole('button', { name: `Read alert ${reference}` }));
+    expect(new URL(pah.url()).pathname).toMatch(/^\/alerts\//);
+    await clickAndWait(pah, pah.locator('.nhsuk-header__navigation-list').getByRole('link', { name: 'Inbox' }));
+    expect(await text(pah, '.beacon-inbox')).toContain('You have read version 1');
     await pah.getByLabel('Note (optional)').fill('Loaded onto the maternity system; night team briefed');
     await clickAndWait(pah, button(pah, `Acknowledge ${reference} version 1`));
     expect(await text(pah, '.nhsuk-notification-banner')).toContain(`Acknowledged ${reference} version 1`);
