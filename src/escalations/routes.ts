@@ -148,7 +148,9 @@ export const escalationRoutes =
         act: (values) => raiseEscalation(db, req.ctx, values),
         next: (raised) => {
           const { id, reference } = raised as { id: string; reference: string };
-          const done = encodeURIComponent(`Escalation ${reference} raised. Tell the person you raised it with, if you have not already.`);
+          const done = encodeURIComponent(
+            `Escalation ${reference} raised. Beacon is emailing the other agency's safeguarding team; speak to the person you raised it with too`,
+          );
           return caseId ? `/cases/${caseId}/escalations?done=${done}` : `/escalations/${id}?done=${done}`;
         },
         rerender: (values, _errors, fieldErrors) => renderNew(req, reply, values, fieldErrors),

@@ -20,6 +20,8 @@ import {
   getEscalation,
   listEscalations,
   OVERDUE_EMAIL_JOB,
+  STAGE_EMAIL_JOB,
+  emailStage,
   OVERDUE_REMINDER_JOB,
   openEscalationCount,
   partnershipReport,
@@ -281,7 +283,9 @@ describe('closing', () => {
     const { id } = await raiseEscalation(db(), midwife, raiseInput(), raised);
     const closed = new Date('2026-11-03T15:00:00Z');
     await resolve(db(), socialWorker, id, { outcome: 'Strategy discussion booked for Monday' }, closed);
-    expect(await escalationRow(id)).toMatchObject({ status: 'resolved', stage: 1, outcome: 'Strategy discussion booked for Monday', closedAt: closed });
+    // Closed by the agency it was raised with: the outcome says the raising agency has not agreed (see below).
+    expect(await escalationRow(id)).toMatchObject({ status: 'resolved', stage: 1, closedAt: closed });
+    expect((await escalationRow(id)).outcome).toMatch(/^Strategy discussion booked for Monday \(closed by /);
     expect((await stagesOf(id)).map((s) => [s.stage, s.outcome, s.endedAt])).toEqual([[1, 'resolved', closed]]);
   });
 
@@ -413,6 +417,89 @@ describe('who may see and act', () => {
   });
 });
 
+describe('the other agency hears of it', () => {
+  it('raising one, and each stage it reaches, emails the agency raised with (never the raiser’s own), with no names', async () => {
+    const kase = await openTestCase(db(), midwife);
+    const { id, reference } = await raiseEscalation(
+      db(),
+      midwife,
+      raiseInput({ caseId: kase.id, raisedWithOrganisationId: org.R1C, raisedWithName: 'Sam Whitlock' }),
+    );
+    const queued = async () =>
+      (await db().select().from(jobs).where(eq(jobs.type, STAGE_EMAIL_JOB))).filter(
+        (j) => (j.payload as { stageId: string }).stageId && j.idempotencyKey?.startsWith('escalation-stage:'),
+      );
+    const stages = async () => (await stagesOf(id)).filter((s) => s.kind === 'reached');
+    const [first] = await stages();
+    const firstJobs = (await queued()).filter((j) => (j.payload as { stageId: string }).stageId === first!.id);
+    expect(firstJobs).toHaveLength(1);
+
+    const mailer = memoryMailer();
+    expect(await emailStage(db(), mailer, PUBLIC_URL, { stageId: first!.id })).toBe(1);
+    expect(mailer.sent.map((m) => m.to)).toEqual(['solent.safeguarding@beacon.example']);
+    expect(mailer.sent[0]!.subject).toContain(`Escalation ${reference}: raised with you`);
+    expect(mailer.sent[0]!.text).toMatch(/has raised escalation .* with your organisation: stage 1/);
+    expect(mailer.sent[0]!.text).toContain(`${PUBLIC_URL}/escalations/${id}`);
+    const [kaseRow] = await db().select().from(cases).where(eq(cases.id, kase.id));
+    for (const personal of ['Sam Whitlock', kaseRow!.displayName, kaseRow!.reference, 'midwife@beacon.example']) {
+      expect(`${mailer.sent[0]!.subject}\n${mailer.sent[0]!.text}`).not.toContain(personal);
+    }
+
+    await escalate(db(), midwife, id, { toStage: 2, ownerName: 'Morgan Ellis' });
+    const second = (await stages()).find((s) => s.stage === 2)!;
+    expect((await queued()).filter((j) => (j.payload as { stageId: string }).stageId === second.id)).toHaveLength(1);
+    mailer.clear();
+    expect(await emailStage(db(), mailer, PUBLIC_URL, { stageId: second.id })).toBe(1);
+    expect(mailer.sent[0]!.text).toMatch(/has moved to stage 2/);
+    expect(mailer.sent[0]!.text).not.toContain('Morgan Ellis');
+    // Sent twice (a worker that died between sending and marking): the same Message-ID, so the mail server can drop it.
+    const again = memoryMailer();
+    await emailStage(db(), again, PUBLIC_URL, { stageId: second.id });
+    expect(again.sent[0]!.messageId).toBe(mailer.sent[0]!.messageId);
+  });
+});
+
+describe('closing it takes both sides, or says that it did not', () => {
+  it('closed by the agency it was raised with: the outcome says the raising agency has not agreed, and the raiser is told', async () => {
+    const kase = await openTestCase(db(), midwife);
+    const { addAgency } = await import('../cases/service');
+    await addAgency(db(), midwife, kase.id, org['852']!, 'Children’s social care hold the referral');
+    const { id, reference } = await raiseEscalation(
+      db(),
+      midwife,
+      raiseInput({ caseId: kase.id, raisedWithOrganisationId: org['852'], raisedWithName: 'Duty manager' }),
+    );
+    const [current] = (await stagesOf(id)).filter((s) => s.kind === 'reached');
+    await resolve(db(), socialWorker, id, { outcome: 'Strategy discussion held; plan agreed' });
+    const [closed] = await db().select().from(escalations).where(eq(escalations.id, id));
+    expect(closed).toMatchObject({ status: 'resolved' });
+    expect(closed!.outcome).toMatch(
+      /^Strategy discussion held; plan agreed \(closed by .*, the agency it was raised with; .* has not recorded that it agrees\)$/,
+    );
+    const [job] = await db()
+      .select()
+      .from(jobs)
+      .where(eq(jobs.idempotencyKey, `escalation-closed:${current!.id}`));
+    expect(job!.payload).toEqual({ stageId: current!.id, closedBy: socialWorker.actor!.organisationId });
+    const mailer = memoryMailer();
+    await emailStage(db(), mailer, PUBLIC_URL, job!.payload as { stageId: string; closedBy: string });
+    expect(mailer.sent.map((m) => m.to)).toContain('midwife@beacon.example');
+    expect(mailer.sent.every((m) => !m.to.includes('southampton'))).toBe(true);
+    expect(mailer.sent[0]!.subject).toContain(`Escalation ${reference}: closed`);
+    expect(mailer.sent[0]!.text).toContain('without the raising agency recording that it agrees');
+  });
+
+  it('closed by the agency that raised it: no such note, and the other agency is told', async () => {
+    const { id } = await raiseEscalation(db(), midwife, raiseInput({ raisedWithOrganisationId: org.R1C }));
+    const [current] = (await stagesOf(id)).filter((s) => s.kind === 'reached');
+    await resolve(db(), midwife, id, { outcome: 'Solent have allocated a health visitor' });
+    expect((await db().select().from(escalations).where(eq(escalations.id, id)))[0]!.outcome).toBe('Solent have allocated a health visitor');
+    const mailer = memoryMailer();
+    await emailStage(db(), mailer, PUBLIC_URL, { stageId: current!.id, closedBy: midwife.actor!.organisationId });
+    expect(mailer.sent.map((m) => m.to)).toEqual(['solent.safeguarding@beacon.example']);
+  });
+});
+
 describe('overdue reminders', () => {
   it('one email job per overdue stage, to the holding agency’s safeguarding team and the raiser, with no names', async () => {
     const raised = new Date('2030-02-04T09:00:00Z');
@@ -469,12 +556,13 @@ describe('overdue reminders', () => {
     expect(failures).toEqual([]);
     const scheduled = await db().select().from(jobs).where(eq(jobs.type, OVERDUE_REMINDER_JOB));
     expect(scheduled.length).toBeGreaterThanOrEqual(1);
+    // Raised with Solent: its team was told when it was raised, and both sides when it became overdue.
     expect(
       mailer.sent
         .filter((m) => m.subject.includes(reference))
-        .map((m) => m.to)
+        .map((m) => `${m.to} ${m.subject.includes('overdue') ? 'overdue' : 'raised'}`)
         .sort(),
-    ).toEqual(['midwife@beacon.example', 'solent.safeguarding@beacon.example']);
+    ).toEqual(['midwife@beacon.example overdue', 'solent.safeguarding@beacon.example overdue', 'solent.safeguarding@beacon.example raised']);
     expect((await stagesOf(id))[0]!.remindedAt).not.toBeNull();
   });
 });

@@ -61,6 +61,8 @@ export type EscalationStageRow = typeof escalationStages.$inferSelect;
 
 export const OVERDUE_REMINDER_JOB = 'escalations.overdue-reminders';
 export const OVERDUE_EMAIL_JOB = 'escalations.overdue-email';
+/** Tells the other agency that an escalation has been raised with it, or has reached a new stage. */
+export const STAGE_EMAIL_JOB = 'escalations.stage-email';
 
 const DAY_MS = 86_400_000;
 
@@ -348,17 +350,22 @@ export async function raiseEscalation(db: Db, ctx: RequestContext, raw: unknown,
             .insert(escalationStages)
             .values({ escalationId: esc.id, stage: s, kind: 'skipped', enteredAt: now, endedAt: now, reason: input.startReason, ...recordedBy });
         }
-        await tx.insert(escalationStages).values({
-          escalationId: esc.id,
-          stage,
-          kind: 'reached',
-          ownerName,
-          ownerOrganisationId: input.raisedWithOrganisationId,
-          enteredAt: now,
-          dueAt,
-          reason: start.skipped.length ? input.startReason : null,
-          ...recordedBy,
-        });
+        const [reached] = await tx
+          .insert(escalationStages)
+          .values({
+            escalationId: esc.id,
+            stage,
+            kind: 'reached',
+            ownerName,
+            ownerOrganisationId: input.raisedWithOrganisationId,
+            enteredAt: now,
+            dueAt,
+            reason: start.skipped.length ? input.startReason : null,
+            ...recordedBy,
+          })
+          .returning({ id: escalationStages.id });
+        // The other agency hears of it from Beacon, in the same transaction (outbox), not from the raiser's memory.
+        await enqueue(tx, STAGE_EMAIL_JOB, { stageId: reached!.id }, { idempotencyKey: `escalation-stage:${reached!.id}` });
         await auditChange(
           tx,
           ctx,
@@ -396,6 +403,8 @@ interface Transition {
   reason: string | null;
   audit: string;
   summary: (esc: EscalationRow, table: readonly EscalationStage[], to: EscalationState, skipped: readonly number[], dueAt: Date | null) => string;
+  /** More to do in the same transaction: the stage that was current, and the state reached. */
+  after?: (tx: Db, esc: EscalationRow, endedStageId: string | null, to: EscalationState) => Promise<void>;
 }
 
 /**
@@ -436,18 +445,22 @@ async function transition(
     if (moves) {
       const closes = result.state.status !== 'open';
       dueAt = closes ? null : stageDueAt(table, result.state.stage, now, calendar);
-      await tx.insert(escalationStages).values({
-        escalationId: esc.id,
-        stage: result.state.stage,
-        kind: 'reached',
-        ownerName: t.enter?.ownerName ?? null,
-        ownerOrganisationId: closes ? null : (t.enter?.ownerOrganisationId ?? esc.raisedWithOrganisationId),
-        enteredAt: now,
-        dueAt,
-        reason: t.reason,
-        ...(closes ? { endedAt: now, outcome: t.outcome } : {}),
-        ...recordedBy,
-      });
+      const [reached] = await tx
+        .insert(escalationStages)
+        .values({
+          escalationId: esc.id,
+          stage: result.state.stage,
+          kind: 'reached',
+          ownerName: t.enter?.ownerName ?? null,
+          ownerOrganisationId: closes ? null : (t.enter?.ownerOrganisationId ?? esc.raisedWithOrganisationId),
+          enteredAt: now,
+          dueAt,
+          reason: t.reason,
+          ...(closes ? { endedAt: now, outcome: t.outcome } : {}),
+          ...recordedBy,
+        })
+        .returning({ id: escalationStages.id });
+      await enqueue(tx, STAGE_EMAIL_JOB, { stageId: reached!.id }, { idempotencyKey: `escalation-stage:${reached!.id}` });
     }
     const closing = result.state.status !== 'open';
     await tx
@@ -470,6 +483,7 @@ async function transition(
       { fromStage: esc.stage, toStage: result.state.stage, status: result.state.status },
       now,
     );
+    await t.after?.(tx, esc, current?.id ?? null, result.state);
   });
 }
 
@@ -528,8 +542,14 @@ export async function recordAgreedActions(db: Db, ctx: RequestContext, id: strin
 
 /** Resolved: the agencies agree. `outcome` says what was agreed. */
 export async function resolve(db: Db, ctx: RequestContext, id: string, raw: unknown, now = new Date()): Promise<void> {
-  await requireEscalation(db, ctx, id, 'escalation.act');
+  const esc = await requireEscalation(db, ctx, id, 'escalation.act');
   const input = parseInput(resolveSchema, typeof raw === 'string' ? { outcome: raw } : raw);
+  // Closed by the agency it was raised with, the raising agency has not agreed: that is said, where both see it.
+  const closedBy = ctx.actor?.organisationId ?? null;
+  const oneSided = closedBy === esc.raisedWithOrganisationId;
+  const reason = oneSided
+    ? `${input.outcome} (closed by ${(await organisationName(db, closedBy)) ?? 'the agency it was raised with'}, the agency it was raised with; ${(await organisationName(db, esc.raisedByOrganisationId)) ?? 'the raising agency'} has not recorded that it agrees)`
+    : input.outcome;
   await transition(
     db,
     ctx,
@@ -537,9 +557,13 @@ export async function resolve(db: Db, ctx: RequestContext, id: string, raw: unkn
     { type: 'resolve', outcome: input.outcome },
     {
       outcome: 'resolved',
-      reason: input.outcome,
+      reason,
       audit: 'escalation.resolve',
-      summary: (e, _t, to) => `Escalation ${e.reference} resolved at stage ${to.stage}: ${input.outcome}`,
+      summary: (e, _t, to) => `Escalation ${e.reference} resolved at stage ${to.stage}: ${reason}`,
+      // The other side is told it was closed, and by whom.
+      after: async (tx, _e, stageId) => {
+        if (stageId) await enqueue(tx, STAGE_EMAIL_JOB, { stageId, closedBy }, { idempotencyKey: `escalation-closed:${stageId}` });
+      },
     },
     now,
   );
@@ -941,6 +965,63 @@ export async function remindOverdueStages(db: Db, now = new Date()): Promise<num
  * the escalation. The email carries the reference and a link only: shared mailboxes are read on phones.
  * Nothing is sent when the stage has moved on or the escalation has closed since the job was queued.
  */
+/**
+ * Email the agencies on the other side of an escalation that it has been raised with them or has reached
+ * a new stage: the safeguarding mailboxes of the organisation raised with and of the one now holding it
+ * (when another), never the raiser's own. A reference, the stage and a link: no personal information
+ * (not even the professionals' names: the mailbox is shared and copied to phones).
+ */
+export async function emailStage(db: Db, mailer: Mailer, publicUrl: string, payload: { stageId: string; closedBy?: string | null }): Promise<number> {
+  if (!isUuid(String(payload.stageId))) return 0;
+  const [row] = await db
+    .select({ stage: escalationStages, esc: escalations, raisedBy: organisations.name, raiserEmail: users.email })
+    .from(escalationStages)
+    .innerJoin(escalations, eq(escalations.id, escalationStages.escalationId))
+    .innerJoin(organisations, eq(organisations.id, escalations.raisedByOrganisationId))
+    .leftJoin(users, eq(users.id, escalations.raisedByUserId))
+    .where(eq(escalationStages.id, payload.stageId));
+  if (!row) return 0;
+  const table = await stageTableOf(db, row.esc.stageTableVersionId);
+  const to = new Set<string>();
+  if (payload.closedBy !== undefined) {
+    // Closed: every party but the one that closed it (the raiser too, when it was not them).
+    for (const orgId of new Set([row.esc.raisedByOrganisationId, row.esc.raisedWithOrganisationId])) {
+      if (orgId === payload.closedBy) continue;
+      for (const m of await safeguardingContactMailboxes(db, orgId)) to.add(m);
+    }
+    if (payload.closedBy !== row.esc.raisedByOrganisationId && row.raiserEmail) to.add(row.raiserEmail);
+  } else {
+    for (const orgId of new Set([row.esc.raisedWithOrganisationId, row.stage.ownerOrganisationId].filter((o): o is string => !!o))) {
+      if (orgId === row.esc.raisedByOrganisationId) continue;
+      for (const m of await safeguardingContactMailboxes(db, orgId)) to.add(m);
+    }
+  }
+  const closed = payload.closedBy !== undefined || (!!row.stage.outcome && row.esc.status !== 'open');
+  const first = !closed && row.stage.enteredAt.getTime() === row.esc.createdAt.getTime();
+  const what = first
+    ? `${row.raisedBy} has raised escalation ${row.esc.reference} with your organisation`
+    : closed
+      ? `Escalation ${row.esc.reference}, raised by ${row.raisedBy}, has been closed (${(ESCALATION_STATUS_LABELS[row.esc.status as EscalationStatus] ?? row.esc.status).toLowerCase()}${payload.closedBy && payload.closedBy === row.esc.raisedWithOrganisationId ? ' by the agency it was raised with, without the raising agency recording that it agrees' : ''})`
+      : `Escalation ${row.esc.reference}, raised by ${row.raisedBy}, has moved to stage ${row.stage.stage}`;
+  const due = row.stage.dueAt && !closed ? ` It is due to be resolved or moved on by ${formatDateTime(row.stage.dueAt)}.` : '';
+  for (const address of to) {
+    await mailer.send({
+      to: address,
+      subject: `[Beacon] Escalation ${row.esc.reference}: ${first ? 'raised with you' : closed ? 'closed' : `stage ${row.stage.stage}`} (${stageLabel(table, row.stage.stage)})`,
+      text: [
+        `${what}${closed ? ' at' : ':'} stage ${row.stage.stage}, ${stageLabel(table, row.stage.stage)}.${due}`,
+        'Please make sure the right person sees it and records your response in Beacon.',
+        '',
+        `Sign in to Beacon to see it: ${publicUrl}/escalations/${row.esc.id}`,
+        '',
+        'This email contains no personal information. Do not reply to it.',
+      ].join('\n'),
+      messageId: `<escalation-${closed ? 'closed' : 'stage'}-${row.stage.id}-${address.replace(/[^\w.-]/g, '_')}@beacon>`,
+    });
+  }
+  return to.size;
+}
+
 export async function emailOverdueStage(db: Db, mailer: Mailer, publicUrl: string, payload: { stageId: string }): Promise<number> {
   if (!isUuid(String(payload.stageId))) return 0;
   const [row] = await db

@@ -65,7 +65,7 @@ describe(`the chronology page (${onPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =
     expect(bad.status).toBe(400);
     expect(bad.body).toContain('There is a problem');
     expect(errorSummaryLinks(bad.body)).toContainEqual(['#kind', 'Choose what happened']);
-    expect(errorSummaryLinks(bad.body)).toContainEqual(['#occurredAt-day', 'The date it happened must be a real date']);
+    expect(errorSummaryLinks(bad.body)).toContainEqual(['#occurredAt-day', 'The date it happened must be a real date: February 2026 has 28 days, not 31']);
     expect(bad.body).toContain('She did not come</textarea>');
     expect(bad.body).toMatch(/id="occurredAt-day" name="occurredAt.day" type="text" inputmode="numeric" value="31"/);
 
