@@ -118,6 +118,12 @@ const DONE_BANNERS: Record<string, string> = {
 };
 
 const problemCount = (p: Record<string, string>) => Object.keys(p).length;
+/** "31+2" for a list's due date column, or null outside a pregnancy. */
+const gestationToday = (edd: string | null) => {
+  if (!edd) return null;
+  const g = gestationAt(edd, new Date());
+  return g.status === 'pregnant' ? g.text : null;
+};
 const one = (v: unknown): string => (Array.isArray(v) ? one(v[v.length - 1]) : typeof v === 'string' ? v : '');
 const q = (req: FastifyRequest) => req.query as Record<string, string | undefined>;
 const idParam = (req: FastifyRequest) => (req.params as { id: string }).id;
@@ -193,7 +199,7 @@ export const alertRoutes =
       const rows = await listOrganisationAlerts(db, req.ctx);
       return reply.page('alerts/views/alerts.njk', {
         title: "Your organisation's alerts",
-        alerts: rows.map((a) => ({ ...a, statusLabel: ALERT_STATUS_LABELS[a.status as AlertStatus] ?? a.status })),
+        alerts: rows.map((a) => ({ ...a, statusLabel: ALERT_STATUS_LABELS[a.status as AlertStatus] ?? a.status, gestation: gestationToday(a.edd) })),
         canRaise: can(req.ctx.actor, 'alert.raise'),
         columnClass: 'nhsuk-grid-column-full',
       });
@@ -392,7 +398,7 @@ export const alertRoutes =
       const rows = await approvalQueue(db, req.ctx);
       return reply.page('alerts/views/approvals.njk', {
         title: 'Alerts to approve',
-        alerts: rows,
+        alerts: rows.map((a) => ({ ...a, gestation: gestationToday(a.edd) })),
         isApprover: (APPROVER_ROLES as readonly string[]).includes(req.ctx.actor!.role),
         columnClass: 'nhsuk-grid-column-full',
       });

@@ -595,9 +595,19 @@ function latestPerUnit<T extends { d: { unitId: string } }>(rows: T[]): T[] {
 }
 
 /** The originating organisation's alerts, newest first (list shows no identifying details). */
+/** Her name as the current version records it: what people recognise in a list (only in lists of alerts they may view). */
+const subjectName = sql<{ given?: string; family?: string } | null>`${alertVersions.content} -> 'subject' -> 'name'`;
+const currentVersion = and(eq(alertVersions.alertId, alerts.id), eq(alertVersions.version, alerts.version));
+
+/** "Marisol Quennell", or "(no name yet)" for a draft without one. */
+export function nameOf(n: { given?: string; family?: string } | null | undefined): string {
+  const name = [n?.given, n?.family].filter((p) => typeof p === 'string' && p.trim()).join(' ');
+  return name || '(no name yet)';
+}
+
 export async function listOrganisationAlerts(db: Db, ctx: RequestContext) {
   authorize(ctx.actor, 'alert.list');
-  return db
+  const list = await db
     .select({
       id: alerts.id,
       reference: alerts.reference,
@@ -607,12 +617,17 @@ export async function listOrganisationAlerts(db: Db, ctx: RequestContext) {
       reviewDate: alerts.reviewDate,
       updatedAt: alerts.updatedAt,
       originator: users.displayName,
+      name: subjectName,
     })
     .from(alerts)
     .innerJoin(users, eq(users.id, alerts.originatorUserId))
+    .leftJoin(alertVersions, currentVersion)
     .where(eq(alerts.originatorOrganisationId, ctx.actor.organisationId))
     .orderBy(desc(alerts.updatedAt))
     .limit(500);
+  // The list names the women: a read of personal data, recorded.
+  await recordAuditNow(db, ctx, { action: 'alert.list', verb: 'R', entityType: 'Alert', detail: { count: list.length } });
+  return list.map((a) => ({ ...a, name: nameOf(a.name) }));
 }
 
 /** Alerts waiting for approval that this designated professional may approve (own organisation or ICB area). */
@@ -629,15 +644,19 @@ export async function approvalQueue(db: Db, ctx: RequestContext) {
       organisation: organisations.name,
       originator: users.displayName,
       originatorUserId: alerts.originatorUserId,
+      name: subjectName,
     })
     .from(alerts)
     .innerJoin(organisations, eq(organisations.id, alerts.originatorOrganisationId))
     .innerJoin(users, eq(users.id, alerts.originatorUserId))
+    .leftJoin(alertVersions, currentVersion)
     .where(eq(alerts.status, 'submitted'))
     .orderBy(asc(alerts.updatedAt));
   const actor = ctx.actor;
   const approvable = await approvableBy(db, actor, submitted);
-  return submitted.filter((s) => approvable.has(s.id)).map((s) => ({ ...s, ownAlert: s.originatorUserId === actor.userId }));
+  const queue = submitted.filter((s) => approvable.has(s.id)).map((s) => ({ ...s, name: nameOf(s.name), ownAlert: s.originatorUserId === actor.userId }));
+  await recordAuditNow(db, ctx, { action: 'alert.approvals.list', verb: 'R', entityType: 'Alert', detail: { count: queue.length } });
+  return queue;
 }
 
 /** Which of these submitted alerts the person may approve (the policy's rule; the ICB areas looked up once for all of them). */
