@@ -42,3 +42,23 @@ describe('alert lists', () => {
     expect((await nurse.get('/alerts/approvals')).body).not.toContain(queue[0]!.name);
   });
 });
+
+describe('who has viewed it', () => {
+  it('people outside the team that raised and approved it are listed apart from the team, one row a person', async () => {
+    const midwife = await contextForEmail(t.database.db, 'midwife@beacon.example', 'lists-test');
+    const ours = (await listOrganisationAlerts(t.database.db, midwife)).filter((a) => a.status === 'active');
+    const b = await t.browser().signedInAs('midwife@beacon.example');
+    let checked = 0;
+    for (const a of ours) {
+      const page = (await b.get(`/alerts/${a.id}`)).body;
+      const outside = page.slice(page.indexOf('Outside the team that raised and approved it'), page.indexOf('The team that raised and approved it ('));
+      if (!outside.includes('Grace Okafor')) continue; // the Queen Alexandra coordinator (Portsmouth) read this one
+      // The Princess Anne coordinator is in the midwife's own trust: the team, not outside it.
+      expect(outside).not.toContain('Tom Hughes');
+      expect(outside).not.toContain('Priya Shah');
+      expect(outside.match(/Grace Okafor/g)).toHaveLength(1);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+});

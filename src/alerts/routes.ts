@@ -723,9 +723,15 @@ export const alertRoutes =
       return 'Home';
     }
 
-    /** Who has viewed the alert: one row a person, most recent first, with how often and why. */
+    /**
+     * Who has viewed the alert: one row a person, most recent first, with how often and why; those outside
+     * the team that raised and approved it apart from those in it (the author's own drafting is not news).
+     */
     function accessByPerson(detail: Detail, orgNames: Map<string, string>) {
-      const people = new Map<string, { who: string; role: string | null; organisation: string | null; views: number; last: Date; purposes: string[] }>();
+      const people = new Map<
+        string,
+        { who: string; role: string | null; organisation: string | null; views: number; last: Date; purposes: string[]; team: boolean }
+      >();
       for (const h of detail.accessHistory) {
         const key = h.actorUserId ?? h.actorName ?? 'unknown';
         const p = people.get(key);
@@ -742,9 +748,11 @@ export const alertRoutes =
           views: 1,
           last: h.recordedAt,
           purposes: why ? [why] : [],
+          team: h.actorOrganisationId === detail.alert.originatorOrganisationId || (!!h.actorUserId && h.actorUserId === detail.alert.approverUserId),
         });
       }
-      return [...people.values()];
+      const all = [...people.values()];
+      return { outside: all.filter((p) => !p.team), team: all.filter((p) => p.team) };
     }
 
     function alertPage(detail: Detail, actor: Actor, look: Lookups & SummaryLookups, orgNames: Map<string, string>) {

@@ -344,7 +344,7 @@ describe.skipIf(!browserAvailable)('alerts in a real browser', () => {
     expect(rows.some((r) => r.includes('emergency department'))).toBe(false);
     expect(await text(midwife, '#distribution + p')).toMatch(/^2 of \d+ units have acknowledged version 1\.$/);
     // Owner's view: who has viewed it, and the photograph.
-    expect(await text(midwife, '#access + p + table')).toContain('Grace Okafor');
+    expect(await text(midwife, '#access ~ table')).toContain('Grace Okafor'); // outside the raising team (Portsmouth)
     await expect
       .poll(() => midwife.locator('#photographs + ul img').evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth))
       .toBeGreaterThan(0);
