@@ -323,7 +323,9 @@ describe('the discharge page', () => {
     const nurseView = htmlText((await nurse.get(`/cases/${id}/discharge`)).body);
     expect(nurseView).toContain('Awaiting review');
     // The gate is still closed (toxicology pending), and says a decision is already on record past it.
-    expect(nurseView).toContain('1 decision has already been recorded past the gate by override');
+    expect(nurseView).toContain('A discharge decision was recorded by override: the gate is still not met');
+    expect(nurseView).toContain('1 decision has been recorded past the gate by a senior clinician');
+    expect(nurseView).not.toContain('A discharge decision cannot be recorded yet');
     expect(nurseView).not.toContain(`/discharge/decisions/${d!.id}/review`);
     const lead = await as('midwife@beacon.example');
     expect(htmlText((await lead.get(`/cases/${id}/discharge`)).body)).toContain(`/discharge/decisions/${d!.id}/review`);
