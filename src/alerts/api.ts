@@ -191,6 +191,7 @@ export const Inbox = api.schema(
         version: z.int(),
         sentAt: DateTime,
         acknowledgedAt: DateTime.nullable(),
+        read: z.boolean().meta({ description: 'Whether you have read this version (needed before acknowledging it)' }),
       }),
     ),
   }),
@@ -647,6 +648,7 @@ export const alertApi =
             version: i.version,
             sentAt: iso(i.createdAt),
             acknowledgedAt: iso(i.acknowledgedAt),
+            read: i.opened,
           })),
         };
       },
@@ -659,7 +661,8 @@ export const alertApi =
         url: '/api/alerts/deliveries/:deliveryId/acknowledge',
         operationId: 'acknowledgeDelivery',
         summary: 'Acknowledge a delivery: loaded into local systems and the team briefed',
-        description: 'Acknowledging again changes nothing.',
+        description:
+          'The person acknowledging must have read that version first (`GET /api/alerts/{id}`, or the page): otherwise 400 `invalid`, nothing written. Acknowledging again changes nothing.',
         tags: ['Recipients'],
         params: { deliveryId: 'The delivery id (from the inbox)' },
         body: { schema: AcknowledgeRequest, required: false },

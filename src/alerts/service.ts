@@ -713,11 +713,7 @@ export async function unitInbox(db: Db, ctx: RequestContext) {
     .where(eq(alertDeliveries.unitId, unitId))
     .orderBy(sql`${alertDeliveries.acknowledgedAt} IS NOT NULL`, desc(alertDeliveries.createdAt))
     .limit(500);
-  const opened = await versionsOpenedBy(
-    db,
-    ctx.actor.userId,
-    items.filter((i) => !i.acknowledgedAt).map((i) => i.alertId),
-  );
+  const opened = await versionsOpenedBy(db, ctx.actor.userId, [...new Set(items.map((i) => i.alertId))]);
   return { unit: unit ?? null, items: items.map((i) => ({ ...i, opened: (opened.get(i.alertId) ?? 0) >= i.version })) };
 }
 
