@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres, openTestDatabase, type TestDatabase } from '../../../test/support/db';
 import { createThrowawayDatabase } from '../../../test/support/pg-throwaway';
 import { DatabaseUnavailableError, openDatabase } from './engine';
+import { rows } from './sql';
 import { acquireDataDirLock, DataDirLockedError } from './lock';
 import { loadMigrations, MIGRATIONS_DIR, runMigrations, type RawClient } from './migrate';
 
@@ -174,6 +175,23 @@ describe('migrations', () => {
       );
       expect(triggers.map((t) => t.tgname)).toEqual(['audit_events_no_truncate', 'audit_events_no_update']);
       expect(tdb.describe()).toMatch(onPostgres() ? /^PostgreSQL .* as beacon_app$/ : /^PGlite/);
+    });
+
+    it.runIf(onPostgres())('prepares each parameterised statement once per connection, by a name taken from its text (PostgreSQL)', async () => {
+      const { sql } = await import('drizzle-orm');
+      const text = 'SELECT $1::int + 1 AS n /* prepared-per-connection test */';
+      const prepared = await tdb.db.transaction(async (tx) => {
+        // One connection for the whole transaction: the second and third runs reuse the statement.
+        for (const n of [1, 2, 3]) await tx.execute(sql.raw(text.replace('$1', String(n))));
+        for (const n of [1, 2, 3]) await tx.execute(sql`SELECT ${n}::int + 1 AS n /* prepared-per-connection test */`);
+        return rows<{ name: string; statement: string }>(
+          tx,
+          sql`SELECT name, statement FROM pg_prepared_statements WHERE statement LIKE ${'%prepared-per-connection test%'}`,
+        );
+      });
+      // The three parameterised runs share one named statement; the unparameterised texts are not prepared.
+      expect(prepared).toHaveLength(1);
+      expect(prepared[0]!.name).toMatch(/^b_[0-9a-f]{32}$/);
     });
 
     it.runIf(onPostgres())('runs as the application role, which may not change migration history (PostgreSQL)', async () => {
