@@ -358,7 +358,7 @@ export class CompactStore {
       }
       let pcW = w.postcode[best] as number;
       if (best === POSTCODE.full && sl === SURNAME_EXACT) {
-        pcW = Math.min(pcW, Math.log2(p.fields.postcode.full.m / p.householdPostcodeU));
+        pcW = S.householdPostcodeWeight(pcW, w.postcode[POSTCODE.sector] as number, p);
       }
       score += pcW;
     }

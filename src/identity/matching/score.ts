@@ -302,6 +302,20 @@ export function anyInitialAgrees(a: readonly NameToken[], b: readonly NameToken[
 }
 
 /**
+ * The weight of the same full postcode when the surname is the same too (a relative at the same address
+ * looks like that): capped at household level, but never below what the same postcode sector alone is
+ * worth, so that agreeing on more can never count for less (a woman's own record must not rank below a
+ * namesake's in the next street).
+ */
+export function householdPostcodeWeight(
+  fullWeight: number,
+  sectorWeight: number,
+  p: { fields: { postcode: { full: { m: number } } }; householdPostcodeU: number },
+): number {
+  return Math.min(fullWeight, Math.max(sectorWeight, Math.log2(p.fields.postcode.full.m / p.householdPostcodeU)));
+}
+
+/**
  * u for an exact name match, adjusted for how common the name is in the index:
  * (count + K·u0) / (N + K). With no counts, it is the default u0.
  */
@@ -403,7 +417,7 @@ export function scorePair(
   // Same surname at the same address is what a sister or mother looks like too: count the
   // postcode as household-level evidence, not as an independent coincidence.
   const household = pc === POSTCODE.full && surLevel === 0;
-  if (household) pcW = Math.min(pcW, Math.log2(cp.params.fields.postcode.full.m / cp.params.householdPostcodeU));
+  if (household) pcW = householdPostcodeWeight(pcW, w.postcode[POSTCODE.sector] as number, cp.params);
   total += pcW;
 
   const edd = compareEdd(q.eddDay, r.eddDay);
