@@ -19,7 +19,7 @@ import { DEMO_USERS } from '../src/demo/directory-data';
 import { SHOWCASE } from '../src/demo/alerts';
 import { ROLE_LABELS } from '../src/platform/context';
 import { startService } from '../src/server';
-import { clickAndWait, launchBrowser, signIn } from '../test/support/browser';
+import { launchBrowser, signIn, submitCheckForm } from '../test/support/browser';
 
 const args = process.argv.slice(2);
 const argOf = (name: string) => {
@@ -97,16 +97,8 @@ async function main() {
         }
       }
       if (user.role === 'point_of_care') {
-        const s = SHOWCASE[0]!;
         await page.goto(`${url}/check`);
-        await page.getByLabel('First name').fill(s.search.givenName ?? '');
-        await page.getByLabel('Last name', { exact: true }).fill(s.search.familyName ?? '');
-        const [y, m, d] = (s.search.dateOfBirth ?? '').split('-');
-        const dob = page.getByRole('group', { name: 'Date of birth' });
-        await dob.getByLabel('Day').fill(d ?? '');
-        await dob.getByLabel('Month').fill(m ?? '');
-        await dob.getByLabel('Year').fill(y ?? '');
-        await clickAndWait(page, page.getByRole('button', { name: 'Check for an alert' }));
+        await submitCheckForm(page, SHOWCASE[0]!.search);
         await take('check results (strong match)');
       }
       await context.close();

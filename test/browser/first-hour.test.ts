@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { SHOWCASE, seedDemoAlerts } from '../../src/demo/alerts';
 import { registerIndexFor } from '../../src/identity/register-index';
-import { browserAvailable, checkAccessibility, clickAndWait, launchBrowser, screenshot, signIn } from '../support/browser';
-import { startTestService, type TestService } from '../support/server';
+import { browserAvailable, checkAccessibility, clickAndWait, screenshot, signIn, submitCheckForm } from '../support/browser';
+import { BrowserSession, textOf } from '../support/browser-session';
 
 /**
  * The first hour, as the README tells a newcomer to try it: the demo register is there, the ED nurse
@@ -13,53 +12,39 @@ import { startTestService, type TestService } from '../support/server';
  * alert has presented. Every page is checked with axe.
  */
 describe.skipIf(!browserAvailable)('the first hour in a real browser', () => {
-  let svc: TestService | undefined;
-  let browser: Browser | undefined;
+  const b = new BrowserSession();
 
   beforeAll(async () => {
-    const [s, b] = await Promise.allSettled([startTestService(), launchBrowser()]);
-    if (s.status === 'fulfilled') svc = s.value;
-    if (b.status === 'fulfilled') browser = b.value;
-    if (s.status === 'rejected') throw s.reason;
-    if (b.status === 'rejected') throw b.reason;
-    const database = svc!.service.database;
-    await seedDemoAlerts(database.db, { password: svc!.password, key: loadConfig({ NODE_ENV: 'test' }).encryptionKey, count: 12 });
+    await b.start();
+    const database = b.svc!.service.database;
+    await seedDemoAlerts(database.db, { password: b.svc!.password, key: loadConfig({ NODE_ENV: 'test' }).encryptionKey, count: 12 });
     // The running service's index hears of the new alerts by itself; rebuild so the test does not wait on it.
     await registerIndexFor(database).build(database.db);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await svc?.stop();
-  });
+  afterAll(async () => b.stop());
+  afterEach(async (ctx) => b.screenshotOnFailure(ctx, 'first-hour'));
 
-  const url = (p = '') => `${svc!.url}${p}`;
-  const text = async (page: Page, selector: string) => ((await page.locator(selector).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
+  const url = (p = '') => b.url(p);
+  const text = textOf;
 
   it('the ED nurse checks "Becky Thornbury": a strong match, and the heading says so', async () => {
-    const page = await (await browser!.newContext()).newPage();
-    await signIn(page, url(), 'ed.nurse@beacon.example', svc!.password);
+    const page = await b.newPage();
+    await signIn(page, url(), 'ed.nurse@beacon.example', b.svc!.password);
     await clickAndWait(page, page.locator('.nhsuk-header__navigation-list').getByRole('link', { name: 'Check for an alert' }));
-    const s = SHOWCASE[0]!;
-    const [y, m, d] = s.search.dateOfBirth!.split('-');
-    await page.getByLabel('First name').fill(s.search.givenName!);
-    await page.getByLabel('Last name', { exact: true }).fill(s.search.familyName!);
-    const dob = page.getByRole('group', { name: 'Date of birth' });
-    await dob.getByLabel('Day').fill(d!);
-    await dob.getByLabel('Month').fill(m!);
-    await dob.getByLabel('Year').fill(y!);
-    await clickAndWait(page, page.getByRole('button', { name: 'Check for an alert' }));
+    await submitCheckForm(page, SHOWCASE[0]!.search);
     expect(await text(page, 'h1')).toBe('Strong match — look at this alert now');
     expect(await page.locator('#candidate-1').getAttribute('class')).toContain('nhsuk-card--care--urgent');
     expect(await text(page, '#candidate-1 ul.nhsuk-list')).toContain('First name: a known short form or variant of the recorded name — agrees');
     expect(await text(page, 'main')).toMatch(/Checked against 1\d active alerts/);
     await checkAccessibility(page, 'first hour: strong match');
     await screenshot(page, 'first-hour-strong-match');
+    b.noProblems(page);
   });
 
   it('the midwife whose team raised the alerts of women who presented is told on every page until she looks', async () => {
-    const page = await (await browser!.newContext()).newPage();
-    await signIn(page, url(), 'midwife@beacon.example', svc!.password);
+    const page = await b.newPage();
+    await signIn(page, url(), 'midwife@beacon.example', b.svc!.password);
     for (const p of ['/', '/alerts', '/cases']) {
       await page.goto(url(p));
       expect(await text(page, '.beacon-urgent'), p).toMatch(/^Urgent:/);
@@ -69,5 +54,6 @@ describe.skipIf(!browserAvailable)('the first hour in a real browser', () => {
     expect(await menu.count()).toBe(1);
     await checkAccessibility(page, 'first hour: urgent banner');
     await screenshot(page, 'first-hour-urgent-banner');
+    b.noProblems(page);
   });
 });

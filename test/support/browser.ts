@@ -111,3 +111,21 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/**
+ * Fill the point-of-care check form with a search as the API takes it (givenName, familyName,
+ * dateOfBirth as YYYY-MM-DD, postcode) and submit it: the demo's example searches, typed as a nurse would.
+ */
+export async function submitCheckForm(page: Page, search: Record<string, string>): Promise<void> {
+  if (search.givenName) await page.getByLabel('First name').fill(search.givenName);
+  if (search.familyName) await page.getByLabel('Last name', { exact: true }).fill(search.familyName);
+  if (search.dateOfBirth) {
+    const [y, m, d] = search.dateOfBirth.split('-');
+    const dob = page.getByRole('group', { name: 'Date of birth' });
+    await dob.getByLabel('Day').fill(d ?? '');
+    await dob.getByLabel('Month').fill(m ?? '');
+    await dob.getByLabel('Year').fill(y ?? '');
+  }
+  if (search.postcode) await page.getByLabel('Postcode').fill(search.postcode);
+  await clickAndWait(page, page.getByRole('button', { name: 'Check for an alert' }));
+}
