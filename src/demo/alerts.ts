@@ -11,20 +11,18 @@
  * to nobody in this service, postcodes of the right areas). Three are fixed, for the README's example
  * searches (SHOWCASE): their details never change, whatever the random ones do.
  */
-import { eq } from 'drizzle-orm';
 import type { AlertContentInput, DistributionScope } from '../alerts/model';
 import { distribute } from '../alerts/distribution';
 import { acknowledge, approve, createDraft, getAlert, standDown, submit, unitInbox } from '../alerts/service';
-import { organisations } from '../directory/schema';
 import { RegisterIndex } from '../identity/register-index';
 import { generateValidNhsNumber, formatNhsNumber } from '../identity/matching/nhs-number';
 import { checkForAlert, markPresentationSeen, recordOutcome, reveal, listPresentations } from '../identity/point-of-care/service';
-import { contextForEmail, createUser } from '../people/service';
-import { systemContext, type RequestContext } from '../platform/context';
+import { contextForEmail } from '../people/service';
+import type { RequestContext } from '../platform/context';
 import { addDays, londonDate } from '../platform/dates';
 import type { Db } from '../platform/db/engine';
-import { users } from '../platform/auth/schema';
 import { DEMO_COLLEAGUES } from './directory-data';
+import { createDemoPeople } from './seed';
 import { Rng } from './rng';
 
 /** A woman in the demo register, as she really is. */
@@ -388,7 +386,7 @@ export async function seedDemoAlerts(db: Db, opts: { password: string; key: Buff
   const count = opts.count ?? 200;
   const summary: DemoAlertsSummary = { active: 0, awaitingApproval: 0, drafts: 0, stoodDown: 0, deliveries: 0, acknowledged: 0, presentations: 0 };
 
-  await addColleagues(db, opts.password);
+  await createDemoPeople(db, DEMO_COLLEAGUES, opts.password);
   const ctx = async (email: string) => contextForEmail(db, email, 'seed-demo-alerts');
   const designated = await ctx('designated@beacon.example');
   const raisers = new Map<string, RequestContext>();
@@ -487,20 +485,4 @@ export async function seedDemoAlerts(db: Db, opts: { password: string; key: Buff
   }
   summary.active = active.length - summary.stoodDown;
   return summary;
-}
-
-async function addColleagues(db: Db, password: string): Promise<void> {
-  const ctx = systemContext('seed-demo');
-  for (const c of DEMO_COLLEAGUES) {
-    const [exists] = await db.select({ id: users.id }).from(users).where(eq(users.email, c.email));
-    if (exists) continue;
-    const [org] = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.odsCode, c.odsCode));
-    if (!org) throw new Error(`Demo organisation ${c.odsCode} is missing`);
-    await createUser(
-      db,
-      ctx,
-      { email: c.email, displayName: c.displayName, jobTitle: c.jobTitle, organisationId: org.id, role: c.role, unitId: '' },
-      { password },
-    );
-  }
 }

@@ -6,7 +6,7 @@ import { randomToken } from '../platform/crypto';
 import { users } from '../platform/auth/schema';
 import { geographies, organisations, units } from '../directory/schema';
 import { createUser } from '../people/service';
-import { DEMO_GEOGRAPHIES, DEMO_ORGANISATIONS, DEMO_USERS } from './directory-data';
+import { DEMO_GEOGRAPHIES, DEMO_ORGANISATIONS, DEMO_USERS, type DemoUser } from './directory-data';
 
 export interface DemoSignIn {
   email: string;
@@ -77,8 +77,18 @@ export async function seedDemoUsers(
   password: string = `demo-${randomToken(9)}`,
   ctx: RequestContext = systemContext('seed-demo'),
 ): Promise<{ password: string; created: DemoSignIn[] }> {
+  return { password, created: await createDemoPeople(db, DEMO_USERS, password, ctx) };
+}
+
+/** Create each of these demo people who does not exist yet, with the given password; returns those created. */
+export async function createDemoPeople(
+  db: Db,
+  people: readonly DemoUser[],
+  password: string,
+  ctx: RequestContext = systemContext('seed-demo'),
+): Promise<DemoSignIn[]> {
   const created: DemoSignIn[] = [];
-  for (const u of DEMO_USERS) {
+  for (const u of people) {
     const [exists] = await db.select({ id: users.id }).from(users).where(eq(users.email, u.email));
     if (exists) continue;
     const [org] = await db.select({ id: organisations.id, name: organisations.name }).from(organisations).where(eq(organisations.odsCode, u.odsCode));
@@ -96,7 +106,7 @@ export async function seedDemoUsers(
     );
     created.push({ email: u.email, role: u.role, organisation: org.name });
   }
-  return { password, created };
+  return created;
 }
 
 export async function seedDemo(db: Db, password?: string) {
