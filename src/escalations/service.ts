@@ -1004,22 +1004,15 @@ export async function emailStage(db: Db, mailer: Mailer, publicUrl: string, payl
       ? `Escalation ${row.esc.reference}, raised by ${row.raisedBy}, has been closed (${(ESCALATION_STATUS_LABELS[row.esc.status as EscalationStatus] ?? row.esc.status).toLowerCase()}${payload.closedBy && payload.closedBy === row.esc.raisedWithOrganisationId ? ' by the agency it was raised with, without the raising agency recording that it agrees' : ''})`
       : `Escalation ${row.esc.reference}, raised by ${row.raisedBy}, has moved to stage ${row.stage.stage}`;
   const due = row.stage.dueAt && !closed ? ` It is due to be resolved or moved on by ${formatDateTime(row.stage.dueAt)}.` : '';
-  for (const address of to) {
-    await mailer.send({
-      to: address,
-      subject: `[Beacon] Escalation ${row.esc.reference}: ${first ? 'raised with you' : closed ? 'closed' : `stage ${row.stage.stage}`} (${stageLabel(table, row.stage.stage)})`,
-      text: [
-        `${what}${closed ? ' at' : ':'} stage ${row.stage.stage}, ${stageLabel(table, row.stage.stage)}.${due}`,
-        'Please make sure the right person sees it and records your response in Beacon.',
-        '',
-        `Sign in to Beacon to see it: ${publicUrl}/escalations/${row.esc.id}`,
-        '',
-        'This email contains no personal information. Do not reply to it.',
-      ].join('\n'),
-      messageId: `<escalation-${closed ? 'closed' : 'stage'}-${row.stage.id}-${address.replace(/[^\w.-]/g, '_')}@beacon>`,
-    });
-  }
-  return to.size;
+  return sendEscalationEmails(mailer, to, {
+    subject: `[Beacon] Escalation ${row.esc.reference}: ${first ? 'raised with you' : closed ? 'closed' : `stage ${row.stage.stage}`} (${stageLabel(table, row.stage.stage)})`,
+    lines: [
+      `${what}${closed ? ' at' : ':'} stage ${row.stage.stage}, ${stageLabel(table, row.stage.stage)}.${due}`,
+      'Please make sure the right person sees it and records your response in Beacon.',
+    ],
+    link: `${publicUrl}/escalations/${row.esc.id}`,
+    messageKey: `${closed ? 'closed' : 'stage'}-${row.stage.id}`,
+  });
 }
 
 export async function emailOverdueStage(db: Db, mailer: Mailer, publicUrl: string, payload: { stageId: string }): Promise<number> {
@@ -1035,19 +1028,32 @@ export async function emailOverdueStage(db: Db, mailer: Mailer, publicUrl: strin
   if (row.stage.ownerOrganisationId) for (const m of await safeguardingContactMailboxes(db, row.stage.ownerOrganisationId)) to.add(m);
   if (row.raiserEmail) to.add(row.raiserEmail);
   const due = row.stage.dueAt ? ` It was due by ${formatDateTime(row.stage.dueAt)}.` : '';
+  return sendEscalationEmails(mailer, to, {
+    subject: `[Beacon] Escalation ${row.reference}: stage ${row.stage.stage} is overdue`,
+    lines: [
+      `Escalation ${row.reference} is at stage ${row.stage.stage} and has not been resolved or moved on in time.${due}`,
+      'Please make sure whoever holds it knows, and record what has happened: agreed actions, the outcome, or escalate it.',
+    ],
+    link: `${publicUrl}/escalations/${row.escalationId}`,
+    messageKey: `overdue-${row.stage.id}`,
+  });
+}
+
+/**
+ * An escalation email to each address: what happened, a link, no personal information. The Message-ID is
+ * stable per message and address, so a job run twice sends a copy a mail server can drop.
+ */
+async function sendEscalationEmails(
+  mailer: Mailer,
+  to: ReadonlySet<string>,
+  m: { subject: string; lines: string[]; link: string; messageKey: string },
+): Promise<number> {
   for (const address of to) {
     await mailer.send({
       to: address,
-      subject: `[Beacon] Escalation ${row.reference}: stage ${row.stage.stage} is overdue`,
-      text: [
-        `Escalation ${row.reference} is at stage ${row.stage.stage} and has not been resolved or moved on in time.${due}`,
-        'Please make sure whoever holds it knows, and record what has happened: agreed actions, the outcome, or escalate it.',
-        '',
-        `Sign in to Beacon to see it: ${publicUrl}/escalations/${row.escalationId}`,
-        '',
-        'This email contains no personal information. Do not reply to it.',
-      ].join('\n'),
-      messageId: `<escalation-overdue-${row.stage.id}-${address.replace(/[^\w.-]/g, '_')}@beacon>`,
+      subject: m.subject,
+      text: [...m.lines, '', `Sign in to Beacon to see it: ${m.link}`, '', 'This email contains no personal information. Do not reply to it.'].join('\n'),
+      messageId: `<escalation-${m.messageKey}-${address.replace(/[^\w.-]/g, '_')}@beacon>`,
     });
   }
   return to.size;
