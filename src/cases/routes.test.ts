@@ -24,6 +24,18 @@ afterAll(async () => {
 const caseCount = async () => (await t.database.db.select({ n: count() }).from(cases))[0]!.n;
 const edd = addDays(londonDate(new Date()), 140);
 const [eddY, eddM, eddD] = edd.split('-');
+/** The open-a-case form, filled in for an unborn baby protocol case due in 20 weeks. */
+const protocolCaseForm = async (givenName: string, familyName: string) => ({
+  classification: 'unborn_baby_protocol',
+  givenName,
+  familyName,
+  source: 'self_reported',
+  'edd.day': eddD!,
+  'edd.month': eddM!,
+  'edd.year': eddY!,
+  eddSource: 'dating_scan',
+  geographyId: await areaId(t.database.db),
+});
 
 describe('case pages', () => {
   it('a midwife opens a case from the form; a bad form is shown again with the problems and nothing is saved', async () => {
@@ -55,17 +67,7 @@ describe('case pages', () => {
     expect(bad.body).toContain('value="Quennell"');
     expect(await caseCount()).toBe(before);
 
-    const ok = await b.post('/cases/new', {
-      classification: 'unborn_baby_protocol',
-      givenName: 'Marisol',
-      familyName: 'Quennell',
-      source: 'self_reported',
-      'edd.day': eddD!,
-      'edd.month': eddM!,
-      'edd.year': eddY!,
-      eddSource: 'dating_scan',
-      geographyId: await areaId(t.database.db),
-    });
+    const ok = await b.post('/cases/new', await protocolCaseForm('Marisol', 'Quennell'));
     expect(ok.status).toBe(303);
     expect(ok.location).toMatch(/^\/cases\/[0-9a-f-]{36}\?done=/);
     const summary = await b.get(ok.location!);
@@ -113,17 +115,7 @@ describe('case pages', () => {
     expect(summary).not.toContain('href="/alerts/new"');
     expect((await nurse.get('/alerts/new')).status).toBe(403);
     const midwife = await t.browser().signedInAs('midwife@beacon.example');
-    const own = await midwife.post('/cases/new', {
-      classification: 'unborn_baby_protocol',
-      givenName: 'Kerry',
-      familyName: 'Whitlow',
-      source: 'self_reported',
-      'edd.day': eddD!,
-      'edd.month': eddM!,
-      'edd.year': eddY!,
-      eddSource: 'dating_scan',
-      geographyId: await areaId(t.database.db),
-    });
+    const own = await midwife.post('/cases/new', await protocolCaseForm('Kerry', 'Whitlow'));
     expect((await midwife.get(own.location!)).body).toContain('href="/alerts/new"');
   });
 
