@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import { ROLE_LABELS } from './platform/context';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './platform/errors';
+import { BeaconError, ForbiddenError, ValidationError } from './platform/errors';
 import { recordAuditNow } from './platform/audit/service';
 import { registerBanners } from './platform/http/banner';
 import { csrfUserInfo, registerSecurity } from './platform/http/security';
@@ -11,32 +11,10 @@ import { registerViews } from './platform/http/views';
 import { registerSessionHook } from './platform/http/session-hook';
 import { formErrors } from './platform/http/forms';
 import { type NavEntry, type NavItem, navigationFor } from './platform/http/navigation';
-import { homeNavigation } from './home/navigation';
-import { pointOfCareNavigation } from './identity/point-of-care/navigation';
-import { alertsNavigation } from './alerts/navigation';
-import { casesNavigation } from './cases/navigation';
-import { escalationsNavigation } from './escalations/navigation';
-import { assuranceNavigation } from './assurance/navigation';
-import { directoryNavigation } from './directory/navigation';
-import { peopleNavigation } from './people/navigation';
 import { loadSessionActor, membershipsFor } from './people/service';
-import { homeRoutes } from './home/routes';
-import { signInRoutes } from './people/sign-in-routes';
-import { userRoutes } from './people/user-routes';
-import { directoryRoutes } from './directory/routes';
-import { auditLogRoutes } from './assurance/audit-log-routes';
-import { oidcRoutes } from './people/oidc-routes';
-import { alertRoutes } from './alerts/routes';
-import { alertApi } from './alerts/api';
 import { trackRoutes } from './platform/http/openapi';
 import { isDatabaseUnavailable } from './platform/db/unavailable';
-import { pointOfCareRoutes } from './identity/point-of-care/routes';
-import { bulkScreeningRoutes } from './identity/bulk-screening/routes';
-import { caseRoutes } from './cases/routes';
-import { caseApi } from './cases/api';
-import { escalationRoutes } from './escalations/routes';
-import { escalationApi } from './escalations/api';
-import { dischargeOverrideRoutes } from './assurance/discharge-overrides-routes';
+import { MODULES } from './modules';
 
 /** What every route module is given. */
 import type { AppDeps } from './platform/http/deps';
@@ -62,17 +40,8 @@ const REDACT = [
   '*.token',
 ];
 
-/** Every capability's menu items (each declared in its own navigation.ts). */
-const NAVIGATION: readonly NavEntry[] = [
-  ...homeNavigation,
-  ...pointOfCareNavigation,
-  ...alertsNavigation,
-  ...casesNavigation,
-  ...escalationsNavigation,
-  ...assuranceNavigation,
-  ...directoryNavigation,
-  ...peopleNavigation,
-];
+/** Every capability's menu items (each declared in its module). */
+const NAVIGATION: readonly NavEntry[] = MODULES.flatMap((m) => m.navigation ?? []);
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -110,10 +79,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorateReply('page', async function page(this: FastifyReply, template: string, data: Record<string, unknown> = {}) {
     const req = this.request;
     const actor = req.ctx?.actor ?? null;
-    const navigation = await navigationFor(db, req.ctx, NAVIGATION, req.url.split('?')[0]!, (err) =>
-      req.log.warn({ err: loggableError(err) }, 'a navigation count failed'),
-    );
-    const canSwitchRole = actor ? (await membershipsFor(db, actor.userId)).length > 1 : false;
+    // The menu's counts and whether the person holds more than one role, asked together: one round of queries per page.
+    const [navigation, canSwitchRole] = await Promise.all([
+      navigationFor(db, req.ctx, NAVIGATION, req.url.split('?')[0]!, (err) => req.log.warn({ err: loggableError(err) }, 'a navigation count failed')),
+      actor ? membershipsFor(db, actor.userId).then((m) => m.length > 1) : false,
+    ]);
     this.type('text/html; charset=utf-8');
     return this.view(template, {
       actor,
@@ -155,8 +125,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       }).catch(() => undefined);
       return send(403, 'You do not have permission to see this page', err.message);
     }
-    if (err instanceof NotFoundError) return send(404, 'Page not found', err.message);
-    if (err instanceof ConflictError) return send(409, 'This clashes with what is already recorded', err.message, { code: 'conflict' });
     // A broken upload (no boundary, cut short) is the sender's problem, not the service's.
     if (/multipart|boundary|unexpected end of (form|multipart)/i.test(err.message) && !(err.statusCode && err.statusCode >= 500)) {
       return send(400, 'The upload could not be read', 'The file was not sent completely. Choose the file and send it again.', { code: 'bad_upload' });
@@ -166,6 +134,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         ? reply.code(400).send({ error: 'invalid', message: 'There is a problem with what was sent.', fields: err.fieldErrors, correlationId: req.id })
         : send(400, 'There is a problem', 'Some of the information given was not valid.', { errors: formErrors(err.fieldErrors) });
     }
+    // Every other error a service throws carries its own status, code and heading.
+    if (err instanceof BeaconError) return send(err.status, err.title, err.message, { code: err.code });
     if (err.code?.startsWith('FST_CSRF')) {
       return isApi
         ? send(403, 'This form has expired', 'Send the X-CSRF-Token header with the token from GET /api/session.', { code: 'csrf' })
@@ -196,21 +166,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Every route from here on is seen, so the OpenAPI document can be checked against what is served.
   trackRoutes(app);
-  await app.register(homeRoutes(deps));
-  await app.register(signInRoutes(deps));
-  await app.register(oidcRoutes(deps));
-  await app.register(userRoutes(deps));
-  await app.register(directoryRoutes(deps));
-  await app.register(auditLogRoutes(deps));
-  await app.register(alertRoutes(deps));
-  await app.register(alertApi(deps));
-  await app.register(pointOfCareRoutes(deps));
-  await app.register(bulkScreeningRoutes(deps));
-  await app.register(caseRoutes(deps));
-  await app.register(caseApi(deps));
-  await app.register(escalationRoutes(deps));
-  await app.register(escalationApi(deps));
-  await app.register(dischargeOverrideRoutes(deps));
+  for (const module of MODULES) {
+    for (const routes of [...(module.routes ?? []), ...(module.api ?? [])]) await app.register(routes(deps));
+  }
 
   app.setNotFoundHandler(async (req, reply) => {
     if (req.url.startsWith('/api/')) return reply.code(404).send({ error: 'not_found', message: 'There is nothing at this address.' });

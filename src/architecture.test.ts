@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * The shape of the code, read from its import statements (issue 11). The folders under src/ are:
- *  - interfaces, which may import anything: app.ts (the composition root: it lists the capabilities),
+ *  - interfaces, which may import anything: modules.ts (the composition root's list of modules), app.ts and
  *    server.ts and main.ts (the process), cli/ (the `beacon` command), demo/ (demo data through the services);
  *  - platform/ and config.ts: domain-neutral, importing no capability;
  *  - capabilities (alerts, identity, cases, escalations, people, directory, home, assurance …).
@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
  */
 
 const SRC = path.dirname(fileURLToPath(import.meta.url));
-const INTERFACES = new Set(['app', 'server', 'main', 'cli', 'demo']);
+const INTERFACES = new Set(['app', 'server', 'main', 'modules', 'cli', 'demo']);
 const NEUTRAL = new Set(['platform', 'config', 'schema', 'views']);
 
 /** Cycles between capabilities that exist today, each with what untangling it takes. */
@@ -133,6 +133,20 @@ describe('the import graph', () => {
       Object.keys(KNOWN_CYCLES).filter((p) => !pairs.has(p)),
       'cycles listed that no longer exist',
     ).toEqual([]);
+  });
+
+  it('every capability folder has a module object, listed once by the composition root (src/modules.ts)', () => {
+    const capabilities = fs
+      .readdirSync(SRC, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && isCapability(e.name))
+      .map((e) => e.name)
+      .sort();
+    expect(capabilities.length).toBeGreaterThan(5);
+    const missing = capabilities.filter((c) => !fs.existsSync(path.join(SRC, c, 'module.ts')));
+    expect(missing, 'capabilities without a module.ts').toEqual([]);
+    const listed = imports.filter((i) => i.from === 'modules.ts').map((i) => i.to);
+    const unlisted = capabilities.filter((c) => !listed.includes(path.join(c, 'module')));
+    expect(unlisted, 'modules not listed in src/modules.ts').toEqual([]);
   });
 
   it("no capability reads another's tables but the known ones", () => {

@@ -302,11 +302,6 @@ export const alertApi =
       limits: { fileSize: PHOTOGRAPH_DEFAULTS.maxBytes + 1, files: 1, fields: 5, fieldSize: 10_000, parts: 6 },
     });
 
-    // Answers carry personal data: no browser or proxy keeps a copy (the OpenAPI document says otherwise).
-    app.addHook('onRequest', async (_req, reply) => {
-      reply.header('cache-control', 'no-store');
-    });
-
     api.route(
       app,
       {
@@ -333,7 +328,7 @@ export const alertApi =
       },
       async (req, reply) => {
         const a = req.ctx.actor!;
-        return reply.header('cache-control', 'no-store').send({
+        return reply.send({
           user: { id: a.userId, name: a.displayName },
           role: a.role,
           roleLabel: ROLE_LABELS[a.role],
@@ -441,7 +436,7 @@ export const alertApi =
       async (req, reply) => {
         const { id, photoId } = req.params as { id: string; photoId: string };
         const photo = await getPhotograph(db, req.ctx, config.encryptionKey, id, photoId);
-        return reply.header('cache-control', 'no-store').type(photo.contentType).send(photo.data);
+        return reply.type(photo.contentType).send(photo.data);
       },
     );
 

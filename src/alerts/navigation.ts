@@ -1,15 +1,13 @@
-import { can } from '../platform/auth/policy';
 import type { NavEntry } from '../platform/http/navigation';
-import { APPROVER_ROLES } from './lifecycle';
 import { approvalsWaitingCount, unacknowledgedCount } from './service';
 
 export const alertsNavigation: NavEntry[] = [
-  { href: '/alerts', text: 'Alerts', order: 20, visible: (a) => can(a, 'alert.list') },
+  { href: '/alerts', text: 'Alerts', order: 20, permission: 'alert.list' },
   {
     href: '/alerts/approvals',
     text: 'Approvals',
     order: 30,
-    visible: (a) => (APPROVER_ROLES as readonly string[]).includes(a.role),
+    permission: 'alert.approve',
     attention: approvalsWaitingCount,
     attentionText: (n) => `${n} waiting for your approval`,
   },
@@ -17,7 +15,7 @@ export const alertsNavigation: NavEntry[] = [
     href: '/inbox',
     text: 'Inbox',
     order: 40,
-    visible: (a) => can(a, 'alert.inbox'),
+    permission: 'alert.inbox',
     attention: unacknowledgedCount,
     attentionText: (n) => `${n} not acknowledged`,
   },

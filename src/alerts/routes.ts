@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { AppDeps } from '../platform/http/deps';
-import { can } from '../platform/auth/policy';
+import { can, mayAtAll } from '../platform/auth/policy';
 import { ROLE_LABELS, type Actor } from '../platform/context';
 import { ForbiddenError, ValidationError } from '../platform/errors';
 import { formErrors, formValues } from '../platform/http/forms';
@@ -32,15 +32,7 @@ import {
   updateAlert,
 } from './service';
 import { formatNhsNumber } from '../identity/matching/nhs-number';
-import {
-  ALERT_STATUS_LABELS,
-  APPROVER_ROLES,
-  STAND_DOWN_OUTCOME_LABELS,
-  STAND_DOWN_OUTCOMES,
-  maxRenewalDate,
-  type AlertEventType,
-  type AlertStatus,
-} from './lifecycle';
+import { ALERT_STATUS_LABELS, STAND_DOWN_OUTCOME_LABELS, STAND_DOWN_OUTCOMES, maxRenewalDate, type AlertEventType, type AlertStatus } from './lifecycle';
 import { alertContentSchema, effectiveReviewDate, type AlertContent } from './model';
 import { defaultReviewDate, formatDate, gestationAt, isIsoDate } from './pregnancy';
 import { diffAlertContent } from './version-diff';
@@ -145,11 +137,6 @@ export const alertRoutes =
       attachFieldsToBody: 'keyValues',
       throwFileSizeLimit: false,
       limits: { fileSize: PHOTOGRAPH_DEFAULTS.maxBytes + 1, files: 1, fields: 10, fieldSize: 10_000, parts: 12 },
-    });
-
-    // Pages about alerts carry personal data: no browser or proxy keeps a copy.
-    app.addHook('onRequest', async (_req, reply) => {
-      reply.header('cache-control', 'no-store');
     });
 
     // ── Shared ─────────────────────────────────────────────────────────────────────────────────────
@@ -399,7 +386,7 @@ export const alertRoutes =
       return reply.page('alerts/views/approvals.njk', {
         title: 'Alerts to approve',
         alerts: rows.map((a) => ({ ...a, gestation: gestationToday(a.edd) })),
-        isApprover: (APPROVER_ROLES as readonly string[]).includes(req.ctx.actor!.role),
+        isApprover: mayAtAll(req.ctx.actor, 'alert.approve'),
         columnClass: 'nhsuk-grid-column-full',
       });
     });
@@ -466,7 +453,7 @@ export const alertRoutes =
     app.get('/alerts/:id/photos/:photoId', async (req, reply) => {
       const { id, photoId } = req.params as { id: string; photoId: string };
       const photo = await getPhotograph(db, req.ctx, config.encryptionKey, id, photoId);
-      return reply.header('cache-control', 'no-store').header('content-disposition', 'inline').type(photo.contentType).send(photo.data);
+      return reply.header('content-disposition', 'inline').type(photo.contentType).send(photo.data);
     });
 
     // ── Actions on an alert: a page each ────────────────────────────────────────────────────────────

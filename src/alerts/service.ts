@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../platform/db/engine';
 import type { Actor, RequestContext } from '../platform/context';
-import { type Action, authorize, authorizeContext, can, type Resource } from '../platform/auth/policy';
+import { type Action, authorize, authorizeContext, can, mayAtAll, type Resource, usesCondition } from '../platform/auth/policy';
 import { recordAudit, recordAuditNow } from '../platform/audit/service';
 import { auditEvents } from '../platform/audit/schema';
 import { ForbiddenError, NotFoundError, ValidationError } from '../platform/errors';
@@ -78,14 +78,15 @@ async function currentContent(db: Db, a: AlertRow): Promise<unknown> {
 /** What the policy needs to decide on one alert for this actor. */
 async function resourceFor(db: Db, ctx: RequestContext, a: AlertRow): Promise<Resource> {
   const delivered = await db.selectDistinct({ unitId: alertDeliveries.unitId }).from(alertDeliveries).where(eq(alertDeliveries.alertId, a.id));
-  let sameArea = false;
-  // Approvers elsewhere in the area see an alert once it is submitted to them, not while it is being drafted.
-  if (ctx.actor && ctx.actor.organisationId !== a.originatorOrganisationId && ctx.actor.role === 'designated_professional' && a.status !== 'draft') {
+  let sameIcb = false;
+  // Approvers elsewhere in the ICB see an alert once it is submitted to them, not while it is being drafted.
+  // (Looked up only for those a rule of the policy lets act on alerts of their ICB.)
+  if (ctx.actor && ctx.actor.organisationId !== a.originatorOrganisationId && usesCondition(ctx.actor, 'sameIcb') && a.status !== 'draft') {
     const icb = await icbCodesOf(db, [ctx.actor.organisationId, a.originatorOrganisationId]);
     const mine = icb.get(ctx.actor.organisationId);
-    sameArea = !!mine && mine === icb.get(a.originatorOrganisationId);
+    sameIcb = !!mine && mine === icb.get(a.originatorOrganisationId);
   }
-  return { organisationId: a.originatorOrganisationId, unitIds: delivered.map((d) => d.unitId), sameArea };
+  return { organisationId: a.originatorOrganisationId, unitIds: delivered.map((d) => d.unitId), sameIcb };
 }
 
 /**
@@ -544,7 +545,7 @@ export async function getAlert(db: Db, ctx: RequestContext, id: string, purpose 
       .leftJoin(units, eq(units.id, alertBirths.placeOfBirthUnitId))
       .where(eq(alertBirths.alertId, a.id)),
   ]);
-  const owner = can(actor, 'alert.change', resource) || (actor?.role === 'designated_professional' && can(actor, 'alert.approve', resource));
+  const owner = can(actor, 'alert.change', resource) || can(actor, 'alert.approve', resource);
   await recordAuditNow(db, ctx, {
     action: 'alert.view',
     verb: 'R',
@@ -633,7 +634,7 @@ export async function listOrganisationAlerts(db: Db, ctx: RequestContext) {
 /** Alerts waiting for approval that this designated professional may approve (own organisation or ICB area). */
 export async function approvalQueue(db: Db, ctx: RequestContext) {
   authorize(ctx.actor, 'alert.list');
-  if (ctx.actor.role !== 'designated_professional') return [];
+  if (!mayAtAll(ctx.actor, 'alert.approve')) return [];
   const submitted = await db
     .select({
       id: alerts.id,
@@ -665,15 +666,15 @@ async function approvableBy(db: Db, actor: Actor, submitted: readonly { id: stri
   const mine = icb.get(actor.organisationId) ?? null;
   const out = new Set<string>();
   for (const s of submitted) {
-    const sameArea = s.originatorOrganisationId !== actor.organisationId && !!mine && icb.get(s.originatorOrganisationId) === mine;
-    if (can(actor, 'alert.approve', { organisationId: s.originatorOrganisationId, sameArea })) out.add(s.id);
+    const sameIcb = s.originatorOrganisationId !== actor.organisationId && !!mine && icb.get(s.originatorOrganisationId) === mine;
+    if (can(actor, 'alert.approve', { organisationId: s.originatorOrganisationId, sameIcb })) out.add(s.id);
   }
   return out;
 }
 
 /** How many alerts are waiting for this person's approval (the navigation's count): approvalQueue's rule, without its list. */
 export async function approvalsWaitingCount(db: Db, ctx: RequestContext): Promise<number> {
-  if (!ctx.actor || ctx.actor.role !== 'designated_professional' || !can(ctx.actor, 'alert.list')) return 0;
+  if (!ctx.actor || !mayAtAll(ctx.actor, 'alert.approve')) return 0;
   const submitted = await db
     .select({ id: alerts.id, originatorOrganisationId: alerts.originatorOrganisationId })
     .from(alerts)

@@ -6,17 +6,17 @@
  * Counts only: no names, no reasons. The one list (overrides still waiting for review) names each case
  * by its reference, which those with access can open.
  */
-import { and, eq, gte, inArray, lte, or, type SQL } from 'drizzle-orm';
+import { and, eq, gte, lte } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../platform/db/engine';
 import type { RequestContext } from '../platform/context';
-import { authorizeContext } from '../platform/auth/policy';
+import { authorizeList } from '../platform/auth/policy';
 import { recordAuditNow } from '../platform/audit/service';
 import { parseInput } from '../platform/errors';
-import { geographies, organisations } from '../directory/schema';
+import { organisations } from '../directory/schema';
 import { addDays, daysBetween, isIsoDate, type IsoDate, londonDate } from '../platform/dates';
 import { cases, dischargeDecisions } from '../cases/schema';
-import { casesWorkedOnBy } from '../cases/access';
+import { caseScope } from '../cases/access';
 import { endOfLondonDay } from '../platform/working-days';
 import type { Blocker } from '../cases/discharge-gate';
 
@@ -71,28 +71,6 @@ export function monthsBetween(from: IsoDate, to: IsoDate): string[] {
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 export const monthLabel = (ym: string) => `${MONTHS[Number(ym.slice(5, 7)) - 1]} ${ym.slice(0, 4)}`;
 
-/**
- * The cases a person's report covers: auditors and the system, every case; anyone else, cases in their
- * organisation's area (its geography and every area inside it: an ICB sees its local authorities) and
- * cases their organisation works on.
- */
-async function scope(db: Db, ctx: RequestContext): Promise<SQL | undefined> {
-  const actor = ctx.actor;
-  if (!actor || actor.role === 'auditor') return undefined;
-  const [org] = await db.select({ geographyId: organisations.geographyId }).from(organisations).where(eq(organisations.id, actor.organisationId));
-  const all = await db.select({ id: geographies.id, parentId: geographies.parentId }).from(geographies);
-  const parent = new Map(all.map((g) => [g.id, g.parentId]));
-  const within = all
-    .filter((g) => {
-      let at: string | null | undefined = g.id;
-      for (let i = 0; at && i < 10; i++, at = parent.get(at)) if (at === org?.geographyId) return true;
-      return false;
-    })
-    .map((g) => g.id);
-  const worksOn = casesWorkedOnBy(db, actor.organisationId);
-  return within.length ? or(inArray(cases.geographyId, within), inArray(cases.id, worksOn)) : inArray(cases.id, worksOn);
-}
-
 interface Counts {
   decisions: number;
   overrides: number;
@@ -109,7 +87,7 @@ const rate = (c: Counts) => (c.decisions ? Math.round((100 * c.overrides) / c.de
  * review, oldest first. Reading it is audited.
  */
 export async function dischargeOverrideReport(db: Db, ctx: RequestContext, raw: { from?: unknown; to?: unknown }, now = new Date()) {
-  authorizeContext(ctx, 'case.report');
+  authorizeList(ctx, 'case.report');
   const period = parseInput(reportPeriodSchema(now), { from: raw.from ?? null, to: raw.to ?? null });
   const start = new Date(endOfLondonDay(addDays(period.from, -1)).getTime() + 1);
   const end = endOfLondonDay(period.to);
@@ -128,7 +106,7 @@ export async function dischargeOverrideReport(db: Db, ctx: RequestContext, raw: 
     .from(dischargeDecisions)
     .innerJoin(cases, eq(cases.id, dischargeDecisions.caseId))
     .innerJoin(organisations, eq(organisations.id, cases.leadOrganisationId))
-    .where(and(gte(dischargeDecisions.decidedAt, start), lte(dischargeDecisions.decidedAt, end), await scope(db, ctx)));
+    .where(and(gte(dischargeDecisions.decidedAt, start), lte(dischargeDecisions.decidedAt, end), await caseScope(db, ctx, 'case.report')));
 
   const totals = zero();
   const byOrganisation = new Map<string, Counts>();

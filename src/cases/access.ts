@@ -4,13 +4,14 @@
  * so the policy and the audit trail apply the same way to all of them.
  */
 import { randomInt } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { type Column, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../platform/db/engine';
 import type { RequestContext } from '../platform/context';
-import { authorizeContext, can, type Action } from '../platform/auth/policy';
+import { authorizeContext, can, scopeFor, type Action } from '../platform/auth/policy';
+import { sqlScope } from '../platform/auth/scope';
 import { recordAudit, recordAuditNow } from '../platform/audit/service';
 import { NotFoundError, ValidationError } from '../platform/errors';
-import { isUuid } from '../directory/service';
+import { isUuid, organisationsAreaIds } from '../directory/service';
 import { caseOrganisations, cases } from './schema';
 
 export type CaseRow = typeof cases.$inferSelect;
@@ -35,6 +36,31 @@ export async function caseOrganisationIds(db: Db, caseId: string): Promise<strin
 /** The ids of the cases an organisation works on (it is an agency on them), as a subquery for `inArray`. */
 export const casesWorkedOnBy = (db: Db, organisationId: string) =>
   db.select({ id: caseOrganisations.caseId }).from(caseOrganisations).where(eq(caseOrganisations.organisationId, organisationId));
+
+/**
+ * The cases this person may take `action` on, as SQL over a column holding a case id (cases.id, or the
+ * case_id of a case's own table): the same policy rules as {@link requireCase}, so a list never shows a
+ * case that opening it would refuse. Every case for the system itself.
+ */
+export async function caseScope(db: Db, ctx: RequestContext, action: Action, caseIdColumn: Column = cases.id): Promise<SQL | undefined> {
+  if (!ctx.actor) return ctx.system ? undefined : sql`false`;
+  const org = ctx.actor.organisationId;
+  return sqlScope(
+    scopeFor(ctx.actor, action),
+    {
+      involved: () => inArray(caseIdColumn, casesWorkedOnBy(db, org)),
+      inArea: async () => {
+        const area = await organisationsAreaIds(db, org);
+        const inAreaCases = db
+          .select({ id: cases.id })
+          .from(cases)
+          .where(area.length ? inArray(cases.geographyId, area) : sql`false`);
+        return inArray(caseIdColumn, inAreaCases);
+      },
+    },
+    'cases',
+  );
+}
 
 export interface RequireOptions {
   /** Lock the case row (for changes that must not interleave, like a discharge decision). */

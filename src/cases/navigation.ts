@@ -1,4 +1,3 @@
-import { can } from '../platform/auth/policy';
 import type { NavEntry } from '../platform/http/navigation';
 
-export const casesNavigation: NavEntry[] = [{ href: '/cases', text: 'Cases', order: 60, visible: (a) => can(a, 'case.list') }];
+export const casesNavigation: NavEntry[] = [{ href: '/cases', text: 'Cases', order: 60, permission: 'case.list' }];

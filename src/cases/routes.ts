@@ -39,10 +39,6 @@ import { protocolsRoutes } from './protocols/routes';
 export const caseRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
-    // Pages about cases carry personal data: no browser or proxy keeps a copy.
-    app.addHook('onRequest', async (req, reply) => {
-      if (req.url.startsWith('/cases') || req.url.startsWith('/protocols')) reply.header('cache-control', 'no-store');
-    });
     await app.register(coreRoutes(deps));
     await app.register(detailsRoutes(deps));
     await app.register(milestonesRoutes(deps));

@@ -23,7 +23,7 @@ import { linkedAlertsFor, viewableLinkedAlerts } from './linked-alerts';
 import { presentations } from '../identity/point-of-care/schema';
 import { londonDate } from '../platform/dates';
 import { caseAlerts, caseFacts, caseOrganisations, caseProfessionals, cases } from './schema';
-import { actorName, assertOpen, caseOrganisationIds, type CaseRow, casesWorkedOnBy, newReference, recordCaseChange, requireCase } from './access';
+import { actorName, assertOpen, caseOrganisationIds, type CaseRow, caseScope, newReference, recordCaseChange, requireCase } from './access';
 import { appendCaseEvent, openPrompts } from './events';
 import { configInForce } from './protocol-config';
 import { CLASSIFICATION_LABELS } from './protocol';
@@ -134,9 +134,8 @@ export async function openCase(db: Db, ctx: RequestContext, raw: unknown, now = 
 /** Open (or all) cases the person's organisation works on; auditors see every case. */
 export async function listCases(db: Db, ctx: RequestContext, opts: { status?: 'open' | 'closed' | 'all' } = {}) {
   authorizeContext(ctx, 'case.list');
-  const actor = ctx.actor!;
   const status = opts.status ?? 'open';
-  const mine = actor.role === 'auditor' ? undefined : inArray(cases.id, casesWorkedOnBy(db, actor.organisationId));
+  const mine = await caseScope(db, ctx, 'case.view');
   const list = await db
     .select({
       id: cases.id,

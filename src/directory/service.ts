@@ -28,6 +28,75 @@ export async function geographyChain(db: Db, geographyId: string): Promise<Geogr
   return chain;
 }
 
+const localAuthorityOf = (chain: readonly Geography[]) => chain.find((g) => g.level === 'local_authority')?.id ?? null;
+
+/**
+ * Whether a thing in geography `thing` (its chain, finest first) is in the area of someone whose
+ * organisation is in geography `actor`: the same local authority area, or one geography within the
+ * other (an ICB-wide partnership sees its local authorities; a local authority partnership sees what
+ * was raised ICB-wide). Two neighbouring local authorities are not each other's area.
+ */
+export function inPartnershipArea(actor: readonly Geography[], thing: readonly Geography[]): boolean {
+  const actorId = actor[0]?.id;
+  const thingId = thing[0]?.id;
+  if (!actorId || !thingId) return false;
+  if (thing.some((g) => g.id === actorId) || actor.some((g) => g.id === thingId)) return true;
+  const la = localAuthorityOf(actor);
+  return la !== null && la === localAuthorityOf(thing);
+}
+
+/** Whether geography `geographyId` is in the area of organisation `organisationId`. */
+export async function inOrganisationsArea(db: Db, organisationId: string, geographyId: string): Promise<boolean> {
+  const [org] = await db.select({ geographyId: organisations.geographyId }).from(organisations).where(eq(organisations.id, organisationId));
+  if (!org) return false;
+  return inPartnershipArea(await geographyChain(db, org.geographyId), await geographyChain(db, geographyId));
+}
+
+/** Every geography in the partnership area of an organisation's geography (see {@link inPartnershipArea}), for lists and reports. */
+export async function partnershipAreaIds(db: Db, geographyId: string): Promise<string[]> {
+  const all = await db.select().from(geographies);
+  const byId = new Map(all.map((g) => [g.id, g]));
+  const chainOf = (id: string) => {
+    const chain: Geography[] = [];
+    let g = byId.get(id);
+    while (g && chain.length < 10) {
+      chain.push(g);
+      g = g.parentId ? byId.get(g.parentId) : undefined;
+    }
+    return chain;
+  };
+  const actor = chainOf(geographyId);
+  return all.filter((g) => inPartnershipArea(actor, chainOf(g.id))).map((g) => g.id);
+}
+
+/** Geographies at or below one (an area and everything in it). */
+export async function geographyAndBelow(db: Db, geographyId: string): Promise<string[]> {
+  const all = await db.select({ id: geographies.id, parentId: geographies.parentId }).from(geographies);
+  const out = new Set([geographyId]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const g of all) {
+      if (g.parentId && out.has(g.parentId) && !out.has(g.id)) {
+        out.add(g.id);
+        grew = true;
+      }
+    }
+  }
+  return [...out];
+}
+
+/** The geography an organisation is in (null for an unknown organisation). */
+export async function organisationGeographyId(db: Db, organisationId: string): Promise<string | null> {
+  const [org] = await db.select({ geographyId: organisations.geographyId }).from(organisations).where(eq(organisations.id, organisationId));
+  return org?.geographyId ?? null;
+}
+
+/** The partnership area of an organisation (see {@link partnershipAreaIds}); empty for an unknown organisation. */
+export async function organisationsAreaIds(db: Db, organisationId: string): Promise<string[]> {
+  const g = await organisationGeographyId(db, organisationId);
+  return g ? partnershipAreaIds(db, g) : [];
+}
+
 /**
  * The ICB area (its code) each organisation is in, for many organisations at once: two queries, however
  * many there are (an organisation outside any ICB, or unknown, maps to null).

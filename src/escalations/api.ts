@@ -220,9 +220,6 @@ export const escalationApi =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
     const { db } = deps.database;
-    app.addHook('onRequest', async (_req, reply) => {
-      reply.header('cache-control', 'no-store');
-    });
     const detail = (reply: FastifyReply, ctx: RequestContext, id: string) => detailJson(db, ctx, id).then((d) => reply.send(d));
 
     api.route(

@@ -1,4 +1,3 @@
-import { can } from '../platform/auth/policy';
 import type { NavEntry } from '../platform/http/navigation';
 import { escalationsAwaitingCount } from './service';
 
@@ -7,7 +6,7 @@ export const escalationsNavigation: NavEntry[] = [
     href: '/escalations',
     text: 'Escalations',
     order: 70,
-    visible: (a) => can(a, 'escalation.list'),
+    permission: 'escalation.list',
     attention: escalationsAwaitingCount,
     attentionText: (n) => `${n} raised with your organisation`,
   },

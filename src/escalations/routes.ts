@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../platform/http/deps';
-import { authorizeContext, can } from '../platform/auth/policy';
+import { authorizeContext, can, mayAtAll, type Scope, scopeFor } from '../platform/auth/policy';
 import { ValidationError } from '../platform/errors';
 import { formErrors, formValues, handleForm } from '../platform/http/forms';
 import { requireCase } from '../cases/access';
@@ -50,6 +50,13 @@ const DONE: Record<ActionForm, string> = {
   withdraw: 'The escalation has been withdrawn',
 };
 
+/** Whose escalations a list shows, in words, from the same policy scope the list is read with. */
+function scopeText(scope: Scope, organisationName: string): string {
+  if (scope.kind === 'all') return 'every agency';
+  if (scope.kind === 'some' && scope.conditions.includes('involved')) return `${organisationName} (raised by it, raised with it, or on its cases)`;
+  return 'your partnership area';
+}
+
 const q = (req: FastifyRequest) => req.query as Record<string, string | string[] | undefined>;
 const one = (v: string | string[] | undefined): string => (Array.isArray(v) ? (v[v.length - 1] ?? '') : (v ?? ''));
 const idParam = (req: FastifyRequest) => (req.params as { id: string }).id;
@@ -78,11 +85,6 @@ export const escalationRoutes =
   async (app) => {
     const { db } = deps.database;
 
-    // Escalations carry the substance of a disagreement about a baby: no browser or proxy keeps a copy.
-    app.addHook('onRequest', async (_req, reply) => {
-      reply.header('cache-control', 'no-store');
-    });
-
     // ── The list ─────────────────────────────────────────────────────────────────────────────────────
 
     app.get('/escalations', async (req, reply) => {
@@ -102,13 +104,8 @@ export const escalationRoutes =
         escalations: list,
         tagClasses: STATUS_TAG_CLASSES,
         canRaise: can(actor, 'escalation.raise'),
-        canReport: can(actor, 'escalation.report'),
-        scopeText:
-          actor.role === 'auditor'
-            ? 'every agency'
-            : actor.role === 'partnership_manager'
-              ? 'your partnership area'
-              : `${actor.organisationName} (raised by it, raised with it, or on its cases)`,
+        canReport: mayAtAll(actor, 'escalation.report'),
+        scopeText: scopeText(scopeFor(actor, 'escalation.view'), actor.organisationName),
       });
     });
 
@@ -191,7 +188,7 @@ export const escalationRoutes =
         fromParts: fieldErrors ? { day: one(query['from.day']), month: one(query['from.month']), year: one(query['from.year']) } : partsOf(shownFrom),
         toParts: fieldErrors ? { day: one(query['to.day']), month: one(query['to.month']), year: one(query['to.year']) } : partsOf(shownTo),
         areas: [
-          { value: '', text: req.ctx.actor?.role === 'auditor' ? 'All areas' : 'Your whole area' },
+          { value: '', text: scopeFor(req.ctx.actor, 'escalation.report').kind === 'all' ? 'All areas' : 'Your whole area' },
           ...areas.map((a) => ({ value: a.id, text: a.name, selected: a.id === geographyId })),
         ],
       });

@@ -15,7 +15,8 @@ import { and, asc, desc, eq, inArray, isNull, lt, ne, or, type SQL, sql } from '
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from '../platform/db/engine';
 import { systemContext, type RequestContext } from '../platform/context';
-import { authorizeContext, can, type Action, type Resource } from '../platform/auth/policy';
+import { authorizeContext, authorizeList, can, scopeFor, type Action, type Resource } from '../platform/auth/policy';
+import { sqlScope } from '../platform/auth/scope';
 import { recordAudit, recordAuditNow } from '../platform/audit/service';
 import { ForbiddenError, NotFoundError, parseInput, ValidationError, zodFieldErrors } from '../platform/errors';
 import { enqueue } from '../platform/jobs/queue';
@@ -23,7 +24,7 @@ import type { Mailer } from '../platform/notify/mailer';
 import { users } from '../platform/auth/schema';
 import { formatDateTime } from '../platform/http/views';
 import { geographies, organisations } from '../directory/schema';
-import { type Geography, geographyChain, isUuid } from '../directory/service';
+import { geographyAndBelow, inOrganisationsArea, isUuid, organisationGeographyId, organisationsAreaIds, partnershipAreaIds } from '../directory/service';
 import { cases } from '../cases/schema';
 import { actorName, assertOpen, caseOrganisationIds, casesWorkedOnBy, newReference, requireCase } from '../cases/access';
 import { appendCaseEvent } from '../cases/events';
@@ -94,65 +95,6 @@ function stageTables(db: Db) {
 
 export function stageLabel(table: readonly EscalationStage[], stage: number): string {
   return table.find((s) => s.stage === stage)?.label ?? `Stage ${stage}`;
-}
-
-// ── Areas ──────────────────────────────────────────────────────────────────────────────────────────
-
-const localAuthorityOf = (chain: readonly Geography[]) => chain.find((g) => g.level === 'local_authority')?.id ?? null;
-
-/**
- * Whether a thing in geography `thing` (its chain, finest first) is in the area of someone whose
- * organisation is in geography `actor`: the same local authority area, or one geography within the
- * other (an ICB-wide partnership sees its local authorities; a local authority partnership sees what
- * was raised ICB-wide). Two neighbouring local authorities are not each other's area.
- */
-export function sameArea(actor: readonly Geography[], thing: readonly Geography[]): boolean {
-  const actorId = actor[0]?.id;
-  const thingId = thing[0]?.id;
-  if (!actorId || !thingId) return false;
-  if (thing.some((g) => g.id === actorId) || actor.some((g) => g.id === thingId)) return true;
-  const la = localAuthorityOf(actor);
-  return la !== null && la === localAuthorityOf(thing);
-}
-
-/** Whether geography `geographyId` is in the area of organisation `organisationId`. */
-export async function inOrganisationsArea(db: Db, organisationId: string, geographyId: string): Promise<boolean> {
-  const [org] = await db.select({ geographyId: organisations.geographyId }).from(organisations).where(eq(organisations.id, organisationId));
-  if (!org) return false;
-  return sameArea(await geographyChain(db, org.geographyId), await geographyChain(db, geographyId));
-}
-
-/** Every geography in the area of an organisation's geography (see {@link sameArea}), for lists and reports. */
-async function areaGeographyIds(db: Db, geographyId: string): Promise<string[]> {
-  const all = await db.select().from(geographies);
-  const byId = new Map(all.map((g) => [g.id, g]));
-  const chainOf = (id: string) => {
-    const chain: Geography[] = [];
-    let g = byId.get(id);
-    while (g && chain.length < 10) {
-      chain.push(g);
-      g = g.parentId ? byId.get(g.parentId) : undefined;
-    }
-    return chain;
-  };
-  const actor = chainOf(geographyId);
-  return all.filter((g) => sameArea(actor, chainOf(g.id))).map((g) => g.id);
-}
-
-/** Geographies at or below one (an area and everything in it). */
-async function geographyAndBelow(db: Db, geographyId: string): Promise<string[]> {
-  const all = await db.select({ id: geographies.id, parentId: geographies.parentId }).from(geographies);
-  const out = new Set([geographyId]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const g of all) {
-      if (g.parentId && out.has(g.parentId) && !out.has(g.id)) {
-        out.add(g.id);
-        grew = true;
-      }
-    }
-  }
-  return [...out];
 }
 
 // ── Loading and access ─────────────────────────────────────────────────────────────────────────────
@@ -673,31 +615,38 @@ async function summarise(db: Db, list: ListRow[], now: Date): Promise<Escalation
 const escalationGeography = sql`coalesce(${cases.geographyId}, ${byOrg.geographyId})`;
 
 /**
- * Escalations this person may see: those their organisation is party to; for a partnership manager,
- * those in their area; for an auditor, all. Newest first.
+ * The escalations this person may take `action` on, as SQL, from the same policy rules as
+ * {@link requireEscalation}: party to it (raising, raised with, or working on its case), in their
+ * partnership area, or all (auditors, the system).
  */
+export async function escalationScope(db: Db, ctx: RequestContext, action: Action): Promise<SQL | undefined> {
+  if (!ctx.actor) return ctx.system ? undefined : sql`false`;
+  const org = ctx.actor.organisationId;
+  return sqlScope(
+    scopeFor(ctx.actor, action),
+    {
+      involved: () =>
+        or(eq(escalations.raisedByOrganisationId, org), eq(escalations.raisedWithOrganisationId, org), inArray(escalations.caseId, casesWorkedOnBy(db, org)))!,
+      inArea: async () => inGeographies(await organisationsAreaIds(db, org)),
+    },
+    'escalations',
+  );
+}
+
+/** Escalations in these geographies (by {@link escalationGeography}). */
+const inGeographies = (ids: readonly string[]): SQL =>
+  ids.length
+    ? sql`${escalationGeography} IN (${sql.join(
+        ids.map((g) => sql`${g}::uuid`),
+        sql`, `,
+      )})`
+    : sql`false`;
+
+/** Escalations this person may see (the same rule as one escalation), newest first. */
 export async function listEscalations(db: Db, ctx: RequestContext, opts: { status?: ListFilter } = {}, now = new Date()): Promise<EscalationSummary[]> {
   authorizeContext(ctx, 'escalation.list');
-  const actor = ctx.actor;
   const status = opts.status ?? 'open';
-  let scope: SQL | undefined;
-  if (!actor || actor.role === 'auditor') scope = undefined;
-  else if (actor.role === 'partnership_manager') {
-    const [org] = await db.select({ geographyId: organisations.geographyId }).from(organisations).where(eq(organisations.id, actor.organisationId));
-    const area = org ? await areaGeographyIds(db, org.geographyId) : [];
-    scope = area.length
-      ? sql`${escalationGeography} IN (${sql.join(
-          area.map((g) => sql`${g}::uuid`),
-          sql`, `,
-        )})`
-      : sql`false`;
-  } else {
-    scope = or(
-      eq(escalations.raisedByOrganisationId, actor.organisationId),
-      eq(escalations.raisedWithOrganisationId, actor.organisationId),
-      inArray(escalations.caseId, casesWorkedOnBy(db, actor.organisationId)),
-    );
-  }
+  const scope = await escalationScope(db, ctx, 'escalation.view');
   const statusCond = status === 'open' ? eq(escalations.status, 'open') : status === 'closed' ? ne(escalations.status, 'open') : undefined;
   const list = await listQuery(db).where(and(scope, statusCond)).orderBy(desc(escalations.createdAt)).limit(500);
   await recordAuditNow(db, ctx, { action: 'escalation.list', verb: 'R', entityType: 'Escalation', detail: { status, count: list.length } });
@@ -706,11 +655,12 @@ export async function listEscalations(db: Db, ctx: RequestContext, opts: { statu
 
 /**
  * How many open escalations are waiting for this person's organisation to respond: those raised with it
- * (the navigation's count). Partnership managers and auditors oversee rather than respond: none.
+ * (the navigation's count).
  */
 export async function escalationsAwaitingCount(db: Db, ctx: RequestContext): Promise<number> {
   const actor = ctx.actor;
-  if (!actor || !can(actor, 'escalation.list') || actor.role === 'partnership_manager' || actor.role === 'auditor') return 0;
+  // Those who may raise escalations answer those raised with their agency; overseers (partnership, audit) have none to answer.
+  if (!actor || !can(actor, 'escalation.raise')) return 0;
   const [r] = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(escalations)
@@ -803,13 +753,13 @@ export async function organisationChoices(db: Db, ctx: RequestContext, opts: { e
 
 /** Areas a person may choose for the partnership view: ICB and local authority areas in their area (all, for auditors). */
 export async function reportAreas(db: Db, ctx: RequestContext): Promise<{ id: string; name: string; level: string }[]> {
-  authorizeContext(ctx, 'escalation.report');
+  const scope = authorizeList(ctx, 'escalation.report');
   const all = await db.select({ id: geographies.id, name: geographies.name, level: geographies.level }).from(geographies).orderBy(asc(geographies.name));
   let allowed: string[] | null = null;
-  if (ctx.actor && ctx.actor.role !== 'auditor') {
-    const [org] = await db.select({ geographyId: organisations.geographyId }).from(organisations).where(eq(organisations.id, ctx.actor.organisationId));
+  if (scope.kind !== 'all') {
     // Their own area and the areas within it: choosing the wider ICB area would still show only their part of it.
-    allowed = org ? await geographyAndBelow(db, org.geographyId) : [];
+    const own = ctx.actor ? await organisationGeographyId(db, ctx.actor.organisationId) : null;
+    allowed = own ? await geographyAndBelow(db, own) : [];
   }
   return all.filter((g) => (g.level === 'icb' || g.level === 'local_authority') && (allowed === null || allowed.includes(g.id)));
 }
@@ -842,20 +792,20 @@ export interface EscalationReport {
  * overdue now, and what they were about. Counts only: no names, no concerns.
  */
 export async function partnershipReport(db: Db, ctx: RequestContext, raw: unknown = {}, now = new Date()): Promise<EscalationReport> {
-  authorizeContext(ctx, 'escalation.report');
+  const access = authorizeList(ctx, 'escalation.report');
   const q = parseInput(reportQuerySchema, raw);
   const to = q.to ?? londonDate(now);
   const from = q.from ?? addDays(to, -364);
   if (from > to) throw new ValidationError({ from: 'The start of the period must be the same as or before the end' });
 
   const actor = ctx.actor;
+  const actorGeography = actor ? await organisationGeographyId(db, actor.organisationId) : null;
+  // The partnership area's geographies for those the policy limits to their area; every area for the rest.
   let scope: string[] | null = null;
-  let actorGeography: string | null = null;
-  if (actor && actor.role !== 'auditor') {
-    const [org] = await db.select({ geographyId: organisations.geographyId }).from(organisations).where(eq(organisations.id, actor.organisationId));
-    actorGeography = org?.geographyId ?? null;
-    scope = actorGeography ? await areaGeographyIds(db, actorGeography) : [];
-  }
+  if (access.kind === 'some') {
+    if (access.conditions.some((c) => c !== 'inArea')) throw new Error('The escalation report knows only the inArea condition');
+    scope = actorGeography ? await partnershipAreaIds(db, actorGeography) : [];
+  } else if (access.kind === 'none') scope = [];
   let areaName: string | null = null;
   if (q.geographyId) {
     const [g] = await db.select({ name: geographies.name }).from(geographies).where(eq(geographies.id, q.geographyId));
@@ -868,15 +818,7 @@ export async function partnershipReport(db: Db, ctx: RequestContext, raw: unknow
 
   const start = new Date(endOfLondonDay(addDays(from, -1)).getTime() + 1);
   const end = endOfLondonDay(to);
-  const inScope =
-    scope === null
-      ? undefined
-      : scope.length
-        ? sql`${escalationGeography} IN (${sql.join(
-            scope.map((g) => sql`${g}::uuid`),
-            sql`, `,
-          )})`
-        : sql`false`;
+  const inScope = scope === null ? undefined : inGeographies(scope);
   const list = await listQuery(db).where(
     and(inScope, sql`${escalations.createdAt} >= ${start.toISOString()}::timestamptz`, sql`${escalations.createdAt} <= ${end.toISOString()}::timestamptz`),
   );

@@ -145,7 +145,7 @@ export const oidcRoutes =
       });
 
     const refuse = (req: FastifyRequest, reply: FastifyReply, status: number, title: string, message: string) =>
-      reply.code(status).header('cache-control', 'no-store').page('views/error.njk', { title, message, correlationId: req.id });
+      reply.code(status).page('views/error.njk', { title, message, correlationId: req.id });
 
     const startAgain = 'Go back to the sign-in page and choose to sign in again.';
 
@@ -166,7 +166,7 @@ export const oidcRoutes =
         );
       }
       reply.setCookie(OIDC_COOKIE, sealTransaction(config.encryptionKey, started.transaction), { ...cookieOptions, maxAge: OIDC_TRANSACTION_SECONDS });
-      return reply.header('cache-control', 'no-store').redirect(started.url.href);
+      return reply.redirect(started.url.href);
     });
 
     app.get(`${COOKIE_PATH}/callback`, { config: { auth: 'public', ...limit } }, async (req, reply) => {
@@ -291,6 +291,6 @@ export const oidcRoutes =
       }
 
       await beginSession(deps, req, reply, user.id, 'oidc', false);
-      return reply.header('cache-control', 'no-store').redirect(await afterSignIn(deps, user.id, safeReturnPath(attempt.next)));
+      return reply.redirect(await afterSignIn(deps, user.id, safeReturnPath(attempt.next)));
     });
   };

@@ -1,8 +1,20 @@
 import type { z } from 'zod';
 
-/** Errors a service throws; the HTTP layer turns each into the right status and a clear message. */
+/**
+ * Errors a service throws. Each carries its HTTP status, the stable code an API client reads, and the
+ * heading a person sees; its message is written for a clinician. The HTTP layer (app.ts) answers any
+ * BeaconError with these and never a 500. A new kind of refusal is a new subclass here, not a check in a route.
+ */
+export abstract class BeaconError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: string;
+  abstract readonly title: string;
+}
 
-export class ValidationError extends Error {
+export class ValidationError extends BeaconError {
+  readonly status = 400;
+  readonly code = 'invalid';
+  readonly title = 'There is a problem';
   /** field → message, in the order the fields appear on the form. */
   constructor(
     public readonly fieldErrors: Record<string, string>,
@@ -13,14 +25,20 @@ export class ValidationError extends Error {
   }
 }
 
-export class NotFoundError extends Error {
+export class NotFoundError extends BeaconError {
+  readonly status = 404;
+  readonly code = 'not_found';
+  readonly title = 'Page not found';
   constructor(what = 'Page') {
     super(`${what} not found`);
     this.name = 'NotFoundError';
   }
 }
 
-export class ForbiddenError extends Error {
+export class ForbiddenError extends BeaconError {
+  readonly status = 403;
+  readonly code = 'forbidden';
+  readonly title = 'You do not have permission to see this page';
   constructor(
     public readonly action: string,
     message = 'You do not have permission to do this in your current role.',
@@ -30,7 +48,11 @@ export class ForbiddenError extends Error {
   }
 }
 
-export class ConflictError extends Error {
+/** What was sent clashes with what is already recorded (a duplicate code, a stale version). */
+export class ConflictError extends BeaconError {
+  readonly status = 409;
+  readonly code = 'conflict';
+  readonly title = 'This clashes with what is already recorded';
   constructor(message: string) {
     super(message);
     this.name = 'ConflictError';

@@ -71,8 +71,9 @@ describe.skipIf(!browserAvailable)('bulk screening in a real browser', () => {
     // The test service runs without a worker; run the queued screening job here (same key as the service).
     const silent = { info: () => undefined, warn: () => undefined, error: () => undefined } as never;
     await createWorker(svc!.service.database, loadConfig({ NODE_ENV: 'test', BEACON_DATA_DIR: '/tmp/beacon-screening-browser' }), silent).drain();
-    await page.goto(page.url());
-    await page.waitForSelector('h1:has-text("Screening results")', { timeout: 10_000 });
+    // The progress page reloads itself every two seconds until the results are in (no goto here: a reload
+    // already under way would abort it on a busy machine).
+    await page.waitForSelector('h1:has-text("Screening results")', { timeout: 20_000 });
     expect(await page.locator('main').textContent()).toContain(reference);
     await checkAccessibility(page, 'screening results');
     await screenshot(page, 'screening-results');

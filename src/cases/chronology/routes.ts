@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../platform/http/deps';
+import { scopeFor } from '../../platform/auth/policy';
 import { ValidationError } from '../../platform/errors';
 import { formErrors } from '../../platform/http/forms';
 import { formatDate, formatDateTime } from '../../platform/http/views';
@@ -180,7 +181,7 @@ export const chronologyRoutes =
       return reply.page('cases/chronology/views/prompts.njk', {
         title: 'Pattern prompts waiting for a response',
         prompts: list.map((p) => ({ ...p, raisedText: formatDateTime(p.raisedAt) })),
-        isAuditor: req.ctx.actor?.role === 'auditor',
+        everyCase: scopeFor(req.ctx.actor, 'case.view').kind === 'all',
       });
     });
   };

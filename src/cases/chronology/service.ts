@@ -24,7 +24,7 @@ import { pointOfCareReveals, presentations } from '../../identity/point-of-care/
 import { REVEAL_REASON_LABELS, type RevealReason } from '../../identity/point-of-care/service';
 import { isIsoDate, londonDate } from '../../platform/dates';
 import { caseEvents, casePrompts, cases } from '../schema';
-import { assertOpen, type CaseRow, casesWorkedOnBy, recordCaseChange, requireCase } from '../access';
+import { assertOpen, type CaseRow, caseScope, recordCaseChange, requireCase } from '../access';
 import { viewableLinkedAlerts } from '../linked-alerts';
 import { appendCaseEvent } from '../events';
 import { optionalNamedText } from '../text-fields';
@@ -485,8 +485,7 @@ export async function answerPrompt(db: Db, ctx: RequestContext, caseId: string, 
  */
 export async function unansweredPrompts(db: Db, ctx: RequestContext) {
   authorizeContext(ctx, 'case.list');
-  const actor = ctx.actor!;
-  const mine = actor.role === 'auditor' ? undefined : inArray(casePrompts.caseId, casesWorkedOnBy(db, actor.organisationId));
+  const mine = await caseScope(db, ctx, 'case.view', casePrompts.caseId);
   const list = await db
     .select({
       id: casePrompts.id,

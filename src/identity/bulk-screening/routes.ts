@@ -21,9 +21,6 @@ export const bulkScreeningRoutes =
       throwFileSizeLimit: false,
       limits: { fileSize: MAX_UPLOAD_BYTES + 1, files: 1, fields: 4, parts: 5 },
     });
-    app.addHook('onRequest', async (_req, reply) => {
-      reply.header('cache-control', 'no-store');
-    });
 
     const uploadPage = async (
       req: import('fastify').FastifyRequest,

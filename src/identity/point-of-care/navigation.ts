@@ -1,14 +1,13 @@
-import { can } from '../../platform/auth/policy';
 import type { NavEntry } from '../../platform/http/navigation';
 import { unseenPresentationCount } from './service';
 
 export const pointOfCareNavigation: NavEntry[] = [
-  { href: '/check', text: 'Check for an alert', order: 10, visible: (a) => can(a, 'alert.check') },
+  { href: '/check', text: 'Check for an alert', order: 10, permission: 'alert.check' },
   {
     href: '/presentations',
     text: 'Presentations',
     order: 50,
-    visible: (a) => can(a, 'presentation.list'),
+    permission: 'presentation.list',
     attention: unseenPresentationCount,
     attentionText: (n) => (n === 1 ? '1 not seen yet' : `${n} not seen yet`),
     urgentText: (n) =>

@@ -286,7 +286,7 @@ export const pointOfCareRoutes =
     app.get('/check/reveals/:id/photos/:photoId', async (req, reply) => {
       const { id, photoId } = req.params as { id: string; photoId: string };
       const photo = await getRevealPhoto(db, req.ctx, key, id, photoId, settings);
-      return reply.type(photo.contentType).header('cache-control', 'no-store').send(photo.data);
+      return reply.type(photo.contentType).send(photo.data);
     });
 
     app.post('/check/reveals/:id/outcome', async (req, reply) => {

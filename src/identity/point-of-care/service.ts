@@ -837,9 +837,13 @@ export async function markPresentationSeen(db: Db, ctx: RequestContext, id: stri
     if (!row) throw new NotFoundError('Presentation');
     // Auditors read presentations; marking one seen is for the alert's owners (the policy says which).
     await requireAlert(tx, ctx, row.alertId, 'presentation.mark_seen');
-    const actor = actorOf(ctx);
+    // (Not actorOf: the owners who mark it seen need not be allowed to run point-of-care checks themselves:
+    // a social worker who raised the alert clears the banner too.)
     if (row.seenAt) return;
-    await tx.update(presentations).set({ seenAt: now, seenByUserId: actor.userId }).where(eq(presentations.id, id));
+    await tx
+      .update(presentations)
+      .set({ seenAt: now, seenByUserId: ctx.actor?.userId ?? null })
+      .where(eq(presentations.id, id));
     await recordAudit(tx, ctx, {
       action: 'alert.presentation.seen',
       verb: 'U',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ROLES, type Actor, type Role } from '../context';
 import { ForbiddenError } from '../errors';
-import { ACTIONS, authorize, can, type Action, type Resource } from './policy';
+import { ACTIONS, authorize, authorizeList, CONDITIONS as POLICY_CONDITIONS, can, mayAtAll, scopeFor, type Action, type Resource } from './policy';
 
 /**
  * The access policy, written out in full. A change to the policy must be made here too, on purpose.
@@ -132,7 +132,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'case.update': 'C',
     'case.discharge_override': 'C',
     'case.override_review': 'C',
-    'case.report': 'Y',
+    'case.report': 'C',
     'protocol.view': 'Y',
     'protocol.configure': 'N',
     'escalation.raise': 'Y',
@@ -140,7 +140,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'escalation.view': 'C',
     'escalation.act': 'C',
     'escalation.withdraw': 'C',
-    'escalation.report': 'Y',
+    'escalation.report': 'C',
   },
   unit_coordinator: {
     'home.view': 'Y',
@@ -261,7 +261,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'case.update': 'N',
     'case.discharge_override': 'N',
     'case.override_review': 'N',
-    'case.report': 'Y',
+    'case.report': 'C',
     'protocol.view': 'Y',
     'protocol.configure': 'C',
     'escalation.raise': 'N',
@@ -269,7 +269,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'escalation.view': 'C',
     'escalation.act': 'C',
     'escalation.withdraw': 'C',
-    'escalation.report': 'Y',
+    'escalation.report': 'C',
   },
   auditor: {
     'home.view': 'Y',
@@ -406,6 +406,15 @@ function partyOrAreaCondition() {
 
 /** For conditional cells: resources that satisfy the condition and resources that do not. */
 const CONDITIONS: Partial<Record<Action, { allowed: (a: Actor) => Resource[]; refused: (a: Actor) => (Resource | undefined)[] }>> = {
+  // Reports: their own partnership area (and, for cases, cases their organisation works on).
+  'case.report': {
+    allowed: (a) => [{ inActorsArea: true }, { organisationIds: [randomUUID(), a.organisationId] }],
+    refused: () => [undefined, {}, { organisationIds: [randomUUID()] }, { inActorsArea: false }, { organisationId: OWN_ORG }],
+  },
+  'escalation.report': {
+    allowed: () => [{ inActorsArea: true }],
+    refused: (a) => [undefined, {}, { organisationIds: [a.organisationId] }, { inActorsArea: false }, { organisationId: OWN_ORG }],
+  },
   'unit.update': {
     allowed: (a) => [{ unitId: a.unitId }, { organisationId: a.organisationId, unitId: a.unitId }],
     refused: (a) => [undefined, {}, { unitId: OTHER_UNIT }, { organisationId: a.organisationId, unitId: OTHER_UNIT }, { unitId: null }],
@@ -415,24 +424,24 @@ const CONDITIONS: Partial<Record<Action, { allowed: (a: Actor) => Resource[]; re
       a.role === 'unit_coordinator'
         ? [{ unitIds: [OTHER_UNIT, a.unitId!] }]
         : a.role === 'designated_professional'
-          ? [{ organisationId: a.organisationId }, { organisationId: randomUUID(), sameArea: true }]
+          ? [{ organisationId: a.organisationId }, { organisationId: randomUUID(), sameIcb: true }]
           : [{ organisationId: a.organisationId }],
     refused: (a) => [
       undefined,
       {},
       { organisationId: randomUUID(), unitIds: [OTHER_UNIT] },
       { unitIds: [] },
-      ...(a.role === 'designated_professional' ? [] : [{ organisationId: randomUUID(), sameArea: true }]),
+      ...(a.role === 'designated_professional' ? [] : [{ organisationId: randomUUID(), sameIcb: true }]),
       ...(a.role === 'unit_coordinator' ? [{ organisationId: a.organisationId }] : [{ unitIds: [OWN_UNIT] }]),
     ],
   },
   'alert.approve': {
-    allowed: (a) => [{ organisationId: a.organisationId }, { organisationId: randomUUID(), sameArea: true }],
-    refused: () => [undefined, {}, { organisationId: randomUUID() }, { organisationId: randomUUID(), sameArea: false }],
+    allowed: (a) => [{ organisationId: a.organisationId }, { organisationId: randomUUID(), sameIcb: true }],
+    refused: () => [undefined, {}, { organisationId: randomUUID() }, { organisationId: randomUUID(), sameIcb: false }],
   },
   'alert.change': {
     allowed: (a) => [{ organisationId: a.organisationId }],
-    refused: () => [undefined, {}, { organisationId: randomUUID() }, { organisationId: randomUUID(), sameArea: true }],
+    refused: () => [undefined, {}, { organisationId: randomUUID() }, { organisationId: randomUUID(), sameIcb: true }],
   },
   'alert.acknowledge': {
     allowed: (a) => [{ unitId: a.unitId }],
@@ -445,27 +454,27 @@ const CONDITIONS: Partial<Record<Action, { allowed: (a: Actor) => Resource[]; re
   'presentation.view': {
     allowed: (a) =>
       a.role === 'designated_professional'
-        ? [{ organisationId: a.organisationId }, { organisationId: randomUUID(), sameArea: true }]
+        ? [{ organisationId: a.organisationId }, { organisationId: randomUUID(), sameIcb: true }]
         : [{ organisationId: a.organisationId }],
     refused: (a) => [
       undefined,
       {},
       { organisationId: randomUUID() },
       { unitIds: [OWN_UNIT], unitId: OWN_UNIT },
-      ...(a.role === 'designated_professional' ? [{ organisationId: randomUUID(), sameArea: false }] : [{ organisationId: randomUUID(), sameArea: true }]),
+      ...(a.role === 'designated_professional' ? [{ organisationId: randomUUID(), sameIcb: false }] : [{ organisationId: randomUUID(), sameIcb: true }]),
     ],
   },
   'presentation.mark_seen': {
     allowed: (a) =>
       a.role === 'designated_professional'
-        ? [{ organisationId: a.organisationId }, { organisationId: randomUUID(), sameArea: true }]
+        ? [{ organisationId: a.organisationId }, { organisationId: randomUUID(), sameIcb: true }]
         : [{ organisationId: a.organisationId }],
     refused: (a) => [
       undefined,
       {},
       { organisationId: randomUUID() },
       { unitIds: [OWN_UNIT], unitId: OWN_UNIT },
-      ...(a.role === 'designated_professional' ? [{ organisationId: randomUUID(), sameArea: false }] : [{ organisationId: randomUUID(), sameArea: true }]),
+      ...(a.role === 'designated_professional' ? [{ organisationId: randomUUID(), sameIcb: false }] : [{ organisationId: randomUUID(), sameIcb: true }]),
     ],
   },
   'case.view': involvedCondition(),
@@ -529,6 +538,47 @@ describe('access policy matrix', () => {
       for (const r of cond.allowed(actor)) expect(can(actor, action, r), `allowed ${JSON.stringify(r)}`).toBe(true);
       for (const r of cond.refused(actor)) expect(can(actor, action, r), `refused ${JSON.stringify(r)}`).toBe(false);
     }
+  });
+});
+
+describe('lists and single reads from the same rules', () => {
+  const samples = (a: Actor): (Resource | undefined)[] => [
+    ...anyResources(a),
+    { organisationId: a.organisationId },
+    { organisationIds: [a.organisationId] },
+    { unitIds: [a.unitId ?? OWN_UNIT] },
+    { unitId: a.unitId ?? OWN_UNIT },
+    { sameIcb: true },
+    { inActorsArea: true },
+    { userId: randomUUID() },
+  ];
+
+  it.each(ROLES)('%s: a record is in scopeFor(action) exactly when can(action, record) allows it, and mayAtAll says whether any can be', (role) => {
+    const actor = actorFor(role);
+    for (const action of ACTIONS) {
+      const scope = scopeFor(actor, action);
+      for (const r of samples(actor)) {
+        const inScope = scope.kind === 'all' || (scope.kind === 'some' && scope.conditions.some((c) => POLICY_CONDITIONS[c](actor, r)));
+        expect(inScope, `${action} ${JSON.stringify(r)}`).toBe(can(actor, action, r));
+      }
+      expect(mayAtAll(actor, action), action).toBe(scope.kind !== 'none');
+      if (mayAtAll(actor, action))
+        expect(
+          samples(actor).some((r) => can(actor, action, r)),
+          `${action}: some record is allowed`,
+        ).toBe(true);
+    }
+  });
+
+  it('the gate of a list refuses those with no rule, and gives the system every row', () => {
+    expect(() => authorizeList({ actor: actorFor('point_of_care'), ip: null, correlationId: 't' }, 'escalation.report')).toThrow(ForbiddenError);
+    expect(authorizeList({ actor: actorFor('partnership_manager'), ip: null, correlationId: 't' }, 'escalation.report')).toEqual({
+      kind: 'some',
+      conditions: ['inArea'],
+    });
+    expect(authorizeList({ actor: actorFor('auditor'), ip: null, correlationId: 't' }, 'escalation.report')).toEqual({ kind: 'all' });
+    expect(authorizeList({ actor: null, ip: null, correlationId: 't', system: 'test' }, 'case.report')).toEqual({ kind: 'all' });
+    expect(() => authorizeList({ actor: null, ip: null, correlationId: 't' }, 'case.report')).toThrow(ForbiddenError);
   });
 });
 

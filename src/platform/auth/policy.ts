@@ -59,15 +59,38 @@ export interface Resource {
   /** Units an alert has been delivered to (its recipients may read it). */
   unitIds?: readonly string[] | null;
   /** The actor's organisation is in the same ICB area as the alert's originating organisation. */
-  sameArea?: boolean;
+  sameIcb?: boolean;
   /** Organisations working on a case or party to an escalation (their staff may see and work on it). */
   organisationIds?: readonly string[] | null;
   /** The thing belongs to the actor's own partnership area (e.g. a protocol for their local authority area). */
   inActorsArea?: boolean;
 }
 
-type Rule = { roles: readonly Role[]; when?: (actor: Actor, resource: Resource | undefined) => boolean };
+/**
+ * The conditions a rule may put on the thing acted on, by name. Naming them (rather than writing a
+ * function in each rule) lets the same rule decide one record (`can`) and a whole list (`scopeFor`): a
+ * capability turns each condition into SQL for its own table, so a list can never show what a single
+ * read would refuse, nor hide what it would allow.
+ */
+export const CONDITIONS = {
+  /** The thing belongs to the actor's organisation (an alert raised there, a screening list of theirs). */
+  ownOrganisation: (a: Actor, r: Resource | undefined) => !!r?.organisationId && r.organisationId === a.organisationId,
+  /** The thing is the actor's own unit. */
+  ownUnit: (a: Actor, r: Resource | undefined) => !!a.unitId && r?.unitId === a.unitId,
+  /** The thing was delivered to the actor's unit (an alert in a unit's inbox). */
+  deliveredToOwnUnit: (a: Actor, r: Resource | undefined) => !!a.unitId && !!r?.unitIds?.includes(a.unitId),
+  /** The actor's organisation is in the same ICB as the thing's organisation (an alert past drafting). Not a partnership area: see inArea. */
+  sameIcb: (_a: Actor, r: Resource | undefined) => r?.sameIcb === true,
+  /** The actor's organisation works on it (an agency on a case, a party to an escalation). */
+  involved: (a: Actor, r: Resource | undefined) => !!r?.organisationIds?.includes(a.organisationId),
+  /** The thing is in the actor's own partnership area (its geography, or an area inside it). */
+  inArea: (_a: Actor, r: Resource | undefined) => r?.inActorsArea === true,
+  /** The thing is another person, not the actor. */
+  notSelf: (a: Actor, r: Resource | undefined) => !!r?.userId && r.userId !== a.userId,
+} as const;
+export type Condition = keyof typeof CONDITIONS;
 
+type Rule = { roles: readonly Role[]; when?: Condition };
 const everyone: readonly Role[] = [
   'point_of_care',
   'safeguarding_practitioner',
@@ -86,8 +109,6 @@ const raisers: readonly Role[] = ['safeguarding_practitioner', 'designated_profe
 const caseWorkers: readonly Role[] = ['point_of_care', 'safeguarding_practitioner', 'designated_professional', 'unit_coordinator', 'social_worker'];
 /** Health clinicians who may record a discharge past the gate (naming the senior clinician who decided). */
 const dischargeOverriders: readonly Role[] = ['point_of_care', 'safeguarding_practitioner', 'designated_professional'];
-const involved = (a: Actor, r: Resource | undefined) => !!r?.organisationIds?.includes(a.organisationId);
-const inArea = (_a: Actor, r: Resource | undefined) => r?.inActorsArea === true;
 
 const RULES: Record<Action, Rule[]> = {
   'home.view': [{ roles: everyone }],
@@ -100,14 +121,14 @@ const RULES: Record<Action, Rule[]> = {
   'unit.update': [
     { roles: ['system_admin'] },
     // A unit's coordinator keeps its own contact details current, and no other unit's.
-    { roles: ['unit_coordinator'], when: (a, r) => !!a.unitId && r?.unitId === a.unitId },
+    { roles: ['unit_coordinator'], when: 'ownUnit' },
   ],
   'user.view': [{ roles: ['system_admin', 'auditor'] }],
   'user.create': [{ roles: ['system_admin'] }],
   'user.update': [{ roles: ['system_admin'] }],
   'user.deactivate': [
     // An administrator may not deactivate their own account (there must always be one left to act).
-    { roles: ['system_admin'], when: (a, r) => !!r?.userId && r.userId !== a.userId },
+    { roles: ['system_admin'], when: 'notSelf' },
   ],
   'audit.view': [{ roles: ['auditor', 'system_admin'] }],
   'audit.verify': [{ roles: ['auditor', 'system_admin'] }],
@@ -119,17 +140,18 @@ const RULES: Record<Action, Rule[]> = {
   'alert.raise': [{ roles: raisers }],
   'alert.list': [{ roles: raisers }],
   'alert.view': [
-    { roles: raisers, when: (a, r) => !!r?.organisationId && r.organisationId === a.organisationId },
-    { roles: ['designated_professional'], when: (_a, r) => r?.sameArea === true },
-    { roles: ['unit_coordinator'], when: (a, r) => !!a.unitId && !!r?.unitIds?.includes(a.unitId) },
+    { roles: raisers, when: 'ownOrganisation' },
+    { roles: ['designated_professional'], when: 'sameIcb' },
+    { roles: ['unit_coordinator'], when: 'deliveredToOwnUnit' },
     { roles: ['auditor'] },
   ],
   'alert.approve': [
-    { roles: ['designated_professional'], when: (a, r) => (!!r?.organisationId && r.organisationId === a.organisationId) || r?.sameArea === true },
+    { roles: ['designated_professional'], when: 'ownOrganisation' },
+    { roles: ['designated_professional'], when: 'sameIcb' },
   ],
-  'alert.change': [{ roles: raisers, when: (a, r) => !!r?.organisationId && r.organisationId === a.organisationId }],
+  'alert.change': [{ roles: raisers, when: 'ownOrganisation' }],
   'alert.inbox': [{ roles: ['unit_coordinator'] }],
-  'alert.acknowledge': [{ roles: ['unit_coordinator'], when: (a, r) => !!a.unitId && r?.unitId === a.unitId }],
+  'alert.acknowledge': [{ roles: ['unit_coordinator'], when: 'ownUnit' }],
 
   // Point-of-care check (identity matching): the people who may have her in front of them search the
   // register, reveal a match they found (with a reason, audited) and record whether it is her. What a
@@ -138,19 +160,15 @@ const RULES: Record<Action, Rule[]> = {
   // Screening a whole list (bookings, admissions) is for the teams that receive and act on alerts, not every clinician.
   'alert.screen': [{ roles: ['unit_coordinator', 'safeguarding_practitioner', 'designated_professional'] }],
   // A list over the screening budget waits for a designated professional of the same organisation.
-  'alert.screen_approve': [{ roles: ['designated_professional'], when: (a, r) => !!r?.organisationId && r.organisationId === a.organisationId }],
+  'alert.screen_approve': [{ roles: ['designated_professional'], when: 'ownOrganisation' }],
   // Presentations (she was seen somewhere): the alert's owners. The list shows only their organisation's
   // alerts (and, for approvers, alerts they approved); one presentation as for the alert it belongs to.
   'presentation.list': [{ roles: raisers }],
-  'presentation.view': [
-    { roles: raisers, when: (a, r) => !!r?.organisationId && r.organisationId === a.organisationId },
-    { roles: ['designated_professional'], when: (_a, r) => r?.sameArea === true },
-    { roles: ['auditor'] },
-  ],
+  'presentation.view': [{ roles: raisers, when: 'ownOrganisation' }, { roles: ['designated_professional'], when: 'sameIcb' }, { roles: ['auditor'] }],
   // Marking one seen is the owners' work, not the auditor's (who reads, and changes nothing).
   'presentation.mark_seen': [
-    { roles: raisers, when: (a, r) => !!r?.organisationId && r.organisationId === a.organisationId },
-    { roles: ['designated_professional'], when: (_a, r) => r?.sameArea === true },
+    { roles: raisers, when: 'ownOrganisation' },
+    { roles: ['designated_professional'], when: 'sameIcb' },
   ],
 
   // Cases: visible to the organisations working on them (case_organisations), and to auditors (every
@@ -158,41 +176,83 @@ const RULES: Record<Action, Rule[]> = {
   // their organisation is then on it. Other agencies see it once they are added to it.
   'case.open': [{ roles: ['point_of_care', 'safeguarding_practitioner', 'designated_professional', 'social_worker'] }],
   'case.list': [{ roles: [...caseWorkers, 'auditor'] }],
-  'case.view': [{ roles: caseWorkers, when: involved }, { roles: ['auditor'] }],
-  'case.update': [{ roles: caseWorkers, when: involved }],
+  'case.view': [{ roles: caseWorkers, when: 'involved' }, { roles: ['auditor'] }],
+  'case.update': [{ roles: caseWorkers, when: 'involved' }],
   // Discharge past the gate is a clinical decision: social workers are told, they do not override it.
-  'case.discharge_override': [{ roles: dischargeOverriders, when: involved }],
+  'case.discharge_override': [{ roles: dischargeOverriders, when: 'involved' }],
   // The safeguarding lead reviews every override flagged to them.
-  'case.override_review': [{ roles: ['safeguarding_practitioner', 'designated_professional'], when: involved }],
-  // Counts for assurance (overrides, overdue milestones): no personal data.
-  'case.report': [{ roles: ['designated_professional', 'partnership_manager', 'auditor'] }],
+  'case.override_review': [{ roles: ['safeguarding_practitioner', 'designated_professional'], when: 'involved' }],
+  // Counts for assurance (overrides, overdue milestones): no personal data. An auditor everywhere; the
+  // rest for cases in their partnership area and cases their organisation works on.
+  'case.report': [
+    { roles: ['auditor'] },
+    { roles: ['designated_professional', 'partnership_manager'], when: 'inArea' },
+    { roles: ['designated_professional', 'partnership_manager'], when: 'involved' },
+  ],
   // Protocol configuration: anyone working on cases may read it; a partnership edits its own area's,
   // an administrator the national default.
   'protocol.view': [{ roles: [...caseWorkers, 'partnership_manager', 'auditor', 'system_admin'] }],
-  'protocol.configure': [{ roles: ['partnership_manager'], when: inArea }, { roles: ['system_admin'] }],
+  'protocol.configure': [{ roles: ['partnership_manager'], when: 'inArea' }, { roles: ['system_admin'] }],
 
   // Escalations between agencies: the parties (raising agency, agency raised with, agencies on the case)
   // and the partnership for its area (stage 4 is theirs).
   'escalation.raise': [{ roles: caseWorkers }],
   'escalation.list': [{ roles: [...caseWorkers, 'partnership_manager', 'auditor'] }],
-  'escalation.view': [{ roles: caseWorkers, when: involved }, { roles: ['partnership_manager'], when: inArea }, { roles: ['auditor'] }],
+  'escalation.view': [{ roles: caseWorkers, when: 'involved' }, { roles: ['partnership_manager'], when: 'inArea' }, { roles: ['auditor'] }],
   'escalation.act': [
-    { roles: caseWorkers, when: involved },
-    { roles: ['partnership_manager'], when: inArea },
+    { roles: caseWorkers, when: 'involved' },
+    { roles: ['partnership_manager'], when: 'inArea' },
   ],
   // Withdrawn by the agency that raised it (it no longer disagrees), or by the partnership for its area.
   'escalation.withdraw': [
-    { roles: caseWorkers, when: (a, r) => !!r?.organisationId && r.organisationId === a.organisationId },
-    { roles: ['partnership_manager'], when: inArea },
+    { roles: caseWorkers, when: 'ownOrganisation' },
+    { roles: ['partnership_manager'], when: 'inArea' },
   ],
-  'escalation.report': [{ roles: ['designated_professional', 'partnership_manager', 'auditor'] }],
+  // Counts for the partnership view: an auditor everywhere; the rest for their own partnership area.
+  'escalation.report': [{ roles: ['auditor'] }, { roles: ['designated_professional', 'partnership_manager'], when: 'inArea' }],
 };
 
 export function can(actor: Actor | null, action: Action, resource?: Resource): boolean {
   if (!actor) return false;
   const rules = RULES[action];
   if (!rules) return false;
-  return rules.some((rule) => rule.roles.includes(actor.role) && (!rule.when || rule.when(actor, resource)));
+  return rules.some((rule) => rule.roles.includes(actor.role) && (!rule.when || CONDITIONS[rule.when](actor, resource)));
+}
+
+/**
+ * Whether any rule lets this person take `action` on something: the gate of a list, a report or a menu
+ * item, whose rows are then narrowed by {@link scopeFor}. (`can` without a resource is stricter: only
+ * an unconditional rule passes.)
+ */
+export function mayAtAll(actor: Actor | null, action: Action): boolean {
+  return !!actor && (RULES[action] ?? []).some((rule) => rule.roles.includes(actor.role));
+}
+
+/** Which records a list may show: all of them, none, or those meeting any of these conditions. */
+export type Scope = { kind: 'all' } | { kind: 'none' } | { kind: 'some'; conditions: readonly Condition[] };
+
+/**
+ * The rows this person may take `action` on, from the same rules as `can`: a capability turns the
+ * conditions into SQL on its own table (platform/auth/scope.ts `sqlScope`). An unconditional rule for the
+ * role means every row.
+ */
+export function scopeFor(actor: Actor | null, action: Action): Scope {
+  if (!actor) return { kind: 'none' };
+  const rules = (RULES[action] ?? []).filter((rule) => rule.roles.includes(actor.role));
+  if (!rules.length) return { kind: 'none' };
+  if (rules.some((rule) => !rule.when)) return { kind: 'all' };
+  return { kind: 'some', conditions: [...new Set(rules.map((rule) => rule.when!))] };
+}
+
+/** Whether any rule for this person's role, on any action, uses this condition (so a resource needs it worked out). */
+export function usesCondition(actor: Actor | null, condition: Condition): boolean {
+  return !!actor && ACTIONS.some((action) => (RULES[action] ?? []).some((rule) => rule.when === condition && rule.roles.includes(actor.role)));
+}
+
+/** Whether a rule for this person's role on `action` uses this condition (so a resource needs it worked out). */
+export function needsCondition(actor: Actor | null, action: Action, condition: Condition): boolean {
+  const s = scopeFor(actor, action);
+  return s.kind === 'some' && s.conditions.includes(condition);
 }
 
 export function authorize(actor: Actor | null, action: Action, resource?: Resource): asserts actor is Actor {
@@ -207,4 +267,14 @@ export function authorize(actor: Actor | null, action: Action, resource?: Resour
 export function authorizeContext(ctx: RequestContext, action: Action, resource?: Resource): void {
   if (!ctx.actor && ctx.system) return;
   authorize(ctx.actor, action, resource);
+}
+
+/**
+ * The gate of a list or report: refuse anyone no rule lets take `action` on anything, and return the
+ * scope the rows must be narrowed to (every row for the system itself).
+ */
+export function authorizeList(ctx: RequestContext, action: Action): Scope {
+  if (!ctx.actor && ctx.system) return { kind: 'all' };
+  if (!mayAtAll(ctx.actor, action)) throw new ForbiddenError(action);
+  return scopeFor(ctx.actor, action);
 }

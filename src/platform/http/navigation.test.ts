@@ -16,20 +16,20 @@ const ctx: RequestContext = { actor, ip: null, correlationId: 't' };
 const db = {} as Db;
 
 const entries: NavEntry[] = [
-  { href: '/alerts', text: 'Alerts', order: 20, visible: () => true },
-  { href: '/', text: 'Home', order: 0, visible: () => true },
-  { href: '/alerts/approvals', text: 'Approvals', order: 30, visible: () => true, attention: async () => 2, attentionText: (n) => `${n} waiting` },
-  { href: '/secret', text: 'Secret', order: 5, visible: () => false, attention: async () => 9 },
+  { href: '/alerts', text: 'Alerts', order: 20, permission: 'home.view' },
+  { href: '/', text: 'Home', order: 0, permission: 'home.view' },
+  { href: '/alerts/approvals', text: 'Approvals', order: 30, permission: 'home.view', attention: async () => 2, attentionText: (n) => `${n} waiting` },
+  { href: '/secret', text: 'Secret', order: 5, permission: 'audit.verify', attention: async () => 9 },
   {
     href: '/presentations',
     text: 'Presentations',
     order: 50,
-    visible: () => true,
+    permission: 'home.view',
     attention: async () => 1,
     urgent: true,
     urgentText: () => 'She has presented.',
   },
-  { href: '/inbox', text: 'Inbox', order: 40, visible: () => true, attention: async () => 0, urgent: true },
+  { href: '/inbox', text: 'Inbox', order: 40, permission: 'home.view', attention: async () => 0, urgent: true },
 ];
 
 describe('navigationFor', () => {
@@ -47,7 +47,7 @@ describe('navigationFor', () => {
     const failures: unknown[] = [];
     const broken: NavEntry[] = [
       ...entries.slice(0, 2),
-      { href: '/x', text: 'X', order: 60, visible: () => true, attention: async () => Promise.reject(new Error('down')), urgent: true },
+      { href: '/x', text: 'X', order: 60, permission: 'home.view', attention: async () => Promise.reject(new Error('down')), urgent: true },
     ];
     const nav = await navigationFor(db, ctx, broken, '/', (e) => failures.push(e));
     expect(nav.items.map((i) => [i.href, i.count])).toEqual([
@@ -61,7 +61,7 @@ describe('navigationFor', () => {
 
   it('someone signed out gets no menu and no counts are asked for', async () => {
     let asked = 0;
-    const counted: NavEntry[] = [{ href: '/', text: 'Home', order: 0, visible: () => true, attention: async () => ++asked }];
+    const counted: NavEntry[] = [{ href: '/', text: 'Home', order: 0, permission: 'home.view', attention: async () => ++asked }];
     expect(await navigationFor(db, { actor: null, ip: null, correlationId: 't' }, counted, '/')).toEqual({ items: [], urgent: [] });
     expect(await navigationFor(db, null, counted, '/')).toEqual({ items: [], urgent: [] });
     expect(asked).toBe(0);

@@ -7,7 +7,8 @@
  * An item may be urgent: while its count is above nought, every page carries a banner saying so (a
  * woman with one of this team's alerts has presented and nobody here has seen it yet).
  */
-import type { Actor, RequestContext } from '../context';
+import type { RequestContext } from '../context';
+import { type Action, mayAtAll } from '../auth/policy';
 import type { Db } from '../db/engine';
 
 export interface NavEntry {
@@ -15,7 +16,8 @@ export interface NavEntry {
   text: string;
   /** Place in the menu, lowest first. */
   order: number;
-  visible(actor: Actor): boolean;
+  /** The action the item leads to: shown to anyone a rule of the policy lets take it (`mayAtAll`). */
+  permission: Action;
   /** How many things here need this person now, or nothing. One query. */
   attention?: (db: Db, ctx: RequestContext) => Promise<number>;
   /** What a count means, in words: "3 waiting for your approval". */
@@ -49,7 +51,7 @@ export async function navigationFor(
 ): Promise<Navigation> {
   const actor = ctx?.actor;
   if (!ctx || !actor) return { items: [], urgent: [] };
-  const visible = entries.filter((e) => e.visible(actor)).sort((a, b) => a.order - b.order);
+  const visible = entries.filter((e) => mayAtAll(actor, e.permission)).sort((a, b) => a.order - b.order);
   const counts = await Promise.all(
     visible.map((e) =>
       e.attention

@@ -1,0 +1,6 @@
+import { defineModule } from '../platform/module';
+import { directoryNavigation } from './navigation';
+import { directoryRoutes } from './routes';
+
+/** The directory: geographies, organisations and their units, with duty contacts. */
+export const directoryModule = defineModule({ name: 'directory', routes: [directoryRoutes], navigation: directoryNavigation });
