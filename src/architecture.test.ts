@@ -42,7 +42,11 @@ const KNOWN_TABLE_READS: Record<string, string> = {
   'cases/milestones/service.ts → directory': 'the lead organisation of overdue milestones',
   'cases/protocols/service.ts → directory': 'area names for protocol versions',
   'cases/details/service.ts → directory': 'who recorded a fact',
-  'escalations/service.ts → directory': 'agency names and mailboxes',
+  'escalations/service.ts → directory': 'agency names when raising',
+  'escalations/access.ts → directory': 'the raising organisation’s area (a standalone escalation is in it)',
+  'escalations/notify.ts → directory': 'agency names in the emails',
+  'escalations/reading.ts → directory': 'agency names in lists and on the page',
+  'escalations/report.ts → directory': 'area names in the partnership view',
   'people/service.ts → directory': 'organisations and units of memberships',
   'identity/point-of-care/service.ts → directory': 'unit names where she presented',
   'assurance/discharge-overrides.ts → directory': 'organisation names in the report',
@@ -55,7 +59,9 @@ const KNOWN_TABLE_READS: Record<string, string> = {
   'cases/service.ts → identity': 'point-of-care variants of linked alerts',
   'cases/chronology/service.ts → alerts': 'alert events in the chronology',
   'cases/chronology/service.ts → identity': 'presentations in the chronology',
-  'escalations/service.ts → cases': 'the case an escalation belongs to',
+  'escalations/service.ts → cases': 'the case an escalation belongs to (its updated time when one changes)',
+  'escalations/access.ts → cases': 'the area of the case an escalation belongs to',
+  'escalations/reading.ts → cases': 'the case reference in lists',
   'assurance/discharge-overrides.ts → cases': 'discharge decisions for the overrides report',
 };
 

@@ -11,7 +11,7 @@ import { milestonesOfCase } from './milestones/service';
 import { checklistOf } from './labour/service';
 import { dischargeStatusOf } from './discharge/service';
 import { birthPlanOfCase } from './birth-plan/service';
-import { openEscalationCount } from '../escalations/service';
+import { openEscalationCount } from '../escalations/reading';
 
 export interface GlanceRow {
   key: string;

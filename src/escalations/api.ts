@@ -10,19 +10,9 @@ import { DateTime, isoOrNull, jsonBody, pathParam, Uuid } from '../platform/http
 import type { RequestContext } from '../platform/context';
 import { ESCALATION_STATUSES, ESCALATION_SUBJECTS } from './stages';
 import { LIMITS, LIST_FILTERS, type ListFilter, STAGE_OUTCOMES } from './model';
-import {
-  escalate,
-  escalationsForCase,
-  type EscalationSummary,
-  getEscalation,
-  listEscalations,
-  partnershipReport,
-  raiseEscalation,
-  recordAgreedActions,
-  referToPartnership,
-  resolve,
-  withdraw,
-} from './service';
+import { escalate, raiseEscalation, recordAgreedActions, referToPartnership, resolve, withdraw } from './service';
+import { escalationsForCase, type EscalationSummary, getEscalation, listEscalations } from './reading';
+import { partnershipReport } from './report';
 
 const text = (max: number) => z.string().max(max).nullish();
 const StageNumber = z.int().min(1);

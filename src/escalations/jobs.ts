@@ -1,7 +1,7 @@
 import type { Worker } from '../platform/jobs/worker';
 import type { Db } from '../platform/db/engine';
 import type { Mailer } from '../platform/notify/mailer';
-import { emailOverdueStage, emailStage, OVERDUE_EMAIL_JOB, OVERDUE_REMINDER_JOB, remindOverdueStages, STAGE_EMAIL_JOB } from './service';
+import { emailOverdueStage, emailStage, OVERDUE_EMAIL_JOB, OVERDUE_REMINDER_JOB, remindOverdueStages, STAGE_EMAIL_JOB } from './notify';
 
 /**
  * Escalation jobs: every 15 minutes, find stages past their due time and queue one reminder each; the

@@ -1,5 +1,5 @@
 import type { NavEntry } from '../platform/http/navigation';
-import { escalationsAwaitingCount } from './service';
+import { escalationsAwaitingCount } from './reading';
 
 export const escalationsNavigation: NavEntry[] = [
   {

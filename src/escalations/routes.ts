@@ -13,22 +13,9 @@ import { handleCaseForm, renderCasePage } from '../cases/http';
 import { describeDeadline } from '../platform/working-days';
 import { ESCALATION_STATUS_LABELS, ESCALATION_SUBJECT_LABELS, ESCALATION_SUBJECTS, type EscalationStage, type EscalationStatus } from './stages';
 import { LIST_FILTERS, type ListFilter, STAGE_OUTCOME_LABELS, type StageOutcome } from './model';
-import {
-  escalate,
-  escalationsForCase,
-  getEscalation,
-  listEscalations,
-  organisationChoices,
-  partnershipReport,
-  raiseEscalation,
-  recordAgreedActions,
-  referToPartnership,
-  reportAreas,
-  resolve,
-  stageTableFor,
-  withdraw,
-  type EscalationReport,
-} from './service';
+import { escalate, raiseEscalation, recordAgreedActions, referToPartnership, resolve, withdraw } from './service';
+import { escalationsForCase, getEscalation, listEscalations, organisationChoices, stageTableFor } from './reading';
+import { partnershipReport, reportAreas, type EscalationReport } from './report';
 
 /** The tag colour for each status (and for "overdue"). */
 export const STATUS_TAG_CLASSES: Record<EscalationStatus | 'overdue', string> = {

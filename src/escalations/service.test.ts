@@ -14,25 +14,10 @@ import { caseEvents, cases } from '../cases/schema';
 import { escalationStages, escalations } from './schema';
 import { registerEscalationJobs } from './jobs';
 import { registerCaseJobs } from '../cases/jobs';
-import {
-  emailOverdueStage,
-  escalate,
-  escalationsForCase,
-  getEscalation,
-  listEscalations,
-  OVERDUE_EMAIL_JOB,
-  STAGE_EMAIL_JOB,
-  emailStage,
-  OVERDUE_REMINDER_JOB,
-  openEscalationCount,
-  partnershipReport,
-  raiseEscalation,
-  recordAgreedActions,
-  referToPartnership,
-  remindOverdueStages,
-  resolve,
-  withdraw,
-} from './service';
+import { escalate, raiseEscalation, recordAgreedActions, referToPartnership, resolve, withdraw } from './service';
+import { escalationsForCase, getEscalation, listEscalations, openEscalationCount } from './reading';
+import { partnershipReport } from './report';
+import { emailOverdueStage, OVERDUE_EMAIL_JOB, STAGE_EMAIL_JOB, emailStage, OVERDUE_REMINDER_JOB, remindOverdueStages } from './notify';
 import { inPartnershipArea as sameArea } from '../directory/service';
 
 let tdb: TestDatabase;
