@@ -35,6 +35,8 @@ const KNOWN_TABLE_READS: Record<string, string> = {
   // Names of organisations and units for display, and recipients: the directory is reference data for all.
   'alerts/service.ts → directory': 'organisation and unit names on the alert page',
   'alerts/distribution.ts → directory': 'recipient units and their mailboxes',
+  'alerts/birth.ts → directory': 'the place of birth (a unit) must exist',
+  'alerts/lists.ts → directory': 'organisation names in the lists and the ICB of each alert in the approval queue',
   'cases/service.ts → directory': 'agency names on a case',
   'cases/routes.ts → directory': 'the organisation picker',
   'cases/linked-alerts.ts → directory': 'originator organisation names',
@@ -52,6 +54,7 @@ const KNOWN_TABLE_READS: Record<string, string> = {
   'assurance/discharge-overrides.ts → directory': 'organisation names in the report',
   // Reads across capabilities that should be service calls.
   'alerts/service.ts → identity': 'presentations on the alert page (see the alerts–identity cycle)',
+  'alerts/housekeeping.ts → identity': 'purging an alert’s personal data after retention purges its presentations too (one transaction); should become a point-of-care service call',
   'identity/register-index.ts → alerts': 'the register index is built from alert versions',
   'identity/point-of-care/service.ts → alerts': 'the alert content a reveal shows',
   'cases/linked-alerts.ts → alerts': 'linked alerts, filtered through requireAlert/viewableAlertIds',

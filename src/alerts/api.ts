@@ -8,27 +8,11 @@ import { parseInput, ValidationError } from '../platform/errors';
 import { api } from '../platform/http/api';
 import { PHOTOGRAPH_DEFAULTS } from '../platform/files/photographs';
 import { listGeographies, listUnitsForChoice } from '../directory/service';
-import {
-  acknowledge,
-  addPhotograph,
-  approvalQueue,
-  approve,
-  cancel,
-  createDraft,
-  getAlert,
-  getPhotograph,
-  listOrganisationAlerts,
-  BABY_SEXES,
-  recordBirth,
-  renew,
-  requireAlert,
-  returnForChanges,
-  saveDraft,
-  standDown,
-  submit,
-  unitInbox,
-  updateAlert,
-} from './service';
+import { acknowledge, approve, cancel, createDraft, getAlert, renew, returnForChanges, saveDraft, standDown, submit, updateAlert } from './service';
+import { requireAlert } from './access';
+import { BABY_SEXES, recordBirth } from './birth';
+import { approvalQueue, listOrganisationAlerts, unitInbox } from './lists';
+import { addPhotograph, getPhotograph } from './photographs';
 import { ALERT_STATUS_LABELS, ALERT_STATUSES, MAX_REASON_LENGTH, STAND_DOWN_OUTCOMES, type AlertEventType, type AlertStatus } from './lifecycle';
 import { alertContentSchema, type AlertContent } from './model';
 import { gestationAt, isIsoDate } from './pregnancy';

@@ -1,16 +1,8 @@
 import type { JobDeps } from '../platform/module';
 import type { Worker } from '../platform/jobs/worker';
 import { ACK_CHASE_EMAIL_JOB, ACK_CHASE_JOB, chaseAcknowledgements, distribute, DISTRIBUTE_JOB, EMAIL_JOB, emailChase, emailDelivery } from './distribution';
-import {
-  archiveAndPurge,
-  emailReviewReminder,
-  expireDue,
-  EXPIRE_JOB,
-  remindReviews,
-  RETENTION_JOB,
-  REVIEW_REMINDER_EMAIL_JOB,
-  REVIEW_REMINDER_JOB,
-} from './service';
+import { expireDue, EXPIRE_JOB } from './service';
+import { archiveAndPurge, emailReviewReminder, remindReviews, RETENTION_JOB, REVIEW_REMINDER_EMAIL_JOB, REVIEW_REMINDER_JOB } from './housekeeping';
 
 /**
  * The alert register's jobs: fan-out to recipient units and their emails, chasing unacknowledged

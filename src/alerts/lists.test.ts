@@ -4,7 +4,7 @@ import { DEMO_PASSWORD, startTestApp, type TestApp } from '../../test/support/ap
 import { SHOWCASE, seedDemoAlerts } from '../demo/alerts';
 import { auditEvents } from '../platform/audit/schema';
 import { contextForEmail } from '../people/service';
-import { approvalQueue, listOrganisationAlerts } from './service';
+import { approvalQueue, listOrganisationAlerts } from './lists';
 
 /** Lists show what people recognise (her name, due date and gestation) to those who may see the alerts, and the read is recorded. */
 let t: TestApp;

@@ -1,5 +1,5 @@
 import type { NavEntry } from '../platform/http/navigation';
-import { approvalsWaitingCount, unacknowledgedCount } from './service';
+import { approvalsWaitingCount, unacknowledgedCount } from './lists';
 
 export const alertsNavigation: NavEntry[] = [
   { href: '/alerts', text: 'Alerts', order: 20, permission: 'alert.list' },

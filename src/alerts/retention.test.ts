@@ -24,7 +24,10 @@ import { ForbiddenError, ValidationError } from '../platform/errors';
 import { DEFAULT_LIFECYCLE_CONFIG } from './lifecycle';
 import { addDays, londonDate } from './pregnancy';
 import { alertBirths, alertDeliveries, alertEvents, alertPhotos, alerts, alertVersions } from './schema';
-import { addPhotograph, approve, archiveAndPurge, createDraft, getAlert, recordBirth, remindReviews, renew, standDown, submit, updateAlert } from './service';
+import { approve, createDraft, getAlert, renew, standDown, submit, updateAlert } from './service';
+import { archiveAndPurge, remindReviews } from './housekeeping';
+import { recordBirth } from './birth';
+import { addPhotograph } from './photographs';
 
 /**
  * Birth, review reminders, and archive then purge after retention, with the demo people and `now` shifted.

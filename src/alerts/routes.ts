@@ -9,28 +9,10 @@ import { formatDateTime } from '../platform/http/views';
 import { PHOTOGRAPH_DEFAULTS } from '../platform/files/photographs';
 import { listGeographies, listOrganisations, listUnitsForChoice } from '../directory/service';
 import { UNIT_TYPE_LABELS } from '../directory/model';
-import {
-  acknowledge,
-  addPhotograph,
-  approvalQueue,
-  approve,
-  BABY_SEX_LABELS,
-  BABY_SEXES,
-  type BabySex,
-  cancel,
-  createDraft,
-  getAlert,
-  getPhotograph,
-  listOrganisationAlerts,
-  recordBirth,
-  renew,
-  returnForChanges,
-  saveDraft,
-  standDown,
-  submit,
-  unitInbox,
-  updateAlert,
-} from './service';
+import { acknowledge, approve, cancel, createDraft, getAlert, renew, returnForChanges, saveDraft, standDown, submit, updateAlert } from './service';
+import { BABY_SEX_LABELS, BABY_SEXES, type BabySex, recordBirth } from './birth';
+import { approvalQueue, listOrganisationAlerts, unitInbox } from './lists';
+import { addPhotograph, getPhotograph } from './photographs';
 import { formatNhsNumber } from '../identity/matching/nhs-number';
 import { ALERT_STATUS_LABELS, STAND_DOWN_OUTCOME_LABELS, STAND_DOWN_OUTCOMES, maxRenewalDate, type AlertEventType, type AlertStatus } from './lifecycle';
 import { alertContentSchema, effectiveReviewDate, type AlertContent } from './model';

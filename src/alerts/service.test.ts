@@ -28,25 +28,9 @@ import { distribute, DISTRIBUTE_JOB, EMAIL_JOB, enqueueDistribution } from './di
 import { DEFAULT_UNIT_TYPES } from './model';
 import { addDays, londonDate } from './pregnancy';
 import { alertDeliveries, alertEvents, alertPhotos, alerts, alertVersions } from './schema';
-import {
-  acknowledge,
-  addPhotograph,
-  approvalQueue,
-  approve,
-  cancel,
-  createDraft,
-  expireDue,
-  getAlert,
-  getPhotograph,
-  listOrganisationAlerts,
-  renew,
-  returnForChanges,
-  saveDraft,
-  standDown,
-  submit,
-  unitInbox,
-  updateAlert,
-} from './service';
+import { acknowledge, approve, cancel, createDraft, expireDue, getAlert, renew, returnForChanges, saveDraft, standDown, submit, updateAlert } from './service';
+import { approvalQueue, listOrganisationAlerts, unitInbox } from './lists';
+import { addPhotograph, getPhotograph } from './photographs';
 
 /**
  * The alert register through its use cases, with the demo people: raise, approve, distribute, acknowledge,

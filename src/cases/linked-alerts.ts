@@ -9,7 +9,7 @@ import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../platform/db/engine';
 import type { RequestContext } from '../platform/context';
 import { alerts } from '../alerts/schema';
-import { recordAlertReadsThrough, viewableAlertIds } from '../alerts/service';
+import { recordAlertReadsThrough, viewableAlertIds } from '../alerts/access';
 import { organisations } from '../directory/schema';
 import { safeguardingContactMailboxes } from '../directory/mailboxes';
 import type { CaseRow } from './access';

@@ -18,7 +18,7 @@ import { enqueue } from '../platform/jobs/queue';
 import type { Mailer } from '../platform/notify/mailer';
 import { safeguardingContactMailboxes } from '../directory/mailboxes';
 import { requiredText } from './text-fields';
-import { alertForLinking, recordAlertLinked } from '../alerts/service';
+import { alertForLinking, recordAlertLinked } from '../alerts/access';
 import { linkedAlertsFor, viewableLinkedAlerts } from './linked-alerts';
 import { presentations } from '../identity/point-of-care/schema';
 import { londonDate } from '../platform/dates';

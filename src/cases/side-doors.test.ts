@@ -13,7 +13,8 @@ import { areaId, caseContexts, type CaseContexts, openCaseInput, openSeededDatab
 import { ValidationError } from '../platform/errors';
 import { auditEvents } from '../platform/audit/schema';
 import { jobs } from '../platform/jobs/schema';
-import { createDraft, getAlert, UNLINKABLE_ALERT_MESSAGE } from '../alerts/service';
+import { createDraft, getAlert } from '../alerts/service';
+import { UNLINKABLE_ALERT_MESSAGE } from '../alerts/access';
 import { pointOfCareReveals, pointOfCareSearches, presentations } from '../identity/point-of-care/schema';
 import { caseOrganisations } from './schema';
 import { addAgency, emailAgencyAdded, getCase, linkAlert, openCase, withdrawAgency } from './service';

@@ -4,7 +4,7 @@ import { contextForEmail } from '../people/service';
 import { verifyAuditChain } from '../platform/audit/service';
 import { RegisterIndex } from '../identity/register-index';
 import { checkForAlert, listPresentations } from '../identity/point-of-care/service';
-import { approvalQueue, listOrganisationAlerts, unitInbox } from '../alerts/service';
+import { approvalQueue, listOrganisationAlerts, unitInbox } from '../alerts/lists';
 import { seedDemo } from './seed';
 import { type DemoAlertsSummary, SHOWCASE, seedDemoAlerts } from './alerts';
 

@@ -13,7 +13,8 @@
  */
 import type { AlertContentInput, DistributionScope } from '../alerts/model';
 import { distribute } from '../alerts/distribution';
-import { acknowledge, approve, createDraft, getAlert, standDown, submit, unitInbox } from '../alerts/service';
+import { acknowledge, approve, createDraft, getAlert, standDown, submit } from '../alerts/service';
+import { unitInbox } from '../alerts/lists';
 import { RegisterIndex } from '../identity/register-index';
 import { generateValidNhsNumber, formatNhsNumber } from '../identity/matching/nhs-number';
 import { checkForAlert, markPresentationSeen, recordOutcome, reveal, listPresentations } from '../identity/point-of-care/service';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, startTestApp, type TestApp } from '../../test/support/app';
-import { approvalQueue, unitInbox } from '../alerts/service';
+import { approvalQueue, unitInbox } from '../alerts/lists';
 import { seedDemoAlerts } from '../demo/alerts';
 import { seedDemoCases } from '../demo/cases';
 import { listPresentations, markPresentationSeen } from '../identity/point-of-care/service';

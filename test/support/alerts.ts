@@ -9,7 +9,8 @@ import { addDays, londonDate } from '../../src/alerts/pregnancy';
 import type { AlertContentInput } from '../../src/alerts/model';
 import { distribute, DISTRIBUTE_JOB, EMAIL_JOB, emailDelivery } from '../../src/alerts/distribution';
 import { DEFAULT_UNIT_TYPES } from '../../src/alerts/model';
-import { approve, createDraft, emailReviewReminder, REVIEW_REMINDER_EMAIL_JOB, submit } from '../../src/alerts/service';
+import { approve, createDraft, submit } from '../../src/alerts/service';
+import { emailReviewReminder, REVIEW_REMINDER_EMAIL_JOB } from '../../src/alerts/housekeeping';
 import { geographies, organisations, units } from '../../src/directory/schema';
 
 /**

@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { alertDeliveries } from '../../src/alerts/schema';
-import { createDraft, requireAlert } from '../../src/alerts/service';
+import { createDraft } from '../../src/alerts/service';
+import { requireAlert } from '../../src/alerts/access';
 import { caseFacts, casePrompts, caseProfessionals, cases } from '../../src/cases/schema';
 import { linkAlert } from '../../src/cases/service';
 import { seedDemoCases } from '../../src/demo/cases';

@@ -15,7 +15,7 @@ import { and, desc, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-
 import { z } from 'zod';
 import { unitMailboxes } from '../../directory/mailboxes';
 import type { AlertContent } from '../../alerts/model';
-import { requireAlert } from '../../alerts/service';
+import { requireAlert } from '../../alerts/access';
 import { alertPhotos, alerts, alertVersions } from '../../alerts/schema';
 import { dateMessage, daysBetween, formatDate as formatIsoDate, isIsoDate, perLondonDay } from '../../platform/dates';
 import { gestationAt } from '../../alerts/pregnancy';
