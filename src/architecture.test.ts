@@ -53,7 +53,8 @@ const KNOWN_TABLE_READS: Record<string, string> = {
   'identity/point-of-care/service.ts → directory': 'unit names where she presented',
   'assurance/discharge-overrides.ts → directory': 'organisation names in the report',
   // Reads across capabilities that should be service calls.
-  'alerts/housekeeping.ts → identity': 'purging an alert’s personal data after retention purges its presentations too (one transaction); should become a point-of-care service call',
+  'alerts/housekeeping.ts → identity':
+    'purging an alert’s personal data after retention purges its presentations too (one transaction); should become a point-of-care service call',
   'identity/register-index.ts → alerts': 'the register index is built from alert versions',
   'identity/point-of-care/service.ts → alerts': 'the alert content a reveal shows',
   'cases/linked-alerts.ts → alerts': 'linked alerts, filtered through requireAlert/viewableAlertIds',

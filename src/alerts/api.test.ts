@@ -495,7 +495,7 @@ describe('recording the birth through the API and the pages', () => {
       sex: 'not_known',
       babyFamilyName: 'Marsh',
     });
-    expect(ok.status).toBe(302);
+    expect(ok.status).toBe(303);
     const detail = AlertDetail.parse((await midwife.get(`/api/alerts/${id}`)).json);
     expect(detail.version).toBe(3);
     expect(detail.birth).toMatchObject({ babyGivenName: null, babyFamilyName: 'Marsh', nhsNumber: null, sex: 'not_known' });

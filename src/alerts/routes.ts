@@ -4,7 +4,7 @@ import type { AppDeps } from '../platform/http/deps';
 import { can, mayAtAll } from '../platform/auth/policy';
 import { ROLE_LABELS, type Actor } from '../platform/context';
 import { ForbiddenError, ValidationError } from '../platform/errors';
-import { formErrors, formValues } from '../platform/http/forms';
+import { formErrors, formValues, handleForm } from '../platform/http/forms';
 import { formatDateTime } from '../platform/http/views';
 import { PHOTOGRAPH_DEFAULTS } from '../platform/files/photographs';
 import { listGeographies, listOrganisations, listUnitsForChoice } from '../directory/service';
@@ -385,7 +385,6 @@ export const alertRoutes =
         kindLabel: KIND_LABELS[i.kind] ?? i.kind,
         statusLabel: ALERT_STATUS_LABELS[i.status as AlertStatus] ?? i.status,
       }));
-      const acknowledged = one(q(req).acknowledged);
       return reply.code(status).page('alerts/views/inbox.njk', {
         title: "Your unit's alert inbox",
         unit,
@@ -393,7 +392,8 @@ export const alertRoutes =
         done: shaped.filter((i) => i.acknowledgedAt),
         fail,
         errors: fail ? pageErrors(fail.errors, () => `note-${fail.deliveryId}`) : null,
-        banner: acknowledged ? `Acknowledged ${acknowledged}` : null,
+        // Signed for this session (platform/http/banner.ts): a link cannot put its own words here.
+        banner: req.banner(),
         columnClass: 'nhsuk-grid-column-full',
       });
     }
@@ -403,17 +403,14 @@ export const alertRoutes =
     app.post('/inbox/:deliveryId/acknowledge', async (req, reply) => {
       const { deliveryId } = req.params as { deliveryId: string };
       const values = formValues(req.body);
-      try {
-        await acknowledge(db, req.ctx, deliveryId, values.note?.trim() || null);
-      } catch (err) {
-        if (!(err instanceof ValidationError)) throw err;
-        return renderInbox(req, reply, 400, { deliveryId, errors: err.fieldErrors, note: values.note ?? '' });
-      }
-      const back =
-        values.alertId && /^[0-9a-f-]{36}$/i.test(values.alertId)
-          ? `/alerts/${values.alertId}?done=acknowledged`
-          : `/inbox?acknowledged=${encodeURIComponent(values.reference ?? '')}`;
-      return reply.redirect(back);
+      return handleForm(req, reply, {
+        act: () => acknowledge(db, req.ctx, deliveryId, values.note?.trim() || null),
+        next:
+          values.alertId && /^[0-9a-f-]{36}$/i.test(values.alertId)
+            ? `/alerts/${values.alertId}?done=acknowledged`
+            : `/inbox?done=${encodeURIComponent(/^BCN-[0-9A-Z]{6}( version [0-9]{1,4})?$/.test(values.reference ?? '') ? `Acknowledged ${values.reference}` : 'Acknowledged')}`,
+        rerender: (_values, _errors, fieldErrors) => renderInbox(req, reply, 400, { deliveryId, errors: fieldErrors, note: values.note ?? '' }),
+      });
     });
 
     // ── The alert page ──────────────────────────────────────────────────────────────────────────────
@@ -523,38 +520,39 @@ export const alertRoutes =
 
       app.post(`/alerts/:id/${kind}`, async (req, reply) => {
         const id = idParam(req);
-        const values = formValues(req.body);
-        try {
-          switch (kind) {
-            case 'approve':
-              await approve(db, req.ctx, id, config.alerts, values.comments?.trim() || null);
-              break;
-            case 'return':
-              await returnForChanges(db, req.ctx, id, values.comments ?? '');
-              break;
-            case 'renew':
-              await renew(
-                db,
-                req.ctx,
-                id,
-                dateFromParts(values['reviewDate.day'] ?? '', values['reviewDate.month'] ?? '', values['reviewDate.year'] ?? ''),
-                values.reason ?? '',
-              );
-              break;
-            case 'stand-down':
-              await standDown(db, req.ctx, id, values.outcome ?? '', values.details?.trim() || null);
-              break;
-            case 'cancel':
-              await cancel(db, req.ctx, id, values.reason ?? '');
-              break;
-          }
-        } catch (err) {
-          if (!(err instanceof ValidationError)) throw err;
-          const detail = await getAlert(db, req.ctx, id, `${ACTION_EVENT[kind].replace('_', ' ')} (correcting the form)`);
-          return renderAction(reply, kind, detail, 400, values, err.fieldErrors);
-        }
         const done: Record<ActionKind, string> = { approve: 'approved', return: 'returned', renew: 'renewed', 'stand-down': 'stood-down', cancel: 'cancelled' };
-        return reply.redirect(`/alerts/${id}?done=${done[kind]}`);
+        return handleForm(req, reply, {
+          act: async (values) => {
+            switch (kind) {
+              case 'approve':
+                await approve(db, req.ctx, id, config.alerts, values.comments?.trim() || null);
+                break;
+              case 'return':
+                await returnForChanges(db, req.ctx, id, values.comments ?? '');
+                break;
+              case 'renew':
+                await renew(
+                  db,
+                  req.ctx,
+                  id,
+                  dateFromParts(values['reviewDate.day'] ?? '', values['reviewDate.month'] ?? '', values['reviewDate.year'] ?? ''),
+                  values.reason ?? '',
+                );
+                break;
+              case 'stand-down':
+                await standDown(db, req.ctx, id, values.outcome ?? '', values.details?.trim() || null);
+                break;
+              case 'cancel':
+                await cancel(db, req.ctx, id, values.reason ?? '');
+                break;
+            }
+          },
+          next: `/alerts/${id}?done=${done[kind]}`,
+          rerender: async (values, _errors, fieldErrors) => {
+            const detail = await getAlert(db, req.ctx, id, `${ACTION_EVENT[kind].replace('_', ' ')} (correcting the form)`);
+            return renderAction(reply, kind, detail, 400, values, fieldErrors);
+          },
+        });
       });
     }
 
@@ -614,22 +612,22 @@ export const alertRoutes =
 
     app.post('/alerts/:id/birth', async (req, reply) => {
       const id = idParam(req);
-      const values = formValues(req.body);
-      try {
-        await recordBirth(db, req.ctx, id, {
-          babyGivenName: values.babyGivenName ?? null,
-          babyFamilyName: values.babyFamilyName ?? null,
-          dateOfBirth: dateFromParts(values['dateOfBirth.day'] ?? '', values['dateOfBirth.month'] ?? '', values['dateOfBirth.year'] ?? ''),
-          nhsNumber: values.nhsNumber ?? null,
-          sex: values.sex ?? '',
-          placeOfBirthUnitId: values.placeOfBirthUnitId || null,
-        });
-      } catch (err) {
-        if (!(err instanceof ValidationError)) throw err;
-        const detail = await getAlert(db, req.ctx, id, 'record the birth (correcting the form)');
-        return renderBirth(req, reply, detail, 400, values, err.fieldErrors);
-      }
-      return reply.redirect(`/alerts/${id}?done=birth`);
+      return handleForm(req, reply, {
+        act: (values) =>
+          recordBirth(db, req.ctx, id, {
+            babyGivenName: values.babyGivenName ?? null,
+            babyFamilyName: values.babyFamilyName ?? null,
+            dateOfBirth: dateFromParts(values['dateOfBirth.day'] ?? '', values['dateOfBirth.month'] ?? '', values['dateOfBirth.year'] ?? ''),
+            nhsNumber: values.nhsNumber ?? null,
+            sex: values.sex ?? '',
+            placeOfBirthUnitId: values.placeOfBirthUnitId || null,
+          }),
+        next: `/alerts/${id}?done=birth`,
+        rerender: async (values, _errors, fieldErrors) => {
+          const detail = await getAlert(db, req.ctx, id, 'record the birth (correcting the form)');
+          return renderBirth(req, reply, detail, 400, values, fieldErrors);
+        },
+      });
     });
 
     // ── Updating an active alert: every section on one form, with a reason ──────────────────────────

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../platform/http/deps';
 import { can } from '../platform/auth/policy';
-import { ForbiddenError, ValidationError } from '../platform/errors';
-import { formErrors, formValues } from '../platform/http/forms';
+import { ForbiddenError } from '../platform/errors';
+import { type formErrors, handleForm } from '../platform/http/forms';
 import { GEOGRAPHY_LEVEL_LABELS, ORGANISATION_TYPE_LABELS, ORGANISATION_TYPES, UNIT_TYPE_LABELS, UNIT_TYPES } from './model';
 import { createOrganisation, createUnit, getOrganisation, getUnit, listGeographies, listOrganisations, updateOrganisation, updateUnit } from './service';
 
@@ -62,16 +62,13 @@ export const directoryRoutes =
       return orgForm(reply, 200, { values: { active: 'true' } });
     });
 
-    app.post('/organisations', async (req, reply) => {
-      const values = formValues(req.body);
-      try {
-        const org = await createOrganisation(db, req.ctx, { ...values, active: checkbox(values.active) });
-        return reply.redirect(`/organisations/${org.id}?created=1`);
-      } catch (err) {
-        if (err instanceof ValidationError) return orgForm(reply, 400, { values, errors: formErrors(err.fieldErrors) });
-        throw err;
-      }
-    });
+    app.post('/organisations', async (req, reply) =>
+      handleForm(req, reply, {
+        act: (values) => createOrganisation(db, req.ctx, { ...values, active: checkbox(values.active) }),
+        next: (org) => `/organisations/${(org as { id: string }).id}?created=1`,
+        rerender: (values, errors) => orgForm(reply, 400, { values, errors }),
+      }),
+    );
 
     app.get('/organisations/:id', async (req, reply) => {
       const { id } = req.params as { id: string };
@@ -111,14 +108,11 @@ export const directoryRoutes =
 
     app.post('/organisations/:id', async (req, reply) => {
       const { id } = req.params as { id: string };
-      const values = formValues(req.body);
-      try {
-        await updateOrganisation(db, req.ctx, id, { ...values, active: checkbox(values.active) });
-        return reply.redirect(`/organisations/${id}?updated=1`);
-      } catch (err) {
-        if (err instanceof ValidationError) return orgForm(reply, 400, { org: { id }, values, errors: formErrors(err.fieldErrors) });
-        throw err;
-      }
+      return handleForm(req, reply, {
+        act: (values) => updateOrganisation(db, req.ctx, id, { ...values, active: checkbox(values.active) }),
+        next: `/organisations/${id}?updated=1`,
+        rerender: (values, errors) => orgForm(reply, 400, { org: { id }, values, errors }),
+      });
     });
 
     const unitForm = (
@@ -142,14 +136,11 @@ export const directoryRoutes =
 
     app.post('/organisations/:id/units', async (req, reply) => {
       const { id } = req.params as { id: string };
-      const values = formValues(req.body);
-      try {
-        await createUnit(db, req.ctx, id, { ...values, active: checkbox(values.active) });
-        return reply.redirect(`/organisations/${id}?unit=1`);
-      } catch (err) {
-        if (err instanceof ValidationError) return unitForm(reply, 400, { organisationId: id, values, errors: formErrors(err.fieldErrors) });
-        throw err;
-      }
+      return handleForm(req, reply, {
+        act: (values) => createUnit(db, req.ctx, id, { ...values, active: checkbox(values.active) }),
+        next: `/organisations/${id}?unit=1`,
+        rerender: (values, errors) => unitForm(reply, 400, { organisationId: id, values, errors }),
+      });
     });
 
     app.get('/units/:id/edit', async (req, reply) => {
@@ -173,15 +164,14 @@ export const directoryRoutes =
 
     app.post('/units/:id', async (req, reply) => {
       const { id } = req.params as { id: string };
-      const values = formValues(req.body);
-      try {
+      return handleForm(req, reply, {
         // updateUnit finds the unit (404) and checks the policy on it; it returns the unit it saved.
-        const saved = await updateUnit(db, req.ctx, id, { ...values, active: checkbox(values.active) });
-        return reply.redirect(`/organisations/${saved.organisationId}?unit=1`);
-      } catch (err) {
-        if (!(err instanceof ValidationError)) throw err;
-        const u = await getUnit(db, req.ctx, id);
-        return unitForm(reply, 400, { organisationId: u.organisationId, unit: u, values, errors: formErrors(err.fieldErrors) });
-      }
+        act: (values) => updateUnit(db, req.ctx, id, { ...values, active: checkbox(values.active) }),
+        next: (saved) => `/organisations/${(saved as { organisationId: string }).organisationId}?unit=1`,
+        rerender: async (values, errors) => {
+          const u = await getUnit(db, req.ctx, id);
+          return unitForm(reply, 400, { organisationId: u.organisationId, unit: u, values, errors });
+        },
+      });
     });
   };

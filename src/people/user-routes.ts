@@ -2,8 +2,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../platform/http/deps';
 import { can } from '../platform/auth/policy';
 import { ROLES, ROLE_LABELS } from '../platform/context';
-import { ForbiddenError, ValidationError } from '../platform/errors';
-import { formErrors, formValues } from '../platform/http/forms';
+import { ForbiddenError } from '../platform/errors';
+import { type formErrors, formValues, handleForm } from '../platform/http/forms';
 import { listOrganisations, listUnitsForChoice } from '../directory/service';
 import { addMembership, createUser, getUser, issueSetupLink, listUsers, removeMembership, setUserActive } from './service';
 
@@ -58,28 +58,23 @@ export const userRoutes =
       return newUserForm(req, reply, 200, {});
     });
 
-    app.post('/users', async (req, reply) => {
-      const values = formValues(req.body);
-      try {
-        const { userId, setupToken } = await createUser(db, req.ctx, values);
-        return reply.page('people/views/user-created.njk', {
-          title: 'User added',
-          userId,
-          link: setupToken ? setupUrl(setupToken) : null,
-          email: values.email,
-        });
-      } catch (err) {
-        if (err instanceof ValidationError)
-          return newUserForm(
-            req,
-            reply,
-            400,
-            values,
-            formErrors(err.fieldErrors, (f) => (f === 'role' ? `role-${values.role || ROLES[0]}` : f)),
-          );
-        throw err;
-      }
-    });
+    app.post('/users', async (req, reply) =>
+      handleForm(req, reply, {
+        act: (values) => createUser(db, req.ctx, values),
+        // The set-up link is shown once, on this page: it must never sit in an address or a log.
+        success: (result, values) => {
+          const { userId, setupToken } = result as Awaited<ReturnType<typeof createUser>>;
+          return reply.page('people/views/user-created.njk', {
+            title: 'User added',
+            userId,
+            link: setupToken ? setupUrl(setupToken) : null,
+            email: values.email,
+          });
+        },
+        idFor: (f) => (f === 'role' ? `role-${formValues(req.body).role || ROLES[0]}` : f),
+        rerender: (values, errors) => newUserForm(req, reply, 400, values, errors),
+      }),
+    );
 
     const userPage = async (req: FastifyRequest, reply: FastifyReply, id: string, status = 200, extra: Record<string, unknown> = {}) => {
       const detail = await getUser(db, req.ctx, id);
@@ -113,26 +108,22 @@ export const userRoutes =
 
     app.post('/users/:id/roles', async (req, reply) => {
       const { id } = req.params as { id: string };
-      const values = formValues(req.body);
-      try {
-        await addMembership(db, req.ctx, id, values);
-        return reply.redirect(`/users/${id}?done=role-added`);
-      } catch (err) {
-        if (err instanceof ValidationError)
-          return userPage(req, reply, id, 400, { values, errors: formErrors(err.fieldErrors, (f) => (f === 'role' ? `role-${values.role || ROLES[0]}` : f)) });
-        throw err;
-      }
+      return handleForm(req, reply, {
+        act: (values) => addMembership(db, req.ctx, id, values),
+        next: `/users/${id}?done=role-added`,
+        idFor: (f) => (f === 'role' ? `role-${formValues(req.body).role || ROLES[0]}` : f),
+        rerender: (values, errors) => userPage(req, reply, id, 400, { values, errors }),
+      });
     });
 
     app.post('/users/:id/roles/:membershipId/remove', async (req, reply) => {
       const { id, membershipId } = req.params as { id: string; membershipId: string };
-      try {
-        await removeMembership(db, req.ctx, id, membershipId);
-      } catch (err) {
-        if (err instanceof ValidationError) return userPage(req, reply, id, 400, { errors: formErrors(err.fieldErrors, () => 'roles') });
-        throw err;
-      }
-      return reply.redirect(`/users/${id}?done=role-removed`);
+      return handleForm(req, reply, {
+        act: () => removeMembership(db, req.ctx, id, membershipId),
+        next: `/users/${id}?done=role-removed`,
+        idFor: () => 'roles',
+        rerender: (_values, errors) => userPage(req, reply, id, 400, { errors }),
+      });
     });
 
     app.post('/users/:id/setup-link', async (req, reply) => {

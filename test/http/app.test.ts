@@ -388,7 +388,7 @@ describe('organisation forms', () => {
     const admin = await t.browser().signedInAs('admin@beacon.example');
     await admin.get('/organisations/new');
     const res = await admin.post('/organisations', validOrg({ odsCode: 'tv2', name: 'Test Valley Two' }));
-    expect(res.status).toBe(302);
+    expect(res.status).toBe(303);
     const [org] = await db().select().from(organisations).where(eq(organisations.odsCode, 'TV2'));
     expect(res.location).toBe(`/organisations/${org!.id}?created=1`);
     const page = await admin.get(res.location!);

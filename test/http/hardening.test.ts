@@ -165,4 +165,14 @@ describe('a success banner cannot be put on a page by a link', () => {
     expect(elsewhere.status).toBe(200);
     expect(elsewhere.body).not.toContain('The case has been opened');
   });
+
+  it('the unit inbox too: its acknowledgement banner was once any text after ?acknowledged=', async () => {
+    const b = await t.browser().signedInAs('coordinator.pah@beacon.example');
+    const words = 'Acknowledged: no need to read this alert';
+    for (const address of [`/inbox?acknowledged=${encodeURIComponent(words)}`, `/inbox?done=${encodeURIComponent(words)}`]) {
+      const page = await b.get(address);
+      expect(page.status).toBe(200);
+      expect(page.body).not.toContain('no need to read');
+    }
+  });
 });

@@ -59,7 +59,10 @@ export async function handleForm(
   reply: FastifyReply,
   opts: {
     act: (values: Record<string, string>, body: Record<string, unknown>) => Promise<unknown>;
-    next: string | ((result: unknown) => string);
+    /** Where to go after success (a 303, the usual ending)… */
+    next?: string | ((result: unknown) => string);
+    /** …or a page to show instead, for an answer that must not sit in an address (a one-time link). */
+    success?: (result: unknown, values: Record<string, string>) => Promise<unknown>;
     rerender: (values: Record<string, string>, errors: ReturnType<typeof formErrors>, fieldErrors: Record<string, string>) => Promise<unknown>;
     /** Field path → element id, for the error summary links (default: the path itself). */
     idFor?: (field: string) => string;
@@ -79,5 +82,7 @@ export async function handleForm(
       fieldErrors,
     );
   }
+  if (opts.success) return opts.success(result, values);
+  if (opts.next === undefined) throw new Error('handleForm needs next or success');
   return reply.redirect(typeof opts.next === 'function' ? opts.next(result) : opts.next, 303);
 }
