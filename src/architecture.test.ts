@@ -51,12 +51,16 @@ const KNOWN_TABLE_READS: Record<string, string> = {
   'escalations/report.ts → directory': 'area names in the partnership view',
   'people/service.ts → directory': 'organisations and units of memberships',
   'identity/point-of-care/service.ts → directory': 'unit names where she presented',
+  'identity/point-of-care/outcome.ts → directory': 'the place she presented, and the owners’ safeguarding mailboxes',
+  'identity/point-of-care/presentations.ts → directory': 'unit and organisation names on a presentation',
   'assurance/discharge-overrides.ts → directory': 'organisation names in the report',
   // Reads across capabilities that should be service calls.
   'alerts/housekeeping.ts → identity':
     'purging an alert’s personal data after retention purges its presentations too (one transaction); should become a point-of-care service call',
   'identity/register-index.ts → alerts': 'the register index is built from alert versions',
   'identity/point-of-care/service.ts → alerts': 'the alert content a reveal shows',
+  'identity/point-of-care/outcome.ts → alerts': 'the alert a presentation is of, and its owners',
+  'identity/point-of-care/presentations.ts → alerts': 'the alerts a presentation list is scoped by (their originating organisation)',
   'cases/linked-alerts.ts → alerts': 'linked alerts, filtered through requireAlert/viewableAlertIds',
   'cases/service.ts → alerts': 'alert references on a case',
   'cases/service.ts → identity': 'point-of-care variants of linked alerts',

@@ -33,7 +33,7 @@ import { loadConfig } from '../../src/config';
 import { seedDemo } from '../../src/demo/seed';
 import { units } from '../../src/directory/schema';
 import { detailsToQuery, registerIndexFor } from '../../src/identity/register-index';
-import { parseCheckDetails } from '../../src/identity/point-of-care/service';
+import { parseCheckDetails } from '../../src/identity/point-of-care/details';
 import { createUser } from '../../src/people/service';
 import { systemContext } from '../../src/platform/context';
 import { rows } from '../../src/platform/db/sql';

@@ -17,7 +17,9 @@ import { acknowledge, approve, createDraft, getAlert, standDown, submit } from '
 import { unitInbox } from '../alerts/lists';
 import { RegisterIndex } from '../identity/register-index';
 import { generateValidNhsNumber, formatNhsNumber } from '../identity/matching/nhs-number';
-import { checkForAlert, markPresentationSeen, recordOutcome, reveal, listPresentations } from '../identity/point-of-care/service';
+import { checkForAlert, reveal } from '../identity/point-of-care/service';
+import { markPresentationSeen, listPresentations } from '../identity/point-of-care/presentations';
+import { recordOutcome } from '../identity/point-of-care/outcome';
 import { contextForEmail } from '../people/service';
 import type { RequestContext } from '../platform/context';
 import { addDays, londonDate } from '../platform/dates';

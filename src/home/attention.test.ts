@@ -3,7 +3,7 @@ import { DEMO_PASSWORD, startTestApp, type TestApp } from '../../test/support/ap
 import { approvalQueue, unitInbox } from '../alerts/lists';
 import { seedDemoAlerts } from '../demo/alerts';
 import { seedDemoCases } from '../demo/cases';
-import { listPresentations, markPresentationSeen } from '../identity/point-of-care/service';
+import { listPresentations, markPresentationSeen } from '../identity/point-of-care/presentations';
 import { contextForEmail } from '../people/service';
 
 /** The counts beside the menu items and the urgent banner, on the demo data, for the people they are for. */

@@ -1,7 +1,8 @@
 import type { Database } from '../platform/db/engine';
 import type { Worker } from '../platform/jobs/worker';
 import type { JobDeps } from '../platform/module';
-import { emailPresentation, PRESENTATION_EMAIL_JOB, PURGE_SEARCHES_JOB, purgeOldSearches } from './point-of-care/service';
+import { PRESENTATION_EMAIL_JOB, PURGE_SEARCHES_JOB } from './point-of-care/service';
+import { emailPresentation, purgeOldSearches } from './point-of-care/outcome';
 import { pointOfCareSettings } from './point-of-care/settings';
 import { failScreening, purgeScreenings, runScreening, SCREENING_JOB, SCREENING_PURGE_JOB } from './bulk-screening/service';
 import { RegisterIndex, registerIndexFor } from './register-index';

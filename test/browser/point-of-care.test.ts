@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config';
 import { approve, createDraft, submit } from '../../src/alerts/service';
 import { addPhotograph } from '../../src/alerts/photographs';
 import { registerIndexFor } from '../../src/identity/register-index';
-import { NOT_ENOUGH } from '../../src/identity/point-of-care/service';
+import { NOT_ENOUGH } from '../../src/identity/point-of-care/details';
 import { createWorker } from '../../src/server';
 import { browserAvailable, checkAccessibility, clickAndWait, launchBrowser, screenshot, signIn } from '../support/browser';
 import { alertAbout, APPROVER, CLINICIAN, contextFor, RAISER, waitFor } from '../support/point-of-care';

@@ -27,7 +27,8 @@ import { dischargeOverrideReport } from '../../src/assurance/discharge-overrides
 import { alertDeliveries } from '../../src/alerts/schema';
 import { acknowledge, approve, createDraft, getAlert, submit, updateAlert } from '../../src/alerts/service';
 import { listOrganisationAlerts, unitInbox } from '../../src/alerts/lists';
-import { checkForAlert, getPresentation, listPresentations, markPresentationSeen } from '../../src/identity/point-of-care/service';
+import { checkForAlert } from '../../src/identity/point-of-care/service';
+import { getPresentation, listPresentations, markPresentationSeen } from '../../src/identity/point-of-care/presentations';
 import { pointOfCareReveals, pointOfCareSearches, presentations } from '../../src/identity/point-of-care/schema';
 import { RegisterIndex } from '../../src/identity/register-index';
 import { decideScreening, startScreening } from '../../src/identity/bulk-screening/service';

@@ -9,7 +9,7 @@ import type { Db } from '../../platform/db/engine';
 import type { RequestContext } from '../../platform/context';
 import { users } from '../../platform/auth/schema';
 import { organisations } from '../../directory/schema';
-import { describeDetails } from '../../identity/point-of-care/service';
+import { describeDetails } from '../../identity/point-of-care/details';
 import type { GivenDetails } from '../../identity/register-index';
 import type { CaseRow } from '../access';
 import { requireCase } from '../access';

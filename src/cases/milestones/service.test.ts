@@ -6,7 +6,7 @@ import { type CaseContext, caseContexts, openSeededDatabase, openTestCase } from
 import { auditEvents } from '../../platform/audit/schema';
 import { jobs } from '../../platform/jobs/schema';
 import { ForbiddenError, ValidationError } from '../../platform/errors';
-import { safeguardingMailboxes } from '../../identity/point-of-care/service';
+import { safeguardingMailboxes } from '../../identity/point-of-care/presentations';
 import { addProfessional, closeCase } from '../service';
 import { caseEvents, caseMilestones as milestoneRows } from '../schema';
 import { caseMilestones, completeMilestone, markNotApplicable, overdueAcrossCases, undoMilestone } from './service';

@@ -4,21 +4,10 @@ import { z } from 'zod';
 import { api } from '../../platform/http/api';
 import type { Db } from '../../platform/db/engine';
 import type { RegisterIndex } from '../register-index';
-import {
-  CHECK_FIELDS,
-  checkForAlert,
-  describeDetails,
-  getPresentation,
-  getReveal,
-  getSearch,
-  listPresentations,
-  markPresentationSeen,
-  OUTCOMES,
-  recordOutcome,
-  REVEAL_REASONS,
-  reveal,
-  type StoredCandidate,
-} from './service';
+import { checkForAlert, getReveal, getSearch, REVEAL_REASONS, reveal, type StoredCandidate } from './service';
+import { getPresentation, listPresentations, markPresentationSeen } from './presentations';
+import { OUTCOMES, recordOutcome } from './outcome';
+import { CHECK_FIELDS, describeDetails } from './details';
 import type { PointOfCareSettings } from './settings';
 
 export interface PointOfCareApiDeps {

@@ -1,5 +1,5 @@
 import type { NavEntry } from '../../platform/http/navigation';
-import { unseenPresentationCount } from './service';
+import { unseenPresentationCount } from './presentations';
 
 export const pointOfCareNavigation: NavEntry[] = [
   { href: '/check', text: 'Check for an alert', order: 10, permission: 'alert.check' },

@@ -10,26 +10,19 @@ import { type FormErrors, formErrors, formValues } from '../../platform/http/for
 import { formatNhsNumber } from '../matching/nhs-number';
 import { registerIndexFor, type RegisterIndex } from '../register-index';
 import {
-  CHECK_FIELDS,
-  type CheckDetails,
   CheckUnavailableError,
-  checkFieldErrors,
   checkForAlert,
-  describeDetails,
-  getPresentation,
   getReveal,
   getRevealPhoto,
   getSearch,
-  listPresentations,
-  markPresentationSeen,
-  OUTCOME_LABELS,
-  OUTCOMES,
-  recordOutcome,
   REVEAL_REASON_LABELS,
   REVEAL_REASONS,
   reveal,
   type StoredCandidate,
 } from './service';
+import { getPresentation, listPresentations, markPresentationSeen } from './presentations';
+import { OUTCOME_LABELS, OUTCOMES, recordOutcome } from './outcome';
+import { CHECK_FIELDS, type CheckDetails, checkFieldErrors, describeDetails } from './details';
 import { type PointOfCareSettings, pointOfCareSettings } from './settings';
 import { pointOfCareApi } from './api';
 import { compareForClinician } from './explain';

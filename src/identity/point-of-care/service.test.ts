@@ -13,23 +13,10 @@ import { jobs } from '../../platform/jobs/schema';
 import type { OutgoingMail } from '../../platform/notify/mailer';
 import { RegisterIndex } from '../register-index';
 import { pointOfCareReveals, pointOfCareSearches, presentations } from './schema';
-import {
-  CheckUnavailableError,
-  checkForAlert,
-  emailPresentation,
-  getPresentation,
-  getReveal,
-  getSearch,
-  listPresentations,
-  markPresentationSeen,
-  NOT_ENOUGH,
-  PRESENTATION_EMAIL_JOB,
-  presentationsForAlert,
-  purgeOldSearches,
-  recordOutcome,
-  reveal,
-  unseenPresentationCount,
-} from './service';
+import { CheckUnavailableError, checkForAlert, getReveal, getSearch, PRESENTATION_EMAIL_JOB, reveal } from './service';
+import { getPresentation, listPresentations, markPresentationSeen, presentationsForAlert, unseenPresentationCount } from './presentations';
+import { emailPresentation, purgeOldSearches, recordOutcome } from './outcome';
+import { NOT_ENOUGH } from './details';
 import { DEFAULT_POINT_OF_CARE_SETTINGS } from './settings';
 
 const KEY = randomBytes(32);
@@ -490,7 +477,7 @@ describe('recording the outcome', () => {
 
 describe('how the details she gave differ from the alert', () => {
   it('names each difference without quoting the alert', async () => {
-    const { compareWithAlert } = await import('./service');
+    const { compareWithAlert } = await import('./outcome');
     const { parseAlertContent } = await import('../../alerts/model');
     const { alertAbout } = await import('../../../test/support/point-of-care');
     const content = parseAlertContent(alertAbout({ ...MARISOL, previousPostcode: 'PO6 3LY' }), new Date());
