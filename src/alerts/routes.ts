@@ -23,11 +23,9 @@ import {
   applyStep,
   type FormBody,
   formAction,
-  formView,
   idFor,
   isStepSlug,
   type ListPath,
-  type Lookups,
   nextStep,
   previousStep,
   removeRow,
@@ -37,11 +35,11 @@ import {
   stepLinkFor,
   stepProblems,
   contentProblems,
-  summarise,
-  type SummaryLookups,
   dateFromParts,
   datePartsOf,
 } from './form';
+import { summarise, type SummaryLookups } from './summary';
+import { formView, type Lookups } from './form-view';
 
 type Detail = Awaited<ReturnType<typeof getAlert>>;
 
