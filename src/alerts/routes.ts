@@ -1,363 +1,48 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import multipart from '@fastify/multipart';
 import type { AppDeps } from '../platform/http/deps';
 import { can, mayAtAll } from '../platform/auth/policy';
 import { ROLE_LABELS, type Actor } from '../platform/context';
-import { ForbiddenError, ValidationError } from '../platform/errors';
-import { formErrors, formValues, handleForm } from '../platform/http/forms';
+import { ValidationError } from '../platform/errors';
+import { formValues, handleForm } from '../platform/http/forms';
 import { formatDateTime } from '../platform/http/views';
-import { PHOTOGRAPH_DEFAULTS } from '../platform/files/photographs';
-import { listGeographies, listOrganisations, listUnitsForChoice } from '../directory/service';
+import { listOrganisations } from '../directory/service';
 import { UNIT_TYPE_LABELS } from '../directory/model';
-import { acknowledge, approve, cancel, createDraft, getAlert, renew, returnForChanges, saveDraft, standDown, submit, updateAlert } from './service';
+import { acknowledge, approve, cancel, getAlert, renew, returnForChanges, standDown, updateAlert } from './service';
 import { BABY_SEX_LABELS, BABY_SEXES, type BabySex, recordBirth } from './birth';
-import { approvalQueue, listOrganisationAlerts, unitInbox } from './lists';
-import { addPhotograph, getPhotograph } from './photographs';
+import { approvalQueue, unitInbox } from './lists';
+import { getPhotograph } from './photographs';
 import { formatNhsNumber } from '../identity/matching/nhs-number';
 import { ALERT_STATUS_LABELS, STAND_DOWN_OUTCOME_LABELS, STAND_DOWN_OUTCOMES, maxRenewalDate, type AlertEventType, type AlertStatus } from './lifecycle';
-import { alertContentSchema, effectiveReviewDate, type AlertContent } from './model';
-import { defaultReviewDate, formatDate, gestationAt, isIsoDate } from './pregnancy';
+import { effectiveReviewDate, type AlertContent } from './model';
+import { formatDate, gestationAt, isIsoDate } from './pregnancy';
 import { diffAlertContent } from './version-diff';
-import {
-  applyAllSteps,
-  applyStep,
-  type FormBody,
-  formAction,
-  idFor,
-  isStepSlug,
-  type ListPath,
-  nextStep,
-  previousStep,
-  removeRow,
-  STEPS,
-  type StepSlug,
-  stepBySlug,
-  stepLinkFor,
-  stepProblems,
-  contentProblems,
-  dateFromParts,
-  datePartsOf,
-} from './form';
+import { applyAllSteps, type FormBody, formAction, idFor, type ListPath, removeRow, STEPS, dateFromParts, datePartsOf } from './form';
 import { summarise, type SummaryLookups } from './summary';
 import { formView, type Lookups } from './form-view';
 
-type Detail = Awaited<ReturnType<typeof getAlert>>;
-
-const DRAFTING: readonly string[] = ['draft', 'returned'];
-
-/** The lifecycle history in the past tense. */
-const EVENT_PAST: Record<string, string> = {
-  create: 'Started as a draft',
-  submit: 'Submitted for approval',
-  return: 'Returned for changes',
-  approve: 'Approved and sent',
-  update: 'Updated',
-  renew: 'Renewed',
-  stand_down: 'Stood down',
-  cancel: 'Cancelled',
-  expire: 'Expired',
-  archive: 'Archived',
-};
-
-/** What a delivery was about, for the inbox and the grid. */
-const KIND_LABELS: Record<string, string> = {
-  activation: 'New alert',
-  update: 'Updated alert',
-  stand_down: 'Alert stood down',
-  cancellation: 'Alert cancelled',
-  expiry: 'Alert expired',
-};
-
-const ACCESS_LABELS: Record<string, string> = {
-  'alert.view': 'Viewed the alert',
-  'alert.photo.view': 'Viewed a photograph',
-  'alert.link': 'Linked the alert to a case',
-  'alert.link.refused': 'Tried to link the alert to a case (refused)',
-  'alert.screen.match': 'Matched in a screening list',
-};
-
-const DONE_BANNERS: Record<string, string> = {
-  birth: 'The birth has been recorded and every recipient unit is being sent the update',
-  saved: 'Your draft has been saved',
-  submitted: 'The alert has been submitted for approval',
-  approved: 'The alert has been approved and is being sent to the recipient units',
-  returned: 'The alert has been returned to its originator for changes',
-  updated: 'The alert has been updated. Recipients are being sent the new version',
-  renewed: 'The review date has been changed',
-  'stood-down': 'The alert has been stood down. Recipients are being told',
-  cancelled: 'The alert has been cancelled',
-  acknowledged: 'Acknowledged',
-};
-
-const problemCount = (p: Record<string, string>) => Object.keys(p).length;
-/** "31+2" for a list's due date column, or null outside a pregnancy. */
-const gestationToday = (edd: string | null) => {
-  if (!edd) return null;
-  const g = gestationAt(edd, new Date());
-  return g.status === 'pregnant' ? g.text : null;
-};
-const one = (v: unknown): string => (Array.isArray(v) ? one(v[v.length - 1]) : typeof v === 'string' ? v : '');
-const q = (req: FastifyRequest) => req.query as Record<string, string | undefined>;
-const idParam = (req: FastifyRequest) => (req.params as { id: string }).id;
-
-/** A page's error summary: links go to the field on this page, form-level problems to the main content. */
-const pageErrors = (fieldErrors: Record<string, string>, idOf: (path: string) => string) =>
-  formErrors(fieldErrors, (p) => (p === 'form' ? 'maincontent' : idOf(p)));
+import {
+  type Detail,
+  DRAFTING,
+  EVENT_PAST,
+  KIND_LABELS,
+  ACCESS_LABELS,
+  DONE_BANNERS,
+  gestationToday,
+  one,
+  q,
+  idParam,
+  pageErrors,
+  registerPhotoUploads,
+  routeSupport,
+} from './route-support';
 
 export const alertRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
     const { db } = deps.database;
     const { config } = deps;
-
-    // Photographs come as multipart forms. Fields are put on the body (so the CSRF check sees `_csrf`);
-    // a file larger than the limit is cut short rather than refused outright, so processPhotograph
-    // answers with its own message about the size.
-    await app.register(multipart, {
-      attachFieldsToBody: 'keyValues',
-      throwFileSizeLimit: false,
-      limits: { fileSize: PHOTOGRAPH_DEFAULTS.maxBytes + 1, files: 1, fields: 10, fieldSize: 10_000, parts: 12 },
-    });
-
-    // ── Shared ─────────────────────────────────────────────────────────────────────────────────────
-
-    async function lookups(req: FastifyRequest): Promise<Lookups & SummaryLookups> {
-      const [unitRows, geographies] = await Promise.all([listUnitsForChoice(db, req.ctx), listGeographies(db)]);
-      const units = unitRows.map((u) => ({ id: u.id, label: `${u.name} – ${u.organisationName}` }));
-      const unitNames = new Map(units.map((u) => [u.id, u.label]));
-      const geoNames = new Map(geographies.map((g) => [g.code, g.name]));
-      return {
-        units,
-        icbs: geographies.filter((g) => g.level === 'icb').map((g) => ({ code: g.code, name: g.name })),
-        regions: geographies.filter((g) => g.level === 'region').map((g) => ({ code: g.code, name: g.name })),
-        unitName: (id) => unitNames.get(id),
-        geographyName: (code) => geoNames.get(code),
-        reviewWeeksAfterEdd: config.alerts.reviewWeeksAfterEdd,
-      };
-    }
-
-    const caption = (d: Detail) => `Alert ${d.alert.reference}`;
-    /** The comments of the latest return, shown while the originator makes the changes. */
-    const returnComments = (d: Detail) => (d.alert.status === 'returned' ? ([...d.events].reverse().find((e) => e.event === 'return')?.reason ?? null) : null);
-
-    /** Load a draft or returned alert for editing: anything else goes to its page. */
-    async function editable(req: FastifyRequest, reply: FastifyReply, purpose: string): Promise<Detail | null> {
-      const detail = await getAlert(db, req.ctx, idParam(req), purpose);
-      if (!detail.canChange) throw new ForbiddenError('alert.change');
-      if (!DRAFTING.includes(detail.alert.status)) {
-        await reply.redirect(`/alerts/${detail.alert.id}`);
-        return null;
-      }
-      return detail;
-    }
-
-    function reviewHint(content: unknown): string {
-      const edd = (content as { pregnancy?: { edd?: unknown } } | null)?.pregnancy?.edd;
-      const weeks = config.alerts.reviewWeeksAfterEdd;
-      const base = `Leave blank to review it ${weeks} weeks after the due date`;
-      return isIsoDate(edd)
-        ? `${base} (${formatDate(defaultReviewDate(edd, weeks))}). A date you choose must be within a year.`
-        : `${base}. A date you choose must be within a year.`;
-    }
-
-    // ── My organisation's alerts, raising one ───────────────────────────────────────────────────────
-
-    app.get('/alerts', async (req, reply) => {
-      const rows = await listOrganisationAlerts(db, req.ctx);
-      return reply.page('alerts/views/alerts.njk', {
-        title: "Your organisation's alerts",
-        alerts: rows.map((a) => ({ ...a, statusLabel: ALERT_STATUS_LABELS[a.status as AlertStatus] ?? a.status, gestation: gestationToday(a.edd) })),
-        canRaise: can(req.ctx.actor, 'alert.raise'),
-        columnClass: 'nhsuk-grid-column-full',
-      });
-    });
-
-    app.get('/alerts/new', async (req, reply) => {
-      if (!can(req.ctx.actor, 'alert.raise')) throw new ForbiddenError('alert.raise');
-      return reply.page('alerts/views/start.njk', {
-        title: 'Raise a high-risk alert',
-        reviewWeeks: config.alerts.reviewWeeksAfterEdd,
-        back: { href: '/alerts' },
-      });
-    });
-
-    app.post('/alerts', async (req, reply) => {
-      const { id } = await createDraft(db, req.ctx, {});
-      return reply.redirect(`/alerts/${id}/steps/${STEPS[0]!.slug}`);
-    });
-
-    // ── The journey, one step at a time ─────────────────────────────────────────────────────────────
-
-    async function renderStep(
-      req: FastifyRequest,
-      reply: FastifyReply,
-      detail: Detail,
-      slug: StepSlug,
-      opts: {
-        status?: number;
-        content?: unknown;
-        errors?: Record<string, string>;
-        addRowTo?: ListPath | null;
-        returnTo?: string | null;
-        banner?: string | null;
-      } = {},
-    ) {
-      const step = stepBySlug(slug);
-      const content = opts.content ?? detail.content;
-      const fieldErrors = opts.errors ?? {};
-      const prev = previousStep(slug);
-      const next = nextStep(slug);
-      const returnTo = opts.returnTo === 'check' ? 'check' : null;
-      const base = `/alerts/${detail.alert.id}`;
-      return reply.code(opts.status ?? 200).page(slug === 'photographs' ? 'alerts/views/photographs.njk' : 'alerts/views/step.njk', {
-        title: step.title,
-        caption: caption(detail),
-        alert: detail.alert,
-        step,
-        stepNumber: STEPS.indexOf(step) + 1,
-        // The steps and then Check your answers, as the list beside them shows.
-        stepCount: STEPS.length + 1,
-        steps: STEPS.map((s) => ({ slug: s.slug, title: s.title, href: `${base}/steps/${s.slug}`, current: s.slug === slug })),
-        f: formView(content, await lookups(req), { errors: fieldErrors, addRowTo: opts.addRowTo ?? null }),
-        errors: pageErrors(fieldErrors, (p) => idFor(p, content)),
-        photos: detail.photos,
-        maxPhotoMb: PHOTOGRAPH_DEFAULTS.maxBytes / 1024 / 1024,
-        returnComments: returnComments(detail),
-        returnTo,
-        reviewHint: reviewHint(content),
-        nextHref: returnTo === 'check' || !next ? `${base}/check` : `${base}/steps/${next.slug}`,
-        back: { href: returnTo === 'check' ? `${base}/check` : prev ? `${base}/steps/${prev.slug}` : base },
-        banner: opts.banner ?? null,
-        columnClass: 'nhsuk-grid-column-full',
-      });
-    }
-
-    app.get('/alerts/:id/steps/:step', async (req, reply) => {
-      const { step } = req.params as { step: string };
-      if (!isStepSlug(step)) return reply.callNotFound();
-      const detail = await editable(req, reply, 'raising the alert (editing the draft)');
-      if (!detail) return reply;
-      const query = q(req);
-      const add = query.add;
-      return renderStep(req, reply, detail, step, {
-        errors: query.check === '1' ? stepProblems(step, detail.content) : {},
-        addRowTo: add && (stepBySlug(step).lists as readonly string[]).includes(add) ? (add as ListPath) : null,
-        returnTo: query.return ?? null,
-        banner: query.added === '1' ? 'Photograph added' : null,
-      });
-    });
-
-    app.post('/alerts/:id/steps/:step', async (req, reply) => {
-      const { step } = req.params as { step: string };
-      if (!isStepSlug(step)) return reply.callNotFound();
-      const detail = await editable(req, reply, 'raising the alert (editing the draft)');
-      if (!detail) return reply;
-      let body = (req.body ?? {}) as FormBody;
-      const action = formAction(body);
-      if (action.type === 'remove') body = removeRow(body, action.list, action.index);
-      const content = applyStep(step, detail.content, body);
-      const returnTo = one(body.return) === 'check' ? 'check' : null;
-      try {
-        await saveDraft(db, req.ctx, detail.alert.id, content);
-      } catch (err) {
-        // Too long to save, for example: say so on the step, keeping what was typed.
-        if (!(err instanceof ValidationError)) throw err;
-        return renderStep(req, reply, detail, step, { status: 400, content, errors: err.fieldErrors, returnTo });
-      }
-      const here = `/alerts/${detail.alert.id}/steps/${step}`;
-      const keep = returnTo ? 'return=check' : '';
-      switch (action.type) {
-        case 'add': {
-          const rows =
-            (action.list.split('.').reduce<unknown>((n, k) => (n as Record<string, unknown> | undefined)?.[k], content) as unknown[] | undefined)?.length ?? 0;
-          return reply.redirect(`${here}?add=${encodeURIComponent(action.list)}${keep ? `&${keep}` : ''}#${action.list.replace(/\./g, '-')}-row-${rows}`);
-        }
-        case 'remove':
-          return reply.redirect(`${here}${keep ? `?${keep}` : ''}#${action.list.replace(/\./g, '-')}`);
-        case 'save':
-          return reply.redirect(`/alerts/${detail.alert.id}?done=saved`);
-        case 'continue': {
-          const problems = stepProblems(step, content);
-          if (Object.keys(problems).length) return renderStep(req, reply, detail, step, { status: 400, content, errors: problems, returnTo });
-          const next = nextStep(step);
-          return reply.redirect(returnTo || !next ? `/alerts/${detail.alert.id}/check` : `/alerts/${detail.alert.id}/steps/${next.slug}`);
-        }
-      }
-    });
-
-    app.post('/alerts/:id/photos', async (req, reply) => {
-      const detail = await editable(req, reply, 'adding a photograph');
-      if (!detail) return reply;
-      const body = (req.body ?? {}) as Record<string, unknown>;
-      const photo = body.photo;
-      const captionText = one(body.caption).trim() || null;
-      try {
-        if (!Buffer.isBuffer(photo) || photo.length === 0) throw new ValidationError({ photo: 'Select a photograph to upload' });
-        await addPhotograph(db, req.ctx, config.encryptionKey, detail.alert.id, photo, captionText);
-      } catch (err) {
-        if (!(err instanceof ValidationError)) throw err;
-        return renderStep(req, reply, detail, 'photographs', {
-          status: 400,
-          errors: err.fieldErrors,
-          content: detail.content,
-          returnTo: one(body.return) || null,
-        });
-      }
-      return reply.redirect(`/alerts/${detail.alert.id}/steps/photographs?added=1${one(body.return) === 'check' ? '&return=check' : ''}`);
-    });
-
-    // ── Check your answers, submit ──────────────────────────────────────────────────────────────────
-
-    async function renderCheck(req: FastifyRequest, reply: FastifyReply, detail: Detail, status = 200, submitErrors: Record<string, string> | null = null) {
-      const problems = contentProblems(detail.content);
-      const base = `/alerts/${detail.alert.id}`;
-      const errors = submitErrors
-        ? {
-            list: Object.entries(submitErrors).map(([path, text]) => ({
-              text,
-              href: path === 'form' ? '#submit' : (stepLinkFor(detail.alert.id, path, detail.content) ?? '#submit'),
-            })),
-            fields: {},
-          }
-        : null;
-      return reply.code(status).page('alerts/views/check.njk', {
-        title: 'Check your answers before submitting the alert',
-        caption: caption(detail),
-        stepCount: STEPS.length + 1,
-        alert: detail.alert,
-        // Shown as it will be stored when it is valid (postcodes in capitals, NHS numbers as digits); as typed until then.
-        sections: summarise(
-          problemCount(problems) ? detail.content : (alertContentSchema(new Date()).safeParse(detail.content).data ?? detail.content),
-          await lookups(req),
-          problems,
-        ).map((s) => ({ ...s, href: `${base}/steps/${s.step.slug}?return=check${s.problems ? '&check=1' : ''}` })),
-        photos: detail.photos,
-        problemCount: Object.keys(problems).length,
-        returnComments: returnComments(detail),
-        canSubmit: detail.allowed.includes('submit'),
-        errors,
-        back: { href: `${base}/steps/${STEPS[STEPS.length - 1]!.slug}` },
-      });
-    }
-
-    app.get('/alerts/:id/check', async (req, reply) => {
-      const detail = await editable(req, reply, 'checking the draft before submitting it');
-      if (!detail) return reply;
-      return renderCheck(req, reply, detail);
-    });
-
-    app.post('/alerts/:id/submit', async (req, reply) => {
-      const id = idParam(req);
-      try {
-        await submit(db, req.ctx, id);
-      } catch (err) {
-        if (!(err instanceof ValidationError)) throw err;
-        const detail = await editable(req, reply, 'checking the draft before submitting it');
-        if (!detail) return reply;
-        return renderCheck(req, reply, detail, 400, err.fieldErrors);
-      }
-      return reply.redirect(`/alerts/${id}?done=submitted`);
-    });
+    const { lookups, caption, returnComments, reviewHint } = routeSupport(deps);
+    await registerPhotoUploads(app);
 
     // ── Lists: approvals, inbox ─────────────────────────────────────────────────────────────────────
 
