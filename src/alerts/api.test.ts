@@ -227,7 +227,7 @@ describe('the life of an alert through the API', () => {
     expect(badOutcome.json.fields).toEqual({ outcome: 'Select the outcome.' });
 
     expect(
-      (await midwife.post(`/api/alerts/${id}/stand-down`, { outcome: 'baby_delivered_safe', details: 'Born at Princess Anne, discharged with plan' })).status,
+      (await midwife.post(`/api/alerts/${id}/stand-down`, { outcome: 'baby_delivered_safe', details: 'Born at Princess Anne, discharged with plan.' })).status,
     ).toBe(204);
     await worker().drain();
     const detail = AlertDetail.parse((await midwife.get(`/api/alerts/${id}`)).json);
@@ -238,6 +238,11 @@ describe('the life of an alert through the API', () => {
     expect(detail.history.map((h) => h.event)).toEqual(['create', 'submit', 'approve', 'update', 'stand_down']);
     const list = AlertList.parse((await midwife.get('/api/alerts')).json);
     expect(list.alerts.find((a) => a.id === id)).toMatchObject({ status: 'stood_down', version: 3 });
+    // The page says why, in one sentence: a reason that ends with a full stop does not get a second one.
+    const page = (await midwife.get(`/alerts/${id}`)).raw.toString('utf8');
+    expect(page).toContain('Stood down');
+    expect(page).toContain('. No action is needed if she presents');
+    expect(page).not.toMatch(/\.\s*\. No action/);
   });
 });
 

@@ -43,7 +43,7 @@ export function alertAbout(w: Woman, now = new Date()): AlertContentInput {
       datesOfBirth: [{ value: w.dob }, ...(w.falseDobs ?? []).map((value) => ({ value, knownFalse: true }))],
       nhsNumbers: w.nhs ? [{ value: w.nhs, verification: 'pds_trace' }] : [],
       addresses: [
-        ...(w.postcode ? [{ kind: 'current' as const, address: '14 Orchard Lane, Southampton', postcode: w.postcode }] : []),
+        ...(w.postcode ? [{ kind: 'current' as const, address: '14 Orchard Lane\nSouthampton', postcode: w.postcode }] : []),
         ...(w.previousPostcode ? [{ kind: 'previous' as const, address: '2 Mill Road, Portsmouth', postcode: w.previousPostcode }] : []),
       ],
       phones: [],

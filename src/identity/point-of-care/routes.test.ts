@@ -187,6 +187,8 @@ describe('the check page', () => {
     expect(shown).toContain('Marisol Quennell');
     expect(shown).toContain('943 476 5919');
     expect(shown).toContain('tel:02380833336');
+    // An address typed on two lines reads as one, with its parts apart (it once ran together: "14 Orchard LaneSouthampton").
+    expect(shown).toContain('14 Orchard Lane, Southampton, SO16 6YD');
 
     // Another clinician cannot open this reveal.
     const other = await t.browser().signedInAs('coordinator.qah@beacon.example');
