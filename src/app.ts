@@ -13,6 +13,7 @@ import { formErrors } from './platform/http/forms';
 import { type NavEntry, type NavItem, navigationFor } from './platform/http/navigation';
 import { loadSessionActor, membershipsFor } from './people/service';
 import { trackRoutes } from './platform/http/openapi';
+import { type PagePermissions, registerPagePermissions } from './platform/http/page-permissions';
 import { isDatabaseUnavailable } from './platform/db/unavailable';
 import { MODULES } from './modules';
 
@@ -22,6 +23,10 @@ import type { AppDeps } from './platform/http/deps';
 export type { AppDeps };
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Which pages need which action, for links (`may` in templates) and their tests. */
+    pagePermissions: PagePermissions;
+  }
   interface FastifyReply {
     /** Render a page with the layout's shared values (actor, CSRF token, navigation). */
     page(template: string, data?: Record<string, unknown>): Promise<FastifyReply>;
@@ -76,6 +81,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerViews(app, { roleLabels: ROLE_LABELS, serviceName: 'Beacon', ssoName: config.oidc?.displayName ?? null });
   registerSessionHook(app, db, config.session, loadSessionActor);
 
+  // Registered before any route, so every page that declares the action it needs gets its gate and its link rule.
+  const pages = registerPagePermissions(app);
+  app.decorate('pagePermissions', pages);
+
   app.decorateReply('page', async function page(this: FastifyReply, template: string, data: Record<string, unknown> = {}) {
     const req = this.request;
     const actor = req.ctx?.actor ?? null;
@@ -92,6 +101,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       navItems: navigation.items.map((i) => ({ href: i.href, current: i.current, html: navItemHtml(i) })),
       urgentBanners: navigation.urgent,
       canSwitchRole,
+      // One rule for every link: shown only to those the page's declared action lets through.
+      may: (href: string) => pages.may(actor, href),
       ...data,
     });
   });

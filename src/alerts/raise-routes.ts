@@ -44,17 +44,16 @@ export const alertRaiseRoutes =
 
     // ── My organisation's alerts, raising one ───────────────────────────────────────────────────────
 
-    app.get('/alerts', async (req, reply) => {
+    app.get('/alerts', { config: { permission: 'alert.list' } }, async (req, reply) => {
       const rows = await listOrganisationAlerts(db, req.ctx);
       return reply.page('alerts/views/alerts.njk', {
         title: "Your organisation's alerts",
         alerts: rows.map((a) => ({ ...a, statusLabel: ALERT_STATUS_LABELS[a.status as AlertStatus] ?? a.status, gestation: gestationToday(a.edd) })),
-        canRaise: can(req.ctx.actor, 'alert.raise'),
         columnClass: 'nhsuk-grid-column-full',
       });
     });
 
-    app.get('/alerts/new', async (req, reply) => {
+    app.get('/alerts/new', { config: { permission: 'alert.raise' } }, async (req, reply) => {
       if (!can(req.ctx.actor, 'alert.raise')) throw new ForbiddenError('alert.raise');
       return reply.page('alerts/views/start.njk', {
         title: 'Raise a high-risk alert',

@@ -46,7 +46,7 @@ export const alertRoutes =
 
     // ── Lists: approvals, inbox ─────────────────────────────────────────────────────────────────────
 
-    app.get('/alerts/approvals', async (req, reply) => {
+    app.get('/alerts/approvals', { config: { permission: 'alert.approve' } }, async (req, reply) => {
       const rows = await approvalQueue(db, req.ctx);
       return reply.page('alerts/views/approvals.njk', {
         title: 'Alerts to approve',
@@ -81,7 +81,7 @@ export const alertRoutes =
       });
     }
 
-    app.get('/inbox', async (req, reply) => renderInbox(req, reply));
+    app.get('/inbox', { config: { permission: 'alert.inbox' } }, async (req, reply) => renderInbox(req, reply));
 
     app.post('/inbox/:deliveryId/acknowledge', async (req, reply) => {
       const { deliveryId } = req.params as { deliveryId: string };

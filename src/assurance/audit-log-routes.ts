@@ -9,7 +9,7 @@ export const auditLogRoutes =
   async (app) => {
     const { db } = deps.database;
 
-    app.get('/audit', async (req, reply) => {
+    app.get('/audit', { config: { permission: 'audit.view' } }, async (req, reply) => {
       const q = req.query as Record<string, string>;
       const filter = {
         action: q.action?.slice(0, 80) || undefined,

@@ -64,7 +64,7 @@ export const dischargeOverrideRoutes =
   async (app) => {
     const { db } = deps.database;
 
-    app.get('/assurance/discharge-overrides', async (req, reply) => {
+    app.get('/assurance/discharge-overrides', { config: { permission: 'case.report' } }, async (req, reply) => {
       const period = queryOf(req.query);
       try {
         const report = await dischargeOverrideReport(db, req.ctx, period);

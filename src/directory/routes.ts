@@ -27,7 +27,7 @@ export const directoryRoutes =
         })),
     ];
 
-    app.get('/organisations', async (req, reply) => {
+    app.get('/organisations', { config: { permission: 'directory.view' } }, async (req, reply) => {
       const q = req.query as Record<string, string>;
       const list = await listOrganisations(db, req.ctx, {
         q: q.q?.slice(0, 100),
@@ -38,7 +38,6 @@ export const directoryRoutes =
         organisations: list,
         q: q.q ?? '',
         typeItems: [{ value: '', text: 'All types' }, ...orgTypeItems(q.type)],
-        canCreate: can(req.ctx.actor, 'organisation.create'),
         labels,
         columnClass: 'nhsuk-grid-column-full',
       });
@@ -57,7 +56,7 @@ export const directoryRoutes =
         back: { href: data.org ? `/organisations/${data.org.id}` : '/organisations' },
       });
 
-    app.get('/organisations/new', async (req, reply) => {
+    app.get('/organisations/new', { config: { permission: 'organisation.create' } }, async (req, reply) => {
       if (!can(req.ctx.actor, 'organisation.create')) throw new ForbiddenError('organisation.create');
       return orgForm(reply, 200, { values: { active: 'true' } });
     });

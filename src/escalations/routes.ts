@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../platform/http/deps';
-import { authorizeContext, can, mayAtAll, type Scope, scopeFor } from '../platform/auth/policy';
+import { authorizeContext, can, type Scope, scopeFor } from '../platform/auth/policy';
 import { ValidationError } from '../platform/errors';
 import { formErrors, formValues, handleForm } from '../platform/http/forms';
 import { requireCase } from '../cases/access';
@@ -74,7 +74,7 @@ export const escalationRoutes =
 
     // ── The list ─────────────────────────────────────────────────────────────────────────────────────
 
-    app.get('/escalations', async (req, reply) => {
+    app.get('/escalations', { config: { permission: 'escalation.list' } }, async (req, reply) => {
       const wanted = one(q(req).status);
       const status: ListFilter = (LIST_FILTERS as readonly string[]).includes(wanted) ? (wanted as ListFilter) : 'open';
       const list = await listEscalations(db, req.ctx, { status });
@@ -90,8 +90,6 @@ export const escalationRoutes =
         })),
         escalations: list,
         tagClasses: STATUS_TAG_CLASSES,
-        canRaise: can(actor, 'escalation.raise'),
-        canReport: mayAtAll(actor, 'escalation.report'),
         scopeText: scopeText(scopeFor(actor, 'escalation.view'), actor.organisationName),
       });
     });
@@ -124,7 +122,7 @@ export const escalationRoutes =
       });
     }
 
-    app.get('/escalations/new', async (req, reply) => renderNew(req, reply, { caseId: one(q(req).caseId) }));
+    app.get('/escalations/new', { config: { permission: 'escalation.raise' } }, async (req, reply) => renderNew(req, reply, { caseId: one(q(req).caseId) }));
 
     app.post('/escalations/new', async (req, reply) => {
       const caseId = formValues(req.body).caseId;
@@ -143,7 +141,7 @@ export const escalationRoutes =
 
     // ── The partnership view ─────────────────────────────────────────────────────────────────────────
 
-    app.get('/escalations/report', async (req, reply) => {
+    app.get('/escalations/report', { config: { permission: 'escalation.report' } }, async (req, reply) => {
       const query = q(req);
       const from = isoFromParts(query, 'from');
       const to = isoFromParts(query, 'to');

@@ -1,109 +1,95 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../platform/http/deps';
-import { type Action, mayAtAll } from '../platform/auth/policy';
 
-/** Cards on the home page: only pages that exist, and only those the role may use. */
-const CARDS: { permission: Action; href: string; title: string; text: string }[] = [
+/** Cards on the home page; each is shown by the one link rule (the action its page declares: page-permissions.ts). */
+const CARDS: { href: string; title: string; text: string }[] = [
   {
-    permission: 'alert.check',
     href: '/check',
     title: 'Check for an alert',
     text: 'Is the woman in front of you the subject of a high-risk alert? Enter what she tells you, even if it may be false.',
   },
   {
-    permission: 'alert.raise',
     href: '/alerts/new',
     title: 'Raise an alert',
     text: 'A high-risk alert about a pregnant woman, step by step. Saved as a draft as you go.',
   },
   {
-    permission: 'alert.list',
     href: '/alerts',
     title: "Your organisation's alerts",
     text: 'Drafts, alerts waiting for approval, active alerts and who has acknowledged them.',
   },
   {
-    permission: 'alert.screen',
     href: '/screening',
     title: 'Screen a list',
     text: "Check today's bookings, admissions or attendances against every active alert at once.",
   },
   {
-    permission: 'presentation.list',
     href: '/presentations',
     title: 'Presentations',
     text: 'Where the women in your alerts have been seen, what they said, and who to contact.',
   },
   {
-    permission: 'alert.approve',
     href: '/alerts/approvals',
     title: 'Alerts to approve',
     text: 'Alerts submitted in your organisation or ICB area, waiting for a designated or named professional.',
   },
   {
-    permission: 'alert.inbox',
     href: '/inbox',
     title: "Your unit's alert inbox",
     text: 'Alerts sent to your unit. Acknowledge each once it is loaded and your team is briefed.',
   },
   {
-    permission: 'case.open',
     href: '/cases/new',
     title: 'Open a case',
     text: 'An unbooked woman in labour, a concealed or denied pregnancy, a late booking or an unborn baby protocol referral.',
   },
   {
-    permission: 'case.list',
     href: '/cases',
     title: 'Cases',
     text: 'Concealed pregnancy and unborn baby protocol cases your organisation works on: milestones, birth plans, discharge.',
   },
   {
-    permission: 'case.list',
     href: '/cases/prompts',
     title: 'Pattern prompts',
     text: 'Chronology patterns (closure, flight, disguised compliance) waiting for a practitioner’s response.',
   },
   {
-    permission: 'escalation.list',
     href: '/escalations',
     title: 'Escalations',
     text: 'Professional differences between agencies, stage by stage, until they are resolved.',
   },
   {
-    permission: 'escalation.report',
     href: '/escalations/report',
     title: 'Escalation report',
     text: 'Open escalations, stages reached, time to resolve and themes for the partnership.',
   },
   {
-    permission: 'case.report',
     href: '/assurance/discharge-overrides',
     title: 'Discharge overrides',
     text: 'Discharges recorded past the discharge gate, and whether the safeguarding lead has reviewed each.',
   },
   {
-    permission: 'protocol.view',
     href: '/protocols',
     title: 'Protocols',
     text: 'Milestone timelines, escalation stages and pattern prompts in force for each partnership.',
   },
   {
-    permission: 'directory.view',
     href: '/organisations',
     title: 'Organisations and units',
     text: 'Trusts, local authorities and their units, with in-hours and out-of-hours contacts.',
   },
-  { permission: 'user.view', href: '/users', title: 'Users and roles', text: 'Add people, give them roles in organisations, deactivate accounts.' },
-  { permission: 'audit.view', href: '/audit', title: 'Audit log', text: 'Who saw or changed what, and a check that the log has not been altered.' },
+  { href: '/users', title: 'Users and roles', text: 'Add people, give them roles in organisations, deactivate accounts.' },
+  { href: '/audit', title: 'Audit log', text: 'Who saw or changed what, and a check that the log has not been altered.' },
 ];
+
+export const HOME_CARD_LINKS = (): string[] => CARDS.map((c) => c.href);
 
 export const homeRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
     app.get('/', async (req, reply) => {
       const actor = req.ctx.actor!;
-      const cards = CARDS.filter((c) => mayAtAll(actor, c.permission));
+      const cards = CARDS.filter((c) => app.pagePermissions.may(actor, c.href));
       return reply.page('home/views/home.njk', { title: 'Home', cards, columnClass: 'nhsuk-grid-column-full' });
     });
 

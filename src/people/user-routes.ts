@@ -30,14 +30,13 @@ export const userRoutes =
       };
     };
 
-    app.get('/users', async (req, reply) => {
+    app.get('/users', { config: { permission: 'user.view' } }, async (req, reply) => {
       const q = (req.query as Record<string, string>).q?.slice(0, 100) ?? '';
       const list = await listUsers(db, req.ctx, { q });
       return reply.page('people/views/users.njk', {
         title: 'Users',
         users: list,
         q,
-        canCreate: can(req.ctx.actor, 'user.create'),
         columnClass: 'nhsuk-grid-column-full',
       });
     });
@@ -53,7 +52,7 @@ export const userRoutes =
         .code(status)
         .page('people/views/user-new.njk', { title: 'Add a user', values, errors, ...(await roleChoices(req, values)), back: { href: '/users' } });
 
-    app.get('/users/new', async (req, reply) => {
+    app.get('/users/new', { config: { permission: 'user.create' } }, async (req, reply) => {
       if (!can(req.ctx.actor, 'user.create')) throw new ForbiddenError('user.create');
       return newUserForm(req, reply, 200, {});
     });

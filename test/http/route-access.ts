@@ -86,7 +86,7 @@ export const ROUTE_ACCESS: Record<string, string> = {
   'GET /alerts/new': 'midwife designated social',
   'GET /alerts/:id/steps/:step': 'midwife',
   'GET /alerts/:id/check': 'midwife',
-  'GET /alerts/approvals': 'midwife designated social',
+  'GET /alerts/approvals': 'designated',
   'GET /inbox': 'coordPah coordQah',
   'GET /alerts/:id': 'midwife designated coordPah coordQah auditor',
   'GET /alerts/:id/photos/:photoId': 'midwife designated coordPah coordQah auditor',

@@ -176,7 +176,7 @@ export const chronologyRoutes =
       });
     });
 
-    app.get('/cases/prompts', async (req, reply) => {
+    app.get('/cases/prompts', { config: { permission: 'case.list' } }, async (req, reply) => {
       const list = await unansweredPrompts(db, req.ctx);
       return reply.page('cases/chronology/views/prompts.njk', {
         title: 'Pattern prompts waiting for a response',

@@ -61,7 +61,7 @@ export const protocolsRoutes =
   async (app) => {
     const db = deps.database.db;
 
-    app.get('/protocols', async (req, reply) => {
+    app.get('/protocols', { config: { permission: 'protocol.view' } }, async (req, reply) => {
       const kinds = await protocolOverview(db, req.ctx);
       return reply.page('cases/protocols/views/overview.njk', { title: 'Protocol configuration', kinds });
     });

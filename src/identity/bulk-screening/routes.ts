@@ -35,7 +35,7 @@ export const bulkScreeningRoutes =
         errors,
       });
 
-    app.get('/screening', async (req, reply) => uploadPage(req, reply, 200));
+    app.get('/screening', { config: { permission: 'alert.screen' } }, async (req, reply) => uploadPage(req, reply, 200));
 
     app.post('/screening', async (req, reply) => {
       const body = (req.body ?? {}) as Record<string, unknown>;

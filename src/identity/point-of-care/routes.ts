@@ -172,7 +172,7 @@ export const pointOfCareRoutes =
         .page('identity/point-of-care/views/check.njk', { title: 'Check for an alert', values, errors, health: index.health(), settings });
     };
 
-    app.get('/check', async (req, reply) => {
+    app.get('/check', { config: { permission: 'alert.check' } }, async (req, reply) => {
       const from = (req.query as Record<string, string>).from;
       let values: Record<string, string> = {};
       if (from && can(req.ctx.actor, 'alert.check')) {
@@ -300,7 +300,7 @@ export const pointOfCareRoutes =
 
     // ── Presentations, for the alert's owners ─────────────────────────────────────────────────────
 
-    app.get('/presentations', async (req, reply) => {
+    app.get('/presentations', { config: { permission: 'presentation.list' } }, async (req, reply) => {
       const list = await listPresentations(db, req.ctx);
       return reply.page('identity/point-of-care/views/presentations.njk', {
         title: 'Presentations',
