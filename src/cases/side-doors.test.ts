@@ -15,12 +15,12 @@ import { auditEvents } from '../platform/audit/schema';
 import { jobs } from '../platform/jobs/schema';
 import { createDraft, getAlert } from '../alerts/service';
 import { UNLINKABLE_ALERT_MESSAGE } from '../alerts/access';
-import { pointOfCareReveals, pointOfCareSearches, presentations } from '../identity/point-of-care/schema';
 import { caseOrganisations } from './schema';
 import { addAgency, emailAgencyAdded, getCase, linkAlert, openCase, withdrawAgency } from './service';
 import { caseDetails } from './details/service';
 import { caseChronology } from './chronology/service';
 import { memoryMailer, PUBLIC_URL } from '../../test/support/alerts';
+import { recordTestPresentation } from '../../test/support/point-of-care';
 
 let tdb: TestDatabase;
 let who: CaseContexts;
@@ -35,35 +35,7 @@ beforeAll(async () => {
 afterAll(async () => tdb?.close());
 
 /** A presentation of the alert at the QAH emergency department, as the point-of-care check records one. */
-async function presentAt(alertId: string) {
-  const nurse = who.edNurse.actor!;
-  const [search] = await db()
-    .insert(pointOfCareSearches)
-    .values({ userId: nurse.userId, organisationId: nurse.organisationId, fields: ['familyName'], queryHash: 'x', candidates: [], registerSize: 1 })
-    .returning();
-  const [reveal] = await db()
-    .insert(pointOfCareReveals)
-    .values({ searchId: search!.id, alertId, alertVersion: 1, userId: nurse.userId, organisationId: nurse.organisationId, reason: 'presenting' })
-    .returning();
-  await db()
-    .insert(presentations)
-    .values({
-      alertId,
-      alertVersion: 1,
-      revealId: reveal!.id,
-      userId: nurse.userId,
-      userName: 'ED nurse',
-      userRole: 'point_of_care',
-      organisationId: nurse.organisationId,
-      organisationName: 'Portsmouth Hospitals',
-      placeName: 'Emergency department',
-      location: 'Bay 7',
-      details: { givenName: 'Marisa', familyName: 'Quenell' },
-      inconsistencies: [{ field: 'givenName', text: 'Gave the first name Marisa' }],
-      inconsistent: true,
-      note: null,
-    });
-}
+const presentAt = (alertId: string) => recordTestPresentation(db(), who.edNurse.actor!, alertId);
 
 const refusal = async (p: Promise<unknown>) => {
   const err = await p.then(

@@ -29,7 +29,6 @@ import { acknowledge, approve, createDraft, getAlert, submit, updateAlert } from
 import { listOrganisationAlerts, unitInbox } from '../../src/alerts/lists';
 import { checkForAlert } from '../../src/identity/point-of-care/service';
 import { getPresentation, listPresentations, markPresentationSeen } from '../../src/identity/point-of-care/presentations';
-import { pointOfCareReveals, pointOfCareSearches, presentations } from '../../src/identity/point-of-care/schema';
 import { RegisterIndex } from '../../src/identity/register-index';
 import { decideScreening, startScreening } from '../../src/identity/bulk-screening/service';
 import { getCase, listCases, openCase } from '../../src/cases/service';
@@ -44,6 +43,7 @@ import { getEscalation, listEscalations } from '../../src/escalations/reading';
 import { partnershipReport } from '../../src/escalations/report';
 import { contextFor, raiseActiveAlert, validAlertContent, ALERT_SETTINGS } from '../support/alerts';
 import { openSeededDatabase } from '../support/cases';
+import { recordTestPresentation } from '../support/point-of-care';
 import type { TestDatabase } from '../support/db';
 import { createWorker } from '../../src/server';
 import { loadConfig } from '../../src/config';
@@ -245,33 +245,7 @@ beforeAll(async () => {
     .from(alertDeliveries)
     .where(and(eq(alertDeliveries.alertId, active.id), eq(alertDeliveries.unitId, pah!.id)));
   const nurse = (await contextFor(db(), 'ed.nurse@beacon.example')).actor;
-  const [search] = await db()
-    .insert(pointOfCareSearches)
-    .values({ userId: nurse.userId, organisationId: nurse.organisationId, fields: ['familyName'], queryHash: 'x', candidates: [], registerSize: 1 })
-    .returning();
-  const [reveal] = await db()
-    .insert(pointOfCareReveals)
-    .values({ searchId: search!.id, alertId: active.id, alertVersion: 1, userId: nurse.userId, organisationId: nurse.organisationId, reason: 'presenting' })
-    .returning();
-  const [presentation] = await db()
-    .insert(presentations)
-    .values({
-      alertId: active.id,
-      alertVersion: 1,
-      revealId: reveal!.id,
-      userId: nurse.userId,
-      userName: 'ED nurse',
-      userRole: 'point_of_care',
-      organisationId: nurse.organisationId,
-      organisationName: 'Portsmouth Hospitals',
-      placeName: 'Emergency department',
-      location: 'Bay 7',
-      details: { givenName: 'Marisol', familyName: 'Quennell' },
-      inconsistencies: [],
-      inconsistent: false,
-      note: null,
-    })
-    .returning();
+  const presentationId = await recordTestPresentation(db(), nurse, active.id);
   const [southampton] = await db().select({ id: cases.id }).from(cases).where(eq(cases.classification, 'unborn_baby_protocol'));
   const escalation = await raiseEscalation(db(), midwife, {
     caseId: southampton!.id,
@@ -301,7 +275,7 @@ beforeAll(async () => {
     alertId: active.id,
     submittedId: submitted.id,
     deliveryId: delivery!.id,
-    presentationId: presentation!.id,
+    presentationId,
     caseId: southampton!.id,
     escalationId: escalation.id,
     screeningId,

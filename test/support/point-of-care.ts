@@ -1,4 +1,5 @@
 import type { AlertContentInput } from '../../src/alerts/model';
+import { pointOfCareReveals, pointOfCareSearches, presentations } from '../../src/identity/point-of-care/schema';
 import { addDays, londonDate } from '../../src/alerts/pregnancy';
 import { approve, createDraft, submit } from '../../src/alerts/service';
 import { contextForEmail } from '../../src/people/service';
@@ -92,4 +93,40 @@ export async function waitFor<T>(fn: () => T | Promise<T>, ms = 5000, every = 10
     if (value || elapsed > ms) return { value, elapsed };
     await new Promise((r) => setTimeout(r, every));
   }
+}
+
+/**
+ * A presentation of an alert at the QAH emergency department by `nurse`, written as the point-of-care check
+ * records one (a search, a reveal with its reason, the presentation): for tests that need one to exist
+ * without walking the check. She gave the first name Marisa, which the alert does not have.
+ */
+export async function recordTestPresentation(db: Db, nurse: Actor, alertId: string): Promise<string> {
+  const [search] = await db
+    .insert(pointOfCareSearches)
+    .values({ userId: nurse.userId, organisationId: nurse.organisationId, fields: ['familyName'], queryHash: 'x', candidates: [], registerSize: 1 })
+    .returning();
+  const [reveal] = await db
+    .insert(pointOfCareReveals)
+    .values({ searchId: search!.id, alertId, alertVersion: 1, userId: nurse.userId, organisationId: nurse.organisationId, reason: 'presenting' })
+    .returning();
+  const [presentation] = await db
+    .insert(presentations)
+    .values({
+      alertId,
+      alertVersion: 1,
+      revealId: reveal!.id,
+      userId: nurse.userId,
+      userName: 'ED nurse',
+      userRole: 'point_of_care',
+      organisationId: nurse.organisationId,
+      organisationName: 'Portsmouth Hospitals',
+      placeName: 'Emergency department',
+      location: 'Bay 7',
+      details: { givenName: 'Marisa', familyName: 'Quenell' },
+      inconsistencies: [{ field: 'givenName', text: 'Gave the first name Marisa' }],
+      inconsistent: true,
+      note: null,
+    })
+    .returning();
+  return presentation!.id;
 }
