@@ -27,7 +27,7 @@ export function createWorker(database: Database, config: Config, log: pino.Logge
   const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, mailDir: config.mail.dir });
   // On the embedded engine this is the only process: what a previous one left running is reclaimed at once.
   const worker = new Worker(database.db, log, { reclaimAtStart: database.engine === 'pglite' });
-  const deps = { config, database, db: database.db, mailer, publicUrl: config.publicUrl };
+  const deps = { config, database, db: database.db, mailer };
   for (const module of MODULES) module.jobs?.(worker, deps);
   return worker;
 }

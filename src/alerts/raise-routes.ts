@@ -4,8 +4,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../platform/http/deps';
-import { can } from '../platform/auth/policy';
-import { ForbiddenError, ValidationError } from '../platform/errors';
+import { ValidationError } from '../platform/errors';
 import { PHOTOGRAPH_DEFAULTS } from '../platform/files/photographs';
 import { createDraft, saveDraft, submit } from './service';
 import { listOrganisationAlerts } from './lists';
@@ -53,8 +52,7 @@ export const alertRaiseRoutes =
       });
     });
 
-    app.get('/alerts/new', { config: { permission: 'alert.raise' } }, async (req, reply) => {
-      if (!can(req.ctx.actor, 'alert.raise')) throw new ForbiddenError('alert.raise');
+    app.get('/alerts/new', { config: { permission: 'alert.raise' } }, async (_req, reply) => {
       return reply.page('alerts/views/start.njk', {
         title: 'Raise a high-risk alert',
         reviewWeeks: config.alerts.reviewWeeksAfterEdd,

@@ -10,7 +10,7 @@ export const casesModule = defineModule({
   routes: [caseRoutes],
   api: [caseApi],
   navigation: casesNavigation,
-  jobs: (worker, { db, mailer, publicUrl }) => {
-    registerCaseJobs(worker, db, mailer, publicUrl);
+  jobs: (worker, { db, mailer, config }) => {
+    registerCaseJobs(worker, db, mailer, config.publicUrl);
   },
 });

@@ -2,7 +2,6 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { eq } from 'drizzle-orm';
 import type { AppDeps } from '../platform/http/deps';
 import type { Db } from '../platform/db/engine';
-import { authorizeContext } from '../platform/auth/policy';
 import type { formErrors } from '../platform/http/forms';
 import { dateFromParts, datePartsOf } from '../alerts/form';
 import { listGeographies, listOrganisations } from '../directory/service';
@@ -110,7 +109,6 @@ const coreRoutes =
     }
 
     app.get('/cases/new', { config: { permission: 'case.open' } }, async (req, reply) => {
-      authorizeContext(req.ctx, 'case.open');
       const q = req.query as Record<string, string | undefined>;
       return renderOpen(req, reply, {
         classification: q.classification ?? '',

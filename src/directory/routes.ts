@@ -56,8 +56,7 @@ export const directoryRoutes =
         back: { href: data.org ? `/organisations/${data.org.id}` : '/organisations' },
       });
 
-    app.get('/organisations/new', { config: { permission: 'organisation.create' } }, async (req, reply) => {
-      if (!can(req.ctx.actor, 'organisation.create')) throw new ForbiddenError('organisation.create');
+    app.get('/organisations/new', { config: { permission: 'organisation.create' } }, async (_req, reply) => {
       return orgForm(reply, 200, { values: { active: 'true' } });
     });
 

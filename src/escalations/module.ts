@@ -10,7 +10,7 @@ export const escalationsModule = defineModule({
   routes: [escalationRoutes],
   api: [escalationApi],
   navigation: escalationsNavigation,
-  jobs: (worker, { db, mailer, publicUrl }) => {
-    registerEscalationJobs(worker, db, mailer, publicUrl);
+  jobs: (worker, { db, mailer, config }) => {
+    registerEscalationJobs(worker, db, mailer, config.publicUrl);
   },
 });

@@ -18,7 +18,6 @@ export interface JobDeps {
   database: Database;
   db: Db;
   mailer: Mailer;
-  publicUrl: string;
 }
 
 export type RoutePlugin = (deps: AppDeps) => FastifyPluginAsync;

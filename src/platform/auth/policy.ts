@@ -244,15 +244,17 @@ export function scopeFor(actor: Actor | null, action: Action): Scope {
   return { kind: 'some', conditions: [...new Set(rules.map((rule) => rule.when!))] };
 }
 
+/** For each condition, the roles some rule of the policy puts it on: worked out once, from the table. */
+const ROLES_USING: ReadonlyMap<Condition, ReadonlySet<Role>> = (() => {
+  const out = new Map<Condition, Set<Role>>();
+  for (const rules of Object.values(RULES) as Rule[][])
+    for (const rule of rules) if (rule.when) for (const role of rule.roles) out.set(rule.when, (out.get(rule.when) ?? new Set()).add(role));
+  return out;
+})();
+
 /** Whether any rule for this person's role, on any action, uses this condition (so a resource needs it worked out). */
 export function usesCondition(actor: Actor | null, condition: Condition): boolean {
-  return !!actor && ACTIONS.some((action) => (RULES[action] ?? []).some((rule) => rule.when === condition && rule.roles.includes(actor.role)));
-}
-
-/** Whether a rule for this person's role on `action` uses this condition (so a resource needs it worked out). */
-export function needsCondition(actor: Actor | null, action: Action, condition: Condition): boolean {
-  const s = scopeFor(actor, action);
-  return s.kind === 'some' && s.conditions.includes(condition);
+  return !!actor && !!ROLES_USING.get(condition)?.has(actor.role);
 }
 
 export function authorize(actor: Actor | null, action: Action, resource?: Resource): asserts actor is Actor {

@@ -34,7 +34,7 @@ describe('one rule for a page and the links to it', () => {
   });
 
   it('every home page card leads to a page that declares its action', () => {
-    for (const href of HOME_CARD_LINKS()) expect(t.app.pagePermissions.permissionOf(href), href).not.toBeNull();
+    for (const href of HOME_CARD_LINKS) expect(t.app.pagePermissions.permissionOf(href), href).not.toBeNull();
   });
 
   it('a link is shown to exactly the people the permissions matrix lets through the page', () => {
