@@ -38,6 +38,8 @@ const KNOWN_TABLE_READS: Record<string, string> = {
   'alerts/birth.ts → directory': 'the place of birth (a unit) must exist',
   'alerts/lists.ts → directory': 'organisation names in the lists and the ICB of each alert in the approval queue',
   'cases/service.ts → directory': 'agency names on a case',
+  'learning/booking.ts → directory': 'delegates’ organisation names on registers and training records',
+  'learning/results.ts → directory': 'organisation names for results by agency',
   'cases/routes.ts → directory': 'the organisation picker',
   'cases/linked-alerts.ts → directory': 'originator organisation names',
   'cases/chronology/service.ts → directory': 'names in the chronology',

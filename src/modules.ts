@@ -13,6 +13,7 @@ import { alertsModule } from './alerts/module';
 import { identityModule } from './identity/module';
 import { casesModule } from './cases/module';
 import { escalationsModule } from './escalations/module';
+import { learningModule } from './learning/module';
 
 export const MODULES: readonly BeaconModule[] = [
   platformModule,
@@ -24,4 +25,5 @@ export const MODULES: readonly BeaconModule[] = [
   identityModule,
   casesModule,
   escalationsModule,
+  learningModule,
 ];

@@ -9,3 +9,4 @@ export * from './identity/bulk-screening/schema';
 export * from './identity/point-of-care/schema';
 export * from './cases/schema';
 export * from './escalations/schema';
+export * from './learning/schema';

@@ -9,6 +9,7 @@ import { openDatabase, type Database } from './platform/db/engine';
 import { Worker } from './platform/jobs/worker';
 import { seedDemo } from './demo/seed';
 import { seedDemoCases } from './demo/cases';
+import { seedDemoLearning } from './demo/learning';
 import { type DemoAlertsSummary, describeSearch, SHOWCASE, seedDemoAlerts } from './demo/alerts';
 import { organisations } from './directory/schema';
 import { createMailer } from './platform/notify/mailer';
@@ -49,6 +50,7 @@ export async function startService(config: Config, opts: { handleSignals?: boole
         console.log('\nCreating the demo register (first start only: a few seconds)…');
         const register = await seedDemoAlerts(database.db, { password: seeded.password, key: config.encryptionKey });
         await seedDemoCases(database.db);
+        await seedDemoLearning(database.db, { password: seeded.password });
         printDemoSignIns(config, seeded.password, seeded.created, register);
       }
     }

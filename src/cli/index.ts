@@ -14,6 +14,8 @@ import { organisations, units } from '../directory/schema';
 import { createUser } from '../people/service';
 import { seedDemo } from '../demo/seed';
 import { seedDemoCases } from '../demo/cases';
+import { seedDemoLearning } from '../demo/learning';
+import { resultsCsv } from '../learning/results';
 import { startService } from '../server';
 import { importOdsCsv } from '../directory/ods-import';
 import { importBankHolidays, listBankHolidays } from '../cases/bank-holidays';
@@ -84,6 +86,8 @@ export function buildCli(): Command {
         console.log(`Directory: ${r.directory.geographies} areas, ${r.directory.organisations} organisations, ${r.directory.units} units added.`);
         const demoCases = await seedDemoCases(d.db);
         if (demoCases) console.log(`Demo cases: ${demoCases} added.`);
+        if (r.created.length && (await seedDemoLearning(d.db, { password: r.password })))
+          console.log('Demo training: courses, sessions, bookings and evaluations added.');
         if (r.created.length) {
           console.log('Demo users added:');
           for (const c of r.created) console.log(`  ${c.email.padEnd(34)} ${c.role}`);
@@ -265,6 +269,33 @@ export function buildCli(): Command {
       console.log(
         `Screened ${valid.length} of ${input.rows.length} rows${errors ? ` (${errors} problem${errors === 1 ? '' : 's'} above; those rows were skipped)` : ''}: ${people} with a possible or strong match, ${matches.length} row${matches.length === 1 ? '' : 's'} written to ${opts.out}.`,
       );
+    });
+
+  const learning = program.command('learning').description('the partnership’s training and its evaluations');
+  learning
+    .command('export')
+    .description('export a course’s evaluation answers (no person named; anonymous surveys without organisation or role)')
+    .requiredOption('--course <id>', 'the course (its id, from the course page’s address)')
+    .option('--format <format>', 'csv (the only format)', 'csv')
+    .option('--from <date>', 'sessions from this day (YYYY-MM-DD)')
+    .option('--to <date>', 'sessions up to this day (YYYY-MM-DD)')
+    .option('--out <file>', 'write to this file instead of standard output')
+    .action(async (opts: { course: string; format: string; from?: string; to?: string; out?: string }) => {
+      if (opts.format !== 'csv') throw new CliError(`--format must be csv (got ${opts.format})`);
+      const config = loadConfig();
+      await withDatabase(config, async (d) => {
+        let csv: string;
+        try {
+          csv = await resultsCsv(d.db, systemContext('cli'), opts.course, { from: opts.from, to: opts.to });
+        } catch (err) {
+          if ((err as { status?: number }).status === 404) throw new CliError(`No course has the id ${opts.course}`);
+          throw err;
+        }
+        if (opts.out) {
+          fs.writeFileSync(opts.out, csv);
+          console.log(`${csv.split('\n').filter(Boolean).length - 1} answers written to ${opts.out}`);
+        } else process.stdout.write(csv);
+      });
     });
 
   const audit = program.command('audit').description('the tamper-evident audit log');

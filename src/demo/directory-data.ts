@@ -296,6 +296,13 @@ export const DEMO_USERS: DemoUser[] = [
     odsCode: '850',
   },
   { email: 'auditor@beacon.example', displayName: 'Sunita Rao', jobTitle: 'Safeguarding quality and assurance lead', role: 'auditor', odsCode: 'QRL' },
+  {
+    email: 'training@beacon.example',
+    displayName: 'Nadia Hussain',
+    jobTitle: 'Partnership training and workforce development officer',
+    role: 'training_admin',
+    odsCode: '850',
+  },
 ];
 
 /**
@@ -319,4 +326,20 @@ export const DEMO_COLLEAGUES: DemoUser[] = [
     odsCode: 'RN5',
   },
   { email: 'midwife.iow@beacon.example', displayName: 'Chloe Dunmore', jobTitle: 'Safeguarding midwife', role: 'safeguarding_practitioner', odsCode: 'R1F' },
+];
+
+/**
+ * The people of the learning demo: a trainer (a named nurse who delivers the partnership's course and marks
+ * its register) and the demo midwife's line manager (who approves her bookings). They sign in with the demo
+ * password too.
+ */
+export const DEMO_LEARNING_PEOPLE: DemoUser[] = [
+  {
+    email: 'trainer@beacon.example',
+    displayName: 'Marcus Bell',
+    jobTitle: 'Named nurse for safeguarding and trainer',
+    role: 'safeguarding_practitioner',
+    odsCode: 'R1C',
+  },
+  { email: 'manager@beacon.example', displayName: 'Lucy Adams', jobTitle: 'Maternity matron', role: 'point_of_care', odsCode: 'RHM' },
 ];

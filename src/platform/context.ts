@@ -30,6 +30,7 @@ export const ROLES = [
   'partnership_manager',
   'auditor',
   'system_admin',
+  'training_admin',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -42,6 +43,7 @@ export const ROLE_LABELS: Record<Role, string> = {
   partnership_manager: 'Partnership manager',
   auditor: 'Auditor (read only)',
   system_admin: 'System administrator',
+  training_admin: 'Training administrator (partnership)',
 };
 
 export function systemContext(name: string, correlationId = `${name}-${Date.now()}`): RequestContext {

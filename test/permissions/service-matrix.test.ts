@@ -46,9 +46,15 @@ import { openSeededDatabase } from '../support/cases';
 import { recordTestPresentation } from '../support/point-of-care';
 import type { TestDatabase } from '../support/db';
 import { createWorker } from '../../src/server';
+import { createCourse, createSession, listCatalogue } from '../../src/learning/catalogue';
+import { bookPlace, decideApproval } from '../../src/learning/booking';
+import { markRegister } from '../../src/learning/attendance';
+import { requirePersonRecord } from '../../src/learning/access';
+import { requireCourseResults } from '../../src/learning/results';
+import { createSurvey, requireSurvey } from '../../src/learning/surveys';
 import { loadConfig } from '../../src/config';
 
-/** One line of the table: eight groups of three cells, in the order of ROLES. */
+/** One line of the table: nine groups of three cells, in the order of ROLES. */
 function row(cells: string): Record<Role, Cells> {
   const groups = cells.split(' ');
   if (groups.length !== ROLES.length || groups.some((g) => !/^[YN]{3}$/.test(g)))
@@ -67,50 +73,62 @@ type Cells = `${'Y' | 'N'}${'Y' | 'N'}${'Y' | 'N'}`;
  * "other" is Frimley Health (another ICB). A unit coordinator's unit is in their organisation: the own
  * coordinator's is the Princess Anne maternity unit, which received the alert.
  */
-//                                  point of  safeguard- designated unit       social   partner-  auditor  system
-//                                  care      ing pract. prof.      coordinator worker   ship mgr           admin
+//                                  point of  safeguard- designated unit       social   partner-  auditor  system   training
+//                                  care      ing pract. prof.      coordinator worker   ship mgr           admin    admin
 const EXPECTED: Record<Action, Record<Role, Cells>> = {
-  'home.view': row('YYY YYY YYY YYY YYY YYY YYY YYY'),
-  'directory.view': row('YYY YYY YYY YYY YYY YYY YYY YYY'),
-  'organisation.create': row('NNN NNN NNN NNN NNN NNN NNN YYY'),
-  'organisation.update': row('NNN NNN NNN NNN NNN NNN NNN YYY'),
-  'organisation.import': row('NNN NNN NNN NNN NNN NNN NNN YYY'),
-  'unit.create': row('NNN NNN NNN NNN NNN NNN NNN YYY'),
-  'unit.update': row('NNN NNN NNN YNN NNN NNN NNN YYY'),
-  'user.view': row('NNN NNN NNN NNN NNN NNN YYY YYY'),
-  'user.create': row('NNN NNN NNN NNN NNN NNN NNN YYY'),
-  'user.update': row('NNN NNN NNN NNN NNN NNN NNN YYY'),
-  'user.deactivate': row('NNN NNN NNN NNN NNN NNN NNN YYY'),
-  'audit.view': row('NNN NNN NNN NNN NNN NNN YYY YYY'),
-  'audit.verify': row('NNN NNN NNN NNN NNN NNN YYY YYY'),
-  'alert.raise': row('NNN YYY YYY NNN YYY NNN NNN NNN'),
-  'alert.list': row('NNN YYY YYY NNN YYY NNN NNN NNN'),
-  'alert.view': row('NNN YNN YYN YNN YNN NNN YYY NNN'),
-  'alert.approve': row('NNN NNN YYN NNN NNN NNN NNN NNN'),
-  'alert.change': row('NNN YNN YNN NNN YNN NNN NNN NNN'),
-  'alert.inbox': row('NNN NNN NNN YYY NNN NNN NNN NNN'),
-  'alert.acknowledge': row('NNN NNN NNN YNN NNN NNN NNN NNN'),
-  'alert.check': row('YYY YYY YYY YYY NNN NNN NNN NNN'),
-  'alert.screen': row('NNN YYY YYY YYY NNN NNN NNN NNN'),
-  'alert.screen_approve': row('NNN NNN YNN NNN NNN NNN NNN NNN'),
-  'presentation.list': row('NNN YYY YYY NNN YYY NNN NNN NNN'),
-  'presentation.view': row('NNN YNN YYN NNN YNN NNN YYY NNN'),
-  'presentation.mark_seen': row('NNN YNN YYN NNN YNN NNN NNN NNN'),
-  'case.open': row('YYY YYY YYY NNN YYY NNN NNN NNN'),
-  'case.list': row('YYY YYY YYY YYY YYY NNN YYY NNN'),
-  'case.view': row('YNN YNN YNN YNN YNN NNN YYY NNN'),
-  'case.update': row('YNN YNN YNN YNN YNN NNN NNN NNN'),
-  'case.discharge_override': row('YNN YNN YNN NNN NNN NNN NNN NNN'),
-  'case.override_review': row('NNN YNN YNN NNN NNN NNN NNN NNN'),
-  'case.report': row('NNN NNN YYY NNN NNN YYY YYY NNN'),
-  'protocol.view': row('YYY YYY YYY YYY YYY YYY YYY YYY'),
-  'protocol.configure': row('NNN NNN NNN NNN NNN YYN NNN YYY'),
-  'escalation.raise': row('YYY YYY YYY YYY YYY NNN NNN NNN'),
-  'escalation.list': row('YYY YYY YYY YYY YYY YYY YYY NNN'),
-  'escalation.view': row('YNN YNN YNN YNN YNN YYN YYY NNN'),
-  'escalation.act': row('YNN YNN YNN YNN YNN YYN NNN NNN'),
-  'escalation.withdraw': row('YNN YNN YNN YNN YNN YYN NNN NNN'),
-  'escalation.report': row('NNN NNN YYY NNN NNN YYY YYY NNN'),
+  'home.view': row('YYY YYY YYY YYY YYY YYY YYY YYY YYY'),
+  'directory.view': row('YYY YYY YYY YYY YYY YYY YYY YYY YYY'),
+  'organisation.create': row('NNN NNN NNN NNN NNN NNN NNN YYY NNN'),
+  'organisation.update': row('NNN NNN NNN NNN NNN NNN NNN YYY NNN'),
+  'organisation.import': row('NNN NNN NNN NNN NNN NNN NNN YYY NNN'),
+  'unit.create': row('NNN NNN NNN NNN NNN NNN NNN YYY NNN'),
+  'unit.update': row('NNN NNN NNN YNN NNN NNN NNN YYY NNN'),
+  'user.view': row('NNN NNN NNN NNN NNN NNN YYY YYY NNN'),
+  'user.create': row('NNN NNN NNN NNN NNN NNN NNN YYY NNN'),
+  'user.update': row('NNN NNN NNN NNN NNN NNN NNN YYY NNN'),
+  'user.deactivate': row('NNN NNN NNN NNN NNN NNN NNN YYY NNN'),
+  'audit.view': row('NNN NNN NNN NNN NNN NNN YYY YYY NNN'),
+  'audit.verify': row('NNN NNN NNN NNN NNN NNN YYY YYY NNN'),
+  'alert.raise': row('NNN YYY YYY NNN YYY NNN NNN NNN NNN'),
+  'alert.list': row('NNN YYY YYY NNN YYY NNN NNN NNN NNN'),
+  'alert.view': row('NNN YNN YYN YNN YNN NNN YYY NNN NNN'),
+  'alert.approve': row('NNN NNN YYN NNN NNN NNN NNN NNN NNN'),
+  'alert.change': row('NNN YNN YNN NNN YNN NNN NNN NNN NNN'),
+  'alert.inbox': row('NNN NNN NNN YYY NNN NNN NNN NNN NNN'),
+  'alert.acknowledge': row('NNN NNN NNN YNN NNN NNN NNN NNN NNN'),
+  'alert.check': row('YYY YYY YYY YYY NNN NNN NNN NNN NNN'),
+  'alert.screen': row('NNN YYY YYY YYY NNN NNN NNN NNN NNN'),
+  'alert.screen_approve': row('NNN NNN YNN NNN NNN NNN NNN NNN NNN'),
+  'presentation.list': row('NNN YYY YYY NNN YYY NNN NNN NNN NNN'),
+  'presentation.view': row('NNN YNN YYN NNN YNN NNN YYY NNN NNN'),
+  'presentation.mark_seen': row('NNN YNN YYN NNN YNN NNN NNN NNN NNN'),
+  'case.open': row('YYY YYY YYY NNN YYY NNN NNN NNN NNN'),
+  'case.list': row('YYY YYY YYY YYY YYY NNN YYY NNN NNN'),
+  'case.view': row('YNN YNN YNN YNN YNN NNN YYY NNN NNN'),
+  'case.update': row('YNN YNN YNN YNN YNN NNN NNN NNN NNN'),
+  'case.discharge_override': row('YNN YNN YNN NNN NNN NNN NNN NNN NNN'),
+  'case.override_review': row('NNN YNN YNN NNN NNN NNN NNN NNN NNN'),
+  'case.report': row('NNN NNN YYY NNN NNN YYY YYY NNN NNN'),
+  'protocol.view': row('YYY YYY YYY YYY YYY YYY YYY YYY YYY'),
+  'protocol.configure': row('NNN NNN NNN NNN NNN YYN NNN YYY NNN'),
+  'escalation.raise': row('YYY YYY YYY YYY YYY NNN NNN NNN NNN'),
+  'escalation.list': row('YYY YYY YYY YYY YYY YYY YYY NNN NNN'),
+  'escalation.view': row('YNN YNN YNN YNN YNN YYN YYY NNN NNN'),
+  'escalation.act': row('YNN YNN YNN YNN YNN YYN NNN NNN NNN'),
+  'escalation.withdraw': row('YNN YNN YNN YNN YNN YYN NNN NNN NNN'),
+  'escalation.report': row('NNN NNN YYY NNN NNN YYY YYY NNN NNN'),
+  // Learning: the course belongs to the own position's partnership area (Southampton: RHM and Solent);
+  // the booking is a delegate's of the own trust. Nobody here is its trainer or the delegate's line
+  // manager: those conditions are tested in policy.test.ts and learning/service.test.ts. The own point-of-care
+  // person is the delegate, so reads their own record.
+  'learning.browse': row('YYY YYY YYY YYY YYY YYY YYY YYY YYY'),
+  'learning.book': row('YYY YYY YYY YYY YYY YYY YYY YYY YYY'),
+  'learning.manage': row('NNN NNN NNN NNN NNN NNN NNN NNN YYN'),
+  'learning.register': row('NNN NNN NNN NNN NNN NNN NNN NNN YYN'),
+  'learning.approve': row('NNN NNN NNN NNN NNN NNN NNN NNN NNN'),
+  'learning.record': row('YNN NNN YNN NNN NNN NNN YYY NNN YYN'),
+  'learning.results': row('NNN NNN NNN NNN NNN YYN YYY NNN YYN'),
+  'learning.survey': row('NNN NNN NNN NNN NNN NNN NNN NNN YYN'),
 };
 
 let tdb: TestDatabase;
@@ -128,6 +146,11 @@ let rec: {
   escalationId: string;
   screeningId: string;
   spareUserId: string;
+  courseId: string;
+  sessionId: string;
+  bookingId: string;
+  delegateUserId: string;
+  surveyId: string;
 };
 let index: RegisterIndex;
 
@@ -180,6 +203,14 @@ const PROBES: Record<Action, (tx: Db, ctx: RequestContext) => Promise<unknown>> 
   'escalation.act': (tx, ctx) => recordAgreedActions(tx, ctx, rec.escalationId, {}),
   'escalation.withdraw': (tx, ctx) => withdraw(tx, ctx, rec.escalationId, {}),
   'escalation.report': (tx, ctx) => partnershipReport(tx, ctx, {}),
+  'learning.browse': (tx, ctx) => listCatalogue(tx, ctx),
+  'learning.book': (tx, ctx) => bookPlace(tx, ctx, rec.sessionId, {}),
+  'learning.manage': (tx, ctx) => createSession(tx, ctx, rec.courseId, {}),
+  'learning.register': (tx, ctx) => markRegister(tx, ctx, rec.sessionId, { everyone: 'attended' }),
+  'learning.approve': (tx, ctx) => decideApproval(tx, ctx, rec.bookingId, 'approve'),
+  'learning.record': (tx, ctx) => requirePersonRecord(tx, ctx, rec.delegateUserId),
+  'learning.results': (tx, ctx) => requireCourseResults(tx, ctx, rec.courseId),
+  'learning.survey': (tx, ctx) => requireSurvey(tx, ctx, rec.surveyId),
 };
 
 class Rollback extends Error {}
@@ -269,7 +300,32 @@ beforeAll(async () => {
   );
   index = new RegisterIndex({ listen: false, reconcileMs: 0 });
   await index.build(db());
+  const trainingAdmin = who.training_admin.own;
+  const course = await createCourse(db(), trainingAdmin, {
+    title: 'Matrix course',
+    summary: 'For the matrix',
+    outcomes: 'One',
+    topics: ['closure'],
+    format: 'in_person',
+    durationMinutes: '60',
+    funded: 'yes',
+    approvalRequired: 'no',
+  });
+  const session = await createSession(db(), trainingAdmin, course.id, {
+    startsAt: new Date(Date.now() + 20 * 86_400_000).toISOString(),
+    endsAt: new Date(Date.now() + 20 * 86_400_000 + 3_600_000).toISOString(),
+    venue: 'Room 1',
+    capacity: '50',
+  });
+  const delegate = who.point_of_care.own;
+  const booking = await bookPlace(db(), delegate, session.id, {});
+  const survey = await createSurvey(db(), trainingAdmin, { title: 'Matrix survey', kind: 'baseline', anonymous: 'no' });
   rec = {
+    courseId: course.id,
+    sessionId: session.id,
+    bookingId: booking.id,
+    delegateUserId: delegate.actor!.userId,
+    surveyId: survey.id,
     ownOrg: orgs.own,
     ownUnit: pah!.id,
     alertId: active.id,

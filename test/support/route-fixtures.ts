@@ -10,6 +10,9 @@ import { escalations } from '../../src/escalations/schema';
 import { memberships } from '../../src/people/schema';
 import { createUser } from '../../src/people/service';
 import { createWorker } from '../../src/server';
+import { createCourse, createSession } from '../../src/learning/catalogue';
+import { bookPlace } from '../../src/learning/booking';
+import { createSurvey } from '../../src/learning/surveys';
 import { PEOPLE, type Person } from '../http/route-access';
 import { contextFor, raiseActiveAlert, SUBJECT, validAlertContent } from './alerts';
 import { tableRowCounter } from './db';
@@ -81,7 +84,31 @@ export async function buildRouteFixtures(t: TestApp): Promise<RouteFixtures> {
   const professional = await one(db.select({ id: caseProfessionals.id }).from(caseProfessionals).where(eq(caseProfessionals.caseId, southampton!.id)).limit(1));
   const fact = await one(db.select({ id: caseFacts.id }).from(caseFacts).where(eq(caseFacts.caseId, southampton!.id)).limit(1));
   const prompt = await one(db.select({ id: casePrompts.id }).from(casePrompts).where(eq(casePrompts.caseId, southampton!.id)).limit(1));
+  // Learning: a course of the training administrator's partnership with one session, the midwife booked on it, and a draft survey.
+  const training = await contextFor(db, PEOPLE.training);
+  const course = await createCourse(db, training, {
+    title: 'Route fixture course',
+    summary: 'For the route matrix',
+    outcomes: 'One',
+    topics: ['closure'],
+    format: 'in_person',
+    durationMinutes: '60',
+    funded: 'yes',
+    approvalRequired: 'no',
+  });
+  const session = await createSession(db, training, course.id, {
+    startsAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+    endsAt: new Date(Date.now() + 30 * 86_400_000 + 3_600_000).toISOString(),
+    venue: 'Room 1',
+    capacity: '50',
+  });
+  const booking = await bookPlace(db, midwife, session.id, {});
+  const survey = await createSurvey(db, training, { title: 'Route fixture survey', kind: 'baseline', anonymous: 'no' });
   const ids: Record<string, string> = {
+    learningCourse: course.id,
+    learningSession: session.id,
+    learningBooking: booking.id,
+    learningSurvey: survey.id,
     alert: active.id,
     draft: draft.id,
     delivery: delivery!.id,
@@ -121,29 +148,37 @@ export function urlFor(f: RouteFixtures, route: string): string {
   const [, url] = route.split(' ') as [string, string];
   const under = (...prefixes: string[]) => prefixes.some((p) => url.startsWith(p) || url.startsWith(`/api${p}`));
   const alertDraftStep = /^\/(api\/)?alerts\/:id\/(steps|photos$|submit|draft)/.test(url);
-  const id = under('/check/searches')
-    ? f.ids.search
-    : under('/check/reveals')
-      ? f.ids.reveal
-      : under('/presentations')
-        ? f.ids.presentation
-        : under('/screening')
-          ? f.ids.screening
-          : under('/cases')
-            ? f.ids.case
-            : under('/escalations')
-              ? f.ids.escalation
-              : under('/users')
-                ? f.ids.user
-                : under('/organisations')
-                  ? f.ids.organisation
-                  : under('/units')
-                    ? f.ids.unit
-                    : under('/alerts')
-                      ? alertDraftStep
-                        ? f.ids.draft
-                        : f.ids.alert
-                      : MISSING_ID;
+  const id = under('/learning/courses')
+    ? f.ids.learningCourse
+    : under('/learning/sessions')
+      ? f.ids.learningSession
+      : under('/learning/bookings')
+        ? f.ids.learningBooking
+        : under('/learning/surveys')
+          ? f.ids.learningSurvey
+          : under('/check/searches')
+            ? f.ids.search
+            : under('/check/reveals')
+              ? f.ids.reveal
+              : under('/presentations')
+                ? f.ids.presentation
+                : under('/screening')
+                  ? f.ids.screening
+                  : under('/cases')
+                    ? f.ids.case
+                    : under('/escalations')
+                      ? f.ids.escalation
+                      : under('/users')
+                        ? f.ids.user
+                        : under('/organisations')
+                          ? f.ids.organisation
+                          : under('/units')
+                            ? f.ids.unit
+                            : under('/alerts')
+                              ? alertDraftStep
+                                ? f.ids.draft
+                                : f.ids.alert
+                              : MISSING_ID;
   const values: Record<string, string> = {
     id: id!,
     deliveryId: f.ids.delivery!,
@@ -156,7 +191,7 @@ export function urlFor(f: RouteFixtures, route: string): string {
     promptId: f.ids.prompt!,
     professionalId: f.ids.professional!,
     form: 'edd',
-    kind: 'milestones',
+    kind: url.includes('/evaluation/') ? 'baseline' : 'milestones',
     geographyCode: f.ids.area!,
     ...Object.fromEntries(MISSING_PARAMS.map((p) => [p, MISSING_ID])),
   };

@@ -48,6 +48,14 @@ export const ACTIONS = [
   'escalation.act',
   'escalation.withdraw',
   'escalation.report',
+  'learning.browse',
+  'learning.book',
+  'learning.manage',
+  'learning.register',
+  'learning.approve',
+  'learning.record',
+  'learning.results',
+  'learning.survey',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -64,6 +72,10 @@ export interface Resource {
   organisationIds?: readonly string[] | null;
   /** The thing belongs to the actor's own partnership area (e.g. a protocol for their local authority area). */
   inActorsArea?: boolean;
+  /** The people named as line manager of the person the thing is about (a booking, a training record). */
+  managerUserIds?: readonly string[] | null;
+  /** The people named as trainers of a training session. */
+  trainerUserIds?: readonly string[] | null;
 }
 
 /**
@@ -87,6 +99,12 @@ export const CONDITIONS = {
   inArea: (_a: Actor, r: Resource | undefined) => r?.inActorsArea === true,
   /** The thing is another person, not the actor. */
   notSelf: (a: Actor, r: Resource | undefined) => !!r?.userId && r.userId !== a.userId,
+  /** The thing is the actor's own (their booking, their training record). */
+  self: (a: Actor, r: Resource | undefined) => !!r?.userId && r.userId === a.userId,
+  /** The actor is the named line manager of the person it is about. */
+  managerOf: (a: Actor, r: Resource | undefined) => !!r?.managerUserIds?.includes(a.userId),
+  /** The actor is a named trainer of the session. */
+  trainsSession: (a: Actor, r: Resource | undefined) => !!r?.trainerUserIds?.includes(a.userId),
 } as const;
 export type Condition = keyof typeof CONDITIONS;
 
@@ -100,6 +118,7 @@ const everyone: readonly Role[] = [
   'partnership_manager',
   'auditor',
   'system_admin',
+  'training_admin',
 ];
 
 /** Who may raise and manage alerts for their organisation. */
@@ -189,9 +208,9 @@ const RULES: Record<Action, Rule[]> = {
     { roles: ['designated_professional', 'partnership_manager'], when: 'inArea' },
     { roles: ['designated_professional', 'partnership_manager'], when: 'involved' },
   ],
-  // Protocol configuration: anyone working on cases may read it; a partnership edits its own area's,
+  // Protocol configuration: anyone working on cases may read it (and the training team, who teach it); a partnership edits its own area's,
   // an administrator the national default.
-  'protocol.view': [{ roles: [...caseWorkers, 'partnership_manager', 'auditor', 'system_admin'] }],
+  'protocol.view': [{ roles: [...caseWorkers, 'partnership_manager', 'auditor', 'system_admin', 'training_admin'] }],
   'protocol.configure': [{ roles: ['partnership_manager'], when: 'inArea' }, { roles: ['system_admin'] }],
 
   // Escalations between agencies: the parties (raising agency, agency raised with, agencies on the case)
@@ -210,6 +229,37 @@ const RULES: Record<Action, Rule[]> = {
   ],
   // Counts for the partnership view: an auditor everywhere; the rest for their own partnership area.
   'escalation.report': [{ roles: ['auditor'] }, { roles: ['designated_professional', 'partnership_manager'], when: 'inArea' }],
+
+  // Learning. Every professional is a delegate: they browse the partnership's catalogue and book a place
+  // for themselves. A training administrator runs the courses of their own partnership area (courses,
+  // sessions, bookings for others, late cancellations, registers, surveys); a trainer marks the register
+  // of the sessions they are named on; a line manager approves their team's bookings and sees their
+  // records; an organisation's designated or named professional (its safeguarding lead) sees its
+  // people's records; results are counts for the partnership and the training team (small groups withheld).
+  'learning.browse': [{ roles: everyone }],
+  'learning.book': [
+    { roles: everyone, when: 'self' },
+    { roles: ['training_admin'], when: 'inArea' },
+  ],
+  'learning.manage': [{ roles: ['training_admin'], when: 'inArea' }],
+  'learning.register': [
+    { roles: ['training_admin'], when: 'inArea' },
+    { roles: everyone, when: 'trainsSession' },
+  ],
+  'learning.approve': [{ roles: everyone, when: 'managerOf' }],
+  'learning.record': [
+    { roles: everyone, when: 'self' },
+    { roles: everyone, when: 'managerOf' },
+    { roles: ['designated_professional'], when: 'ownOrganisation' },
+    { roles: ['training_admin'], when: 'inArea' },
+    { roles: ['auditor'] },
+  ],
+  'learning.results': [
+    { roles: ['training_admin', 'partnership_manager'], when: 'inArea' },
+    { roles: everyone, when: 'trainsSession' },
+    { roles: ['auditor'] },
+  ],
+  'learning.survey': [{ roles: ['training_admin'], when: 'inArea' }],
 };
 
 export function can(actor: Actor | null, action: Action, resource?: Resource): boolean {

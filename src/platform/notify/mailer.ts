@@ -8,6 +8,8 @@ export interface OutgoingMail {
   text: string;
   /** Same key, same message: lets a retried job be recognised by the receiving side. */
   messageId: string;
+  /** A calendar invitation (text/calendar part, as mail clients expect for REQUEST and CANCEL). */
+  icalEvent?: { method: 'REQUEST' | 'CANCEL'; content: string; filename?: string };
 }
 
 export interface Mailer {
@@ -25,7 +27,14 @@ export function createMailer(opts: { smtpUrl?: string | undefined; from: string;
     return {
       describe: () => 'SMTP',
       async send(m) {
-        await transport.sendMail({ from: opts.from, to: m.to, subject: m.subject, text: m.text, messageId: m.messageId });
+        await transport.sendMail({
+          from: opts.from,
+          to: m.to,
+          subject: m.subject,
+          text: m.text,
+          messageId: m.messageId,
+          ...(m.icalEvent ? { icalEvent: m.icalEvent } : {}),
+        });
       },
     };
   }
@@ -33,7 +42,14 @@ export function createMailer(opts: { smtpUrl?: string | undefined; from: string;
   return {
     describe: () => `files in ${opts.mailDir}`,
     async send(m) {
-      const info = await transport.sendMail({ from: opts.from, to: m.to, subject: m.subject, text: m.text, messageId: m.messageId });
+      const info = await transport.sendMail({
+        from: opts.from,
+        to: m.to,
+        subject: m.subject,
+        text: m.text,
+        messageId: m.messageId,
+        ...(m.icalEvent ? { icalEvent: m.icalEvent } : {}),
+      });
       fs.mkdirSync(opts.mailDir, { recursive: true });
       const safe = m.messageId.replace(/[^\w.-]+/g, '_').slice(0, 120);
       // Written whole, then renamed: a crash never leaves half a message, and a resend overwrites the same file.

@@ -1,0 +1,16 @@
+import { defineModule } from '../platform/module';
+import { learningApi } from './api';
+import { registerLearningJobs } from './jobs';
+import { learningNavigation } from './navigation';
+import { learningRoutes } from './routes';
+
+/** Learning: the partnership's multi-agency training, booking, registers, evaluations and results. */
+export const learningModule = defineModule({
+  name: 'learning',
+  routes: [learningRoutes],
+  api: [learningApi],
+  navigation: learningNavigation,
+  jobs: (worker, { db, mailer, config }) => {
+    registerLearningJobs(worker, db, mailer, config.publicUrl);
+  },
+});
