@@ -250,11 +250,7 @@ async function trainerIds(db: Db, emails: string | null): Promise<{ ids: string[
 /** Add a session to a course. */
 export async function createSession(db: Db, ctx: RequestContext, courseId: string, raw: unknown): Promise<{ id: string }> {
   const course = await requireCourse(db, ctx, courseId, 'learning.manage');
-  const input = parseInput(sessionSchema, raw);
-  const problems = sessionProblems(course, input);
-  const trainers = await trainerIds(db, input.trainerEmails);
-  if (trainers.problem) problems.trainerEmails = trainers.problem;
-  if (Object.keys(problems).length) throw new ValidationError(problems);
+  const { input, trainers } = await readSession(db, course, raw);
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(learningSessions)
@@ -281,6 +277,16 @@ export async function createSession(db: Db, ctx: RequestContext, courseId: strin
   });
 }
 
+/** A session form or body, checked against its course (what the format needs) and with its trainers found. */
+async function readSession(db: Db, course: CourseRow, raw: unknown) {
+  const input = parseInput(sessionSchema, raw);
+  const problems = sessionProblems(course, input);
+  const trainers = await trainerIds(db, input.trainerEmails);
+  if (trainers.problem) problems.trainerEmails = trainers.problem;
+  if (Object.keys(problems).length) throw new ValidationError(problems);
+  return { input, trainers };
+}
+
 function sessionProblems(course: CourseRow, input: { startsAt: Date | null; venue: string | null; joiningLink: string | null }): Record<string, string> {
   const problems: Record<string, string> = {};
   if (course.format !== 'e_learning' && !input.startsAt) problems.startsAt = 'Enter when the session starts: only self-paced e-learning has no date';
@@ -296,11 +302,7 @@ function sessionProblems(course: CourseRow, input: { startsAt: Date | null; venu
  */
 export async function updateSession(db: Db, ctx: RequestContext, id: string, raw: unknown, now = new Date()): Promise<void> {
   const { course } = await requireSession(db, ctx, id, 'learning.manage');
-  const input = parseInput(sessionSchema, raw);
-  const problems = sessionProblems(course, input);
-  const trainers = await trainerIds(db, input.trainerEmails);
-  if (trainers.problem) problems.trainerEmails = trainers.problem;
-  if (Object.keys(problems).length) throw new ValidationError(problems);
+  const { input, trainers } = await readSession(db, course, raw);
   await db.transaction(async (tx) => {
     const { session } = await requireSession(tx, ctx, id, 'learning.manage', { lock: true });
     if (session.status === 'cancelled') throw new ValidationError({ form: 'This session has been cancelled, so it cannot be changed' });
