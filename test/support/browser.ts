@@ -85,11 +85,26 @@ export async function clickAndWait(page: Page, target: Locator): Promise<void> {
 }
 
 /**
+ * A page that refreshes itself (the screening progress page reloads every two seconds) can navigate while axe
+ * runs on a busy machine; the page after the reload is the same page, so run axe again on it (three tries).
+ */
+async function analyseSettled(page: Page) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+    } catch (error) {
+      if (attempt >= 3 || !/Execution context was destroyed|navigation/i.test(String(error))) throw error;
+      await page.waitForLoadState('load');
+    }
+  }
+}
+
+/**
  * Run axe (WCAG 2.0, 2.1 and 2.2 A/AA rules) on the page as it is now and fail on any violation,
  * listing each rule, its help text and the elements concerned.
  */
 export async function checkAccessibility(page: Page, name: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+  const results = await analyseSettled(page);
   if (results.violations.length === 0) return;
   const report = results.violations
     .map((v) => {
