@@ -91,6 +91,16 @@ export async function organisationGeographyId(db: Db, organisationId: string): P
   return org?.geographyId ?? null;
 }
 
+/** The active organisations in some geographies (a partnership area), by name: for reports across a partnership. */
+export async function organisationsIn(db: Db, geographyIds: readonly string[]) {
+  if (!geographyIds.length) return [];
+  return db
+    .select({ id: organisations.id, name: organisations.name, odsCode: organisations.odsCode, type: organisations.type })
+    .from(organisations)
+    .where(and(inArray(organisations.geographyId, [...geographyIds]), eq(organisations.active, true)))
+    .orderBy(asc(organisations.name));
+}
+
 /** The partnership area of an organisation (see {@link partnershipAreaIds}); empty for an unknown organisation. */
 export async function organisationsAreaIds(db: Db, organisationId: string): Promise<string[]> {
   const g = await organisationGeographyId(db, organisationId);

@@ -13,7 +13,7 @@ import { recordAuditNow } from '../platform/audit/service';
 import { NotFoundError } from '../platform/errors';
 import { inOrganisationsArea, isUuid, organisationGeographyId, organisationsAreaIds } from '../directory/service';
 import { membershipsFor } from '../people/service';
-import { learningBookings, learningCourses, learningProfiles, learningSessions, learningSessionTrainers } from './schema';
+import { learningBookings, learningCourses, learningProfiles, learningReviewRounds, learningSessions, learningSessionTrainers } from './schema';
 
 export type CourseRow = typeof learningCourses.$inferSelect;
 export type SessionRow = typeof learningSessions.$inferSelect;
@@ -209,5 +209,36 @@ export async function courseResultsScope(db: Db, ctx: RequestContext): Promise<S
         ),
     },
     'learning results',
+  );
+}
+
+export type RoundRow = typeof learningReviewRounds.$inferSelect;
+
+/**
+ * A review round of the learning needs analysis, if this person may take `action` on it (its partnership's
+ * training administrators and managers read it; administrators change it). `lock` holds the row.
+ */
+export async function requireRound(db: Db, ctx: RequestContext, id: string, action: Action, opts: { lock?: boolean } = {}): Promise<RoundRow> {
+  if (!isUuid(id)) throw new NotFoundError('Review round');
+  const q = db.select().from(learningReviewRounds).where(eq(learningReviewRounds.id, id));
+  const [row] = opts.lock ? await q.for('update') : await q;
+  if (!row) throw new NotFoundError('Review round');
+  authorizeContext(ctx, action, { inActorsArea: await inArea(db, ctx, row.geographyId) });
+  return row;
+}
+
+/** The partnership areas whose needs analysis this person may read, as a condition on a geography column (undefined: all). */
+export async function needsScope(db: Db, ctx: RequestContext, column: typeof learningReviewRounds.geographyId | typeof learningCourses.geographyId) {
+  if (!ctx.actor) return ctx.system ? undefined : sql`false`;
+  const actor = ctx.actor;
+  return sqlScope(
+    scopeFor(actor, 'learning.needs'),
+    {
+      inArea: async () => {
+        const ids = await organisationsAreaIds(db, actor.organisationId);
+        return ids.length ? inArray(column, ids) : sql`false`;
+      },
+    },
+    'learning needs analysis',
   );
 }

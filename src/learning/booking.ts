@@ -28,7 +28,8 @@ async function placesTaken(tx: Db, sessionId: string): Promise<number> {
   return Number(r?.n ?? 0);
 }
 
-async function userByEmail(db: Db, email: string) {
+/** An active Beacon account by its email address (any case), or null. */
+export async function userByEmail(db: Db, email: string) {
   const [u] = await db
     .select({ id: users.id, displayName: users.displayName, email: users.email, active: users.active })
     .from(users)

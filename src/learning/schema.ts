@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { geographies, organisations } from '../directory/schema';
 import { users } from '../platform/auth/schema';
 
@@ -40,6 +40,8 @@ export const learningCourses = pgTable(
     immediateSurveyFamilyId: uuid('immediate_survey_family_id'),
     followUpSurveyFamilyId: uuid('follow_up_survey_family_id'),
     followUpWeeks: integer('follow_up_weeks').notNull().default(8),
+    /** Days before a session that people booked on it are reminded (default 14 and 2). */
+    reminderDays: jsonb('reminder_days').$type<number[]>().notNull().default(sql`'[14,2]'::jsonb`),
     /** active | retired */
     status: text('status').notNull().default('active'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -263,4 +265,77 @@ export const learningAnswers = pgTable(
     themes: jsonb('themes').$type<string[]>(),
   },
   (t) => [index('learning_answers_response_idx').on(t.responseId), index('learning_answers_question_idx').on(t.questionKey)],
+);
+
+// ── Learning needs analysis ──────────────────────────────────────────────────────────────────────────
+
+/**
+ * A review round of the learning needs analysis: the workforce development group reviews every course of
+ * the partnership against one topic (the seed: that recognising and responding to disguised compliance is
+ * included throughout the training offer). It has an owner, a due date and a sign-off.
+ */
+export const learningReviewRounds = pgTable(
+  'learning_review_rounds',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    geographyId: uuid('geography_id')
+      .notNull()
+      .references(() => geographies.id),
+    title: text('title').notNull(),
+    /** The topic code every course is reviewed against (learning/model.ts TOPICS). */
+    topic: text('topic').notNull(),
+    /** What the group is asked to check, in the words of the recommendation. */
+    brief: text('brief').notNull(),
+    ownerUserId: uuid('owner_user_id')
+      .notNull()
+      .references(() => users.id),
+    dueOn: date('due_on', { mode: 'string' }).notNull(),
+    /** open | signed_off */
+    status: text('status').notNull().default('open'),
+    signedOffAt: timestamp('signed_off_at', { withTimezone: true }),
+    signedOffByName: text('signed_off_by_name'),
+    signOffNote: text('sign_off_note'),
+    createdByName: text('created_by_name').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('learning_review_rounds_geography_idx').on(t.geographyId, t.createdAt)],
+);
+
+/** One course's finding in a review round: covered, partly or not, the evidence, and the action agreed. */
+export const learningReviewItems = pgTable(
+  'learning_review_items',
+  {
+    roundId: uuid('round_id')
+      .notNull()
+      .references(() => learningReviewRounds.id),
+    courseId: uuid('course_id')
+      .notNull()
+      .references(() => learningCourses.id),
+    /** covered | partly | not_covered (null until reviewed) */
+    coverage: text('coverage'),
+    evidence: text('evidence'),
+    action: text('action'),
+    reviewedAt: timestamp('reviewed_at', { withTimezone: true }),
+    reviewedByName: text('reviewed_by_name'),
+  },
+  (t) => [primaryKey({ columns: [t.roundId, t.courseId] })],
+);
+
+/**
+ * Headcounts by organisation and role imported by a training administrator (the workforce an
+ * organisation reports, which Beacon's own sign-ins undercount). Where none is imported, coverage is
+ * measured against the people Beacon knows.
+ */
+export const learningHeadcounts = pgTable(
+  'learning_headcounts',
+  {
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    role: text('role').notNull(),
+    headcount: integer('headcount').notNull(),
+    importedAt: timestamp('imported_at', { withTimezone: true }).notNull().defaultNow(),
+    importedByName: text('imported_by_name').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.organisationId, t.role] })],
 );

@@ -1,4 +1,4 @@
-import { and, asc, eq, ilike, or, sql } from 'drizzle-orm';
+import { and, asc, eq, ilike, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../platform/db/engine';
 import { ROLES, type Actor, type RequestContext, type Role } from '../platform/context';
 import { authorize, authorizeContext } from '../platform/auth/policy';
@@ -45,6 +45,21 @@ export async function membershipsFor(db: Db, userId: string, includeInactive = f
     .where(includeInactive ? eq(memberships.userId, userId) : and(eq(memberships.userId, userId), eq(memberships.active, true), eq(organisations.active, true)))
     .orderBy(asc(organisations.name), asc(memberships.role));
   return rows.map((r) => ({ ...r, role: r.role as Role }));
+}
+
+/**
+ * How many active people hold each role in each of some organisations (a workforce headcount as Beacon
+ * knows it): one person counted once per organisation and role, however many units.
+ */
+export async function peopleByOrganisationAndRole(db: Db, organisationIds: readonly string[]) {
+  if (!organisationIds.length) return [];
+  const rows = await db
+    .select({ organisationId: memberships.organisationId, role: memberships.role, count: sql<number>`count(distinct ${memberships.userId})::int` })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(inArray(memberships.organisationId, [...organisationIds]), eq(memberships.active, true), eq(users.active, true)))
+    .groupBy(memberships.organisationId, memberships.role);
+  return rows.map((r) => ({ ...r, count: Number(r.count) }));
 }
 
 /** The actor for a session: the person acting through one of their active memberships. */

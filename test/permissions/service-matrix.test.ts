@@ -13,6 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
+import { users } from '../../src/platform/auth/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS, type Action } from '../../src/platform/auth/policy';
 import { ROLES, type RequestContext, type Role } from '../../src/platform/context';
@@ -52,6 +53,7 @@ import { markRegister } from '../../src/learning/attendance';
 import { requirePersonRecord } from '../../src/learning/access';
 import { requireCourseResults } from '../../src/learning/results';
 import { createSurvey, requireSurvey } from '../../src/learning/surveys';
+import { createRound, getRound } from '../../src/learning/needs';
 import { loadConfig } from '../../src/config';
 
 /** One line of the table: nine groups of three cells, in the order of ROLES. */
@@ -129,6 +131,7 @@ const EXPECTED: Record<Action, Record<Role, Cells>> = {
   'learning.record': row('YNN NNN YNN NNN NNN NNN YYY NNN YYN'),
   'learning.results': row('NNN NNN NNN NNN NNN YYN YYY NNN YYN'),
   'learning.survey': row('NNN NNN NNN NNN NNN NNN NNN NNN YYN'),
+  'learning.needs': row('NNN NNN NNN NNN NNN YYN YYY NNN YYN'),
 };
 
 let tdb: TestDatabase;
@@ -151,6 +154,7 @@ let rec: {
   bookingId: string;
   delegateUserId: string;
   surveyId: string;
+  roundId: string;
 };
 let index: RegisterIndex;
 
@@ -211,6 +215,7 @@ const PROBES: Record<Action, (tx: Db, ctx: RequestContext) => Promise<unknown>> 
   'learning.record': (tx, ctx) => requirePersonRecord(tx, ctx, rec.delegateUserId),
   'learning.results': (tx, ctx) => requireCourseResults(tx, ctx, rec.courseId),
   'learning.survey': (tx, ctx) => requireSurvey(tx, ctx, rec.surveyId),
+  'learning.needs': (tx, ctx) => getRound(tx, ctx, rec.roundId),
 };
 
 class Rollback extends Error {}
@@ -320,7 +325,15 @@ beforeAll(async () => {
   const delegate = who.point_of_care.own;
   const booking = await bookPlace(db(), delegate, session.id, {});
   const survey = await createSurvey(db(), trainingAdmin, { title: 'Matrix survey', kind: 'baseline', anonymous: 'no' });
+  const round = await createRound(db(), trainingAdmin, {
+    title: 'Matrix round',
+    topic: 'disguised_compliance',
+    brief: 'Every course',
+    ownerEmail: (await db().select({ email: users.email }).from(users).where(eq(users.id, trainingAdmin.actor!.userId)))[0]!.email,
+    dueOn: '2099-01-01',
+  });
   rec = {
+    roundId: round.id,
     courseId: course.id,
     sessionId: session.id,
     bookingId: booking.id,

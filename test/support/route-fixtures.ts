@@ -13,6 +13,7 @@ import { createWorker } from '../../src/server';
 import { createCourse, createSession } from '../../src/learning/catalogue';
 import { bookPlace } from '../../src/learning/booking';
 import { createSurvey } from '../../src/learning/surveys';
+import { createRound } from '../../src/learning/needs';
 import { PEOPLE, type Person } from '../http/route-access';
 import { contextFor, raiseActiveAlert, SUBJECT, validAlertContent } from './alerts';
 import { tableRowCounter } from './db';
@@ -104,11 +105,20 @@ export async function buildRouteFixtures(t: TestApp): Promise<RouteFixtures> {
   });
   const booking = await bookPlace(db, midwife, session.id, {});
   const survey = await createSurvey(db, training, { title: 'Route fixture survey', kind: 'baseline', anonymous: 'no' });
+  // A review round of the learning needs analysis, owned by the partnership manager (who signs it off).
+  const round = await createRound(db, training, {
+    title: 'Route fixture round',
+    topic: 'disguised_compliance',
+    brief: 'Every course',
+    ownerEmail: PEOPLE.partnership,
+    dueOn: '2099-01-01',
+  });
   const ids: Record<string, string> = {
     learningCourse: course.id,
     learningSession: session.id,
     learningBooking: booking.id,
     learningSurvey: survey.id,
+    learningRound: round.id,
     alert: active.id,
     draft: draft.id,
     delivery: delivery!.id,
@@ -148,37 +158,39 @@ export function urlFor(f: RouteFixtures, route: string): string {
   const [, url] = route.split(' ') as [string, string];
   const under = (...prefixes: string[]) => prefixes.some((p) => url.startsWith(p) || url.startsWith(`/api${p}`));
   const alertDraftStep = /^\/(api\/)?alerts\/:id\/(steps|photos$|submit|draft)/.test(url);
-  const id = under('/learning/courses')
-    ? f.ids.learningCourse
-    : under('/learning/sessions')
-      ? f.ids.learningSession
-      : under('/learning/bookings')
-        ? f.ids.learningBooking
-        : under('/learning/surveys')
-          ? f.ids.learningSurvey
-          : under('/check/searches')
-            ? f.ids.search
-            : under('/check/reveals')
-              ? f.ids.reveal
-              : under('/presentations')
-                ? f.ids.presentation
-                : under('/screening')
-                  ? f.ids.screening
-                  : under('/cases')
-                    ? f.ids.case
-                    : under('/escalations')
-                      ? f.ids.escalation
-                      : under('/users')
-                        ? f.ids.user
-                        : under('/organisations')
-                          ? f.ids.organisation
-                          : under('/units')
-                            ? f.ids.unit
-                            : under('/alerts')
-                              ? alertDraftStep
-                                ? f.ids.draft
-                                : f.ids.alert
-                              : MISSING_ID;
+  const id = under('/learning/needs/rounds')
+    ? f.ids.learningRound
+    : under('/learning/courses')
+      ? f.ids.learningCourse
+      : under('/learning/sessions')
+        ? f.ids.learningSession
+        : under('/learning/bookings')
+          ? f.ids.learningBooking
+          : under('/learning/surveys')
+            ? f.ids.learningSurvey
+            : under('/check/searches')
+              ? f.ids.search
+              : under('/check/reveals')
+                ? f.ids.reveal
+                : under('/presentations')
+                  ? f.ids.presentation
+                  : under('/screening')
+                    ? f.ids.screening
+                    : under('/cases')
+                      ? f.ids.case
+                      : under('/escalations')
+                        ? f.ids.escalation
+                        : under('/users')
+                          ? f.ids.user
+                          : under('/organisations')
+                            ? f.ids.organisation
+                            : under('/units')
+                              ? f.ids.unit
+                              : under('/alerts')
+                                ? alertDraftStep
+                                  ? f.ids.draft
+                                  : f.ids.alert
+                                : MISSING_ID;
   const values: Record<string, string> = {
     id: id!,
     deliveryId: f.ids.delivery!,
@@ -192,6 +204,7 @@ export function urlFor(f: RouteFixtures, route: string): string {
     professionalId: f.ids.professional!,
     form: 'edd',
     kind: url.includes('/evaluation/') ? 'baseline' : 'milestones',
+    courseId: f.ids.learningCourse!,
     geographyCode: f.ids.area!,
     ...Object.fromEntries(MISSING_PARAMS.map((p) => [p, MISSING_ID])),
   };

@@ -63,6 +63,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'learning.record': 'C',
     'learning.results': 'C',
     'learning.survey': 'N',
+    'learning.needs': 'N',
   },
   safeguarding_practitioner: {
     'home.view': 'Y',
@@ -114,6 +115,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'learning.record': 'C',
     'learning.results': 'C',
     'learning.survey': 'N',
+    'learning.needs': 'N',
   },
   designated_professional: {
     'home.view': 'Y',
@@ -165,6 +167,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'learning.record': 'C',
     'learning.results': 'C',
     'learning.survey': 'N',
+    'learning.needs': 'N',
   },
   unit_coordinator: {
     'home.view': 'Y',
@@ -216,6 +219,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'learning.record': 'C',
     'learning.results': 'C',
     'learning.survey': 'N',
+    'learning.needs': 'N',
   },
   social_worker: {
     'home.view': 'Y',
@@ -267,6 +271,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'learning.record': 'C',
     'learning.results': 'C',
     'learning.survey': 'N',
+    'learning.needs': 'N',
   },
   partnership_manager: {
     'home.view': 'Y',
@@ -318,6 +323,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'learning.record': 'C',
     'learning.results': 'C',
     'learning.survey': 'N',
+    'learning.needs': 'C',
   },
   auditor: {
     'home.view': 'Y',
@@ -369,6 +375,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'learning.record': 'Y',
     'learning.results': 'Y',
     'learning.survey': 'N',
+    'learning.needs': 'Y',
   },
   system_admin: {
     'home.view': 'Y',
@@ -420,6 +427,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'learning.record': 'C',
     'learning.results': 'C',
     'learning.survey': 'N',
+    'learning.needs': 'N',
   },
   training_admin: {
     'home.view': 'Y',
@@ -471,6 +479,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'learning.record': 'C',
     'learning.results': 'C',
     'learning.survey': 'C',
+    'learning.needs': 'C',
   },
 };
 
@@ -572,6 +581,10 @@ const CONDITIONS: Partial<Record<Action, { allowed: (a: Actor) => Resource[]; re
   'learning.survey': {
     allowed: () => [{ inActorsArea: true }],
     refused: (a) => [undefined, {}, { inActorsArea: false }, { userId: a.userId }],
+  },
+  'learning.needs': {
+    allowed: () => [{ inActorsArea: true }],
+    refused: (a) => [undefined, {}, { inActorsArea: false }, { userId: a.userId }, { trainerUserIds: [a.userId] }],
   },
   // Reports: their own partnership area (and, for cases, cases their organisation works on).
   'case.report': {

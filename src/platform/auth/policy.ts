@@ -56,6 +56,7 @@ export const ACTIONS = [
   'learning.record',
   'learning.results',
   'learning.survey',
+  'learning.needs',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -260,6 +261,10 @@ const RULES: Record<Action, Rule[]> = {
     { roles: ['auditor'] },
   ],
   'learning.survey': [{ roles: ['training_admin'], when: 'inArea' }],
+  // The learning needs analysis (review rounds, workforce coverage, courses × topics): the partnership's
+  // training administrators and managers for their own area, auditors everywhere. Changing it (starting a
+  // round, recording findings, importing headcounts) is learning.manage; its owner signs a round off.
+  'learning.needs': [{ roles: ['training_admin', 'partnership_manager'], when: 'inArea' }, { roles: ['auditor'] }],
 };
 
 export function can(actor: Actor | null, action: Action, resource?: Resource): boolean {
