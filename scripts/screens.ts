@@ -17,7 +17,7 @@ import type { Page } from 'playwright-core';
 import { loadConfig } from '../src/config';
 import { DEMO_USERS } from '../src/demo/directory-data';
 import { SHOWCASE } from '../src/demo/alerts';
-import { ROLE_LABELS } from '../src/platform/context';
+import { ROLE_LABELS, type Role } from '../src/platform/context';
 import { startService } from '../src/server';
 import { launchBrowser, signIn, submitCheckForm } from '../test/support/browser';
 
@@ -35,6 +35,22 @@ interface Shot {
   status: number;
   violations: string[];
 }
+
+/** Pages each role reaches from a hub page rather than the menu; `first` also opens the first record listed. */
+const EXTRA_PAGES: Partial<Record<Role, { href: string; first?: boolean }[]>> = {
+  safeguarding_practitioner: [{ href: '/learning/my' }],
+  training_admin: [
+    { href: '/learning/my' },
+    { href: '/learning/surveys', first: true },
+    { href: '/learning/results', first: true },
+    { href: '/learning/needs', first: true },
+    { href: '/learning/needs/rounds/new' },
+    { href: '/learning/needs/coverage' },
+    { href: '/learning/needs/headcounts' },
+    { href: '/learning/needs/matrix' },
+  ],
+  partnership_manager: [{ href: '/learning/results', first: true }, { href: '/learning/needs', first: true }, { href: '/learning/needs/coverage' }, { href: '/learning/needs/matrix' }],
+};
 
 const slug = (s: string) =>
   s
@@ -93,6 +109,19 @@ async function main() {
           if (href?.startsWith('/')) {
             await page.goto(`${url}${href}`);
             await take(`${item.text} first record`);
+          }
+        }
+      }
+      // Pages reached from a hub rather than the menu (the training pages a role works in).
+      for (const extra of EXTRA_PAGES[user.role] ?? []) {
+        await page.goto(`${url}${extra.href}`);
+        await take(extra.href.replace(/^\//, ''));
+        if (extra.first) {
+          const first = page.locator('main table a').first();
+          const href = (await first.count()) > 0 ? await first.getAttribute('href') : null;
+          if (href?.startsWith('/')) {
+            await page.goto(`${url}${href}`);
+            await take(`${extra.href.replace(/^\//, '')} first record`);
           }
         }
       }

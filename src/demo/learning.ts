@@ -6,7 +6,7 @@
  * page shows the change in confidence. Synthetic people only; the same seed gives the same data.
  */
 import type { Db } from '../platform/db/engine';
-import { systemContext, type Role } from '../platform/context';
+import { systemContext, type RequestContext, type Role } from '../platform/context';
 import { organisations } from '../directory/schema';
 import { createUser } from '../people/service';
 import { contextForEmail } from '../people/service';
@@ -17,6 +17,8 @@ import { markRegister } from '../learning/attendance';
 import { submitEvaluation } from '../learning/surveys';
 import { sendFollowUps } from '../learning/notify';
 import { CONFIDENCE_KEY } from '../learning/model';
+import { createRound, importHeadcounts, recordFinding } from '../learning/needs';
+import { SEED_BRIEF } from '../learning/needs-model';
 import { DEMO_LEARNING_PEOPLE } from './directory-data';
 import { createDemoPeople } from './seed';
 import { Rng } from './rng';
@@ -251,5 +253,57 @@ export async function seedDemoLearning(db: Db, opts: { password: string; now?: D
   for (const email of pick(20, 11)) await bookPlace(db, admin, next2, { email });
   for (const email of pick(40, 6)) await bookPlace(db, admin, nextOnline, { email });
   await bookPlace(db, midwife, nextOnline, {});
+
+  // A fourth course that does not yet cover disguised compliance: the needs analysis finds the gap.
+  const toxicology = await createCourse(db, admin, {
+    title: 'Toxicology and substance use in pregnancy',
+    summary: 'Half-day session on substance use in pregnancy, toxicology testing and what results mean for discharge planning.',
+    outcomes: 'Know when toxicology is requested and by whom\nRead a toxicology result with the discharge gate in mind',
+    topics: ['toxicology_substance_use', 'unborn_baby_protocol'],
+    audienceAgencies: ['health', 'local_authority'],
+    format: 'in_person',
+    durationMinutes: 180,
+    funded: 'yes',
+    approvalRequired: 'no',
+    followUpWeeks: 8,
+  });
+  await s(toxicology.id, 35, 3, 24, venue);
+  await seedDemoNeeds(db, admin, now, { disguised: disguised.id, concealed: concealed.id, alerts: alerts.id, toxicology: toxicology.id });
   return answered;
+}
+
+/**
+ * The learning needs analysis as the workforce development group leaves it mid-way: a round reviewing
+ * every course against disguised compliance (the seed's words), owned by the partnership manager, three
+ * courses reviewed and one to go; and headcounts imported for the organisations whose workforce Beacon
+ * undercounts.
+ */
+async function seedDemoNeeds(db: Db, admin: RequestContext, now: Date, courses: Record<'disguised' | 'concealed' | 'alerts' | 'toxicology', string>) {
+  const { id } = await createRound(
+    db,
+    admin,
+    {
+      title: 'Disguised compliance across the training offer',
+      topic: 'disguised_compliance',
+      brief: SEED_BRIEF,
+      ownerEmail: 'partnership@beacon.example',
+      dueOn: new Date(now.getTime() + 42 * DAY).toISOString().slice(0, 10),
+    },
+    now,
+  );
+  await recordFinding(db, admin, id, courses.disguised, {
+    coverage: 'covered',
+    evidence: 'The whole course: Reder and Duncan’s model, the Baby H case study, testing what parents say against what is seen',
+  });
+  await recordFinding(db, admin, id, courses.concealed, {
+    coverage: 'partly',
+    evidence: 'Mentioned in the late-booking section, with no case study or practice of challenge',
+    action: 'Add the disguised compliance case study and a ten-minute practice conversation; the trainer, before the next session',
+  });
+  await recordFinding(db, admin, id, courses.alerts, {
+    coverage: 'not_covered',
+    evidence: 'The e-learning covers the mechanics of alerts only',
+    action: 'Add a page on when a woman gives false details and why that can be flight; the training team, by the end of the quarter',
+  });
+  await importHeadcounts(db, admin, 'ods_code,role,headcount\n850,social_worker,140\nRN5,point_of_care,420\nRW1,point_of_care,160\n');
 }

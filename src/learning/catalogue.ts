@@ -47,6 +47,7 @@ function courseValues(input: CourseInput) {
     approvalRequired: input.approvalRequired,
     elearningUrl: input.elearningUrl,
     followUpWeeks: input.followUpWeeks,
+    reminderDays: input.reminderDays,
   };
 }
 

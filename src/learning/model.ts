@@ -123,6 +123,22 @@ const listOf = <T extends string>(values: readonly T[], message: string) =>
 
 const yesNo = z.preprocess((v) => (typeof v === 'boolean' ? v : v === 'yes' || v === 'true' ? true : v === 'no' || v === 'false' ? false : v), z.boolean());
 
+/** The days before a session that people booked are reminded: "14, 2", or a list; none sent when left empty. Default 14 and 2. */
+const reminderDaysSchema = z
+  .preprocess(
+    (v) => (v === undefined ? [14, 2] : Array.isArray(v) ? v : String(v).split(/[\s,]+/).filter(Boolean)),
+    z.array(
+      z.coerce
+        .number({ error: 'Enter the reminder days as whole numbers separated by commas, for example 14, 2' })
+        .int('Enter the reminder days as whole numbers separated by commas, for example 14, 2')
+        .min(1, 'A reminder must be at least 1 day before the session')
+        .max(60, 'A reminder must be at most 60 days before the session'),
+      { error: 'Enter the reminder days as whole numbers separated by commas, for example 14, 2' },
+    ),
+  )
+  .transform((v) => [...new Set(v)].sort((a, b) => b - a))
+  .refine((v) => v.length <= 4, 'Give at most 4 reminders');
+
 export const courseSchema = z
   .object({
     title: trimmed(LIMITS.title, 'Enter the course title', 'The title must be 200 characters or fewer'),
@@ -152,6 +168,7 @@ export const courseSchema = z
       .min(2, 'The follow-up must be at least 2 weeks after the session')
       .max(52, 'The follow-up must be within 52 weeks')
       .default(8),
+    reminderDays: reminderDaysSchema,
   })
   .superRefine((v, ctx) => {
     if (!v.funded && !v.costPounds)

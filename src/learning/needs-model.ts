@@ -86,6 +86,13 @@ export const coverageQuerySchema = z.object({
 });
 export type CoverageQuery = z.output<typeof coverageQuerySchema>;
 
+/**
+ * The roles that make up the workforce to train, counted from Beacon's own people when no headcount is
+ * imported. Beacon's administrative roles (system administrator, auditor, training administrator,
+ * partnership manager) are not counted unless a headcount is imported or someone in them completed training.
+ */
+export const WORKFORCE_ROLES: readonly Role[] = ['point_of_care', 'safeguarding_practitioner', 'designated_professional', 'unit_coordinator', 'social_worker'];
+
 /** A role as a headcount file may name it: its code (point_of_care) or its label (Point of care clinician), any case. */
 export function roleFromText(text: string): Role | null {
   const t = text.trim().toLowerCase();

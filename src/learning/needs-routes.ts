@@ -140,7 +140,7 @@ export const learningNeedsRoutes =
       const shown = report.rows.filter((r) => r.percent !== null);
       const chart = shown.length
         ? await barChartSvg(
-            shown.map((r) => ({ label: `${r.organisationName}: ${ROLE_LABELS[r.role as keyof typeof ROLE_LABELS] ?? r.role}`, value: r.percent! })),
+            shown.map((r) => ({ label: `${r.odsCode} · ${ROLE_LABELS[r.role as keyof typeof ROLE_LABELS] ?? r.role}`, value: r.percent! })),
             {
               title: `Per cent trained in ${TOPIC_LABELS[report.query.topic].toLowerCase()} in the last ${report.query.years} years`,
               description: `Per cent of each organisation and role who completed training covering ${TOPIC_LABELS[report.query.topic].toLowerCase()}, against a target of ${report.query.target}%. The same figures are in the table below.`,

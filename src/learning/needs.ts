@@ -19,7 +19,7 @@ import { learningBookings, learningCourses, learningHeadcounts, learningReviewIt
 import { needsScope, requireRound, type RoundRow } from './access';
 import { userByEmail } from './booking';
 import { TOPICS, type Topic } from './model';
-import { type Coverage, coverageQuerySchema, findingSchema, roleFromText, roundSchema, signOffSchema } from './needs-model';
+import { type Coverage, coverageQuerySchema, WORKFORCE_ROLES, findingSchema, roleFromText, roundSchema, signOffSchema } from './needs-model';
 import { checkHeadcounts, coverageRows, headcountLines, coverageTotal, type HeadcountLine, roundOverdue, roundProgress, signOffProblems } from './needs-rules';
 
 const name = (ctx: RequestContext) => ctx.actor?.displayName ?? ctx.system ?? 'Beacon';
@@ -263,7 +263,7 @@ export async function workforceCoverage(db: Db, ctx: RequestContext, raw: unknow
         .from(learningHeadcounts)
         .where(inArray(learningHeadcounts.organisationId, orgIds))
     : [];
-  const people = await peopleByOrganisationAndRole(db, orgIds);
+  const people = (await peopleByOrganisationAndRole(db, orgIds)).filter((p) => (WORKFORCE_ROLES as readonly string[]).includes(p.role));
   const byId = new Map(orgs.map((o) => [o.id, o]));
   const rows = coverageRows({ people, imported, completed: completed.map((c) => ({ ...c, count: Number(c.count) })), targetPercent: query.target })
     .map((r) => ({ ...r, organisationName: byId.get(r.organisationId)?.name ?? '', odsCode: byId.get(r.organisationId)?.odsCode ?? '' }))

@@ -23,7 +23,8 @@ import { requestSurvey } from './surveys';
 import type { SurveyKind } from './model';
 
 export const LEARNING_TICK_JOB = 'learning.tick';
-export const REMINDER_DAYS = [14, 2];
+/** The furthest before a session a course may remind people (model.ts reminderDaysSchema). */
+const MAX_REMINDER_DAYS = 60;
 
 interface EmailPayload {
   kind: MessageKind;
@@ -139,8 +140,9 @@ export async function sendLearningEmail(db: Db, mailer: Mailer, publicUrl: strin
 }
 
 /** Reminders before sessions: the nearest due reminder, once per booking, for sessions in the next 15 days. */
-export async function sendSessionReminders(db: Db, now = new Date(), offsets = REMINDER_DAYS): Promise<number> {
-  const horizon = new Date(now.getTime() + (Math.max(...offsets) + 1) * 86_400_000);
+export async function sendSessionReminders(db: Db, now = new Date()): Promise<number> {
+  // Each course sets its own reminder days (default 14 and 2); the horizon is the furthest any course may set.
+  const horizon = new Date(now.getTime() + (MAX_REMINDER_DAYS + 1) * 86_400_000);
   const upcoming = await db
     .select({ id: learningSessions.id })
     .from(learningSessions)
@@ -148,8 +150,8 @@ export async function sendSessionReminders(db: Db, now = new Date(), offsets = R
   let sent = 0;
   for (const { id } of upcoming) {
     sent += await db.transaction(async (tx) => {
-      const { session } = await loadSession(tx, id, true);
-      const run = reminderRun(session.startsAt, offsets, session.remindersSent, now);
+      const { session, course } = await loadSession(tx, id, true);
+      const run = reminderRun(session.startsAt, course.reminderDays, session.remindersSent, now);
       if (!run.mark.length) return 0;
       await tx
         .update(learningSessions)

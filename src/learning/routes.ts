@@ -173,7 +173,7 @@ export const learningRoutes =
     }
 
     app.get('/learning/courses/new', { config: { permission: 'learning.manage' } }, async (req, reply) =>
-      renderCourseForm(req, reply, { funded: 'yes', approvalRequired: 'no', followUpWeeks: '8' }),
+      renderCourseForm(req, reply, { funded: 'yes', approvalRequired: 'no', followUpWeeks: '8', reminderDays: '14, 2' }),
     );
     app.post('/learning/courses', async (req, reply) =>
       handleForm(req, reply, {
@@ -221,6 +221,7 @@ export const learningRoutes =
           approvalRequired: course.approvalRequired ? 'yes' : 'no',
           costPounds: course.costPence ? (course.costPence / 100).toFixed(2) : '',
           followUpWeeks: String(course.followUpWeeks),
+          reminderDays: course.reminderDays.join(', '),
         },
         undefined,
         course.id,

@@ -355,6 +355,30 @@ describe('after the session', () => {
   });
 });
 
+describe('reminders', () => {
+  it('each course sets its own reminder days (default 14 and 2); each is sent once through the outbox; nonsense is refused', async () => {
+    expect(await problem(createCourse(db(), await admin(), course({ title: 'Bad reminders', reminderDays: 'soon' })))).toMatch(/whole numbers separated by commas/);
+    expect(await problem(createCourse(db(), await admin(), course({ title: 'Bad reminders', reminderDays: '90' })))).toMatch(/at most 60 days/);
+    const c = await createCourse(db(), await admin(), course({ title: 'Reminded a week before', reminderDays: '7' }));
+    const s = await createSession(db(), await admin(), c.id, session({ capacity: '5', startsAt: days(10), endsAt: new Date(Date.parse(days(10)) + 3_600_000).toISOString() }));
+    const p = await contextFor(db(), people[38]!);
+    await bookPlace(db(), p, s.id, {});
+    const remindersFor = async () =>
+      (await db().select({ payload: jobs.payload }).from(jobs).where(eq(jobs.type, 'learning.email'))).filter(
+        (j) => JSON.stringify(j.payload).includes('"reminder"') && JSON.stringify(j.payload).includes(p.actor.userId),
+      ).length;
+    // Eight days before (inside the default 14, outside this course's 7): nothing.
+    await learningTick(db(), new Date(NOW.getTime() + 2 * DAY));
+    expect(await remindersFor()).toBe(0);
+    await learningTick(db(), new Date(NOW.getTime() + 3.5 * DAY));
+    expect(await remindersFor()).toBe(1);
+    await learningTick(db(), new Date(NOW.getTime() + 3.6 * DAY));
+    expect(await remindersFor()).toBe(1);
+    const { course: row } = await loadSession(db(), s.id);
+    expect(row.reminderDays).toEqual([7]);
+  });
+});
+
 describe('the survey builder', () => {
   it('a draft takes questions; once published it never changes; a change is a new version', async () => {
     const ctx = await admin();
