@@ -97,24 +97,17 @@ async function syntheticAnswers(db: Db, courseId: string, userIds: string[], org
     follow_up: (await surveyInForce(db, c.followUpSurveyFamilyId))!,
   };
   const perPerson = { baseline: 2, immediate: 3, follow_up: 4 };
-  // Answers per booking when everyone answers every stage: 9. Enough bookings to reach the target, spread over sessions.
-  const bookingsNeeded = Math.ceil(answers / 9);
-  const sessionsCount = Math.max(1, Math.ceil(bookingsNeeded / userIds.length));
   const now = Date.now();
-  const sessionIds: string[] = [];
-  for (let s = 0; s < sessionsCount; s++) {
-    const start = new Date(now - (400 - s * 10) * DAY);
-    const [row] = await db
-      .insert(learningSessions)
-      .values({ courseId, startsAt: start, endsAt: new Date(start.getTime() + 3 * 3_600_000), capacity: userIds.length, venue: 'Bench' })
-      .returning({ id: learningSessions.id });
-    sessionIds.push(row!.id);
-  }
   let made = 0;
   const kinds: SurveyKind[] = ['baseline', 'immediate', 'follow_up'];
-  for (const [si, sessionId] of sessionIds.entries()) {
-    if (made >= answers) break;
-    const start = now - (400 - si * 10) * DAY;
+  // Past sessions, ten days apart, every delegate booked and attended, until the answers reach the target.
+  for (let si = 0; made < answers; si++) {
+    const start = now - (700 - si * 10) * DAY;
+    const [row] = await db
+      .insert(learningSessions)
+      .values({ courseId, startsAt: new Date(start), endsAt: new Date(start + 3 * 3_600_000), capacity: userIds.length, venue: 'Bench' })
+      .returning({ id: learningSessions.id });
+    const sessionId = row!.id;
     const bookings = await db
       .insert(learningBookings)
       .values(

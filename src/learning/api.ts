@@ -12,6 +12,7 @@ import { approvalsFor, bookPlace, cancelBooking, decideApproval, myBookings, ses
 import { markRegister } from './attendance';
 import { submitEvaluation } from './surveys';
 import { courseResults } from './results';
+import { questionAnswers, tagAnswer } from './themes';
 import { invitationIcs } from './invitation';
 import { requireSession } from './access';
 import { ATTENDANCE, BOOKING_STATUSES, FORMATS, SURVEY_KINDS, TOPICS, TOPIC_LABELS, type Topic } from './model';
@@ -134,6 +135,20 @@ const Results = api.schema(
   }),
   'Evaluation results: groups smaller than `minCell` are withheld (null, suppressed true).',
 );
+
+const Answers = api.schema(
+  'LearningFreeTextAnswers',
+  z.object({
+    question: z.string(),
+    total: z.int(),
+    withheld: z.boolean(),
+    page: z.int(),
+    pages: z.int(),
+    answers: z.array(z.object({ id: Uuid, text: z.string().nullable(), themes: z.array(z.string()) })),
+    themes: z.array(z.object({ theme: z.string(), count: z.int().nullable() })),
+  }),
+);
+const ThemesRequest = api.schema('LearningThemesRequest', z.object({ themes: z.string().meta({ description: 'Comma separated; empty clears them' }) }));
 
 type SessionLike = {
   id: string;
@@ -460,5 +475,37 @@ export const learningApi =
           stages: r.stages.map((s) => ({ kind: s.kind, asked: s.asked, answered: s.answered, rate: s.rate, confidence: s.confidence })),
         };
       },
+    );
+    api.route(
+      app,
+      {
+        method: 'GET',
+        url: '/api/learning/courses/:id/answers',
+        operationId: 'learningFreeTextAnswers',
+        summary: 'One free-text question’s answers for a course, 50 a page, with their themes (none shown under five answers)',
+        tags: TAGS,
+        params: ID,
+        query: { question: 'The stage and question key, e.g. immediate.will_change', page: 'Page number (default 1)' },
+        responses: { 200: { description: 'Answers', schema: Answers } },
+      },
+      async (req) => {
+        const query = req.query as Record<string, string | undefined>;
+        const a = await questionAnswers(db, req.ctx, pathParam(req), query.question ?? '', Number(query.page ?? 1));
+        return { question: a.ref, total: a.total, withheld: a.withheld, page: a.page, pages: a.pages, answers: a.answers, themes: a.counts };
+      },
+    );
+    api.route(
+      app,
+      {
+        method: 'POST',
+        url: '/api/learning/courses/:id/answers/:answerId/themes',
+        operationId: 'tagLearningAnswer',
+        summary: 'Give a free-text answer its themes (the partnership’s training administrators)',
+        tags: TAGS,
+        params: { ...ID, answerId: 'The answer' },
+        body: { schema: ThemesRequest },
+        responses: { 200: { description: 'Saved', schema: api.schema('LearningAnswerThemes', z.object({ themes: z.array(z.string()) })) } },
+      },
+      async (req) => tagAnswer(db, req.ctx, pathParam(req), pathParam(req, 'answerId'), jsonBody(req)),
     );
   };

@@ -126,7 +126,14 @@ const yesNo = z.preprocess((v) => (typeof v === 'boolean' ? v : v === 'yes' || v
 /** The days before a session that people booked are reminded: "14, 2", or a list; none sent when left empty. Default 14 and 2. */
 const reminderDaysSchema = z
   .preprocess(
-    (v) => (v === undefined ? [14, 2] : Array.isArray(v) ? v : String(v).split(/[\s,]+/).filter(Boolean)),
+    (v) =>
+      v === undefined
+        ? [14, 2]
+        : Array.isArray(v)
+          ? v
+          : String(v)
+              .split(/[\s,]+/)
+              .filter(Boolean),
     z.array(
       z.coerce
         .number({ error: 'Enter the reminder days as whole numbers separated by commas, for example 14, 2' })

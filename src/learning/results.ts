@@ -25,7 +25,7 @@ import {
 } from './schema';
 import { courseResultsScope, loadCourse, type CourseRow } from './access';
 import { CONFIDENCE_KEY, SURVEY_KINDS, SURVEY_KIND_LABELS, type SurveyKind, type SurveyQuestion } from './model';
-import { MIN_CELL, responseRate, type ScaleSummary, summariseScale, suppress } from './rules';
+import { MIN_CELL, responseRate, type ScaleSummary, summariseScale, suppress, themeCounts, withheldTogether } from './rules';
 
 export interface ResultsFilter {
   sessionId?: string;
@@ -90,6 +90,8 @@ export interface QuestionResult {
   scale?: ScaleSummary;
   choices?: { option: string; count: number | null }[] | null;
   texts?: string[] | null;
+  /** Themes the training team gave the free-text answers, most used first (a count under five withheld). */
+  themes?: { theme: string; count: number | null }[] | null;
   answered: number;
 }
 export interface CourseResults {
@@ -132,6 +134,7 @@ export async function courseResults(db: Db, ctx: RequestContext, courseId: strin
       n: learningAnswers.valueNumber,
       text: learningAnswers.valueText,
       choices: learningAnswers.valueChoices,
+      themes: learningAnswers.themes,
     })
     .from(learningResponses)
     .leftJoin(learningAnswers, eq(learningAnswers.responseId, learningResponses.id))
@@ -159,10 +162,16 @@ export async function courseResults(db: Db, ctx: RequestContext, courseId: strin
 
   const grouped = (groupOf: (a: (typeof answers)[number]) => string): GroupConfidence[] => {
     const groups = [...new Set(answers.map(groupOf))].sort();
-    return groups.map((group) => {
+    const out = groups.map((group) => {
       const rows = answers.filter((a) => groupOf(a) === group);
       return { group, byStage: Object.fromEntries(SURVEY_KINDS.map((k) => [k, confidenceOf(rows, k)])) as Record<SurveyKind, ScaleSummary> };
     });
+    // The stage's total is shown above: withhold enough groups that none can be worked out by subtraction.
+    for (const k of SURVEY_KINDS) {
+      const hidden = withheldTogether(out.map((g) => g.byStage[k].n));
+      for (const [i, g] of out.entries()) if (hidden[i]) g.byStage[k] = { n: g.byStage[k].n, mean: null, distribution: null, suppressed: true };
+    }
+    return out;
   };
 
   // Each question as asked in the versions answered (the newest wording).
@@ -178,17 +187,25 @@ export async function courseResults(db: Db, ctx: RequestContext, courseId: strin
       if (q.type === 'rating' || q.type === 'confidence')
         questions.push({ kind, question: q, answered, scale: summariseScale(rows.map((r) => r.n!).filter((n) => n !== null)) });
       else if (q.type === 'text')
-        questions.push({ kind, question: q, answered, texts: answered >= MIN_CELL ? rows.map((r) => r.text ?? '').filter(Boolean) : null });
+        questions.push({
+          kind,
+          question: q,
+          answered,
+          texts: answered >= MIN_CELL ? rows.map((r) => r.text ?? '').filter(Boolean) : null,
+          themes: answered >= MIN_CELL ? themeCounts(rows) : null,
+        });
       else {
         const counts = (q.options ?? []).map((option, i) => ({
           option,
           count: rows.filter((r) => (q.type === 'single' ? r.n === i : (r.choices ?? []).includes(i))).length,
         }));
+        // Single choice: the counts add up to the number who answered, so withhold enough that none can be worked out.
+        const hidden = q.type === 'single' ? withheldTogether(counts.map((c) => c.count)) : counts.map((c) => suppress(c.count) === null);
         questions.push({
           kind,
           question: q,
           answered,
-          choices: answered >= MIN_CELL ? counts.map((c) => ({ option: c.option, count: suppress(c.count) })) : null,
+          choices: answered >= MIN_CELL ? counts.map((c, i) => ({ option: c.option, count: hidden[i] ? null : c.count })) : null,
         });
       }
     }
@@ -222,6 +239,7 @@ export async function resultsCsv(db: Db, ctx: RequestContext, courseId: string, 
   const rows = sessions.length
     ? await db
         .select({
+          sessionId: learningResponses.sessionId,
           sessionStart: learningSessions.startsAt,
           kind: learningResponses.kind,
           title: learningSurveys.title,
@@ -252,9 +270,18 @@ export async function resultsCsv(db: Db, ctx: RequestContext, courseId: string, 
         )
         .orderBy(asc(learningSessions.startsAt), asc(learningResponses.submittedAt), asc(learningResponses.id))
     : [];
+  // Anonymous answers from a session and stage with fewer than five responses are left out: the session's
+  // date would point at the few people who were there.
+  const anonymousPerSession = new Map<string, Set<string>>();
+  for (const r of rows)
+    if (r.anonymous) {
+      const k = `${r.sessionId}|${r.kind}`;
+      anonymousPerSession.set(k, (anonymousPerSession.get(k) ?? new Set()).add(r.responseId));
+    }
+  const shown = rows.filter((r) => !r.anonymous || (anonymousPerSession.get(`${r.sessionId}|${r.kind}`)?.size ?? 0) >= MIN_CELL);
   // Responses are numbered in the file (the same number for one person's answers), never identified.
   const number = new Map<string, number>();
-  const out = rows.map((r) => {
+  const out = shown.map((r) => {
     if (!number.has(r.responseId)) number.set(r.responseId, number.size + 1);
     return [
       r.sessionStart ? r.sessionStart.toISOString().slice(0, 10) : '',

@@ -25,6 +25,7 @@ import {
   submitEvaluation,
 } from './surveys';
 import { courseResults, requireCourseResults, resultsCourses, resultsCsv } from './results';
+import { PAGE_SIZE, questionAnswers, tagAnswer } from './themes';
 import { invitationIcs } from './invitation';
 import { noticesFor } from './notices';
 import { lineManagerOf, requireSession, sessionResource } from './access';
@@ -50,7 +51,7 @@ import {
   TOPICS,
   type Topic,
 } from './model';
-import { bookingClosesAt, selfCancelUntil } from './rules';
+import { bookingClosesAt, MIN_CELL, selfCancelUntil } from './rules';
 
 const q = (req: FastifyRequest) => req.query as Record<string, string | undefined>;
 const param = (req: FastifyRequest, name = 'id') => (req.params as Record<string, string>)[name]!;
@@ -603,6 +604,35 @@ export const learningRoutes =
     app.get('/learning/courses/:id/results.csv', async (req, reply) => {
       const csv = await resultsCsv(db, req.ctx, param(req), { sessionId: q(req).sessionId, from: q(req).from, to: q(req).to });
       return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="evaluation-results.csv"').send(csv);
+    });
+
+    // ── Free-text answers and their themes ───────────────────────────────────────────────────────────
+
+    async function renderAnswers(req: FastifyRequest, reply: FastifyReply, ref: string, page: number, fieldErrors?: Record<string, string>) {
+      const a = await questionAnswers(db, req.ctx, param(req), ref, page);
+      const e = fieldErrors ? pageErrors(fieldErrors) : undefined;
+      return reply.code(fieldErrors ? 400 : 200).page('learning/views/answers.njk', {
+        title: a.question.text,
+        back: { href: `/learning/courses/${a.course.id}/results`, text: 'Back to the results' },
+        done: req.banner(),
+        a,
+        kindLabel: SURVEY_KIND_LABELS[a.kind],
+        minCell: MIN_CELL,
+        pageSize: PAGE_SIZE,
+        errors: e,
+        inline: e?.fields ?? {},
+      });
+    }
+    app.get('/learning/courses/:id/results/answers', async (req, reply) => renderAnswers(req, reply, q(req).question ?? '', Number(q(req).page ?? 1)));
+    app.post('/learning/courses/:id/results/answers/:answerId', async (req, reply) => {
+      const b = (req.body ?? {}) as Record<string, string>;
+      const ref = String(b.question ?? '');
+      const page = Number(b.page ?? 1) || 1;
+      return handleForm(req, reply, {
+        act: (v) => tagAnswer(db, req.ctx, param(req), param(req, 'answerId'), v),
+        next: `/learning/courses/${param(req)}/results/answers?question=${encodeURIComponent(ref)}&page=${page}&${done('The themes have been saved')}#answer-${param(req, 'answerId')}`,
+        rerender: (_v, _e, fe) => renderAnswers(req, reply, ref, page, fe.themes ? { [`themes-${param(req, 'answerId')}`]: fe.themes } : fe),
+      });
     });
 
     // ── The survey builder ───────────────────────────────────────────────────────────────────────────

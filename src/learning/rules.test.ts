@@ -12,6 +12,7 @@ import {
   type SessionFacts,
   summariseScale,
   suppress,
+  withheldTogether,
   surveyReminderDue,
 } from './rules';
 
@@ -156,6 +157,15 @@ describe('reading answers', () => {
 });
 
 describe('small groups are never shown', () => {
+  it('withholds enough of a breakdown that no withheld group can be worked out from the total', () => {
+    // One practitioner among five clinicians: showing the five would give her answer by subtraction.
+    expect(withheldTogether([5, 1])).toEqual([true, true]);
+    // The smallest shown group goes first, until the withheld add up to five.
+    expect(withheldTogether([9, 6, 2, 0])).toEqual([false, true, true, false]);
+    expect(withheldTogether([3, 3, 8])).toEqual([true, true, false]);
+    expect(withheldTogether([7, 5, 0])).toEqual([false, false, false]);
+    expect(withheldTogether([4])).toEqual([true]);
+  });
   it('suppresses a count from 1 to 4; zero and five or more are shown', () => {
     expect([0, 1, 2, 3, 4, 5, 6].map((n) => suppress(n))).toEqual([0, null, null, null, null, 5, 6]);
   });

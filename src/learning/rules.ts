@@ -161,6 +161,25 @@ export const MIN_CELL = 5;
 /** A count, or null when it is a group too small to show. Zero is shown (it identifies nobody). */
 export const suppress = (n: number, min = MIN_CELL): number | null => (n === 0 || n >= min ? n : null);
 
+/**
+ * Secondary suppression. Where some figures of a breakdown are withheld but the total is shown (by role,
+ * with the stage's total above; an option's count, with the number who answered), one withheld group could
+ * be worked out by subtraction. So while the withheld groups add up to fewer than five, the smallest shown
+ * group is withheld too. Returns which groups to withhold.
+ */
+export function withheldTogether(ns: readonly number[], min = MIN_CELL): boolean[] {
+  const hidden = ns.map((n) => n > 0 && n < min);
+  let total = ns.reduce((sum, n, i) => sum + (hidden[i] ? n : 0), 0);
+  while (total > 0 && total < min) {
+    let pick = -1;
+    for (const [i, n] of ns.entries()) if (!hidden[i] && n > 0 && (pick < 0 || n < ns[pick]!)) pick = i;
+    if (pick < 0) break;
+    hidden[pick] = true;
+    total += ns[pick]!;
+  }
+  return hidden;
+}
+
 export interface ScaleSummary {
   n: number;
   /** Null when suppressed (fewer than five answers). */
@@ -181,3 +200,10 @@ export function summariseScale(values: readonly number[], min = MIN_CELL): Scale
 
 /** A response rate in whole per cent, or null when nobody was asked. */
 export const responseRate = (answered: number, asked: number): number | null => (asked ? Math.round((answered / asked) * 100) : null);
+
+/** Counts of each theme over some answers, the most used first; a count under five withheld. */
+export function themeCounts(rows: readonly { themes: string[] | null }[]) {
+  const counts = new Map<string, number>();
+  for (const r of rows) for (const t of r.themes ?? []) counts.set(t, (counts.get(t) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([theme, n]) => ({ theme, count: suppress(n) }));
+}

@@ -21,6 +21,7 @@ import { approvalsFor, bookPlace, cancelBooking, decideApproval, setLineManager,
 import { certificatePdf, markRegister } from './attendance';
 import { addQuestion, createSurvey, getEvaluation, newSurveyVersion, publishSurvey, submitEvaluation } from './surveys';
 import { courseResults, resultsCsv } from './results';
+import { questionAnswers, tagAnswer } from './themes';
 import { learningTick, sendLearningEmail } from './notify';
 import { invitationIcs } from './invitation';
 import { CONFIDENCE_KEY } from './model';
@@ -320,12 +321,31 @@ describe('after the session', () => {
     const csv = await resultsCsv(db(), await admin(), c.id);
     expect(csv.split('\n')[0]).toBe('session_date,stage,survey,response,organisation,role,question,number,text,choices,submitted');
     expect(csv).not.toContain('person0@');
+    // The anonymous follow-up has five answers in this session (enough to be in the file): three answers each.
+    expect(csv.split('\n').filter((l) => l.split(',')[1] === 'follow_up')).toHaveLength(15);
     // The results are not for delegates.
     await expect(courseResults(db(), ctxs[0]!, c.id)).rejects.toBeInstanceOf(ForbiddenError);
     const [{ n } = { n: 0 }] = await db().select({ n: sql<number>`count(*)::int` }).from(learningAnswers);
     expect(Number(n)).toBeGreaterThan(20);
     const [req] = await db().select().from(learningSurveyRequests).where(eq(learningSurveyRequests.bookingId, ids[5]!));
     expect(req).toBeDefined();
+
+    // Themes: the training administrator tags free-text answers; the counts show, withheld under five.
+    const page = await questionAnswers(db(), await admin(), c.id, 'immediate.will_change');
+    expect(page).toMatchObject({ total: 6, withheld: false, tags: true });
+    for (const a of page.answers.slice(0, 5)) await tagAnswer(db(), await admin(), c.id, a.id, { themes: 'checks with other agencies,  Escalates sooner' });
+    await tagAnswer(db(), await admin(), c.id, page.answers[5]!.id, { themes: 'Checks with other agencies' });
+    const themed = (await courseResults(db(), await admin(), c.id)).questions.find((x) => x.question.key === 'will_change')!;
+    expect(themed.themes).toEqual([
+      { theme: 'Checks with other agencies', count: 6 },
+      { theme: 'Escalates sooner', count: 5 },
+    ]);
+    expect(await problem(tagAnswer(db(), await admin(), c.id, page.answers[0]!.id, { themes: 'a,b,c,d,e,f,g,h,i' }))).toMatch(/at most 8/);
+    const manager = await contextFor(db(), 'partnership@beacon.example');
+    expect((await questionAnswers(db(), manager, c.id, 'immediate.will_change')).tags).toBe(false);
+    await expect(tagAnswer(db(), manager, c.id, page.answers[0]!.id, { themes: 'x' })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(questionAnswers(db(), ctxs[0]!, c.id, 'immediate.will_change')).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(questionAnswers(db(), await admin(), c.id, 'immediate.session_rating')).rejects.toThrow(/not found/i);
   });
 
   it('emails carry the calendar invitation, updated when the session moves; a session with no time has none', async () => {
@@ -357,10 +377,17 @@ describe('after the session', () => {
 
 describe('reminders', () => {
   it('each course sets its own reminder days (default 14 and 2); each is sent once through the outbox; nonsense is refused', async () => {
-    expect(await problem(createCourse(db(), await admin(), course({ title: 'Bad reminders', reminderDays: 'soon' })))).toMatch(/whole numbers separated by commas/);
+    expect(await problem(createCourse(db(), await admin(), course({ title: 'Bad reminders', reminderDays: 'soon' })))).toMatch(
+      /whole numbers separated by commas/,
+    );
     expect(await problem(createCourse(db(), await admin(), course({ title: 'Bad reminders', reminderDays: '90' })))).toMatch(/at most 60 days/);
     const c = await createCourse(db(), await admin(), course({ title: 'Reminded a week before', reminderDays: '7' }));
-    const s = await createSession(db(), await admin(), c.id, session({ capacity: '5', startsAt: days(10), endsAt: new Date(Date.parse(days(10)) + 3_600_000).toISOString() }));
+    const s = await createSession(
+      db(),
+      await admin(),
+      c.id,
+      session({ capacity: '5', startsAt: days(10), endsAt: new Date(Date.parse(days(10)) + 3_600_000).toISOString() }),
+    );
     const p = await contextFor(db(), people[38]!);
     await bookPlace(db(), p, s.id, {});
     const remindersFor = async () =>

@@ -151,7 +151,7 @@ export async function buildRouteFixtures(t: TestApp): Promise<RouteFixtures> {
 }
 
 /** Parameters that name no record: the route must still be reached (404 for a missing record). */
-const MISSING_PARAMS = ['photoId', 'distributionId', 'meetingId', 'decisionId', 'testId'];
+const MISSING_PARAMS = ['photoId', 'distributionId', 'meetingId', 'decisionId', 'testId', 'answerId'];
 
 /** The URL of a route ("METHOD /path/:param") with real records for its parameters. */
 export function urlFor(f: RouteFixtures, route: string): string {
