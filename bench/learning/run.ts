@@ -99,7 +99,7 @@ async function syntheticAnswers(db: Db, courseId: string, userIds: string[], org
   const perPerson = { baseline: 2, immediate: 3, follow_up: 4 };
   const now = Date.now();
   let made = 0;
-  const kinds: SurveyKind[] = ['baseline', 'immediate', 'follow_up'];
+  const kinds = ['baseline', 'immediate', 'follow_up'] as const;
   // Past sessions, ten days apart, every delegate booked and attended, until the answers reach the target.
   for (let si = 0; made < answers; si++) {
     const start = now - (700 - si * 10) * DAY;

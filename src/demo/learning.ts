@@ -107,6 +107,7 @@ export async function seedDemoLearning(db: Db, opts: { password: string; now?: D
     funded: 'yes',
     approvalRequired: 'yes',
     followUpWeeks: 8,
+    followUpAskManager: 'yes',
   });
   const concealed = await createCourse(db, admin, {
     title: 'Concealed and denied pregnancy, and the unborn baby protocol',
@@ -217,6 +218,15 @@ export async function seedDemoLearning(db: Db, opts: { password: string; now?: D
     'I now ask to see the baby’s sleeping space at each visit rather than being told about it.',
     'A couple cancelled three visits in a row with different reasons. I recognised it as possible closure and spoke to the social worker.',
   ];
+  // The maternity matron is the line manager of the Southampton delegates: she is asked with their follow-ups.
+  const managed = delegates.filter((_, i) => POSTS[i % POSTS.length]!.ods === 'RHM');
+  for (const email of managed) await setLineManager(db, await ctx(email), { managerEmail: 'manager@beacon.example' });
+  const matron = await ctx('manager@beacon.example');
+  const seen = [
+    'She now checks what she is told with the health visitor before accepting it',
+    'He raised a concern at the core group instead of accepting reassurance',
+    '',
+  ];
   for (const [sessionId, run, weeksAgo] of [
     [past1, p1, 140 / 7 - 8],
     [past2, p2, 70 / 7 - 8],
@@ -243,6 +253,18 @@ export async function seedDemoLearning(db: Db, opts: { password: string; now?: D
           new Date(sentAt.getTime() + 3 * DAY),
         );
         answered += 4;
+      }
+    for (const { email, id } of run.ids.filter((x) => managed.includes(x.email) && run.marks[`attendance.${x.id}`] !== 'did_not_attend'))
+      if (rng.chance(0.8)) {
+        await submitEvaluation(
+          db,
+          matron,
+          id,
+          'manager_follow_up',
+          { seen_in_practice: String(rng.pick([0, 0, 1, 2])), manager_example: rng.pick(seen) },
+          new Date(sentAt.getTime() + 5 * DAY),
+        );
+        answered += 2;
       }
     void sessionId;
   }

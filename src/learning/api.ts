@@ -71,6 +71,7 @@ export const CourseRequest = api.schema(
     approvalRequired: z.boolean(),
     elearningUrl: z.string().optional(),
     followUpWeeks: z.int().optional(),
+    followUpAskManager: z.boolean().optional().meta({ description: 'Ask each delegate’s line manager too, with the follow-up (default false)' }),
     reminderDays: z.array(z.int()).optional().meta({ description: 'Days before a session that people booked are reminded (default [14, 2]; [] for none)' }),
     changeSummary: z.string().optional().meta({ description: 'Required when changing a course: what changed' }),
     promptedBy: z.string().optional().meta({ description: 'What prompted the change, e.g. learning from a partnership review' }),

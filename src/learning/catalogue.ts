@@ -9,7 +9,7 @@ import type { Db } from '../platform/db/engine';
 import type { RequestContext } from '../platform/context';
 import { authorizeContext, authorizeList } from '../platform/auth/policy';
 import { recordAudit } from '../platform/audit/service';
-import { ForbiddenError, parseInput, ValidationError } from '../platform/errors';
+import { ForbiddenError, parseInput, ValidationError, zodFieldErrors } from '../platform/errors';
 import { users } from '../platform/auth/schema';
 import { organisationGeographyId } from '../directory/service';
 import { learningBookings, learningCourseChanges, learningCourses, learningSessions, learningSessionTrainers } from './schema';
@@ -48,6 +48,7 @@ function courseValues(input: CourseInput) {
     elearningUrl: input.elearningUrl,
     followUpWeeks: input.followUpWeeks,
     reminderDays: input.reminderDays,
+    followUpAskManager: input.followUpAskManager,
   };
 }
 
@@ -68,6 +69,7 @@ export async function createCourse(db: Db, ctx: RequestContext, raw: unknown): P
         baselineSurveyFamilyId: surveys.baseline,
         immediateSurveyFamilyId: surveys.immediate,
         followUpSurveyFamilyId: surveys.follow_up,
+        managerSurveyFamilyId: surveys.manager_follow_up,
       })
       .returning({ id: learningCourses.id });
     await tx.insert(learningCourseChanges).values({ courseId: row!.id, byUserId: actor.userId, byName: actorName(ctx), summary: 'Course added', fields: [] });
@@ -85,29 +87,23 @@ export async function createCourse(db: Db, ctx: RequestContext, raw: unknown): P
 /** Change a course: the change log records which fields changed, what changed and what prompted it. */
 export async function updateCourse(db: Db, ctx: RequestContext, id: string, raw: unknown): Promise<void> {
   const before = await requireCourse(db, ctx, id, 'learning.manage');
-  const problems: Record<string, string> = {};
   const parsed = courseSchema.safeParse(raw);
   const why = courseChangeSchema.safeParse(raw);
-  if (!parsed.success || !why.success) {
-    try {
-      parseInput(courseSchema, raw);
-    } catch (e) {
-      if (e instanceof ValidationError) Object.assign(problems, e.fieldErrors);
-    }
-    try {
-      parseInput(courseChangeSchema, raw);
-    } catch (e) {
-      if (e instanceof ValidationError) Object.assign(problems, e.fieldErrors);
-    }
-    throw new ValidationError(problems);
-  }
+  if (!parsed.success || !why.success)
+    throw new ValidationError({
+      ...(parsed.success ? {} : zodFieldErrors(parsed.error.issues)),
+      ...(why.success ? {} : zodFieldErrors(why.error.issues)),
+    });
   const next = courseValues(parsed.data);
   const changed = (Object.keys(next) as (keyof typeof next)[]).filter((k) => JSON.stringify(next[k]) !== JSON.stringify(before[k as keyof CourseRow]));
   if (!changed.length) throw new ValidationError({ title: 'Nothing has changed: change a detail of the course, or go back' });
   await db.transaction(async (tx) => {
+    // A course made before the line manager's follow-up existed gets the partnership's default survey for it.
+    const manager =
+      next.followUpAskManager && !before.managerSurveyFamilyId ? (await ensureDefaultSurveys(tx, before.geographyId)).manager_follow_up : undefined;
     await tx
       .update(learningCourses)
-      .set({ ...next, updatedAt: new Date() })
+      .set({ ...next, ...(manager ? { managerSurveyFamilyId: manager } : {}), updatedAt: new Date() })
       .where(eq(learningCourses.id, id));
     await tx.insert(learningCourseChanges).values({
       courseId: id,

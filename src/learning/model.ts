@@ -64,12 +64,15 @@ export const ATTENDANCE_LABELS: Record<Attendance, string> = {
   cancelled_late: 'Cancelled late',
 };
 
-export const SURVEY_KINDS = ['baseline', 'immediate', 'follow_up'] as const;
+export const SURVEY_KINDS = ['baseline', 'immediate', 'follow_up', 'manager_follow_up'] as const;
+/** The stages a delegate answers for themselves (the line manager answers `manager_follow_up`). */
+export const DELEGATE_KINDS = ['baseline', 'immediate', 'follow_up'] as const;
 export type SurveyKind = (typeof SURVEY_KINDS)[number];
 export const SURVEY_KIND_LABELS: Record<SurveyKind, string> = {
   baseline: 'Before the session',
   immediate: 'At the end of the session',
   follow_up: 'Follow-up, weeks later',
+  manager_follow_up: 'Line manager, weeks later',
 };
 
 export const QUESTION_TYPES = ['rating', 'confidence', 'single', 'multiple', 'text'] as const;
@@ -176,6 +179,7 @@ export const courseSchema = z
       .max(52, 'The follow-up must be within 52 weeks')
       .default(8),
     reminderDays: reminderDaysSchema,
+    followUpAskManager: yesNo.optional().transform((v) => v ?? false),
   })
   .superRefine((v, ctx) => {
     if (!v.funded && !v.costPounds)
@@ -327,6 +331,28 @@ export const DEFAULT_QUESTIONS: Record<SurveyKind, SurveyQuestion[]> = {
       text: 'Have you used the learning in your practice?',
       required: true,
       options: ['Yes', 'Not yet', 'It has not been relevant to my work'],
+    },
+  ],
+  manager_follow_up: [
+    {
+      key: 'seen_in_practice',
+      type: 'single',
+      text: 'Since the training, have you seen them use it: testing what families say against what is seen, sharing information, escalating when nothing changes?',
+      required: true,
+      options: ['Yes, clearly', 'Somewhat', 'Not yet', 'I have not had the chance to see their practice'],
+    },
+    {
+      key: 'manager_example',
+      type: 'text',
+      text: 'An example, if you have one',
+      hint: 'Leave out anything that identifies a family',
+      required: false,
+    },
+    {
+      key: 'further_support',
+      type: 'text',
+      text: 'What further support or training would help them?',
+      required: false,
     },
   ],
 };

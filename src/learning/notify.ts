@@ -14,11 +14,11 @@ import { users } from '../platform/auth/schema';
 import { formatDateTime } from '../platform/http/views';
 import { isUuid } from '../directory/service';
 import { learningBookings, learningCourses, learningSessions, learningSurveyRequests } from './schema';
-import { loadSession } from './access';
+import { lineManagerOf, loadSession } from './access';
 import { chaseApprovals } from './booking';
 import { invitationIcs } from './invitation';
 import { type MessageKind, tell } from './notices';
-import { followUpDueAt, reminderRun, surveyReminderDue } from './rules';
+import { followUpDueAt, reminderRun, SURVEY_OPEN_DAYS, surveyReminderDue } from './rules';
 import { requestSurvey } from './surveys';
 import type { SurveyKind } from './model';
 
@@ -116,11 +116,19 @@ export async function sendLearningEmail(db: Db, mailer: Mailer, publicUrl: strin
     case 'survey':
     case 'survey_reminder': {
       const kind = String(p.key ?? 'immediate').replace(/^reminder-\d+-/, '') as SurveyKind;
-      subject = `${p.kind === 'survey_reminder' ? 'Reminder: ' : ''}${course.title}: ${kind === 'follow_up' ? 'how is the learning working in your practice?' : 'your evaluation'}`;
+      subject = `${p.kind === 'survey_reminder' ? 'Reminder: ' : ''}${course.title}: ${
+        kind === 'follow_up'
+          ? 'how is the learning working in your practice?'
+          : kind === 'manager_follow_up'
+            ? `is ${delegate.name}’s training showing in their practice?`
+            : 'your evaluation'
+      }`;
       lines = [
         kind === 'follow_up'
           ? `Some weeks ago you attended ${course.title}. Please tell us how you are now considering disguised compliance in your role: it takes five minutes.`
-          : `Please answer the evaluation of ${course.title}.${kind === 'immediate' ? ' It unlocks your certificate.' : ''}`,
+          : kind === 'manager_follow_up'
+            ? `Some weeks ago ${delegate.name}, who names you as their line manager, attended ${course.title}. Please tell us whether you have seen the learning in their practice: three questions.`
+            : `Please answer the evaluation of ${course.title}.${kind === 'immediate' ? ' It unlocks your certificate.' : ''}`,
         `${publicUrl}/learning/bookings/${b.id}/evaluation/${kind}`,
       ];
       break;
@@ -189,7 +197,14 @@ export async function sendFollowUps(db: Db, now = new Date()): Promise<number> {
   let sent = 0;
   for (const d of due) {
     if (!d.endsAt || followUpDueAt(d.endsAt, d.course.followUpWeeks) > now) continue;
-    if (await db.transaction((tx) => requestSurvey(tx, d.booking, d.course, 'follow_up', now))) sent++;
+    const asked = await db.transaction(async (tx) => {
+      if (!(await requestSurvey(tx, d.booking, d.course, 'follow_up', now))) return false;
+      // Where the course asks for it, the delegate's line manager is asked too (the one named now, else the one who approved).
+      const manager = d.course.followUpAskManager ? ((await lineManagerOf(tx, d.booking.userId)) ?? d.booking.managerUserId) : null;
+      if (manager && manager !== d.booking.userId) await requestSurvey(tx, d.booking, d.course, 'manager_follow_up', now, SURVEY_OPEN_DAYS, manager);
+      return true;
+    });
+    if (asked) sent++;
   }
   if (sent)
     await recordAudit(db, systemContext(LEARNING_TICK_JOB), { action: 'learning.follow_up.sent', verb: 'E', entityType: 'LearningSurvey', detail: { sent } });
@@ -214,7 +229,13 @@ export async function remindNonResponders(db: Db, now = new Date()): Promise<num
       if (!claimed) return;
       const [b] = await tx.select({ userId: learningBookings.userId }).from(learningBookings).where(eq(learningBookings.id, r.bookingId));
       if (b) {
-        await tell(tx, { kind: 'survey_reminder', bookingId: r.bookingId, userId: b.userId, notice: null, key: `reminder-${r.remindersSent + 1}-${r.kind}` });
+        await tell(tx, {
+          kind: 'survey_reminder',
+          bookingId: r.bookingId,
+          userId: r.addresseeUserId ?? b.userId,
+          notice: null,
+          key: `reminder-${r.remindersSent + 1}-${r.kind}`,
+        });
         sent++;
       }
     });

@@ -38,6 +38,7 @@ import {
   BOOKING_STATUS_LABELS,
   type BookingStatus,
   CONFIDENCE_LABELS,
+  DELEGATE_KINDS,
   FORMAT_LABELS,
   FORMATS,
   type Format,
@@ -174,7 +175,7 @@ export const learningRoutes =
     }
 
     app.get('/learning/courses/new', { config: { permission: 'learning.manage' } }, async (req, reply) =>
-      renderCourseForm(req, reply, { funded: 'yes', approvalRequired: 'no', followUpWeeks: '8', reminderDays: '14, 2' }),
+      renderCourseForm(req, reply, { funded: 'yes', approvalRequired: 'no', followUpWeeks: '8', reminderDays: '14, 2', followUpAskManager: 'no' }),
     );
     app.post('/learning/courses', async (req, reply) =>
       handleForm(req, reply, {
@@ -223,6 +224,7 @@ export const learningRoutes =
           costPounds: course.costPence ? (course.costPence / 100).toFixed(2) : '',
           followUpWeeks: String(course.followUpWeeks),
           reminderDays: course.reminderDays.join(', '),
+          followUpAskManager: course.followUpAskManager ? 'yes' : 'no',
         },
         undefined,
         course.id,
@@ -538,8 +540,11 @@ export const learningRoutes =
             : (question.options ?? []).map((o, i) => ({ value: String(i), text: o, checked: chosen.includes(String(i)) }));
         return { ...question, items, value: chosen[0] ?? '', error: e?.fields[question.key] };
       });
+      const [about] =
+        form.kind === 'manager_follow_up' ? await db.select({ name: users.displayName }).from(users).where(eq(users.id, form.booking.userId)) : [];
       return reply.code(fieldErrors ? 400 : 200).page('learning/views/evaluation.njk', {
         title: `${SURVEY_KIND_LABELS[form.kind]}: ${form.course.title}`,
+        about: about?.name ?? null,
         back: { href: '/learning/my', text: 'Your training' },
         form,
         questions,
@@ -597,7 +602,8 @@ export const learningRoutes =
             selected: s.id === filter.sessionId,
           })),
         ],
-        kinds: SURVEY_KINDS,
+        // Confidence is asked of delegates; the line manager's survey has its own questions (under "Every question").
+        kinds: DELEGATE_KINDS,
         kindLabels: SURVEY_KIND_LABELS,
       });
     });

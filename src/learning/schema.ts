@@ -39,7 +39,10 @@ export const learningCourses = pgTable(
     baselineSurveyFamilyId: uuid('baseline_survey_family_id'),
     immediateSurveyFamilyId: uuid('immediate_survey_family_id'),
     followUpSurveyFamilyId: uuid('follow_up_survey_family_id'),
+    managerSurveyFamilyId: uuid('manager_survey_family_id'),
     followUpWeeks: integer('follow_up_weeks').notNull().default(8),
+    /** Whether the delegate's line manager is asked too, with the follow-up, how the learning shows in their practice. */
+    followUpAskManager: boolean('follow_up_ask_manager').notNull().default(false),
     /** Days before a session that people booked on it are reminded (default 14 and 2). */
     reminderDays: jsonb('reminder_days').$type<number[]>().notNull().default(sql`'[14,2]'::jsonb`),
     /** active | retired */
@@ -189,7 +192,7 @@ export const learningSurveys = pgTable(
       .notNull()
       .references(() => geographies.id),
     title: text('title').notNull(),
-    /** baseline | immediate | follow_up */
+    /** baseline | immediate | follow_up | manager_follow_up */
     kind: text('kind').notNull(),
     anonymous: boolean('anonymous').notNull().default(false),
     /** draft | published | retired */
@@ -211,6 +214,8 @@ export const learningSurveyRequests = pgTable(
       .references(() => learningBookings.id),
     kind: text('kind').notNull(),
     familyId: uuid('family_id').notNull(),
+    /** Who is asked, when it is not the delegate (their line manager, for manager_follow_up). */
+    addresseeUserId: uuid('addressee_user_id').references(() => users.id),
     sentAt: timestamp('sent_at', { withTimezone: true }).notNull(),
     closesAt: timestamp('closes_at', { withTimezone: true }).notNull(),
     remindersSent: integer('reminders_sent').notNull().default(0),

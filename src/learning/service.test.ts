@@ -19,7 +19,7 @@ import { learningAnswers, learningBookings, learningResponses, learningSurveyReq
 import { cancelSession, createCourse, createSession, getCourse, listCatalogue, updateCourse, updateSession } from './catalogue';
 import { approvalsFor, bookPlace, cancelBooking, decideApproval, setLineManager, teamRecords } from './booking';
 import { certificatePdf, markRegister } from './attendance';
-import { addQuestion, createSurvey, getEvaluation, newSurveyVersion, publishSurvey, submitEvaluation } from './surveys';
+import { addQuestion, createSurvey, getEvaluation, newSurveyVersion, pendingSurveys, publishSurvey, submitEvaluation } from './surveys';
 import { courseResults, resultsCsv } from './results';
 import { questionAnswers, tagAnswer } from './themes';
 import { learningTick, sendLearningEmail } from './notify';
@@ -403,6 +403,35 @@ describe('reminders', () => {
     expect(await remindersFor()).toBe(1);
     const { course: row } = await loadSession(db(), s.id);
     expect(row.reminderDays).toEqual([7]);
+  });
+});
+
+describe('the line manager’s follow-up', () => {
+  it('where the course asks, the delegate’s line manager is asked too, with the follow-up; only they can answer it', async () => {
+    const c = await createCourse(db(), await admin(), course({ title: 'Manager follow-up course', followUpAskManager: 'yes' }));
+    const s = await createSession(db(), await admin(), c.id, session({ capacity: '5', bookingCutoffAt: '', cancellationCutoffAt: '' }));
+    const delegate = await contextFor(db(), people[37]!);
+    await setLineManager(db(), delegate, { managerEmail: 'manager@beacon.example' });
+    const { id } = await bookPlace(db(), delegate, s.id, {});
+    const end = new Date(Date.parse(days(10)) + 4 * 3_600_000);
+    await markRegister(db(), await contextFor(db(), 'trainer@beacon.example'), s.id, { everyone: 'attended' }, end);
+    const later = new Date(end.getTime() + 8 * 7 * DAY + DAY);
+    await learningTick(db(), later);
+    const manager = await contextFor(db(), 'manager@beacon.example');
+    const pending = await pendingSurveys(db(), manager.actor.userId, later);
+    expect(pending.find((p) => p.bookingId === id)).toMatchObject({ kind: 'manager_follow_up', about: 'Person 37' });
+    // The delegate sees their own follow-up, not the manager's.
+    expect((await pendingSurveys(db(), delegate.actor.userId, later)).filter((p) => p.bookingId === id).map((p) => p.kind)).toEqual(['follow_up']);
+    const mail = (await db().select({ payload: jobs.payload }).from(jobs).where(eq(jobs.type, 'learning.email'))).map(
+      (j) => j.payload as Record<string, unknown>,
+    );
+    expect(mail.some((m) => m.kind === 'survey' && m.key === 'manager_follow_up' && m.userId === manager.actor.userId)).toBe(true);
+    await expect(getEvaluation(db(), delegate, id, 'manager_follow_up', later)).rejects.toBeInstanceOf(ForbiddenError);
+    expect(await problem(submitEvaluation(db(), manager, id, 'manager_follow_up', {}, later))).toMatch(/Choose|Select|Answer/);
+    await submitEvaluation(db(), manager, id, 'manager_follow_up', { seen_in_practice: '0', manager_example: 'She challenged a parent’s account' }, later);
+    expect(await problem(submitEvaluation(db(), manager, id, 'manager_follow_up', { seen_in_practice: '1' }, later))).toMatch(/already answered/);
+    const r = await courseResults(db(), await admin(), c.id);
+    expect(r.stages.find((x) => x.kind === 'manager_follow_up')).toMatchObject({ asked: 1, answered: 1 });
   });
 });
 

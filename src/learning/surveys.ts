@@ -4,7 +4,8 @@
  * weeks later), and submitting an evaluation. An anonymous survey keeps only that the request was
  * answered, never which response is whose.
  */
-import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import { users } from '../platform/auth/schema';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../platform/db/engine';
 import type { RequestContext } from '../platform/context';
@@ -25,6 +26,7 @@ export const DEFAULT_SURVEY_TITLES: Record<SurveyKind, string> = {
   baseline: 'Closure, flight and disguised compliance: before the session',
   immediate: 'Closure, flight and disguised compliance: at the end of the session',
   follow_up: 'Closure, flight and disguised compliance: eight weeks on',
+  manager_follow_up: 'Closure, flight and disguised compliance: the line manager, eight weeks on',
 };
 
 /** The partnership's default evaluation surveys (published), created the first time a course needs them. */
@@ -70,9 +72,24 @@ export async function surveyInForce(db: Db, familyId: string | null): Promise<Su
 }
 
 export const familyOf = (course: CourseRow, kind: SurveyKind): string | null =>
-  kind === 'baseline' ? course.baselineSurveyFamilyId : kind === 'immediate' ? course.immediateSurveyFamilyId : course.followUpSurveyFamilyId;
+  ({
+    baseline: course.baselineSurveyFamilyId,
+    immediate: course.immediateSurveyFamilyId,
+    follow_up: course.followUpSurveyFamilyId,
+    manager_follow_up: course.managerSurveyFamilyId,
+  })[kind];
 
-/** Ask a delegate to answer a survey (once per booking and kind), in the caller's transaction. */
+const SURVEY_NOTICES: Record<SurveyKind, string> = {
+  baseline: 'survey before the session',
+  immediate: 'end-of-session evaluation (it unlocks your certificate)',
+  follow_up: 'follow-up survey: how the learning is working in your practice',
+  manager_follow_up: 'line manager’s survey: how the training is showing in the practice of someone you manage',
+};
+
+/**
+ * Ask someone to answer a survey about a booking (once per booking and kind), in the caller's transaction:
+ * the delegate, or for `manager_follow_up` their line manager (`addressee`).
+ */
 export async function requestSurvey(
   tx: Db,
   booking: BookingRow,
@@ -80,20 +97,21 @@ export async function requestSurvey(
   kind: SurveyKind,
   now: Date,
   openDays = SURVEY_OPEN_DAYS,
+  addressee: string | null = null,
 ): Promise<boolean> {
   const familyId = familyOf(course, kind);
   if (!familyId) return false;
   const [row] = await tx
     .insert(learningSurveyRequests)
-    .values({ bookingId: booking.id, kind, familyId, sentAt: now, closesAt: new Date(now.getTime() + openDays * DAY_MS) })
+    .values({ bookingId: booking.id, kind, familyId, addresseeUserId: addressee, sentAt: now, closesAt: new Date(now.getTime() + openDays * DAY_MS) })
     .onConflictDoNothing()
     .returning({ id: learningSurveyRequests.id });
   if (!row) return false;
   await tell(tx, {
     kind: 'survey',
     bookingId: booking.id,
-    userId: booking.userId,
-    notice: `${course.title}: please answer the ${kind === 'immediate' ? 'end-of-session evaluation (it unlocks your certificate)' : kind === 'follow_up' ? 'follow-up survey: how the learning is working in your practice' : 'survey before the session'}`,
+    userId: addressee ?? booking.userId,
+    notice: `${course.title}: please answer the ${SURVEY_NOTICES[kind]}`,
     href: `/learning/bookings/${booking.id}/evaluation/${kind}`,
     key: kind,
   });
@@ -138,8 +156,20 @@ async function evaluationState(db: Db, booking: BookingRow, session: SessionRow,
 export async function getEvaluation(db: Db, ctx: RequestContext, bookingId: string, kindRaw: string, now = new Date()): Promise<EvaluationForm> {
   const kind = (SURVEY_KINDS as readonly string[]).includes(kindRaw) ? (kindRaw as SurveyKind) : null;
   if (!kind) throw new NotFoundError('Survey');
-  const { booking, session, course } = await requireBooking(db, ctx, bookingId, 'learning.book');
-  if (booking.userId !== ctx.actor?.userId) throw new ForbiddenError('learning.book');
+  let found: Awaited<ReturnType<typeof requireBooking>>;
+  if (kind === 'manager_follow_up') {
+    // The line manager asked about the delegate: only the person the request was sent to.
+    found = await requireBooking(db, ctx, bookingId, 'learning.record');
+    const [request] = await db
+      .select({ to: learningSurveyRequests.addresseeUserId })
+      .from(learningSurveyRequests)
+      .where(and(eq(learningSurveyRequests.bookingId, bookingId), eq(learningSurveyRequests.kind, kind)));
+    if (!request || request.to !== ctx.actor?.userId) throw new ForbiddenError('learning.record');
+  } else {
+    found = await requireBooking(db, ctx, bookingId, 'learning.book');
+    if (found.booking.userId !== ctx.actor?.userId) throw new ForbiddenError('learning.book');
+  }
+  const { booking, session, course } = found;
   const s = await evaluationState(db, booking, session, course, kind, now);
   return { booking, session, course, kind, survey: s.survey, answered: s.answered, open: s.open, closedReason: s.closedReason };
 }
@@ -197,7 +227,7 @@ export async function submitEvaluation(db: Db, ctx: RequestContext, bookingId: s
   });
 }
 
-/** The surveys a person has been asked and not answered, while open. */
+/** The surveys a person has been asked and not answered, while open: their own, and those about people they manage. */
 export async function pendingSurveys(db: Db, userId: string, now = new Date()) {
   return db
     .select({
@@ -205,14 +235,17 @@ export async function pendingSurveys(db: Db, userId: string, now = new Date()) {
       kind: learningSurveyRequests.kind,
       closesAt: learningSurveyRequests.closesAt,
       courseTitle: learningCourses.title,
+      /** For a line manager's survey: who it is about. */
+      about: sql<string | null>`CASE WHEN ${learningSurveyRequests.addresseeUserId} IS NULL THEN NULL ELSE ${users.displayName} END`,
     })
     .from(learningSurveyRequests)
     .innerJoin(learningBookings, eq(learningBookings.id, learningSurveyRequests.bookingId))
     .innerJoin(learningSessions, eq(learningSessions.id, learningBookings.sessionId))
     .innerJoin(learningCourses, eq(learningCourses.id, learningSessions.courseId))
+    .innerJoin(users, eq(users.id, learningBookings.userId))
     .where(
       and(
-        eq(learningBookings.userId, userId),
+        or(eq(learningSurveyRequests.addresseeUserId, userId), and(isNull(learningSurveyRequests.addresseeUserId), eq(learningBookings.userId, userId))),
         isNull(learningSurveyRequests.respondedAt),
         sql`${learningSurveyRequests.closesAt} > ${now.toISOString()}::timestamptz`,
       ),
