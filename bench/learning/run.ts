@@ -27,7 +27,7 @@ import { courseResults } from '../../src/learning/results';
 import { surveyInForce } from '../../src/learning/surveys';
 import { learningAnswers, learningBookings, learningResponses, learningSessions, learningSurveyRequests } from '../../src/learning/schema';
 import { loadCourse } from '../../src/learning/access';
-import { CONFIDENCE_KEY, type SurveyKind } from '../../src/learning/model';
+import { CONFIDENCE_KEY } from '../../src/learning/model';
 import { contextFor } from '../../test/support/alerts';
 import { createThrowawayDatabase } from '../../test/support/pg-throwaway';
 import { Rng } from '../../src/demo/rng';

@@ -254,7 +254,7 @@ export async function seedDemoLearning(db: Db, opts: { password: string; now?: D
         );
         answered += 4;
       }
-    for (const { email, id } of run.ids.filter((x) => managed.includes(x.email) && run.marks[`attendance.${x.id}`] !== 'did_not_attend'))
+    for (const { id } of run.ids.filter((x) => managed.includes(x.email) && run.marks[`attendance.${x.id}`] !== 'did_not_attend'))
       if (rng.chance(0.8)) {
         await submitEvaluation(
           db,

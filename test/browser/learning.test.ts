@@ -214,6 +214,18 @@ describe.skipIf(!browserAvailable)('learning in a real browser', () => {
     expect(means[1]).toMatch(/^At the end of the session 6 6 100% 4$/);
     expect(means[2]).toMatch(/^Follow-up, weeks later 6 6 100% 3$/);
     expect(await admin.locator('.beacon-chart svg').count()).toBe(1);
+
+    // The training team reads what people said they would change, and tags the answers with themes.
+    await clickAndWait(admin, admin.locator('main a[href$="question=immediate.will_change"]'));
+    await checkAccessibility(admin, 'free-text answers');
+    const first = admin.locator('main ol > li').first();
+    await first.getByRole('textbox').fill('Checks with other agencies, tests what she is told');
+    await clickAndWait(admin, first.getByRole('button', { name: 'Save the themes' }));
+    expect(await text(admin, '.nhsuk-notification-banner')).toContain('The themes have been saved');
+    expect(await admin.locator('main ol > li').first().getByRole('textbox').inputValue()).toBe('Checks with other agencies, Tests what she is told');
+    await checkAccessibility(admin, 'free-text answers, tagged');
+    await screenshot(admin, 'learning-answers-themes');
     b.noProblems(admin);
-  });
+    // One journey through six people and a dozen pages, each checked with axe: minutes on a busy two-core machine.
+  }, 300_000);
 });
