@@ -107,6 +107,15 @@ export async function unacknowledgedCount(db: Db, ctx: RequestContext): Promise<
 }
 
 /** A unit coordinator's inbox: what was delivered to their unit, unacknowledged first. */
+/**
+ * The order a coordinator works through what is waiting: deliveries already escalated to the designated
+ * professional first, then those reminded, then the newest; each group newest first.
+ */
+export function mostOverdueFirst<T extends { createdAt: Date; remindedAt: Date | null; escalatedAt: Date | null }>(items: readonly T[]): T[] {
+  const urgency = (i: T) => (i.escalatedAt ? 0 : i.remindedAt ? 1 : 2);
+  return [...items].sort((a, b) => urgency(a) - urgency(b) || b.createdAt.getTime() - a.createdAt.getTime());
+}
+
 export async function unitInbox(db: Db, ctx: RequestContext) {
   authorize(ctx.actor, 'alert.inbox');
   const unitId = ctx.actor.unitId;
@@ -122,6 +131,8 @@ export async function unitInbox(db: Db, ctx: RequestContext) {
       version: alertDeliveries.version,
       createdAt: alertDeliveries.createdAt,
       acknowledgedAt: alertDeliveries.acknowledgedAt,
+      remindedAt: alertDeliveries.remindedAt,
+      escalatedAt: alertDeliveries.escalatedAt,
     })
     .from(alertDeliveries)
     .innerJoin(alerts, eq(alerts.id, alertDeliveries.alertId))

@@ -9,7 +9,7 @@ import { listOrganisations } from '../directory/service';
 import { UNIT_TYPE_LABELS } from '../directory/model';
 import { acknowledge, approve, cancel, getAlert, renew, returnForChanges, standDown, updateAlert } from './service';
 import { BABY_SEX_LABELS, BABY_SEXES, type BabySex, recordBirth } from './birth';
-import { approvalQueue, unitInbox } from './lists';
+import { approvalQueue, mostOverdueFirst, unitInbox } from './lists';
 import { getPhotograph } from './photographs';
 import { formatNhsNumber } from '../identity/matching/nhs-number';
 import { ALERT_STATUS_LABELS, STAND_DOWN_OUTCOME_LABELS, STAND_DOWN_OUTCOMES, maxRenewalDate, type AlertEventType, type AlertStatus } from './lifecycle';
@@ -56,6 +56,9 @@ export const alertRoutes =
       });
     });
 
+    /** Acknowledged deliveries shown before "show all". */
+    const INBOX_HISTORY = 20;
+
     async function renderInbox(
       req: FastifyRequest,
       reply: FastifyReply,
@@ -68,11 +71,21 @@ export const alertRoutes =
         kindLabel: KIND_LABELS[i.kind] ?? i.kind,
         statusLabel: ALERT_STATUS_LABELS[i.status as AlertStatus] ?? i.status,
       }));
+      const waiting = mostOverdueFirst(shaped.filter((i) => !i.acknowledgedAt));
+      const done = shaped.filter((i) => i.acknowledgedAt);
+      const allHistory = (req.query as Record<string, string | undefined>).history === 'all';
       return reply.code(status).page('alerts/views/inbox.njk', {
         title: "Your unit's alert inbox",
         unit,
-        waiting: shaped.filter((i) => !i.acknowledgedAt),
-        done: shaped.filter((i) => i.acknowledgedAt),
+        waiting,
+        counts: {
+          escalated: waiting.filter((i) => i.escalatedAt).length,
+          reminded: waiting.filter((i) => !i.escalatedAt && i.remindedAt).length,
+          ready: waiting.filter((i) => i.opened).length,
+        },
+        done: allHistory ? done : done.slice(0, INBOX_HISTORY),
+        doneTotal: done.length,
+        allHistory,
         fail,
         errors: fail ? pageErrors(fail.errors, () => `note-${fail.deliveryId}`) : null,
         // Signed for this session (platform/http/banner.ts): a link cannot put its own words here.

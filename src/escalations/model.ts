@@ -35,6 +35,14 @@ export const raiseEscalationSchema = z.object({
     .min(1, 'Choose the agency you disagree with')
     .refine((v) => z.uuid().safeParse(v).success, 'Choose the agency you disagree with from the list'),
   raisedWithName: optionalNamedText(LIMITS.name, 'The name of the person you disagree with'),
+  /** Their email, when known: they are emailed at raising and at each stage, beside their agency's mailbox. */
+  raisedWithEmail: z
+    .string()
+    .trim()
+    .max(254, 'Their email address must be 254 characters or fewer')
+    .optional()
+    .transform((v) => (v ? v.toLowerCase() : null))
+    .refine((v) => v === null || /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[a-z]{2,}$/i.test(v), 'Enter their email address like name@nhs.net, or leave it empty'),
   caseId: optionalUuid('The case could not be found. Start again from the case'),
   /** Who holds stage 1 (or the starting stage); the person raised with when not given. */
   ownerName: optionalNamedText(LIMITS.name, 'The name of the person who holds it'),

@@ -62,7 +62,7 @@ export async function remindOverdueStages(db: Db, now = new Date()): Promise<num
 /**
  * Email the agencies on the other side of an escalation that it has been raised with them or has reached
  * a new stage: the safeguarding mailboxes of the organisation raised with and of the one now holding it
- * (when another), never the raiser's own. A reference, the stage and a link: no personal information
+ * (when another), and the person it was raised with when the raiser gave their email; never the raiser's own. A reference, the stage and a link: no personal information
  * (not even the professionals' names: the mailbox is shared and copied to phones).
  */
 export async function emailStage(db: Db, mailer: Mailer, publicUrl: string, payload: { stageId: string; closedBy?: string | null }): Promise<number> {
@@ -84,11 +84,14 @@ export async function emailStage(db: Db, mailer: Mailer, publicUrl: string, payl
       for (const m of await safeguardingContactMailboxes(db, orgId)) to.add(m);
     }
     if (payload.closedBy !== row.esc.raisedByOrganisationId && row.raiserEmail) to.add(row.raiserEmail);
+    if (payload.closedBy !== row.esc.raisedWithOrganisationId && row.esc.raisedWithEmail) to.add(row.esc.raisedWithEmail);
   } else {
     for (const orgId of new Set([row.esc.raisedWithOrganisationId, row.stage.ownerOrganisationId].filter((o): o is string => !!o))) {
       if (orgId === row.esc.raisedByOrganisationId) continue;
       for (const m of await safeguardingContactMailboxes(db, orgId)) to.add(m);
     }
+    // The person it was raised with, by name, when the raiser gave their email.
+    if (row.esc.raisedWithEmail) to.add(row.esc.raisedWithEmail);
   }
   const closed = payload.closedBy !== undefined || (!!row.stage.outcome && row.esc.status !== 'open');
   const first = !closed && row.stage.enteredAt.getTime() === row.esc.createdAt.getTime();

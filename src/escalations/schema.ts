@@ -30,6 +30,8 @@ export const escalations = pgTable(
       .notNull()
       .references(() => organisations.id),
     raisedWithName: text('raised_with_name'),
+    /** The named person's email, when the raiser knows it: they are emailed with their agency's mailbox. */
+    raisedWithEmail: text('raised_with_email'),
     /** The stage table in force when it was raised (protocol_versions row). */
     stageTableVersionId: uuid('stage_table_version_id').notNull(),
     stage: integer('stage').notNull(),

@@ -404,6 +404,29 @@ describe('who may see and act', () => {
 });
 
 describe('the other agency hears of it', () => {
+  it('the named person is emailed too when the raiser gives their email; a wrong address changes nothing', async () => {
+    const kase = await openTestCase(db(), midwife);
+    const before = (await db().select().from(escalations)).length;
+    const bad = await raiseEscalation(
+      db(),
+      midwife,
+      raiseInput({ caseId: kase.id, raisedWithOrganisationId: org.R1C, raisedWithName: 'Sam Whitlock', raisedWithEmail: 'sam at solent' }),
+    ).catch((e) => e);
+    expect(bad).toBeInstanceOf(ValidationError);
+    expect(bad.fieldErrors.raisedWithEmail).toMatch(/like name@nhs.net/);
+    expect(await db().select().from(escalations)).toHaveLength(before);
+    const { id } = await raiseEscalation(
+      db(),
+      midwife,
+      raiseInput({ caseId: kase.id, raisedWithOrganisationId: org.R1C, raisedWithName: 'Sam Whitlock', raisedWithEmail: 'Sam.Whitlock@solent.example' }),
+    );
+    const [first] = (await stagesOf(id)).filter((s) => s.kind === 'reached');
+    const mailer = memoryMailer();
+    expect(await emailStage(db(), mailer, PUBLIC_URL, { stageId: first!.id })).toBe(2);
+    expect(mailer.sent.map((m) => m.to).sort()).toEqual(['sam.whitlock@solent.example', 'solent.safeguarding@beacon.example']);
+    expect(mailer.sent.every((m) => !m.text.includes('Sam Whitlock'))).toBe(true);
+  });
+
   it('raising one, and each stage it reaches, emails the agency raised with (never the raiser’s own), with no names', async () => {
     const kase = await openTestCase(db(), midwife);
     const { id, reference } = await raiseEscalation(

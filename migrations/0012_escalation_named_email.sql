@@ -1,0 +1,1 @@
+ALTER TABLE "escalations" ADD COLUMN "raised_with_email" text;
