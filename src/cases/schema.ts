@@ -38,11 +38,18 @@ export const cases = pgTable(
     closedAt: timestamp('closed_at', { withTimezone: true }),
     closedReason: text('closed_reason'),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * When the case's next milestone falls due (the earliest due time of one not yet done), kept by the
+     * milestone services and the hourly milestone job: once it has passed the case has an overdue step, so
+     * the menu counts such cases with one query instead of working out every case's protocol.
+     */
+    nextDueAt: timestamp('next_due_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('cases_reference_unique').on(t.reference),
     index('cases_lead_org_idx').on(t.leadOrganisationId, t.status),
     index('cases_geography_idx').on(t.geographyId, t.status),
+    index('cases_next_due_idx').on(t.status, t.nextDueAt),
   ],
 );
 

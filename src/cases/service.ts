@@ -28,6 +28,7 @@ import { appendCaseEvent, openPrompts } from './events';
 import { configInForce } from './protocol-config';
 import { CLASSIFICATION_LABELS } from './protocol';
 import { birthSchema, CLOSE_REASON_LABELS, closeCaseSchema, eddChangeSchema, openCaseSchema, PROFESSIONAL_ROLE_LABELS, professionalSchema } from './model';
+import { refreshNextDue } from './milestones/service';
 import {
   comparableValue,
   describeValue,
@@ -87,7 +88,7 @@ export async function openCase(db: Db, ctx: RequestContext, raw: unknown, now = 
   const protocol = await configInForce(db, 'case_milestones', area.id);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction(async (tx) => {
+      const made = await db.transaction(async (tx) => {
         const [row] = await tx
           .insert(cases)
           .values({
@@ -122,6 +123,9 @@ export async function openCase(db: Db, ctx: RequestContext, raw: unknown, now = 
         if (alertId) await linkAlertTx(tx, ctx, kase, alertId);
         return { id: kase.id, reference: kase.reference };
       });
+      // Its first milestones' due times, for the menu's count of cases with an overdue step.
+      await refreshNextDue(db, [made.id], now);
+      return made;
     } catch (err) {
       if (attempt < 3 && /cases_reference_unique/.test(String((err as Error).message) + String((err as { cause?: Error }).cause?.message))) continue;
       throw err;
@@ -423,6 +427,7 @@ export async function changeEdd(db: Db, ctx: RequestContext, caseId: string, raw
       summary: `Due date changed from ${kase.edd ?? 'not known'} to ${input.edd}: ${input.reason}`,
     });
   });
+  await refreshNextDue(db, [caseId], now);
 }
 
 export async function recordCaseBirth(db: Db, ctx: RequestContext, caseId: string, raw: unknown, now = new Date()): Promise<void> {
@@ -435,6 +440,7 @@ export async function recordCaseBirth(db: Db, ctx: RequestContext, caseId: strin
     await recordCaseChange(tx, ctx, caseId, 'case.birth');
     await appendCaseEvent(tx, ctx, caseId, { kind: 'case_changed', occurredAt: input.bornAt, summary: 'Baby born' });
   });
+  await refreshNextDue(db, [caseId], now);
 }
 
 export async function closeCase(db: Db, ctx: RequestContext, caseId: string, raw: unknown): Promise<void> {
@@ -461,6 +467,7 @@ export async function reopenCase(db: Db, ctx: RequestContext, caseId: string, re
     await recordCaseChange(tx, ctx, caseId, 'case.reopen', undefined, why);
     await appendCaseEvent(tx, ctx, caseId, { kind: 'case_changed', summary: `Case reopened: ${why}` });
   });
+  await refreshNextDue(db, [caseId]);
 }
 
 // ── Demographic facts ──────────────────────────────────────────────────────────────────────────────

@@ -11,7 +11,7 @@ import { enqueue } from '../../platform/jobs/queue';
 import { formatDue } from './format';
 import { safeguardingContactMailboxes } from '../../directory/mailboxes';
 import { birthPlanDistributions, birthPlanVersions, caseProfessionals, cases } from '../schema';
-import { MilestoneComputer } from './service';
+import { MilestoneComputer, refreshNextDue } from './service';
 import { RECIPIENT_KIND_PHRASES, type RecipientKind } from '../birth-plan/model';
 
 export const MILESTONE_REMINDER_JOB = 'cases.milestones.remind';
@@ -28,6 +28,8 @@ const REMINDED_ROLES = ['safeguarding_midwife', 'midwife', 'social_worker'] as c
 export async function remindOverdueMilestones(db: Db, now = new Date()): Promise<{ milestones: number; distributions: number }> {
   const open = await db.select().from(cases).where(eq(cases.status, 'open')).orderBy(asc(cases.openedAt));
   const statuses = await new MilestoneComputer(db).statuses(open, now);
+  // Keep each case's next due time true (what other changes moved, like a new due date), for the menu's count.
+  await refreshNextDue(db, undefined, now, statuses);
   let milestones = 0;
   for (const kase of open) {
     for (const s of statuses.get(kase.id) ?? []) {

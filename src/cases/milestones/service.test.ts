@@ -8,8 +8,8 @@ import { jobs } from '../../platform/jobs/schema';
 import { ForbiddenError, ValidationError } from '../../platform/errors';
 import { safeguardingMailboxes } from '../../identity/point-of-care/presentations';
 import { addProfessional, closeCase } from '../service';
-import { caseEvents, caseMilestones as milestoneRows } from '../schema';
-import { caseMilestones, completeMilestone, markNotApplicable, overdueAcrossCases, undoMilestone } from './service';
+import { caseEvents, caseMilestones as milestoneRows, cases } from '../schema';
+import { caseMilestones, completeMilestone, markNotApplicable, overdueAcrossCases, overdueCasesCount, refreshNextDue, undoMilestone } from './service';
 import { emailOverdueMilestone, MILESTONE_OVERDUE_EMAIL_JOB, remindOverdueMilestones } from './reminders';
 
 let database: TestDatabase;
@@ -211,6 +211,25 @@ describe('reminders of overdue milestones', () => {
         .from(jobs)
         .where(like(jobs.idempotencyKey, `milestone-overdue:${kase.id}:%`)),
     ).toHaveLength(0);
+  });
+
+  it('counts the cases with an overdue step for the menu from each case’s stored next due time', async () => {
+    const now = new Date('2026-12-02T09:00:00Z');
+    const before = await overdueCasesCount(db(), midwife, now);
+    const kase = await openTestCase(db(), midwife, { edd: EDD }, OPENED);
+    // Opened after 16 weeks: its referral is already overdue, so it counts at once.
+    expect(await overdueCasesCount(db(), midwife, now)).toBe(before + 1);
+    const others = await overdueCasesCount(db(), socialWorker, now);
+    await completeMilestone(db(), midwife, kase.id, 'referral_to_social_care', { completedAt: '2026-12-01T11:00:00Z' }, now);
+    // The next step (the assessment, 10 working days on) is not due yet.
+    expect(await overdueCasesCount(db(), midwife, now)).toBe(before);
+    expect(await overdueCasesCount(db(), midwife, new Date('2027-01-20T09:00:00Z'))).toBeGreaterThan(before);
+    // Someone who cannot list the case never counts it.
+    expect(await overdueCasesCount(db(), socialWorker, now)).toBe(others);
+    // The hourly job keeps the stored time true when it has drifted.
+    await db().update(cases).set({ nextDueAt: null }).where(eq(cases.id, kase.id));
+    expect(await refreshNextDue(db(), [kase.id], now)).toBe(1);
+    expect(await refreshNextDue(db(), [kase.id], now)).toBe(0);
   });
 
   it('lists overdue milestones across the organisation’s open cases', async () => {

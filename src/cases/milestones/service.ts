@@ -4,13 +4,13 @@
  * the protocol now in force. Other parts of a case (the birth plan, discharge planning) complete their
  * milestones through {@link completeFromSource} inside their own transactions.
  */
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/engine';
 import type { RequestContext } from '../../platform/context';
 import { NotFoundError, parseInput, ValidationError } from '../../platform/errors';
 import { recordAudit } from '../../platform/audit/service';
 import { geographies } from '../../directory/schema';
-import { actorName, assertOpen, type CaseRow, loadCase, recordCaseChange, requireCase } from '../access';
+import { actorName, assertOpen, type CaseRow, caseScope, loadCase, recordCaseChange, requireCase } from '../access';
 import { appendCaseEvent } from '../events';
 import { type ConfigVersion, configInForce, configVersion, loadCalendar } from '../protocol-config';
 import {
@@ -188,6 +188,7 @@ export async function completeMilestone(db: Db, ctx: RequestContext, caseId: str
       detail: { key },
     });
   });
+  await refreshNextDue(db, [caseId], now);
 }
 
 /** Record that a milestone is not needed for this case, and why (no conference because the threshold was not met). */
@@ -213,6 +214,7 @@ export async function markNotApplicable(db: Db, ctx: RequestContext, caseId: str
       detail: { key, notApplicable: true },
     });
   });
+  await refreshNextDue(db, [caseId], now);
 }
 
 /**
@@ -257,6 +259,7 @@ export async function undoMilestone(db: Db, ctx: RequestContext, caseId: string,
       detail: { key, undone: true },
     });
   });
+  await refreshNextDue(db, [caseId], now);
 }
 
 /**
@@ -307,7 +310,7 @@ export async function moveToCurrentProtocol(db: Db, ctx: RequestContext, caseId:
   const inForce = await configInForce(db, 'case_milestones', kase.geographyId);
   if (inForce.id === current.id) throw new ValidationError({ form: 'This case already uses the protocol in force for its area.' });
   const def = definitionOf(inForce);
-  return db.transaction(async (tx) => {
+  const moved = await db.transaction(async (tx) => {
     const moved = await tx
       .update(cases)
       .set({ protocolVersionId: inForce.id })
@@ -329,6 +332,8 @@ export async function moveToCurrentProtocol(db: Db, ctx: RequestContext, caseId:
     });
     return { from: current.version, to: inForce.version };
   });
+  await refreshNextDue(db, [caseId]);
+  return moved;
 }
 
 // ── Across cases ───────────────────────────────────────────────────────────────────────────────────
@@ -418,4 +423,48 @@ export async function overdueAcrossCases(db: Db, ctx: RequestContext, now = new 
     }
   }
   return out.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || a.reference.localeCompare(b.reference));
+}
+
+/** The earliest due time of a milestone not yet done (null when none has a due time): what `cases.next_due_at` keeps. */
+export function nextDueOf(statuses: readonly MilestoneStatus[]): Date | null {
+  let next: Date | null = null;
+  for (const s of statuses)
+    if ((s.state === 'overdue' || s.state === 'due_soon' || s.state === 'upcoming') && s.dueAt && (!next || s.dueAt < next)) next = s.dueAt;
+  return next;
+}
+
+/**
+ * Keep `cases.next_due_at` true for some open cases (all open cases when none are named), from their
+ * milestones as they are now. Called after a milestone changes and by the hourly milestone job, which also
+ * catches what other changes move (a new due date, a protocol moved to).
+ */
+export async function refreshNextDue(db: Db, caseIds?: readonly string[], now = new Date(), known?: Map<string, MilestoneStatus[]>): Promise<number> {
+  const list = await db
+    .select()
+    .from(cases)
+    .where(and(eq(cases.status, 'open'), caseIds ? inArray(cases.id, caseIds.length ? [...caseIds] : ['00000000-0000-0000-0000-000000000000']) : undefined));
+  const statuses = known ?? (await new MilestoneComputer(db).statuses(list, now));
+  let changed = 0;
+  for (const kase of list) {
+    const next = nextDueOf(statuses.get(kase.id) ?? []);
+    if ((next?.getTime() ?? null) === (kase.nextDueAt?.getTime() ?? null)) continue;
+    await db.update(cases).set({ nextDueAt: next }).where(eq(cases.id, kase.id));
+    changed++;
+  }
+  return changed;
+}
+
+/**
+ * How many open cases this person may list have a milestone overdue: one count over the stored next due
+ * time, for the menu (never a protocol worked out per case on every page).
+ */
+export async function overdueCasesCount(db: Db, ctx: RequestContext, now = new Date()): Promise<number> {
+  if (!ctx.actor) return 0;
+  // The same rows as the case list (listCases narrows `case.list` to the cases the person may view).
+  const scope = await caseScope(db, ctx, 'case.view');
+  const [r] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(cases)
+    .where(and(eq(cases.status, 'open'), lt(cases.nextDueAt, now), scope));
+  return Number(r?.n ?? 0);
 }
