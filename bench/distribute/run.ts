@@ -1,22 +1,4 @@
-/**
- * Distribution benchmark (issue 3). Run: npm run bench:distribute [-- --organisations 520] [-- --repeat 3]
- *
- * A national alert to at least 2,000 units: the time from approval until every delivery (which is the
- * unit's inbox item) exists and every email job is queued, on PGlite (a file-backed data directory, as the
- * embedded service runs) and on PostgreSQL (a throwaway database on BENCH_DATABASE_URL, default
- * postgres://postgres@127.0.0.1:5432/postgres, skipped if it cannot be reached).
- *
- * Measured path: `approve` (the alert becomes active and its fan-out job is queued in the same transaction),
- * then one worker pass that claims that job and runs `distribute` (chunks of 500 units, each chunk's
- * deliveries and email jobs in one transaction). Emails themselves are not sent: they are queued work.
- *
- * Baseline, in the same run on the same database: `approve`, then the naive fan-out, one transaction per
- * unit (insert its delivery, queue its email), as a first implementation without chunking would do.
- * Also shown: re-running a finished fan-out (what a restarted worker pays to find nothing left to do).
- */
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { and, count, eq, sql } from 'drizzle-orm';
 import { distribute, DISTRIBUTE_JOB, EMAIL_JOB } from '../../src/alerts/distribution';
 import { DEFAULT_UNIT_TYPES } from '../../src/alerts/model';
@@ -25,12 +7,12 @@ import { approve, createDraft, submit } from '../../src/alerts/service';
 import { unitInbox } from '../../src/alerts/lists';
 import { seedDemo } from '../../src/demo/seed';
 import { resolveRecipientUnits } from '../../src/directory/recipients';
-import { type Database, type Db, openDatabase } from '../../src/platform/db/engine';
+import type { Database, Db } from '../../src/platform/db/engine';
 import { enqueue } from '../../src/platform/jobs/queue';
 import { jobs } from '../../src/platform/jobs/schema';
 import { Worker } from '../../src/platform/jobs/worker';
 import { addSyntheticUnits, ALERT_SETTINGS, alertContentWith, contextFor } from '../../test/support/alerts';
-import { createThrowawayDatabase } from '../../test/support/pg-throwaway';
+import { onBothEngines } from '../engines';
 
 const args = process.argv.slice(2);
 const numberArg = (name: string, fallback: number) => {
@@ -159,38 +141,7 @@ async function main() {
     `Directory: demo + ${ORGANISATIONS.toLocaleString('en-GB')} synthetic organisations; ${REPEAT} rounds per engine (median shown, all rounds in brackets)\n`,
   );
 
-  const results: Figures[] = [];
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'beacon-bench-distribute-'));
-  try {
-    const pglite = await openDatabase({ dataDir: path.join(tmp, 'pglite') });
-    try {
-      results.push(await run('PGlite (file-backed)', pglite));
-    } finally {
-      await pglite.close();
-    }
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
-
-  let throwaway: Awaited<ReturnType<typeof createThrowawayDatabase>> | null = null;
-  try {
-    throwaway = await createThrowawayDatabase(PG_URL, 'beacon_bench');
-  } catch (err) {
-    console.log(`PostgreSQL at ${PG_URL.replace(/:[^:@/]*@/, ':****@')} is not reachable (${(err as Error).message}): skipped\n`);
-  }
-  if (throwaway) {
-    try {
-      const postgres = await openDatabase({ databaseUrl: throwaway.url });
-      try {
-        const [v] = await postgres.query<{ server_version: string }>('SHOW server_version');
-        results.push(await run(`PostgreSQL ${v?.server_version.split(' ')[0] ?? ''}`.trim(), postgres));
-      } finally {
-        await postgres.close();
-      }
-    } finally {
-      await throwaway.drop();
-    }
-  }
+  const results = await onBothEngines('distribute', PG_URL, run);
 
   const rows = results.map((r) => [
     r.engine,

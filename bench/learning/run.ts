@@ -1,26 +1,10 @@
-/**
- * Learning benchmark (issue 13). Run: npm run bench:learning [-- --people 200] [-- --places 20] [-- --answers 50000]
- *
- * 1. The last places: `--people` professionals book a session of `--places` places all at once (one
- *    bookPlace call each, concurrently, as many browsers would). Checked: exactly `--places` booked, the rest
- *    on the waiting list, no error. Baseline in the same run: the same number of bookings one after another
- *    on a second session (no contention), so the cost of the row lock under contention shows as a ratio.
- * 2. The results report over `--answers` synthetic evaluation answers (bookings, survey requests,
- *    responses and answers of 30 past sessions, inserted in bulk), timed through `courseResults` as the
- *    results page and the API call it; baseline in the same run: the same report for a course with 1% of them.
- *
- * Both on PGlite (file-backed, as the embedded service runs) and on PostgreSQL (a throwaway database on
- * BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres, skipped if it cannot be reached).
- */
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { and, eq, inArray } from 'drizzle-orm';
 import { seedDemo } from '../../src/demo/seed';
 import { organisations } from '../../src/directory/schema';
 import { createUser } from '../../src/people/service';
 import { systemContext } from '../../src/platform/context';
-import { type Database, type Db, openDatabase } from '../../src/platform/db/engine';
+import type { Database, Db } from '../../src/platform/db/engine';
 import { createCourse, createSession } from '../../src/learning/catalogue';
 import { bookPlace } from '../../src/learning/booking';
 import { courseResults } from '../../src/learning/results';
@@ -29,7 +13,7 @@ import { learningAnswers, learningBookings, learningResponses, learningSessions,
 import { loadCourse } from '../../src/learning/access';
 import { CONFIDENCE_KEY } from '../../src/learning/model';
 import { contextFor } from '../../test/support/alerts';
-import { createThrowawayDatabase } from '../../test/support/pg-throwaway';
+import { onBothEngines } from '../engines';
 import { Rng } from '../../src/demo/rng';
 
 const args = process.argv.slice(2);
@@ -271,37 +255,7 @@ async function main() {
   console.log(
     `Machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}; Node ${process.version}\n`,
   );
-  const results: Figures[] = [];
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'beacon-bench-learning-'));
-  try {
-    const pglite = await openDatabase({ dataDir: path.join(tmp, 'pglite') });
-    try {
-      results.push(await run('PGlite (file-backed)', pglite));
-    } finally {
-      await pglite.close();
-    }
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
-  let throwaway: Awaited<ReturnType<typeof createThrowawayDatabase>> | null = null;
-  try {
-    throwaway = await createThrowawayDatabase(PG_URL, 'beacon_bench');
-  } catch (err) {
-    console.log(`PostgreSQL at ${PG_URL.replace(/:[^:@/]*@/, ':****@')} is not reachable (${(err as Error).message}): skipped\n`);
-  }
-  if (throwaway) {
-    try {
-      const postgres = await openDatabase({ databaseUrl: throwaway.url });
-      try {
-        const [v] = await postgres.query<{ server_version: string }>('SHOW server_version');
-        results.push(await run(`PostgreSQL ${v?.server_version.split(' ')[0] ?? ''}`.trim(), postgres));
-      } finally {
-        await postgres.close();
-      }
-    } finally {
-      await throwaway.drop();
-    }
-  }
+  const results = await onBothEngines('learning', PG_URL, run);
 
   console.log(`1. ${PEOPLE} people book a session of ${PLACES} places at once (baseline: the same ${PEOPLE} bookings one after another, no contention)`);
   console.log('| engine | at once | booked | waiting | errors | one after another | ratio |');

@@ -302,7 +302,8 @@ describe.skipIf(!browserAvailable)('cases and escalations in a real browser', ()
     await checkAccessibility(nurse, 'discharge: gate clear');
     await screenshot(nurse, 'case-discharge-clear');
     s.noProblems(nurse);
-  });
+    // The longest journey of the file (six pages of forms, each checked with axe): 40 s alone, more on a busy machine.
+  }, 180_000);
 
   it('4. raises an escalation with Portsmouth children’s services, moves it to stage 2, and an urgent skip without a reason is refused', async () => {
     s.current = nurse;
