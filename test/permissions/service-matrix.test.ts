@@ -34,7 +34,6 @@ import { RegisterIndex } from '../../src/identity/register-index';
 import { decideScreening, startScreening } from '../../src/identity/bulk-screening/service';
 import { getCase, listCases, openCase } from '../../src/cases/service';
 import { requireCase } from '../../src/cases/access';
-import { cases } from '../../src/cases/schema';
 import { recordFact } from '../../src/cases/service';
 import { reviewOverride } from '../../src/cases/discharge/service';
 import { configurationToEdit, protocolOverview } from '../../src/cases/protocols/service';
@@ -43,7 +42,7 @@ import { raiseEscalation, recordAgreedActions, withdraw } from '../../src/escala
 import { getEscalation, listEscalations } from '../../src/escalations/reading';
 import { partnershipReport } from '../../src/escalations/report';
 import { contextFor, raiseActiveAlert, validAlertContent, ALERT_SETTINGS } from '../support/alerts';
-import { openSeededDatabase } from '../support/cases';
+import { demoCase, openSeededDatabase } from '../support/cases';
 import { recordTestPresentation } from '../support/point-of-care';
 import type { TestDatabase } from '../support/db';
 import { createWorker } from '../../src/server';
@@ -282,7 +281,7 @@ beforeAll(async () => {
     .where(and(eq(alertDeliveries.alertId, active.id), eq(alertDeliveries.unitId, pah!.id)));
   const nurse = (await contextFor(db(), 'ed.nurse@beacon.example')).actor;
   const presentationId = await recordTestPresentation(db(), nurse, active.id);
-  const [southampton] = await db().select({ id: cases.id }).from(cases).where(eq(cases.classification, 'unborn_baby_protocol'));
+  const southampton = await demoCase(db(), 'E06000045', 'unborn_baby_protocol');
   const escalation = await raiseEscalation(db(), midwife, {
     caseId: southampton!.id,
     raisedWithOrganisationId: await org('852'),

@@ -1,10 +1,11 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../src/platform/db/engine';
 import type { RequestContext } from '../../src/platform/context';
 import { geographies, organisations } from '../../src/directory/schema';
 import { seedDemo } from '../../src/demo/seed';
 import { addDays, londonDate } from '../../src/alerts/pregnancy';
 import { openCase } from '../../src/cases/service';
+import { cases } from '../../src/cases/schema';
 import { partsOfInstant } from '../../src/cases/http';
 import { contextFor } from './alerts';
 import { openTestDatabase, type TestDatabase } from './db';
@@ -103,4 +104,19 @@ export function errorSummaryLinks(html: string): [string, string][] {
 export function dateTimeFields(name: string, at: Date): Record<string, string> {
   const p = partsOfInstant(at);
   return { [`${name}.day`]: p.day, [`${name}.month`]: p.month, [`${name}.year`]: p.year, [`${name}.time`]: p.time };
+}
+
+/**
+ * One of the demo cases, by where it is and what kind it is (Southampton's unborn baby protocol case,
+ * Portsmouth's unbooked labour): picked by what it is, never by the order rows come back in, which an
+ * update of the row (its next due time, say) changes.
+ */
+export async function demoCase(db: Db, geographyCode: string, classification: string) {
+  const [row] = await db
+    .select({ kase: cases })
+    .from(cases)
+    .innerJoin(geographies, eq(geographies.id, cases.geographyId))
+    .where(and(eq(geographies.code, geographyCode), eq(cases.classification, classification)));
+  if (!row) throw new Error(`no demo ${classification} case in ${geographyCode}`);
+  return row.kase;
 }

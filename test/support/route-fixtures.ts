@@ -1,8 +1,9 @@
+import { demoCase } from './cases';
 import { and, eq } from 'drizzle-orm';
 import { alertDeliveries } from '../../src/alerts/schema';
 import { createDraft } from '../../src/alerts/service';
 import { requireAlert } from '../../src/alerts/access';
-import { caseFacts, casePrompts, caseProfessionals, cases } from '../../src/cases/schema';
+import { caseFacts, casePrompts, caseProfessionals } from '../../src/cases/schema';
 import { linkAlert } from '../../src/cases/service';
 import { seedDemoCases } from '../../src/demo/cases';
 import { organisations, units } from '../../src/directory/schema';
@@ -45,8 +46,8 @@ export async function buildRouteFixtures(t: TestApp): Promise<RouteFixtures> {
   const admin = await contextFor(db, PEOPLE.admin);
   const active = await raiseActiveAlert(db, midwife, await contextFor(db, PEOPLE.designated), validAlertContent());
   const draft = await createDraft(db, midwife, { subject: { name: { given: 'Draft', family: 'Only' } } });
-  const [southampton] = await db.select().from(cases).where(eq(cases.classification, 'unborn_baby_protocol'));
-  const [portsmouth] = await db.select().from(cases).where(eq(cases.classification, 'unbooked_in_labour'));
+  const southampton = await demoCase(db, 'E06000045', 'unborn_baby_protocol');
+  const portsmouth = await demoCase(db, 'E06000044', 'unbooked_in_labour');
   await linkAlert(db, midwife, southampton!.id, active.reference);
   await createWorker(t.database, t.config, { info: () => undefined, warn: () => undefined, error: () => undefined } as never).drain();
   const [rhm] = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.odsCode, 'RHM'));
