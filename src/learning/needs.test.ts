@@ -5,13 +5,12 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ForbiddenError, ValidationError } from '../platform/errors';
-import { systemContext } from '../platform/context';
-import { createUser } from '../people/service';
+import { ForbiddenError } from '../platform/errors';
 import { organisations } from '../directory/schema';
 import { seedDemo } from '../demo/seed';
 import { contextFor } from '../../test/support/alerts';
 import { openTestDatabase, type TestDatabase } from '../../test/support/db';
+import { learningPeople, problem } from '../../test/support/learning';
 import { learningHeadcounts, learningReviewItems, learningReviewRounds } from './schema';
 import { createCourse, createSession } from './catalogue';
 import { bookPlace } from './booking';
@@ -28,32 +27,11 @@ const people: string[] = [];
 beforeAll(async () => {
   tdb = await openTestDatabase();
   await seedDemo(db(), PASSWORD);
-  const [org] = await db().select({ id: organisations.id }).from(organisations).where(eq(organisations.odsCode, 'RN5'));
-  for (let i = 0; i < 6; i++) {
-    const email = `needs${i}@learning.test`;
-    await createUser(db(), systemContext('test'), {
-      email,
-      displayName: `Needs ${i}`,
-      jobTitle: 'Midwife',
-      organisationId: org!.id,
-      role: 'point_of_care',
-      unitId: '',
-    });
-    people.push(email);
-  }
+  people.push(...(await learningPeople(db(), 'RN5', 6, 'needs', 'Needs')));
 });
 afterAll(async () => {
   await tdb?.close();
 });
-
-async function problem(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ValidationError);
-  return Object.values((e as ValidationError).fieldErrors).join(' | ');
-}
 
 const admin = () => contextFor(db(), 'training@beacon.example');
 const manager = () => contextFor(db(), 'partnership@beacon.example');

@@ -7,14 +7,12 @@ import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs } from '../platform/jobs/schema';
 import { ForbiddenError, ValidationError } from '../platform/errors';
-import { systemContext } from '../platform/context';
-import { createUser } from '../people/service';
-import { organisations } from '../directory/schema';
 import { seedDemo } from '../demo/seed';
 import { createDemoPeople } from '../demo/seed';
 import { DEMO_LEARNING_PEOPLE } from '../demo/directory-data';
 import { contextFor, memoryMailer } from '../../test/support/alerts';
 import { openTestDatabase, type TestDatabase } from '../../test/support/db';
+import { learningPeople, problem } from '../../test/support/learning';
 import { learningAnswers, learningBookings, learningResponses, learningSurveyRequests } from './schema';
 import { cancelSession, createCourse, createSession, getCourse, listCatalogue, updateCourse, updateSession } from './catalogue';
 import { approvalsFor, bookPlace, cancelBooking, decideApproval, setLineManager, teamRecords } from './booking';
@@ -39,33 +37,11 @@ beforeAll(async () => {
   tdb = await openTestDatabase();
   await seedDemo(db(), PASSWORD);
   await createDemoPeople(db(), DEMO_LEARNING_PEOPLE, PASSWORD);
-  const [org] = await db().select({ id: organisations.id }).from(organisations).where(eq(organisations.odsCode, 'RHU'));
-  for (let i = 0; i < 40; i++) {
-    const email = `person${i}@learning.test`;
-    await createUser(db(), systemContext('test'), {
-      email,
-      displayName: `Person ${i}`,
-      jobTitle: 'Midwife',
-      organisationId: org!.id,
-      role: 'point_of_care',
-      unitId: '',
-    });
-    people.push(email);
-  }
+  people.push(...(await learningPeople(db(), 'RHU', 40, 'person', 'Person')));
 });
 afterAll(async () => {
   await tdb?.close();
 });
-
-/** The messages of the ValidationError a promise rejects with (fails if it resolves or throws anything else). */
-async function problem(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ValidationError);
-  return Object.values((e as ValidationError).fieldErrors).join(' | ');
-}
 
 const admin = () => contextFor(db(), 'training@beacon.example');
 const course = (over: Record<string, unknown> = {}) => ({
