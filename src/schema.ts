@@ -10,3 +10,4 @@ export * from './identity/point-of-care/schema';
 export * from './cases/schema';
 export * from './escalations/schema';
 export * from './learning/schema';
+export * from './library/schema';

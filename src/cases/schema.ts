@@ -3,6 +3,7 @@ import { boolean, date, index, integer, jsonb, pgTable, text, timestamp, uniqueI
 import { geographies, organisations } from '../directory/schema';
 import { users } from '../platform/auth/schema';
 import { alerts } from '../alerts/schema';
+import { libraryVersions } from '../library/schema';
 
 /**
  * A concealed / denied pregnancy, late booking, unbooked woman in labour or unborn baby protocol case:
@@ -165,6 +166,8 @@ export const protocolVersions = pgTable(
     version: integer('version').notNull(),
     definition: jsonb('definition').notNull(),
     changeReason: text('change_reason'),
+    /** The library document version (the protocol or guidelines as published) this configuration implements. */
+    libraryVersionId: uuid('library_version_id').references(() => libraryVersions.id),
     createdByUserId: uuid('created_by_user_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },

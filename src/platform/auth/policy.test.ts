@@ -64,6 +64,15 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'learning.results': 'C',
     'learning.survey': 'N',
     'learning.needs': 'N',
+    'library.browse': 'Y',
+    'library.draft': 'C',
+    'library.author': 'N',
+    'library.review': 'C',
+    'library.approve': 'N',
+    'library.read': 'C',
+    'library.readership': 'N',
+    'library.outstanding': 'N',
+    'library.discuss': 'Y',
   },
   safeguarding_practitioner: {
     'home.view': 'Y',
@@ -116,6 +125,15 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'learning.results': 'C',
     'learning.survey': 'N',
     'learning.needs': 'N',
+    'library.browse': 'Y',
+    'library.draft': 'C',
+    'library.author': 'N',
+    'library.review': 'C',
+    'library.approve': 'N',
+    'library.read': 'C',
+    'library.readership': 'N',
+    'library.outstanding': 'N',
+    'library.discuss': 'Y',
   },
   designated_professional: {
     'home.view': 'Y',
@@ -168,6 +186,15 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'learning.results': 'C',
     'learning.survey': 'N',
     'learning.needs': 'N',
+    'library.browse': 'Y',
+    'library.draft': 'C',
+    'library.author': 'C',
+    'library.review': 'C',
+    'library.approve': 'N',
+    'library.read': 'C',
+    'library.readership': 'C',
+    'library.outstanding': 'C',
+    'library.discuss': 'Y',
   },
   unit_coordinator: {
     'home.view': 'Y',
@@ -220,6 +247,15 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'learning.results': 'C',
     'learning.survey': 'N',
     'learning.needs': 'N',
+    'library.browse': 'Y',
+    'library.draft': 'C',
+    'library.author': 'N',
+    'library.review': 'C',
+    'library.approve': 'N',
+    'library.read': 'C',
+    'library.readership': 'N',
+    'library.outstanding': 'N',
+    'library.discuss': 'Y',
   },
   social_worker: {
     'home.view': 'Y',
@@ -272,6 +308,15 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'learning.results': 'C',
     'learning.survey': 'N',
     'learning.needs': 'N',
+    'library.browse': 'Y',
+    'library.draft': 'C',
+    'library.author': 'N',
+    'library.review': 'C',
+    'library.approve': 'N',
+    'library.read': 'C',
+    'library.readership': 'N',
+    'library.outstanding': 'N',
+    'library.discuss': 'Y',
   },
   partnership_manager: {
     'home.view': 'Y',
@@ -324,6 +369,15 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'learning.results': 'C',
     'learning.survey': 'N',
     'learning.needs': 'C',
+    'library.browse': 'Y',
+    'library.draft': 'C',
+    'library.author': 'C',
+    'library.review': 'C',
+    'library.approve': 'C',
+    'library.read': 'C',
+    'library.readership': 'C',
+    'library.outstanding': 'N',
+    'library.discuss': 'Y',
   },
   auditor: {
     'home.view': 'Y',
@@ -376,6 +430,15 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'learning.results': 'Y',
     'learning.survey': 'N',
     'learning.needs': 'Y',
+    'library.browse': 'Y',
+    'library.draft': 'Y',
+    'library.author': 'N',
+    'library.review': 'C',
+    'library.approve': 'N',
+    'library.read': 'C',
+    'library.readership': 'Y',
+    'library.outstanding': 'Y',
+    'library.discuss': 'N',
   },
   system_admin: {
     'home.view': 'Y',
@@ -428,6 +491,15 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'learning.results': 'C',
     'learning.survey': 'N',
     'learning.needs': 'N',
+    'library.browse': 'Y',
+    'library.draft': 'C',
+    'library.author': 'N',
+    'library.review': 'C',
+    'library.approve': 'N',
+    'library.read': 'C',
+    'library.readership': 'N',
+    'library.outstanding': 'N',
+    'library.discuss': 'N',
   },
   training_admin: {
     'home.view': 'Y',
@@ -480,6 +552,15 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'learning.results': 'C',
     'learning.survey': 'C',
     'learning.needs': 'C',
+    'library.browse': 'Y',
+    'library.draft': 'C',
+    'library.author': 'C',
+    'library.review': 'C',
+    'library.approve': 'N',
+    'library.read': 'C',
+    'library.readership': 'C',
+    'library.outstanding': 'N',
+    'library.discuss': 'Y',
   },
 };
 
@@ -527,6 +608,8 @@ function partyOrAreaCondition() {
     ],
   };
 }
+
+const LIBRARY_AUTHORS: readonly string[] = ['designated_professional', 'partnership_manager', 'training_admin'];
 
 /** For conditional cells: resources that satisfy the condition and resources that do not. */
 const CONDITIONS: Partial<Record<Action, { allowed: (a: Actor) => Resource[]; refused: (a: Actor) => (Resource | undefined)[] }>> = {
@@ -585,6 +668,35 @@ const CONDITIONS: Partial<Record<Action, { allowed: (a: Actor) => Resource[]; re
   'learning.needs': {
     allowed: () => [{ inActorsArea: true }],
     refused: (a) => [undefined, {}, { inActorsArea: false }, { userId: a.userId }, { trainerUserIds: [a.userId] }],
+  },
+  // The library: authors and readership for their partnership area; reviewers for the version they are named on; your own reading.
+  'library.draft': {
+    allowed: (a) => [{ reviewerUserIds: [randomUUID(), a.userId] }, ...(LIBRARY_AUTHORS.includes(a.role) ? [{ inActorsArea: true }] : [])],
+    refused: (a) => [undefined, {}, { reviewerUserIds: [randomUUID()] }, { userId: a.userId }, ...(LIBRARY_AUTHORS.includes(a.role) ? [] : [{ inActorsArea: true }])],
+  },
+  'library.author': {
+    allowed: () => [{ inActorsArea: true }],
+    refused: (a) => [undefined, {}, { inActorsArea: false }, { reviewerUserIds: [a.userId] }, { userId: a.userId }],
+  },
+  'library.review': {
+    allowed: (a) => [{ reviewerUserIds: [a.userId] }],
+    refused: (a) => [undefined, {}, { reviewerUserIds: [randomUUID()] }, { inActorsArea: true }, { userId: a.userId }],
+  },
+  'library.approve': {
+    allowed: () => [{ inActorsArea: true }],
+    refused: (a) => [undefined, {}, { inActorsArea: false }, { reviewerUserIds: [a.userId] }],
+  },
+  'library.read': {
+    allowed: (a) => [{ userId: a.userId }],
+    refused: (a) => [undefined, {}, { userId: randomUUID() }, { organisationId: a.organisationId }, { inActorsArea: true }],
+  },
+  'library.readership': {
+    allowed: () => [{ inActorsArea: true }],
+    refused: (a) => [undefined, {}, { inActorsArea: false }, { organisationId: a.organisationId }, { reviewerUserIds: [a.userId] }],
+  },
+  'library.outstanding': {
+    allowed: (a) => [{ organisationId: a.organisationId }],
+    refused: (a) => [undefined, {}, { organisationId: randomUUID() }, { inActorsArea: true }, { userId: a.userId }],
   },
   // Reports: their own partnership area (and, for cases, cases their organisation works on).
   'case.report': {
@@ -734,6 +846,7 @@ describe('lists and single reads from the same rules', () => {
     { userId: a.userId },
     { managerUserIds: [a.userId] },
     { trainerUserIds: [a.userId] },
+    { reviewerUserIds: [a.userId] },
   ];
 
   it.each(ROLES)('%s: a record is in scopeFor(action) exactly when can(action, record) allows it, and mayAtAll says whether any can be', (role) => {

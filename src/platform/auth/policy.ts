@@ -57,6 +57,15 @@ export const ACTIONS = [
   'learning.results',
   'learning.survey',
   'learning.needs',
+  'library.browse',
+  'library.draft',
+  'library.author',
+  'library.review',
+  'library.approve',
+  'library.read',
+  'library.readership',
+  'library.outstanding',
+  'library.discuss',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -77,6 +86,8 @@ export interface Resource {
   managerUserIds?: readonly string[] | null;
   /** The people named as trainers of a training session. */
   trainerUserIds?: readonly string[] | null;
+  /** The people named as reviewers of a document version. */
+  reviewerUserIds?: readonly string[] | null;
 }
 
 /**
@@ -106,6 +117,8 @@ export const CONDITIONS = {
   managerOf: (a: Actor, r: Resource | undefined) => !!r?.managerUserIds?.includes(a.userId),
   /** The actor is a named trainer of the session. */
   trainsSession: (a: Actor, r: Resource | undefined) => !!r?.trainerUserIds?.includes(a.userId),
+  /** The actor is a named reviewer of the document version. */
+  namedReviewer: (a: Actor, r: Resource | undefined) => !!r?.reviewerUserIds?.includes(a.userId),
 } as const;
 export type Condition = keyof typeof CONDITIONS;
 
@@ -129,6 +142,9 @@ const raisers: readonly Role[] = ['safeguarding_practitioner', 'designated_profe
 const caseWorkers: readonly Role[] = ['point_of_care', 'safeguarding_practitioner', 'designated_professional', 'unit_coordinator', 'social_worker'];
 /** Health clinicians who may record a discharge past the gate (naming the senior clinician who decided). */
 const dischargeOverriders: readonly Role[] = ['point_of_care', 'safeguarding_practitioner', 'designated_professional'];
+
+/** Who writes and looks after a partnership's documents. */
+const libraryAuthors: readonly Role[] = ['designated_professional', 'partnership_manager', 'training_admin'];
 
 const RULES: Record<Action, Rule[]> = {
   'home.view': [{ roles: everyone }],
@@ -265,6 +281,22 @@ const RULES: Record<Action, Rule[]> = {
   // training administrators and managers for their own area, auditors everywhere. Changing it (starting a
   // round, recording findings, importing headcounts) is learning.manage; its owner signs a round off.
   'learning.needs': [{ roles: ['training_admin', 'partnership_manager'], when: 'inArea' }, { roles: ['auditor'] }],
+
+  // The library. Published documents are for every professional (and the public page). A partnership's
+  // authors (its designated professionals, manager and training team) write and look after the documents
+  // of their area, including the ones shared with it, and circulate them; named reviewers read and comment
+  // on the version they are named on; the partnership manager records the approval the partnership's group
+  // gave. Each person reads and acknowledges what they were asked to read. Readership is counts for the
+  // partnership; the outstanding list names people, for their own organisation's safeguarding lead.
+  'library.browse': [{ roles: everyone }],
+  'library.draft': [{ roles: libraryAuthors, when: 'inArea' }, { roles: everyone, when: 'namedReviewer' }, { roles: ['auditor'] }],
+  'library.author': [{ roles: libraryAuthors, when: 'inArea' }],
+  'library.review': [{ roles: everyone, when: 'namedReviewer' }],
+  'library.approve': [{ roles: ['partnership_manager'], when: 'inArea' }],
+  'library.read': [{ roles: everyone, when: 'self' }],
+  'library.readership': [{ roles: libraryAuthors, when: 'inArea' }, { roles: ['auditor'] }],
+  'library.outstanding': [{ roles: ['designated_professional'], when: 'ownOrganisation' }, { roles: ['auditor'] }],
+  'library.discuss': [{ roles: [...caseWorkers, 'partnership_manager', 'training_admin'] }],
 };
 
 export function can(actor: Actor | null, action: Action, resource?: Resource): boolean {
