@@ -322,3 +322,41 @@ export function changedFields<T extends Record<string, unknown>>(before: T, afte
 }
 
 export const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+
+/** The active units of some organisations, by organisation and name (an audience to choose from). */
+export async function unitsOf(db: Db, organisationIds: readonly string[]) {
+  if (!organisationIds.length) return [];
+  return db
+    .select({ id: units.id, name: units.name, organisationId: units.organisationId, organisationName: organisations.name })
+    .from(units)
+    .innerJoin(organisations, eq(organisations.id, units.organisationId))
+    .where(and(inArray(units.organisationId, [...organisationIds]), eq(units.active, true)))
+    .orderBy(asc(organisations.name), asc(units.name));
+}
+
+/** Names of organisations, units and geographies by id (for reports that group by them). */
+export async function directoryNames(db: Db, ids: { organisationIds?: readonly string[]; unitIds?: readonly string[]; geographyIds?: readonly string[] }) {
+  const out = new Map<string, string>();
+  const o = [...new Set(ids.organisationIds ?? [])];
+  const u = [...new Set(ids.unitIds ?? [])];
+  const g = [...new Set(ids.geographyIds ?? [])];
+  if (o.length) for (const r of await db.select({ id: organisations.id, name: organisations.name }).from(organisations).where(inArray(organisations.id, o))) out.set(r.id, r.name);
+  if (u.length) for (const r of await db.select({ id: units.id, name: units.name }).from(units).where(inArray(units.id, u))) out.set(r.id, r.name);
+  if (g.length) for (const r of await db.select({ id: geographies.id, name: geographies.name }).from(geographies).where(inArray(geographies.id, g))) out.set(r.id, r.name);
+  return out;
+}
+
+/** Local authority areas: the safeguarding partnerships (each with a public page of its documents). */
+export async function partnerships(db: Db): Promise<Geography[]> {
+  return db.select().from(geographies).where(eq(geographies.level, 'local_authority')).orderBy(asc(geographies.name));
+}
+
+/** A partnership by its ONS code (case-insensitive), or null. */
+export async function partnershipByCode(db: Db, code: string): Promise<Geography | null> {
+  if (!/^[A-Za-z0-9]{1,12}$/.test(code)) return null;
+  const [g] = await db
+    .select()
+    .from(geographies)
+    .where(and(sql`upper(${geographies.code}) = ${code.toUpperCase()}`, eq(geographies.level, 'local_authority')));
+  return g ?? null;
+}

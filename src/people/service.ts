@@ -1,4 +1,4 @@
-import { and, asc, eq, ilike, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, ilike, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../platform/db/engine';
 import { ROLES, type Actor, type RequestContext, type Role } from '../platform/context';
 import { authorize, authorizeContext } from '../platform/auth/policy';
@@ -60,6 +60,27 @@ export async function peopleByOrganisationAndRole(db: Db, organisationIds: reado
     .where(and(inArray(memberships.organisationId, [...organisationIds]), eq(memberships.active, true), eq(users.active, true)))
     .groupBy(memberships.organisationId, memberships.role);
   return rows.map((r) => ({ ...r, count: Number(r.count) }));
+}
+
+/**
+ * The people in an audience, as a query for a set-based insert (a circulation to thousands): one row per
+ * active person (user_id, organisation_id, role, unit_id) holding an active membership in one of the
+ * organisations, narrowed to some roles and units when given. Where a person has several memberships that
+ * fit, the one tied to a unit is theirs for counting.
+ */
+export function audienceSql(a: { organisationIds: readonly string[]; roles: readonly string[]; unitIds: readonly string[] }): SQL {
+  const ids = (xs: readonly string[]) =>
+    sql.join(
+      xs.map((x) => sql`${x}::uuid`),
+      sql`, `,
+    );
+  if (!a.organisationIds.length) return sql`select null::uuid as user_id, null::uuid as organisation_id, null::text as role, null::uuid as unit_id where false`;
+  return sql`select distinct on (m.user_id) m.user_id, m.organisation_id, m.role, m.unit_id
+    from memberships m join users u on u.id = m.user_id
+    where m.active and u.active and m.organisation_id in (${ids(a.organisationIds)})
+    ${a.roles.length ? sql`and m.role in (${sql.join(a.roles.map((r) => sql`${r}`), sql`, `)})` : sql``}
+    ${a.unitIds.length ? sql`and m.unit_id in (${ids(a.unitIds)})` : sql``}
+    order by m.user_id, m.unit_id nulls last, m.created_at`;
 }
 
 /** The actor for a session: the person acting through one of their active memberships. */

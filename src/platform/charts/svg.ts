@@ -36,6 +36,36 @@ export async function barChartSvg(
     },
     config: { font: 'Arial, sans-serif', view: { stroke: null } },
   };
+  return render(spec, opts);
+}
+
+export interface LineDatum {
+  /** A calendar date, YYYY-MM-DD. */
+  date: string;
+  value: number;
+  series: string;
+}
+
+/** A line chart over time (cumulative counts by day), one line per series, NHS colours. */
+export async function lineChartSvg(data: readonly LineDatum[], opts: { title: string; description: string; yTitle: string }): Promise<string> {
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: 560,
+    height: 240,
+    data: { values: data.map((d) => ({ ...d })) },
+    mark: { type: 'line', point: false, strokeWidth: 3 },
+    encoding: {
+      x: { field: 'date', type: 'temporal', title: null, axis: { format: '%d %b', labelFontSize: 12, tickCount: 8 } },
+      y: { field: 'value', type: 'quantitative', title: opts.yTitle, axis: { labelFontSize: 12 } },
+      color: { field: 'series', type: 'nominal', title: null, scale: { range: ['#005eb8', '#007f3b', '#ffb81c', '#330072'] }, legend: { orient: 'bottom', labelFontSize: 13 } },
+      strokeDash: { field: 'series', type: 'nominal', legend: null },
+    },
+    config: { font: 'Arial, sans-serif', view: { stroke: null } },
+  };
+  return render(spec, opts);
+}
+
+async function render(spec: TopLevelSpec, opts: { title: string; description: string }): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();

@@ -1,5 +1,5 @@
 import { redactSqlValues } from '../http/log-safety';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/engine';
 import { rows } from '../db/sql';
 import { jobs } from './schema';
@@ -39,6 +39,25 @@ export async function enqueueMany(tx: Db, type: string, items: { payload: Record
     .onConflictDoNothing({ target: jobs.idempotencyKey })
     .returning({ id: jobs.id });
   return rows.length;
+}
+
+/**
+ * Many jobs of one type made by the database from a query (a circulation to twenty thousand people), in
+ * the caller's transaction: `select` yields the columns `payload` (jsonb) and `idempotency_key` (text),
+ * optionally reading a data-modifying `with` clause (`name AS (INSERT … RETURNING …)`), so the change and
+ * its messages are one statement and no row travels to the process. Keys already used are skipped.
+ * Returns how many jobs were added.
+ */
+export async function enqueueSelect(tx: Db, type: string, select: SQL, opts: { with?: SQL } = {}): Promise<number> {
+  const found = await rows<{ n: number }>(
+    tx,
+    sql`WITH ${opts.with ? sql`${opts.with}, ` : sql``}added AS (
+          INSERT INTO jobs (type, payload, idempotency_key)
+          SELECT ${type}, q.payload, q.idempotency_key FROM (${select}) q
+          ON CONFLICT (idempotency_key) DO NOTHING RETURNING 1)
+        SELECT count(*)::int AS n FROM added`,
+  );
+  return Number(found[0]?.n ?? 0);
 }
 
 /** Exponential backoff with a ceiling: 5 s, 10 s, 20 s … up to one hour. */
