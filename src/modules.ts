@@ -14,6 +14,7 @@ import { identityModule } from './identity/module';
 import { casesModule } from './cases/module';
 import { escalationsModule } from './escalations/module';
 import { learningModule } from './learning/module';
+import { libraryModule } from './library/module';
 
 export const MODULES: readonly BeaconModule[] = [
   platformModule,
@@ -26,4 +27,5 @@ export const MODULES: readonly BeaconModule[] = [
   casesModule,
   escalationsModule,
   learningModule,
+  libraryModule,
 ];

@@ -435,13 +435,13 @@ export async function getDocument(db: Db, ctx: RequestContext, id: string) {
   const all = await db.select().from(libraryVersions).where(eq(libraryVersions.documentId, doc.id)).orderBy(desc(libraryVersions.major), desc(libraryVersions.minor));
   const versions = all.filter((v) => isPublicVersion(v) || can(ctx.actor, 'library.draft', { ...resource, reviewerUserIds: v.reviewerUserIds }) || (v.status === 'withdrawn' && v.publishedAt !== null));
   const geos = await documentGeographies(db, doc);
-  const names = await directoryNames(db, { geographyIds: geos });
+  const known = new Map((await partnerships(db)).map((g) => [g.id, g]));
   return {
     doc,
     versions,
     current: versions.find((v) => v.status === 'published') ?? null,
     inProgress: versions.find((v) => ['draft', 'in_review', 'approved'].includes(v.status)) ?? null,
-    partnerships: geos.map((g) => ({ id: g, name: names.get(g) ?? '' })),
+    partnerships: geos.map((g) => ({ id: g, code: known.get(g)?.code ?? '', name: known.get(g)?.name ?? '' })),
     may: {
       author: can(ctx.actor, 'library.author', resource),
       readership: can(ctx.actor, 'library.readership', resource),
