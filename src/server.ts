@@ -10,6 +10,7 @@ import { Worker } from './platform/jobs/worker';
 import { seedDemo } from './demo/seed';
 import { seedDemoCases } from './demo/cases';
 import { seedDemoLearning } from './demo/learning';
+import { seedDemoLibrary } from './demo/library';
 import { type DemoAlertsSummary, describeSearch, SHOWCASE, seedDemoAlerts } from './demo/alerts';
 import { organisations } from './directory/schema';
 import { createMailer } from './platform/notify/mailer';
@@ -51,6 +52,7 @@ export async function startService(config: Config, opts: { handleSignals?: boole
         const register = await seedDemoAlerts(database.db, { password: seeded.password, key: config.encryptionKey });
         await seedDemoCases(database.db);
         await seedDemoLearning(database.db, { password: seeded.password });
+        await seedDemoLibrary(database.db);
         printDemoSignIns(config, seeded.password, seeded.created, register);
       }
     }
