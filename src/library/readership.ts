@@ -47,8 +47,8 @@ export async function readership(db: Db, ctx: RequestContext, documentId: string
   if (major === undefined) throw new NotFoundError('Published version');
   const version = versions.find((v) => v.major === major)!;
   const questions = version.questions;
-  // Asked: everyone asked to read this major version, except tasks closed unread (a withdrawal or a newer major version).
-  const base = sql`from library_reads r where r.document_id = ${doc.id}::uuid and r.major = ${major} and (r.closed_at is null or r.acknowledged_at is not null)`;
+  // Asked: everyone asked to read this major version, including those whose task closed unread (a newer major version, a withdrawal).
+  const base = sql`from library_reads r where r.document_id = ${doc.id}::uuid and r.major = ${major}`;
   const counts = sql`count(*)::int as asked, count(r.opened_at)::int as opened, count(r.acknowledged_at)::int as acknowledged,
     coalesce(sum(r.correct), 0)::int as correct, (count(r.acknowledged_at) * ${questions.length})::int as checked`;
   const grouped = (col: string) => sqlRows<Counts & { key: string | null }>(db, sql`select ${sql.raw(col)}::text as key, ${counts} ${base} group by ${sql.raw(col)}`);
@@ -77,7 +77,7 @@ export async function readership(db: Db, ctx: RequestContext, documentId: string
         from (select distinct (x at time zone 'Europe/London')::date as day
               from library_reads r2, lateral (values (r2.asked_at), (r2.opened_at), (r2.acknowledged_at)) v(x)
               where r2.document_id = ${doc.id}::uuid and r2.major = ${major} and x is not null) d
-        join library_reads r on r.document_id = ${doc.id}::uuid and r.major = ${major} and (r.closed_at is null or r.acknowledged_at is not null)
+        join library_reads r on r.document_id = ${doc.id}::uuid and r.major = ${major}
         group by d.day order by d.day`,
   );
   const names = await directoryNames(db, {
