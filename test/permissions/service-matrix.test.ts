@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS, type Action } from '../../src/platform/auth/policy';
 import { ROLES, type RequestContext, type Role } from '../../src/platform/context';
 import type { Db } from '../../src/platform/db/engine';
-import { ForbiddenError } from '../../src/platform/errors';
+import { ForbiddenError, NotFoundError } from '../../src/platform/errors';
 import { organisations, units } from '../../src/directory/schema';
 import { createOrganisation, createUnit, listOrganisations, updateOrganisation, updateUnit } from '../../src/directory/service';
 import { importOdsCsv } from '../../src/directory/ods-import';
@@ -54,6 +54,10 @@ import { requireCourseResults } from '../../src/learning/results';
 import { createSurvey, requireSurvey } from '../../src/learning/surveys';
 import { createRound, getRound } from '../../src/learning/needs';
 import { loadConfig } from '../../src/config';
+import { approveVersion, commentOn, createDocument, getVersion, listDocuments, publishVersion, sendForReview, startVersion, updateDocument, updateDraft } from '../../src/library/documents';
+import { acknowledge as acknowledgeReading, circulate, outstandingList, recordDiscussion } from '../../src/library/circulation';
+import { readership } from '../../src/library/readership';
+import { libraryReads } from '../../src/library/schema';
 
 /** One line of the table: nine groups of three cells, in the order of ROLES. */
 function row(cells: string): Record<Role, Cells> {
@@ -131,6 +135,19 @@ const EXPECTED: Record<Action, Record<Role, Cells>> = {
   'learning.results': row('NNN NNN NNN NNN NNN YYN YYY NNN YYN'),
   'learning.survey': row('NNN NNN NNN NNN NNN NNN NNN NNN YYN'),
   'learning.needs': row('NNN NNN NNN NNN NNN YYN YYY NNN YYN'),
+  // Library: the documents belong to Southampton (own and area positions are in it); its version in review
+  // names no one here as reviewer (named reviewers are tested in policy.test.ts and library/service.test.ts).
+  // A version not published is hidden (404) from anyone who may not see drafts: counted here as refused.
+  // The own point-of-care person was asked to read the published version, so acknowledges their own task.
+  'library.browse': row('YYY YYY YYY YYY YYY YYY YYY YYY YYY'),
+  'library.draft': row('NNN NNN YYN NNN NNN YYN YYY NNN YYN'),
+  'library.author': row('NNN NNN YYN NNN NNN YYN NNN NNN YYN'),
+  'library.review': row('NNN NNN NNN NNN NNN NNN NNN NNN NNN'),
+  'library.approve': row('NNN NNN NNN NNN NNN YYN NNN NNN NNN'),
+  'library.read': row('YNN NNN NNN NNN NNN NNN NNN NNN NNN'),
+  'library.readership': row('NNN NNN YYN NNN NNN YYN YYY NNN YYN'),
+  'library.outstanding': row('NNN NNN YYY NNN NNN NNN YYY NNN NNN'),
+  'library.discuss': row('YYY YYY YYY YYY YYY YYY NNN NNN YYY'),
 };
 
 let tdb: TestDatabase;
@@ -154,6 +171,12 @@ let rec: {
   delegateUserId: string;
   surveyId: string;
   roundId: string;
+  libraryDocumentId: string;
+  libraryVersionId: string;
+  libraryReviewId: string;
+  libraryDraftOnlyId: string;
+  libraryDraftOnlyVersionId: string;
+  libraryReadId: string;
 };
 let index: RegisterIndex;
 
@@ -215,7 +238,27 @@ const PROBES: Record<Action, (tx: Db, ctx: RequestContext) => Promise<unknown>> 
   'learning.results': (tx, ctx) => requireCourseResults(tx, ctx, rec.courseId),
   'learning.survey': (tx, ctx) => requireSurvey(tx, ctx, rec.surveyId),
   'learning.needs': (tx, ctx) => getRound(tx, ctx, rec.roundId),
+  'library.browse': (tx, ctx) => listDocuments(tx, ctx),
+  'library.draft': (tx, ctx) => hidden(getVersion(tx, ctx, rec.libraryReviewId)),
+  'library.author': (tx, ctx) =>
+    updateDocument(tx, ctx, rec.libraryDocumentId, { kind: 'sop', title: 'Matrix SOP', summary: 'For the matrix', reviewMonths: 12, sharedWith: [] }),
+  'library.review': (tx, ctx) => hidden(commentOn(tx, ctx, rec.libraryReviewId, { text: 'A comment' })),
+  'library.approve': (tx, ctx) => hidden(approveVersion(tx, ctx, rec.libraryReviewId, { group: 'Subgroup', meeting: 'March', approvedOn: '2026-01-01' })),
+  'library.read': (tx, ctx) => acknowledgeReading(tx, ctx, rec.libraryReadId, { confirm: 'yes' }),
+  'library.readership': (tx, ctx) => readership(tx, ctx, rec.libraryDocumentId),
+  'library.outstanding': (tx, ctx) => outstandingList(tx, ctx),
+  'library.discuss': (tx, ctx) => recordDiscussion(tx, ctx, rec.libraryVersionId, {}),
 };
+
+/** A version that is not published is hidden (404) from those who may not see drafts: for the table, a refusal. */
+async function hidden<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof NotFoundError) throw new ForbiddenError('hidden');
+    throw err;
+  }
+}
 
 class Rollback extends Error {}
 
@@ -331,7 +374,34 @@ beforeAll(async () => {
     ownerEmail: (await db().select({ email: users.email }).from(users).where(eq(users.id, trainingAdmin.actor!.userId)))[0]!.email,
     dueOn: '2099-01-01',
   });
+  // Library: a Southampton SOP, published and circulated to the own trust's point-of-care staff, its next
+  // version in review; and a second document with only a draft (never listed to those who may not see drafts).
+  const manager = who.partnership_manager.own;
+  const libDoc = await createDocument(db(), trainingAdmin, {
+    kind: 'sop',
+    title: 'Matrix SOP',
+    summary: 'For the matrix',
+    reviewMonths: 12,
+    partnership: 'E06000045',
+    body: '# Purpose',
+  });
+  await updateDraft(db(), trainingAdmin, libDoc.versionId, { body: '# Purpose', changeSummary: 'First', reviewers: 'midwife@beacon.example' });
+  await sendForReview(db(), trainingAdmin, libDoc.versionId);
+  await approveVersion(db(), manager, libDoc.versionId, { group: 'Subgroup', meeting: 'March', approvedOn: '2026-01-01' });
+  await publishVersion(db(), trainingAdmin, libDoc.versionId);
+  await circulate(db(), trainingAdmin, libDoc.versionId, { organisationIds: [orgs.own], roles: ['point_of_care'] });
+  const libNext = await startVersion(db(), trainingAdmin, libDoc.id, { change: 'minor' });
+  await updateDraft(db(), trainingAdmin, libNext.id, { body: '# Purpose\n\nMore.', changeSummary: 'Wording', reviewers: 'midwife@beacon.example' });
+  await sendForReview(db(), trainingAdmin, libNext.id);
+  const libDraftOnly = await createDocument(db(), trainingAdmin, { kind: 'guideline', title: 'Matrix draft', summary: 'Draft only', reviewMonths: 12, partnership: 'E06000045', body: 'x' });
+  const [libRead] = await db().select({ id: libraryReads.id }).from(libraryReads).where(and(eq(libraryReads.documentId, libDoc.id), eq(libraryReads.userId, delegate.actor!.userId)));
   rec = {
+    libraryDocumentId: libDoc.id,
+    libraryVersionId: libDoc.versionId,
+    libraryReviewId: libNext.id,
+    libraryDraftOnlyId: libDraftOnly.id,
+    libraryDraftOnlyVersionId: libDraftOnly.versionId,
+    libraryReadId: libRead!.id,
     roundId: round.id,
     courseId: course.id,
     sessionId: session.id,
@@ -421,5 +491,20 @@ describe('lists never disagree with single reads', () => {
     // And the lists are not empty by accident: the alert's own team sees both.
     expect((await listed(() => listOrganisationAlerts(db(), who.safeguarding_practitioner.own)))?.has(rec.alertId)).toBe(true);
     expect((await listed(() => listPresentations(db(), who.safeguarding_practitioner.own)))?.has(rec.presentationId)).toBe(true);
+  });
+
+  it('library: a document with only a draft is listed exactly when its draft opens (every role, every position)', async () => {
+    const disagreements: string[] = [];
+    let listedSomewhere = 0;
+    for (const { role, p, ctx } of everyone()) {
+      const docs = await listed(() => listDocuments(db(), ctx));
+      const opens = await readable(() => hidden(getVersion(db(), ctx, rec.libraryDraftOnlyVersionId)));
+      if (docs?.has(rec.libraryDraftOnlyId)) listedSomewhere++;
+      if (!!docs?.has(rec.libraryDraftOnlyId) !== opens) disagreements.push(`library draft: ${role} ${p} listed ${!!docs?.has(rec.libraryDraftOnlyId)}, opens ${opens}`);
+      // The published document is listed to everyone.
+      if (!docs?.has(rec.libraryDocumentId)) disagreements.push(`library published: ${role} ${p} not listed`);
+    }
+    expect(disagreements).toEqual([]);
+    expect(listedSomewhere).toBeGreaterThan(0);
   });
 });
