@@ -280,6 +280,7 @@ export async function returnToDraft(db: Db, ctx: RequestContext, versionId: stri
 
 /** Record the approval the partnership gave: by whom, the group and meeting, and the date. */
 export async function approveVersion(db: Db, ctx: RequestContext, versionId: string, raw: unknown): Promise<void> {
+  await requireVersion(db, ctx, versionId, 'library.approve');
   const input = parseInput(approvalSchema, raw);
   if (input.approvedOn > londonDate(new Date())) throw new ValidationError({ approvedOn: 'The date it was approved must be today or in the past' });
   await move(

@@ -15,6 +15,9 @@ import { createCourse, createSession } from '../../src/learning/catalogue';
 import { bookPlace } from '../../src/learning/booking';
 import { createSurvey } from '../../src/learning/surveys';
 import { createRound } from '../../src/learning/needs';
+import { approveVersion, createDocument, publishVersion, sendForReview, updateDraft } from '../../src/library/documents';
+import { circulate } from '../../src/library/circulation';
+import { libraryReads } from '../../src/library/schema';
 import { PEOPLE, type Person } from '../http/route-access';
 import { contextFor, raiseActiveAlert, SUBJECT, validAlertContent } from './alerts';
 import { tableRowCounter } from './db';
@@ -114,7 +117,32 @@ export async function buildRouteFixtures(t: TestApp): Promise<RouteFixtures> {
     ownerEmail: PEOPLE.partnership,
     dueOn: '2099-01-01',
   });
+  // Library: a Hampshire SOP shared with Southampton, published and circulated to the midwife (its named reviewer too).
+  const libManager = await contextFor(db, PEOPLE.partnership);
+  const libDoc = await createDocument(db, training, {
+    kind: 'sop',
+    title: 'Route fixture SOP',
+    summary: 'For the route matrix',
+    reviewMonths: 12,
+    partnership: 'E10000014',
+    sharedWith: ['E06000045'],
+    body: '# Purpose',
+  });
+  await updateDraft(db, training, libDoc.versionId, { body: '# Purpose', changeSummary: 'First', reviewers: PEOPLE.midwife });
+  await sendForReview(db, training, libDoc.versionId);
+  await approveVersion(db, libManager, libDoc.versionId, { group: 'Subgroup', meeting: 'March', approvedOn: '2026-01-01' });
+  await publishVersion(db, training, libDoc.versionId);
+  await circulate(db, training, libDoc.versionId, { organisationIds: [rhm!.id], roles: ['safeguarding_practitioner'] });
+  const libRead = await one(
+    db
+      .select({ id: libraryReads.id })
+      .from(libraryReads)
+      .where(and(eq(libraryReads.documentId, libDoc.id), eq(libraryReads.userId, midwife.actor.userId))),
+  );
   const ids: Record<string, string> = {
+    libraryDocument: libDoc.id,
+    libraryVersion: libDoc.versionId,
+    libraryRead: libRead!.id,
     learningCourse: course.id,
     learningSession: session.id,
     learningBooking: booking.id,
@@ -159,39 +187,46 @@ export function urlFor(f: RouteFixtures, route: string): string {
   const [, url] = route.split(' ') as [string, string];
   const under = (...prefixes: string[]) => prefixes.some((p) => url.startsWith(p) || url.startsWith(`/api${p}`));
   const alertDraftStep = /^\/(api\/)?alerts\/:id\/(steps|photos$|submit|draft)/.test(url);
-  const id = under('/learning/needs/rounds')
-    ? f.ids.learningRound
-    : under('/learning/courses')
-      ? f.ids.learningCourse
-      : under('/learning/sessions')
-        ? f.ids.learningSession
-        : under('/learning/bookings')
-          ? f.ids.learningBooking
-          : under('/learning/surveys')
-            ? f.ids.learningSurvey
-            : under('/check/searches')
-              ? f.ids.search
-              : under('/check/reveals')
-                ? f.ids.reveal
-                : under('/presentations')
-                  ? f.ids.presentation
-                  : under('/screening')
-                    ? f.ids.screening
-                    : under('/cases')
-                      ? f.ids.case
-                      : under('/escalations')
-                        ? f.ids.escalation
-                        : under('/users')
-                          ? f.ids.user
-                          : under('/organisations')
-                            ? f.ids.organisation
-                            : under('/units')
-                              ? f.ids.unit
-                              : under('/alerts')
-                                ? alertDraftStep
-                                  ? f.ids.draft
-                                  : f.ids.alert
-                                : MISSING_ID;
+  const id =
+    under('/library/documents') || url.startsWith('/public/')
+      ? f.ids.libraryDocument
+      : under('/library/versions')
+        ? f.ids.libraryVersion
+        : under('/library/reading')
+          ? f.ids.libraryRead
+          : under('/learning/needs/rounds')
+            ? f.ids.learningRound
+            : under('/learning/courses')
+              ? f.ids.learningCourse
+              : under('/learning/sessions')
+                ? f.ids.learningSession
+                : under('/learning/bookings')
+                  ? f.ids.learningBooking
+                  : under('/learning/surveys')
+                    ? f.ids.learningSurvey
+                    : under('/check/searches')
+                      ? f.ids.search
+                      : under('/check/reveals')
+                        ? f.ids.reveal
+                        : under('/presentations')
+                          ? f.ids.presentation
+                          : under('/screening')
+                            ? f.ids.screening
+                            : under('/cases')
+                              ? f.ids.case
+                              : under('/escalations')
+                                ? f.ids.escalation
+                                : under('/users')
+                                  ? f.ids.user
+                                  : under('/organisations')
+                                    ? f.ids.organisation
+                                    : under('/units')
+                                      ? f.ids.unit
+                                      : under('/alerts')
+                                        ? alertDraftStep
+                                          ? f.ids.draft
+                                          : f.ids.alert
+                                        : MISSING_ID;
   const values: Record<string, string> = {
     id: id!,
     deliveryId: f.ids.delivery!,
@@ -207,6 +242,7 @@ export function urlFor(f: RouteFixtures, route: string): string {
     kind: url.includes('/evaluation/') ? 'baseline' : 'milestones',
     courseId: f.ids.learningCourse!,
     geographyCode: f.ids.area!,
+    code: f.ids.area!,
     ...Object.fromEntries(MISSING_PARAMS.map((p) => [p, MISSING_ID])),
   };
   return url.replace(/:(\w+)/g, (_, name: string) => {
