@@ -12,7 +12,7 @@ import { authorizeList } from '../platform/auth/policy';
 import { recordAudit } from '../platform/audit/service';
 import { users } from '../platform/auth/schema';
 import { enqueueSelect } from '../platform/jobs/queue';
-import { ConflictError, parseInput, ValidationError } from '../platform/errors';
+import { ConflictError, parseInput, ValidationError, zodFieldErrors } from '../platform/errors';
 import { londonDate } from '../platform/dates';
 import { directoryNames, organisationsIn, partnershipAreaIds, unitsOf } from '../directory/service';
 import { audienceSql } from '../people/service';
@@ -213,9 +213,13 @@ function answersOf(raw: unknown): unknown {
 export async function acknowledge(db: Db, ctx: RequestContext, readId: string, raw: unknown, now = new Date()): Promise<{ correct: number; questions: number }> {
   const read = await requireOwnRead(db, ctx, readId);
   const { version } = await requireVersion(db, ctx, read.versionId, 'library.browse');
-  const input = parseInput(acknowledgeSchema, answersOf(raw));
-  const marked = markAnswers(version.questions, input.answers);
-  if ('problems' in marked) throw new ValidationError(marked.problems);
+  // Every problem at once: each question not answered, and the box not ticked.
+  const parsed = acknowledgeSchema.safeParse(answersOf(raw));
+  const given = (answersOf(raw) as { answers?: unknown } | null)?.answers;
+  const marked = markAnswers(version.questions, Array.isArray(given) ? given.map(Number) : []);
+  const problems = { ...('problems' in marked ? marked.problems : {}), ...(parsed.success ? {} : zodFieldErrors(parsed.error.issues)) };
+  if (!parsed.success || 'problems' in marked) throw new ValidationError(problems);
+  const input = parsed.data;
   return db.transaction(async (tx) => {
     const [locked] = await tx.select().from(libraryReads).where(eq(libraryReads.id, read.id)).for('update');
     if (locked!.acknowledgedAt) throw new ConflictError('You have already confirmed that you have read and understood this version.');
