@@ -3,6 +3,8 @@
  * goes), photographs, check your answers and submit.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { documentInForce } from '../library/links';
+import { organisationGeographyId } from '../directory/service';
 import type { AppDeps } from '../platform/http/deps';
 import { ValidationError } from '../platform/errors';
 import { PHOTOGRAPH_DEFAULTS } from '../platform/files/photographs';
@@ -52,8 +54,15 @@ export const alertRaiseRoutes =
       });
     });
 
-    app.get('/alerts/new', { config: { permission: 'alert.raise' } }, async (_req, reply) => {
+    /** The high-risk alert SOP in force for the person's area (the library), which these pages follow. */
+    const sopFor = async (req: FastifyRequest) => {
+      const geographyId = req.ctx.actor ? await organisationGeographyId(db, req.ctx.actor.organisationId) : null;
+      return documentInForce(db, geographyId, ['sop'], 'high_risk_alerts');
+    };
+
+    app.get('/alerts/new', { config: { permission: 'alert.raise' } }, async (req, reply) => {
       return reply.page('alerts/views/start.njk', {
+        sop: await sopFor(req),
         title: 'Raise a high-risk alert',
         reviewWeeks: config.alerts.reviewWeeksAfterEdd,
         back: { href: '/alerts' },
@@ -89,6 +98,7 @@ export const alertRaiseRoutes =
       const returnTo = opts.returnTo === 'check' ? 'check' : null;
       const base = `/alerts/${detail.alert.id}`;
       return reply.code(opts.status ?? 200).page(slug === 'photographs' ? 'alerts/views/photographs.njk' : 'alerts/views/step.njk', {
+        sop: await sopFor(req),
         title: step.title,
         caption: caption(detail),
         alert: detail.alert,
@@ -200,6 +210,7 @@ export const alertRaiseRoutes =
           }
         : null;
       return reply.code(status).page('alerts/views/check.njk', {
+        sop: await sopFor(req),
         title: 'Check your answers before submitting the alert',
         caption: caption(detail),
         stepCount: STEPS.length + 1,

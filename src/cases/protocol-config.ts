@@ -35,6 +35,8 @@ export interface ConfigVersion {
   version: number;
   definition: unknown;
   createdAt: Date;
+  /** The library document version this configuration implements, where one is recorded. */
+  libraryVersionId?: string | null;
 }
 
 /** The national default of a kind, creating version 1 from the documented default if there is none. */

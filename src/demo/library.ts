@@ -137,7 +137,11 @@ const QUESTIONS = [
     options: ['Parents refusing all contact', 'Parents appearing to co-operate while nothing changes for the child', 'A parent moving to another area'],
     correct: 1,
   },
-  { text: 'What should you test what you are told against?', options: ['What you see and what other agencies know', 'What the parent said last time', 'Nothing: trust the parent'], correct: 0 },
+  {
+    text: 'What should you test what you are told against?',
+    options: ['What you see and what other agencies know', 'What the parent said last time', 'Nothing: trust the parent'],
+    correct: 0,
+  },
   { text: 'If concerns are not resolved, you should…', options: ['Wait for the next review', 'Close the case', 'Share information and escalate'], correct: 2 },
 ];
 
@@ -157,7 +161,11 @@ export async function seedDemoLibrary(db: Db, opts: { now?: Date } = {}): Promis
   async function publish(versionId: string, author: typeof manager, when: Date, summary: string, body: string, questions: unknown[] = []) {
     await updateDraft(db, author, versionId, { body, changeSummary: summary, reviewers, questions });
     await sendForReview(db, author, versionId);
-    await approveVersion(db, manager, versionId, { group: 'HSCP Policy and Procedures Subgroup', meeting: `Meeting of ${londonDate(when)}`, approvedOn: londonDate(when) });
+    await approveVersion(db, manager, versionId, {
+      group: 'HSCP Policy and Procedures Subgroup',
+      meeting: `Meeting of ${londonDate(when)}`,
+      approvedOn: londonDate(when),
+    });
     await publishVersion(db, author, versionId, {}, when);
   }
   const shared = ['E06000044', 'E06000045', 'E06000046'];
@@ -188,7 +196,13 @@ export async function seedDemoLibrary(db: Db, opts: { now?: Date } = {}): Promis
   });
   await publish(guidelines.versionId, manager, ago(330), 'First version.', GUIDELINES_V1);
   const g2 = await startVersion(db, manager, guidelines.id, { change: 'major' });
-  await publish(g2.id, manager, ago(60), 'Opening a case in Beacon and raising an alert are now part of the guidelines; a late booking is treated as possibly concealed.', GUIDELINES_V2);
+  await publish(
+    g2.id,
+    manager,
+    ago(60),
+    'Opening a case in Beacon and raising an alert are now part of the guidelines; a late booking is treated as possibly concealed.',
+    GUIDELINES_V2,
+  );
 
   // 3. The Unborn Baby Protocol, shared by four partnerships: 1.0 in force, 1.1 in review with a comment.
   const ubp = await createDocument(db, manager, {
@@ -225,7 +239,10 @@ export async function seedDemoLibrary(db: Db, opts: { now?: Date } = {}): Promis
 
   // Part-readership: about six in ten confirm over the month (most in the first week), a few more open it without confirming.
   const rng = new Rng(21);
-  const reads = await db.select({ id: libraryReads.id, userId: libraryReads.userId, role: libraryReads.role }).from(libraryReads).where(eq(libraryReads.versionId, briefing.versionId));
+  const reads = await db
+    .select({ id: libraryReads.id, userId: libraryReads.userId, role: libraryReads.role })
+    .from(libraryReads)
+    .where(eq(libraryReads.versionId, briefing.versionId));
   const emails = new Map((await db.select({ id: users.id, email: users.email }).from(users)).map((u) => [u.id, u.email]));
   for (const r of reads.sort((a, b) => (emails.get(a.userId) ?? '').localeCompare(emails.get(b.userId) ?? ''))) {
     const email = emails.get(r.userId);

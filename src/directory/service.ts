@@ -340,9 +340,12 @@ export async function directoryNames(db: Db, ids: { organisationIds?: readonly s
   const o = [...new Set(ids.organisationIds ?? [])];
   const u = [...new Set(ids.unitIds ?? [])];
   const g = [...new Set(ids.geographyIds ?? [])];
-  if (o.length) for (const r of await db.select({ id: organisations.id, name: organisations.name }).from(organisations).where(inArray(organisations.id, o))) out.set(r.id, r.name);
+  if (o.length)
+    for (const r of await db.select({ id: organisations.id, name: organisations.name }).from(organisations).where(inArray(organisations.id, o)))
+      out.set(r.id, r.name);
   if (u.length) for (const r of await db.select({ id: units.id, name: units.name }).from(units).where(inArray(units.id, u))) out.set(r.id, r.name);
-  if (g.length) for (const r of await db.select({ id: geographies.id, name: geographies.name }).from(geographies).where(inArray(geographies.id, g))) out.set(r.id, r.name);
+  if (g.length)
+    for (const r of await db.select({ id: geographies.id, name: geographies.name }).from(geographies).where(inArray(geographies.id, g))) out.set(r.id, r.name);
   return out;
 }
 

@@ -127,11 +127,21 @@ export async function readershipScope(db: Db, ctx: RequestContext): Promise<SQL 
 /** The reading tasks on the outstanding list this person may see, as SQL on library_reads. */
 export function outstandingScope(ctx: RequestContext): Promise<SQL | undefined> {
   const scope = authorizeList(ctx, 'library.outstanding');
-  return sqlScope(scope, { ownOrganisation: () => eq(libraryReads.organisationId, ctx.actor?.organisationId ?? '00000000-0000-0000-0000-000000000000') }, 'outstanding reading');
+  return sqlScope(
+    scope,
+    { ownOrganisation: () => eq(libraryReads.organisationId, ctx.actor?.organisationId ?? '00000000-0000-0000-0000-000000000000') },
+    'outstanding reading',
+  );
 }
 
 /** Record that someone read personal data of the library (a readership report, the outstanding list, a task). */
-export async function auditLibraryRead(db: Db, ctx: RequestContext, action: string, entityType: string, entityId: string, detail: Record<string, unknown> = {}) {
+export async function auditLibraryRead(
+  db: Db,
+  ctx: RequestContext,
+  action: string,
+  entityType: string,
+  entityId: string,
+  detail: Record<string, unknown> = {},
+) {
   await recordAuditNow(db, ctx, { action, verb: 'R', entityType, entityId, detail });
 }
-

@@ -132,13 +132,27 @@ const Readership = api.schema(
 const Reading = api.schema(
   'LibraryReading',
   z.object({
-    open: z.array(z.object({ id: Uuid, documentId: Uuid, versionId: Uuid, title: z.string(), version: z.string(), askedAt: DateTime, openedAt: DateTime.nullable() })),
-    done: z.array(z.object({ id: Uuid, documentId: Uuid, versionId: Uuid, title: z.string(), version: z.string(), acknowledgedAt: DateTime.nullable(), correct: z.int().nullable() })),
+    open: z.array(
+      z.object({ id: Uuid, documentId: Uuid, versionId: Uuid, title: z.string(), version: z.string(), askedAt: DateTime, openedAt: DateTime.nullable() }),
+    ),
+    done: z.array(
+      z.object({
+        id: Uuid,
+        documentId: Uuid,
+        versionId: Uuid,
+        title: z.string(),
+        version: z.string(),
+        acknowledgedAt: DateTime.nullable(),
+        correct: z.int().nullable(),
+      }),
+    ),
   }),
 );
 
 const summary = (v: { id: string; major: number; minor: number; status: string; publishedAt: Date | null; reviewDueOn: string | null } | null) =>
-  v ? { id: v.id, version: versionLabel(v), status: v.status as (typeof STATUSES)[number], publishedAt: isoOrNull(v.publishedAt), reviewDueOn: v.reviewDueOn } : null;
+  v
+    ? { id: v.id, version: versionLabel(v), status: v.status as (typeof STATUSES)[number], publishedAt: isoOrNull(v.publishedAt), reviewDueOn: v.reviewDueOn }
+    : null;
 const pick = <T extends Record<string, unknown>>(c: T) => ({
   asked: Number(c.asked),
   opened: Number(c.opened),
@@ -268,7 +282,13 @@ export const libraryApi =
         };
       },
     );
-    const change = (path: string, operationId: string, text: string, run: (id: string, body: Record<string, unknown>, ctx: import('../platform/context').RequestContext) => Promise<unknown>, body?: z.ZodType) =>
+    const change = (
+      path: string,
+      operationId: string,
+      text: string,
+      run: (id: string, body: Record<string, unknown>, ctx: import('../platform/context').RequestContext) => Promise<unknown>,
+      body?: z.ZodType,
+    ) =>
       api.route(
         app,
         {
@@ -283,9 +303,21 @@ export const libraryApi =
         },
         noContent((req) => run(pathParam(req), jsonBody(req), req.ctx)),
       );
-    change('draft', 'updateLibraryDraft', 'Change a draft (text, summary of changes, reviewers, knowledge check)', (id, b, ctx) => updateDraft(db, ctx, id, b), DraftRequest);
+    change(
+      'draft',
+      'updateLibraryDraft',
+      'Change a draft (text, summary of changes, reviewers, knowledge check)',
+      (id, b, ctx) => updateDraft(db, ctx, id, b),
+      DraftRequest,
+    );
     change('review', 'sendLibraryVersionForReview', 'Send a draft to its named reviewers', (id, _b, ctx) => sendForReview(db, ctx, id));
-    change('comment', 'commentOnLibraryVersion', 'A named reviewer comments', (id, b, ctx) => commentOn(db, ctx, id, b), api.schema('LibraryCommentRequest', z.object({ text: z.string() })));
+    change(
+      'comment',
+      'commentOnLibraryVersion',
+      'A named reviewer comments',
+      (id, b, ctx) => commentOn(db, ctx, id, b),
+      api.schema('LibraryCommentRequest', z.object({ text: z.string() })),
+    );
     change('return', 'returnLibraryVersionToDraft', 'Back to draft', (id, _b, ctx) => returnToDraft(db, ctx, id));
     change(
       'approve',
@@ -301,7 +333,13 @@ export const libraryApi =
       (id, b, ctx) => publishVersion(db, ctx, id, b),
       api.schema('LibraryPublishRequest', z.object({ reviewDueOn: z.iso.date().optional() })),
     );
-    change('withdraw', 'withdrawLibraryVersion', 'Withdraw a version, with the reason', (id, b, ctx) => withdrawVersion(db, ctx, id, b), api.schema('LibraryReasonRequest', z.object({ reason: z.string() })));
+    change(
+      'withdraw',
+      'withdrawLibraryVersion',
+      'Withdraw a version, with the reason',
+      (id, b, ctx) => withdrawVersion(db, ctx, id, b),
+      api.schema('LibraryReasonRequest', z.object({ reason: z.string() })),
+    );
     change(
       'discussions',
       'recordLibraryDiscussion',
@@ -336,8 +374,24 @@ export const libraryApi =
       async (req) => {
         const r = await myReading(db, req.ctx);
         return {
-          open: r.open.map((x) => ({ id: x.read.id, documentId: x.read.documentId, versionId: x.read.versionId, title: x.title, version: `${x.major}.${x.minor}`, askedAt: x.read.askedAt.toISOString(), openedAt: isoOrNull(x.read.openedAt) })),
-          done: r.done.map((x) => ({ id: x.read.id, documentId: x.read.documentId, versionId: x.read.versionId, title: x.title, version: `${x.major}.${x.minor}`, acknowledgedAt: isoOrNull(x.read.acknowledgedAt), correct: x.read.correct })),
+          open: r.open.map((x) => ({
+            id: x.read.id,
+            documentId: x.read.documentId,
+            versionId: x.read.versionId,
+            title: x.title,
+            version: `${x.major}.${x.minor}`,
+            askedAt: x.read.askedAt.toISOString(),
+            openedAt: isoOrNull(x.read.openedAt),
+          })),
+          done: r.done.map((x) => ({
+            id: x.read.id,
+            documentId: x.read.documentId,
+            versionId: x.read.versionId,
+            title: x.title,
+            version: `${x.major}.${x.minor}`,
+            acknowledgedAt: isoOrNull(x.read.acknowledgedAt),
+            correct: x.read.correct,
+          })),
         };
       },
     );
@@ -398,13 +452,33 @@ export const libraryApi =
             description: 'Outstanding',
             schema: api.schema(
               'LibraryOutstanding',
-              z.object({ people: z.array(z.object({ name: z.string(), email: z.string(), organisation: z.string(), role: z.string(), title: z.string(), version: z.string(), days: z.int() })) }),
+              z.object({
+                people: z.array(
+                  z.object({
+                    name: z.string(),
+                    email: z.string(),
+                    organisation: z.string(),
+                    role: z.string(),
+                    title: z.string(),
+                    version: z.string(),
+                    days: z.int(),
+                  }),
+                ),
+              }),
             ),
           },
         },
       },
       async (req) => ({
-        people: (await outstandingList(db, req.ctx)).map((r) => ({ name: r.name, email: r.email, organisation: r.organisationName, role: r.roleLabel, title: r.title, version: `${r.major}.${r.minor}`, days: r.days })),
+        people: (await outstandingList(db, req.ctx)).map((r) => ({
+          name: r.name,
+          email: r.email,
+          organisation: r.organisationName,
+          role: r.roleLabel,
+          title: r.title,
+          version: `${r.major}.${r.minor}`,
+          days: r.days,
+        })),
       }),
     );
   };

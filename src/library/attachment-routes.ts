@@ -57,6 +57,9 @@ export const libraryAttachmentRoutes =
 
     app.get('/library/versions/:id/attachment', async (req, reply) => {
       const a = await attachmentOf(db, req.ctx, param(req));
-      return reply.type('application/pdf').header('content-disposition', `attachment; filename="${downloadName(a.name)}"`).send(a.data);
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `attachment; filename="${downloadName(a.name)}"`)
+        .send(a.data);
     });
   };

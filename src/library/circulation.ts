@@ -16,7 +16,16 @@ import { ConflictError, parseInput, ValidationError, zodFieldErrors } from '../p
 import { londonDate } from '../platform/dates';
 import { directoryNames, organisationsIn, partnershipAreaIds, unitsOf } from '../directory/service';
 import { audienceSql } from '../people/service';
-import { auditLibraryRead, documentGeographies, isPublicVersion, outstandingScope, requireOwnRead, requireVersion, type DocumentRow, type VersionRow } from './access';
+import {
+  auditLibraryRead,
+  documentGeographies,
+  isPublicVersion,
+  outstandingScope,
+  requireOwnRead,
+  requireVersion,
+  type DocumentRow,
+  type VersionRow,
+} from './access';
 import { acknowledgeSchema, circulateSchema, discussionSchema } from './model';
 import { markAnswers, outstandingAfterDays, renderMarkdown, versionLabel } from './rules';
 import { type Audience, libraryCirculations, libraryDiscussions, libraryDocuments, libraryReads, libraryVersions } from './schema';
@@ -96,7 +105,17 @@ export async function circulate(db: Db, ctx: RequestContext, versionId: string, 
   return db.transaction(async (tx) => {
     const [c] = await tx
       .insert(libraryCirculations)
-      .values({ documentId: doc.id, versionId: version.id, audience, audienceLabel: label, people: 0, byUserId: ctx.actor?.userId ?? null, byName: actorName(ctx), reminderDays: input.reminderDays, createdAt: now })
+      .values({
+        documentId: doc.id,
+        versionId: version.id,
+        audience,
+        audienceLabel: label,
+        people: 0,
+        byUserId: ctx.actor?.userId ?? null,
+        byName: actorName(ctx),
+        reminderDays: input.reminderDays,
+        createdAt: now,
+      })
       .returning({ id: libraryCirculations.id });
     const people = await askToRead(tx, doc, version, c!.id, audienceSql({ organisationIds: orgIds, roles, unitIds: units }), now);
     await tx.update(libraryCirculations).set({ people }).where(eq(libraryCirculations.id, c!.id));
@@ -116,7 +135,12 @@ export async function circulate(db: Db, ctx: RequestContext, versionId: string, 
  * again, where they were then, and their open tasks for the old version are closed. In the caller's transaction.
  */
 export async function recirculate(tx: Db, ctx: RequestContext, doc: DocumentRow, previous: VersionRow, next: VersionRow, now: Date): Promise<number> {
-  const [last] = await tx.select().from(libraryCirculations).where(eq(libraryCirculations.documentId, doc.id)).orderBy(desc(libraryCirculations.createdAt)).limit(1);
+  const [last] = await tx
+    .select()
+    .from(libraryCirculations)
+    .where(eq(libraryCirculations.documentId, doc.id))
+    .orderBy(desc(libraryCirculations.createdAt))
+    .limit(1);
   if (!last) return 0;
   const [c] = await tx
     .insert(libraryCirculations)
@@ -145,7 +169,9 @@ export async function recirculate(tx: Db, ctx: RequestContext, doc: DocumentRow,
   await tx
     .update(libraryReads)
     .set({ closedAt: now })
-    .where(and(eq(libraryReads.documentId, doc.id), eq(libraryReads.major, previous.major), isNull(libraryReads.acknowledgedAt), isNull(libraryReads.closedAt)));
+    .where(
+      and(eq(libraryReads.documentId, doc.id), eq(libraryReads.major, previous.major), isNull(libraryReads.acknowledgedAt), isNull(libraryReads.closedAt)),
+    );
   return people;
 }
 
@@ -182,7 +208,10 @@ export async function openTask(db: Db, ctx: RequestContext, readId: string, now 
   const { version, doc } = await requireVersion(db, ctx, read.versionId, 'library.browse');
   if (!read.openedAt)
     await db.transaction(async (tx) => {
-      await tx.update(libraryReads).set({ openedAt: now }).where(and(eq(libraryReads.id, read.id), isNull(libraryReads.openedAt)));
+      await tx
+        .update(libraryReads)
+        .set({ openedAt: now })
+        .where(and(eq(libraryReads.id, read.id), isNull(libraryReads.openedAt)));
       await recordAudit(tx, ctx, { action: 'library.read.open', verb: 'U', entityType: 'LibraryRead', entityId: read.id, detail: { versionId: version.id } });
     });
   return {
@@ -210,7 +239,13 @@ function answersOf(raw: unknown): unknown {
 }
 
 /** "I have read and understood this", after the knowledge check (every question answered; the answers kept). */
-export async function acknowledge(db: Db, ctx: RequestContext, readId: string, raw: unknown, now = new Date()): Promise<{ correct: number; questions: number }> {
+export async function acknowledge(
+  db: Db,
+  ctx: RequestContext,
+  readId: string,
+  raw: unknown,
+  now = new Date(),
+): Promise<{ correct: number; questions: number }> {
   const read = await requireOwnRead(db, ctx, readId);
   const { version } = await requireVersion(db, ctx, read.versionId, 'library.browse');
   // Every problem at once: each question not answered, and the box not ticked.
@@ -261,7 +296,13 @@ export async function recordDiscussion(db: Db, ctx: RequestContext, versionId: s
         byName: ctx.actor!.displayName,
       })
       .returning({ id: libraryDiscussions.id });
-    await recordAudit(tx, ctx, { action: 'library.discussion.record', verb: 'C', entityType: 'LibraryVersion', entityId: version.id, detail: { discussionId: d!.id, present: input.present } });
+    await recordAudit(tx, ctx, {
+      action: 'library.discussion.record',
+      verb: 'C',
+      entityType: 'LibraryVersion',
+      entityId: version.id,
+      detail: { discussionId: d!.id, present: input.present },
+    });
     return { id: d!.id };
   });
 }
@@ -320,4 +361,3 @@ export async function outstandingList(db: Db, ctx: RequestContext, now = new Dat
     days: Math.floor((now.getTime() - r.askedAt.getTime()) / 86_400_000),
   }));
 }
-

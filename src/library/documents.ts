@@ -12,15 +12,7 @@ import { users } from '../platform/auth/schema';
 import { ConflictError, NotFoundError, parseInput, ValidationError } from '../platform/errors';
 import { londonDate } from '../platform/dates';
 import { directoryNames, organisationGeographyId, organisationsAreaIds, partnershipByCode, partnerships } from '../directory/service';
-import {
-  draftScope,
-  documentGeographies,
-  isPublicVersion,
-  requireDocument,
-  requireVersion,
-  type DocumentRow,
-  type VersionRow,
-} from './access';
+import { draftScope, documentGeographies, isPublicVersion, requireDocument, requireVersion, type DocumentRow, type VersionRow } from './access';
 import {
   approvalSchema,
   commentSchema,
@@ -129,7 +121,13 @@ export async function updateDocument(db: Db, ctx: RequestContext, id: string, ra
     await tx.delete(libraryDocumentPartnerships).where(eq(libraryDocumentPartnerships.documentId, doc.id));
     const others = shared.filter((g) => g !== doc.geographyId);
     if (others.length) await tx.insert(libraryDocumentPartnerships).values(others.map((g) => ({ documentId: doc.id, geographyId: g })));
-    await recordAudit(tx, ctx, { action: 'library.document.update', verb: 'U', entityType: 'LibraryDocument', entityId: doc.id, detail: { sharedWith: others } });
+    await recordAudit(tx, ctx, {
+      action: 'library.document.update',
+      verb: 'U',
+      entityType: 'LibraryDocument',
+      entityId: doc.id,
+      detail: { sharedWith: others },
+    });
   });
 }
 
@@ -167,7 +165,13 @@ export async function startVersion(db: Db, ctx: RequestContext, documentId: stri
         createdByName: actorName(ctx),
       })
       .returning({ id: libraryVersions.id });
-    await recordAudit(tx, ctx, { action: 'library.version.create', verb: 'C', entityType: 'LibraryVersion', entityId: v!.id, detail: { documentId: doc.id, version: versionLabel(n), change } });
+    await recordAudit(tx, ctx, {
+      action: 'library.version.create',
+      verb: 'C',
+      entityType: 'LibraryVersion',
+      entityId: v!.id,
+      detail: { documentId: doc.id, version: versionLabel(n), change },
+    });
     return { id: v!.id };
   });
 }
@@ -181,7 +185,8 @@ async function usersByEmail(db: Db, emails: readonly string[]): Promise<string[]
     .where(and(inArray(sql`lower(${users.email})`, [...emails]), eq(users.active, true)));
   const byEmail = new Map(found.map((u) => [u.email.toLowerCase(), u.id]));
   const missing = emails.filter((e) => !byEmail.has(e));
-  if (missing.length) throw new ValidationError({ reviewers: `Nobody in Beacon has the email address ${missing.join(', ')}. Name reviewers by their Beacon email address.` });
+  if (missing.length)
+    throw new ValidationError({ reviewers: `Nobody in Beacon has the email address ${missing.join(', ')}. Name reviewers by their Beacon email address.` });
   return emails.map((e) => byEmail.get(e)!);
 }
 
@@ -193,7 +198,8 @@ export async function updateDraft(db: Db, ctx: RequestContext, versionId: string
   const reviewerUserIds = await usersByEmail(db, input.reviewers);
   await db.transaction(async (tx) => {
     const [locked] = await tx.select().from(libraryVersions).where(eq(libraryVersions.id, version.id)).for('update');
-    if (locked!.status !== 'draft') throw new ConflictError(`Version ${versionLabel(locked!)} is ${locked!.status.replace('_', ' ')}: only a draft can be changed.`);
+    if (locked!.status !== 'draft')
+      throw new ConflictError(`Version ${versionLabel(locked!)} is ${locked!.status.replace('_', ' ')}: only a draft can be changed.`);
     await tx
       .update(libraryVersions)
       .set({ body: input.body, changeSummary: input.changeSummary, reviewerUserIds, questions, updatedAt: new Date() })
@@ -221,7 +227,13 @@ export async function attachPdf(db: Db, ctx: RequestContext, versionId: string, 
       .update(libraryVersions)
       .set({ attachment: file.data, attachmentName: name.toLowerCase().endsWith('.pdf') ? name : `${name}.pdf`, updatedAt: new Date() })
       .where(eq(libraryVersions.id, version.id));
-    await recordAudit(tx, ctx, { action: 'library.version.attach', verb: 'U', entityType: 'LibraryVersion', entityId: version.id, detail: { bytes: file.data.length } });
+    await recordAudit(tx, ctx, {
+      action: 'library.version.attach',
+      verb: 'U',
+      entityType: 'LibraryVersion',
+      entityId: version.id,
+      detail: { bytes: file.data.length },
+    });
   });
 }
 
@@ -232,7 +244,15 @@ export async function attachmentOf(db: Db, ctx: RequestContext, versionId: strin
   return { name: version.attachmentName ?? 'attachment.pdf', data: version.attachment };
 }
 
-async function move(db: Db, ctx: RequestContext, versionId: string, to: VersionStatus, action: 'library.author' | 'library.approve', set: Partial<typeof libraryVersions.$inferInsert>, audit: string) {
+async function move(
+  db: Db,
+  ctx: RequestContext,
+  versionId: string,
+  to: VersionStatus,
+  action: 'library.author' | 'library.approve',
+  set: Partial<typeof libraryVersions.$inferInsert>,
+  audit: string,
+) {
   const { version, doc } = await requireVersion(db, ctx, versionId, action);
   return db.transaction(async (tx) => {
     const [locked] = await tx.select().from(libraryVersions).where(eq(libraryVersions.id, version.id)).for('update');
@@ -241,7 +261,13 @@ async function move(db: Db, ctx: RequestContext, versionId: string, to: VersionS
       .update(libraryVersions)
       .set({ ...set, status: to, updatedAt: new Date() })
       .where(eq(libraryVersions.id, version.id));
-    await recordAudit(tx, ctx, { action: audit, verb: 'U', entityType: 'LibraryVersion', entityId: version.id, detail: { documentId: doc.id, from: locked!.status, to } });
+    await recordAudit(tx, ctx, {
+      action: audit,
+      verb: 'U',
+      entityType: 'LibraryVersion',
+      entityId: version.id,
+      detail: { documentId: doc.id, from: locked!.status, to },
+    });
     return { version: locked!, doc, tx };
   });
 }
@@ -256,7 +282,13 @@ export async function sendForReview(db: Db, ctx: RequestContext, versionId: stri
     step(locked!, 'in_review');
     await tx.update(libraryVersions).set({ status: 'in_review', sentForReviewAt: new Date(), updatedAt: new Date() }).where(eq(libraryVersions.id, v.id));
     for (const userId of locked!.reviewerUserIds) await tell(tx, { kind: 'review_request', userId, versionId: v.id, key: locked!.updatedAt.getTime() });
-    await recordAudit(tx, ctx, { action: 'library.version.review', verb: 'U', entityType: 'LibraryVersion', entityId: v.id, detail: { documentId: doc.id, reviewers: locked!.reviewerUserIds.length } });
+    await recordAudit(tx, ctx, {
+      action: 'library.version.review',
+      verb: 'U',
+      entityType: 'LibraryVersion',
+      entityId: v.id,
+      detail: { documentId: doc.id, reviewers: locked!.reviewerUserIds.length },
+    });
   });
 }
 
@@ -266,16 +298,33 @@ export async function commentOn(db: Db, ctx: RequestContext, versionId: string, 
   const { text } = parseInput(commentSchema, raw);
   if (version.status !== 'in_review') throw new ConflictError('Comments are taken while a version is in review.');
   await db.transaction(async (tx) => {
-    const [c] = await tx.insert(libraryReviewComments).values({ versionId: version.id, userId: ctx.actor?.userId ?? null, name: actorName(ctx), text }).returning({ id: libraryReviewComments.id });
+    const [c] = await tx
+      .insert(libraryReviewComments)
+      .values({ versionId: version.id, userId: ctx.actor?.userId ?? null, name: actorName(ctx), text })
+      .returning({ id: libraryReviewComments.id });
     if (version.createdByUserId && version.createdByUserId !== ctx.actor?.userId)
       await tell(tx, { kind: 'review_comment', userId: version.createdByUserId, versionId: version.id, key: c!.id });
-    await recordAudit(tx, ctx, { action: 'library.version.comment', verb: 'C', entityType: 'LibraryVersion', entityId: version.id, detail: { documentId: doc.id } });
+    await recordAudit(tx, ctx, {
+      action: 'library.version.comment',
+      verb: 'C',
+      entityType: 'LibraryVersion',
+      entityId: version.id,
+      detail: { documentId: doc.id },
+    });
   });
 }
 
 /** Back to draft (to take the reviewers' comments in, or after approval when something must change). */
 export async function returnToDraft(db: Db, ctx: RequestContext, versionId: string): Promise<void> {
-  await move(db, ctx, versionId, 'draft', 'library.author', { approvedByUserId: null, approvedByName: null, approvalGroup: null, approvalMeeting: null, approvedOn: null }, 'library.version.return');
+  await move(
+    db,
+    ctx,
+    versionId,
+    'draft',
+    'library.author',
+    { approvedByUserId: null, approvedByName: null, approvalGroup: null, approvalMeeting: null, approvedOn: null },
+    'library.version.return',
+  );
 }
 
 /** Record the approval the partnership gave: by whom, the group and meeting, and the date. */
@@ -289,7 +338,13 @@ export async function approveVersion(db: Db, ctx: RequestContext, versionId: str
     versionId,
     'approved',
     'library.approve',
-    { approvedByUserId: ctx.actor?.userId ?? null, approvedByName: actorName(ctx), approvalGroup: input.group, approvalMeeting: input.meeting, approvedOn: input.approvedOn },
+    {
+      approvedByUserId: ctx.actor?.userId ?? null,
+      approvedByName: actorName(ctx),
+      approvalGroup: input.group,
+      approvalMeeting: input.meeting,
+      approvedOn: input.approvedOn,
+    },
     'library.version.approve',
   );
 }
@@ -315,7 +370,13 @@ export async function publishVersion(db: Db, ctx: RequestContext, versionId: str
     if (previous) await tx.update(libraryVersions).set({ status: 'superseded', endedAt: now, updatedAt: now }).where(eq(libraryVersions.id, previous.id));
     await tx
       .update(libraryVersions)
-      .set({ status: 'published', publishedAt: now, publishedByName: actorName(ctx), reviewDueOn: input.reviewDueOn ?? reviewDueOn(today, doc.reviewMonths), updatedAt: now })
+      .set({
+        status: 'published',
+        publishedAt: now,
+        publishedByName: actorName(ctx),
+        reviewDueOn: input.reviewDueOn ?? reviewDueOn(today, doc.reviewMonths),
+        updatedAt: now,
+      })
       .where(eq(libraryVersions.id, version.id));
     let recirculated = 0;
     if (previous && locked!.major > previous.major) recirculated = await recirculate(tx, ctx, doc, previous, locked!, now);
@@ -345,7 +406,10 @@ export async function withdrawVersion(db: Db, ctx: RequestContext, versionId: st
   await db.transaction(async (tx) => {
     const [locked] = await tx.select().from(libraryVersions).where(eq(libraryVersions.id, version.id)).for('update');
     step(locked!, 'withdrawn');
-    await tx.update(libraryVersions).set({ status: 'withdrawn', withdrawnReason: reason, endedAt: now, updatedAt: now }).where(eq(libraryVersions.id, version.id));
+    await tx
+      .update(libraryVersions)
+      .set({ status: 'withdrawn', withdrawnReason: reason, endedAt: now, updatedAt: now })
+      .where(eq(libraryVersions.id, version.id));
     if (locked!.status === 'published') {
       await tx.update(libraryDocuments).set({ status: 'withdrawn', withdrawnReason: reason, updatedAt: now }).where(eq(libraryDocuments.id, doc.id));
       await tx
@@ -353,7 +417,14 @@ export async function withdrawVersion(db: Db, ctx: RequestContext, versionId: st
         .set({ closedAt: now })
         .where(and(eq(libraryReads.documentId, doc.id), isNull(libraryReads.acknowledgedAt), isNull(libraryReads.closedAt)));
     }
-    await recordAudit(tx, ctx, { action: 'library.version.withdraw', verb: 'U', entityType: 'LibraryVersion', entityId: version.id, reason, detail: { documentId: doc.id, from: locked!.status } });
+    await recordAudit(tx, ctx, {
+      action: 'library.version.withdraw',
+      verb: 'U',
+      entityType: 'LibraryVersion',
+      entityId: version.id,
+      reason,
+      detail: { documentId: doc.id, from: locked!.status },
+    });
   });
 }
 
@@ -379,7 +450,9 @@ export async function listDocuments(db: Db, ctx: RequestContext, filter: Documen
       and(
         drafts === undefined ? undefined : or(published, drafts),
         kind ? eq(libraryDocuments.kind, kind) : undefined,
-        q ? sql`(${libraryDocuments.title} ilike ${`%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} or ${libraryDocuments.summary} ilike ${`%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`})` : undefined,
+        q
+          ? sql`(${libraryDocuments.title} ilike ${`%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} or ${libraryDocuments.summary} ilike ${`%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`})`
+          : undefined,
       ),
     )
     .orderBy(asc(libraryDocuments.title));
@@ -423,7 +496,14 @@ export async function listDocuments(db: Db, ctx: RequestContext, filter: Documen
       partnerships: [d.geographyId, ...shared.filter((s) => s.documentId === d.id).map((s) => s.geographyId)].map((g) => names.get(g) ?? ''),
       current,
       // What is in progress is shown only to those who may see it (the list's draft scope decided the row, not the version).
-      inProgress: inProgress && (current === null || drafts === undefined || can(ctx.actor, 'library.draft', { inActorsArea: true }) || inProgress.reviewerUserIds.includes(ctx.actor?.userId ?? '')) ? inProgress : null,
+      inProgress:
+        inProgress &&
+        (current === null ||
+          drafts === undefined ||
+          can(ctx.actor, 'library.draft', { inActorsArea: true }) ||
+          inProgress.reviewerUserIds.includes(ctx.actor?.userId ?? ''))
+          ? inProgress
+          : null,
       reviewStage: current ? reviewStage(current.reviewDueOn, today) : 'none',
     };
   });
@@ -433,8 +513,17 @@ export async function listDocuments(db: Db, ctx: RequestContext, filter: Documen
 export async function getDocument(db: Db, ctx: RequestContext, id: string) {
   const doc = await requireDocument(db, ctx, id, 'library.browse');
   const resource = { inActorsArea: (await requireDocumentArea(db, ctx, doc)) === true };
-  const all = await db.select().from(libraryVersions).where(eq(libraryVersions.documentId, doc.id)).orderBy(desc(libraryVersions.major), desc(libraryVersions.minor));
-  const versions = all.filter((v) => isPublicVersion(v) || can(ctx.actor, 'library.draft', { ...resource, reviewerUserIds: v.reviewerUserIds }) || (v.status === 'withdrawn' && v.publishedAt !== null));
+  const all = await db
+    .select()
+    .from(libraryVersions)
+    .where(eq(libraryVersions.documentId, doc.id))
+    .orderBy(desc(libraryVersions.major), desc(libraryVersions.minor));
+  const versions = all.filter(
+    (v) =>
+      isPublicVersion(v) ||
+      can(ctx.actor, 'library.draft', { ...resource, reviewerUserIds: v.reviewerUserIds }) ||
+      (v.status === 'withdrawn' && v.publishedAt !== null),
+  );
   const geos = await documentGeographies(db, doc);
   const known = new Map((await partnerships(db)).map((g) => [g.id, g]));
   return {
@@ -475,8 +564,13 @@ export async function getVersion(db: Db, ctx: RequestContext, versionId: string)
   const mayDraft = can(ctx.actor, 'library.draft', resource);
   const showPrevious = previous && (isPublicVersion(previous) || mayDraft) ? previous : null;
   const diff = showPrevious ? versionDiff(showPrevious.body, version.body) : null;
-  const comments = mayDraft ? await db.select().from(libraryReviewComments).where(eq(libraryReviewComments.versionId, version.id)).orderBy(asc(libraryReviewComments.createdAt)) : [];
-  const reviewers = mayDraft && version.reviewerUserIds.length ? await db.select({ id: users.id, name: users.displayName, email: users.email }).from(users).where(inArray(users.id, version.reviewerUserIds)) : [];
+  const comments = mayDraft
+    ? await db.select().from(libraryReviewComments).where(eq(libraryReviewComments.versionId, version.id)).orderBy(asc(libraryReviewComments.createdAt))
+    : [];
+  const reviewers =
+    mayDraft && version.reviewerUserIds.length
+      ? await db.select({ id: users.id, name: users.displayName, email: users.email }).from(users).where(inArray(users.id, version.reviewerUserIds))
+      : [];
   return {
     doc,
     version,

@@ -122,7 +122,8 @@ export const questionsSchema = z.preprocess(
     .max(LIMITS.questions, 'Set at most three questions')
     .superRefine((qs, c) => {
       qs.forEach((q, i) => {
-        if (q.correct >= q.options.length) c.addIssue({ code: 'custom', path: [i, 'correct'], message: `Question ${i + 1}: the right answer must be one of its answers` });
+        if (q.correct >= q.options.length)
+          c.addIssue({ code: 'custom', path: [i, 'correct'], message: `Question ${i + 1}: the right answer must be one of its answers` });
       });
     }),
 );

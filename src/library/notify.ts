@@ -52,7 +52,9 @@ export async function sendLibraryEmail(db: Db, mailer: Mailer, publicUrl: string
       subject = `${p.kind === 'read_reminder' ? 'Reminder: ' : ''}please read ${name}`;
       lines = [
         `You are asked to read the ${kindLabel.toLowerCase()} ${name} and confirm that you have read and understood it.`,
-        row.v.questions.length ? `It ends with ${row.v.questions.length} short ${row.v.questions.length === 1 ? 'question' : 'questions'}. It should take about ten minutes.` : '',
+        row.v.questions.length
+          ? `It ends with ${row.v.questions.length} short ${row.v.questions.length === 1 ? 'question' : 'questions'}. It should take about ten minutes.`
+          : '',
         'Summary of this version:',
         row.v.changeSummary,
       ];

@@ -16,7 +16,10 @@ export const libraryPublicRoutes =
   async (app) => {
     const { db } = database;
     app.get('/public', open, async (_req, reply) =>
-      reply.page('library/views/public-list.njk', { title: 'Safeguarding partnerships: procedures, guidelines and briefings', partnerships: await publicPartnerships(db) }),
+      reply.page('library/views/public-list.njk', {
+        title: 'Safeguarding partnerships: procedures, guidelines and briefings',
+        partnerships: await publicPartnerships(db),
+      }),
     );
     app.get('/public/:code', open, async (req, reply) => {
       const page = await publicPage(db, p(req).code);
@@ -25,7 +28,11 @@ export const libraryPublicRoutes =
         back: { href: '/public', text: 'All partnerships' },
         columnClass: 'nhsuk-grid-column-full',
         ...page,
-        documents: page.documents.map((d) => ({ ...d, lastText: d.lastReviewed ? formatDate(d.lastReviewed) : '', nextText: d.nextReview ? formatDate(d.nextReview) : '' })),
+        documents: page.documents.map((d) => ({
+          ...d,
+          lastText: d.lastReviewed ? formatDate(d.lastReviewed) : '',
+          nextText: d.nextReview ? formatDate(d.nextReview) : '',
+        })),
         feedHref: `/public/${page.partnership.code}/feed.atom`,
       });
     });
@@ -47,10 +54,16 @@ export const libraryPublicRoutes =
     });
     app.get('/public/:code/documents/:id.pdf', open, async (req, reply) => {
       const pdf = await publicPdf(db, p(req).code, p(req).id);
-      return reply.type('application/pdf').header('content-disposition', `inline; filename="document-${p(req).id}.pdf"`).send(pdf);
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `inline; filename="document-${p(req).id}.pdf"`)
+        .send(pdf);
     });
     app.get('/public/:code/documents/:id/attachment', open, async (req, reply) => {
       const a = await publicAttachment(db, p(req).code, p(req).id);
-      return reply.type('application/pdf').header('content-disposition', `attachment; filename="${downloadName(a.name)}"`).send(a.data);
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `attachment; filename="${downloadName(a.name)}"`)
+        .send(a.data);
     });
   };

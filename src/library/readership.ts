@@ -40,7 +40,13 @@ export async function readership(db: Db, ctx: RequestContext, documentId: string
   const versions = await db
     .select()
     .from(libraryVersions)
-    .where(and(eq(libraryVersions.documentId, doc.id), sql`${libraryVersions.status} in ('published', 'superseded', 'withdrawn')`, sql`${libraryVersions.publishedAt} is not null`))
+    .where(
+      and(
+        eq(libraryVersions.documentId, doc.id),
+        sql`${libraryVersions.status} in ('published', 'superseded', 'withdrawn')`,
+        sql`${libraryVersions.publishedAt} is not null`,
+      ),
+    )
     .orderBy(desc(libraryVersions.major), desc(libraryVersions.minor));
   const majors = [...new Set(versions.map((v) => v.major))];
   const major = opts.major !== undefined && majors.includes(opts.major) ? opts.major : (versions.find((v) => v.status === 'published')?.major ?? majors[0]);
@@ -51,7 +57,8 @@ export async function readership(db: Db, ctx: RequestContext, documentId: string
   const base = sql`from library_reads r where r.document_id = ${doc.id}::uuid and r.major = ${major}`;
   const counts = sql`count(*)::int as asked, count(r.opened_at)::int as opened, count(r.acknowledged_at)::int as acknowledged,
     coalesce(sum(r.correct), 0)::int as correct, (count(r.acknowledged_at) * ${questions.length})::int as checked`;
-  const grouped = (col: string) => sqlRows<Counts & { key: string | null }>(db, sql`select ${sql.raw(col)}::text as key, ${counts} ${base} group by ${sql.raw(col)}`);
+  const grouped = (col: string) =>
+    sqlRows<Counts & { key: string | null }>(db, sql`select ${sql.raw(col)}::text as key, ${counts} ${base} group by ${sql.raw(col)}`);
   const [totalRows, byOrg, byRole, byUnit] = await Promise.all([
     sqlRows<Counts>(db, sql`select ${counts} ${base}`),
     grouped('r.organisation_id'),
@@ -93,7 +100,15 @@ export async function readership(db: Db, ctx: RequestContext, documentId: string
   let asked = 0;
   let opened = 0;
   let acknowledged = 0;
-  const overTime = dayRange(first < addDays(today, -399) ? addDays(today, -399) : first, today).map((day) => {
+  // At most the last 400 days are drawn; what happened before them starts the running totals.
+  const start = [first, addDays(today, -399)].sort().at(-1)!;
+  for (const d of daily)
+    if (d.day < start) {
+      asked += d.asked;
+      opened += d.opened;
+      acknowledged += d.acknowledged;
+    }
+  const overTime = dayRange(start, today).map((day) => {
     const d = byDay.get(day);
     asked += d?.asked ?? 0;
     opened += d?.opened ?? 0;
@@ -113,7 +128,11 @@ export async function readership(db: Db, ctx: RequestContext, documentId: string
         },
       )
     : null;
-  const circulations = await db.select().from(libraryCirculations).where(eq(libraryCirculations.documentId, doc.id)).orderBy(asc(libraryCirculations.createdAt));
+  const circulations = await db
+    .select()
+    .from(libraryCirculations)
+    .where(eq(libraryCirculations.documentId, doc.id))
+    .orderBy(asc(libraryCirculations.createdAt));
   await auditLibraryRead(db, ctx, 'library.readership.view', 'LibraryDocument', doc.id, { major });
   return {
     doc,
@@ -131,7 +150,10 @@ export async function readership(db: Db, ctx: RequestContext, documentId: string
     byUnit: sortRows(byUnit.map((r) => ({ ...pct(r), label: r.key ? (names.get(r.key) ?? 'Unknown') : 'No unit' }))),
     overTime: overTime.filter((d, i) => i === overTime.length - 1 || byDay.has(d.day)),
     chart,
-    circulations: circulations.map((c) => ({ ...c, versionLabel: versions.find((v) => v.id === c.versionId) ? versionLabel(versions.find((v) => v.id === c.versionId)!) : '' })),
+    circulations: circulations.map((c) => ({
+      ...c,
+      versionLabel: versions.find((v) => v.id === c.versionId) ? versionLabel(versions.find((v) => v.id === c.versionId)!) : '',
+    })),
     discussions: await discussionsOf(db, doc.id),
   };
 }

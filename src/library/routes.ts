@@ -85,15 +85,26 @@ export const libraryRoutes =
           inProgressLabel: d.inProgress ? `${versionLabel(d.inProgress)} ${statusLabel(d.inProgress.status).toLowerCase()}` : null,
           reviewText: d.current?.reviewDueOn ? formatDate(d.current.reviewDueOn) : '',
         })),
-        reading: reading.open.map((r) => ({ ...r, kindLabel: kindLabel(r.kind), askedText: formatDate(londonDate(r.read.askedAt)), version: `${r.major}.${r.minor}` })),
-        doneReading: reading.done.slice(0, 10).map((r) => ({ ...r, version: `${r.major}.${r.minor}`, ackText: r.read.acknowledgedAt ? formatDate(londonDate(r.read.acknowledgedAt)) : '' })),
+        reading: reading.open.map((r) => ({
+          ...r,
+          kindLabel: kindLabel(r.kind),
+          askedText: formatDate(londonDate(r.read.askedAt)),
+          version: `${r.major}.${r.minor}`,
+        })),
+        doneReading: reading.done
+          .slice(0, 10)
+          .map((r) => ({ ...r, version: `${r.major}.${r.minor}`, ackText: r.read.acknowledgedAt ? formatDate(londonDate(r.read.acknowledgedAt)) : '' })),
         filter,
         kinds: [{ value: '', text: 'Any kind' }, ...KINDS.map((k) => ({ value: k, text: KIND_LABELS[k], selected: k === filter.kind }))],
       });
     });
 
     // ── A new document ──────────────────────────────────────────────────────────────────────────────
-    async function documentForm(req: FastifyRequest, reply: FastifyReply, opts: { values: Record<string, unknown>; fieldErrors?: Record<string, string>; editing?: string }) {
+    async function documentForm(
+      req: FastifyRequest,
+      reply: FastifyReply,
+      opts: { values: Record<string, unknown>; fieldErrors?: Record<string, string>; editing?: string },
+    ) {
       const { own, all } = await partnershipChoices(db, req.ctx);
       const v = opts.values;
       const list = (x: unknown) => (Array.isArray(x) ? x.map(String) : x ? String(x).split(',') : []);
@@ -115,7 +126,8 @@ export const libraryRoutes =
     app.post('/library', async (req, reply) =>
       handleForm(req, reply, {
         act: (_v, body) => createDocument(db, req.ctx, body),
-        next: (r) => `/library/versions/${(r as { versionId: string }).versionId}/edit?${done('The document has been started as a draft of version 1.0. Write it, name its reviewers, then send it for review')}`,
+        next: (r) =>
+          `/library/versions/${(r as { versionId: string }).versionId}/edit?${done('The document has been started as a draft of version 1.0. Write it, name its reviewers, then send it for review')}`,
         rerender: (_v, _e, fe) => documentForm(req, reply, { values: req.body as Record<string, unknown>, fieldErrors: fe }),
       }),
     );
@@ -174,7 +186,11 @@ export const libraryRoutes =
     );
 
     // ── A version ───────────────────────────────────────────────────────────────────────────────────
-    async function versionPage(req: FastifyRequest, reply: FastifyReply, opts: { fieldErrors?: Record<string, string>; values?: Record<string, string>; form?: string } = {}) {
+    async function versionPage(
+      req: FastifyRequest,
+      reply: FastifyReply,
+      opts: { fieldErrors?: Record<string, string>; values?: Record<string, string>; form?: string } = {},
+    ) {
       const view = await getVersion(db, req.ctx, param(req));
       const v = view.version;
       return reply.status(opts.fieldErrors ? 400 : 200).page('library/views/version.njk', {
@@ -238,7 +254,12 @@ export const libraryRoutes =
         version: v,
         doc: view.doc,
         editable: v.status === 'draft',
-        values: values ?? { body: v.body, changeSummary: v.changeSummary, reviewers: view.reviewers.map((r) => r.email).join('\n'), ...questionValues(v.questions) },
+        values: values ?? {
+          body: v.body,
+          changeSummary: v.changeSummary,
+          reviewers: view.reviewers.map((r) => r.email).join('\n'),
+          ...questionValues(v.questions),
+        },
         errors: fieldErrors ? formErrors(fieldErrors, (f) => questionFieldId(f)) : undefined,
         inline: Object.fromEntries(Object.entries(fieldErrors ?? {}).map(([k, m]) => [questionFieldId(k), m])),
         questionNumbers: [1, 2, 3],

@@ -96,10 +96,7 @@ export const libraryVersions = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    uniqueIndex('library_versions_number_unique').on(t.documentId, t.major, t.minor),
-    index('library_versions_status_idx').on(t.status, t.reviewDueOn),
-  ],
+  (t) => [uniqueIndex('library_versions_number_unique').on(t.documentId, t.major, t.minor), index('library_versions_status_idx').on(t.status, t.reviewDueOn)],
 );
 
 export const libraryReviewComments = pgTable(

@@ -72,7 +72,12 @@ const newDoc = async (over: Record<string, unknown> = {}) =>
   });
 async function toPublished(versionId: string, now = new Date()) {
   const m = await manager();
-  await updateDraft(db(), m, versionId, { body: '# Purpose\n\nDo the right thing.', changeSummary: 'First', reviewers: 'midwife@beacon.example', questions: QUESTIONS });
+  await updateDraft(db(), m, versionId, {
+    body: '# Purpose\n\nDo the right thing.',
+    changeSummary: 'First',
+    reviewers: 'midwife@beacon.example',
+    questions: QUESTIONS,
+  });
   await sendForReview(db(), m, versionId);
   await approveVersion(db(), m, versionId, { group: 'Policy subgroup', meeting: 'March meeting', approvedOn: '2026-01-10' });
   await publishVersion(db(), m, versionId, {}, now);
@@ -99,10 +104,15 @@ describe('writing, review, approval and publication', () => {
     // Review needs a named reviewer, and reviewers must be people in Beacon.
     expect(await problem(sendForReview(db(), m, doc.versionId))).toMatch(/Name at least one reviewer/);
     expect(await problem(updateDraft(db(), m, doc.versionId, { body: 'x', changeSummary: 'y', reviewers: 'nobody@nowhere.test' }))).toMatch(/Nobody in Beacon/);
-    expect(await problem(updateDraft(db(), m, doc.versionId, { body: 'x', changeSummary: 'y', questions: [{ text: 'Q', options: ['a'], correct: 0 }] }))).toMatch(
-      /at least two answers/,
-    );
-    await updateDraft(db(), m, doc.versionId, { body: '# Purpose\n\nVersion one.', changeSummary: 'First', reviewers: 'midwife@beacon.example', questions: QUESTIONS });
+    expect(
+      await problem(updateDraft(db(), m, doc.versionId, { body: 'x', changeSummary: 'y', questions: [{ text: 'Q', options: ['a'], correct: 0 }] })),
+    ).toMatch(/at least two answers/);
+    await updateDraft(db(), m, doc.versionId, {
+      body: '# Purpose\n\nVersion one.',
+      changeSummary: 'First',
+      reviewers: 'midwife@beacon.example',
+      questions: QUESTIONS,
+    });
     await sendForReview(db(), m, doc.versionId);
     expect(await emailJobs(doc.versionId, 'review_request')).toBe(1);
     // The named reviewer sees the draft and comments; someone else is told it does not exist.
@@ -113,7 +123,9 @@ describe('writing, review, approval and publication', () => {
     await expect(commentOn(db(), stranger, doc.versionId, { text: 'x' })).rejects.toBeInstanceOf(NotFoundError);
     expect((await listDocuments(db(), stranger)).some((d) => d.id === doc.id)).toBe(false);
     // Only the partnership manager records the approval.
-    await expect(approveVersion(db(), await designated(), doc.versionId, { group: 'g', meeting: 'm', approvedOn: '2026-01-10' })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(approveVersion(db(), await designated(), doc.versionId, { group: 'g', meeting: 'm', approvedOn: '2026-01-10' })).rejects.toBeInstanceOf(
+      ForbiddenError,
+    );
     expect(await problem(approveVersion(db(), m, doc.versionId, { group: '', meeting: 'm', approvedOn: '2026-02-30' }))).toMatch(/group.*\|.*February/s);
     await approveVersion(db(), m, doc.versionId, { group: 'Policy subgroup', meeting: 'March meeting', approvedOn: '2026-01-10' });
     // Not on the public page until published.
@@ -171,14 +183,18 @@ describe('circulation, reading and readership', () => {
     const doc = await newDoc({ kind: 'briefing', topics: ['disguised_compliance'] });
     await toPublished(doc.versionId);
     // Audience: one organisation and one role.
-    const [uhs] = await db().execute(sql`select id from organisations where ods_code = 'RHM'`).then((r) => (r as unknown as { rows: { id: string }[] }).rows);
+    const [uhs] = await db()
+      .execute(sql`select id from organisations where ods_code = 'RHM'`)
+      .then((r) => (r as unknown as { rows: { id: string }[] }).rows);
     const first = await circulate(db(), m, doc.versionId, { organisationIds: [uhs!.id], roles: ['point_of_care'] });
     expect(first.people).toBeGreaterThanOrEqual(people.length);
     expect(await emailJobs(doc.versionId, 'read_request')).toBe(first.people);
     // Nobody is asked twice.
     expect((await circulate(db(), m, doc.versionId, { organisationIds: [uhs!.id], roles: ['point_of_care'] })).people).toBe(0);
     expect(await problem(circulate(db(), m, doc.versionId, {}))).toMatch(/Choose who it goes to/);
-    expect(await problem(circulate(db(), m, doc.versionId, { organisationIds: ['00000000-0000-4000-8000-000000000000'] }))).toMatch(/agencies of the partnerships/);
+    expect(await problem(circulate(db(), m, doc.versionId, { organisationIds: ['00000000-0000-4000-8000-000000000000'] }))).toMatch(
+      /agencies of the partnerships/,
+    );
 
     const reader = await contextFor(db(), people[0]!);
     expect(await openReadingCount(db(), reader)).toBeGreaterThanOrEqual(1);
@@ -189,7 +205,9 @@ describe('circulation, reading and readership', () => {
     expect(await problem(acknowledge(db(), reader, task.read.id, { confirm: 'yes', answer1: '2' }))).toMatch(/Answer question 2/);
     expect(await problem(acknowledge(db(), reader, task.read.id, { answer1: '2', answer2: '1' }))).toMatch(/Confirm/);
     // Nobody acknowledges for someone else.
-    await expect(acknowledge(db(), await contextFor(db(), people[1]!), task.read.id, { confirm: 'yes', answer1: '2', answer2: '1' })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(acknowledge(db(), await contextFor(db(), people[1]!), task.read.id, { confirm: 'yes', answer1: '2', answer2: '1' })).rejects.toBeInstanceOf(
+      ForbiddenError,
+    );
     expect(await acknowledge(db(), reader, task.read.id, { confirm: 'yes', answer1: '2', answer2: '2' })).toEqual({ correct: 1, questions: 2 });
     await expect(acknowledge(db(), reader, task.read.id, { confirm: 'yes', answer1: '2', answer2: '1' })).rejects.toBeInstanceOf(ConflictError);
     const second = await contextFor(db(), people[1]!);
@@ -202,7 +220,9 @@ describe('circulation, reading and readership', () => {
       [2, 2],
       [1, 2],
     ]);
-    expect(r.byOrganisation).toEqual([expect.objectContaining({ label: 'University Hospital Southampton NHS Foundation Trust', asked: first.people, acknowledged: 2 })]);
+    expect(r.byOrganisation).toEqual([
+      expect.objectContaining({ label: 'University Hospital Southampton NHS Foundation Trust', asked: first.people, acknowledged: 2 }),
+    ]);
     expect(r.overTime.at(-1)).toMatchObject({ asked: first.people, acknowledged: 2 });
     expect(r.chart).toContain('<svg');
     const csv = await readershipCsv(db(), m, doc.id);
@@ -214,7 +234,10 @@ describe('circulation, reading and readership', () => {
     const minor = await startVersion(db(), m, doc.id, { change: 'minor' });
     await toPublished(minor.id);
     expect(await emailJobs(minor.id, 'read_request')).toBe(0);
-    const stillOpen = await db().select().from(libraryReads).where(and(eq(libraryReads.documentId, doc.id), isNull(libraryReads.acknowledgedAt)));
+    const stillOpen = await db()
+      .select()
+      .from(libraryReads)
+      .where(and(eq(libraryReads.documentId, doc.id), isNull(libraryReads.acknowledgedAt)));
     expect(stillOpen.every((x) => x.versionId === minor.id && x.closedAt === null)).toBe(true);
     // A major version: everyone asked before is asked again, those who read 1.x too; the old open tasks close.
     const major = await startVersion(db(), m, doc.id, { change: 'major' });
@@ -223,7 +246,14 @@ describe('circulation, reading and readership', () => {
     expect(await emailJobs(major.id, 'read_request')).toBe(first.people);
     const again = (await myReading(db(), reader)).open.find((x) => x.read.documentId === doc.id)!;
     expect(again.major).toBe(2);
-    expect((await db().select().from(libraryReads).where(and(eq(libraryReads.documentId, doc.id), eq(libraryReads.major, 1), isNull(libraryReads.acknowledgedAt)))).every((x) => x.closedAt)).toBe(true);
+    expect(
+      (
+        await db()
+          .select()
+          .from(libraryReads)
+          .where(and(eq(libraryReads.documentId, doc.id), eq(libraryReads.major, 1), isNull(libraryReads.acknowledgedAt)))
+      ).every((x) => x.closedAt),
+    ).toBe(true);
     // The report of version 1 keeps its figures; version 2 starts afresh.
     expect((await readership(db(), m, doc.id, { major: 1 })).total).toMatchObject({ asked: first.people, acknowledged: 2 });
     expect((await readership(db(), m, doc.id)).total).toMatchObject({ asked: first.people, acknowledged: 0 });
@@ -239,7 +269,10 @@ describe('circulation, reading and readership', () => {
     await withdrawVersion(db(), m, doc.versionId, { reason: 'Replaced by the regional procedure' });
     await expect(circulate(db(), m, doc.versionId, { everyone: 'yes' })).rejects.toThrow(/only the published version of a document in force/);
     await expect(publicDocument(db(), 'E10000014', doc.id)).rejects.toBeInstanceOf(NotFoundError);
-    const open = await db().select().from(libraryReads).where(and(eq(libraryReads.documentId, doc.id), isNull(libraryReads.closedAt)));
+    const open = await db()
+      .select()
+      .from(libraryReads)
+      .where(and(eq(libraryReads.documentId, doc.id), isNull(libraryReads.closedAt)));
     expect(open).toHaveLength(0);
     const [d] = await db().select().from(libraryDocuments).where(eq(libraryDocuments.id, doc.id));
     expect(d!.status).toBe('withdrawn');
@@ -250,9 +283,12 @@ describe('circulation, reading and readership', () => {
     const doc = await newDoc();
     const start = new Date(Date.now() - 30 * DAY);
     await toPublished(doc.versionId, start);
-    const [uhs] = await db().execute(sql`select id from organisations where ods_code = 'RHM'`).then((r) => (r as unknown as { rows: { id: string }[] }).rows);
+    const [uhs] = await db()
+      .execute(sql`select id from organisations where ods_code = 'RHM'`)
+      .then((r) => (r as unknown as { rows: { id: string }[] }).rows);
     const c = await circulate(db(), m, doc.versionId, { organisationIds: [uhs!.id], roles: ['point_of_care'] }, start);
-    const reminders = async () => (await db().select({ n: sql<number>`coalesce(sum(reminders_sent), 0)::int` }).from(libraryReads).where(eq(libraryReads.documentId, doc.id)))[0]!.n;
+    const reminders = async () =>
+      (await db().select({ n: sql<number>`coalesce(sum(reminders_sent), 0)::int` }).from(libraryReads).where(eq(libraryReads.documentId, doc.id)))[0]!.n;
     await sendReadReminders(db(), new Date(start.getTime() + 6 * DAY));
     expect(Number(await reminders())).toBe(0);
     await sendReadReminders(db(), new Date(start.getTime() + 7 * DAY + 1000));
@@ -273,10 +309,14 @@ describe('circulation, reading and readership', () => {
     // An email for a task since confirmed is not sent.
     const mailer = memoryMailer();
     const [read] = await db().select().from(libraryReads).where(eq(libraryReads.documentId, doc.id)).limit(1);
-    expect(await sendLibraryEmail(db(), mailer, 'https://beacon.test', { kind: 'read_reminder', userId: read!.userId, versionId: doc.versionId, readId: read!.id })).toBe(true);
+    expect(
+      await sendLibraryEmail(db(), mailer, 'https://beacon.test', { kind: 'read_reminder', userId: read!.userId, versionId: doc.versionId, readId: read!.id }),
+    ).toBe(true);
     expect(mailer.sent[0]!.text).toContain(`https://beacon.test/library/reading/${read!.id}`);
     await db().update(libraryReads).set({ acknowledgedAt: new Date() }).where(eq(libraryReads.id, read!.id));
-    expect(await sendLibraryEmail(db(), mailer, 'https://beacon.test', { kind: 'read_reminder', userId: read!.userId, versionId: doc.versionId, readId: read!.id })).toBe(false);
+    expect(
+      await sendLibraryEmail(db(), mailer, 'https://beacon.test', { kind: 'read_reminder', userId: read!.userId, versionId: doc.versionId, readId: read!.id }),
+    ).toBe(false);
   });
 
   it('reminds the owner before the review date and lists the document as due', async () => {
@@ -298,9 +338,13 @@ describe('circulation, reading and readership', () => {
     const sw = await contextFor(db(), 'social.worker@beacon.example');
     await expect(recordDiscussion(db(), await manager(), doc.versionId, { team: 'T', heldOn: '2026-01-01', present: 3 })).rejects.toBeInstanceOf(ConflictError);
     await toPublished(doc.versionId);
-    expect(await problem(recordDiscussion(db(), sw, doc.versionId, { team: '', heldOn: '2999-01-01', present: '0' }))).toMatch(/team.*\|.*today or in the past|team/);
+    expect(await problem(recordDiscussion(db(), sw, doc.versionId, { team: '', heldOn: '2999-01-01', present: '0' }))).toMatch(
+      /team.*\|.*today or in the past|team/,
+    );
     await recordDiscussion(db(), sw, doc.versionId, { team: 'Pre-birth team', heldOn: '2026-01-01', present: '6' });
-    expect((await readership(db(), await manager(), doc.id)).discussions).toEqual([expect.objectContaining({ team: 'Pre-birth team', present: 6, organisationName: "Southampton City Council Children's Services" })]);
+    expect((await readership(db(), await manager(), doc.id)).discussions).toEqual([
+      expect.objectContaining({ team: 'Pre-birth team', present: 6, organisationName: "Southampton City Council Children's Services" }),
+    ]);
   });
 });
 
@@ -308,11 +352,22 @@ describe('circulation, reading and readership', () => {
 async function learningPeopleLead() {
   const { createUser } = await import('../people/service');
   const { systemContext } = await import('../platform/context');
-  const [org] = await db().execute(sql`select id from organisations where ods_code = 'RHM'`).then((r) => (r as unknown as { rows: { id: string }[] }).rows);
+  const [org] = await db()
+    .execute(sql`select id from organisations where ods_code = 'RHM'`)
+    .then((r) => (r as unknown as { rows: { id: string }[] }).rows);
   const email = 'lead.uhs@library.test';
-  const [exists] = await db().execute(sql`select 1 from users where email = ${email}`).then((r) => (r as unknown as { rows: unknown[] }).rows);
+  const [exists] = await db()
+    .execute(sql`select 1 from users where email = ${email}`)
+    .then((r) => (r as unknown as { rows: unknown[] }).rows);
   if (!exists)
-    await createUser(db(), systemContext('test'), { email, displayName: 'UHS Lead', jobTitle: 'Named nurse', organisationId: org!.id, role: 'designated_professional', unitId: '' });
+    await createUser(db(), systemContext('test'), {
+      email,
+      displayName: 'UHS Lead',
+      jobTitle: 'Named nurse',
+      organisationId: org!.id,
+      role: 'designated_professional',
+      unitId: '',
+    });
   return contextFor(db(), email);
 }
 
@@ -348,5 +403,40 @@ describe('links and the demo', () => {
     } finally {
       await fresh.close();
     }
+  });
+});
+
+describe('links into the rest of Beacon', () => {
+  it('a protocol configuration records the published document version it implements, and refuses one not published', async () => {
+    const { saveProtocolVersion, protocolDetail, configurationToEdit } = await import('../cases/protocols/service');
+    const { DEFAULT_PROTOCOL } = await import('../cases/protocol');
+    const m = await manager();
+    const doc = await newDoc({ kind: 'protocol', title: 'Unborn Baby Protocol (test)', topics: ['unborn_baby_protocol'] });
+    expect((await configurationToEdit(db(), m, 'milestones', 'E10000014')).implementable.some((v) => v.documentId === doc.id)).toBe(false);
+    const refused = await saveProtocolVersion(db(), m, 'milestones', 'E10000014', {
+      definition: structuredClone(DEFAULT_PROTOCOL),
+      changeReason: 'Implements the protocol',
+      libraryVersionId: doc.versionId,
+    }).catch((e: { fieldErrors?: Record<string, string> }) => e);
+    expect((refused as { fieldErrors: Record<string, string> }).fieldErrors.libraryVersionId).toMatch(/published document version/);
+    await toPublished(doc.versionId);
+    expect((await configurationToEdit(db(), m, 'milestones', 'E10000014')).implementable.some((v) => v.versionId === doc.versionId)).toBe(true);
+    await saveProtocolVersion(db(), m, 'milestones', 'E10000014', {
+      definition: structuredClone(DEFAULT_PROTOCOL),
+      changeReason: 'Implements the protocol',
+      libraryVersionId: doc.versionId,
+    });
+    const detail = await protocolDetail(db(), m, 'milestones', 'E10000014');
+    expect(detail.shown.implements).toMatchObject({ title: 'Unborn Baby Protocol (test)', version: '1.0', href: `/library/versions/${doc.versionId}` });
+    expect(detail.history[0]!.implements?.versionId).toBe(doc.versionId);
+  });
+
+  it('finds the SOP in force for an area and the briefing on a sign, the area’s own first', async () => {
+    const southampton = (await db().execute(sql`select id from geographies where code = 'E06000045'`)) as unknown as { rows: { id: string }[] };
+    const doc = await newDoc({ kind: 'briefing', title: 'Briefing on flight (test)', topics: ['flight'] });
+    expect((await guidanceFor(db(), southampton.rows[0]!.id, ['flight'])).get('flight')).toBeUndefined();
+    await toPublished(doc.versionId);
+    expect((await guidanceFor(db(), southampton.rows[0]!.id, ['flight'])).get('flight')?.title).toBe('Briefing on flight (test)');
+    expect((await documentInForce(db(), southampton.rows[0]!.id, ['sop'], 'high_risk_alerts'))?.kind).toBe('sop');
   });
 });

@@ -78,7 +78,14 @@ export function audienceSql(a: { organisationIds: readonly string[]; roles: read
   return sql`select distinct on (m.user_id) m.user_id, m.organisation_id, m.role, m.unit_id
     from memberships m join users u on u.id = m.user_id
     where m.active and u.active and m.organisation_id in (${ids(a.organisationIds)})
-    ${a.roles.length ? sql`and m.role in (${sql.join(a.roles.map((r) => sql`${r}`), sql`, `)})` : sql``}
+    ${
+      a.roles.length
+        ? sql`and m.role in (${sql.join(
+            a.roles.map((r) => sql`${r}`),
+            sql`, `,
+          )})`
+        : sql``
+    }
     ${a.unitIds.length ? sql`and m.unit_id in (${ids(a.unitIds)})` : sql``}
     order by m.user_id, m.unit_id nulls last, m.created_at`;
 }

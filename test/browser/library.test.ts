@@ -37,7 +37,10 @@ describe.skipIf(!browserAvailable)('the library in a real browser', () => {
     await manager.fill('#summary', 'What flight looks like and what to do when a family moves away from services.');
     await manager.check('input[name=sharedWith][value=E06000045]');
     await manager.check('input[name=topics][value=flight]');
-    await manager.fill('#body', '# Flight\n\nFamilies may **move** to avoid services. <script>document.title="pwned"</script>\n\n- Check where she is registered');
+    await manager.fill(
+      '#body',
+      '# Flight\n\nFamilies may **move** to avoid services. <script>document.title="pwned"</script>\n\n- Check where she is registered',
+    );
     await clickAndWait(manager, manager.getByRole('button', { name: 'Start the document' }));
     expect(pathOf(manager)).toMatch(/^\/library\/versions\/[0-9a-f-]{36}\/edit$/);
     const versionId = pathOf(manager).split('/')[3]!;

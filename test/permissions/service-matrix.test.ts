@@ -54,7 +54,18 @@ import { requireCourseResults } from '../../src/learning/results';
 import { createSurvey, requireSurvey } from '../../src/learning/surveys';
 import { createRound, getRound } from '../../src/learning/needs';
 import { loadConfig } from '../../src/config';
-import { approveVersion, commentOn, createDocument, getVersion, listDocuments, publishVersion, sendForReview, startVersion, updateDocument, updateDraft } from '../../src/library/documents';
+import {
+  approveVersion,
+  commentOn,
+  createDocument,
+  getVersion,
+  listDocuments,
+  publishVersion,
+  sendForReview,
+  startVersion,
+  updateDocument,
+  updateDraft,
+} from '../../src/library/documents';
 import { acknowledge as acknowledgeReading, circulate, outstandingList, recordDiscussion } from '../../src/library/circulation';
 import { readership } from '../../src/library/readership';
 import { libraryReads } from '../../src/library/schema';
@@ -393,8 +404,18 @@ beforeAll(async () => {
   const libNext = await startVersion(db(), trainingAdmin, libDoc.id, { change: 'minor' });
   await updateDraft(db(), trainingAdmin, libNext.id, { body: '# Purpose\n\nMore.', changeSummary: 'Wording', reviewers: 'midwife@beacon.example' });
   await sendForReview(db(), trainingAdmin, libNext.id);
-  const libDraftOnly = await createDocument(db(), trainingAdmin, { kind: 'guideline', title: 'Matrix draft', summary: 'Draft only', reviewMonths: 12, partnership: 'E06000045', body: 'x' });
-  const [libRead] = await db().select({ id: libraryReads.id }).from(libraryReads).where(and(eq(libraryReads.documentId, libDoc.id), eq(libraryReads.userId, delegate.actor!.userId)));
+  const libDraftOnly = await createDocument(db(), trainingAdmin, {
+    kind: 'guideline',
+    title: 'Matrix draft',
+    summary: 'Draft only',
+    reviewMonths: 12,
+    partnership: 'E06000045',
+    body: 'x',
+  });
+  const [libRead] = await db()
+    .select({ id: libraryReads.id })
+    .from(libraryReads)
+    .where(and(eq(libraryReads.documentId, libDoc.id), eq(libraryReads.userId, delegate.actor!.userId)));
   rec = {
     libraryDocumentId: libDoc.id,
     libraryVersionId: libDoc.versionId,
@@ -500,7 +521,8 @@ describe('lists never disagree with single reads', () => {
       const docs = await listed(() => listDocuments(db(), ctx));
       const opens = await readable(() => hidden(getVersion(db(), ctx, rec.libraryDraftOnlyVersionId)));
       if (docs?.has(rec.libraryDraftOnlyId)) listedSomewhere++;
-      if (!!docs?.has(rec.libraryDraftOnlyId) !== opens) disagreements.push(`library draft: ${role} ${p} listed ${!!docs?.has(rec.libraryDraftOnlyId)}, opens ${opens}`);
+      if (!!docs?.has(rec.libraryDraftOnlyId) !== opens)
+        disagreements.push(`library draft: ${role} ${p} listed ${!!docs?.has(rec.libraryDraftOnlyId)}, opens ${opens}`);
       // The published document is listed to everyone.
       if (!docs?.has(rec.libraryDocumentId)) disagreements.push(`library published: ${role} ${p} not listed`);
     }

@@ -4,6 +4,9 @@ import { scopeFor } from '../../platform/auth/policy';
 import { ValidationError } from '../../platform/errors';
 import { formErrors } from '../../platform/http/forms';
 import { formatDate, formatDateTime } from '../../platform/http/views';
+import type { Db } from '../../platform/db/engine';
+import { guidanceFor } from '../../library/links';
+import { listCatalogue } from '../../learning/catalogue';
 import { dateTimeFromParts, handleCaseForm, renderCasePage } from '../http';
 import { CHRONOLOGY_KIND_LABELS, INDICATOR_LABELS, INDICATOR_OF, INDICATORS, type Indicator, PRACTITIONER_KINDS } from '../patterns';
 import {
@@ -56,6 +59,45 @@ function occurredAtFrom(values: Record<string, string>): string {
 
 type Form = { kind: 'record' } | { kind: 'answer'; promptId: string };
 
+/**
+ * The guidance each pattern prompt points to, by the signs its entries show (closure, flight, disguised
+ * compliance): the current spotlight briefing from the library for the case's area, and the training
+ * course on it with the next session (the learning catalogue). One lookup per sign, not per prompt.
+ */
+async function promptGuidance(
+  db: Db,
+  req: FastifyRequest,
+  geographyId: string | null,
+  prompts: readonly { id: string; events: readonly { kind: string }[] }[],
+) {
+  const signsOf = (p: (typeof prompts)[number]) => [
+    ...new Set(p.events.map((e) => INDICATOR_OF[e.kind as keyof typeof INDICATOR_OF]).filter((x): x is Indicator => !!x)),
+  ];
+  const signs = [...new Set(prompts.flatMap(signsOf))];
+  const out = new Map<string, { label: string; briefing: { href: string; text: string } | null; course: { href: string; text: string } | null }[]>();
+  if (!signs.length) return out;
+  const briefings = await guidanceFor(db, geographyId, signs);
+  const courses = new Map<Indicator, { href: string; text: string } | null>();
+  for (const sign of signs) {
+    const entries = await listCatalogue(db, req.ctx, { topic: sign });
+    const best = entries.find((e) => e.sessions.length) ?? entries[0];
+    courses.set(sign, best ? { href: `/learning/courses/${best.course.id}`, text: best.course.title } : null);
+  }
+  for (const p of prompts)
+    out.set(
+      p.id,
+      signsOf(p).map((sign) => {
+        const b = briefings.get(sign);
+        return {
+          label: INDICATOR_LABELS[sign],
+          briefing: b ? { href: b.href, text: `${b.title} (version ${b.version})` } : null,
+          course: courses.get(sign) ?? null,
+        };
+      }),
+    );
+  return out;
+}
+
 export const chronologyRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
@@ -96,6 +138,7 @@ export const chronologyRoutes =
         status: opts.status ?? (filterError ? 400 : 200),
         data: async (header) => {
           const [all, prompts] = await Promise.all([loadChronology(db, req.ctx, header.kase), loadPrompts(db, header.kase.id)]);
+          const guidance = await promptGuidance(db, req, header.kase.geographyId, prompts);
           const items = applyChronologyFilter(all, filter).map(itemView);
           const answering = opts.form?.kind === 'answer' ? opts.form.promptId : null;
           return {
@@ -118,11 +161,17 @@ export const chronologyRoutes =
             responseItems: PROMPT_RESPONSE_KINDS.map((k) => ({ value: k, text: PROMPT_RESPONSE_LABELS[k] })),
             openPrompts: prompts
               .filter((p) => !p.answered)
-              .map((p) => ({ ...p, raisedText: formatDateTime(p.raisedAt), events: p.events.map((e) => ({ ...e, when: whenText(e.at, e.timeKnown) })) })),
+              .map((p) => ({
+                ...p,
+                guidance: guidance.get(p.id) ?? [],
+                raisedText: formatDateTime(p.raisedAt),
+                events: p.events.map((e) => ({ ...e, when: whenText(e.at, e.timeKnown) })),
+              })),
             answeredPrompts: prompts
               .filter((p) => p.answered)
               .map((p) => ({
                 ...p,
+                guidance: guidance.get(p.id) ?? [],
                 raisedText: formatDateTime(p.raisedAt),
                 respondedText: formatDateTime(p.respondedAt),
                 events: p.events.map((e) => ({ ...e, when: whenText(e.at, e.timeKnown) })),

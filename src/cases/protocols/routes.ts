@@ -95,6 +95,7 @@ export const protocolsRoutes =
         stageRows?: StageFormRow[];
         json?: string;
         changeReason?: string;
+        libraryVersionId?: string;
         problems?: { text: string; href: string }[];
         fields?: Record<string, string>;
         preview?: unknown;
@@ -116,6 +117,14 @@ export const protocolsRoutes =
         stageRows: stageRows?.map((r, i) => ({ ...r, i })),
         json: extra.json ?? JSON.stringify(c.inForce.definition, null, 2),
         changeReason: extra.changeReason ?? '',
+        implementsItems: [
+          { value: '', text: 'None recorded' },
+          ...c.implementable.map((v) => ({
+            value: v.versionId,
+            text: `${v.title}, version ${v.version}`,
+            selected: (extra.libraryVersionId ?? c.inForce.libraryVersionId) === v.versionId,
+          })),
+        ],
         fields,
         errors: extra.problems?.length
           ? { list: extra.problems, fields: Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, { text: v }])) }
@@ -143,6 +152,7 @@ export const protocolsRoutes =
       const c = await configurationToEdit(db, req.ctx, slug, geographyCode);
       const structured = STRUCTURED.includes(c.kind) && values.format !== 'json';
       const changeReason = values.changeReason ?? '';
+      const libraryVersionId = values.libraryVersionId ?? '';
 
       let definition: unknown;
       let form: ProtocolForm | undefined;
@@ -168,7 +178,7 @@ export const protocolsRoutes =
           });
         }
       }
-      const kept = { ...(form ? { form } : {}), ...(stageRows ? { stageRows } : {}) };
+      const kept = { ...(form ? { form } : {}), ...(stageRows ? { stageRows } : {}), libraryVersionId };
 
       /** Problems as the page shows them: on the structured form's fields, or listed with their paths in words. */
       const show = (problems: DefinitionProblem[], otherFields: Record<string, string>) => {
@@ -201,7 +211,7 @@ export const protocolsRoutes =
       }
 
       try {
-        const saved = await saveProtocolVersion(db, req.ctx, slug, geographyCode, { definition, changeReason });
+        const saved = await saveProtocolVersion(db, req.ctx, slug, geographyCode, { definition, changeReason, libraryVersionId });
         const note = c.kind === 'case_milestones' ? ' Open cases keep the version they use until someone moves them.' : '';
         return reply.redirect(
           `/protocols/${c.slug}/${encodeURIComponent(c.geography.code)}?done=${encodeURIComponent(`Version ${saved.version} saved and now in force.${note}`)}`,
@@ -209,8 +219,11 @@ export const protocolsRoutes =
         );
       } catch (err) {
         if (err instanceof DefinitionError) {
-          const { changeReason: reasonError } = err.fieldErrors;
-          return show(err.problems, reasonError ? { changeReason: reasonError } : {});
+          const { changeReason: reasonError, libraryVersionId: implementsError } = err.fieldErrors;
+          return show(err.problems, {
+            ...(reasonError ? { changeReason: reasonError } : {}),
+            ...(implementsError ? { libraryVersionId: implementsError } : {}),
+          });
         }
         if (err instanceof ValidationError) return show([], err.fieldErrors);
         throw err;

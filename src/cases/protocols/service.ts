@@ -6,6 +6,7 @@
  * under until someone moves them; escalations likewise.
  */
 import { and, asc, count, eq, isNull, max, sql } from 'drizzle-orm';
+import { implementableVersions, versionLink } from '../../library/links';
 import { z } from 'zod';
 import type { Db } from '../../platform/db/engine';
 import type { RequestContext } from '../../platform/context';
@@ -188,6 +189,7 @@ export async function protocolDetail(db: Db, ctx: RequestContext, slug: string, 
       id: protocolVersions.id,
       version: protocolVersions.version,
       changeReason: protocolVersions.changeReason,
+      libraryVersionId: protocolVersions.libraryVersionId,
       createdAt: protocolVersions.createdAt,
       createdBy: users.displayName,
       definition: protocolVersions.definition,
@@ -196,12 +198,12 @@ export async function protocolDetail(db: Db, ctx: RequestContext, slug: string, 
     .leftJoin(users, eq(users.id, protocolVersions.createdByUserId))
     .where(and(eq(protocolVersions.kind, kind), geography.id ? eq(protocolVersions.geographyId, geography.id) : isNull(protocolVersions.geographyId)))
     .orderBy(sql`${protocolVersions.version} desc`);
-  let shown: { id: string; version: number; definition: unknown; createdAt: Date; geographyId: string | null };
+  let shown: { id: string; version: number; definition: unknown; createdAt: Date; geographyId: string | null; libraryVersionId: string | null };
   if (version !== undefined) {
     const v = history.find((h) => h.version === version);
     if (!v) throw new NotFoundError('Protocol version');
     shown = { ...v, geographyId: geography.id };
-  } else shown = inForce;
+  } else shown = { ...inForce, libraryVersionId: inForce.libraryVersionId ?? null };
   const inheritedFrom = inForce.geographyId === geography.id ? null : await sourceOf(db, inForce.geographyId);
   const shownFrom = shown.geographyId === geography.id ? geography : await sourceOf(db, shown.geographyId);
   const openCases =
@@ -215,8 +217,21 @@ export async function protocolDetail(db: Db, ctx: RequestContext, slug: string, 
     label: CONFIG_KIND_LABELS[kind],
     geography,
     inForce: { id: inForce.id, version: inForce.version, createdAt: inForce.createdAt, from: inheritedFrom },
-    shown: { ...shown, from: shownFrom, inForce: shown.id === inForce.id, openCases: casesOn(shown.id) },
-    history: history.map(({ definition: _d, ...h }) => ({ ...h, inForce: h.id === inForce.id, openCases: casesOn(h.id) })),
+    shown: {
+      ...shown,
+      from: shownFrom,
+      inForce: shown.id === inForce.id,
+      openCases: casesOn(shown.id),
+      implements: await versionLink(db, shown.libraryVersionId),
+    },
+    history: await Promise.all(
+      history.map(async ({ definition: _d, ...h }) => ({
+        ...h,
+        inForce: h.id === inForce.id,
+        openCases: casesOn(h.id),
+        implements: await versionLink(db, h.libraryVersionId),
+      })),
+    ),
     canEdit: await mayConfigure(db, ctx, geography),
   };
 }
@@ -244,7 +259,10 @@ export async function configurationToEdit(db: Db, ctx: RequestContext, slug: str
       definition: inForce.definition,
       own: inForce.geographyId === geography.id,
       from: await sourceOf(db, inForce.geographyId),
+      libraryVersionId: inForce.libraryVersionId ?? null,
     },
+    /** The published protocols, guidelines and procedures of the area this configuration may implement (the library). */
+    implementable: await implementableVersions(db, geography.id),
   };
 }
 
@@ -275,8 +293,12 @@ export async function saveProtocolVersion(db: Db, ctx: RequestContext, slug: str
   const kind = kindOf(slug);
   const geography = await geographyOf(db, code);
   authorizeContext(ctx, 'protocol.configure', { inActorsArea: await inActorsArea(db, ctx, geography) });
-  const body = (typeof raw === 'object' && raw !== null ? raw : {}) as { definition?: unknown; changeReason?: unknown };
+  const body = (typeof raw === 'object' && raw !== null ? raw : {}) as { definition?: unknown; changeReason?: unknown; libraryVersionId?: unknown };
   const fields: Record<string, string> = {};
+  // The document version it implements: optional, and only a version published now (the library's link).
+  const implementsId = typeof body.libraryVersionId === 'string' && body.libraryVersionId ? body.libraryVersionId : null;
+  const implemented = implementsId ? await versionLink(db, implementsId) : null;
+  if (implementsId && implemented?.status !== 'published') fields.libraryVersionId = 'Choose a published document version from the list, or none';
   const checked = validateDefinition(kind, body.definition);
   const problems = checked.ok ? [] : checked.problems;
   for (const p of problems) {
@@ -285,7 +307,7 @@ export async function saveProtocolVersion(db: Db, ctx: RequestContext, slug: str
   }
   const reason = changeReasonSchema.safeParse(body.changeReason);
   if (!reason.success) fields.changeReason = reason.error.issues[0]!.message;
-  if (!checked.ok || !reason.success) throw new DefinitionError(fields, problems);
+  if (!checked.ok || !reason.success || fields.libraryVersionId) throw new DefinitionError(fields, problems);
   // The documented default is version 1 of the national series even when nobody has used it yet.
   await configInForce(db, kind, null);
 
@@ -309,6 +331,7 @@ export async function saveProtocolVersion(db: Db, ctx: RequestContext, slug: str
             version,
             definition: checked.value,
             changeReason: reason.data,
+            libraryVersionId: implemented ? implemented.versionId : null,
             createdByUserId: ctx.actor?.userId ?? null,
           })
           .returning({ id: protocolVersions.id });
@@ -317,7 +340,7 @@ export async function saveProtocolVersion(db: Db, ctx: RequestContext, slug: str
           verb: 'C',
           entityType: 'ProtocolVersion',
           entityId: row!.id,
-          detail: { kind, geography: geography.code, version },
+          detail: { kind, geography: geography.code, version, implements: implemented ? `${implemented.title} ${implemented.version}` : null },
           reason: reason.data,
         });
         return { id: row!.id, version };

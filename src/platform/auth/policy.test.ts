@@ -672,7 +672,13 @@ const CONDITIONS: Partial<Record<Action, { allowed: (a: Actor) => Resource[]; re
   // The library: authors and readership for their partnership area; reviewers for the version they are named on; your own reading.
   'library.draft': {
     allowed: (a) => [{ reviewerUserIds: [randomUUID(), a.userId] }, ...(LIBRARY_AUTHORS.includes(a.role) ? [{ inActorsArea: true }] : [])],
-    refused: (a) => [undefined, {}, { reviewerUserIds: [randomUUID()] }, { userId: a.userId }, ...(LIBRARY_AUTHORS.includes(a.role) ? [] : [{ inActorsArea: true }])],
+    refused: (a) => [
+      undefined,
+      {},
+      { reviewerUserIds: [randomUUID()] },
+      { userId: a.userId },
+      ...(LIBRARY_AUTHORS.includes(a.role) ? [] : [{ inActorsArea: true }]),
+    ],
   },
   'library.author': {
     allowed: () => [{ inActorsArea: true }],
