@@ -38,7 +38,9 @@ interface Shot {
 
 /** Pages each role reaches from a hub page rather than the menu; `first` also opens the first record listed. */
 const EXTRA_PAGES: Partial<Record<Role, { href: string; first?: boolean }[]>> = {
-  safeguarding_practitioner: [{ href: '/learning/my' }],
+  safeguarding_practitioner: [{ href: '/learning/my' }, { href: '/public', first: false }, { href: '/public/E06000045', first: true }],
+  social_worker: [{ href: '/library', first: false }],
+  designated_professional: [{ href: '/library/outstanding' }, { href: '/library/reviews', first: true }],
   training_admin: [
     { href: '/learning/my' },
     { href: '/learning/surveys', first: true },
@@ -49,7 +51,14 @@ const EXTRA_PAGES: Partial<Record<Role, { href: string; first?: boolean }[]>> = 
     { href: '/learning/needs/headcounts' },
     { href: '/learning/needs/matrix' },
   ],
-  partnership_manager: [{ href: '/learning/results', first: true }, { href: '/learning/needs', first: true }, { href: '/learning/needs/coverage' }, { href: '/learning/needs/matrix' }],
+  partnership_manager: [
+    { href: '/learning/results', first: true },
+    { href: '/learning/needs', first: true },
+    { href: '/learning/needs/coverage' },
+    { href: '/learning/needs/matrix' },
+    { href: '/library/new' },
+    { href: '/library/reviews', first: true },
+  ],
 };
 
 const slug = (s: string) =>

@@ -64,7 +64,7 @@ export async function lineChartSvg(data: readonly LineDatum[], opts: { title: st
         scale: { range: ['#005eb8', '#007f3b', '#ffb81c', '#330072'] },
         legend: { orient: 'bottom', labelFontSize: 13 },
       },
-      strokeDash: { field: 'series', type: 'nominal', legend: null },
+      strokeDash: { field: 'series', type: 'nominal', title: null },
     },
     config: { font: 'Arial, sans-serif', view: { stroke: null } },
   };
