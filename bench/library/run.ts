@@ -62,7 +62,9 @@ async function bulkPeople(db: Db, n: number, orgIds: string[], tag: string): Pro
       .insert(users)
       .values(chunk.map((k) => ({ email: `${tag}${k}@library.bench`, displayName: `Reader ${k}`, jobTitle: 'Practitioner' })))
       .returning({ id: users.id });
-    await db.insert(memberships).values(made.map((u, j) => ({ userId: u.id, organisationId: orgIds[(i + j) % orgIds.length]!, role: ROLES[(i + j) % ROLES.length]! })));
+    await db
+      .insert(memberships)
+      .values(made.map((u, j) => ({ userId: u.id, organisationId: orgIds[(i + j) % orgIds.length]!, role: ROLES[(i + j) % ROLES.length]! })));
   }
 }
 
@@ -115,13 +117,25 @@ async function run(engine: string, database: Database): Promise<Figures> {
   await bulkPeople(db, BASELINE, orgIds, 'small');
   const small = await publishedBriefing(db, 'Benchmark briefing (baseline)');
   let t = performance.now();
-  const baselineCirculation = await circulate(db, small.m, small.doc.versionId, { roles: ['point_of_care', 'safeguarding_practitioner', 'social_worker', 'unit_coordinator'], organisationIds: orgIds }, start);
+  const baselineCirculation = await circulate(
+    db,
+    small.m,
+    small.doc.versionId,
+    { roles: ['point_of_care', 'safeguarding_practitioner', 'social_worker', 'unit_coordinator'], organisationIds: orgIds },
+    start,
+  );
   const baselineCirculateMs = performance.now() - t;
 
   await bulkPeople(db, PEOPLE - baselineCirculation.people, orgIds, 'big');
   const big = await publishedBriefing(db, 'Benchmark briefing (everyone)');
   t = performance.now();
-  const c = await circulate(db, big.m, big.doc.versionId, { roles: ['point_of_care', 'safeguarding_practitioner', 'social_worker', 'unit_coordinator'], organisationIds: orgIds }, start);
+  const c = await circulate(
+    db,
+    big.m,
+    big.doc.versionId,
+    { roles: ['point_of_care', 'safeguarding_practitioner', 'social_worker', 'unit_coordinator'], organisationIds: orgIds },
+    start,
+  );
   const circulateMs = performance.now() - t;
   const [{ n: emailJobs } = { n: 0 }] = await db
     .select({ n: sql<number>`count(*)::int` })
@@ -194,7 +208,9 @@ async function main() {
     console.log(
       `| ${r.engine} | ${r.asked.toLocaleString('en-GB')} | ${ms(r.circulateMs)} | ${r.emailJobs.toLocaleString('en-GB')} | ${r.baselineAsked} | ${ms(r.baselineCirculateMs)} |`,
     );
-  console.log('\n2. The readership report (counts by organisation, role and unit, knowledge check, daily series and SVG chart), median of 5 (all in brackets) (target: under 1 s)');
+  console.log(
+    '\n2. The readership report (counts by organisation, role and unit, knowledge check, daily series and SVG chart), median of 5 (all in brackets) (target: under 1 s)',
+  );
   console.log('| engine | people | confirmed | report | baseline: report of 200 |');
   console.log('|---|---|---|---|---|');
   for (const r of results)
