@@ -486,24 +486,21 @@ export async function listDocuments(db: Db, ctx: RequestContext, filter: Documen
       ),
     );
   const names = await directoryNames(db, { geographyIds: [...docs.map((d) => d.geographyId), ...shared.map((s) => s.geographyId)] });
+  const area = new Set(ctx.actor ? await organisationsAreaIds(db, ctx.actor.organisationId) : []);
   const today = londonDate(new Date());
   return docs.map((d) => {
     const mine = versions.filter((v) => v.documentId === d.id);
     const current = mine.find((v) => v.status === 'published') ?? null;
     const inProgress = mine.find((v) => ['draft', 'in_review', 'approved'].includes(v.status)) ?? null;
+    const geos = [d.geographyId, ...shared.filter((s) => s.documentId === d.id).map((s) => s.geographyId)];
+    // The version in progress is shown only to someone who may open it: the same rule as requireVersion.
+    const mayOpen = (v: { reviewerUserIds: string[] }) =>
+      can(ctx.actor, 'library.draft', { inActorsArea: geos.some((g) => area.has(g)), reviewerUserIds: v.reviewerUserIds });
     return {
       ...d,
-      partnerships: [d.geographyId, ...shared.filter((s) => s.documentId === d.id).map((s) => s.geographyId)].map((g) => names.get(g) ?? ''),
+      partnerships: geos.map((g) => names.get(g) ?? ''),
       current,
-      // What is in progress is shown only to those who may see it (the list's draft scope decided the row, not the version).
-      inProgress:
-        inProgress &&
-        (current === null ||
-          drafts === undefined ||
-          can(ctx.actor, 'library.draft', { inActorsArea: true }) ||
-          inProgress.reviewerUserIds.includes(ctx.actor?.userId ?? ''))
-          ? inProgress
-          : null,
+      inProgress: inProgress && mayOpen(inProgress) ? inProgress : null,
       reviewStage: current ? reviewStage(current.reviewDueOn, today) : 'none',
     };
   });

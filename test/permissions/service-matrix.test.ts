@@ -523,8 +523,11 @@ describe('lists never disagree with single reads', () => {
       if (docs?.has(rec.libraryDraftOnlyId)) listedSomewhere++;
       if (!!docs?.has(rec.libraryDraftOnlyId) !== opens)
         disagreements.push(`library draft: ${role} ${p} listed ${!!docs?.has(rec.libraryDraftOnlyId)}, opens ${opens}`);
-      // The published document is listed to everyone.
+      // The published document is listed to everyone; its version in review is shown in the list exactly when it opens.
       if (!docs?.has(rec.libraryDocumentId)) disagreements.push(`library published: ${role} ${p} not listed`);
+      const row = (await listDocuments(db(), ctx)).find((d) => d.id === rec.libraryDocumentId);
+      const reviewOpens = await readable(() => hidden(getVersion(db(), ctx, rec.libraryReviewId)));
+      if (!!row?.inProgress !== reviewOpens) disagreements.push(`library in review: ${role} ${p} shown ${!!row?.inProgress}, opens ${reviewOpens}`);
     }
     expect(disagreements).toEqual([]);
     expect(listedSomewhere).toBeGreaterThan(0);
