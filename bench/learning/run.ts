@@ -14,15 +14,9 @@ import { loadCourse } from '../../src/learning/access';
 import { CONFIDENCE_KEY } from '../../src/learning/model';
 import { contextFor } from '../../test/support/alerts';
 import { onBothEngines } from '../engines';
+import { numberArg } from '../args';
 import { Rng } from '../../src/demo/rng';
 
-const args = process.argv.slice(2);
-const numberArg = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  const n = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive whole number`);
-  return n;
-};
 const PEOPLE = numberArg('--people', 200);
 const PLACES = numberArg('--places', 20);
 const ANSWERS = numberArg('--answers', 50_000);

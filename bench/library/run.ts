@@ -25,14 +25,8 @@ import { libraryReads } from '../../src/library/schema';
 import { LIBRARY_EMAIL_JOB } from '../../src/library/notices';
 import { contextFor } from '../../test/support/alerts';
 import { onBothEngines } from '../engines';
+import { numberArg } from '../args';
 
-const args = process.argv.slice(2);
-const numberArg = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  const n = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive whole number`);
-  return n;
-};
 const PEOPLE = numberArg('--people', 20_000);
 const BASELINE = numberArg('--baseline', 200);
 const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

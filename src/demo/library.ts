@@ -3,7 +3,7 @@
  * four documents the seed's responses promise, written here in plain English — the high-risk alert SOP
  * (reviewed every six months, now overdue), the Concealed Pregnancy Guidelines (a second major version),
  * the Unborn Baby Protocol shared by Hampshire, Isle of Wight, Portsmouth and Southampton (version 1.1 in
- * review, with a reviewer's comment) and a spotlight briefing on disguised compliance with a knowledge check,
+ * review, with a reviewer's comment; Hampshire's protocol configuration records the version it implements) and a spotlight briefing on disguised compliance with a knowledge check,
  * circulated a month ago to everyone in the four partnerships, with realistic part-readership across
  * agencies, reminders sent and two team discussions. The same seed gives the same data.
  */
@@ -15,6 +15,7 @@ import { libraryDocuments, libraryReads } from '../library/schema';
 import { approveVersion, commentOn, createDocument, publishVersion, sendForReview, startVersion, updateDraft } from '../library/documents';
 import { acknowledge, circulate, openTask, recordDiscussion } from '../library/circulation';
 import { sendReadReminders } from '../library/notify';
+import { configurationToEdit, saveProtocolVersion } from '../cases/protocols/service';
 import { londonDate, addDays } from '../platform/dates';
 import { Rng } from './rng';
 
@@ -216,6 +217,13 @@ export async function seedDemoLibrary(db: Db, opts: { now?: Date } = {}): Promis
     body: UBP_V1,
   });
   await publish(ubp.versionId, manager, ago(200), 'First version of the shared protocol.', UBP_V1);
+  // Hampshire's protocol configuration records the protocol version it implements (the timings stay the national default's).
+  const inForce = await configurationToEdit(db, manager, 'milestones', 'E10000014');
+  await saveProtocolVersion(db, manager, 'milestones', 'E10000014', {
+    definition: inForce.inForce.definition,
+    changeReason: 'Hampshire’s own version: implements the Unborn Baby Protocol 1.0 (the same timings as the national default)',
+    libraryVersionId: ubp.versionId,
+  });
   const u11 = await startVersion(db, manager, ubp.id, { change: 'minor' });
   await updateDraft(db, manager, u11.id, { body: UBP_V11, changeSummary: 'The birth plan is shared through Beacon and each unit confirms it.', reviewers });
   await sendForReview(db, manager, u11.id);

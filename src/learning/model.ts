@@ -3,6 +3,7 @@
  * schemas every form and API body is checked with (messages a trainer or delegate understands).
  */
 import { z } from 'zod';
+import { dayListSchema } from '../platform/http/day-list';
 
 export const TOPICS = [
   'closure',
@@ -127,27 +128,7 @@ const listOf = <T extends string>(values: readonly T[], message: string) =>
 const yesNo = z.preprocess((v) => (typeof v === 'boolean' ? v : v === 'yes' || v === 'true' ? true : v === 'no' || v === 'false' ? false : v), z.boolean());
 
 /** The days before a session that people booked are reminded: "14, 2", or a list; none sent when left empty. Default 14 and 2. */
-const reminderDaysSchema = z
-  .preprocess(
-    (v) =>
-      v === undefined
-        ? [14, 2]
-        : Array.isArray(v)
-          ? v
-          : String(v)
-              .split(/[\s,]+/)
-              .filter(Boolean),
-    z.array(
-      z.coerce
-        .number({ error: 'Enter the reminder days as whole numbers separated by commas, for example 14, 2' })
-        .int('Enter the reminder days as whole numbers separated by commas, for example 14, 2')
-        .min(1, 'A reminder must be at least 1 day before the session')
-        .max(60, 'A reminder must be at most 60 days before the session'),
-      { error: 'Enter the reminder days as whole numbers separated by commas, for example 14, 2' },
-    ),
-  )
-  .transform((v) => [...new Set(v)].sort((a, b) => b - a))
-  .refine((v) => v.length <= 4, 'Give at most 4 reminders');
+const reminderDaysSchema = dayListSchema({ fallback: [14, 2], max: 60, most: 4, order: 'descending', relation: 'before the session', example: '14, 2' });
 
 export const courseSchema = z
   .object({

@@ -30,17 +30,13 @@ import { versionLabel } from './rules';
 const TAGS = ['Library'];
 const Status = z.enum(STATUSES);
 
+const DocumentBase = z.object({ id: Uuid, kind: z.enum(KINDS), title: z.string(), summary: z.string(), status: z.enum(['active', 'withdrawn']) });
 const VersionSummary = z.object({ id: Uuid, version: z.string(), status: Status, publishedAt: DateTime.nullable(), reviewDueOn: z.iso.date().nullable() });
 export const LibraryDocumentList = api.schema(
   'LibraryDocumentList',
   z.object({
     documents: z.array(
-      z.object({
-        id: Uuid,
-        kind: z.enum(KINDS),
-        title: z.string(),
-        summary: z.string(),
-        status: z.enum(['active', 'withdrawn']),
+      DocumentBase.extend({
         partnerships: z.array(z.string()),
         version: z.string().nullable().describe('The version in force (published), or null when none is yet'),
         versionStatus: Status.nullable(),
@@ -53,12 +49,7 @@ export const LibraryDocumentList = api.schema(
 );
 const LibraryDocument = api.schema(
   'LibraryDocument',
-  z.object({
-    id: Uuid,
-    kind: z.enum(KINDS),
-    title: z.string(),
-    summary: z.string(),
-    status: z.enum(['active', 'withdrawn']),
+  DocumentBase.extend({
     reviewMonths: z.int(),
     topics: z.array(z.enum(TOPICS)),
     partnerships: z.array(z.object({ id: Uuid, name: z.string() })),

@@ -3,6 +3,7 @@
  * form and API body (messages a clinician understands).
  */
 import { z } from 'zod';
+import { dayListSchema } from '../platform/http/day-list';
 import { isoDateProblem } from '../platform/dates';
 
 export const KINDS = ['sop', 'guideline', 'protocol', 'briefing', 'practice_note'] as const;
@@ -183,26 +184,7 @@ export const circulateSchema = z
     organisationIds: z.preprocess(list, z.array(z.uuid({ error: 'Choose organisations from the list' })).max(200)),
     roles: z.preprocess(list, z.array(z.string().trim().min(1).max(60)).max(20)),
     unitIds: z.preprocess(list, z.array(z.uuid({ error: 'Choose units from the list' })).max(500)),
-    reminderDays: z
-      .preprocess(
-        (v) =>
-          v === undefined || v === ''
-            ? [7, 14]
-            : Array.isArray(v)
-              ? v
-              : String(v)
-                  .split(/[\s,]+/)
-                  .filter(Boolean),
-        z.array(
-          z.coerce
-            .number({ error: 'Enter the reminder days as whole numbers separated by commas, for example 7, 14' })
-            .int('Enter the reminder days as whole numbers separated by commas, for example 7, 14')
-            .min(1, 'A reminder must be at least 1 day after circulation')
-            .max(60, 'A reminder must be at most 60 days after circulation'),
-        ),
-      )
-      .transform((v) => [...new Set(v)].sort((a, b) => a - b))
-      .refine((v) => v.length <= 3, 'Give at most 3 reminders'),
+    reminderDays: dayListSchema({ fallback: [7, 14], max: 60, most: 3, order: 'ascending', relation: 'after circulation', example: '7, 14' }),
   })
   .refine((a) => a.everyone || a.organisationIds.length || a.roles.length || a.unitIds.length, {
     path: ['everyone'],

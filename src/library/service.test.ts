@@ -399,6 +399,8 @@ describe('links and the demo', () => {
       const ubp = (await listDocuments(fresh.db, m, { kind: 'protocol' }))[0]!;
       expect(ubp.partnerships).toHaveLength(4);
       expect(ubp.inProgress?.status).toBe('in_review');
+      const { protocolDetail } = await import('../cases/protocols/service');
+      expect((await protocolDetail(fresh.db, m, 'milestones', 'E10000014')).shown.implements?.documentId).toBe(ubp.id);
       expect((await reviewsDue(fresh.db, m)).some((d) => d.stage === 'overdue')).toBe(true);
     } finally {
       await fresh.close();

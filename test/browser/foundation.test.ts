@@ -125,7 +125,7 @@ describe.skipIf(!browserAvailable)('foundation pages in a real browser', () => {
     expect(path(admin)).toBe('/');
     expect(await text(admin, 'h1')).toBe('Beacon');
     expect(await text(admin, '.beacon-role-bar')).toBe('Acting as System administrator for NHS Hampshire and Isle of Wight Integrated Care Board');
-    expect(await navLinks(admin)).toEqual(['Home', 'Training', 'Organisations', 'Users', 'Audit log']);
+    expect(await navLinks(admin)).toEqual(['Home', 'Training', 'Library', 'Organisations', 'Users', 'Audit log']);
     expect(await texts(admin, '.nhsuk-card__heading')).toEqual(['Protocols', 'Organisations and units', 'Users and roles', 'Audit log']);
     // Every link offered works for this role.
     const hrefs = await admin
@@ -220,7 +220,7 @@ describe.skipIf(!browserAvailable)('foundation pages in a real browser', () => {
     const page = await newPage();
     await signIn(page, url(), 'ed.nurse@beacon.example', svc!.password);
     expect(path(page)).toBe('/');
-    expect(await navLinks(page)).toEqual(['Home', 'Check for an alert', 'Cases', 'Escalations', 'Training', 'Organisations']);
+    expect(await navLinks(page)).toEqual(['Home', 'Check for an alert', 'Cases', 'Escalations', 'Training', 'Library', 'Organisations']);
     expect(await texts(page, '.nhsuk-card__heading')).toEqual([
       'Check for an alert',
       'Open a case',
