@@ -4,6 +4,7 @@
  * in one transaction.
  */
 import { and, asc, desc, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../platform/db/engine';
 import type { RequestContext } from '../platform/context';
 import { authorizeContext, authorizeList, can, mayAtAll } from '../platform/auth/policy';
@@ -48,7 +49,9 @@ async function partnershipIds(db: Db, ctx: RequestContext, ownerCode: string | u
     if (!g) fieldErrors.partnership = 'Choose the partnership that owns the document from the list';
     else owner = g.id;
   } else if (ctx.actor) {
-    owner = await organisationGeographyId(db, ctx.actor.organisationId);
+    // Without a code, the author's own partnership, where their organisation is in one (not an ICB-wide body).
+    const own = await organisationGeographyId(db, ctx.actor.organisationId);
+    owner = own && (await partnerships(db)).some((g) => g.id === own) ? own : null;
   }
   const shared: string[] = [];
   for (const code of sharedWith) {
@@ -56,7 +59,7 @@ async function partnershipIds(db: Db, ctx: RequestContext, ownerCode: string | u
     if (!g) fieldErrors.sharedWith = `There is no partnership with the code ${code}`;
     else if (g.id !== owner) shared.push(g.id);
   }
-  if (!owner && !fieldErrors.partnership) fieldErrors.partnership = 'Choose the partnership that owns the document';
+  if (!owner && !fieldErrors.partnership) fieldErrors.partnership = 'Choose the partnership that owns the document (its code, for example E10000014)';
   if (Object.keys(fieldErrors).length) throw new ValidationError(fieldErrors);
   return { owner: owner!, shared: [...new Set(shared)] };
 }
@@ -64,7 +67,7 @@ async function partnershipIds(db: Db, ctx: RequestContext, ownerCode: string | u
 /** Start a document: its details and its first draft (version 1.0). The author must be of the owning partnership. */
 export async function createDocument(db: Db, ctx: RequestContext, raw: unknown): Promise<{ id: string; versionId: string }> {
   authorizeList(ctx, 'library.author');
-  const input = parseInput(documentSchema.extend({ partnership: documentSchema.shape.title.optional() }).and(draftSchema.pick({ body: true })), raw);
+  const input = parseInput(documentSchema.extend({ partnership: z.string().trim().max(20).optional() }).and(draftSchema.pick({ body: true })), raw);
   const { owner, shared } = await partnershipIds(db, ctx, input.partnership ?? undefined, input.sharedWith);
   const area = new Set(ctx.actor ? await organisationsAreaIds(db, ctx.actor.organisationId) : []);
   authorizeContext(ctx, 'library.author', { inActorsArea: ctx.actor ? area.has(owner) : false });
@@ -109,10 +112,12 @@ export async function createDocument(db: Db, ctx: RequestContext, raw: unknown):
 export async function updateDocument(db: Db, ctx: RequestContext, id: string, raw: unknown): Promise<void> {
   const doc = await requireDocument(db, ctx, id, 'library.author');
   const input = parseInput(documentSchema, raw);
-  const { shared } = await partnershipIds(db, ctx, undefined, input.sharedWith).catch((e) => {
-    if (e instanceof ValidationError && !e.fieldErrors.sharedWith) return { shared: [] as string[] };
-    throw e;
-  });
+  const shared: string[] = [];
+  for (const code of input.sharedWith) {
+    const g = await partnershipByCode(db, code);
+    if (!g) throw new ValidationError({ sharedWith: `There is no partnership with the code ${code}` });
+    shared.push(g.id);
+  }
   await db.transaction(async (tx) => {
     await tx
       .update(libraryDocuments)
@@ -498,7 +503,13 @@ export async function listDocuments(db: Db, ctx: RequestContext, filter: Documen
       can(ctx.actor, 'library.draft', { inActorsArea: geos.some((g) => area.has(g)), reviewerUserIds: v.reviewerUserIds });
     return {
       ...d,
-      partnerships: geos.map((g) => names.get(g) ?? ''),
+      partnerships: [
+        names.get(d.geographyId) ?? '',
+        ...geos
+          .slice(1)
+          .map((g) => names.get(g) ?? '')
+          .sort((a, b) => a.localeCompare(b)),
+      ],
       current,
       inProgress: inProgress && mayOpen(inProgress) ? inProgress : null,
       reviewStage: current ? reviewStage(current.reviewDueOn, today) : 'none',
@@ -528,7 +539,10 @@ export async function getDocument(db: Db, ctx: RequestContext, id: string) {
     versions,
     current: versions.find((v) => v.status === 'published') ?? null,
     inProgress: versions.find((v) => ['draft', 'in_review', 'approved'].includes(v.status)) ?? null,
-    partnerships: geos.map((g) => ({ id: g, code: known.get(g)?.code ?? '', name: known.get(g)?.name ?? '' })),
+    // The owner first, then the partnerships sharing it by name.
+    partnerships: geos
+      .map((g) => ({ id: g, code: known.get(g)?.code ?? '', name: known.get(g)?.name ?? '' }))
+      .sort((a, b) => (a.id === doc.geographyId ? -1 : b.id === doc.geographyId ? 1 : a.name.localeCompare(b.name))),
     may: {
       author: can(ctx.actor, 'library.author', resource),
       readership: can(ctx.actor, 'library.readership', resource),

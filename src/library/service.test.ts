@@ -19,12 +19,14 @@ import {
   attachPdf,
   commentOn,
   createDocument,
+  getDocument,
   getVersion,
   listDocuments,
   publishVersion,
   reviewsDue,
   sendForReview,
   startVersion,
+  updateDocument,
   updateDraft,
   withdrawVersion,
 } from './documents';
@@ -440,5 +442,36 @@ describe('links into the rest of Beacon', () => {
     await toPublished(doc.versionId);
     expect((await guidanceFor(db(), southampton.rows[0]!.id, ['flight'])).get('flight')?.title).toBe('Briefing on flight (test)');
     expect((await documentInForce(db(), southampton.rows[0]!.id, ['sop'], 'high_risk_alerts'))?.kind).toBe('sop');
+  });
+});
+
+describe('who owns and shares a document', () => {
+  it('needs a partnership as owner (an ICB-wide author names one), and keeps the sharing when the details change', async () => {
+    const icb = await designated();
+    expect(await problem(createDocument(db(), icb, { kind: 'sop', title: 't', summary: 's', reviewMonths: 12, body: 'b' }))).toMatch(
+      /Choose the partnership that owns/,
+    );
+    const doc = await createDocument(db(), icb, {
+      kind: 'sop',
+      title: 'ICB-authored',
+      summary: 's',
+      reviewMonths: 12,
+      partnership: 'E06000044',
+      sharedWith: ['E06000046'],
+      body: 'b',
+    });
+    await updateDocument(db(), icb, doc.id, {
+      kind: 'sop',
+      title: 'ICB-authored, renamed',
+      summary: 's',
+      reviewMonths: 12,
+      sharedWith: ['E06000046', 'E06000045'],
+    });
+    const d = await getDocument(db(), icb, doc.id);
+    expect(d.partnerships.map((p) => p.code)).toEqual(['E06000044', 'E06000046', 'E06000045']);
+    expect(await problem(updateDocument(db(), icb, doc.id, { kind: 'sop', title: 'x', summary: 's', reviewMonths: 12, sharedWith: ['NOPE'] }))).toMatch(
+      /no partnership with the code NOPE/,
+    );
+    expect((await getDocument(db(), icb, doc.id)).doc.title).toBe('ICB-authored, renamed');
   });
 });
