@@ -352,6 +352,10 @@ export const ROUTE_ACCESS: Record<string, string> = {
   'POST /api/learning/bookings/:id/decline': '',
   'POST /api/learning/bookings/:id/evaluation/:kind': 'midwife',
   'GET /api/learning/courses/:id/results': 'training partnership auditor',
+  // ── Directory API (read only, every role)
+  'GET /api/directory/organisations': '*',
+  'GET /api/directory/units': '*',
+  'GET /api/directory/geographies': '*',
   // ── Library (the fixture: a Hampshire SOP shared with Southampton, published, circulated to the midwife, who is its named reviewer)
   'GET /library': '*',
   'GET /library/new': 'designated partnership training',
