@@ -160,6 +160,9 @@ describe('the life of an alert through the API', () => {
     );
     expect(units).not.toContain('Frimley Park Hospital maternity unit');
     expect(detail.recipients.every((r) => r.version === 1 && r.acknowledgedAt === null)).toBe(true);
+    // Organisations are named with their ODS codes as well as their names (a client matches them by code).
+    expect(detail.recipients.find((r) => r.unit.name === 'Princess Anne Hospital maternity unit')).toMatchObject({ organisationOdsCode: 'RHM' });
+    expect(detail.originator).toMatchObject({ organisationOdsCode: 'RHM', organisation: 'University Hospital Southampton NHS Foundation Trust' });
     const mail = fs.readdirSync(path.join(dataDir, 'mail')).map((f) => fs.readFileSync(path.join(dataDir, 'mail', f), 'utf8'));
     expect(mail.some((m) => m.includes('uhs.maternity@beacon.example') && m.includes(reference))).toBe(true);
     // The email carries no personal data.

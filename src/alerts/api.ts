@@ -194,7 +194,10 @@ export const AlertDetail = api.schema(
       .object({ status: z.enum(['pregnant', 'before', 'after']), weeks: z.int().nullable(), days: z.int().nullable(), text: z.string() })
       .nullable()
       .meta({ description: 'Today, from the due date' }),
-    originator: z.object({ name: z.string(), organisation: z.string() }).nullable(),
+    originator: z
+      .object({ name: z.string(), organisation: z.string(), organisationId: Uuid, organisationOdsCode: z.string() })
+      .nullable()
+      .meta({ description: 'Who raised it, and their organisation by name, id and ODS code' }),
     approvedAt: DateTime.nullable(),
     createdAt: DateTime,
     updatedAt: DateTime,
@@ -208,6 +211,8 @@ export const AlertDetail = api.schema(
           deliveryId: Uuid,
           unit: z.object({ id: Uuid, name: z.string(), type: z.string() }),
           organisation: z.string(),
+          organisationId: Uuid,
+          organisationOdsCode: z.string(),
           version: z.int(),
           kind: z.string(),
           sentAt: DateTime,
@@ -717,6 +722,8 @@ export const alertApi =
             deliveryId: r.d.id,
             unit: { id: r.d.unitId, name: r.unitName, type: r.unitType },
             organisation: r.organisationName,
+            organisationId: r.organisationId,
+            organisationOdsCode: r.organisationOdsCode,
             version: r.d.version,
             kind: r.d.kind,
             sentAt: iso(r.d.createdAt),

@@ -381,7 +381,15 @@ export async function getAlert(db: Db, ctx: RequestContext, id: string, purpose 
     db.select().from(alertVersions).where(eq(alertVersions.alertId, a.id)).orderBy(desc(alertVersions.version)),
     db.select().from(alertEvents).where(eq(alertEvents.alertId, a.id)).orderBy(asc(alertEvents.at)),
     db
-      .select({ d: alertDeliveries, unitName: units.name, unitType: units.type, organisationName: organisations.name, ackBy: users.displayName })
+      .select({
+        d: alertDeliveries,
+        unitName: units.name,
+        unitType: units.type,
+        organisationId: organisations.id,
+        organisationName: organisations.name,
+        organisationOdsCode: organisations.odsCode,
+        ackBy: users.displayName,
+      })
       .from(alertDeliveries)
       .innerJoin(units, eq(units.id, alertDeliveries.unitId))
       .innerJoin(organisations, eq(organisations.id, units.organisationId))
@@ -393,7 +401,7 @@ export async function getAlert(db: Db, ctx: RequestContext, id: string, purpose 
       .from(alertPhotos)
       .where(and(eq(alertPhotos.alertId, a.id), sql`${alertPhotos.removedAt} IS NULL`)),
     db
-      .select({ name: users.displayName, organisation: organisations.name })
+      .select({ name: users.displayName, organisation: organisations.name, organisationId: organisations.id, organisationOdsCode: organisations.odsCode })
       .from(users)
       .innerJoin(organisations, eq(organisations.id, a.originatorOrganisationId))
       .where(eq(users.id, a.originatorUserId)),

@@ -157,6 +157,12 @@ describe('case API', () => {
     const got = await api.get(`/api/cases/${id}`);
     expect(got.status).toBe(200);
     expect(got.json.displayName).toBe('Ada Byron');
+    // The area is named by its code as well as its name (a client matches it with GET /api/directory/geographies).
+    expect(got.json.areaCode).toMatch(/^E\d{8}$/);
+    expect((await api.get(`/api/directory/geographies?code=${got.json.areaCode}`)).json.geographies[0]).toMatchObject({
+      id: got.json.areaId,
+      name: got.json.area,
+    });
     expect(got.json.facts.map((f: { field: string }) => f.field)).toEqual(['name']);
 
     expect((await api.post(`/api/cases/${id}/close`, { reason: 'no_further_action' })).status).toBe(400);

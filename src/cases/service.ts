@@ -167,10 +167,10 @@ export async function listCases(db: Db, ctx: RequestContext, opts: { status?: 'o
 /** What every page of a case shows at the top: who, what kind, due date, agencies, open prompts. */
 export async function caseHeader(db: Db, ctx: RequestContext, id: string, audit: string) {
   const kase = await requireCase(db, ctx, id, 'case.view', { auditRead: audit });
-  const [area] = await db.select({ name: geographies.name }).from(geographies).where(eq(geographies.id, kase.geographyId));
+  const [area] = await db.select({ name: geographies.name, code: geographies.code }).from(geographies).where(eq(geographies.id, kase.geographyId));
   const prompts = await openPrompts(db, kase.id);
   const canUpdate = !!ctx.actor && can(ctx.actor, 'case.update', { organisationIds: await caseOrganisationIds(db, kase.id) }) && kase.status === 'open';
-  return { kase, areaName: area?.name ?? '', openPromptCount: prompts.length, canUpdate };
+  return { kase, areaName: area?.name ?? '', areaCode: area?.code ?? '', openPromptCount: prompts.length, canUpdate };
 }
 
 /** The case summary: agencies, professionals, linked alerts, current demographic details and inconsistencies (audited read). */
