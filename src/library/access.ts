@@ -29,7 +29,8 @@ export async function documentGeographies(db: Db, doc: DocumentRow): Promise<str
   return [doc.geographyId, ...shared.map((s) => s.g).filter((g) => g !== doc.geographyId)];
 }
 
-async function actorsArea(db: Db, ctx: RequestContext): Promise<Set<string>> {
+/** The geographies of the actor's partnership area (empty for the system or someone signed out). */
+export async function actorsArea(db: Db, ctx: RequestContext): Promise<Set<string>> {
   return new Set(ctx.actor ? await organisationsAreaIds(db, ctx.actor.organisationId) : []);
 }
 
@@ -46,11 +47,21 @@ export async function loadDocument(db: Db, id: string, lock = false): Promise<Do
   return doc;
 }
 
-/** A document, if this person may take `action` on it (every professional browses; authors of its partnerships change it). */
-export async function requireDocument(db: Db, ctx: RequestContext, id: string, action: Action, opts: { lock?: boolean } = {}): Promise<DocumentRow> {
+/**
+ * A document, if this person may take `action` on it (every professional browses; authors of its
+ * partnerships change it), with the policy resource it was judged on (for what else they may do).
+ */
+export async function requireDocument(
+  db: Db,
+  ctx: RequestContext,
+  id: string,
+  action: Action,
+  opts: { lock?: boolean } = {},
+): Promise<{ doc: DocumentRow; resource: Resource }> {
   const doc = await loadDocument(db, id, opts.lock);
-  authorizeContext(ctx, action, await documentResource(db, ctx, doc));
-  return doc;
+  const resource = await documentResource(db, ctx, doc);
+  authorizeContext(ctx, action, resource);
+  return { doc, resource };
 }
 
 /** Whether a version may be read by anyone (published now or before). */

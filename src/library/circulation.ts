@@ -249,8 +249,9 @@ export async function acknowledge(
   const read = await requireOwnRead(db, ctx, readId);
   const { version } = await requireVersion(db, ctx, read.versionId, 'library.browse');
   // Every problem at once: each question not answered, and the box not ticked.
-  const parsed = acknowledgeSchema.safeParse(answersOf(raw));
-  const given = (answersOf(raw) as { answers?: unknown } | null)?.answers;
+  const sent = answersOf(raw);
+  const parsed = acknowledgeSchema.safeParse(sent);
+  const given = (sent as { answers?: unknown } | null)?.answers;
   const marked = markAnswers(version.questions, Array.isArray(given) ? given.map(Number) : []);
   const problems = { ...('problems' in marked ? marked.problems : {}), ...(parsed.success ? {} : zodFieldErrors(parsed.error.issues)) };
   if (!parsed.success || 'problems' in marked) throw new ValidationError(problems);

@@ -12,8 +12,8 @@ import { recordAudit } from '../platform/audit/service';
 import { users } from '../platform/auth/schema';
 import { ConflictError, NotFoundError, parseInput, ValidationError } from '../platform/errors';
 import { londonDate } from '../platform/dates';
-import { directoryNames, organisationGeographyId, organisationsAreaIds, partnershipByCode, partnerships } from '../directory/service';
-import { draftScope, documentGeographies, isPublicVersion, requireDocument, requireVersion, type DocumentRow, type VersionRow } from './access';
+import { directoryNames, organisationGeographyId, partnershipByCode, partnerships } from '../directory/service';
+import { actorsArea, draftScope, documentGeographies, isPublicVersion, requireDocument, requireVersion, type VersionRow } from './access';
 import {
   approvalSchema,
   commentSchema,
@@ -69,7 +69,7 @@ export async function createDocument(db: Db, ctx: RequestContext, raw: unknown):
   authorizeList(ctx, 'library.author');
   const input = parseInput(documentSchema.extend({ partnership: z.string().trim().max(20).optional() }).and(draftSchema.pick({ body: true })), raw);
   const { owner, shared } = await partnershipIds(db, ctx, input.partnership ?? undefined, input.sharedWith);
-  const area = new Set(ctx.actor ? await organisationsAreaIds(db, ctx.actor.organisationId) : []);
+  const area = await actorsArea(db, ctx);
   authorizeContext(ctx, 'library.author', { inActorsArea: ctx.actor ? area.has(owner) : false });
   return db.transaction(async (tx) => {
     const [doc] = await tx
@@ -110,7 +110,7 @@ export async function createDocument(db: Db, ctx: RequestContext, raw: unknown):
 
 /** Change a document's details (title, summary, review interval, topics, the partnerships that share it). */
 export async function updateDocument(db: Db, ctx: RequestContext, id: string, raw: unknown): Promise<void> {
-  const doc = await requireDocument(db, ctx, id, 'library.author');
+  const { doc } = await requireDocument(db, ctx, id, 'library.author');
   const input = parseInput(documentSchema, raw);
   const shared: string[] = [];
   for (const code of input.sharedWith) {
@@ -148,7 +148,7 @@ async function latestVersion(db: Db, documentId: string): Promise<VersionRow | n
 
 /** Start the next version from the latest: a change of practice (major) or of wording (minor). One version in progress at a time. */
 export async function startVersion(db: Db, ctx: RequestContext, documentId: string, raw: unknown): Promise<{ id: string }> {
-  const doc = await requireDocument(db, ctx, documentId, 'library.author', { lock: false });
+  const { doc } = await requireDocument(db, ctx, documentId, 'library.author');
   const { change } = parseInput(newVersionSchema, raw);
   if (doc.status === 'withdrawn') throw new ConflictError('This document has been withdrawn: it cannot have a new version.');
   return db.transaction(async (tx) => {
@@ -273,15 +273,13 @@ async function move(
       entityId: version.id,
       detail: { documentId: doc.id, from: locked!.status, to },
     });
-    return { version: locked!, doc, tx };
   });
 }
 
 /** Send a draft to its named reviewers (each is emailed). A version with no reviewer named cannot go for review. */
 export async function sendForReview(db: Db, ctx: RequestContext, versionId: string): Promise<void> {
-  const { version } = await requireVersion(db, ctx, versionId, 'library.author');
-  if (!version.reviewerUserIds.length) throw new ValidationError({ reviewers: 'Name at least one reviewer before sending the version for review' });
   const { version: v, doc } = await requireVersion(db, ctx, versionId, 'library.author');
+  if (!v.reviewerUserIds.length) throw new ValidationError({ reviewers: 'Name at least one reviewer before sending the version for review' });
   await db.transaction(async (tx) => {
     const [locked] = await tx.select().from(libraryVersions).where(eq(libraryVersions.id, v.id)).for('update');
     step(locked!, 'in_review');
@@ -491,7 +489,7 @@ export async function listDocuments(db: Db, ctx: RequestContext, filter: Documen
       ),
     );
   const names = await directoryNames(db, { geographyIds: [...docs.map((d) => d.geographyId), ...shared.map((s) => s.geographyId)] });
-  const area = new Set(ctx.actor ? await organisationsAreaIds(db, ctx.actor.organisationId) : []);
+  const area = await actorsArea(db, ctx);
   const today = londonDate(new Date());
   return docs.map((d) => {
     const mine = versions.filter((v) => v.documentId === d.id);
@@ -519,8 +517,7 @@ export async function listDocuments(db: Db, ctx: RequestContext, filter: Documen
 
 /** One document: its details, the versions this person may see, the partnerships, and what they may do. */
 export async function getDocument(db: Db, ctx: RequestContext, id: string) {
-  const doc = await requireDocument(db, ctx, id, 'library.browse');
-  const resource = { inActorsArea: (await requireDocumentArea(db, ctx, doc)) === true };
+  const { doc, resource } = await requireDocument(db, ctx, id, 'library.browse');
   const all = await db
     .select()
     .from(libraryVersions)
@@ -549,11 +546,6 @@ export async function getDocument(db: Db, ctx: RequestContext, id: string) {
       discuss: can(ctx.actor, 'library.discuss', resource),
     },
   };
-}
-
-async function requireDocumentArea(db: Db, ctx: RequestContext, doc: DocumentRow): Promise<boolean> {
-  const area = new Set(ctx.actor ? await organisationsAreaIds(db, ctx.actor.organisationId) : []);
-  return (await documentGeographies(db, doc)).some((g) => area.has(g));
 }
 
 /** One version: its text as safe HTML, the difference from the version before, comments (while in review), and what this person may do. */
@@ -616,7 +608,7 @@ export async function reviewsDue(db: Db, ctx: RequestContext, now = new Date()) 
 
 /** The partnerships to choose from when writing a document (its owner from the author's area). */
 export async function partnershipChoices(db: Db, ctx: RequestContext) {
-  const area = new Set(ctx.actor ? await organisationsAreaIds(db, ctx.actor.organisationId) : []);
+  const area = await actorsArea(db, ctx);
   const all = await partnerships(db);
   return { own: all.filter((g) => area.has(g.id)), all };
 }

@@ -35,7 +35,7 @@ const pct = (c: Counts) => ({
 });
 
 export async function readership(db: Db, ctx: RequestContext, documentId: string, opts: { major?: number; now?: Date } = {}) {
-  const doc = await requireDocument(db, ctx, documentId, 'library.readership');
+  const { doc } = await requireDocument(db, ctx, documentId, 'library.readership');
   const now = opts.now ?? new Date();
   const versions = await db
     .select()

@@ -6,7 +6,6 @@ import {
   nextVersionNumber,
   outstandingAfterDays,
   percent,
-  readReminderDue,
   renderMarkdown,
   reviewDueOn,
   reviewReminderDue,
@@ -99,16 +98,7 @@ describe('review dates', () => {
   });
 });
 
-describe('reading reminders', () => {
-  const asked = new Date('2026-01-01T09:00:00Z');
-  const at = (days: number) => new Date(asked.getTime() + days * 86_400_000);
-  it('reminds after 7 and 14 days, once each', () => {
-    expect(readReminderDue(asked, at(6.9), [7, 14], 0)).toBeNull();
-    expect(readReminderDue(asked, at(7), [7, 14], 0)).toBe(1);
-    expect(readReminderDue(asked, at(8), [7, 14], 1)).toBeNull();
-    expect(readReminderDue(asked, at(15), [7, 14], 1)).toBe(2);
-    expect(readReminderDue(asked, at(30), [7, 14], 2)).toBeNull();
-  });
+describe('the outstanding list', () => {
   it('puts them on the lead list a week after the last reminder', () => {
     expect(outstandingAfterDays([7, 14])).toBe(21);
     expect(outstandingAfterDays([3])).toBe(10);

@@ -164,18 +164,6 @@ export function reviewStage(dueOn: IsoDate | null, today: IsoDate): 'none' | 'ok
   return 'ok';
 }
 
-const DAY_MS = 86_400_000;
-
-/**
- * The reading reminder due now for a person asked `askedAt` who has had `sent` reminders, given the
- * circulation's reminder days (default 7 and 14): its number (1, 2 …), or null.
- */
-export function readReminderDue(askedAt: Date, now: Date, reminderDays: readonly number[], sent: number): number | null {
-  const days = (now.getTime() - askedAt.getTime()) / DAY_MS;
-  const reached = reminderDays.filter((d) => days >= d).length;
-  return reached > sent ? reached : null;
-}
-
 /** Days after which the person's organisation lead sees them on the outstanding list: a week after the last reminder (21 by default). */
 export function outstandingAfterDays(reminderDays: readonly number[]): number {
   return (reminderDays.length ? Math.max(...reminderDays) : 14) + 7;
