@@ -11,3 +11,4 @@ export * from './cases/schema';
 export * from './escalations/schema';
 export * from './learning/schema';
 export * from './library/schema';
+export * from './clients/schema';

@@ -7,6 +7,8 @@ export const users = pgTable(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     email: text('email').notNull(),
+    /** 'person', or 'api_client': the account a machine client acts through (src/clients), which cannot sign in. */
+    kind: text('kind').notNull().default('person'),
     displayName: text('display_name').notNull(),
     jobTitle: text('job_title'),
     /** argon2id hash; null for people who only sign in with single sign-on. */
