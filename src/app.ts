@@ -16,6 +16,7 @@ import { trackRoutes } from './platform/http/openapi';
 import { type PagePermissions, registerPagePermissions } from './platform/http/page-permissions';
 import { isDatabaseUnavailable } from './platform/db/unavailable';
 import { MODULES } from './modules';
+import { loadBearer } from './clients/bearer';
 
 /** What every route module is given. */
 import type { AppDeps } from './platform/http/deps';
@@ -79,7 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerBanners(app, config.sessionSecret);
   await registerViews(app, { roleLabels: ROLE_LABELS, serviceName: 'Beacon', ssoName: config.oidc?.displayName ?? null });
-  registerSessionHook(app, db, config.session, loadSessionActor);
+  registerSessionHook(app, db, config.session, loadSessionActor, loadBearer);
 
   // Registered before any route, so every page that declares the action it needs gets its gate and its link rule.
   const pages = registerPagePermissions(app);
@@ -110,7 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Set before the routes are registered: Fastify gives each plugin the error handler in force when
   // it is registered, so a handler set afterwards would never see the routes' errors.
   app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req: FastifyRequest, reply: FastifyReply) => {
-    const isApi = req.url.startsWith('/api/');
+    const isApi = req.url.startsWith('/api/') || req.url.startsWith('/oauth2/');
     // API clients get a stable code in `error` (forbidden, not_found, invalid, …); people get a page.
     const API_CODES: Record<number, string> = {
       400: 'bad_request',

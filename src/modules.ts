@@ -15,6 +15,7 @@ import { casesModule } from './cases/module';
 import { escalationsModule } from './escalations/module';
 import { learningModule } from './learning/module';
 import { libraryModule } from './library/module';
+import { clientsModule } from './clients/module';
 
 export const MODULES: readonly BeaconModule[] = [
   platformModule,
@@ -28,4 +29,5 @@ export const MODULES: readonly BeaconModule[] = [
   escalationsModule,
   learningModule,
   libraryModule,
+  clientsModule,
 ];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { auditName, clientRolesProblem, grantFor, parseEndUser, scopeForPath } from './rules';
+import { auditName } from '../platform/context';
+import { clientRolesProblem, grantFor, parseEndUser, scopeForPath } from './rules';
 
 describe('scopes of paths', () => {
   it('each part of the API needs its scope; who-am-I and the descriptions any token may call', () => {
@@ -61,7 +62,7 @@ describe('the end user a system acts for', () => {
     expect(parseEndUser('x'.repeat(500))!.name).toHaveLength(120);
   });
   it('the audit names the client and the person', () => {
-    expect(auditName('Maternity EPR', { name: 'Jane Smith', role: 'Midwife' })).toBe('Maternity EPR (API client) for Jane Smith (Midwife)');
-    expect(auditName('Maternity EPR', null)).toBe('Maternity EPR (API client)');
+    expect(auditName({ id: 'c', name: 'Maternity EPR', endUser: { name: 'Jane Smith', role: 'Midwife' } })).toBe('Maternity EPR (API client) for Jane Smith (Midwife)');
+    expect(auditName({ id: 'c', name: 'Maternity EPR', endUser: null })).toBe('Maternity EPR (API client)');
   });
 });

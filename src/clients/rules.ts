@@ -2,7 +2,7 @@
  * The rules of machine clients, pure: which scopes open which parts of the API, which roles a client may
  * be given, what a token request may ask for, and how the end user a system acts for is named.
  */
-import { ROLES, type Role } from '../platform/context';
+import { type EndUser, ROLES, type Role } from '../platform/context';
 
 /** What a client may be allowed to call, each a part of the API by its path. */
 export const CLIENT_SCOPES = {
@@ -91,10 +91,6 @@ export function grantFor(requested: string | undefined, client: { roles: readonl
 /** The header a calling system names its user in: `Beacon-End-User: <name>; <role>` (the role optional). */
 export const END_USER_HEADER = 'beacon-end-user';
 
-export interface EndUser {
-  name: string;
-  role: string | null;
-}
 
 /** The end user a request is made for, from the header; null when absent or empty. Control characters are dropped, lengths capped. */
 export function parseEndUser(header: string | string[] | undefined): EndUser | null {
@@ -109,12 +105,6 @@ export function parseEndUser(header: string | string[] | undefined): EndUser | n
   return { name: n, role: role || null };
 }
 
-/** How the audit trail names a client, and the person it acted for. */
-export function auditName(clientName: string, endUser: EndUser | null): string {
-  const base = `${clientName} (API client)`;
-  if (!endUser) return base;
-  return `${base} for ${endUser.name}${endUser.role ? ` (${endUser.role})` : ''}`;
-}
 
 /** Bearer tokens last five minutes; a client assertion may not be valid for longer than that either. */
 export const TOKEN_SECONDS = 300;

@@ -57,7 +57,7 @@ export async function peopleByOrganisationAndRole(db: Db, organisationIds: reado
     .select({ organisationId: memberships.organisationId, role: memberships.role, count: sql<number>`count(distinct ${memberships.userId})::int` })
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
-    .where(and(inArray(memberships.organisationId, [...organisationIds]), eq(memberships.active, true), eq(users.active, true)))
+    .where(and(inArray(memberships.organisationId, [...organisationIds]), eq(memberships.active, true), eq(users.active, true), eq(users.kind, 'person')))
     .groupBy(memberships.organisationId, memberships.role);
   return rows.map((r) => ({ ...r, count: Number(r.count) }));
 }
@@ -77,7 +77,7 @@ export function audienceSql(a: { organisationIds: readonly string[]; roles: read
   if (!a.organisationIds.length) return sql`select null::uuid as user_id, null::uuid as organisation_id, null::text as role, null::uuid as unit_id where false`;
   return sql`select distinct on (m.user_id) m.user_id, m.organisation_id, m.role, m.unit_id
     from memberships m join users u on u.id = m.user_id
-    where m.active and u.active and m.organisation_id in (${ids(a.organisationIds)})
+    where m.active and u.active and u.kind = 'person' and m.organisation_id in (${ids(a.organisationIds)})
     ${
       a.roles.length
         ? sql`and m.role in (${sql.join(
@@ -188,7 +188,7 @@ export async function listUsers(db: Db, ctx: RequestContext, filter: { q?: strin
       organisations: sql<string>`coalesce((SELECT string_agg(DISTINCT o.name, '; ') FROM memberships m JOIN organisations o ON o.id = m.organisation_id WHERE m.user_id = users.id AND m.active), '')`,
     })
     .from(users)
-    .where(like ? or(ilike(users.displayName, like), ilike(users.email, like)) : undefined)
+    .where(and(eq(users.kind, 'person'), like ? or(ilike(users.displayName, like), ilike(users.email, like)) : undefined))
     .orderBy(asc(users.displayName))
     .limit(500);
   await recordAuditNow(db, ctx, { action: 'user.list', verb: 'R', entityType: 'User', detail: { query: q ?? null, results: list.length } });
@@ -403,4 +403,45 @@ export async function removeMembership(db: Db, ctx: RequestContext, userId: stri
       detail: { membershipId, role: updated[0]!.role },
     });
   });
+}
+
+/** The roles active people (not machine clients) of an organisation hold: what a client of theirs may be given. */
+export async function rolesHeldIn(db: Db, organisationId: string): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ role: memberships.role })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.organisationId, organisationId), eq(memberships.active, true), eq(users.active, true), eq(users.kind, 'person')));
+  return rows.map((r) => r.role);
+}
+
+/**
+ * The account a machine client acts through (src/clients), created inside the caller's transaction: no
+ * password, no single sign-on, an address that can receive nothing, one membership per role (tied to the
+ * unit when given). It never appears in a list of people, an audience or a headcount.
+ */
+export async function createClientAccount(
+  tx: Db,
+  a: { clientId: string; name: string; organisationId: string; unitId: string | null; roles: readonly string[] },
+): Promise<string> {
+  const [user] = await tx
+    .insert(users)
+    .values({ email: `client-${a.clientId}@api-clients.invalid`, kind: 'api_client', displayName: a.name, jobTitle: 'API client' })
+    .returning({ id: users.id });
+  for (const role of a.roles) {
+    await checkMembership(tx, { organisationId: a.organisationId, role: role as Role, unitId: a.unitId });
+    await tx.insert(memberships).values({ userId: user!.id, organisationId: a.organisationId, role, unitId: a.unitId });
+  }
+  return user!.id;
+}
+
+/** The active membership a client account acts through for one role, or null. */
+export async function clientMembershipFor(db: Db, userId: string, role: string): Promise<string | null> {
+  const [m] = await db
+    .select({ id: memberships.id })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.userId, userId), eq(memberships.role, role), eq(memberships.active, true), eq(users.kind, 'api_client')))
+    .limit(1);
+  return m?.id ?? null;
 }

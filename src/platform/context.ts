@@ -19,6 +19,27 @@ export interface RequestContext {
   correlationId: string;
   /** A name for the system actor when there is no person (e.g. `cli`, `worker`). */
   system?: string;
+  /** Set when a machine client is acting (a bearer token): the actor is its account; the audit names it, and whom it acted for. */
+  client?: ClientActing;
+}
+
+/** The person a calling system says it acts for (the `Beacon-End-User` header): recorded, never trusted for access. */
+export interface EndUser {
+  name: string;
+  role: string | null;
+}
+
+export interface ClientActing {
+  id: string;
+  name: string;
+  endUser: EndUser | null;
+}
+
+/** How the audit trail names a client, and the person it acted for. */
+export function auditName(client: ClientActing): string {
+  const base = `${client.name} (API client)`;
+  const u = client.endUser;
+  return u ? `${base} for ${u.name}${u.role ? ` (${u.role})` : ''}` : base;
 }
 
 export const ROLES = [

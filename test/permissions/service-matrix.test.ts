@@ -11,6 +11,7 @@
  * "Y" means the service did not refuse (it may still find the input wanting: that is not the gate); "N" means
  * it threw ForbiddenError. The route matrix (test/http/route-matrix.test.ts) covers the same ground over HTTP.
  */
+import { listClients, registerClient } from '../../src/clients/service';
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { users } from '../../src/platform/auth/schema';
@@ -105,6 +106,8 @@ const EXPECTED: Record<Action, Record<Role, Cells>> = {
   'user.deactivate': row('NNN NNN NNN NNN NNN NNN NNN YYY NNN'),
   'audit.view': row('NNN NNN NNN NNN NNN NNN YYY YYY NNN'),
   'audit.verify': row('NNN NNN NNN NNN NNN NNN YYY YYY NNN'),
+  'apiclient.view': row('NNN NNN NNN NNN NNN NNN YYY YYY NNN'),
+  'apiclient.manage': row('NNN NNN NNN NNN NNN NNN NNN YYY NNN'),
   'alert.raise': row('NNN YYY YYY NNN YYY NNN NNN NNN NNN'),
   'alert.list': row('NNN YYY YYY NNN YYY NNN NNN NNN NNN'),
   'alert.view': row('NNN YNN YYN YNN YNN NNN YYY NNN NNN'),
@@ -210,6 +213,8 @@ const PROBES: Record<Action, (tx: Db, ctx: RequestContext) => Promise<unknown>> 
   'user.deactivate': (tx, ctx) => setUserActive(tx, ctx, rec.spareUserId, false),
   'audit.view': (tx, ctx) => listAuditEvents(tx, ctx, {}),
   'audit.verify': (tx, ctx) => verifyAudit(tx, ctx),
+  'apiclient.view': (tx, ctx) => listClients(tx, ctx),
+  'apiclient.manage': (tx, ctx) => registerClient(tx, ctx, {}, { production: false }),
   'alert.raise': (tx, ctx) => createDraft(tx, ctx, { subject: { name: { given: 'Matrix', family: 'Probe' } } }),
   'alert.list': (tx, ctx) => listOrganisationAlerts(tx, ctx),
   'alert.view': (tx, ctx) => getAlert(tx, ctx, rec.alertId, 'permissions matrix'),

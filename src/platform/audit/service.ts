@@ -1,6 +1,6 @@
 import { asc, eq, gt, type SQLWrapper, sql } from 'drizzle-orm';
 import type { Db } from '../db/engine';
-import type { RequestContext } from '../context';
+import { auditName, type RequestContext } from '../context';
 import { auditEvents, auditHead } from './schema';
 import { rows } from '../db/sql';
 import { auditHash, GENESIS_HASH, type HashedAuditFields, hashedBodyAfterSeq } from './hash';
@@ -55,7 +55,12 @@ async function append(db: Db, ctx: RequestContext, entry: AuditEntry, change: SQ
     action: entry.action,
     outcome: entry.outcome ?? 'success',
     actorUserId: entry.actorUserId !== undefined ? entry.actorUserId : (a?.userId ?? null),
-    actorName: entry.actorName !== undefined ? entry.actorName : (a?.displayName ?? (ctx.system ? `system:${ctx.system}` : null)),
+    actorName:
+      entry.actorName !== undefined
+        ? entry.actorName
+        : ctx.client
+          ? auditName(ctx.client)
+          : (a?.displayName ?? (ctx.system ? `system:${ctx.system}` : null)),
     actorOrganisationId: a?.organisationId ?? null,
     actorRole: a?.role ?? null,
     entityType: entry.entityType ?? null,
@@ -63,7 +68,8 @@ async function append(db: Db, ctx: RequestContext, entry: AuditEntry, change: SQ
     reason: entry.reason ?? null,
     ip: ctx.ip,
     correlationId: ctx.correlationId,
-    detail: entry.detail ?? null,
+    // A machine client's every audited use names the client and the end user it said it acted for.
+    detail: ctx.client ? { ...(entry.detail ?? {}), apiClientId: ctx.client.id, endUser: ctx.client.endUser } : (entry.detail ?? null),
   };
   const rest = hashedBodyAfterSeq(fields);
   const appended = await rows<{ seq: string | number }>(

@@ -20,6 +20,8 @@ export const ACTIONS = [
   'user.deactivate',
   'audit.view',
   'audit.verify',
+  'apiclient.view',
+  'apiclient.manage',
   'alert.raise',
   'alert.list',
   'alert.view',
@@ -168,6 +170,9 @@ const RULES: Record<Action, Rule[]> = {
   ],
   'audit.view': [{ roles: ['auditor', 'system_admin'] }],
   'audit.verify': [{ roles: ['auditor', 'system_admin'] }],
+  // Machine clients (src/clients): registered, re-keyed and suspended by administrators; auditors may look.
+  'apiclient.view': [{ roles: ['system_admin', 'auditor'] }],
+  'apiclient.manage': [{ roles: ['system_admin'] }],
 
   // Alerts: need to know. Raisers work within their own organisation; approvers (designated
   // professionals) also for organisations in their ICB area; a unit's coordinator reads what was

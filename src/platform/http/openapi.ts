@@ -33,10 +33,19 @@ export interface ApiRouteSpec {
   params?: Record<string, string>;
   /** Query parameters: name → description (all optional strings). */
   query?: Record<string, string>;
-  body?: { schema: z.ZodType; contentType?: 'application/json' | 'multipart/form-data'; required?: boolean; description?: string };
+  body?: {
+    schema: z.ZodType;
+    contentType?: 'application/json' | 'multipart/form-data' | 'application/x-www-form-urlencoded';
+    required?: boolean;
+    description?: string;
+  };
   responses: Record<number, ApiResponseSpec>;
-  /** Served without a session (the OpenAPI document itself). */
+  /** Served without a session (the OpenAPI document itself, the token endpoint). */
   public?: boolean;
+  /** Called by machine clients only, with no session and so no CSRF token (the token endpoint). */
+  noCsrf?: boolean;
+  /** Requests per minute per address, where a route limits them. */
+  rateLimitPerMinute?: number;
 }
 
 export type ApiHandler = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
@@ -78,7 +87,12 @@ export class ApiDescription {
     for (const s of [spec.body?.schema, ...Object.values(spec.responses).map((r) => r.schema)]) {
       if (s && !this.registry.has(s)) throw new Error(`${spec.method} ${spec.url}: give its schemas names with ApiDescription.schema()`);
     }
-    app.route({ method: spec.method, url: spec.url, ...(spec.public ? { config: { auth: 'public' as const } } : {}), handler });
+    const config = {
+      ...(spec.public ? { auth: 'public' as const } : {}),
+      ...(spec.noCsrf ? { csrf: false } : {}),
+      ...(spec.rateLimitPerMinute ? { rateLimit: { max: spec.rateLimitPerMinute, timeWindow: '1 minute' } } : {}),
+    };
+    app.route({ method: spec.method, url: spec.url, config, handler });
     this.routes.push(spec);
   }
 
@@ -142,7 +156,7 @@ export class ApiDescription {
             }
           : {}),
         responses,
-        security: r.public ? [] : writes ? [{ session: [], csrf: [] }] : [{ session: [] }],
+        security: r.public ? [] : writes ? [{ session: [], csrf: [] }, { bearer: [] }] : [{ session: [] }, { bearer: [] }],
       };
     }
     return {
@@ -165,6 +179,12 @@ export class ApiDescription {
             name: 'X-CSRF-Token',
             description: 'Needed on every POST and PUT: the `csrfToken` from GET /api/session, sent with the `beacon_csrf` cookie that the same response sets.',
           },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'A machine client’s access token from POST /oauth2/token (five minutes). No CSRF token is needed. Each part of the API needs its scope (check, alerts, cases, directory, learning, library, assurance, fhir, webhooks); administration is never open to a token. Name the person the system acts for in `Beacon-End-User: <name>; <role>`: it is recorded in the audit log.',
+          },
         },
       },
     };
@@ -178,7 +198,7 @@ export function openApiPath(url: string): string {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Every /api route registered (method and Fastify URL), in order: see trackRoutes. */
+    /** Every /api route (and the token endpoint) registered (method and Fastify URL), in order: see trackRoutes. */
     apiRoutes: { method: string; url: string }[];
     /** Every route registered, pages and API (method and Fastify URL), in order: see trackRoutes. */
     routeTable: { method: string; url: string }[];
@@ -198,7 +218,7 @@ export function trackRoutes(app: FastifyInstance): void {
     for (const method of [route.method].flat()) {
       if (method === 'HEAD') continue;
       all.push({ method, url: route.url });
-      if (route.url.startsWith('/api/')) api.push({ method, url: route.url });
+      if (route.url.startsWith('/api/') || route.url.startsWith('/oauth2/')) api.push({ method, url: route.url });
     }
   });
 }

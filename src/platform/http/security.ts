@@ -114,7 +114,8 @@ export async function registerSecurity(app: FastifyInstance, opts: SecurityOptio
 
   const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
   app.addHook('preHandler', (req, reply, done) => {
-    if (SAFE.has(req.method) || req.routeOptions.config?.csrf === false) return done();
+    // A machine client's bearer token is not sent by a browser on its own, so it needs no CSRF token.
+    if (SAFE.has(req.method) || req.routeOptions.config?.csrf === false || req.ctx?.client) return done();
     app.csrfProtection(req, reply, done);
   });
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Actor, RequestContext } from '../context';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Actor, ClientActing, RequestContext } from '../context';
 import type { Db } from '../db/engine';
 import type { LoadedSession, SessionPolicy, SessionState } from '../auth/sessions';
 
@@ -10,6 +11,17 @@ export const SESSION_COOKIE = 'beacon_session';
  * membership can no longer act), read together: one query on every request.
  */
 export type SessionActorLoader = (db: Db, policy: SessionPolicy, token: string | undefined) => Promise<{ state: SessionState; actor: Actor | null }>;
+
+/**
+ * Whom a bearer token acts as, for a path (src/clients): the client's account and the client itself, or
+ * why not (401: no such token, expired, suspended; 403: outside its scopes).
+ */
+export type BearerLoader = (
+  db: Db,
+  token: string,
+  path: string,
+  headers: IncomingHttpHeaders,
+) => Promise<{ actor: Actor; client: ClientActing } | { status: 401 | 403; message: string }>;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,7 +36,13 @@ declare module 'fastify' {
  * (second factor given, a role chosen) unless the route says otherwise; an API call without one gets
  * 401, a page is sent to sign in and brought back afterwards.
  */
-export function registerSessionHook(app: FastifyInstance, db: Db, policy: SessionPolicy, loadSessionActor: SessionActorLoader): void {
+export function registerSessionHook(
+  app: FastifyInstance,
+  db: Db,
+  policy: SessionPolicy,
+  loadSessionActor: SessionActorLoader,
+  loadBearer?: BearerLoader,
+): void {
   app.decorateRequest('session', null);
   app.decorateRequest('sessionExpired', false);
   app.decorateRequest('ctx', null as unknown as RequestContext);
@@ -33,6 +51,27 @@ export function registerSessionHook(app: FastifyInstance, db: Db, policy: Sessio
     req.ctx = { actor: null, ip: req.ip, correlationId: String(req.id) };
     const url = req.routeOptions.url;
     if (!url || url.startsWith('/nhsuk/') || url.startsWith('/assets/') || url.startsWith('/static/')) return;
+
+    // A machine client: a bearer token, never a cookie, on the API and FHIR paths its scopes open (no
+    // CSRF token needed: a browser never sends this header of its own accord).
+    const authorization = req.headers.authorization;
+    if (loadBearer && authorization && /^bearer\s/i.test(authorization)) {
+      const path = req.url.split('?')[0] ?? '';
+      const r = await loadBearer(db, authorization.replace(/^bearer\s+/i, '').trim(), path, req.headers);
+      if ('actor' in r) {
+        req.ctx.actor = r.actor;
+        req.ctx.client = r.client;
+        return;
+      }
+      if (r.status === 401) reply.header('www-authenticate', 'Bearer error="invalid_token"');
+      const error = r.status === 401 ? 'unauthorised' : 'forbidden';
+      if (path.startsWith('/fhir/'))
+        return reply
+          .code(r.status)
+          .type('application/fhir+json')
+          .send({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: r.status === 401 ? 'login' : 'forbidden', diagnostics: r.message }] });
+      return reply.code(r.status).send({ error, message: r.message });
+    }
 
     const { state, actor } = await loadSessionActor(db, policy, req.cookies[SESSION_COOKIE]);
     if (state.status === 'active') {
