@@ -39,6 +39,7 @@ const TokenError = api.schema(
   z.object({
     error: z.enum(['invalid_request', 'invalid_client', 'invalid_scope', 'unsupported_grant_type']),
     error_description: z.string(),
+    message: z.string().meta({ description: 'The same words, as every other error of the API has them' }),
   }),
   'An OAuth 2.0 error (RFC 6749 §5.2), with what to put right.',
 );
@@ -122,7 +123,8 @@ export const clientsApi =
           return reply.code(200).send(token);
         } catch (err) {
           if (!(err instanceof OAuthError)) throw err;
-          return reply.code(err.status).send({ error: err.error, error_description: err.description });
+          // `message` too, as every other error of the API has it.
+          return reply.code(err.status).send({ error: err.error, error_description: err.description, message: err.description });
         }
       },
     );

@@ -128,6 +128,7 @@ export async function registerClient(db: Db, ctx: RequestContext, raw: unknown, 
  * and the old one together, then the new one alone once the system signs with it.
  */
 export async function rotateKeys(db: Db, ctx: RequestContext, id: string, raw: unknown, opts: ClientOptions): Promise<void> {
+  authorize(ctx.actor, 'apiclient.manage');
   const input = parseInput(keysChange, raw);
   await db.transaction(async (tx) => {
     const client = await requireClient(tx, ctx, id, 'apiclient.manage');
@@ -145,6 +146,7 @@ export async function rotateKeys(db: Db, ctx: RequestContext, id: string, raw: u
 
 /** Suspend a client (its tokens stop working at once) or let it act again, with the reason. */
 export async function setClientStatus(db: Db, ctx: RequestContext, id: string, status: 'active' | 'suspended', raw: unknown): Promise<void> {
+  authorize(ctx.actor, 'apiclient.manage');
   const { reason } = parseInput(statusChange, raw);
   await db.transaction(async (tx) => {
     const client: ApiClient = await requireClient(tx, ctx, id, 'apiclient.manage');
