@@ -5,7 +5,7 @@ import type { RequestContext } from '../platform/context';
 import { authorize, can } from '../platform/auth/policy';
 import { recordAudit, recordAuditNow } from '../platform/audit/service';
 import { auditEvents } from '../platform/audit/schema';
-import { ForbiddenError, NotFoundError, ValidationError } from '../platform/errors';
+import { ForbiddenError, NotFoundError, PreconditionFailedError, ValidationError } from '../platform/errors';
 import { systemContext } from '../platform/context';
 import { isUuid } from '../directory/service';
 import { organisations, units } from '../directory/schema';
@@ -282,16 +282,85 @@ async function close(tx: Db, ctx: RequestContext, a: AlertRow, event: AlertEvent
   }
 }
 
-export async function standDown(db: Db, ctx: RequestContext, id: string, outcome: string, details: string | null, now = new Date()): Promise<void> {
+/** A change made against a known state: refused (412) when the alert has changed since (its change count differs). */
+export interface ChangePrecondition {
+  ifChanges?: number;
+}
+
+async function checkPrecondition(tx: Db, alertId: string, p: ChangePrecondition): Promise<void> {
+  if (p.ifChanges === undefined) return;
+  const now = (await changeCounts(tx, [alertId])).get(alertId) ?? 0;
+  if (now !== p.ifChanges) throw new PreconditionFailedError('This alert has changed since you read it. Read it again, then make your change.');
+}
+
+/**
+ * How many times each alert has changed: its lifecycle events (submitted, approved, updated, renewed,
+ * stood down…). Every change anyone can see is one, so this is the version a FHIR Flag carries and
+ * what an If-Match is compared with.
+ */
+export async function changeCounts(db: Db, ids: readonly string[]): Promise<Map<string, number>> {
+  const valid = [...new Set(ids)].filter(isUuid);
+  if (!valid.length) return new Map();
+  const rows = await db
+    .select({ alertId: alertEvents.alertId, n: sql<number>`count(*)::int` })
+    .from(alertEvents)
+    .where(inArray(alertEvents.alertId, valid))
+    .groupBy(alertEvents.alertId);
+  return new Map(rows.map((r) => [r.alertId, Number(r.n)]));
+}
+
+/** What a search of the register by its fields may ask (the FHIR Flag search): never drafts. */
+export interface AlertFilter {
+  statuses: readonly AlertStatus[];
+  nhsNumber?: string | null;
+  updatedFrom?: Date | null;
+  updatedBefore?: Date | null;
+  limit: number;
+}
+
+/**
+ * Ids of alerts that fit a filter, newest change first, before any access rule: the caller narrows them
+ * with {@link viewableAlertIds} (the same rule as a single read) and reads each through getAlert.
+ */
+export async function findAlertIds(db: Db, f: AlertFilter): Promise<string[]> {
+  if (!f.statuses.length) return [];
+  const conditions = [inArray(alerts.status, [...f.statuses])];
+  if (f.updatedFrom) conditions.push(sql`${alerts.updatedAt} >= ${f.updatedFrom.toISOString()}::timestamptz`);
+  if (f.updatedBefore) conditions.push(sql`${alerts.updatedAt} < ${f.updatedBefore.toISOString()}::timestamptz`);
+  if (f.nhsNumber)
+    conditions.push(
+      sql`exists (select 1 from alert_versions v where v.alert_id = ${alerts.id} and v.version = ${alerts.version}
+            and v.content -> 'subject' -> 'nhsNumbers' @> ${JSON.stringify([{ value: f.nhsNumber }])}::jsonb)`,
+    );
+  const rows = await db
+    .select({ id: alerts.id })
+    .from(alerts)
+    .where(and(...conditions))
+    .orderBy(desc(alerts.updatedAt))
+    .limit(f.limit);
+  return rows.map((r) => r.id);
+}
+
+export async function standDown(
+  db: Db,
+  ctx: RequestContext,
+  id: string,
+  outcome: string,
+  details: string | null,
+  now = new Date(),
+  precondition: ChangePrecondition = {},
+): Promise<void> {
   await db.transaction(async (tx) => {
     const { alert: a } = await requireAlert(tx, ctx, id, 'alert.change', { lock: true });
+    await checkPrecondition(tx, a.id, precondition);
     await close(tx, ctx, a, { type: 'stand_down', outcome: outcome as never, details }, 'stand_down', now, 'outcome');
   });
 }
 
-export async function cancel(db: Db, ctx: RequestContext, id: string, reason: string, now = new Date()): Promise<void> {
+export async function cancel(db: Db, ctx: RequestContext, id: string, reason: string, now = new Date(), precondition: ChangePrecondition = {}): Promise<void> {
   await db.transaction(async (tx) => {
     const { alert: a } = await requireAlert(tx, ctx, id, 'alert.change', { lock: true });
+    await checkPrecondition(tx, a.id, precondition);
     await close(tx, ctx, a, { type: 'cancel', reason }, 'cancellation', now, 'reason');
   });
 }

@@ -59,6 +59,17 @@ export class ConflictError extends BeaconError {
   }
 }
 
+/** A change was made against a version that is no longer current (an HTTP If-Match that does not match). */
+export class PreconditionFailedError extends BeaconError {
+  readonly status = 412;
+  readonly code = 'precondition_failed';
+  readonly title = 'This has changed since you read it';
+  constructor(message = 'This record has changed since you read it. Read it again, then make your change.') {
+    super(message);
+    this.name = 'PreconditionFailedError';
+  }
+}
+
 /** Turn a zod error into field → first message. */
 export function zodFieldErrors(issues: readonly { path: readonly PropertyKey[]; message: string }[]): Record<string, string> {
   const out: Record<string, string> = {};

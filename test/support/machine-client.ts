@@ -9,8 +9,10 @@ import { ApiClient } from './api-client';
 
 export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
 export interface KeyPair {
-  privateKey: CryptoKey;
+  privateKey: PrivateKey;
   publicJwk: JWK;
   kid: string;
 }
@@ -18,7 +20,7 @@ export interface KeyPair {
 export async function makeKey(kid = `key-${randomUUID().slice(0, 8)}`): Promise<KeyPair> {
   const { privateKey, publicKey } = await generateKeyPair('RS512', { extractable: true });
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS512', use: 'sig' };
-  return { privateKey: privateKey as CryptoKey, publicJwk, kid };
+  return { privateKey, publicJwk, kid };
 }
 
 /** A signed client assertion; `claims` override the usual ones (iss = sub = id, aud, jti, exp in 4 minutes). */
