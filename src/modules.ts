@@ -16,6 +16,7 @@ import { escalationsModule } from './escalations/module';
 import { learningModule } from './learning/module';
 import { libraryModule } from './library/module';
 import { clientsModule } from './clients/module';
+import { fhirModule } from './fhir/module';
 
 export const MODULES: readonly BeaconModule[] = [
   platformModule,
@@ -30,4 +31,5 @@ export const MODULES: readonly BeaconModule[] = [
   learningModule,
   libraryModule,
   clientsModule,
+  fhirModule,
 ];

@@ -248,7 +248,7 @@ export async function getReveal(
 ) {
   const { reveal: r, expiresAt } = await loadOwnReveal(db, ctx, revealId, settings, now);
   const [a] = await db
-    .select({ alert: alerts, organisationName: organisations.name })
+    .select({ alert: alerts, organisationName: organisations.name, organisationOdsCode: organisations.odsCode })
     .from(alerts)
     .innerJoin(organisations, eq(organisations.id, alerts.originatorOrganisationId))
     .where(eq(alerts.id, r.alertId));
@@ -280,7 +280,17 @@ export async function getReveal(
   return {
     reveal: r,
     expiresAt,
-    alert: { id: a.alert.id, reference: a.alert.reference, status: a.alert.status, version: a.alert.version, organisationName: a.organisationName },
+    alert: {
+      id: a.alert.id,
+      reference: a.alert.reference,
+      status: a.alert.status,
+      version: a.alert.version,
+      organisationName: a.organisationName,
+      organisationOdsCode: a.organisationOdsCode,
+      approvedAt: a.alert.approvedAt,
+      reviewDate: a.alert.reviewDate,
+      updatedAt: a.alert.updatedAt,
+    },
     active: a.alert.status === 'active',
     content,
     gestation: edd && isIsoDate(edd) ? gestationAt(edd, now) : null,

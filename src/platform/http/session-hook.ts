@@ -88,11 +88,14 @@ export function registerSessionHook(
     if (auth === 'partial' && req.session) return;
     if (complete && req.ctx.actor) return;
 
-    const isApi = req.url.startsWith('/api/');
-    if (isApi)
+    const message = req.sessionExpired ? 'Your session has ended. Sign in again.' : 'Sign in to use this service.';
+    if (req.url.startsWith('/fhir/'))
       return reply
         .code(401)
-        .send({ error: 'unauthorised', message: req.sessionExpired ? 'Your session has ended. Sign in again.' : 'Sign in to use this service.' });
+        .header('www-authenticate', 'Bearer')
+        .type('application/fhir+json')
+        .send({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login', diagnostics: `${message} Systems use a bearer token from POST /oauth2/token.` }] });
+    if (req.url.startsWith('/api/')) return reply.code(401).send({ error: 'unauthorised', message });
     if (req.session?.awaitingSecondFactor) return reply.redirect('/sign-in/code');
     if (complete && !req.ctx.actor) return reply.redirect('/choose-role');
     const next = req.method === 'GET' ? `?next=${encodeURIComponent(req.url)}` : '';
