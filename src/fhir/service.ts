@@ -11,7 +11,7 @@ import type { Db } from '../platform/db/engine';
 import { authorize, can, mayAtAll } from '../platform/auth/policy';
 import { ForbiddenError } from '../platform/errors';
 import { cancel, changeCounts, findAlertIds, getAlert, standDown } from '../alerts/service';
-import { viewableAlertIds } from '../alerts/access';
+import { requireAlert, viewableAlertIds } from '../alerts/access';
 import { STAND_DOWN_OUTCOMES } from '../alerts/lifecycle';
 import { checkForAlert, getReveal, reveal, REVEAL_REASONS } from '../identity/point-of-care/service';
 import type { RegisterIndex } from '../identity/register-index';
@@ -285,6 +285,7 @@ export function readMatchParameters(body: unknown): { patient: Patient; count: n
  * minimal form. The Bundle's id is the search: reveal a match with Flag/{id}/$reveal and that id.
  */
 export async function matchPatient(f: FhirContext, ctx: RequestContext, body: unknown): Promise<Bundle> {
+  authorize(ctx.actor, 'alert.check');
   const { patient, count, onlyCertain } = readMatchParameters(body);
   const r = await checkForAlert(f.db, ctx, f.index, f.key, detailsFromPatient(patient));
   const sys = systems(f);
@@ -319,6 +320,7 @@ export async function matchPatient(f: FhirContext, ctx: RequestContext, body: un
  * the reason: the point-of-care reveal, audited as one, answered with the full Flag.
  */
 export async function revealFlag(f: FhirContext, ctx: RequestContext, id: string, body: unknown): Promise<Flag> {
+  authorize(ctx.actor, 'alert.check');
   requireValid(body, 'Parameters');
   const params = body as Parameters;
   if (params.resourceType !== 'Parameters') throw new FhirError(400, 'invalid', 'Send a Parameters resource with search and reason.');
@@ -348,6 +350,8 @@ export async function revealFlag(f: FhirContext, ctx: RequestContext, id: string
  * read (If-Match; a stale one is refused with nothing changed). Nothing else about a Flag changes here.
  */
 export async function updateFlag(f: FhirContext, ctx: RequestContext, id: string, body: unknown, ifMatch: number | null): Promise<Flag> {
+  // Who may change this alert is settled first: a refused client learns nothing from what it sent.
+  await requireAlert(f.db, ctx, id, 'alert.change');
   if (ifMatch === null) throw new FhirError(428, 'required', 'Send If-Match with the version you read (the ETag of GET Flag/{id}, like W/"3").');
   requireValid(body, 'Flag');
   const flag = body as Flag;
@@ -380,6 +384,8 @@ const OUTCOME_CODE: Record<string, AuditEvent['outcome']> = { success: '0', deni
 
 /** An alert's access history (who viewed or revealed it, newest first), as AuditEvents: for its owners only. */
 export async function auditEventsFor(f: FhirContext, ctx: RequestContext, q: Record<string, string | string[] | undefined>): Promise<Bundle> {
+  // An alert's owners are those who may change or approve it: nobody else is even told what to ask.
+  if (!mayAtAll(ctx.actor, 'alert.change') && !mayAtAll(ctx.actor, 'alert.approve')) authorize(ctx.actor, 'alert.change');
   for (const k of Object.keys(q)) if (k !== 'entity' && k !== '_count') throw new FhirError(400, 'not-supported', `AuditEvents are searched by entity (entity=Flag/{id}), not ${k}.`);
   const entity = typeof q.entity === 'string' ? q.entity : '';
   const m = /^(?:.*\/)?(?:Flag\/)?([0-9a-f-]{36})$/i.exec(entity);

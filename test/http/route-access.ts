@@ -371,6 +371,14 @@ export const ROUTE_ACCESS: Record<string, string> = {
   'PUT /api/clients/:id/keys': 'admin',
   'POST /api/clients/:id/suspend': 'admin',
   'POST /api/clients/:id/reactivate': 'admin',
+  // ── FHIR R4 (issue 17): the same people as the alert pages and the check; metadata is public
+  'GET /fhir/R4/metadata': 'public',
+  'GET /fhir/R4/Flag/:id': 'midwife designated coordPah coordQah auditor',
+  'GET /fhir/R4/Flag': 'midwife designated coordPah coordQah ed social auditor',
+  'PUT /fhir/R4/Flag/:id': 'midwife',
+  'POST /fhir/R4/Flag/:id/$reveal': 'midwife designated coordPah coordQah ed',
+  'POST /fhir/R4/Patient/$match': 'midwife designated coordPah coordQah ed',
+  'GET /fhir/R4/AuditEvent': 'midwife designated social',
   // ── Library (the fixture: a Hampshire SOP shared with Southampton, published, circulated to the midwife, who is its named reviewer)
   'GET /library': '*',
   'GET /library/new': 'designated partnership training',

@@ -42,7 +42,7 @@ export class MachineClient {
     readonly t: TestApp,
     readonly id: string,
     readonly key: KeyPair,
-    readonly endUser: string | null = 'Jane Smith; Staff midwife',
+    public endUser: string | null = 'Jane Smith; Staff midwife',
   ) {}
 
   get tokenUrl(): string {
