@@ -17,6 +17,7 @@ import { learningModule } from './learning/module';
 import { libraryModule } from './library/module';
 import { clientsModule } from './clients/module';
 import { fhirModule } from './fhir/module';
+import { webhooksModule } from './webhooks/module';
 
 export const MODULES: readonly BeaconModule[] = [
   platformModule,
@@ -32,4 +33,5 @@ export const MODULES: readonly BeaconModule[] = [
   libraryModule,
   clientsModule,
   fhirModule,
+  webhooksModule,
 ];

@@ -12,3 +12,4 @@ export * from './escalations/schema';
 export * from './learning/schema';
 export * from './library/schema';
 export * from './clients/schema';
+export * from './webhooks/schema';

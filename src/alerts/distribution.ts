@@ -8,6 +8,8 @@ import { organisations, units } from '../directory/schema';
 import { resolveRecipientUnits, type DistributionScope } from '../directory/recipients';
 import { users } from '../platform/auth/schema';
 import { alertDeliveries, alerts, alertVersions } from './schema';
+import { publishEvents } from '../webhooks/publish';
+import { EVENT_OF_DELIVERY_KIND } from '../webhooks/rules';
 
 export type DeliveryKind = 'activation' | 'update' | 'stand_down' | 'cancellation' | 'expiry';
 
@@ -57,6 +59,7 @@ export async function distribute(db: Db, payload: { alertId: string; version: nu
   for (const p of previous) unitIds.add(p.unitId);
 
   const all = [...unitIds];
+  const [alertRow] = await db.select({ reference: alerts.reference }).from(alerts).where(eq(alerts.id, payload.alertId));
   let created = 0;
   for (let i = 0; i < all.length; i += CHUNK) {
     const chunk = all.slice(i, i + CHUNK);
@@ -65,11 +68,28 @@ export async function distribute(db: Db, payload: { alertId: string; version: nu
         .insert(alertDeliveries)
         .values(chunk.map((unitId) => ({ alertId: payload.alertId, version: payload.version, kind: payload.kind, unitId })))
         .onConflictDoNothing({ target: [alertDeliveries.alertId, alertDeliveries.version, alertDeliveries.unitId] })
-        .returning({ id: alertDeliveries.id });
+        .returning({ id: alertDeliveries.id, unitId: alertDeliveries.unitId });
       await enqueueMany(
         tx,
         EMAIL_JOB,
         inserted.map((d) => ({ payload: { deliveryId: d.id }, idempotencyKey: `delivery-email:${d.id}` })),
+      );
+      // The receiving organisations' systems hear of it too (ids and links only), in the same transaction.
+      await publishEvents(
+        tx,
+        inserted.map((d) => ({
+          type: EVENT_OF_DELIVERY_KIND[payload.kind] ?? 'alert.delivered',
+          key: `delivery:${d.id}`,
+          unitId: d.unitId,
+          data: {
+            alertId: payload.alertId,
+            reference: alertRow?.reference ?? null,
+            version: payload.version,
+            deliveryId: d.id,
+            unitId: d.unitId,
+            links: { alert: `/api/alerts/${payload.alertId}`, flag: `/fhir/R4/Flag/${payload.alertId}`, inbox: '/api/alerts/inbox' },
+          },
+        })),
       );
       created += inserted.length;
     });
@@ -146,7 +166,7 @@ export async function chaseAcknowledgements(
       .update(alertDeliveries)
       .set({ remindedAt: now })
       .where(and(isNull(alertDeliveries.acknowledgedAt), isNull(alertDeliveries.remindedAt), lt(alertDeliveries.createdAt, remindBefore), chasable))
-      .returning({ id: alertDeliveries.id });
+      .returning({ id: alertDeliveries.id, unitId: alertDeliveries.unitId, alertId: alertDeliveries.alertId });
     await enqueueMany(
       tx,
       ACK_CHASE_EMAIL_JOB,
@@ -156,12 +176,20 @@ export async function chaseAcknowledgements(
       .update(alertDeliveries)
       .set({ escalatedAt: now })
       .where(and(isNull(alertDeliveries.acknowledgedAt), isNull(alertDeliveries.escalatedAt), lt(alertDeliveries.createdAt, escalateBefore), chasable))
-      .returning({ id: alertDeliveries.id });
+      .returning({ id: alertDeliveries.id, unitId: alertDeliveries.unitId, alertId: alertDeliveries.alertId });
     await enqueueMany(
       tx,
       ACK_CHASE_EMAIL_JOB,
       toEscalate.map((d) => ({ payload: { deliveryId: d.id, step: 'escalation' }, idempotencyKey: `chase:escalation:${d.id}` })),
     );
+    const unacknowledged = (step: 'reminder' | 'escalation', ds: { id: string; unitId: string; alertId: string }[]) =>
+      ds.map((d) => ({
+        type: 'delivery.unacknowledged' as const,
+        key: `unacknowledged:${step}:${d.id}`,
+        unitId: d.unitId,
+        data: { deliveryId: d.id, alertId: d.alertId, unitId: d.unitId, step, links: { alert: `/api/alerts/${d.alertId}`, inbox: '/api/alerts/inbox' } },
+      }));
+    await publishEvents(tx, [...unacknowledged('reminder', toRemind), ...unacknowledged('escalation', toEscalate)]);
     return { reminded: toRemind.length, escalated: toEscalate.length };
   });
 }

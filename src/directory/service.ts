@@ -334,6 +334,14 @@ export async function unitsOf(db: Db, organisationIds: readonly string[]) {
     .orderBy(asc(organisations.name), asc(units.name));
 }
 
+/** The organisation each unit belongs to (unit id → organisation id). */
+export async function organisationsOfUnits(db: Db, unitIds: readonly string[]): Promise<Map<string, string>> {
+  const ids = [...new Set(unitIds)].filter(isUuid);
+  if (!ids.length) return new Map();
+  const rows = await db.select({ id: units.id, organisationId: units.organisationId }).from(units).where(inArray(units.id, ids));
+  return new Map(rows.map((r) => [r.id, r.organisationId]));
+}
+
 /** Names of organisations, units and geographies by id (for reports that group by them). */
 export async function directoryNames(db: Db, ids: { organisationIds?: readonly string[]; unitIds?: readonly string[]; geographyIds?: readonly string[] }) {
   const out = new Map<string, string>();

@@ -9,6 +9,7 @@
  * Who may see an escalation: the parties (the agency that raised it, the agency it was raised with, the
  * agencies working on its case), the partnership for its area, and auditors (read only).
  */
+import { publishEvents } from '../webhooks/publish';
 import type { z } from 'zod';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../platform/db/engine';
@@ -197,6 +198,15 @@ export async function raiseEscalation(db: Db, ctx: RequestContext, raw: unknown,
           .returning({ id: escalationStages.id });
         // The other agency hears of it from Beacon, in the same transaction (outbox), not from the raiser's memory.
         await enqueue(tx, STAGE_EMAIL_JOB, { stageId: reached!.id }, { idempotencyKey: `escalation-stage:${reached!.id}` });
+        // …and its systems, through any webhook it has (ids and links only).
+        await publishEvents(tx, [
+          {
+            type: 'escalation.raised',
+            key: `escalation:${esc.id}`,
+            organisationId: input.raisedWithOrganisationId,
+            data: { escalationId: esc.id, reference: esc.reference, stage, links: { escalation: `/api/escalations/${esc.id}` } },
+          },
+        ]);
         await auditChange(
           tx,
           ctx,

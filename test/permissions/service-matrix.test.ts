@@ -12,6 +12,7 @@
  * it threw ForbiddenError. The route matrix (test/http/route-matrix.test.ts) covers the same ground over HTTP.
  */
 import { listClients, registerClient } from '../../src/clients/service';
+import { createSubscription } from '../../src/webhooks/service';
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { users } from '../../src/platform/auth/schema';
@@ -108,6 +109,7 @@ const EXPECTED: Record<Action, Record<Role, Cells>> = {
   'audit.verify': row('NNN NNN NNN NNN NNN NNN YYY YYY NNN'),
   'apiclient.view': row('NNN NNN NNN NNN NNN NNN YYY YYY NNN'),
   'apiclient.manage': row('NNN NNN NNN NNN NNN NNN NNN YYY NNN'),
+  'webhook.manage': row('YNN YNN YNN YNN YNN NNN NNN YYY NNN'),
   'alert.raise': row('NNN YYY YYY NNN YYY NNN NNN NNN NNN'),
   'alert.list': row('NNN YYY YYY NNN YYY NNN NNN NNN NNN'),
   'alert.view': row('NNN YNN YYN YNN YNN NNN YYY NNN NNN'),
@@ -215,6 +217,7 @@ const PROBES: Record<Action, (tx: Db, ctx: RequestContext) => Promise<unknown>> 
   'audit.verify': (tx, ctx) => verifyAudit(tx, ctx),
   'apiclient.view': (tx, ctx) => listClients(tx, ctx),
   'apiclient.manage': (tx, ctx) => registerClient(tx, ctx, {}, { production: false }),
+  'webhook.manage': (tx, ctx) => createSubscription(tx, ctx, { organisationId: rec.ownOrg }, { production: false, key: Buffer.alloc(32) }),
   'alert.raise': (tx, ctx) => createDraft(tx, ctx, { subject: { name: { given: 'Matrix', family: 'Probe' } } }),
   'alert.list': (tx, ctx) => listOrganisationAlerts(tx, ctx),
   'alert.view': (tx, ctx) => getAlert(tx, ctx, rec.alertId, 'permissions matrix'),

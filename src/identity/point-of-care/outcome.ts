@@ -19,6 +19,7 @@ import { DEFAULT_POINT_OF_CARE_SETTINGS, type PointOfCareSettings } from './sett
 import { actorOf, loadOwnReveal, PRESENTATION_EMAIL_JOB } from './service';
 import { type CheckField, openQuery, POSTCODE_FULL, text } from './details';
 import { safeguardingMailboxes } from './presentations';
+import { publishEvents } from '../../webhooks/publish';
 
 // ── The outcome ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -192,6 +193,15 @@ export async function recordOutcome(
         createdAt: now,
       })
       .returning({ id: presentations.id });
+    // The raising organisation's systems hear of it (ids and links only).
+    await publishEvents(tx, [
+      {
+        type: 'presentation.recorded',
+        key: `presentation:${p!.id}`,
+        organisationId: a.originatorOrganisationId,
+        data: { presentationId: p!.id, alertId: a.id, reference: a.reference, links: { presentation: `/api/presentations/${p!.id}`, alert: `/api/alerts/${a.id}` } },
+      },
+    ]);
     const recipients = await presentationRecipients(tx, a);
     for (const to of recipients) {
       await enqueue(tx, PRESENTATION_EMAIL_JOB, { presentationId: p!.id, to }, { idempotencyKey: `presentation-email:${p!.id}:${to}`, maxAttempts: 20 });

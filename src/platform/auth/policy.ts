@@ -22,6 +22,7 @@ export const ACTIONS = [
   'audit.verify',
   'apiclient.view',
   'apiclient.manage',
+  'webhook.manage',
   'alert.raise',
   'alert.list',
   'alert.view',
@@ -173,6 +174,11 @@ const RULES: Record<Action, Rule[]> = {
   // Machine clients (src/clients): registered, re-keyed and suspended by administrators; auditors may look.
   'apiclient.view': [{ roles: ['system_admin', 'auditor'] }],
   'apiclient.manage': [{ roles: ['system_admin'] }],
+  // Webhooks (src/webhooks): an organisation's staff (or its API client) subscribe its endpoints; administrators any organisation's.
+  'webhook.manage': [
+    { roles: ['point_of_care', 'safeguarding_practitioner', 'designated_professional', 'unit_coordinator', 'social_worker'], when: 'ownOrganisation' },
+    { roles: ['system_admin'] },
+  ],
 
   // Alerts: need to know. Raisers work within their own organisation; approvers (designated
   // professionals) also for organisations in their ICB area; a unit's coordinator reads what was
