@@ -56,6 +56,8 @@ const KNOWN_TABLE_READS: Record<string, string> = {
   'identity/point-of-care/outcome.ts → directory': 'the place she presented, and the owners’ safeguarding mailboxes',
   'identity/point-of-care/presentations.ts → directory': 'unit and organisation names on a presentation',
   'assurance/discharge-overrides.ts → directory': 'organisation names in the report',
+  'clients/service.ts → directory': 'the organisation and unit a client belongs to, by name',
+  'webhooks/service.ts → directory': 'the organisation a subscription belongs to, by name',
   // Reads across capabilities that should be service calls.
   'alerts/housekeeping.ts → identity':
     'purging an alert’s personal data after retention purges its presentations too (one transaction); should become a point-of-care service call',

@@ -43,7 +43,7 @@ const Detail = api.schema('WebhookSubscription', Summary.extend({ contactEmail: 
 const NewSubscription = api.schema(
   'NewWebhookSubscription',
   z.object({
-    organisationId: Uuid,
+    organisationId: Uuid.optional().meta({ description: 'Defaults to your own organisation' }),
     url: z.string().meta({ description: 'HTTPS (plain HTTP only outside production)' }),
     events: z.array(EventName).meta({ description: Object.entries(WEBHOOK_EVENTS).map(([k, v]) => `${k}: ${v}`).join('; ') }),
     contactEmail: z.string().meta({ description: 'Told if deliveries fail for a day and the subscription is disabled' }),

@@ -46,7 +46,7 @@ export const webhookRoutes =
           createSubscription(
             db,
             req.ctx,
-            { ...values, organisationId: values.organisationId || req.ctx.actor?.organisationId, events: ticked(body.events) },
+            { ...values, events: ticked(body.events) },
             opts,
           ),
         // The secret is shown once, on this page: it must never sit in an address or a log.

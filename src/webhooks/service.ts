@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { RequestContext } from '../platform/context';
 import type { Db } from '../platform/db/engine';
-import { authorize } from '../platform/auth/policy';
+import { authorize, scopeFor } from '../platform/auth/policy';
 import { recordAudit } from '../platform/audit/service';
 import { encryptText } from '../platform/crypto';
 import { ConflictError, NotFoundError, parseInput, ValidationError } from '../platform/errors';
@@ -49,13 +49,17 @@ export async function listSubscriptions(db: Db, ctx: RequestContext) {
 
 /** Subscribe an endpoint. The secret is returned once, here, and never shown again. */
 export async function createSubscription(db: Db, ctx: RequestContext, raw: unknown, opts: WebhookOptions): Promise<{ id: string; secret: string }> {
-  const organisationId = (raw as { organisationId?: unknown } | null)?.organisationId;
-  authorize(ctx.actor, 'webhook.manage', { organisationId: typeof organisationId === 'string' ? organisationId : undefined });
-  const input = parseInput(subscriptionInput, raw);
+  // The organisation defaults to the actor's own; who may subscribe it is settled before anything else is read.
+  const given = (raw as { organisationId?: unknown } | null)?.organisationId;
+  const organisationId = typeof given === 'string' && given ? given : ctx.actor?.organisationId;
+  // The directory is open to everyone: an organisation that does not exist is a plain mistake, not a secret.
+  if (scopeFor(ctx.actor, 'webhook.manage').kind === 'none') authorize(ctx.actor, 'webhook.manage');
+  const [org] = organisationId && isUuid(organisationId) ? await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId)) : [];
+  if (!org) throw new ValidationError({ organisationId: 'Select an organisation from the list' });
+  authorize(ctx.actor, 'webhook.manage', { organisationId });
+  const input = parseInput(subscriptionInput, { ...(raw as object), organisationId });
   const problem = endpointProblem(input.url, opts.production);
   if (problem) throw new ValidationError({ url: problem });
-  const [org] = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, input.organisationId));
-  if (!org) throw new ValidationError({ organisationId: 'Select an organisation from the list' });
   const secret = newSecret();
   return db.transaction(async (tx) => {
     const [s] = await tx
