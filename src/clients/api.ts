@@ -20,7 +20,8 @@ const TokenRequest = api.schema(
     grant_type: z.literal('client_credentials'),
     client_assertion_type: z.literal(ASSERTION_TYPE),
     client_assertion: z.string().meta({
-      description: 'A JWT signed with the client’s private key: header kid (and alg); claims iss = sub = the client id, aud = this endpoint’s address, a unique jti, exp at most 5 minutes ahead.',
+      description:
+        'A JWT signed with the client’s private key: header kid (and alg); claims iss = sub = the client id, aud = this endpoint’s address, a unique jti, exp at most 5 minutes ahead.',
     }),
     scope: z
       .string()
@@ -73,7 +74,10 @@ const NewClient = api.schema(
     unitId: Uuid.optional(),
     roles: z.array(z.enum(ROLES)).meta({ description: 'Roles people of the organisation hold; never system_admin or training_admin' }),
     scopes: z.array(z.enum(SCOPE_NAMES as [string, ...string[]])),
-    jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).optional().meta({ description: 'Public keys, each with a kid' }),
+    jwks: z
+      .object({ keys: z.array(z.record(z.string(), z.unknown())) })
+      .optional()
+      .meta({ description: 'Public keys, each with a kid' }),
     jwksUrl: z.string().optional().meta({ description: 'Or the HTTPS address the key set is published at' }),
     contactEmail: z.string().optional(),
   }),

@@ -28,4 +28,3 @@ export const loadBearer: BearerLoader = async (db: Db, token, path, headers) => 
   if (!actor) return { status: 401, message: 'This client can no longer act with the role of this token.' };
   return { actor, client: { id: row.c.id, name: row.c.name, endUser: parseEndUser(headers['beacon-end-user']) } };
 };
-

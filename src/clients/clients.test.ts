@@ -36,7 +36,11 @@ const lastAudit = async (action: string) =>
 
 describe('the token endpoint', () => {
   it('gives a five-minute bearer token for a signed assertion, and the token works without a CSRF token', async () => {
-    const r = await ed.requestToken({ grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, client_assertion: await assertion(ed.id, ed.key, ed.tokenUrl) });
+    const r = await ed.requestToken({
+      grant_type: 'client_credentials',
+      client_assertion_type: ASSERTION_TYPE,
+      client_assertion: await assertion(ed.id, ed.key, ed.tokenUrl),
+    });
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({ token_type: 'Bearer', expires_in: 300, scope: 'check directory fhir role:point_of_care' });
     ed.accessToken = r.json.access_token;
@@ -64,7 +68,12 @@ describe('the token endpoint', () => {
     expect(a).toMatchObject({ outcome: 'denied', detail: expect.objectContaining({ error }) });
     return r;
   };
-  const form = async (a: string, extra: Record<string, string> = {}) => ({ grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, client_assertion: a, ...extra });
+  const form = async (a: string, extra: Record<string, string> = {}) => ({
+    grant_type: 'client_credentials',
+    client_assertion_type: ASSERTION_TYPE,
+    client_assertion: a,
+    ...extra,
+  });
 
   it('refuses an expired assertion, one signed with another key, and one addressed elsewhere', async () => {
     const past = Math.floor(Date.now() / 1000) - 120;
@@ -85,7 +94,12 @@ describe('the token endpoint', () => {
   it('refuses a scope or a role the client was not given, whole', async () => {
     await refused(await form(await assertion(ed.id, ed.key, ed.tokenUrl), { scope: 'check alerts' }), 400, 'invalid_scope', /alerts/);
     await refused(await form(await assertion(ed.id, ed.key, ed.tokenUrl), { scope: 'role:system_admin' }), 400, 'invalid_scope', /system_admin/);
-    await refused({ grant_type: 'password', client_assertion_type: ASSERTION_TYPE, client_assertion: 'x' }, 400, 'unsupported_grant_type', /client_credentials/);
+    await refused(
+      { grant_type: 'password', client_assertion_type: ASSERTION_TYPE, client_assertion: 'x' },
+      400,
+      'unsupported_grant_type',
+      /client_credentials/,
+    );
     await refused(await form('not-a-jwt'), 400, 'invalid_request', /not a JWT/);
   });
 
@@ -125,7 +139,11 @@ describe('what a token opens', () => {
     const admin = await ApiClient.as(t, 'admin@beacon.example');
     expect((await admin.post(`/api/clients/${c.id}/suspend`, { reason: 'Supplier contract ended' })).status).toBe(204);
     expect((await c.get('/api/directory/organisations')).status).toBe(401);
-    const again = await c.requestToken({ grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, client_assertion: await assertion(c.id, c.key, c.tokenUrl) });
+    const again = await c.requestToken({
+      grant_type: 'client_credentials',
+      client_assertion_type: ASSERTION_TYPE,
+      client_assertion: await assertion(c.id, c.key, c.tokenUrl),
+    });
     expect(again.status).toBe(401);
     expect(again.json.error_description).toMatch(/suspended/);
     expect((await admin.post(`/api/clients/${c.id}/reactivate`, { reason: 'New contract' })).status).toBe(204);
@@ -172,7 +190,10 @@ describe('registering a client', () => {
     const admin = await ApiClient.as(t, 'admin@beacon.example');
     const page = await admin.get('/users?q=Badger');
     expect(page.status).toBe(200);
-    const [account] = await t.database.db.select().from(users).where(and(eq(users.kind, 'api_client'), eq(users.displayName, 'Badger ED record')));
+    const [account] = await t.database.db
+      .select()
+      .from(users)
+      .where(and(eq(users.kind, 'api_client'), eq(users.displayName, 'Badger ED record')));
     expect(account).toBeTruthy();
     expect(account!.passwordHash).toBeNull();
     const audience = await rows<{ user_id: string }>(t.database.db, audienceSql({ organisationIds: [rhm], roles: [], unitIds: [] }));

@@ -31,7 +31,8 @@ export async function checkKeySet(given: unknown, field = 'jwks'): Promise<KeySe
     if (!k || typeof k !== 'object') throw new ValidationError({ [field]: 'Each key must be a JSON object' });
     if (PRIVATE_MEMBERS.some((m) => m in k))
       throw new ValidationError({ [field]: 'The key set holds a private key. Send only the public key: keep the private key on your system.' });
-    if (!k.kid || typeof k.kid !== 'string') throw new ValidationError({ [field]: 'Each key needs a key id ("kid"), so a rotation can name the key it signs with' });
+    if (!k.kid || typeof k.kid !== 'string')
+      throw new ValidationError({ [field]: 'Each key needs a key id ("kid"), so a rotation can name the key it signs with' });
     if (kids.has(k.kid)) throw new ValidationError({ [field]: `Two keys share the key id ${k.kid}` });
     kids.add(k.kid);
     const alg = k.alg ?? (k.kty === 'EC' ? EC_ALG[k.crv ?? ''] : DEFAULT_ALG[k.kty ?? '']);

@@ -23,10 +23,21 @@ export const clientRoutes =
 
     app.get('/api-clients', { config: { permission: 'apiclient.view' } }, async (req, reply) => {
       const clients = await listClients(db, req.ctx);
-      return reply.page('clients/views/list.njk', { title: 'API clients', clients, columnClass: 'nhsuk-grid-column-full', back: { href: '/users', text: 'Users' } });
+      return reply.page('clients/views/list.njk', {
+        title: 'API clients',
+        clients,
+        columnClass: 'nhsuk-grid-column-full',
+        back: { href: '/users', text: 'Users' },
+      });
     });
 
-    const newForm = async (req: FastifyRequest, reply: FastifyReply, status: number, values: Record<string, unknown>, errors?: ReturnType<typeof formErrors>) => {
+    const newForm = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      status: number,
+      values: Record<string, unknown>,
+      errors?: ReturnType<typeof formErrors>,
+    ) => {
       const orgs = await listOrganisations(db, req.ctx);
       const unitRows = await listUnitsForChoice(db, req.ctx);
       const roles = ticked(values.roles);

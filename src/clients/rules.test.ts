@@ -62,7 +62,9 @@ describe('the end user a system acts for', () => {
     expect(parseEndUser('x'.repeat(500))!.name).toHaveLength(120);
   });
   it('the audit names the client and the person', () => {
-    expect(auditName({ id: 'c', name: 'Maternity EPR', endUser: { name: 'Jane Smith', role: 'Midwife' } })).toBe('Maternity EPR (API client) for Jane Smith (Midwife)');
+    expect(auditName({ id: 'c', name: 'Maternity EPR', endUser: { name: 'Jane Smith', role: 'Midwife' } })).toBe(
+      'Maternity EPR (API client) for Jane Smith (Midwife)',
+    );
     expect(auditName({ id: 'c', name: 'Maternity EPR', endUser: null })).toBe('Maternity EPR (API client)');
   });
 });

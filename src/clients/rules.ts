@@ -91,12 +91,10 @@ export function grantFor(requested: string | undefined, client: { roles: readonl
 /** The header a calling system names its user in: `Beacon-End-User: <name>; <role>` (the role optional). */
 export const END_USER_HEADER = 'beacon-end-user';
 
-
 /** The end user a request is made for, from the header; null when absent or empty. Control characters are dropped, lengths capped. */
 export function parseEndUser(header: string | string[] | undefined): EndUser | null {
   const raw = Array.isArray(header) ? header[0] : header;
   if (!raw) return null;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   const clean = raw.replace(/[\u0000-\u001f\u007f]/g, '').trim();
   const [name, ...rest] = clean.split(';');
   const n = (name ?? '').trim().slice(0, 120);
@@ -104,7 +102,6 @@ export function parseEndUser(header: string | string[] | undefined): EndUser | n
   const role = rest.join(';').trim().slice(0, 120);
   return { name: n, role: role || null };
 }
-
 
 /** Bearer tokens last five minutes; a client assertion may not be valid for longer than that either. */
 export const TOKEN_SECONDS = 300;

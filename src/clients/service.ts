@@ -59,10 +59,19 @@ export async function listClients(db: Db, ctx: RequestContext) {
 /** One client, with its organisation and unit, and its recent use (tokens issued and refused), newest first. */
 export async function getClient(db: Db, ctx: RequestContext, id: string) {
   const client = await db.transaction((tx) => requireClient(tx, ctx, id, 'apiclient.view'));
-  const [org] = await db.select({ name: organisations.name, odsCode: organisations.odsCode }).from(organisations).where(eq(organisations.id, client.organisationId));
+  const [org] = await db
+    .select({ name: organisations.name, odsCode: organisations.odsCode })
+    .from(organisations)
+    .where(eq(organisations.id, client.organisationId));
   const [unit] = client.unitId ? await db.select({ name: units.name }).from(units).where(eq(units.id, client.unitId)) : [];
   const recent = await db
-    .select({ recordedAt: auditEvents.recordedAt, action: auditEvents.action, outcome: auditEvents.outcome, actorName: auditEvents.actorName, detail: auditEvents.detail })
+    .select({
+      recordedAt: auditEvents.recordedAt,
+      action: auditEvents.action,
+      outcome: auditEvents.outcome,
+      actorName: auditEvents.actorName,
+      detail: auditEvents.detail,
+    })
     .from(auditEvents)
     .where(and(eq(auditEvents.entityType, 'ApiClient'), eq(auditEvents.entityId, client.id)))
     .orderBy(desc(auditEvents.seq))
@@ -76,7 +85,10 @@ export async function registerClient(db: Db, ctx: RequestContext, raw: unknown, 
   const badScope = input.scopes.find((s) => !(SCOPE_NAMES as string[]).includes(s));
   if (!input.scopes.length) throw new ValidationError({ scopes: 'Select at least one thing the system may do' });
   if (badScope) throw new ValidationError({ scopes: 'Select scopes from the list' });
-  const [org] = await db.select({ name: organisations.name, active: organisations.active }).from(organisations).where(eq(organisations.id, input.organisationId));
+  const [org] = await db
+    .select({ name: organisations.name, active: organisations.active })
+    .from(organisations)
+    .where(eq(organisations.id, input.organisationId));
   if (!org?.active) throw new ValidationError({ organisationId: 'Select an active organisation from the list' });
   const problem = clientRolesProblem(input.roles, await rolesHeldIn(db, input.organisationId), org.name);
   if (problem) {
@@ -98,7 +110,13 @@ export async function registerClient(db: Db, ctx: RequestContext, raw: unknown, 
       .where(and(eq(apiClients.organisationId, input.organisationId), sql`lower(${apiClients.name}) = lower(${input.name})`));
     if (clash) throw new ValidationError({ name: 'This organisation already has a client with that name' });
     const id = randomUUID();
-    const userId = await createClientAccount(tx, { clientId: id, name: input.name, organisationId: input.organisationId, unitId: input.unitId, roles: input.roles });
+    const userId = await createClientAccount(tx, {
+      clientId: id,
+      name: input.name,
+      organisationId: input.organisationId,
+      unitId: input.unitId,
+      roles: input.roles,
+    });
     await tx.insert(apiClients).values({
       id,
       name: input.name,
@@ -117,7 +135,14 @@ export async function registerClient(db: Db, ctx: RequestContext, raw: unknown, 
       verb: 'C',
       entityType: 'ApiClient',
       entityId: id,
-      detail: { organisationId: input.organisationId, unitId: input.unitId, roles: input.roles, scopes: input.scopes, keyIds: kidsOf(keys.jwks), jwksUrl: keys.jwksUrl },
+      detail: {
+        organisationId: input.organisationId,
+        unitId: input.unitId,
+        roles: input.roles,
+        scopes: input.scopes,
+        keyIds: kidsOf(keys.jwks),
+        jwksUrl: keys.jwksUrl,
+      },
     });
     return { id };
   });
@@ -133,13 +158,19 @@ export async function rotateKeys(db: Db, ctx: RequestContext, id: string, raw: u
   await db.transaction(async (tx) => {
     const client = await requireClient(tx, ctx, id, 'apiclient.manage');
     const keys = await keysFrom(input, opts);
-    await tx.update(apiClients).set({ jwks: keys.jwks, jwksUrl: keys.jwksUrl, keysRotatedAt: new Date(), updatedAt: new Date() }).where(eq(apiClients.id, client.id));
+    await tx
+      .update(apiClients)
+      .set({ jwks: keys.jwks, jwksUrl: keys.jwksUrl, keysRotatedAt: new Date(), updatedAt: new Date() })
+      .where(eq(apiClients.id, client.id));
     await recordAudit(tx, ctx, {
       action: 'apiclient.keys.rotate',
       verb: 'U',
       entityType: 'ApiClient',
       entityId: client.id,
-      detail: { before: { keyIds: kidsOf(client.jwks as KeySet | null), jwksUrl: client.jwksUrl }, after: { keyIds: kidsOf(keys.jwks), jwksUrl: keys.jwksUrl } },
+      detail: {
+        before: { keyIds: kidsOf(client.jwks as KeySet | null), jwksUrl: client.jwksUrl },
+        after: { keyIds: kidsOf(keys.jwks), jwksUrl: keys.jwksUrl },
+      },
     });
   });
 }

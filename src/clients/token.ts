@@ -48,7 +48,8 @@ function assertionProblem(err: unknown): string {
   }
   if (err instanceof joseErrors.JWKSNoMatchingKey) return 'No registered key of this client matches the assertion (check its kid and alg).';
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return "The client assertion's signature does not match the client's registered key.";
-  if (err instanceof joseErrors.JOSEAlgNotAllowed) return `The client assertion is signed with an algorithm Beacon does not accept (use one of ${ASSERTION_ALGORITHMS.join(', ')}).`;
+  if (err instanceof joseErrors.JOSEAlgNotAllowed)
+    return `The client assertion is signed with an algorithm Beacon does not accept (use one of ${ASSERTION_ALGORITHMS.join(', ')}).`;
   if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid) return "The client's published key set could not be fetched or read.";
   return 'The client assertion could not be verified.';
 }
@@ -57,7 +58,13 @@ function assertionProblem(err: unknown): string {
  * Issue a token for a token request (the form fields as sent). `audiences` are the addresses this
  * endpoint answers at (the public address; outside production also the one the request came to).
  */
-export async function issueToken(db: Db, ctx: RequestContext, form: Record<string, unknown>, audiences: readonly string[], now = new Date()): Promise<TokenResponse> {
+export async function issueToken(
+  db: Db,
+  ctx: RequestContext,
+  form: Record<string, unknown>,
+  audiences: readonly string[],
+  now = new Date(),
+): Promise<TokenResponse> {
   const field = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : undefined);
   let clientId: string | null = null;
   const refuse = async (e: OAuthError): Promise<never> => {
@@ -136,7 +143,9 @@ export async function issueToken(db: Db, ctx: RequestContext, form: Record<strin
       .onConflictDoNothing()
       .returning({ jti: apiClientAssertions.jti });
     if (!fresh.length) return false;
-    await tx.insert(apiAccessTokens).values({ tokenHash: sha256Hex(token), clientId: client.id, membershipId, scopes: grant.scopes, createdAt: now, expiresAt });
+    await tx
+      .insert(apiAccessTokens)
+      .values({ tokenHash: sha256Hex(token), clientId: client.id, membershipId, scopes: grant.scopes, createdAt: now, expiresAt });
     await tx.update(apiClients).set({ lastTokenAt: now }).where(eq(apiClients.id, client.id));
     await recordAudit(tx, ctx, {
       action: 'apiclient.token',
@@ -149,6 +158,7 @@ export async function issueToken(db: Db, ctx: RequestContext, form: Record<strin
     });
     return true;
   });
-  if (!issued) return refuse(new OAuthError(401, 'invalid_client', 'This client assertion has been used already: make a new one, with a new jti, for each request.'));
+  if (!issued)
+    return refuse(new OAuthError(401, 'invalid_client', 'This client assertion has been used already: make a new one, with a new jti, for each request.'));
   return { access_token: token, token_type: 'Bearer', expires_in: TOKEN_SECONDS, scope: [...grant.scopes, `role:${grant.role}`].join(' ') };
 }

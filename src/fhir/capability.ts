@@ -46,12 +46,20 @@ export function capabilityStatement(publicUrl: string, version: string, date: st
               { name: '_lastUpdated', type: 'date', documentation: 'With ge, gt, le, lt or eq' },
               { name: '_count', type: 'number', documentation: 'At most 100 (default 20)' },
             ],
-            operation: [{ name: 'reveal', definition: `${publicUrl}/fhir/OperationDefinition/Flag-reveal`, documentation: 'Parameters: search, reason, reasonText' }],
+            operation: [
+              { name: 'reveal', definition: `${publicUrl}/fhir/OperationDefinition/Flag-reveal`, documentation: 'Parameters: search, reason, reasonText' },
+            ],
           },
           {
             type: 'Patient',
             interaction: [],
-            operation: [{ name: 'match', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-match', documentation: 'Parameters: resource (Patient), count (≤ 5), onlyCertainMatches' }],
+            operation: [
+              {
+                name: 'match',
+                definition: 'http://hl7.org/fhir/OperationDefinition/Patient-match',
+                documentation: 'Parameters: resource (Patient), count (≤ 5), onlyCertainMatches',
+              },
+            ],
           },
           {
             type: 'AuditEvent',

@@ -32,13 +32,20 @@ beforeAll(async () => {
   t = await startTestApp();
   const [rhm, qrl, rhu] = await Promise.all([organisationId(t, 'RHM'), organisationId(t, 'QRL'), organisationId(t, 'RHU')]);
   raiser = await (
-    await MachineClient.register(t, { name: 'Southampton maternity record', organisationId: rhm, roles: ['safeguarding_practitioner'], scopes: ['alerts', 'fhir'] })
+    await MachineClient.register(t, {
+      name: 'Southampton maternity record',
+      organisationId: rhm,
+      roles: ['safeguarding_practitioner'],
+      scopes: ['alerts', 'fhir'],
+    })
   ).signIn();
   raiser.endUser = 'Priya Shah; Safeguarding midwife';
   approver = await (
     await MachineClient.register(t, { name: 'ICB safeguarding system', organisationId: qrl, roles: ['designated_professional'], scopes: ['alerts', 'fhir'] })
   ).signIn();
-  ed = await (await MachineClient.register(t, { name: 'Portsmouth ED record', organisationId: rhu, roles: ['point_of_care'], scopes: ['fhir', 'check'] })).signIn();
+  ed = await (
+    await MachineClient.register(t, { name: 'Portsmouth ED record', organisationId: rhu, roles: ['point_of_care'], scopes: ['fhir', 'check'] })
+  ).signIn();
   ed.endUser = 'Sam Example; ED receptionist';
 
   // Raised and approved through the API, as clients.
@@ -108,18 +115,31 @@ describe('a point-of-care system finds her without an NHS number', () => {
   });
 
   it('$reveal with the reason answers the full Flag; audited as a reveal under the client and the person at the desk', async () => {
-    const noReason = await ed.post(`/fhir/R4/Flag/${alertId}/$reveal`, { resourceType: 'Parameters', parameter: [{ name: 'search', valueString: searchId }] }, fhirJson);
+    const noReason = await ed.post(
+      `/fhir/R4/Flag/${alertId}/$reveal`,
+      { resourceType: 'Parameters', parameter: [{ name: 'search', valueString: searchId }] },
+      fhirJson,
+    );
     expect(noReason.status).toBe(400);
     expect(valid(noReason.json).issue[0].diagnostics).toMatch(/reason/);
     const r = await ed.post(
       `/fhir/R4/Flag/${alertId}/$reveal`,
-      { resourceType: 'Parameters', parameter: [{ name: 'search', valueString: searchId }, { name: 'reason', valueCode: 'presenting' }] },
+      {
+        resourceType: 'Parameters',
+        parameter: [
+          { name: 'search', valueString: searchId },
+          { name: 'reason', valueCode: 'presenting' },
+        ],
+      },
       fhirJson,
     );
     expect(r.status).toBe(200);
     const flag = valid(r.json as Flag);
     expect(flag.code?.text).toMatch(/Do not discharge the baby/);
-    expect(flag.contained?.find((c) => c.resourceType === 'Patient')).toMatchObject({ name: [{ family: 'Quennell' }, expect.anything()], birthDate: '1998-07-14' });
+    expect(flag.contained?.find((c) => c.resourceType === 'Patient')).toMatchObject({
+      name: [{ family: 'Quennell' }, expect.anything()],
+      birthDate: '1998-07-14',
+    });
     expect(flag.author?.identifier?.value).toBe('RHM');
   });
 
@@ -139,7 +159,9 @@ describe('the raising organisation', () => {
     const flag = valid(r.json as Flag);
     expect(r.headers.etag).toBe(`W/"${flag.meta!.versionId}"`);
     expect(flag).toMatchObject({ status: 'active', identifier: [{ value: reference }], author: { identifier: { value: 'RHM' } } });
-    expect(flag.contained?.find((c) => c.resourceType === 'Provenance')).toMatchObject({ agent: [{ who: { display: 'Southampton maternity record' } }, { who: { display: 'ICB safeguarding system' } }] });
+    expect(flag.contained?.find((c) => c.resourceType === 'Provenance')).toMatchObject({
+      agent: [{ who: { display: 'Southampton maternity record' } }, { who: { display: 'ICB safeguarding system' } }],
+    });
   });
 
   it('searches Flags and gets exactly what the same organisation sees in its alert list', async () => {
@@ -170,7 +192,10 @@ describe('the raising organisation', () => {
         ...(current.extension ?? []),
         {
           url: `${t.config.publicUrl}/fhir/StructureDefinition/flag-removal-reason`,
-          valueCodeableConcept: { coding: [{ system: `${t.config.publicUrl}/fhir/CodeSystem/flag-removal-reason`, code: 'found_safe' }], text: 'Seen with baby; plan agreed' },
+          valueCodeableConcept: {
+            coding: [{ system: `${t.config.publicUrl}/fhir/CodeSystem/flag-removal-reason`, code: 'found_safe' }],
+            text: 'Seen with baby; plan agreed',
+          },
         },
       ],
     };

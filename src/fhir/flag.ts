@@ -160,7 +160,10 @@ export function fullFlag(a: AlertForFlag, d: FlagDetail, sys: BeaconSystems, bas
     const code = status === 'entered-in-error' ? 'entered_in_error' : (d.closed.outcome ?? 'other');
     extension.push({
       url: sys.removalReasonExtension,
-      valueCodeableConcept: { coding: [{ system: sys.removalReason, code, display: REMOVAL_REASONS[code] ?? code }], ...(d.closed.reason ? { text: d.closed.reason } : {}) },
+      valueCodeableConcept: {
+        coding: [{ system: sys.removalReason, code, display: REMOVAL_REASONS[code] ?? code }],
+        ...(d.closed.reason ? { text: d.closed.reason } : {}),
+      },
     });
   }
   const end = d.closed?.at ? dateOf(d.closed.at) : a.reviewDate;

@@ -18,7 +18,12 @@ export class FhirError extends Error {
   }
 }
 
-export function operationOutcome(code: IssueCode, diagnostics: string, more: OperationOutcomeIssue[] = [], severity: 'error' | 'information' = 'error'): OperationOutcome {
+export function operationOutcome(
+  code: IssueCode,
+  diagnostics: string,
+  more: OperationOutcomeIssue[] = [],
+  severity: 'error' | 'information' = 'error',
+): OperationOutcome {
   return { resourceType: 'OperationOutcome', issue: [{ severity, code, diagnostics }, ...more] };
 }
 

@@ -72,11 +72,13 @@ export const fhirRoutes =
               ),
             );
           }
-          if (err instanceof CheckUnavailableError) return send(503, operationOutcome('transient', 'Beacon is loading the register of alerts. Try again in a minute.'));
+          if (err instanceof CheckUnavailableError)
+            return send(503, operationOutcome('transient', 'Beacon is loading the register of alerts. Try again in a minute.'));
           if (err instanceof BeaconError) return send(err.status, operationOutcome(issueCodeFor(err.status), err.message));
           if (err.code?.startsWith('FST_CSRF')) return send(403, operationOutcome('forbidden', 'Send the X-CSRF-Token header, or use a bearer token.'));
           if (err.statusCode === 429) return send(429, operationOutcome('throttled', 'Too many searches: wait a few minutes, then try again.'));
-          if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return send(err.statusCode, operationOutcome(issueCodeFor(err.statusCode), 'The request could not be understood.'));
+          if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+            return send(err.statusCode, operationOutcome(issueCodeFor(err.statusCode), 'The request could not be understood.'));
           req.log.error({ err: loggableError(err) }, 'unhandled FHIR error');
           return send(500, operationOutcome('exception', `Sorry, there is a problem with the service. Quote ${req.id} to your service desk.`));
         });

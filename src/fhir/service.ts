@@ -138,7 +138,8 @@ export function parseFlagSearch(q: Record<string, string | string[] | undefined>
   const ident = one('patient.identifier');
   if (ident !== null) {
     const [system, value] = ident.includes('|') ? (ident.split('|', 2) as [string, string]) : ['', ident];
-    if (system && system !== NHS_NUMBER_SYSTEM) throw new FhirError(400, 'not-supported', `Search by NHS number: patient.identifier=${NHS_NUMBER_SYSTEM}|<10 digits>.`);
+    if (system && system !== NHS_NUMBER_SYSTEM)
+      throw new FhirError(400, 'not-supported', `Search by NHS number: patient.identifier=${NHS_NUMBER_SYSTEM}|<10 digits>.`);
     const digits = value.replace(/\s/g, '');
     if (!/^\d{10}$/.test(digits)) throw new FhirError(400, 'invalid', 'An NHS number is 10 digits.');
     nhsNumber = digits;
@@ -203,7 +204,13 @@ export async function searchFlags(f: FhirContext, ctx: RequestContext, q: Record
   const s = parseFlagSearch(q, systems(f));
   const actor = ctx.actor;
   if (actor && mayAtAll(actor, 'alert.view')) {
-    const window = await findAlertIds(f.db, { statuses: s.statuses as never, nhsNumber: s.nhsNumber, updatedFrom: s.updatedFrom, updatedBefore: s.updatedBefore, limit: 500 });
+    const window = await findAlertIds(f.db, {
+      statuses: s.statuses as never,
+      nhsNumber: s.nhsNumber,
+      updatedFrom: s.updatedFrom,
+      updatedBefore: s.updatedBefore,
+      limit: 500,
+    });
     const visible = await viewableAlertIds(f.db, ctx, window);
     const ids = window.filter((id) => visible.has(id));
     const flags: Flag[] = [];
@@ -225,7 +232,10 @@ export async function searchFlags(f: FhirContext, ctx: RequestContext, q: Record
       );
     const r = await checkForAlert(f.db, ctx, f.index, f.key, { nhsNumber: s.nhsNumber });
     const strong = r.candidates.filter((c) => c.band === 'strong' && s.statuses.includes('active'));
-    const changes = await changeCounts(f.db, strong.map((c) => c.alertId));
+    const changes = await changeCounts(
+      f.db,
+      strong.map((c) => c.alertId),
+    );
     const entries: BundleEntry[] = strong.slice(0, s.count).map((c) => ({
       fullUrl: `${fhirBase(f)}/Flag/${c.alertId}`,
       resource: minimalFlag(
@@ -255,7 +265,8 @@ export function detailsFromPatient(p: Patient): Record<string, unknown> {
     .filter(Boolean);
   const extraGiven = (main?.given ?? []).slice(1);
   const nhs = (p.identifier ?? []).find((i) => i.system === NHS_NUMBER_SYSTEM)?.value ?? null;
-  const postcode = (p.address ?? []).find((a) => a.postalCode && (a.use === 'home' || !a.use))?.postalCode ?? (p.address ?? []).find((a) => a.postalCode)?.postalCode;
+  const postcode =
+    (p.address ?? []).find((a) => a.postalCode && (a.use === 'home' || !a.use))?.postalCode ?? (p.address ?? []).find((a) => a.postalCode)?.postalCode;
   return {
     givenName: main?.given?.[0] ?? null,
     familyName: main?.family ?? null,
@@ -270,7 +281,8 @@ export function detailsFromPatient(p: Patient): Record<string, unknown> {
 export function readMatchParameters(body: unknown): { patient: Patient; count: number; onlyCertain: boolean } {
   requireValid(body, 'Parameters');
   const params = body as Parameters;
-  if (params.resourceType !== 'Parameters') throw new FhirError(400, 'invalid', 'Send a Parameters resource with a parameter named resource holding the Patient.');
+  if (params.resourceType !== 'Parameters')
+    throw new FhirError(400, 'invalid', 'Send a Parameters resource with a parameter named resource holding the Patient.');
   const patient = params.parameter?.find((p) => p.name === 'resource')?.resource as Patient | undefined;
   if (!patient || patient.resourceType !== 'Patient') throw new FhirError(400, 'required', 'The parameter "resource" must hold the Patient to match.');
   const count = params.parameter?.find((p) => p.name === 'count')?.valueInteger ?? 5;
@@ -290,7 +302,10 @@ export async function matchPatient(f: FhirContext, ctx: RequestContext, body: un
   const r = await checkForAlert(f.db, ctx, f.index, f.key, detailsFromPatient(patient));
   const sys = systems(f);
   const candidates = r.candidates.filter((c) => !onlyCertain || matchGrade(c.band, c.probability) === 'certain').slice(0, count);
-  const changes = await changeCounts(f.db, candidates.map((c) => c.alertId));
+  const changes = await changeCounts(
+    f.db,
+    candidates.map((c) => c.alertId),
+  );
   const entries: BundleEntry[] = [];
   for (const c of candidates) {
     const patientUrl = `urn:uuid:${randomUUID()}`;
@@ -301,7 +316,10 @@ export async function matchPatient(f: FhirContext, ctx: RequestContext, body: un
       search: {
         mode: 'match',
         score: round(c.probability),
-        extension: [{ url: MATCH_GRADE_URL, valueCode: matchGrade(c.band, c.probability) }, ...comparison.map((t) => ({ url: sys.explanationExtension, valueString: t }))],
+        extension: [
+          { url: MATCH_GRADE_URL, valueCode: matchGrade(c.band, c.probability) },
+          ...comparison.map((t) => ({ url: sys.explanationExtension, valueString: t })),
+        ],
       },
     });
     entries.push({
@@ -336,7 +354,12 @@ export async function revealFlag(f: FhirContext, ctx: RequestContext, id: string
   const changes = (await changeCounts(f.db, [r.alert.id])).get(r.alert.id) ?? 0;
   return fullFlag(
     { ...r.alert, changes },
-    { content: r.content, originator: { name: r.alert.organisationName, organisation: r.alert.organisationName, odsCode: r.alert.organisationOdsCode }, approverName: null, closed: null },
+    {
+      content: r.content,
+      originator: { name: r.alert.organisationName, organisation: r.alert.organisationName, odsCode: r.alert.organisationOdsCode },
+      approverName: null,
+      closed: null,
+    },
     systems(f),
     fhirBase(f),
   );
@@ -363,7 +386,11 @@ export async function updateFlag(f: FhirContext, ctx: RequestContext, id: string
   const text = reasonExt?.text?.trim() || null;
   if (flag.status === 'inactive') {
     if (!code || !(STAND_DOWN_OUTCOMES as readonly string[]).includes(code))
-      throw new FhirError(400, 'required', `Give the removal reason: extension ${sys.removalReasonExtension} with a code from ${sys.removalReason} (${STAND_DOWN_OUTCOMES.join(', ')}).`);
+      throw new FhirError(
+        400,
+        'required',
+        `Give the removal reason: extension ${sys.removalReasonExtension} with a code from ${sys.removalReason} (${STAND_DOWN_OUTCOMES.join(', ')}).`,
+      );
     await standDown(f.db, ctx, id, code, text, new Date(), { ifChanges: ifMatch });
   } else if (flag.status === 'entered-in-error') {
     if (!text) throw new FhirError(400, 'required', `Say why it was raised in error: the text of extension ${sys.removalReasonExtension}.`);
@@ -386,7 +413,8 @@ const OUTCOME_CODE: Record<string, AuditEvent['outcome']> = { success: '0', deni
 export async function auditEventsFor(f: FhirContext, ctx: RequestContext, q: Record<string, string | string[] | undefined>): Promise<Bundle> {
   // An alert's owners are those who may change or approve it: nobody else is even told what to ask.
   if (!mayAtAll(ctx.actor, 'alert.change') && !mayAtAll(ctx.actor, 'alert.approve')) authorize(ctx.actor, 'alert.change');
-  for (const k of Object.keys(q)) if (k !== 'entity' && k !== '_count') throw new FhirError(400, 'not-supported', `AuditEvents are searched by entity (entity=Flag/{id}), not ${k}.`);
+  for (const k of Object.keys(q))
+    if (k !== 'entity' && k !== '_count') throw new FhirError(400, 'not-supported', `AuditEvents are searched by entity (entity=Flag/{id}), not ${k}.`);
   const entity = typeof q.entity === 'string' ? q.entity : '';
   const m = /^(?:.*\/)?(?:Flag\/)?([0-9a-f-]{36})$/i.exec(entity);
   if (!m) throw new FhirError(400, 'required', 'Search AuditEvents by the Flag they concern: entity=Flag/{id}.');

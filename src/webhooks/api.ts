@@ -25,7 +25,14 @@ const Summary = z.object({
   createdAt: DateTime,
 });
 const Subscriptions = api.schema('WebhookSubscriptions', z.object({ subscriptions: z.array(Summary) }), 'Your organisation’s webhook subscriptions.');
-const Attempt = z.object({ attempt: z.number().int(), attemptedAt: DateTime, statusCode: z.number().int().nullable(), error: z.string().nullable(), durationMs: z.number().int(), redeliveredBy: z.string().nullable() });
+const Attempt = z.object({
+  attempt: z.number().int(),
+  attemptedAt: DateTime,
+  statusCode: z.number().int().nullable(),
+  error: z.string().nullable(),
+  durationMs: z.number().int(),
+  redeliveredBy: z.string().nullable(),
+});
 const Delivery = z.object({
   id: Uuid.meta({ description: 'The webhook-id header of every attempt' }),
   eventType: z.string(),
@@ -39,13 +46,21 @@ const Delivery = z.object({
   payload: z.record(z.string(), z.unknown()),
   attemptLog: z.array(Attempt),
 });
-const Detail = api.schema('WebhookSubscription', Summary.extend({ contactEmail: z.string(), deliveries: z.array(Delivery) }), 'One subscription with its delivery log, newest first.');
+const Detail = api.schema(
+  'WebhookSubscription',
+  Summary.extend({ contactEmail: z.string(), deliveries: z.array(Delivery) }),
+  'One subscription with its delivery log, newest first.',
+);
 const NewSubscription = api.schema(
   'NewWebhookSubscription',
   z.object({
     organisationId: Uuid.optional().meta({ description: 'Defaults to your own organisation' }),
     url: z.string().meta({ description: 'HTTPS (plain HTTP only outside production)' }),
-    events: z.array(EventName).meta({ description: Object.entries(WEBHOOK_EVENTS).map(([k, v]) => `${k}: ${v}`).join('; ') }),
+    events: z.array(EventName).meta({
+      description: Object.entries(WEBHOOK_EVENTS)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('; '),
+    }),
     contactEmail: z.string().meta({ description: 'Told if deliveries fail for a day and the subscription is disabled' }),
     description: z.string().optional(),
   }),
@@ -83,7 +98,14 @@ export const webhooksApi =
 
     api.route(
       app,
-      { method: 'GET', url: '/api/webhooks/subscriptions', operationId: 'listWebhookSubscriptions', summary: 'Your organisation’s webhook subscriptions', tags: TAGS, responses: { 200: { description: 'Subscriptions', schema: Subscriptions } } },
+      {
+        method: 'GET',
+        url: '/api/webhooks/subscriptions',
+        operationId: 'listWebhookSubscriptions',
+        summary: 'Your organisation’s webhook subscriptions',
+        tags: TAGS,
+        responses: { 200: { description: 'Subscriptions', schema: Subscriptions } },
+      },
       async (req) => ({ subscriptions: (await listSubscriptions(db, req.ctx)).map(summary) }),
     );
     api.route(
@@ -129,7 +151,14 @@ export const webhooksApi =
             createdAt: x.createdAt.toISOString(),
             deliveredAt: isoOrNull(x.deliveredAt),
             payload: x.payload as unknown as Record<string, unknown>,
-            attemptLog: x.attemptLog.map((a) => ({ attempt: a.attempt, attemptedAt: a.attemptedAt.toISOString(), statusCode: a.statusCode, error: a.error, durationMs: a.durationMs, redeliveredBy: a.redeliveredBy })),
+            attemptLog: x.attemptLog.map((a) => ({
+              attempt: a.attempt,
+              attemptedAt: a.attemptedAt.toISOString(),
+              statusCode: a.statusCode,
+              error: a.error,
+              durationMs: a.durationMs,
+              redeliveredBy: a.redeliveredBy,
+            })),
           })),
         };
       },

@@ -37,13 +37,18 @@ export async function publishEvents(tx: Db, events: readonly WebhookEvent[]): Pr
     .map((e) => ({ type: e.type, key: e.key, organisation_id: e.organisationId ?? (e.unitId ? unitOrgs.get(e.unitId) : undefined), data: e.data }))
     .filter((e) => e.organisation_id);
   if (!rows.length) return 0;
-  return enqueueSelect(tx, SEND_JOB, sql`SELECT jsonb_build_object('deliveryId', added_delivery.id, 'attempt', 1) AS payload, 'webhook:' || added_delivery.id || ':1' AS idempotency_key FROM added_delivery`, {
-    with: sql`events AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS e(type text, key text, organisation_id uuid, data jsonb)),
+  return enqueueSelect(
+    tx,
+    SEND_JOB,
+    sql`SELECT jsonb_build_object('deliveryId', added_delivery.id, 'attempt', 1) AS payload, 'webhook:' || added_delivery.id || ':1' AS idempotency_key FROM added_delivery`,
+    {
+      with: sql`events AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS e(type text, key text, organisation_id uuid, data jsonb)),
       added_delivery AS (
         INSERT INTO webhook_deliveries (subscription_id, event_type, event_key, payload, status, next_attempt_at)
         SELECT s.id, e.type, e.key, jsonb_build_object('type', e.type, 'timestamp', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'data', e.data), 'pending', now()
           FROM events e JOIN webhook_subscriptions s ON s.organisation_id = e.organisation_id AND s.status = 'active' AND s.events @> jsonb_build_array(e.type)
         ON CONFLICT (subscription_id, event_key) DO NOTHING
         RETURNING id)`,
-  });
+    },
+  );
 }

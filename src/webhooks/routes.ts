@@ -19,7 +19,13 @@ export const webhookRoutes =
       return reply.page('webhooks/views/list.njk', { title: 'Webhooks', subscriptions, eventLabels: WEBHOOK_EVENTS, columnClass: 'nhsuk-grid-column-full' });
     });
 
-    const newForm = async (req: FastifyRequest, reply: FastifyReply, status: number, values: Record<string, unknown>, errors?: ReturnType<typeof formErrors>) => {
+    const newForm = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      status: number,
+      values: Record<string, unknown>,
+      errors?: ReturnType<typeof formErrors>,
+    ) => {
       const actor = req.ctx.actor!;
       // Administrators choose the organisation; everyone else subscribes their own.
       const orgs = actor.role === 'system_admin' ? await listOrganisations(db, req.ctx) : [];
@@ -42,13 +48,7 @@ export const webhookRoutes =
 
     app.post('/webhooks', async (req, reply) =>
       handleForm(req, reply, {
-        act: (values, body) =>
-          createSubscription(
-            db,
-            req.ctx,
-            { ...values, events: ticked(body.events) },
-            opts,
-          ),
+        act: (values, body) => createSubscription(db, req.ctx, { ...values, events: ticked(body.events) }, opts),
         // The secret is shown once, on this page: it must never sit in an address or a log.
         success: async (result) => {
           const { id, secret } = result as { id: string; secret: string };

@@ -60,7 +60,10 @@ export const webhookDeliveries = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     deliveredAt: timestamp('delivered_at', { withTimezone: true }),
   },
-  (t) => [uniqueIndex('webhook_deliveries_event_unique').on(t.subscriptionId, t.eventKey), index('webhook_deliveries_sub_idx').on(t.subscriptionId, t.createdAt)],
+  (t) => [
+    uniqueIndex('webhook_deliveries_event_unique').on(t.subscriptionId, t.eventKey),
+    index('webhook_deliveries_sub_idx').on(t.subscriptionId, t.createdAt),
+  ],
 );
 
 /** Every attempt to deliver, with the receiver's status code (or why there was none) and how long it took. */

@@ -40,7 +40,11 @@ export function signedHeaders(id: string, body: string, secrets: readonly string
   };
 }
 
-export async function attemptDelivery(deps: SendDeps, payload: { deliveryId: string; attempt?: number; manual?: string }, now = new Date()): Promise<AttemptResult> {
+export async function attemptDelivery(
+  deps: SendDeps,
+  payload: { deliveryId: string; attempt?: number; manual?: string },
+  now = new Date(),
+): Promise<AttemptResult> {
   const { db } = deps;
   const [row] = await db
     .select({ d: webhookDeliveries, s: webhookSubscriptions })
@@ -82,7 +86,9 @@ export async function attemptDelivery(deps: SendDeps, payload: { deliveryId: str
   const ok = delivered(statusCode);
 
   return db.transaction(async (tx) => {
-    await tx.insert(webhookAttempts).values({ deliveryId: d.id, attempt, attemptedAt: now, statusCode, error, durationMs, redeliveredBy: payload.manual ?? null });
+    await tx
+      .insert(webhookAttempts)
+      .values({ deliveryId: d.id, attempt, attemptedAt: now, statusCode, error, durationMs, redeliveredBy: payload.manual ?? null });
     if (ok) {
       await tx
         .update(webhookDeliveries)

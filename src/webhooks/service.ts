@@ -54,7 +54,8 @@ export async function createSubscription(db: Db, ctx: RequestContext, raw: unkno
   const organisationId = typeof given === 'string' && given ? given : ctx.actor?.organisationId;
   // The directory is open to everyone: an organisation that does not exist is a plain mistake, not a secret.
   if (scopeFor(ctx.actor, 'webhook.manage').kind === 'none') authorize(ctx.actor, 'webhook.manage');
-  const [org] = organisationId && isUuid(organisationId) ? await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId)) : [];
+  const [org] =
+    organisationId && isUuid(organisationId) ? await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId)) : [];
   if (!org) throw new ValidationError({ organisationId: 'Select an organisation from the list' });
   authorize(ctx.actor, 'webhook.manage', { organisationId });
   const input = parseInput(subscriptionInput, { ...(raw as object), organisationId });
@@ -120,7 +121,13 @@ export async function getSubscription(db: Db, ctx: RequestContext, id: string, l
 }
 
 /** A new secret; the previous one still signs for a day, so the receiver can switch without a gap. */
-export async function rotateSecret(db: Db, ctx: RequestContext, id: string, opts: WebhookOptions, now = new Date()): Promise<{ secret: string; previousValidUntil: Date }> {
+export async function rotateSecret(
+  db: Db,
+  ctx: RequestContext,
+  id: string,
+  opts: WebhookOptions,
+  now = new Date(),
+): Promise<{ secret: string; previousValidUntil: Date }> {
   const secret = newSecret();
   const until = new Date(now.getTime() + SECRET_OVERLAP_MS);
   await db.transaction(async (tx) => {
@@ -129,7 +136,13 @@ export async function rotateSecret(db: Db, ctx: RequestContext, id: string, opts
       .update(webhookSubscriptions)
       .set({ secretEnc: encryptText(opts.key, secret, secretAad(s.id)), previousSecretEnc: s.secretEnc, previousSecretUntil: until, updatedAt: now })
       .where(eq(webhookSubscriptions.id, s.id));
-    await recordAudit(tx, ctx, { action: 'webhook.secret.rotate', verb: 'U', entityType: 'WebhookSubscription', entityId: s.id, detail: { previousValidUntil: until.toISOString() } });
+    await recordAudit(tx, ctx, {
+      action: 'webhook.secret.rotate',
+      verb: 'U',
+      entityType: 'WebhookSubscription',
+      entityId: s.id,
+      detail: { previousValidUntil: until.toISOString() },
+    });
   });
   return { secret, previousValidUntil: until };
 }
@@ -185,7 +198,11 @@ export async function sendTest(db: Db, ctx: RequestContext, id: string): Promise
         subscriptionId: s.id,
         eventType: 'webhook.test',
         eventKey: `test:${Date.now()}:${randomBytes(4).toString('hex')}`,
-        payload: { type: 'webhook.test', timestamp: new Date().toISOString(), data: { subscriptionId: s.id, links: { subscription: `/api/webhooks/subscriptions/${s.id}` } } },
+        payload: {
+          type: 'webhook.test',
+          timestamp: new Date().toISOString(),
+          data: { subscriptionId: s.id, links: { subscription: `/api/webhooks/subscriptions/${s.id}` } },
+        },
         status: 'pending',
         nextAttemptAt: new Date(),
       })
@@ -204,4 +221,3 @@ export async function failingCount(db: Db, ctx: RequestContext): Promise<number>
     .where(and(subscriptionScope(ctx), sql`${webhookSubscriptions.failingSince} IS NOT NULL`));
   return Number(r?.n ?? 0);
 }
-

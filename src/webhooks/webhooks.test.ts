@@ -89,7 +89,12 @@ describe('subscribing', () => {
     const shown = await coordinator.get(`/api/webhooks/subscriptions/${subscription.id}`);
     expect(JSON.stringify(shown.json)).not.toContain(subscription.secret.slice(6, 20));
     const rhu = (await coordinator.get('/api/directory/organisations?ods=RHU')).json.organisations[0].id;
-    const other = await coordinator.post('/api/webhooks/subscriptions', { organisationId: rhu, url: `${receiverUrl}/x`, events: ['alert.delivered'], contactEmail: 'a@b.nhs.uk' });
+    const other = await coordinator.post('/api/webhooks/subscriptions', {
+      organisationId: rhu,
+      url: `${receiverUrl}/x`,
+      events: ['alert.delivered'],
+      contactEmail: 'a@b.nhs.uk',
+    });
     expect(other.status).toBe(403);
     const bad = await coordinator.post('/api/webhooks/subscriptions', { organisationId: rhm, url: 'ftp://x', events: [], contactEmail: 'x' });
     expect(bad.status).toBe(400);
@@ -110,7 +115,10 @@ describe('delivering', () => {
     expect(new Set(units.map((u) => (u.payload.data as { unitId: string }).unitId)).size).toBe(units.length);
     const [first] = mine;
     // Verified as any receiver would, with the library and the secret.
-    const event = new Webhook(subscription.secret).verify(first!.body, first!.headers) as { type: string; data: Record<string, unknown> & { links: Record<string, string> } };
+    const event = new Webhook(subscription.secret).verify(first!.body, first!.headers) as {
+      type: string;
+      data: Record<string, unknown> & { links: Record<string, string> };
+    };
     expect(event.type).toBe('alert.delivered');
     expect(event.data).toMatchObject({ alertId: alert.id, reference: alert.reference, version: 1 });
     expect(event.data.links.alert).toBe(`${t.config.publicUrl}/api/alerts/${alert.id}`);
@@ -121,7 +129,10 @@ describe('delivering', () => {
     expect(d).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: 500 });
     expect(d!.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now());
     // The next try is queued for later, not now; when its time comes it is delivered.
-    const [next] = await t.database.db.select().from(jobs).where(and(eq(jobs.type, SEND_JOB), eq(jobs.idempotencyKey, `webhook:${deliveryId}:2`)));
+    const [next] = await t.database.db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.type, SEND_JOB), eq(jobs.idempotencyKey, `webhook:${deliveryId}:2`)));
     expect(next!.runAt.getTime()).toBeGreaterThan(Date.now() + 5_000);
     expect(await attemptDelivery(sendDeps(), { deliveryId }, new Date(Date.now() + 15_000))).toBe('succeeded');
     const again = received.filter((r) => r.path === '/beacon' && r.headers['webhook-id'] === deliveryId);
@@ -167,7 +178,12 @@ describe('delivering', () => {
 
   it('a day of failures disables the subscription, abandons what waits, and tells its owner', async () => {
     const rhm = (await coordinator.get('/api/directory/organisations?ods=RHM')).json.organisations[0].id;
-    const down = await coordinator.post('/api/webhooks/subscriptions', { organisationId: rhm, url: `${receiverUrl}/down`, events: ['alert.delivered'], contactEmail: 'oncall@uhs.example.nhs.uk' });
+    const down = await coordinator.post('/api/webhooks/subscriptions', {
+      organisationId: rhm,
+      url: `${receiverUrl}/down`,
+      events: ['alert.delivered'],
+      contactEmail: 'oncall@uhs.example.nhs.uk',
+    });
     const id = down.json.id;
     const test = await coordinator.post(`/api/webhooks/subscriptions/${id}/test`, {});
     const start = Date.now();

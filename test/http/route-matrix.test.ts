@@ -141,9 +141,10 @@ describe('the permissions matrix over every route', () => {
       if (res.statusCode >= 500) failures.push(`${route} signed out: ${res.statusCode}`);
       const publicRoute = ROUTE_ACCESS[route] === 'public' || SESSION_ROUTES.includes(route);
       if (publicRoute) continue;
-      const asksForSignIn = url.startsWith('/api/') || url.startsWith('/fhir/')
-        ? res.statusCode === 401
-        : [302, 303].includes(res.statusCode) && String(res.headers.location).startsWith('/sign-in');
+      const asksForSignIn =
+        url.startsWith('/api/') || url.startsWith('/fhir/')
+          ? res.statusCode === 401
+          : [302, 303].includes(res.statusCode) && String(res.headers.location).startsWith('/sign-in');
       // A write without a CSRF token is refused before anything else: that is a refusal too.
       if (!asksForSignIn && !(method !== 'GET' && res.statusCode === 403))
         failures.push(`${route} signed out: ${res.statusCode} ${res.headers.location ?? ''}`);

@@ -199,7 +199,12 @@ export async function recordOutcome(
         type: 'presentation.recorded',
         key: `presentation:${p!.id}`,
         organisationId: a.originatorOrganisationId,
-        data: { presentationId: p!.id, alertId: a.id, reference: a.reference, links: { presentation: `/api/presentations/${p!.id}`, alert: `/api/alerts/${a.id}` } },
+        data: {
+          presentationId: p!.id,
+          alertId: a.id,
+          reference: a.reference,
+          links: { presentation: `/api/presentations/${p!.id}`, alert: `/api/alerts/${a.id}` },
+        },
       },
     ]);
     const recipients = await presentationRecipients(tx, a);

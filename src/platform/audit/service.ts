@@ -56,11 +56,7 @@ async function append(db: Db, ctx: RequestContext, entry: AuditEntry, change: SQ
     outcome: entry.outcome ?? 'success',
     actorUserId: entry.actorUserId !== undefined ? entry.actorUserId : (a?.userId ?? null),
     actorName:
-      entry.actorName !== undefined
-        ? entry.actorName
-        : ctx.client
-          ? auditName(ctx.client)
-          : (a?.displayName ?? (ctx.system ? `system:${ctx.system}` : null)),
+      entry.actorName !== undefined ? entry.actorName : ctx.client ? auditName(ctx.client) : (a?.displayName ?? (ctx.system ? `system:${ctx.system}` : null)),
     actorOrganisationId: a?.organisationId ?? null,
     actorRole: a?.role ?? null,
     entityType: entry.entityType ?? null,

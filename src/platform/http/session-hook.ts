@@ -94,7 +94,10 @@ export function registerSessionHook(
         .code(401)
         .header('www-authenticate', 'Bearer')
         .type('application/fhir+json')
-        .send({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login', diagnostics: `${message} Systems use a bearer token from POST /oauth2/token.` }] });
+        .send({
+          resourceType: 'OperationOutcome',
+          issue: [{ severity: 'error', code: 'login', diagnostics: `${message} Systems use a bearer token from POST /oauth2/token.` }],
+        });
     if (req.url.startsWith('/api/')) return reply.code(401).send({ error: 'unauthorised', message });
     if (req.session?.awaitingSecondFactor) return reply.redirect('/sign-in/code');
     if (complete && !req.ctx.actor) return reply.redirect('/choose-role');
