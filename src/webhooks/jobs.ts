@@ -26,7 +26,10 @@ async function emailDisabled(deps: JobDeps, payload: { subscriptionId: string })
 
 export function registerWebhookJobs(worker: Worker, deps: JobDeps): void {
   worker.register(SEND_JOB, async (job) => {
-    await attemptDelivery({ db: deps.db, key: deps.config.encryptionKey, publicUrl: deps.config.publicUrl }, job.payload as { deliveryId: string });
+    await attemptDelivery(
+      { db: deps.db, key: deps.config.encryptionKey, publicUrl: deps.config.publicUrl, production: deps.config.production },
+      job.payload as { deliveryId: string },
+    );
   });
   worker.register(DISABLED_EMAIL_JOB, (job) => emailDisabled(deps, job.payload as { subscriptionId: string }));
 }

@@ -1,14 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { absoluteLinks, delivered, endpointProblem, retryDelayMs, shouldDisable } from './rules';
+import { absoluteLinks, delivered, endpointProblem, isPrivateAddress, retryDelayMs, shouldDisable } from './rules';
 
 describe('webhook rules', () => {
   it('HTTPS endpoints; plain HTTP only outside production; no credentials in the address', () => {
     expect(endpointProblem('https://cases.example.gov.uk/hooks', true)).toBeNull();
     expect(endpointProblem('http://127.0.0.1:4000/hooks', false)).toBeNull();
-    expect(endpointProblem('http://127.0.0.1:4000/hooks', true)).toMatch(/https/);
+    expect(endpointProblem('http://cases.example.gov.uk/hooks', true)).toMatch(/https/);
     expect(endpointProblem('https://user:pw@cases.example.gov.uk/', true)).toMatch(/user name or password/);
     expect(endpointProblem('ftp://x', false)).toMatch(/https/);
     expect(endpointProblem('not a url', false)).toMatch(/full address/);
+  });
+  it('in production, never a private or local address', () => {
+    expect(endpointProblem('https://10.1.2.3/hooks', true)).toMatch(/private or local/);
+    expect(endpointProblem('https://localhost/hooks', true)).toMatch(/private or local/);
+    expect(endpointProblem('https://[::1]/hooks', true)).toMatch(/private or local/);
+    expect(['127.0.0.1', '10.0.0.1', '172.16.0.1', '192.168.1.1', '169.254.169.254', '::1', 'fd00::1', '::ffff:10.0.0.1'].every(isPrivateAddress)).toBe(true);
+    expect(['8.8.8.8', '172.32.0.1', '2a00:1450::1', '51.140.1.1'].some(isPrivateAddress)).toBe(false);
   });
   it('backs off exponentially up to an hour between tries', () => {
     expect([1, 2, 3, 4].map(retryDelayMs)).toEqual([10_000, 20_000, 40_000, 80_000]);

@@ -31,9 +31,34 @@ export function endpointProblem(url: string, production: boolean): string | null
     return 'Enter the full address of the endpoint, like https://cases.example.gov.uk/beacon/webhooks';
   }
   if (u.username || u.password) return 'The address must not contain a user name or password: Beacon signs every message instead';
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  if (production && (host === 'localhost' || isPrivateAddress(host))) return 'The endpoint must be on the internet or the HSCN, not a private or local address';
   if (u.protocol === 'https:') return null;
   if (u.protocol === 'http:' && !production) return null;
   return 'The endpoint address must start with https://';
+}
+
+/**
+ * Whether an IP address is one a webhook must never reach in production (this machine, private networks,
+ * link-local and cloud metadata addresses, unique-local IPv6): the service is not a proxy into its own network.
+ */
+export function isPrivateAddress(ip: string): boolean {
+  const v4 = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(v4);
+  if (m) {
+    const [a, b] = [Number(m[1]), Number(m[2])];
+    return (
+      a === 10 ||
+      a === 127 ||
+      a === 0 ||
+      (a === 169 && b === 254) ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 100 && b >= 64 && b <= 127)
+    );
+  }
+  const x = ip.toLowerCase();
+  return x === '::1' || x === '::' || x.startsWith('fe80:') || x.startsWith('fc') || x.startsWith('fd');
 }
 
 /**

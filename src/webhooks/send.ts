@@ -5,6 +5,7 @@
  * success, disable the subscription and tell its owner. Never throws for the receiver's failures: they
  * are the delivery's business, not the job queue's.
  */
+import { lookup } from 'node:dns/promises';
 import { and, eq, inArray } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../platform/db/engine';
@@ -14,7 +15,7 @@ import { enqueue } from '../platform/jobs/queue';
 import { recordAudit } from '../platform/audit/service';
 import { secretAad } from './service';
 import { SEND_JOB } from './publish';
-import { absoluteLinks, delivered, retryDelayMs, shouldDisable } from './rules';
+import { absoluteLinks, delivered, isPrivateAddress, retryDelayMs, shouldDisable } from './rules';
 import { webhookAttempts, webhookDeliveries, webhookSubscriptions } from './schema';
 
 export const DISABLED_EMAIL_JOB = 'webhooks.disabled-email';
@@ -24,7 +25,20 @@ export interface SendDeps {
   db: Db;
   key: Buffer;
   publicUrl: string;
+  /** In production an endpoint whose name resolves to a private or local address is not sent to. */
+  production?: boolean;
   fetch?: typeof fetch;
+}
+
+/** Why an endpoint cannot be sent to now (its name resolves to a private address), or null. */
+async function resolvedProblem(url: string): Promise<string | null> {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  try {
+    const addresses = await lookup(host, { all: true });
+    return addresses.some((a) => isPrivateAddress(a.address)) ? `The endpoint's name resolves to a private or local address (${host})` : null;
+  } catch {
+    return `The endpoint's name could not be resolved (${host})`;
+  }
 }
 
 export type AttemptResult = 'succeeded' | 'retry' | 'disabled' | 'abandoned' | 'skipped';
@@ -67,6 +81,8 @@ export async function attemptDelivery(
   let statusCode: number | null = null;
   let error: string | null = null;
   try {
+    const refused = deps.production ? await resolvedProblem(s.url) : null;
+    if (refused) throw Object.assign(new Error(refused), { refused: true });
     const res = await (deps.fetch ?? fetch)(s.url, {
       method: 'POST',
       headers: signedHeaders(d.id, body, secrets, now),
@@ -79,7 +95,12 @@ export async function attemptDelivery(
     if (!delivered(statusCode)) error = `The endpoint answered HTTP ${statusCode}`;
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
-    error = e.name === 'TimeoutError' ? `No answer within ${TIMEOUT_MS / 1000} seconds` : `Could not reach the endpoint (${e.cause?.code ?? e.message})`;
+    error =
+      'refused' in e
+        ? e.message
+        : e.name === 'TimeoutError'
+          ? `No answer within ${TIMEOUT_MS / 1000} seconds`
+          : `Could not reach the endpoint (${e.cause?.code ?? e.message})`;
   }
   const durationMs = Date.now() - started;
   const attempt = d.attempts + 1;
