@@ -11,6 +11,7 @@ import { seedDemo } from './demo/seed';
 import { seedDemoCases } from './demo/cases';
 import { seedDemoLearning } from './demo/learning';
 import { seedDemoLibrary } from './demo/library';
+import { seedDemoClients } from './demo/clients';
 import { type DemoAlertsSummary, describeSearch, SHOWCASE, seedDemoAlerts } from './demo/alerts';
 import { organisations } from './directory/schema';
 import { createMailer } from './platform/notify/mailer';
@@ -53,6 +54,7 @@ export async function startService(config: Config, opts: { handleSignals?: boole
         await seedDemoCases(database.db);
         await seedDemoLearning(database.db, { password: seeded.password });
         await seedDemoLibrary(database.db);
+        await seedDemoClients(database.db);
         printDemoSignIns(config, seeded.password, seeded.created, register);
       }
     }

@@ -16,6 +16,7 @@ import { seedDemo } from '../demo/seed';
 import { seedDemoCases } from '../demo/cases';
 import { seedDemoLearning } from '../demo/learning';
 import { seedDemoLibrary } from '../demo/library';
+import { seedDemoClients } from '../demo/clients';
 import { resultsCsv } from '../learning/results';
 import { startService } from '../server';
 import { importOdsCsv } from '../directory/ods-import';
@@ -90,6 +91,7 @@ export function buildCli(): Command {
         if (r.created.length && (await seedDemoLearning(d.db, { password: r.password })))
           console.log('Demo training: courses, sessions, bookings and evaluations added.');
         if (r.created.length && (await seedDemoLibrary(d.db))) console.log('Demo library: four documents published, one in review, a briefing circulated.');
+        if (r.created.length && (await seedDemoClients(d.db))) console.log('Demo API client: an emergency department record system (Users → API clients).');
         if (r.created.length) {
           console.log('Demo users added:');
           for (const c of r.created) console.log(`  ${c.email.padEnd(34)} ${c.role}`);
