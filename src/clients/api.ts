@@ -212,32 +212,23 @@ export const clientsApi =
       },
       noContent((req) => rotateKeys(db, req.ctx, pathParam(req), jsonBody(req), opts)),
     );
-    api.route(
-      app,
-      {
-        method: 'POST',
-        url: '/api/clients/:id/suspend',
-        operationId: 'suspendApiClient',
-        summary: 'Suspend a client: its tokens stop working at once',
-        tags: TAGS,
-        params: { id: 'The client' },
-        body: { schema: Reason },
-        responses: { 204: { description: 'Suspended' } },
-      },
-      noContent((req) => setClientStatus(db, req.ctx, pathParam(req), 'suspended', jsonBody(req))),
-    );
-    api.route(
-      app,
-      {
-        method: 'POST',
-        url: '/api/clients/:id/reactivate',
-        operationId: 'reactivateApiClient',
-        summary: 'Let a suspended client act again',
-        tags: TAGS,
-        params: { id: 'The client' },
-        body: { schema: Reason },
-        responses: { 204: { description: 'Active again' } },
-      },
-      noContent((req) => setClientStatus(db, req.ctx, pathParam(req), 'active', jsonBody(req))),
-    );
+    for (const [path, status, operationId, summaryText] of [
+      ['suspend', 'suspended', 'suspendApiClient', 'Suspend a client: its tokens stop working at once'],
+      ['reactivate', 'active', 'reactivateApiClient', 'Let a suspended client act again'],
+    ] as const) {
+      api.route(
+        app,
+        {
+          method: 'POST',
+          url: `/api/clients/:id/${path}`,
+          operationId,
+          summary: summaryText,
+          tags: TAGS,
+          params: { id: 'The client' },
+          body: { schema: Reason },
+          responses: { 204: { description: 'Done' } },
+        },
+        noContent((req) => setClientStatus(db, req.ctx, pathParam(req), status, jsonBody(req))),
+      );
+    }
   };
