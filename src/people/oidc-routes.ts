@@ -75,7 +75,8 @@ async function matchAccount(db: Db, id: OidcIdentity): Promise<Match> {
     message: `Your NHS account is not set up in Beacon. Ask your organisation's Beacon administrator to add ${id.email}.`,
   };
   const [byEmail] = await db.select().from(users).where(sql`lower(${users.email}) = ${id.email}`).limit(1);
-  if (!byEmail) return unknown;
+  // A machine client's account is never linked to a person's NHS identity, whatever address a provider asserts.
+  if (!byEmail || byEmail.kind !== 'person') return unknown;
   if (!byEmail.active) return deactivated(byEmail);
   if (byEmail.oidcSubject !== null || byEmail.oidcIssuer !== null) {
     return {
