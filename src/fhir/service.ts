@@ -258,7 +258,7 @@ const round = (p: number) => Math.round(p * 10_000) / 10_000;
 /** What a Patient resource gives, as the check's details (pure). */
 export function detailsFromPatient(p: Patient): Record<string, unknown> {
   const names = p.name ?? [];
-  const main = names.find((n) => n.use === 'official' || n.use === 'usual') ?? names[0];
+  const main = names.find((n) => n.use === 'official') ?? names.find((n) => n.use === 'usual') ?? names[0];
   const others = names
     .filter((n) => n !== main)
     .map((n) => [...(n.given ?? []), n.family ?? ''].join(' ').trim())
