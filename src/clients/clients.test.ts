@@ -5,6 +5,8 @@
  * suspended client, and a client asking for more than it was given (or more than its organisation's people
  * hold) are all refused, and the refusals audited.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { and, desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/support/app';
@@ -161,6 +163,31 @@ describe('what a token opens', () => {
     expect((await admin.put(`/api/clients/${c.id}/keys`, { jwks: { keys: [next.publicJwk] } })).status).toBe(204);
     await expect(c.signIn()).rejects.toThrow(/401/);
     expect((await lastAudit('apiclient.keys.rotate'))?.detail).toMatchObject({ after: { keyIds: [next.kid] } });
+  });
+});
+
+describe('keys published at an address', () => {
+  it('a client whose key set is at a JWKS URL signs in with a key found there', async () => {
+    const key = await makeKey();
+    const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [key.publicJwk] })));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const admin = await ApiClient.as(t, 'admin@beacon.example');
+      const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+      const r = await admin.post('/api/clients', {
+        name: 'Published keys system',
+        organisationId: rhm,
+        roles: ['point_of_care'],
+        scopes: ['directory'],
+        jwksUrl,
+      });
+      expect(r.status).toBe(201);
+      const c = new MachineClient(t, r.json.id, key);
+      expect((await c.signIn()).accessToken).toBeTruthy();
+      expect((await c.get('/api/directory/organisations?ods=RHU')).status).toBe(200);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 

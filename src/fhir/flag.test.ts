@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { beaconSystems, etagOf, flagStatus, matchGrade, outcomeOfReason, versionFromIfMatch } from './flag';
 import { detailsFromPatient, parseFlagSearch } from './service';
-import { FhirError } from './outcome';
+import type { FhirError } from './outcome';
 
 const sys = beaconSystems('https://beacon.example');
 
 describe('an alert as a Flag', () => {
   it('maps statuses; drafts and alerts waiting for approval are no Flag', () => {
-    expect(['active', 'stood_down', 'expired', 'archived', 'cancelled'].map(flagStatus)).toEqual(['active', 'inactive', 'inactive', 'inactive', 'entered-in-error']);
+    expect(['active', 'stood_down', 'expired', 'archived', 'cancelled'].map(flagStatus)).toEqual([
+      'active',
+      'inactive',
+      'inactive',
+      'inactive',
+      'entered-in-error',
+    ]);
     expect(['draft', 'submitted', 'returned'].map(flagStatus)).toEqual([null, null, null]);
   });
   it('versions: ETag and If-Match', () => {
@@ -78,7 +84,10 @@ describe('what a Patient gives the check', () => {
         ],
         identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9876543210' }],
         birthDate: '1997-04-12',
-        address: [{ use: 'old', postalCode: 'SO1 1AA' }, { use: 'home', postalCode: 'PO4 8RT' }],
+        address: [
+          { use: 'old', postalCode: 'SO1 1AA' },
+          { use: 'home', postalCode: 'PO4 8RT' },
+        ],
       }),
     ).toEqual({
       givenName: 'Rebecca',
