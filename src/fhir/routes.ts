@@ -12,6 +12,7 @@ import { loggableError } from '../platform/http/log-safety';
 import { registerIndexFor } from '../identity/register-index';
 import { pointOfCareSettings } from '../identity/point-of-care/settings';
 import { CheckUnavailableError } from '../identity/point-of-care/service';
+import { checkSearchLimiter } from '../identity/point-of-care/routes';
 import { capabilityStatement } from './capability';
 import { etagOf, versionFromIfMatch } from './flag';
 import { FhirError, issueCodeFor, operationOutcome } from './outcome';
@@ -41,12 +42,14 @@ export const fhirRoutes =
             done(new FhirError(400, 'structure', 'The body is not valid JSON.'), undefined);
           }
         });
-        // A search by the check counts against the same kind of limit as the check itself, per person.
-        const searchLimit = app.rateLimit({
-          max: settings.searchLimit,
-          timeWindow: settings.searchWindowMinutes * 60_000,
-          keyGenerator: (req) => `fhir-check:${req.ctx?.actor?.userId ?? req.ip}`,
-        });
+        // A check through FHIR counts against the check's own per-person limit (pages, API and FHIR together).
+        const searchLimit =
+          checkSearchLimiter(deps.database) ??
+          app.rateLimit({
+            max: settings.searchLimit,
+            timeWindow: settings.searchWindowMinutes * 60_000,
+            keyGenerator: (req) => `check:${req.ctx?.actor?.userId ?? req.ip}`,
+          });
 
         app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req: FastifyRequest, reply: FastifyReply) => {
           const send = (status: number, outcome: ReturnType<typeof operationOutcome>) => reply.code(status).type(FHIR_JSON).send(outcome);
@@ -76,7 +79,19 @@ export const fhirRoutes =
             return send(503, operationOutcome('transient', 'Beacon is loading the register of alerts. Try again in a minute.'));
           if (err instanceof BeaconError) return send(err.status, operationOutcome(issueCodeFor(err.status), err.message));
           if (err.code?.startsWith('FST_CSRF')) return send(403, operationOutcome('forbidden', 'Send the X-CSRF-Token header, or use a bearer token.'));
-          if (err.statusCode === 429) return send(429, operationOutcome('throttled', 'Too many searches: wait a few minutes, then try again.'));
+          if (err.statusCode === 429) {
+            await recordAuditNow(f.db, req.ctx, { action: 'alert.check', verb: 'R', outcome: 'denied', reason: 'rate limit', detail: { via: 'FHIR' } }).catch(
+              () => undefined,
+            );
+            reply.header('retry-after', String((err as { retryAfterSeconds?: number }).retryAfterSeconds ?? 60));
+            return send(
+              429,
+              operationOutcome(
+                'throttled',
+                `You have made ${settings.searchLimit} searches in ${settings.searchWindowMinutes} minutes, the most Beacon allows. Try again later.`,
+              ),
+            );
+          }
           if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
             return send(err.statusCode, operationOutcome(issueCodeFor(err.statusCode), 'The request could not be understood.'));
           req.log.error({ err: loggableError(err) }, 'unhandled FHIR error');

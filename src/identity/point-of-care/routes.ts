@@ -1,5 +1,5 @@
 import { notifySecurity } from '../../platform/notify/security';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../platform/http/deps';
 import { dateMessage } from '../../platform/dates';
 import { CONCEALMENT_LABELS, NAME_KIND_LABELS, NHS_NUMBER_VERIFICATION_LABELS, RISK_CRITERION_LABELS, ADDRESS_KIND_LABELS } from '../../alerts/model';
@@ -99,6 +99,11 @@ const labels = {
  * the JSON API beside them (./api.ts). Searches share one per-person rate limit across page and API.
  * The register index is built when the app is ready and stopped when it closes.
  */
+const searchLimiters = new WeakMap<object, ReturnType<FastifyInstance['rateLimit']>>();
+
+/** The per-person search limiter of the check, for another way in to the same check (the FHIR base). */
+export const checkSearchLimiter = (database: object) => searchLimiters.get(database) ?? null;
+
 export const pointOfCareRoutes =
   (deps: AppDeps, settings: PointOfCareSettings = pointOfCareSettings()): FastifyPluginAsync =>
   async (app) => {
@@ -120,6 +125,8 @@ export const pointOfCareRoutes =
       errorResponseBuilder: (_req, c) =>
         Object.assign(new Error('Too many searches'), { statusCode: 429, code: RATE_LIMITED, retryAfterSeconds: Math.ceil(c.ttl / 1000) }),
     });
+    // The FHIR base's checks ($match, a Flag search by NHS number) count against the same limit.
+    searchLimiters.set(deps.database, searchLimit);
 
     // Errors particular to the check; everything else goes on to the application's error handler.
     app.setErrorHandler(async (err: Error & { code?: string; statusCode?: number; retryAfterSeconds?: number }, req, reply) => {
