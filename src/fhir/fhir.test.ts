@@ -158,7 +158,12 @@ describe('the raising organisation', () => {
     expect(r.status).toBe(200);
     const flag = valid(r.json as Flag);
     expect(r.headers.etag).toBe(`W/"${flag.meta!.versionId}"`);
-    expect(flag).toMatchObject({ status: 'active', identifier: [{ value: reference }], author: { identifier: { value: 'RHM' } } });
+    expect(flag).toMatchObject({
+      status: 'active',
+      identifier: [{ value: reference }],
+      subject: { identifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9434765919' } },
+      author: { identifier: { value: 'RHM' } },
+    });
     expect(flag.contained?.find((c) => c.resourceType === 'Provenance')).toMatchObject({
       agent: [{ who: { display: 'Southampton maternity record' } }, { who: { display: 'ICB safeguarding system' } }],
     });

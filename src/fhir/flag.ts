@@ -177,7 +177,12 @@ export function fullFlag(a: AlertForFlag, d: FlagDetail, sys: BeaconSystems, bas
     status,
     category,
     code: codeOf(sys, `${ALERT_TYPE_DISPLAY}. On presentation: ${risk.actionOnPresentation}`),
-    subject: { reference: '#subject', display: `${d.content.subject.name.given} ${d.content.subject.name.family}` },
+    // By NHS number where known (as the Patient Flags API has it), and always to her details as contained.
+    subject: {
+      reference: '#subject',
+      ...(d.content.subject.nhsNumbers[0] ? { identifier: { system: NHS_NUMBER_SYSTEM, value: d.content.subject.nhsNumbers[0].value } } : {}),
+      display: `${d.content.subject.name.given} ${d.content.subject.name.family}`,
+    },
     ...(a.approvedAt ? { period: { start: dateOf(a.approvedAt), ...(end ? { end } : {}) } } : {}),
     ...(d.originator ? { author: { identifier: { system: ODS_SYSTEM, value: d.originator.odsCode }, display: d.originator.organisation } } : {}),
   };
