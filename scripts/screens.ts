@@ -38,6 +38,8 @@ interface Shot {
 
 /** Pages each role reaches from a hub page rather than the menu; `first` also opens the first record listed. */
 const EXTRA_PAGES: Partial<Record<Role, { href: string; first?: boolean }[]>> = {
+  system_admin: [{ href: '/api-clients', first: true }, { href: '/api-clients/new' }, { href: '/webhooks' }, { href: '/webhooks/new' }],
+  unit_coordinator: [{ href: '/webhooks' }, { href: '/webhooks/new' }],
   safeguarding_practitioner: [{ href: '/learning/my' }, { href: '/public', first: false }, { href: '/public/E06000045', first: true }],
   social_worker: [{ href: '/library', first: false }],
   designated_professional: [{ href: '/library/outstanding' }, { href: '/library/reviews', first: true }],
