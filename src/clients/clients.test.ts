@@ -16,7 +16,7 @@ import { activeAlert } from '../../test/support/point-of-care';
 import { auditEvents } from '../platform/audit/schema';
 import { users } from '../platform/auth/schema';
 import { systemContext } from '../platform/context';
-import { audienceSql } from '../people/service';
+import { addMembership, audienceSql, contextForEmail, issueSetupLink } from '../people/service';
 import { rows } from '../platform/db/sql';
 import { issueToken } from './token';
 
@@ -223,6 +223,12 @@ describe('registering a client', () => {
       .where(and(eq(users.kind, 'api_client'), eq(users.displayName, 'Badger ED record')));
     expect(account).toBeTruthy();
     expect(account!.passwordHash).toBeNull();
+    // Nobody can turn it into a person's account: no set-up link (a password), no roles added by hand.
+    const adminCtx = await contextForEmail(t.database.db, 'admin@beacon.example', 'test');
+    await expect(issueSetupLink(t.database.db, adminCtx, account!.id)).rejects.toThrow(/not found/i);
+    await expect(addMembership(t.database.db, adminCtx, account!.id, { organisationId: rhm, role: 'system_admin' })).rejects.toMatchObject({
+      fieldErrors: { role: expect.stringMatching(/API client/) },
+    });
     const audience = await rows<{ user_id: string }>(t.database.db, audienceSql({ organisationIds: [rhm], roles: [], unitIds: [] }));
     expect(audience.length).toBeGreaterThan(0);
     expect(audience.map((a) => a.user_id)).not.toContain(account!.id);

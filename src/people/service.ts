@@ -288,7 +288,8 @@ export async function issueSetupLink(db: Db, ctx: RequestContext, userId: string
     const updated = await tx
       .update(users)
       .set({ setupTokenHash: sha256Hex(token), setupExpiresAt: new Date(Date.now() + SETUP_LINK_HOURS * 3_600_000), updatedAt: new Date() })
-      .where(eq(users.id, userId))
+      // A machine client's account never gets a password: it signs in with its key.
+      .where(and(eq(users.id, userId), eq(users.kind, 'person')))
       .returning({ id: users.id });
     if (!updated.length) throw new NotFoundError('User');
     await recordAudit(tx, ctx, { action: 'user.setup-link', verb: 'U', entityType: 'User', entityId: userId });
@@ -350,8 +351,10 @@ export async function addMembership(db: Db, ctx: RequestContext, userId: string,
   const input = parseInput(membershipInput, raw);
   if (!isUuid(userId)) throw new NotFoundError('User');
   return db.transaction(async (tx) => {
-    const [u] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId));
+    const [u] = await tx.select({ id: users.id, kind: users.kind }).from(users).where(eq(users.id, userId));
     if (!u) throw new NotFoundError('User');
+    // A machine client's roles are those it was registered with (src/clients), never added here.
+    if (u.kind !== 'person') throw new ValidationError({ role: 'This is an API client’s account: its roles are set when the client is registered' });
     await checkMembership(tx, input);
     const existing = (
       await tx

@@ -94,16 +94,16 @@ const labels = {
   concealment: CONCEALMENT_LABELS,
 };
 
-/**
- * The point-of-care check pages (/check) and the owners' presentations pages (/presentations), with
- * the JSON API beside them (./api.ts). Searches share one per-person rate limit across page and API.
- * The register index is built when the app is ready and stopped when it closes.
- */
 const searchLimiters = new WeakMap<object, ReturnType<FastifyInstance['rateLimit']>>();
 
 /** The per-person search limiter of the check, for another way in to the same check (the FHIR base). */
 export const checkSearchLimiter = (database: object) => searchLimiters.get(database) ?? null;
 
+/**
+ * The point-of-care check pages (/check) and the owners' presentations pages (/presentations), with
+ * the JSON API beside them (./api.ts). Searches share one per-person rate limit across page and API.
+ * The register index is built when the app is ready and stopped when it closes.
+ */
 export const pointOfCareRoutes =
   (deps: AppDeps, settings: PointOfCareSettings = pointOfCareSettings()): FastifyPluginAsync =>
   async (app) => {
