@@ -54,8 +54,9 @@ export function registerSessionHook(
 
     // A machine client: a bearer token, never a cookie, on the API and FHIR paths its scopes open (no
     // CSRF token needed: a browser never sends this header of its own accord).
+    // (Public routes, the token endpoint among them, need no one: a token sent there is not looked at.)
     const authorization = req.headers.authorization;
-    if (loadBearer && authorization && /^bearer\s/i.test(authorization)) {
+    if (loadBearer && authorization && /^bearer\s/i.test(authorization) && req.routeOptions.config?.auth !== 'public') {
       const path = req.url.split('?')[0] ?? '';
       const r = await loadBearer(db, authorization.replace(/^bearer\s+/i, '').trim(), path, req.headers);
       if ('actor' in r) {
