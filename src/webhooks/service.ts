@@ -4,7 +4,7 @@
  * Every change is audited in its transaction.
  */
 import { randomBytes } from 'node:crypto';
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { RequestContext } from '../platform/context';
 import type { Db } from '../platform/db/engine';
 import { authorize, scopeFor } from '../platform/auth/policy';
@@ -211,13 +211,4 @@ export async function sendTest(db: Db, ctx: RequestContext, id: string): Promise
     await recordAudit(tx, ctx, { action: 'webhook.test', verb: 'E', entityType: 'WebhookSubscription', entityId: s.id, detail: { deliveryId: d!.id } });
     return { deliveryId: d!.id };
   });
-}
-
-/** Subscriptions failing now, for a count (none when nobody may see any). */
-export async function failingCount(db: Db, ctx: RequestContext): Promise<number> {
-  const [r] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(webhookSubscriptions)
-    .where(and(subscriptionScope(ctx), sql`${webhookSubscriptions.failingSince} IS NOT NULL`));
-  return Number(r?.n ?? 0);
 }
