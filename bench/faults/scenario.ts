@@ -39,6 +39,9 @@ export const PERIODIC_TYPES = new Set([
   'audit.checkpoint',
   'cases.milestones.remind',
   'escalations.overdue-reminders',
+  // Every quarter of an hour: a killed run that crosses a quarter runs one more than the reference did.
+  'learning.tick',
+  'library.tick',
 ]);
 
 export async function queueEverything(db: Db, key: Buffer, syntheticOrganisations = 40): Promise<void> {
