@@ -58,7 +58,8 @@ export function registerSessionHook(
     const authorization = req.headers.authorization;
     if (loadBearer && authorization && /^bearer\s/i.test(authorization) && req.routeOptions.config?.auth !== 'public') {
       const path = req.url.split('?')[0] ?? '';
-      const r = await loadBearer(db, authorization.replace(/^bearer\s+/i, '').trim(), path, req.headers);
+      // The scope is judged on the route that will answer (its pattern), not on how the address was spelt.
+      const r = await loadBearer(db, authorization.replace(/^bearer\s+/i, '').trim(), url, req.headers);
       if ('actor' in r) {
         req.ctx.actor = r.actor;
         req.ctx.client = r.client;
