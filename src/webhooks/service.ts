@@ -149,10 +149,10 @@ export async function rotateSecret(
 
 /** Disable (nothing more is sent; what is waiting is abandoned) or enable again, with the reason. */
 export async function setSubscriptionStatus(db: Db, ctx: RequestContext, id: string, status: 'active' | 'disabled', raw: unknown): Promise<void> {
-  const s0 = await requireSubscription(db, ctx, id);
-  const { reason } = parseInput(statusChange, raw);
   await db.transaction(async (tx) => {
-    const s = await requireSubscription(tx, ctx, s0.id, { lock: true });
+    // Who may change it is settled (and the row locked) before what was sent is read.
+    const s = await requireSubscription(tx, ctx, id, { lock: true });
+    const { reason } = parseInput(statusChange, raw);
     if (s.status === status) throw new ConflictError(status === 'active' ? 'This subscription is already active.' : 'This subscription is already disabled.');
     await tx
       .update(webhookSubscriptions)
