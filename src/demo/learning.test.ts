@@ -22,7 +22,11 @@ const PASSWORD = 'correct horse battery staple 42';
 beforeAll(async () => {
   tdb = await openTestDatabase();
   await seedDemo(db(), PASSWORD);
-  expect(await seedDemoLearning(db(), { password: PASSWORD })).toBeGreaterThan(300);
+  // Seeded as if started just after midnight: the past sessions start at 09:30 on their day, so their registers
+  // must be marked after that, not at "now + n days" (a start at 00:02 once failed to seed).
+  const justAfterMidnight = new Date();
+  justAfterMidnight.setUTCHours(0, 5, 0, 0);
+  expect(await seedDemoLearning(db(), { password: PASSWORD, now: justAfterMidnight })).toBeGreaterThan(300);
   // A second start adds nothing.
   expect(await seedDemoLearning(db(), { password: PASSWORD })).toBe(0);
 }, 120_000);

@@ -183,7 +183,8 @@ export async function seedDemoLearning(db: Db, opts: { password: string; now?: D
       }
     const marks: Record<string, string> = {};
     for (const [i, { id }] of ids.entries()) marks[`attendance.${id}`] = i % 11 === 5 ? 'did_not_attend' : i % 13 === 7 ? 'left_early' : 'attended';
-    const endOf = new Date(now.getTime() + startDays * DAY + 4 * 3_600_000);
+    // The register is marked after the session ends (sessions start at 09:30, whatever the time of day now is).
+    const endOf = new Date(Date.parse(at(now, startDays)) + 4 * 3_600_000);
     await markRegister(db, await ctx(trainer), sessionId, marks, endOf);
     const changes = [
       'I will check what parents tell me against what I see and what other agencies know',
