@@ -13,3 +13,4 @@ export * from './learning/schema';
 export * from './library/schema';
 export * from './clients/schema';
 export * from './webhooks/schema';
+export * from './assurance/schema';

@@ -21,7 +21,8 @@ import { ACTIONS, type Action } from '../../src/platform/auth/policy';
 import { ROLES, type RequestContext, type Role } from '../../src/platform/context';
 import type { Db } from '../../src/platform/db/engine';
 import { ForbiddenError, NotFoundError } from '../../src/platform/errors';
-import { organisations, units } from '../../src/directory/schema';
+import { geographies, organisations, units } from '../../src/directory/schema';
+import { getRun, listRuns, saveCriteria, signOffRun, startRun } from '../../src/assurance/audits';
 import { createOrganisation, createUnit, listOrganisations, updateOrganisation, updateUnit } from '../../src/directory/service';
 import { importOdsCsv } from '../../src/directory/ods-import';
 import { createUser, listUsers, setUserActive } from '../../src/people/service';
@@ -164,6 +165,11 @@ const EXPECTED: Record<Action, Record<Role, Cells>> = {
   'library.readership': row('NNN NNN YYN NNN NNN YYN YYY NNN YYN'),
   'library.outstanding': row('NNN NNN YYY NNN NNN NNN YYY NNN NNN'),
   'library.discuss': row('YYY YYY YYY YYY YYY YYY NNN NNN YYY'),
+  // Assurance: Southampton's audit run (own and area are in Southampton; other is not).
+  'assurance.view': row('NNN NNN YYN NNN NNN YYN YYY NNN NNN'),
+  'assurance.run': row('NNN NNN YYN NNN NNN YYN NNN NNN NNN'),
+  'assurance.signoff': row('NNN NNN NNN NNN NNN YYN NNN NNN NNN'),
+  'assurance.configure': row('NNN NNN NNN NNN NNN YYN NNN NNN NNN'),
 };
 
 let tdb: TestDatabase;
@@ -193,6 +199,8 @@ let rec: {
   libraryDraftOnlyId: string;
   libraryDraftOnlyVersionId: string;
   libraryReadId: string;
+  partnershipId: string;
+  runId: string;
 };
 let index: RegisterIndex;
 
@@ -267,6 +275,10 @@ const PROBES: Record<Action, (tx: Db, ctx: RequestContext) => Promise<unknown>> 
   'library.readership': (tx, ctx) => readership(tx, ctx, rec.libraryDocumentId),
   'library.outstanding': (tx, ctx) => outstandingList(tx, ctx),
   'library.discuss': (tx, ctx) => recordDiscussion(tx, ctx, rec.libraryVersionId, {}),
+  'assurance.view': (tx, ctx) => getRun(tx, ctx, rec.runId),
+  'assurance.run': (tx, ctx) => startRun(tx, ctx, { partnershipId: rec.partnershipId, from: '2026-01-01' }),
+  'assurance.signoff': (tx, ctx) => signOffRun(tx, ctx, rec.runId, { note: 'Quality assurance subgroup' }),
+  'assurance.configure': (tx, ctx) => saveCriteria(tx, ctx, rec.partnershipId, {}),
 };
 
 /** A version that is not published is hidden (404) from those who may not see drafts: for the table, a refusal. */
@@ -424,7 +436,11 @@ beforeAll(async () => {
     .select({ id: libraryReads.id })
     .from(libraryReads)
     .where(and(eq(libraryReads.documentId, libDoc.id), eq(libraryReads.userId, delegate.actor!.userId)));
+  const [southamptonArea] = await db().select({ id: geographies.id }).from(geographies).where(eq(geographies.code, 'E06000045'));
+  const run = await startRun(db(), manager, { partnershipId: southamptonArea!.id, from: '2026-01-01', months: 6, baseline: true });
   rec = {
+    partnershipId: southamptonArea!.id,
+    runId: run.id,
     libraryDocumentId: libDoc.id,
     libraryVersionId: libDoc.versionId,
     libraryReviewId: libNext.id,
@@ -504,6 +520,16 @@ describe('lists never disagree with single reads', () => {
       const escalationOpens = await readable(() => getEscalation(db(), ctx, rec.escalationId));
       if (!!escalations?.has(rec.escalationId) !== escalationOpens)
         disagreements.push(`escalation: ${role} ${p} listed ${!!escalations?.has(rec.escalationId)}, opens ${escalationOpens}`);
+    }
+    expect(disagreements).toEqual([]);
+  });
+
+  it('audit runs: in the list exactly when opening it is allowed (every role, every position)', async () => {
+    const disagreements: string[] = [];
+    for (const { role, p, ctx } of everyone()) {
+      const runs = await listed(() => listRuns(db(), ctx));
+      const opens = await readable(() => getRun(db(), ctx, rec.runId));
+      if (!!runs?.has(rec.runId) !== opens) disagreements.push(`audit run: ${role} ${p} listed ${!!runs?.has(rec.runId)}, opens ${opens}`);
     }
     expect(disagreements).toEqual([]);
   });

@@ -76,6 +76,10 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'library.readership': 'N',
     'library.outstanding': 'N',
     'library.discuss': 'Y',
+    'assurance.view': 'N',
+    'assurance.run': 'N',
+    'assurance.signoff': 'N',
+    'assurance.configure': 'N',
   },
   safeguarding_practitioner: {
     'home.view': 'Y',
@@ -140,6 +144,10 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'library.readership': 'N',
     'library.outstanding': 'N',
     'library.discuss': 'Y',
+    'assurance.view': 'N',
+    'assurance.run': 'N',
+    'assurance.signoff': 'N',
+    'assurance.configure': 'N',
   },
   designated_professional: {
     'home.view': 'Y',
@@ -204,6 +212,10 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'library.readership': 'C',
     'library.outstanding': 'C',
     'library.discuss': 'Y',
+    'assurance.view': 'C',
+    'assurance.run': 'C',
+    'assurance.signoff': 'N',
+    'assurance.configure': 'N',
   },
   unit_coordinator: {
     'home.view': 'Y',
@@ -268,6 +280,10 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'library.readership': 'N',
     'library.outstanding': 'N',
     'library.discuss': 'Y',
+    'assurance.view': 'N',
+    'assurance.run': 'N',
+    'assurance.signoff': 'N',
+    'assurance.configure': 'N',
   },
   social_worker: {
     'home.view': 'Y',
@@ -332,6 +348,10 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'library.readership': 'N',
     'library.outstanding': 'N',
     'library.discuss': 'Y',
+    'assurance.view': 'N',
+    'assurance.run': 'N',
+    'assurance.signoff': 'N',
+    'assurance.configure': 'N',
   },
   partnership_manager: {
     'home.view': 'Y',
@@ -396,6 +416,10 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'library.readership': 'C',
     'library.outstanding': 'N',
     'library.discuss': 'Y',
+    'assurance.view': 'C',
+    'assurance.run': 'C',
+    'assurance.signoff': 'C',
+    'assurance.configure': 'C',
   },
   auditor: {
     'home.view': 'Y',
@@ -460,6 +484,10 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'library.readership': 'Y',
     'library.outstanding': 'Y',
     'library.discuss': 'N',
+    'assurance.view': 'Y',
+    'assurance.run': 'N',
+    'assurance.signoff': 'N',
+    'assurance.configure': 'N',
   },
   system_admin: {
     'home.view': 'Y',
@@ -524,6 +552,10 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'library.readership': 'N',
     'library.outstanding': 'N',
     'library.discuss': 'N',
+    'assurance.view': 'N',
+    'assurance.run': 'N',
+    'assurance.signoff': 'N',
+    'assurance.configure': 'N',
   },
   training_admin: {
     'home.view': 'Y',
@@ -588,6 +620,10 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'library.readership': 'C',
     'library.outstanding': 'N',
     'library.discuss': 'Y',
+    'assurance.view': 'N',
+    'assurance.run': 'N',
+    'assurance.signoff': 'N',
+    'assurance.configure': 'N',
   },
 };
 
@@ -692,6 +728,11 @@ const CONDITIONS: Partial<Record<Action, { allowed: (a: Actor) => Resource[]; re
     allowed: () => [{ inActorsArea: true }],
     refused: (a) => [undefined, {}, { inActorsArea: false }, { userId: a.userId }],
   },
+  // Assurance: a partnership's own audits.
+  'assurance.view': { allowed: () => [{ inActorsArea: true }], refused: (a) => [undefined, {}, { inActorsArea: false }, { organisationId: a.organisationId }] },
+  'assurance.run': { allowed: () => [{ inActorsArea: true }], refused: (a) => [undefined, {}, { inActorsArea: false }, { organisationId: a.organisationId }] },
+  'assurance.signoff': { allowed: () => [{ inActorsArea: true }], refused: (a) => [undefined, {}, { inActorsArea: false }, { organisationId: a.organisationId }] },
+  'assurance.configure': { allowed: () => [{ inActorsArea: true }], refused: (a) => [undefined, {}, { inActorsArea: false }, { organisationId: a.organisationId }] },
   'learning.needs': {
     allowed: () => [{ inActorsArea: true }],
     refused: (a) => [undefined, {}, { inActorsArea: false }, { userId: a.userId }, { trainerUserIds: [a.userId] }],

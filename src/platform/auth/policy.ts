@@ -69,6 +69,10 @@ export const ACTIONS = [
   'library.readership',
   'library.outstanding',
   'library.discuss',
+  'assurance.view',
+  'assurance.run',
+  'assurance.signoff',
+  'assurance.configure',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -308,6 +312,14 @@ const RULES: Record<Action, Rule[]> = {
   'library.readership': [{ roles: libraryAuthors, when: 'inArea' }, { roles: ['auditor'] }],
   'library.outstanding': [{ roles: ['designated_professional'], when: 'ownOrganisation' }, { roles: ['auditor'] }],
   'library.discuss': [{ roles: [...caseWorkers, 'partnership_manager', 'training_admin'] }],
+
+  // Assurance audits, computed from the records (figures and references, no personal details): a partnership's
+  // manager and its designated professionals read and run its audits; the manager signs a run off (freezing it)
+  // and sets the criteria the partnership audits against; auditors read every partnership's.
+  'assurance.view': [{ roles: ['partnership_manager', 'designated_professional'], when: 'inArea' }, { roles: ['auditor'] }],
+  'assurance.run': [{ roles: ['partnership_manager', 'designated_professional'], when: 'inArea' }],
+  'assurance.signoff': [{ roles: ['partnership_manager'], when: 'inArea' }],
+  'assurance.configure': [{ roles: ['partnership_manager'], when: 'inArea' }],
 };
 
 export function can(actor: Actor | null, action: Action, resource?: Resource): boolean {

@@ -1,0 +1,61 @@
+/**
+ * Assurance's choke points: an audit run is loaded, authorised and its reading audited here, and lists
+ * of runs use the same rule (`runScope`). A run and a criteria version belong to a partnership (a local
+ * authority geography): its own manager and designated professionals, and auditors everywhere.
+ */
+import { eq, inArray, type SQL, sql } from 'drizzle-orm';
+import type { Db } from '../platform/db/engine';
+import type { RequestContext } from '../platform/context';
+import { authorizeContext, scopeFor, type Action } from '../platform/auth/policy';
+import { sqlScope } from '../platform/auth/scope';
+import { NotFoundError } from '../platform/errors';
+import { inOrganisationsArea, isUuid, organisationsAreaIds, partnerships } from '../directory/service';
+import { assuranceAuditRuns } from './schema';
+
+export type RunRow = typeof assuranceAuditRuns.$inferSelect;
+
+async function inArea(db: Db, ctx: RequestContext, geographyId: string): Promise<boolean> {
+  return ctx.actor ? inOrganisationsArea(db, ctx.actor.organisationId, geographyId) : false;
+}
+
+/** May this person take `action` for this partnership? (Throws ForbiddenError, audited, when not.) */
+export async function authorizePartnership(db: Db, ctx: RequestContext, geographyId: string, action: Action): Promise<void> {
+  authorizeContext(ctx, action, { inActorsArea: await inArea(db, ctx, geographyId) });
+}
+
+/** An audit run, if this person may take `action` on it; `lock` holds the row to the end of the transaction. */
+export async function requireRun(db: Db, ctx: RequestContext, id: string, action: Action, opts: { lock?: boolean } = {}): Promise<RunRow> {
+  if (!isUuid(id)) throw new NotFoundError('Audit run');
+  const q = db.select().from(assuranceAuditRuns).where(eq(assuranceAuditRuns.id, id));
+  const [row] = opts.lock ? await q.for('update') : await q;
+  if (!row) throw new NotFoundError('Audit run');
+  await authorizePartnership(db, ctx, row.geographyId, action);
+  return row;
+}
+
+/** The runs this person may read, as a condition on the run's partnership (undefined: all). */
+export async function runScope(db: Db, ctx: RequestContext, action: Action = 'assurance.view'): Promise<SQL | undefined> {
+  if (!ctx.actor) return ctx.system ? undefined : sql`false`;
+  const actor = ctx.actor;
+  return sqlScope(
+    scopeFor(actor, action),
+    {
+      inArea: async () => {
+        const ids = await organisationsAreaIds(db, actor.organisationId);
+        return ids.length ? inArray(assuranceAuditRuns.geographyId, ids) : sql`false`;
+      },
+    },
+    'audit runs',
+  );
+}
+
+/** The partnerships this person may take `action` for (every one for a reader with no area condition). */
+export async function partnershipsFor(db: Db, ctx: RequestContext, action: Action) {
+  if (!ctx.actor) return [];
+  const scope = scopeFor(ctx.actor, action);
+  if (scope.kind === 'none') return [];
+  const all = await partnerships(db);
+  if (scope.kind === 'all') return all;
+  const area = new Set(await organisationsAreaIds(db, ctx.actor.organisationId));
+  return all.filter((p) => area.has(p.id));
+}

@@ -1,0 +1,257 @@
+/**
+ * The SOP embeddedness audit's criteria: what each measures over Beacon's own records, in the words the
+ * partnership's audit report uses, with its default standard. A partnership's configuration (a version in
+ * assurance_criteria_versions) switches criteria on or off and sets each standard; the measure itself is
+ * code (measures.ts turns the facts into items, audit-rules.ts counts them), so a standard can change
+ * without anyone being able to redefine what "acknowledged" means.
+ */
+import { z } from 'zod';
+
+export const SOP_CRITERIA_KEYS = [
+  'nhs_number',
+  'due_date',
+  'photograph',
+  'distribution_reason',
+  'approval_time',
+  'delivery_time',
+  'acknowledged',
+  'escalated',
+  'reviews',
+  'stand_down',
+  'presentation_notified',
+  'reveal_reason',
+  'sop_readership',
+] as const;
+export type SopCriterionKey = (typeof SOP_CRITERIA_KEYS)[number];
+
+/** Where the breakdown by organisation and unit looks: the raising side, the receiving side or the person acting. */
+export type Side = 'raising' | 'receiving' | 'acting';
+
+export interface CriterionDefinition {
+  key: SopCriterionKey;
+  title: string;
+  /** What is counted: the denominator, what meets it, what is left out and why. */
+  explanation: string;
+  /** What one record in the drill-down is. */
+  recordNoun: string;
+  side: Side;
+  defaultTarget: number;
+  /** The time standard, for criteria that have one (minutes). */
+  defaultThresholdMinutes?: number;
+  /** How the time standard reads: "within {t}". */
+  thresholdLabel?: string;
+}
+
+export const SOP_CRITERIA: readonly CriterionDefinition[] = [
+  {
+    key: 'nhs_number',
+    title: 'NHS number recorded',
+    explanation:
+      'Alerts approved in the month whose approved version records at least one NHS number. Beacon has no "NHS number not known" answer yet, so an alert for a woman whose number was genuinely unknown counts as not met: the drill-down lists them to check.',
+    recordNoun: 'alert',
+    side: 'raising',
+    defaultTarget: 95,
+  },
+  {
+    key: 'due_date',
+    title: 'Due date recorded',
+    explanation: 'Alerts approved in the month whose approved version records the expected date of delivery.',
+    recordNoun: 'alert',
+    side: 'raising',
+    defaultTarget: 100,
+  },
+  {
+    key: 'photograph',
+    title: 'Photograph attached',
+    explanation:
+      'Alerts approved in the month with a photograph attached by the time of approval. The alert form does not yet ask for a reason when there is no photograph, so the SOP’s "or a reason why not" cannot be counted: alerts without one are not met.',
+    recordNoun: 'alert',
+    side: 'raising',
+    defaultTarget: 80,
+  },
+  {
+    key: 'distribution_reason',
+    title: 'Reason for the distribution recorded',
+    explanation: 'Alerts approved in the month whose approved version says why it is sent as widely as it is.',
+    recordNoun: 'alert',
+    side: 'raising',
+    defaultTarget: 100,
+  },
+  {
+    key: 'approval_time',
+    title: 'Approved or returned in time',
+    explanation:
+      'Alerts first submitted for approval in the month, decided (approved or returned to the originator) within the standard. One still waiting when the standard ran out is not met; one still inside it at the end of the period is left out.',
+    recordNoun: 'alert',
+    side: 'raising',
+    defaultTarget: 90,
+    defaultThresholdMinutes: 24 * 60,
+    thresholdLabel: 'of submission',
+  },
+  {
+    key: 'delivery_time',
+    title: 'Delivered to every recipient in time',
+    explanation:
+      'Alerts approved in the month whose last recipient unit received it within the standard of approval. An alert that reached no unit is not met, unless it was stood down or cancelled before it went out.',
+    recordNoun: 'alert',
+    side: 'raising',
+    defaultTarget: 99,
+    defaultThresholdMinutes: 15,
+    thresholdLabel: 'of approval',
+  },
+  {
+    key: 'acknowledged',
+    title: 'Acknowledged by the recipient unit in time',
+    explanation:
+      'New and updated alerts delivered to a unit in the month, acknowledged by the unit within the standard. A delivery overtaken by a newer version before its standard ran out is left out (the newer one counts), and so is one still inside its standard at the end of the period.',
+    recordNoun: 'delivery',
+    side: 'receiving',
+    defaultTarget: 95,
+    defaultThresholdMinutes: 24 * 60,
+    thresholdLabel: 'of delivery',
+  },
+  {
+    key: 'escalated',
+    title: 'Unacknowledged deliveries escalated',
+    explanation:
+      'Deliveries still unacknowledged when the standard ran out (and not overtaken by a newer version), which Beacon escalated to the unit’s safeguarding team and the originator.',
+    recordNoun: 'delivery',
+    side: 'receiving',
+    defaultTarget: 100,
+    defaultThresholdMinutes: 24 * 60,
+    thresholdLabel: 'of delivery',
+  },
+  {
+    key: 'reviews',
+    title: 'Reviewed by the review date',
+    explanation:
+      'Alerts that reached their review date in the month: met when the owner renewed it before the date, not met when it expired unreviewed. Alerts stood down or cancelled before the date never reach it and are not counted.',
+    recordNoun: 'alert',
+    side: 'raising',
+    defaultTarget: 90,
+  },
+  {
+    key: 'stand_down',
+    title: 'Stood down with a reason and redistributed',
+    explanation:
+      'Alerts stood down in the month with an outcome recorded, whose closing version reached every unit that had received an earlier version.',
+    recordNoun: 'alert',
+    side: 'raising',
+    defaultTarget: 100,
+  },
+  {
+    key: 'presentation_notified',
+    title: 'Originator told of a presentation in time',
+    explanation:
+      'Presentations (a clinician confirmed she is the woman in the alert) in the month, where the urgent email to the alert’s owners was sent within the standard.',
+    recordNoun: 'presentation',
+    side: 'raising',
+    defaultTarget: 100,
+    defaultThresholdMinutes: 15,
+    thresholdLabel: 'of the presentation',
+  },
+  {
+    key: 'reveal_reason',
+    title: 'Point-of-care reveals with a reason',
+    explanation: 'Alerts revealed at the point of care in the month where the clinician gave a reason (and described it, for "other").',
+    recordNoun: 'reveal',
+    side: 'acting',
+    defaultTarget: 100,
+  },
+  {
+    key: 'sop_readership',
+    title: 'Staff who have read the SOP in force',
+    explanation:
+      'People asked to read the current major version of the partnership’s alert SOP (by the month they were asked) who had confirmed reading it by the end of the period. No SOP published in the library: nothing to count.',
+    recordNoun: 'reader',
+    side: 'acting',
+    defaultTarget: 90,
+  },
+];
+
+export const CRITERION: Record<SopCriterionKey, CriterionDefinition> = Object.fromEntries(SOP_CRITERIA.map((c) => [c.key, c])) as Record<
+  SopCriterionKey,
+  CriterionDefinition
+>;
+
+/** One criterion as a partnership configured it. */
+export interface CriterionSetting {
+  key: SopCriterionKey;
+  enabled: boolean;
+  /** The standard: the share of records that should meet it, a whole percentage. */
+  target: number;
+  /** The time standard in minutes, for criteria that have one; otherwise null. */
+  thresholdMinutes: number | null;
+}
+
+export function defaultSettings(): CriterionSetting[] {
+  return SOP_CRITERIA.map((c) => ({ key: c.key, enabled: true, target: c.defaultTarget, thresholdMinutes: c.defaultThresholdMinutes ?? null }));
+}
+
+const MAX_THRESHOLD_MINUTES = 60 * 24 * 28;
+
+/**
+ * A new criteria version from the form (`<key>.enabled`, `<key>.target`, `<key>.threshold` in minutes or
+ * hours as the form says) or the API (an array of settings). Every criterion is present in every version.
+ */
+export const criteriaChangeSchema = z.object({
+  changeReason: z
+    .string({ error: 'Enter why the criteria are changing' })
+    .trim()
+    .min(1, 'Enter why the criteria are changing')
+    .max(1000, 'The reason must be 1,000 characters or fewer'),
+  criteria: z
+    .array(
+      z.object({
+        key: z.enum(SOP_CRITERIA_KEYS, { error: 'That criterion does not exist' }),
+        enabled: z.boolean({ error: 'Say whether the criterion is used' }),
+        target: z
+          .number({ error: 'Enter the standard as a whole percentage, like 95' })
+          .int('Enter the standard as a whole percentage, like 95')
+          .min(1, 'The standard must be between 1% and 100%')
+          .max(100, 'The standard must be between 1% and 100%'),
+        thresholdMinutes: z
+          .number({ error: 'Enter the time standard in minutes' })
+          .int('Enter the time standard as a whole number of minutes')
+          .min(1, 'The time standard must be at least 1 minute')
+          .max(MAX_THRESHOLD_MINUTES, 'The time standard can be at most 28 days')
+          .nullable()
+          .default(null),
+      }),
+    )
+    .superRefine((list, ctx) => {
+      const seen = new Set(list.map((c) => c.key));
+      for (const k of SOP_CRITERIA_KEYS) if (!seen.has(k)) ctx.addIssue({ code: 'custom', message: `Give a setting for every criterion (missing: ${CRITERION[k].title})` });
+      if (seen.size !== list.length) ctx.addIssue({ code: 'custom', message: 'Each criterion can be given once' });
+      list.forEach((c, i) => {
+        const hasTime = CRITERION[c.key]?.defaultThresholdMinutes !== undefined;
+        if (hasTime && c.thresholdMinutes === null) ctx.addIssue({ code: 'custom', path: [i, 'thresholdMinutes'], message: `Enter the time standard for ${CRITERION[c.key].title}` });
+        if (!hasTime && c.thresholdMinutes !== null) ctx.addIssue({ code: 'custom', path: [i, 'thresholdMinutes'], message: `${CRITERION[c.key].title} has no time standard` });
+      });
+      if (!list.some((c) => c.enabled)) ctx.addIssue({ code: 'custom', message: 'Use at least one criterion' });
+    }),
+});
+
+/** A stored definition read back: unknown keys dropped, missing ones (a criterion added since) at their defaults, switched off. */
+export function settingsFrom(stored: unknown): CriterionSetting[] {
+  const list = Array.isArray(stored) ? (stored as Partial<CriterionSetting>[]) : [];
+  return SOP_CRITERIA.map((c) => {
+    const s = list.find((x) => x?.key === c.key);
+    return s
+      ? { key: c.key, enabled: s.enabled !== false, target: Number(s.target ?? c.defaultTarget), thresholdMinutes: s.thresholdMinutes ?? c.defaultThresholdMinutes ?? null }
+      : { key: c.key, enabled: false, target: c.defaultTarget, thresholdMinutes: c.defaultThresholdMinutes ?? null };
+  });
+}
+
+/** "within 24 hours of submission", "within 15 minutes of approval". */
+export function formatThreshold(minutes: number): string {
+  if (minutes % (60 * 24) === 0) return `${minutes / (60 * 24)} ${minutes === 60 * 24 ? 'day' : 'days'}`;
+  if (minutes % 60 === 0) return `${minutes / 60} ${minutes === 60 ? 'hour' : 'hours'}`;
+  return `${minutes} ${minutes === 1 ? 'minute' : 'minutes'}`;
+}
+
+/** The standard in words: "95%", "90% within 24 hours of submission". */
+export function standardText(s: CriterionSetting): string {
+  const d = CRITERION[s.key];
+  return s.thresholdMinutes !== null && d.thresholdLabel ? `${s.target}% within ${formatThreshold(s.thresholdMinutes)} ${d.thresholdLabel}` : `${s.target}%`;
+}
