@@ -59,7 +59,6 @@ export interface StandDownFact {
   unitsTold: number;
 }
 
-
 /**
  * Facts for alerts raised by these organisations, and deliveries to their units, in [from, to): alerts
  * submitted or approved in the window, deliveries made in it, reviews reached and stand-downs in it.
@@ -136,7 +135,13 @@ export async function alertAuditFacts(db: Db, opts: { organisationIds: readonly 
   const reviews: ReviewFact[] = [];
   const standDowns: StandDownFact[] = [];
   for (const r of eventRows) {
-    const base = { id: String(r.id), alertId: String(r.alert_id), reference: String(r.reference), organisationId: String(r.originator_organisation_id), at: rowDate(r.at)! };
+    const base = {
+      id: String(r.id),
+      alertId: String(r.alert_id),
+      reference: String(r.reference),
+      organisationId: String(r.originator_organisation_id),
+      at: rowDate(r.at)!,
+    };
     if (r.event === 'stand_down')
       standDowns.push({ ...base, hasReason: r.has_reason === true, unitsBefore: Number(r.units_before ?? 0), unitsTold: Number(r.units_told ?? 0) });
     else reviews.push({ ...base, event: r.event as 'renew' | 'expire' });

@@ -148,7 +148,10 @@ export function figures(items: readonly AuditItem[], period: AuditPeriod, target
   }
   const p = inPeriod.get('all');
   const b = period.baselineFrom ? inBaseline.get('all') : null;
-  const allMonths = [...(period.baselineFrom && period.baselineTo ? monthsOf(period.baselineFrom, period.baselineTo) : []), ...monthsOf(period.from, period.to)];
+  const allMonths = [
+    ...(period.baselineFrom && period.baselineTo ? monthsOf(period.baselineFrom, period.baselineTo) : []),
+    ...monthsOf(period.from, period.to),
+  ];
   failing.sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : x.ref.localeCompare(y.ref)));
   return {
     period: p,

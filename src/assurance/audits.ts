@@ -46,7 +46,13 @@ export async function criteriaInForce(db: Db, geographyId: string): Promise<Crit
     .orderBy(desc(assuranceCriteriaVersions.version))
     .limit(1);
   return row
-    ? { version: row.version, settings: settingsFrom(row.definition), changeReason: row.changeReason, createdByName: row.createdByName, createdAt: row.createdAt }
+    ? {
+        version: row.version,
+        settings: settingsFrom(row.definition),
+        changeReason: row.changeReason,
+        createdByName: row.createdByName,
+        createdAt: row.createdAt,
+      }
     : { version: 0, settings: defaultSettings(), changeReason: null, createdByName: null, createdAt: null };
 }
 
@@ -270,7 +276,13 @@ async function compute(db: Db, run: RunRow, now: Date): Promise<AuditReport> {
     asOf: asOf.toISOString(),
     computedAt: now.toISOString(),
     sop: sop
-      ? { documentId: sop.documentId, versionId: sop.versionId, title: sop.title, version: sop.version, publishedOn: sop.publishedAt ? londonDate(sop.publishedAt) : null }
+      ? {
+          documentId: sop.documentId,
+          versionId: sop.versionId,
+          title: sop.title,
+          version: sop.version,
+          publishedOn: sop.publishedAt ? londonDate(sop.publishedAt) : null,
+        }
       : null,
     criteria,
     names: Object.fromEntries(names),
@@ -374,7 +386,9 @@ export async function signOffRun(db: Db, ctx: RequestContext, id: string, raw: u
     const run = await requireRun(tx, ctx, id, 'assurance.signoff', { lock: true });
     if (run.status === 'frozen') throw new ConflictError('This audit was signed off already; its figures are frozen.');
     if (run.periodTo >= londonDate(now))
-      throw new ValidationError({ form: `The audit period ends on ${formatDate(run.periodTo)}: sign it off once the period is over, so its figures are complete` });
+      throw new ValidationError({
+        form: `The audit period ends on ${formatDate(run.periodTo)}: sign it off once the period is over, so its figures are complete`,
+      });
     const report = await compute(tx, run, now);
     const hash = snapshotHash(report);
     await tx
@@ -429,14 +443,63 @@ export function reportCsvRows(report: AuditReport): string[][] {
   const out: string[][] = [['section', 'criterion', 'standard', 'month or record', 'met', 'total', 'percent', 'rag', 'organisation', 'unit', 'note']];
   for (const c of report.criteria) {
     const f = c.figures;
-    out.push(['period', c.title, c.standard, `${report.period.from} to ${report.period.to}`, String(f.period.met), String(f.period.total), pctText(f.period.pct), RAG_LABELS[f.rag], '', '', '']);
+    out.push([
+      'period',
+      c.title,
+      c.standard,
+      `${report.period.from} to ${report.period.to}`,
+      String(f.period.met),
+      String(f.period.total),
+      pctText(f.period.pct),
+      RAG_LABELS[f.rag],
+      '',
+      '',
+      '',
+    ]);
     if (f.baseline && report.period.baselineFrom)
-      out.push(['baseline', c.title, c.standard, `${report.period.baselineFrom} to ${report.period.baselineTo}`, String(f.baseline.met), String(f.baseline.total), pctText(f.baseline.pct), '', '', '', '']);
-    for (const m of f.byMonth) out.push([m.inBaseline ? 'baseline month' : 'month', c.title, c.standard, m.month, String(m.met), String(m.total), pctText(m.pct), '', '', '', '']);
+      out.push([
+        'baseline',
+        c.title,
+        c.standard,
+        `${report.period.baselineFrom} to ${report.period.baselineTo}`,
+        String(f.baseline.met),
+        String(f.baseline.total),
+        pctText(f.baseline.pct),
+        '',
+        '',
+        '',
+        '',
+      ]);
+    for (const m of f.byMonth)
+      out.push([m.inBaseline ? 'baseline month' : 'month', c.title, c.standard, m.month, String(m.met), String(m.total), pctText(m.pct), '', '', '', '']);
     for (const o of f.byOrganisation)
-      out.push(['organisation', c.title, c.standard, '', String(o.met), String(o.total), pctText(o.pct), '', report.names[o.organisationId] ?? o.organisationId, '', '']);
+      out.push([
+        'organisation',
+        c.title,
+        c.standard,
+        '',
+        String(o.met),
+        String(o.total),
+        pctText(o.pct),
+        '',
+        report.names[o.organisationId] ?? o.organisationId,
+        '',
+        '',
+      ]);
     for (const u of f.byUnit)
-      out.push(['unit', c.title, c.standard, '', String(u.met), String(u.total), pctText(u.pct), '', u.organisationId ? (report.names[u.organisationId] ?? '') : '', report.names[u.unitId] ?? u.unitId, '']);
+      out.push([
+        'unit',
+        c.title,
+        c.standard,
+        '',
+        String(u.met),
+        String(u.total),
+        pctText(u.pct),
+        '',
+        u.organisationId ? (report.names[u.organisationId] ?? '') : '',
+        report.names[u.unitId] ?? u.unitId,
+        '',
+      ]);
   }
   for (const c of report.criteria)
     for (const r of c.figures.failing)

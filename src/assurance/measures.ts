@@ -165,7 +165,9 @@ export const MEASURES: Record<SopCriterionKey, Builder> = {
         met,
         note: met
           ? null
-          : [!sd.hasReason ? 'No outcome recorded' : null, !told ? `${sd.unitsTold} of ${sd.unitsBefore} units told it was stood down` : null].filter(Boolean).join('; '),
+          : [!sd.hasReason ? 'No outcome recorded' : null, !told ? `${sd.unitsTold} of ${sd.unitsBefore} units told it was stood down` : null]
+              .filter(Boolean)
+              .join('; '),
       };
     }),
 

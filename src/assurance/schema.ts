@@ -62,5 +62,8 @@ export const assuranceAuditRuns = pgTable(
     createdByName: text('created_by_name').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('assurance_audit_runs_geography_idx').on(t.geographyId, t.createdAt), index('assurance_audit_runs_frozen_idx').on(t.status).where(sql`status = 'frozen'`)],
+  (t) => [
+    index('assurance_audit_runs_geography_idx').on(t.geographyId, t.createdAt),
+    index('assurance_audit_runs_frozen_idx').on(t.status).where(sql`status = 'frozen'`),
+  ],
 );

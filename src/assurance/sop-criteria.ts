@@ -133,8 +133,7 @@ export const SOP_CRITERIA: readonly CriterionDefinition[] = [
   {
     key: 'stand_down',
     title: 'Stood down with a reason and redistributed',
-    explanation:
-      'Alerts stood down in the month with an outcome recorded, whose closing version reached every unit that had received an earlier version.',
+    explanation: 'Alerts stood down in the month with an outcome recorded, whose closing version reached every unit that had received an earlier version.',
     recordNoun: 'alert',
     side: 'raising',
     defaultTarget: 100,
@@ -221,12 +220,15 @@ export const criteriaChangeSchema = z.object({
     )
     .superRefine((list, ctx) => {
       const seen = new Set(list.map((c) => c.key));
-      for (const k of SOP_CRITERIA_KEYS) if (!seen.has(k)) ctx.addIssue({ code: 'custom', message: `Give a setting for every criterion (missing: ${CRITERION[k].title})` });
+      for (const k of SOP_CRITERIA_KEYS)
+        if (!seen.has(k)) ctx.addIssue({ code: 'custom', message: `Give a setting for every criterion (missing: ${CRITERION[k].title})` });
       if (seen.size !== list.length) ctx.addIssue({ code: 'custom', message: 'Each criterion can be given once' });
       list.forEach((c, i) => {
         const hasTime = CRITERION[c.key]?.defaultThresholdMinutes !== undefined;
-        if (hasTime && c.thresholdMinutes === null) ctx.addIssue({ code: 'custom', path: [i, 'thresholdMinutes'], message: `Enter the time standard for ${CRITERION[c.key].title}` });
-        if (!hasTime && c.thresholdMinutes !== null) ctx.addIssue({ code: 'custom', path: [i, 'thresholdMinutes'], message: `${CRITERION[c.key].title} has no time standard` });
+        if (hasTime && c.thresholdMinutes === null)
+          ctx.addIssue({ code: 'custom', path: [i, 'thresholdMinutes'], message: `Enter the time standard for ${CRITERION[c.key].title}` });
+        if (!hasTime && c.thresholdMinutes !== null)
+          ctx.addIssue({ code: 'custom', path: [i, 'thresholdMinutes'], message: `${CRITERION[c.key].title} has no time standard` });
       });
       if (!list.some((c) => c.enabled)) ctx.addIssue({ code: 'custom', message: 'Use at least one criterion' });
     }),
@@ -238,14 +240,19 @@ export function settingsFrom(stored: unknown): CriterionSetting[] {
   return SOP_CRITERIA.map((c) => {
     const s = list.find((x) => x?.key === c.key);
     return s
-      ? { key: c.key, enabled: s.enabled !== false, target: Number(s.target ?? c.defaultTarget), thresholdMinutes: s.thresholdMinutes ?? c.defaultThresholdMinutes ?? null }
+      ? {
+          key: c.key,
+          enabled: s.enabled !== false,
+          target: Number(s.target ?? c.defaultTarget),
+          thresholdMinutes: s.thresholdMinutes ?? c.defaultThresholdMinutes ?? null,
+        }
       : { key: c.key, enabled: false, target: c.defaultTarget, thresholdMinutes: c.defaultThresholdMinutes ?? null };
   });
 }
 
-/** "within 24 hours of submission", "within 15 minutes of approval". */
+/** "24 hours", "15 minutes", "7 days". */
 export function formatThreshold(minutes: number): string {
-  if (minutes % (60 * 24) === 0) return `${minutes / (60 * 24)} ${minutes === 60 * 24 ? 'day' : 'days'}`;
+  if (minutes > 48 * 60 && minutes % (60 * 24) === 0) return `${minutes / (60 * 24)} days`;
   if (minutes % 60 === 0) return `${minutes / 60} ${minutes === 60 ? 'hour' : 'hours'}`;
   return `${minutes} ${minutes === 1 ? 'minute' : 'minutes'}`;
 }

@@ -18,7 +18,6 @@ export interface ReadFact {
   acknowledgedAt: Date | null;
 }
 
-
 /** The high-risk alert SOP in force for a partnership (null when none is published). */
 export function alertSopInForce(db: Db, geographyId: string): Promise<VersionLink | null> {
   return documentInForce(db, geographyId, ['sop'], 'high_risk_alerts');

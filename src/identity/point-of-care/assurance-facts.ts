@@ -30,7 +30,6 @@ export interface RevealFact {
   hasReason: boolean;
 }
 
-
 export async function pointOfCareAuditFacts(db: Db, opts: { organisationIds: readonly string[]; from: Date; to: Date }) {
   const orgs = uuidList(opts.organisationIds);
   const from = sql`${opts.from.toISOString()}::timestamptz`;

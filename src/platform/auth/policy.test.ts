@@ -731,8 +731,14 @@ const CONDITIONS: Partial<Record<Action, { allowed: (a: Actor) => Resource[]; re
   // Assurance: a partnership's own audits.
   'assurance.view': { allowed: () => [{ inActorsArea: true }], refused: (a) => [undefined, {}, { inActorsArea: false }, { organisationId: a.organisationId }] },
   'assurance.run': { allowed: () => [{ inActorsArea: true }], refused: (a) => [undefined, {}, { inActorsArea: false }, { organisationId: a.organisationId }] },
-  'assurance.signoff': { allowed: () => [{ inActorsArea: true }], refused: (a) => [undefined, {}, { inActorsArea: false }, { organisationId: a.organisationId }] },
-  'assurance.configure': { allowed: () => [{ inActorsArea: true }], refused: (a) => [undefined, {}, { inActorsArea: false }, { organisationId: a.organisationId }] },
+  'assurance.signoff': {
+    allowed: () => [{ inActorsArea: true }],
+    refused: (a) => [undefined, {}, { inActorsArea: false }, { organisationId: a.organisationId }],
+  },
+  'assurance.configure': {
+    allowed: () => [{ inActorsArea: true }],
+    refused: (a) => [undefined, {}, { inActorsArea: false }, { organisationId: a.organisationId }],
+  },
   'learning.needs': {
     allowed: () => [{ inActorsArea: true }],
     refused: (a) => [undefined, {}, { inActorsArea: false }, { userId: a.userId }, { trainerUserIds: [a.userId] }],

@@ -9,7 +9,12 @@ export async function rows<T = Record<string, unknown>>(db: Db, query: SQL): Pro
 
 /** A list of uuids for `in (…)`, the same on both engines; an empty list matches nothing. */
 export function uuidList(list: readonly string[]): SQL {
-  return list.length ? sql.join(list.map((id) => sql`${id}::uuid`), sql`, `) : sql`null::uuid`;
+  return list.length
+    ? sql.join(
+        list.map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )
+    : sql`null::uuid`;
 }
 
 /** A timestamp from a raw row (a Date from one driver, a string from another), or null. */
