@@ -23,6 +23,14 @@ export async function authorizePartnership(db: Db, ctx: RequestContext, geograph
   authorizeContext(ctx, action, { inActorsArea: await inArea(db, ctx, geographyId) });
 }
 
+/** A partnership (a local authority area), if this person may take `action` for it. */
+export async function requirePartnership(db: Db, ctx: RequestContext, id: string, action: Action) {
+  const found = isUuid(id) ? (await partnerships(db)).find((p) => p.id === id) : undefined;
+  if (!found) throw new NotFoundError('Partnership');
+  await authorizePartnership(db, ctx, found.id, action);
+  return found;
+}
+
 /** An audit run, if this person may take `action` on it; `lock` holds the row to the end of the transaction. */
 export async function requireRun(db: Db, ctx: RequestContext, id: string, action: Action, opts: { lock?: boolean } = {}): Promise<RunRow> {
   if (!isUuid(id)) throw new NotFoundError('Audit run');

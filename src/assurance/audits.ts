@@ -18,7 +18,7 @@ import { directoryNames, organisationsIn, partnershipAreaIds } from '../director
 import { alertAuditFacts } from '../alerts/assurance-facts';
 import { pointOfCareAuditFacts } from '../identity/point-of-care/assurance-facts';
 import { alertSopInForce, sopReadFacts } from '../library/assurance-facts';
-import { authorizePartnership, partnershipsFor, requireRun, type RunRow, runScope } from './access';
+import { partnershipsFor, requirePartnership, requireRun, type RunRow, runScope } from './access';
 import { type AuditPeriod, auditPeriod, type CriterionFigures, figures, RAG_LABELS, type Rag } from './audit-rules';
 import { MEASURES, type SopFacts } from './measures';
 import { CRITERION, type CriterionSetting, criteriaChangeSchema, defaultSettings, settingsFrom, standardText } from './sop-criteria';
@@ -58,13 +58,14 @@ export async function criteriaInForce(db: Db, geographyId: string): Promise<Crit
 
 /** The criteria in force for a partnership and every earlier version, newest first. */
 export async function criteriaFor(db: Db, ctx: RequestContext, geographyId: string) {
-  await authorizePartnership(db, ctx, geographyId, 'assurance.view');
+  const partnership = await requirePartnership(db, ctx, geographyId, 'assurance.view');
   const versions = await db
     .select()
     .from(assuranceCriteriaVersions)
     .where(and(eq(assuranceCriteriaVersions.kind, KIND), eq(assuranceCriteriaVersions.geographyId, geographyId)))
     .orderBy(desc(assuranceCriteriaVersions.version));
   return {
+    partnership,
     current: await criteriaInForce(db, geographyId),
     history: versions.map((v) => ({ version: v.version, changeReason: v.changeReason, createdByName: v.createdByName, createdAt: v.createdAt })),
   };
@@ -72,7 +73,7 @@ export async function criteriaFor(db: Db, ctx: RequestContext, geographyId: stri
 
 /** A new criteria version for a partnership (the whole set: which are used, each standard and time standard). */
 export async function saveCriteria(db: Db, ctx: RequestContext, geographyId: string, raw: unknown): Promise<{ version: number }> {
-  await authorizePartnership(db, ctx, geographyId, 'assurance.configure');
+  await requirePartnership(db, ctx, geographyId, 'assurance.configure');
   const input = parseInput(criteriaChangeSchema, raw);
   return db.transaction(async (tx) => {
     const [m] = await tx
@@ -147,9 +148,9 @@ export async function startChoices(db: Db, ctx: RequestContext) {
 export async function startRun(db: Db, ctx: RequestContext, raw: unknown, now = new Date()): Promise<{ id: string }> {
   authorizeList(ctx, 'assurance.run');
   const input = parseInput(startRunSchema, raw);
-  await authorizePartnership(db, ctx, input.partnershipId, 'assurance.run');
-  const [partnership] = (await partnershipsFor(db, ctx, 'assurance.run')).filter((p) => p.id === input.partnershipId);
-  if (!partnership) throw new ValidationError({ partnershipId: 'Choose a safeguarding partnership (a local authority area)' });
+  const partnership = await requirePartnership(db, ctx, input.partnershipId, 'assurance.run').catch((err) => {
+    throw err instanceof NotFoundError ? new ValidationError({ partnershipId: 'Choose a safeguarding partnership (a local authority area)' }) : err;
+  });
   const sop = await alertSopInForce(db, partnership.id);
   const from = input.from ?? (sop?.publishedAt ? londonDate(sop.publishedAt) : null);
   if (!from) throw new ValidationError({ from: 'No alert SOP is published for this partnership, so enter the date the audit period starts' });

@@ -6,7 +6,8 @@ import { requireAlert } from '../../src/alerts/access';
 import { caseFacts, casePrompts, caseProfessionals } from '../../src/cases/schema';
 import { linkAlert } from '../../src/cases/service';
 import { seedDemoCases } from '../../src/demo/cases';
-import { organisations, units } from '../../src/directory/schema';
+import { geographies, organisations, units } from '../../src/directory/schema';
+import { startRun } from '../../src/assurance/audits';
 import { escalations } from '../../src/escalations/schema';
 import { memberships } from '../../src/people/schema';
 import { createUser } from '../../src/people/service';
@@ -139,7 +140,12 @@ export async function buildRouteFixtures(t: TestApp): Promise<RouteFixtures> {
       .from(libraryReads)
       .where(and(eq(libraryReads.documentId, libDoc.id), eq(libraryReads.userId, midwife.actor.userId))),
   );
+  // The Hampshire partnership's SOP audit, started by its manager (a period that has ended, so it can be signed off).
+  const [hampshire] = await db.select({ id: geographies.id }).from(geographies).where(eq(geographies.code, 'E10000014'));
+  const auditRun = await startRun(db, await contextFor(db, PEOPLE.partnership), { partnershipId: hampshire!.id, from: '2026-01-01', months: 6 });
   const ids: Record<string, string> = {
+    auditRun: auditRun.id,
+    auditPartnership: hampshire!.id,
     libraryDocument: libDoc.id,
     libraryVersion: libDoc.versionId,
     libraryRead: libRead!.id,
@@ -187,46 +193,49 @@ export function urlFor(f: RouteFixtures, route: string): string {
   const [, url] = route.split(' ') as [string, string];
   const under = (...prefixes: string[]) => prefixes.some((p) => url.startsWith(p) || url.startsWith(`/api${p}`));
   const alertDraftStep = /^\/(api\/)?alerts\/:id\/(steps|photos$|submit|draft)/.test(url);
-  const id =
-    under('/library/documents') || url.startsWith('/public/')
-      ? f.ids.libraryDocument
-      : under('/library/versions')
-        ? f.ids.libraryVersion
-        : under('/library/reading')
-          ? f.ids.libraryRead
-          : under('/learning/needs/rounds')
-            ? f.ids.learningRound
-            : under('/learning/courses')
-              ? f.ids.learningCourse
-              : under('/learning/sessions')
-                ? f.ids.learningSession
-                : under('/learning/bookings')
-                  ? f.ids.learningBooking
-                  : under('/learning/surveys')
-                    ? f.ids.learningSurvey
-                    : under('/check/searches')
-                      ? f.ids.search
-                      : under('/check/reveals')
-                        ? f.ids.reveal
-                        : under('/presentations')
-                          ? f.ids.presentation
-                          : under('/screening')
-                            ? f.ids.screening
-                            : under('/cases')
-                              ? f.ids.case
-                              : under('/escalations')
-                                ? f.ids.escalation
-                                : under('/users')
-                                  ? f.ids.user
-                                  : under('/organisations')
-                                    ? f.ids.organisation
-                                    : under('/units')
-                                      ? f.ids.unit
-                                      : under('/alerts')
-                                        ? alertDraftStep
-                                          ? f.ids.draft
-                                          : f.ids.alert
-                                        : MISSING_ID;
+  const id = under('/assurance/audits')
+    ? f.ids.auditRun
+    : under('/assurance/criteria')
+      ? f.ids.auditPartnership
+      : under('/library/documents') || url.startsWith('/public/')
+        ? f.ids.libraryDocument
+        : under('/library/versions')
+          ? f.ids.libraryVersion
+          : under('/library/reading')
+            ? f.ids.libraryRead
+            : under('/learning/needs/rounds')
+              ? f.ids.learningRound
+              : under('/learning/courses')
+                ? f.ids.learningCourse
+                : under('/learning/sessions')
+                  ? f.ids.learningSession
+                  : under('/learning/bookings')
+                    ? f.ids.learningBooking
+                    : under('/learning/surveys')
+                      ? f.ids.learningSurvey
+                      : under('/check/searches')
+                        ? f.ids.search
+                        : under('/check/reveals')
+                          ? f.ids.reveal
+                          : under('/presentations')
+                            ? f.ids.presentation
+                            : under('/screening')
+                              ? f.ids.screening
+                              : under('/cases')
+                                ? f.ids.case
+                                : under('/escalations')
+                                  ? f.ids.escalation
+                                  : under('/users')
+                                    ? f.ids.user
+                                    : under('/organisations')
+                                      ? f.ids.organisation
+                                      : under('/units')
+                                        ? f.ids.unit
+                                        : under('/alerts')
+                                          ? alertDraftStep
+                                            ? f.ids.draft
+                                            : f.ids.alert
+                                          : MISSING_ID;
   const values: Record<string, string> = {
     id: id!,
     deliveryId: f.ids.delivery!,
@@ -234,7 +243,7 @@ export function urlFor(f: RouteFixtures, route: string): string {
     membershipId: f.ids.membership!,
     token: 'not-a-real-setup-token',
     factId: f.ids.fact!,
-    key: 'referral_to_social_care',
+    key: url.includes('/assurance/audits/') ? 'nhs_number' : 'referral_to_social_care',
     item: 'alert_register_checked',
     promptId: f.ids.prompt!,
     professionalId: f.ids.professional!,
