@@ -12,6 +12,7 @@ import { seedDemoCases } from './demo/cases';
 import { seedDemoLearning } from './demo/learning';
 import { seedDemoLibrary } from './demo/library';
 import { seedDemoClients } from './demo/clients';
+import { seedDemoAssurance } from './demo/assurance';
 import { type DemoAlertsSummary, describeSearch, SHOWCASE, seedDemoAlerts } from './demo/alerts';
 import { organisations } from './directory/schema';
 import { createMailer } from './platform/notify/mailer';
@@ -55,6 +56,7 @@ export async function startService(config: Config, opts: { handleSignals?: boole
         await seedDemoLearning(database.db, { password: seeded.password });
         await seedDemoLibrary(database.db);
         await seedDemoClients(database.db);
+        await seedDemoAssurance(database.db, { password: seeded.password });
         printDemoSignIns(config, seeded.password, seeded.created, register);
       }
     }

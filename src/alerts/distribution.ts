@@ -42,7 +42,11 @@ const CHUNK = 500;
  * A stand-down, cancellation or expiry also reaches every unit that received an earlier version, so
  * nobody keeps acting on an alert that has ended.
  */
-export async function distribute(db: Db, payload: { alertId: string; version: number; kind: DeliveryKind }): Promise<{ recipients: number; created: number }> {
+export async function distribute(
+  db: Db,
+  payload: { alertId: string; version: number; kind: DeliveryKind },
+  now = new Date(),
+): Promise<{ recipients: number; created: number }> {
   const [version] = await db
     .select()
     .from(alertVersions)
@@ -66,7 +70,7 @@ export async function distribute(db: Db, payload: { alertId: string; version: nu
     await db.transaction(async (tx) => {
       const inserted = await tx
         .insert(alertDeliveries)
-        .values(chunk.map((unitId) => ({ alertId: payload.alertId, version: payload.version, kind: payload.kind, unitId })))
+        .values(chunk.map((unitId) => ({ alertId: payload.alertId, version: payload.version, kind: payload.kind, unitId, createdAt: now })))
         .onConflictDoNothing({ target: [alertDeliveries.alertId, alertDeliveries.version, alertDeliveries.unitId] })
         .returning({ id: alertDeliveries.id, unitId: alertDeliveries.unitId });
       await enqueueMany(

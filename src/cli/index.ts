@@ -17,6 +17,7 @@ import { seedDemoCases } from '../demo/cases';
 import { seedDemoLearning } from '../demo/learning';
 import { seedDemoLibrary } from '../demo/library';
 import { seedDemoClients } from '../demo/clients';
+import { seedDemoAssurance } from '../demo/assurance';
 import { resultsCsv } from '../learning/results';
 import { startService } from '../server';
 import { importOdsCsv } from '../directory/ods-import';
@@ -92,6 +93,8 @@ export function buildCli(): Command {
           console.log('Demo training: courses, sessions, bookings and evaluations added.');
         if (r.created.length && (await seedDemoLibrary(d.db))) console.log('Demo library: four documents published, one in review, a briefing circulated.');
         if (r.created.length && (await seedDemoClients(d.db))) console.log('Demo API client: an emergency department record system (Users → API clients).');
+        if (r.created.length && (await seedDemoAssurance(d.db, { password: r.password })))
+          console.log('Demo assurance: a year of Southampton alert history and its SOP audit, signed off.');
         if (r.created.length) {
           console.log('Demo users added:');
           for (const c of r.created) console.log(`  ${c.email.padEnd(34)} ${c.role}`);

@@ -257,7 +257,7 @@ const STREETS = [
 ];
 
 /** Where the register's women live, and whose midwives raise their alerts: the four acute trusts of the area. */
-const AREAS = [
+export const AREAS = [
   { town: 'Southampton', districts: ['SO14', 'SO15', 'SO16', 'SO17', 'SO18', 'SO19'], raiser: 'midwife@beacon.example', weight: 4 },
   { town: 'Portsmouth', districts: ['PO1', 'PO2', 'PO3', 'PO4', 'PO5', 'PO6'], raiser: 'midwife.portsmouth@beacon.example', weight: 3 },
   { town: 'Basingstoke', districts: ['RG21', 'RG22', 'RG23', 'RG24', 'SO22', 'SO23', 'GU14'], raiser: 'midwife.hampshire@beacon.example', weight: 3 },
@@ -265,7 +265,7 @@ const AREAS = [
 ] as const;
 const UNIT_LETTERS = 'ABDEFGHJLNPQRSTUWXYZ';
 
-function randomWoman(rng: Rng, area: (typeof AREAS)[number]): DemoWoman {
+export function randomWoman(rng: Rng, area: (typeof AREAS)[number]): DemoWoman {
   const given = rng.pick(FORENAMES);
   const family = rng.pick(SURNAMES);
   const year = 1984 + rng.int(23);
@@ -308,7 +308,14 @@ const RISKS = [
   },
 ] as const;
 
-function contentFor(rng: Rng, woman: DemoWoman, today: string, scope: DistributionScope, geographyCode: string | null, unitIds: string[]): AlertContentInput {
+export function contentFor(
+  rng: Rng,
+  woman: DemoWoman,
+  today: string,
+  scope: DistributionScope,
+  geographyCode: string | null,
+  unitIds: string[],
+): AlertContentInput {
   const risk = rng.pick(RISKS);
   const unbooked = (risk.criteria as readonly string[]).includes('unbooked');
   return {
