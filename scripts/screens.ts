@@ -136,6 +136,31 @@ async function main() {
           }
         }
       }
+      if (user.role === 'auditor') {
+        // The SOP audit: the signed-off run, its first criterion's drill-down, and the two demo runs compared.
+        await page.goto(`${url}/assurance/audits`);
+        const runs = await page.locator('main table a[href^="/assurance/audits/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
+        if (runs.length) {
+          await page.goto(`${url}${runs[runs.length - 1]}`);
+          await take('SOP audit signed off');
+          const criterion = page.locator('main table a[href*="/criteria/"]').first();
+          if ((await criterion.count()) > 0) {
+            await page.goto(`${url}${await criterion.getAttribute('href')}`);
+            await take('SOP audit criterion');
+          }
+          if (runs.length > 1) {
+            const ids = runs.map((r) => r.split('/').pop());
+            await page.goto(`${url}/assurance/audits/compare?a=${ids[ids.length - 1]}&b=${ids[0]}`);
+            await take('SOP audits compared');
+          }
+        }
+        await page.goto(`${url}/assurance/audits`);
+        const criteria = page.locator('main a[href^="/assurance/criteria/"]', { hasText: 'Southampton' }).first();
+        if ((await criteria.count()) > 0) {
+          await page.goto(`${url}${await criteria.getAttribute('href')}`);
+          await take('SOP audit criteria');
+        }
+      }
       if (user.role === 'point_of_care') {
         await page.goto(`${url}/check`);
         await submitCheckForm(page, SHOWCASE[0]!.search);

@@ -61,6 +61,10 @@ describe('SOP audit pages', () => {
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toContain('text/csv');
     expect(csv.body.split('\n')[0]).toContain('criterion');
+    const pdf = await b.get(`/assurance/audits/${runId}/report.pdf`);
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect(pdf.body.startsWith('%PDF-')).toBe(true);
     const again = await b.post('/assurance/audits', { partnershipId: hampshire, from: '2025-07-01', months: '6', baseline: 'no' });
     const second = again.location!.split('/').pop()!.split('?')[0]!;
     const compared = await b.get(`/assurance/audits/compare?a=${second}&b=${runId}`);

@@ -8,7 +8,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../platform/http/deps';
 import { formErrors, handleForm } from '../platform/http/forms';
 import type { Action } from '../platform/auth/policy';
-import { barChartSvg, lineChartSvg } from '../platform/charts/svg';
+import { lineChartSvg } from '../platform/charts/svg';
+import { auditPdf, reportChart } from './audit-pdf';
 import { ValidationError } from '../platform/errors';
 import { compareRuns, criteriaFor, getRun, listRuns, reportCsvRows, runCriterion, saveCriteria, signOffRun, startChoices, startRun } from './audits';
 import { partnershipsFor } from './access';
@@ -96,18 +97,7 @@ export const auditRoutes =
     async function renderRun(req: FastifyRequest, reply: FastifyReply, values: Record<string, string> = {}, fieldErrors?: Record<string, string>) {
       const view = await getRun(db, req.ctx, param(req));
       const { report, run } = view;
-      const chart = await barChartSvg(
-        report.criteria.flatMap((c) => [
-          ...(c.figures.baseline?.pct != null ? [{ label: c.title, value: c.figures.baseline.pct, series: 'Baseline' }] : []),
-          ...(c.figures.period.pct != null ? [{ label: c.title, value: c.figures.period.pct, series: 'Audit period' }] : []),
-        ]),
-        {
-          title: 'Each criterion, baseline and audit period',
-          description: 'Bar chart of the percentage meeting each criterion in the baseline and the audit period. The same figures are in the table.',
-          domain: [0, 100],
-          xTitle: 'Percentage meeting the criterion',
-        },
-      );
+      const chart = await reportChart(view);
       const e = fieldErrors ? pageErrors(fieldErrors) : undefined;
       const ended = run.periodTo < londonDate(new Date());
       return reply.code(fieldErrors ? 400 : 200).page('assurance/views/audit-run.njk', {
@@ -141,6 +131,14 @@ export const auditRoutes =
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="sop-audit-${report.period.from}.csv"`)
         .send(stringify(reportCsvRows(report)));
+    });
+
+    app.get('/assurance/audits/:id/report.pdf', async (req, reply) => {
+      const view = await getRun(db, req.ctx, param(req));
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `attachment; filename="sop-audit-${view.report.period.from}.pdf"`)
+        .send(await auditPdf(view));
     });
 
     app.get('/assurance/audits/:id/criteria/:key', async (req, reply) => {

@@ -22,6 +22,7 @@ import { ForbiddenError, ValidationError } from '../platform/errors';
 import { assuranceAuditRuns } from './schema';
 import { compareRuns, criteriaFor, getRun, listRuns, reportCsvRows, saveCriteria, signOffRun, startRun } from './audits';
 import { defaultSettings } from './sop-criteria';
+import { auditPdf } from './audit-pdf';
 
 let tdb: TestDatabase;
 const db = () => tdb.db;
@@ -408,6 +409,11 @@ describe('the SOP audit, computed from the records', () => {
     expect(csv[0]).toContain('criterion');
     expect(csv.find((r) => r[0] === 'period' && r[1] === 'NHS number recorded')).toEqual(expect.arrayContaining(['3', '4', '75', 'Red']));
     expect(csv.filter((r) => r[0] === 'not met').map((r) => r[3])).toContain('BCN-A6');
+    // The PDF: the table, the chart, and a page per criterion with its months.
+    const view = await getRun(db(), designated, runId);
+    const pdf = (await auditPdf(view)).toString('latin1');
+    expect(pdf.startsWith('%PDF-')).toBe(true);
+    expect(pdf.match(/\/Type \/Page\b/g)).toHaveLength(2 + view.report.criteria.length);
     // A unit coordinator reads no audits; the ED nurse may not run them.
     await expect(getRun(db(), await contextFor(db(), 'coordinator.qah@beacon.example'), runId)).rejects.toBeInstanceOf(ForbiddenError);
     await expect(startRun(db(), await contextFor(db(), 'ed.nurse@beacon.example'), { partnershipId })).rejects.toBeInstanceOf(ForbiddenError);

@@ -267,6 +267,7 @@ export const ROUTE_ACCESS: Record<string, string> = {
   'GET /assurance/audits/compare': 'designated partnership auditor',
   'GET /assurance/audits/:id': 'designated partnership auditor',
   'GET /assurance/audits/:id/report.csv': 'designated partnership auditor',
+  'GET /assurance/audits/:id/report.pdf': 'designated partnership auditor',
   'GET /assurance/audits/:id/criteria/:key': 'designated partnership auditor',
   'POST /assurance/audits/:id/sign-off': 'partnership',
   'GET /assurance/criteria/:id': 'designated partnership auditor',
