@@ -127,7 +127,7 @@ export async function auditPdf(view: RunView): Promise<Buffer> {
       .fillColor(INK)
       .fontSize(10)
       .text(
-        `Standard ${c.standard}. Audit period ${pct(c.figures.period)} (${c.figures.period.met} of ${c.figures.period.total}), ${RAG_LABELS[c.figures.rag]}${c.figures.baseline ? `; baseline ${pct(c.figures.baseline)} (${c.figures.baseline.met} of ${c.figures.baseline.total})` : ''}. ${c.figures.failing.length} ${c.recordNoun}${c.figures.failing.length === 1 ? '' : 's'} not met (listed in the CSV and on the criterion's page).`,
+        `Standard ${c.standard}. Audit period ${pct(c.figures.period)} (${c.figures.period.met} of ${c.figures.period.total}), ${RAG_LABELS[c.figures.rag]}${c.figures.baseline ? `; baseline ${pct(c.figures.baseline)} (${c.figures.baseline.met} of ${c.figures.baseline.total})` : ''}. ${c.figures.failing.length} ${c.figures.failing.length === 1 ? c.recordNoun : c.recordPlural} not met (listed in the CSV and on the criterion's page).`,
       );
     pdf.moveDown(0.4);
     row(['Month', 'Part of', 'Met', 'Records', 'Percentage'], { bold: true });

@@ -153,6 +153,7 @@ export const auditRoutes =
           title: `${view.criterion.title}, month by month`,
           description: `Line chart of the percentage meeting "${view.criterion.title}" each month, against the standard of ${view.criterion.target}%. The same figures are in the table.`,
           yTitle: 'Percentage meeting it',
+          monthly: true,
         },
       );
       return reply.page('assurance/views/audit-criterion.njk', {

@@ -195,6 +195,7 @@ export interface CriterionResult {
   title: string;
   explanation: string;
   recordNoun: string;
+  recordPlural: string;
   standard: string;
   target: number;
   thresholdMinutes: number | null;
@@ -247,6 +248,7 @@ async function compute(db: Db, run: RunRow, now: Date): Promise<AuditReport> {
       title: d.title,
       explanation: d.explanation,
       recordNoun: d.recordNoun,
+      recordPlural: d.recordPlural,
       standard: standardText(s),
       target: s.target,
       thresholdMinutes: s.thresholdMinutes,

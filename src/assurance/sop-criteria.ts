@@ -32,8 +32,9 @@ export interface CriterionDefinition {
   title: string;
   /** What is counted: the denominator, what meets it, what is left out and why. */
   explanation: string;
-  /** What one record in the drill-down is. */
+  /** What one record in the drill-down is, and more than one. */
   recordNoun: string;
+  recordPlural: string;
   side: Side;
   defaultTarget: number;
   /** The time standard, for criteria that have one (minutes). */
@@ -49,6 +50,7 @@ export const SOP_CRITERIA: readonly CriterionDefinition[] = [
     explanation:
       'Alerts approved in the month whose approved version records at least one NHS number. Beacon has no "NHS number not known" answer yet, so an alert for a woman whose number was genuinely unknown counts as not met: the drill-down lists them to check.',
     recordNoun: 'alert',
+    recordPlural: 'alerts',
     side: 'raising',
     defaultTarget: 95,
   },
@@ -57,6 +59,7 @@ export const SOP_CRITERIA: readonly CriterionDefinition[] = [
     title: 'Due date recorded',
     explanation: 'Alerts approved in the month whose approved version records the expected date of delivery.',
     recordNoun: 'alert',
+    recordPlural: 'alerts',
     side: 'raising',
     defaultTarget: 100,
   },
@@ -66,6 +69,7 @@ export const SOP_CRITERIA: readonly CriterionDefinition[] = [
     explanation:
       'Alerts approved in the month with a photograph attached by the time of approval. The alert form does not yet ask for a reason when there is no photograph, so the SOP’s "or a reason why not" cannot be counted: alerts without one are not met.',
     recordNoun: 'alert',
+    recordPlural: 'alerts',
     side: 'raising',
     defaultTarget: 80,
   },
@@ -74,6 +78,7 @@ export const SOP_CRITERIA: readonly CriterionDefinition[] = [
     title: 'Reason for the distribution recorded',
     explanation: 'Alerts approved in the month whose approved version says why it is sent as widely as it is.',
     recordNoun: 'alert',
+    recordPlural: 'alerts',
     side: 'raising',
     defaultTarget: 100,
   },
@@ -83,6 +88,7 @@ export const SOP_CRITERIA: readonly CriterionDefinition[] = [
     explanation:
       'Alerts first submitted for approval in the month, decided (approved or returned to the originator) within the standard. One still waiting when the standard ran out is not met; one still inside it at the end of the period is left out.',
     recordNoun: 'alert',
+    recordPlural: 'alerts',
     side: 'raising',
     defaultTarget: 90,
     defaultThresholdMinutes: 24 * 60,
@@ -94,6 +100,7 @@ export const SOP_CRITERIA: readonly CriterionDefinition[] = [
     explanation:
       'Alerts approved in the month whose last recipient unit received it within the standard of approval. An alert that reached no unit is not met, unless it was stood down or cancelled before it went out.',
     recordNoun: 'alert',
+    recordPlural: 'alerts',
     side: 'raising',
     defaultTarget: 99,
     defaultThresholdMinutes: 15,
@@ -105,6 +112,7 @@ export const SOP_CRITERIA: readonly CriterionDefinition[] = [
     explanation:
       'New and updated alerts delivered to a unit in the month, acknowledged by the unit within the standard. A delivery overtaken by a newer version before its standard ran out is left out (the newer one counts), and so is one still inside its standard at the end of the period.',
     recordNoun: 'delivery',
+    recordPlural: 'deliveries',
     side: 'receiving',
     defaultTarget: 95,
     defaultThresholdMinutes: 24 * 60,
@@ -116,6 +124,7 @@ export const SOP_CRITERIA: readonly CriterionDefinition[] = [
     explanation:
       'Deliveries still unacknowledged when the standard ran out (and not overtaken by a newer version), which Beacon escalated to the unit’s safeguarding team and the originator.',
     recordNoun: 'delivery',
+    recordPlural: 'deliveries',
     side: 'receiving',
     defaultTarget: 100,
     defaultThresholdMinutes: 24 * 60,
@@ -127,6 +136,7 @@ export const SOP_CRITERIA: readonly CriterionDefinition[] = [
     explanation:
       'Alerts that reached their review date in the month: met when the owner renewed it before the date, not met when it expired unreviewed. Alerts stood down or cancelled before the date never reach it and are not counted.',
     recordNoun: 'alert',
+    recordPlural: 'alerts',
     side: 'raising',
     defaultTarget: 90,
   },
@@ -135,6 +145,7 @@ export const SOP_CRITERIA: readonly CriterionDefinition[] = [
     title: 'Stood down with a reason and redistributed',
     explanation: 'Alerts stood down in the month with an outcome recorded, whose closing version reached every unit that had received an earlier version.',
     recordNoun: 'alert',
+    recordPlural: 'alerts',
     side: 'raising',
     defaultTarget: 100,
   },
@@ -144,6 +155,7 @@ export const SOP_CRITERIA: readonly CriterionDefinition[] = [
     explanation:
       'Presentations (a clinician confirmed she is the woman in the alert) in the month, where the urgent email to the alert’s owners was sent within the standard.',
     recordNoun: 'presentation',
+    recordPlural: 'presentations',
     side: 'raising',
     defaultTarget: 100,
     defaultThresholdMinutes: 15,
@@ -154,6 +166,7 @@ export const SOP_CRITERIA: readonly CriterionDefinition[] = [
     title: 'Point-of-care reveals with a reason',
     explanation: 'Alerts revealed at the point of care in the month where the clinician gave a reason (and described it, for "other").',
     recordNoun: 'reveal',
+    recordPlural: 'reveals',
     side: 'acting',
     defaultTarget: 100,
   },
@@ -163,6 +176,7 @@ export const SOP_CRITERIA: readonly CriterionDefinition[] = [
     explanation:
       'People asked to read the current major version of the partnership’s alert SOP (by the month they were asked) who had confirmed reading it by the end of the period. No SOP published in the library: nothing to count.',
     recordNoun: 'reader',
+    recordPlural: 'readers',
     side: 'acting',
     defaultTarget: 90,
   },

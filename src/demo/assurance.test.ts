@@ -16,7 +16,7 @@ const PASSWORD = 'correct horse battery staple 42';
 beforeAll(async () => {
   tdb = await openTestDatabase();
   await seedDemo(db(), PASSWORD);
-  expect(await seedDemoAssurance(db(), { password: PASSWORD })).toBe(60);
+  expect(await seedDemoAssurance(db(), { password: PASSWORD })).toBe(96);
   expect(await seedDemoAssurance(db(), { password: PASSWORD })).toBe(0);
 }, 300_000);
 afterAll(async () => tdb?.close());

@@ -49,7 +49,7 @@ export async function seedDemoAssurance(db: Db, opts: { password: string; now?: 
   const pah = await ctx('coordinator.pah@beacon.example');
   const area = AREAS.find((a) => a.town === 'Southampton')!;
   const rng = new Rng(opts.seed ?? 20_261_208);
-  const count = opts.count ?? 60;
+  const count = opts.count ?? 96;
 
   // Each alert's life as steps at the times they happened; all steps run in time order, so every service sees the register as it was.
   const steps: Step[] = [];

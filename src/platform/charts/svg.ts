@@ -47,7 +47,10 @@ export interface LineDatum {
 }
 
 /** A line chart over time (cumulative counts by day), one line per series, NHS colours. */
-export async function lineChartSvg(data: readonly LineDatum[], opts: { title: string; description: string; yTitle: string }): Promise<string> {
+export async function lineChartSvg(
+  data: readonly LineDatum[],
+  opts: { title: string; description: string; yTitle: string /** One point per month: label the axis by month. */; monthly?: boolean },
+): Promise<string> {
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: 560,
@@ -55,7 +58,14 @@ export async function lineChartSvg(data: readonly LineDatum[], opts: { title: st
     data: { values: data.map((d) => ({ ...d })) },
     mark: { type: 'line', point: { filled: true, size: 50 }, strokeWidth: 3 },
     encoding: {
-      x: { field: 'date', type: 'temporal', title: null, axis: { format: '%d %b', labelFontSize: 12, tickCount: 8 } },
+      x: {
+        field: 'date',
+        type: 'temporal',
+        title: null,
+        axis: opts.monthly
+          ? { format: '%b %Y', labelFontSize: 12, tickCount: { interval: 'month', step: 1 } }
+          : { format: '%d %b', labelFontSize: 12, tickCount: 8 },
+      },
       y: { field: 'value', type: 'quantitative', title: opts.yTitle, axis: { labelFontSize: 12 } },
       color: {
         field: 'series',
