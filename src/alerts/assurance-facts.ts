@@ -103,14 +103,17 @@ export async function alertAuditFacts(db: Db, opts: { organisationIds: readonly 
     endedUndelivered: r.ended_undelivered === true,
   }));
 
+  // "Overtaken": the next delivery of the same alert to the same unit (a newer version, or its stand-down), by one sort rather than a lookup per row.
   const deliveryRows = await rows<Record<string, unknown>>(
     db,
-    sql`select d.id, d.alert_id, a.reference, u.organisation_id, d.unit_id, d.created_at, d.acknowledged_at, d.escalated_at,
-          (select min(n.created_at) from alert_deliveries n where n.alert_id = d.alert_id and n.unit_id = d.unit_id and n.version > d.version) as superseded_at
-        from alert_deliveries d
-        join units u on u.id = d.unit_id
-        join alerts a on a.id = d.alert_id
-        where d.kind in ('activation', 'update') and u.organisation_id in (${orgs}) and d.created_at >= ${from} and d.created_at < ${to}`,
+    sql`with d as (
+          select d.id, d.alert_id, d.unit_id, u.organisation_id, d.kind, d.created_at, d.acknowledged_at, d.escalated_at,
+            lead(d.created_at) over (partition by d.alert_id, d.unit_id order by d.version) as superseded_at
+          from alert_deliveries d join units u on u.id = d.unit_id
+          where u.organisation_id in (${orgs}) and d.created_at >= ${from})
+        select d.id, d.alert_id, a.reference, d.organisation_id, d.unit_id, d.created_at, d.acknowledged_at, d.escalated_at, d.superseded_at
+        from d join alerts a on a.id = d.alert_id
+        where d.kind in ('activation', 'update') and d.created_at < ${to}`,
   );
   const deliveries: DeliveryFact[] = deliveryRows.map((r) => ({
     id: String(r.id),
