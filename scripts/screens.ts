@@ -155,7 +155,7 @@ async function main() {
           }
         }
         await page.goto(`${url}/assurance/audits`);
-        const criteria = page.locator('main a[href^="/assurance/criteria/"]', { hasText: 'Southampton: audit criteria' }).first();
+        const criteria = page.locator('main a[href^="/assurance/criteria/"]', { hasText: 'Southampton SOP audit criteria' }).first();
         if ((await criteria.count()) > 0) {
           await page.goto(`${url}${await criteria.getAttribute('href')}`);
           await take('SOP audit criteria');

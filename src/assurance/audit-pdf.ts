@@ -46,7 +46,7 @@ export async function auditPdf(view: RunView): Promise<Buffer> {
     `Audit period ${formatDate(report.period.from)} to ${formatDate(report.period.to)}`,
     report.period.baselineFrom ? `baseline ${formatDate(report.period.baselineFrom)} to ${formatDate(report.period.baselineTo!)}` : 'no baseline',
     report.criteriaVersion ? `criteria version ${report.criteriaVersion}` : "Beacon's default criteria",
-    report.sop ? `SOP: ${report.sop.title}, version ${report.sop.version}` : 'no SOP published in the library',
+    report.document ? `${report.document.title}, version ${report.document.version}` : 'no document published in the library',
   ];
   pdf.moveDown(0.3).font('Helvetica').fontSize(10).fillColor(GREY).text(facts.join(' · '));
   pdf

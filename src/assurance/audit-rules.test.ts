@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addMonths, auditPeriod, type AuditItem, figures, formatMinutes, median, monthsOf, ragOf, tally } from './audit-rules';
-import { criteriaChangeSchema, defaultSettings, formatThreshold, settingsFrom, standardText } from './sop-criteria';
+import { criteriaChangeSchema, defaultSettings, formatThreshold, settingsFrom, standardText } from './criteria';
 
 const item = (at: string, met: boolean, extra: Partial<AuditItem> = {}): AuditItem => ({
   id: at,
@@ -77,15 +77,15 @@ describe('criteria settings', () => {
   });
   it('refuses a version without every criterion, a time standard where none applies, or nothing switched on', () => {
     const all = defaultSettings();
-    expect(criteriaChangeSchema.safeParse({ changeReason: 'x', criteria: all }).success).toBe(true);
-    expect(criteriaChangeSchema.safeParse({ changeReason: 'x', criteria: all.slice(1) }).success).toBe(false);
-    expect(criteriaChangeSchema.safeParse({ changeReason: 'x', criteria: all.map((c) => ({ ...c, thresholdMinutes: 5 })) }).success).toBe(false);
-    expect(criteriaChangeSchema.safeParse({ changeReason: 'x', criteria: all.map((c) => ({ ...c, enabled: false })) }).success).toBe(false);
-    expect(criteriaChangeSchema.safeParse({ changeReason: 'x', criteria: all.map((c) => ({ ...c, target: 101 })) }).success).toBe(false);
+    expect(criteriaChangeSchema('sop').safeParse({ changeReason: 'x', criteria: all }).success).toBe(true);
+    expect(criteriaChangeSchema('sop').safeParse({ changeReason: 'x', criteria: all.slice(1) }).success).toBe(false);
+    expect(criteriaChangeSchema('sop').safeParse({ changeReason: 'x', criteria: all.map((c) => ({ ...c, thresholdMinutes: 5 })) }).success).toBe(false);
+    expect(criteriaChangeSchema('sop').safeParse({ changeReason: 'x', criteria: all.map((c) => ({ ...c, enabled: false })) }).success).toBe(false);
+    expect(criteriaChangeSchema('sop').safeParse({ changeReason: 'x', criteria: all.map((c) => ({ ...c, target: 101 })) }).success).toBe(false);
   });
   it('reads a stored version back, switching off a criterion it does not know', () => {
     const stored = defaultSettings().filter((s) => s.key !== 'sop_readership');
-    const read = settingsFrom(stored);
+    const read = settingsFrom('sop', stored);
     expect(read.find((s) => s.key === 'sop_readership')!.enabled).toBe(false);
     expect(read.filter((s) => s.enabled)).toHaveLength(stored.length);
   });

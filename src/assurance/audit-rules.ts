@@ -22,6 +22,8 @@ export interface AuditItem {
   note: string | null;
   /** A time measured, in minutes (approval, delivery, acknowledgement), for the median. */
   minutes?: number | null;
+  /** A further breakdown where the criterion has one (the milestone, the escalation stage), in words. */
+  group?: string | null;
 }
 
 export type Rag = 'green' | 'amber' | 'red' | 'none';
@@ -46,6 +48,8 @@ export interface CriterionFigures {
   byMonth: (Tally & { month: string; inBaseline: boolean })[];
   byOrganisation: (Tally & { organisationId: string })[];
   byUnit: (Tally & { unitId: string; organisationId: string | null })[];
+  /** By the criterion's own grouping (which milestone, which stage), lowest first; empty when it has none. */
+  byGroup: (Tally & { group: string })[];
   /** The period's records not met, oldest first. */
   failing: { id: string; ref: string; href: string | null; at: string; organisationId: string | null; unitId: string | null; note: string | null }[];
 }
@@ -124,6 +128,7 @@ export function figures(items: readonly AuditItem[], period: AuditPeriod, target
   const months = new Counter();
   const orgs = new Counter();
   const units = new Counter();
+  const groups = new Counter();
   const unitOrg = new Map<string, string | null>();
   const minutes: number[] = [];
   const failing: CriterionFigures['failing'] = [];
@@ -138,6 +143,7 @@ export function figures(items: readonly AuditItem[], period: AuditPeriod, target
         units.add(it.unitId, it.met);
         unitOrg.set(it.unitId, it.organisationId);
       }
+      if (it.group) groups.add(it.group, it.met);
       if (typeof it.minutes === 'number') minutes.push(it.minutes);
       if (!it.met)
         failing.push({ id: it.id, ref: it.ref, href: it.href, at: it.at.toISOString(), organisationId: it.organisationId, unitId: it.unitId, note: it.note });
@@ -168,6 +174,10 @@ export function figures(items: readonly AuditItem[], period: AuditPeriod, target
       .keys()
       .map((unitId) => ({ unitId, organisationId: unitOrg.get(unitId) ?? null, ...units.get(unitId) }))
       .sort((x, y) => (x.pct ?? 0) - (y.pct ?? 0) || y.total - x.total),
+    byGroup: groups
+      .keys()
+      .map((group) => ({ group, ...groups.get(group) }))
+      .sort((x, y) => (x.pct ?? 0) - (y.pct ?? 0) || y.total - x.total || x.group.localeCompare(y.group)),
     failing,
   };
 }

@@ -9,20 +9,23 @@ import type { AppDeps } from '../platform/http/deps';
 import { api } from '../platform/http/api';
 import { DateTime, IsoDay, isoOrNull, jsonBody, pathParam, Uuid } from '../platform/http/api-helpers';
 import { criteriaFor, getRun, listRuns, saveCriteria, signOffRun, startRun } from './audits';
-import { CRITERION, SOP_CRITERIA_KEYS, standardText } from './sop-criteria';
+import { AUDIT_KINDS, type AuditKind, CRITERION, PROTOCOL_CRITERIA_KEYS, SOP_CRITERIA_KEYS, standardText } from './criteria';
 
 const TAGS = ['Assurance'];
 const Rag = z
   .enum(['green', 'amber', 'red', 'none'])
   .meta({ description: 'Against the standard: green at or above it, amber within 10 points, red below; none with nothing to count' });
-const Key = z.enum(SOP_CRITERIA_KEYS);
+const Key = z.enum([...SOP_CRITERIA_KEYS, ...PROTOCOL_CRITERIA_KEYS]);
+const Kind = z
+  .enum(AUDIT_KINDS)
+  .meta({ description: 'sop: the high-risk alert SOP; protocol: the concealed pregnancy and unborn baby protocol, over case data' });
 const Tally = { met: z.int(), total: z.int(), pct: z.number().nullable().meta({ description: 'Met as a percentage of total, one decimal place' }) };
 const Period = z.object({ from: IsoDay, to: IsoDay, baselineFrom: IsoDay.nullable(), baselineTo: IsoDay.nullable() });
 const RagCounts = z.object({ green: z.int(), amber: z.int(), red: z.int(), none: z.int() });
 
 const RunSummary = z.object({
   id: Uuid,
-  kind: z.literal('sop'),
+  kind: Kind,
   title: z.string(),
   partnership: z.object({ id: Uuid, name: z.string() }),
   period: Period,
@@ -42,7 +45,10 @@ const RunSummary = z.object({
 const Runs = api.schema('AuditRuns', z.object({ runs: z.array(RunSummary) }));
 
 const Failing = z.object({
-  id: Uuid.meta({ description: 'The record not met (an alert, delivery, presentation, reveal or read)' }),
+  id: z.string().meta({
+    description:
+      'The record not met (an alert, delivery, presentation, reveal, read, case milestone, birth plan recipient, discharge decision, prompt or escalation stage)',
+  }),
   ref: z.string().meta({ description: 'Its reference: never a personal detail' }),
   href: z.string().nullable().meta({ description: 'The page that opens it, under its own access rules' }),
   at: DateTime,
@@ -57,7 +63,10 @@ const Report = api.schema(
     verified: z.boolean().nullable().meta({ description: 'For a frozen run: the stored report still matches its hash' }),
     asOf: DateTime.meta({ description: 'The moment the figures look from: the end of the period, or when computed if sooner' }),
     computedAt: DateTime,
-    sop: z.object({ documentId: Uuid, versionId: Uuid, title: z.string(), version: z.string(), publishedOn: IsoDay.nullable() }).nullable(),
+    document: z
+      .object({ documentId: Uuid, versionId: Uuid, title: z.string(), version: z.string(), publishedOn: IsoDay.nullable() })
+      .nullable()
+      .meta({ description: 'The document the audit follows (the alert SOP, or the protocol), as in force' }),
     rag: RagCounts,
     names: z.record(z.string(), z.string()).meta({ description: 'Organisation and unit names by id, as they were when computed' }),
     criteria: z.array(
@@ -85,8 +94,9 @@ const Report = api.schema(
 const StartRequest = api.schema(
   'AuditRunRequest',
   z.object({
+    kind: Kind.optional().meta({ description: 'What to audit (default sop)' }),
     partnershipId: Uuid.meta({ description: 'The partnership (a local authority area) to audit' }),
-    from: IsoDay.optional().meta({ description: 'First day of the period (default: the day its alert SOP was published)' }),
+    from: IsoDay.optional().meta({ description: 'First day of the period (default: the day its alert SOP, or its protocol, was published)' }),
     months: z.int().optional().meta({ description: 'Length of the period, 1 to 12 months (default 6)' }),
     baseline: z.boolean().optional().meta({ description: 'Compare with the same length before (default true)' }),
     title: z.string().optional(),
@@ -97,6 +107,7 @@ const Setting = z.object({ key: Key, enabled: z.boolean(), target: z.int(), thre
 const Criteria = api.schema(
   'AuditCriteria',
   z.object({
+    kind: Kind,
     version: z.int(),
     changeReason: z.string().nullable(),
     changedBy: z.string().nullable(),
@@ -110,7 +121,7 @@ const CriteriaRequest = api.schema('AuditCriteriaRequest', z.object({ changeReas
 type RunRowLike = Awaited<ReturnType<typeof listRuns>>[number];
 const summary = (r: RunRowLike) => ({
   id: r.id,
-  kind: 'sop' as const,
+  kind: r.kind as AuditKind,
   title: r.title,
   partnership: { id: r.geographyId, name: r.partnershipName },
   period: { from: r.periodFrom, to: r.periodTo, baselineFrom: r.baselineFrom, baselineTo: r.baselineTo },
@@ -137,7 +148,7 @@ export const auditsApi =
         method: 'GET',
         url: '/api/assurance/audit-runs',
         operationId: 'listAuditRuns',
-        summary: 'SOP audit runs, newest first, with their status and (frozen) figures',
+        summary: 'Audit runs (SOP and protocol), newest first, with their status and (frozen) figures',
         tags: TAGS,
         responses: { 200: { description: 'Runs', schema: Runs } },
       },
@@ -149,7 +160,7 @@ export const auditsApi =
         method: 'POST',
         url: '/api/assurance/audit-runs',
         operationId: 'startAuditRun',
-        summary: 'Start an SOP audit run for a partnership (a draft, computed whenever it is read)',
+        summary: 'Start an audit run for a partnership (a draft, computed whenever it is read)',
         tags: TAGS,
         body: { schema: StartRequest },
         responses: { 201: { description: 'Started', schema: api.schema('AuditRunCreated', z.object({ id: Uuid })) } },
@@ -162,7 +173,7 @@ export const auditsApi =
         method: 'GET',
         url: '/api/assurance/audit-runs/:id',
         operationId: 'getAuditRun',
-        summary: 'An SOP audit run’s report: every criterion’s figures, trend, breakdown and the records not met',
+        summary: 'An audit run’s report: every criterion’s figures, trend, breakdown and the records not met',
         tags: TAGS,
         params: ID,
         responses: { 200: { description: 'The run', schema: Report } },
@@ -171,7 +182,7 @@ export const auditsApi =
         const { run, report, verified } = await getRun(db, req.ctx, pathParam(req));
         return {
           id: run.id,
-          kind: 'sop' as const,
+          kind: report.kind,
           title: report.title,
           partnership: report.partnership,
           period: report.period,
@@ -186,7 +197,7 @@ export const auditsApi =
           verified,
           asOf: report.asOf,
           computedAt: report.computedAt,
-          sop: report.sop,
+          document: report.document,
           rag: report.rag,
           names: report.names,
           criteria: report.criteria.map((c) => ({
@@ -221,12 +232,13 @@ export const auditsApi =
         method: 'GET',
         url: '/api/assurance/criteria/:id',
         operationId: 'getAuditCriteria',
-        summary: 'The SOP audit criteria a partnership uses now, and the earlier versions',
+        summary: 'The audit criteria a partnership uses now for a kind of audit, and the earlier versions',
         tags: TAGS,
         params: { id: 'The partnership (a local authority area)' },
+        query: { kind: 'sop (default) or protocol' },
         responses: { 200: { description: 'The criteria', schema: Criteria } },
       },
-      async (req) => criteriaBody(await criteriaFor(db, req.ctx, pathParam(req))),
+      async (req) => criteriaBody(await criteriaFor(db, req.ctx, pathParam(req), kindQuery(req.query))),
     );
     api.route(
       app,
@@ -234,18 +246,26 @@ export const auditsApi =
         method: 'POST',
         url: '/api/assurance/criteria/:id',
         operationId: 'changeAuditCriteria',
-        summary: 'A new version of a partnership’s SOP audit criteria (every criterion: used or not, its standard and time standard)',
+        summary: 'A new version of a partnership’s audit criteria for a kind of audit (every criterion: used or not, its standard and time standard)',
         tags: TAGS,
         params: { id: 'The partnership (a local authority area)' },
+        query: { kind: 'sop (default) or protocol' },
         body: { schema: CriteriaRequest },
         responses: { 201: { description: 'Saved', schema: api.schema('AuditCriteriaSaved', z.object({ version: z.int() })) } },
       },
-      async (req, reply) => reply.code(201).send(await saveCriteria(db, req.ctx, pathParam(req), jsonBody(req))),
+      async (req, reply) => reply.code(201).send(await saveCriteria(db, req.ctx, pathParam(req), jsonBody(req), kindQuery(req.query))),
     );
   };
 
+/** `?kind=`: sop when absent; anything but sop or protocol is refused by the service. */
+function kindQuery(q: unknown): AuditKind {
+  const k = (q as Record<string, unknown> | undefined)?.kind;
+  return (typeof k === 'string' && k ? k : 'sop') as AuditKind;
+}
+
 function criteriaBody(c: Awaited<ReturnType<typeof criteriaFor>>) {
   return {
+    kind: c.kind,
     version: c.current.version,
     changeReason: c.current.changeReason,
     changedBy: c.current.createdByName,

@@ -27,7 +27,7 @@ describe('SOP audit pages', () => {
     const b = await t.browser().signedInAs('partnership@beacon.example');
     const list = await b.get('/assurance/audits');
     expect(list.status).toBe(200);
-    expect(list.body).toContain('Start an SOP audit');
+    expect(list.body).toContain('Start an audit');
     const form = await b.get('/assurance/audits/new');
     expect(form.status).toBe(200);
     expect(form.body).toContain('Hampshire');

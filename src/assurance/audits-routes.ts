@@ -14,21 +14,24 @@ import { ValidationError } from '../platform/errors';
 import { compareRuns, criteriaFor, getRun, listRuns, reportCsvRows, runCriterion, saveCriteria, signOffRun, startChoices, startRun } from './audits';
 import { partnershipsFor } from './access';
 import { formatMinutes, RAG_LABELS } from './audit-rules';
-import { CRITERION, type CriterionSetting, SOP_CRITERIA, standardText } from './sop-criteria';
+import { AUDIT_KIND_LABELS, type AuditKind, CRITERIA_SETS, CRITERION, type CriterionSetting, standardText } from './criteria';
 import { londonDate } from '../platform/dates';
 
 const param = (req: FastifyRequest, name = 'id') => (req.params as Record<string, string>)[name]!;
 const pageErrors = (fieldErrors: Record<string, string>) => formErrors(fieldErrors, (f) => (f === 'form' ? 'maincontent' : f));
 const done = (text: string) => `done=${encodeURIComponent(text)}`;
-const BACK = { href: '/assurance/audits', text: 'SOP audits' };
+const BACK = { href: '/assurance/audits', text: 'Audits' };
 const RAG_TAGS = { green: 'nhsuk-tag--green', amber: 'nhsuk-tag--orange', red: 'nhsuk-tag--red', none: 'nhsuk-tag--grey' };
 
+/** The kind of audit a criteria page or form is about (`?kind=` or the form's `kind`); anything else is the SOP's. */
+const kindOf = (v: unknown): AuditKind => (v === 'protocol' ? 'protocol' : 'sop');
+
 /** The criteria form's fields: `<key>.enabled`, `<key>.target`, `<key>.threshold` (minutes). */
-function criteriaFromForm(v: Record<string, string>, body: Record<string, unknown>) {
+function criteriaFromForm(kind: AuditKind, v: Record<string, string>, body: Record<string, unknown>) {
   const num = (s: string | undefined) => (s === undefined || s.trim() === '' ? Number.NaN : Number(s.trim()));
   return {
     changeReason: v.changeReason ?? '',
-    criteria: SOP_CRITERIA.map((c) => ({
+    criteria: CRITERIA_SETS[kind].map((c) => ({
       key: c.key,
       enabled: body[`${c.key}.enabled`] !== undefined,
       target: num(v[`${c.key}.target`]),
@@ -38,11 +41,11 @@ function criteriaFromForm(v: Record<string, string>, body: Record<string, unknow
 }
 
 /** Zod's paths (criteria.3.target) to the form's fields (nhs_number.target). */
-function criteriaErrors(fieldErrors: Record<string, string>): Record<string, string> {
+function criteriaErrors(kind: AuditKind, fieldErrors: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, msg] of Object.entries(fieldErrors)) {
     const m = /^criteria\.(\d+)\.(target|thresholdMinutes)$/.exec(k);
-    const c = m ? SOP_CRITERIA[Number(m[1])] : undefined;
+    const c = m ? CRITERIA_SETS[kind][Number(m[1])] : undefined;
     if (m && c) out[`${c.key}.${m[2] === 'target' ? 'target' : 'threshold'}`] = msg;
     else out[k === 'criteria' ? 'form' : k] = msg;
   }
@@ -60,7 +63,7 @@ export const auditRoutes =
     app.get('/assurance/audits', { config: { permission: 'assurance.view' } }, async (req, reply) => {
       const runs = await listRuns(db, req.ctx);
       return reply.page('assurance/views/audits.njk', {
-        title: 'SOP audits',
+        title: 'SOP and protocol audits',
         columnClass: 'nhsuk-grid-column-full',
         done: req.banner(),
         runs,
@@ -74,9 +77,10 @@ export const auditRoutes =
       const choices = await startChoices(db, req.ctx);
       const e = fieldErrors ? pageErrors(fieldErrors) : undefined;
       return reply.code(fieldErrors ? 400 : 200).page('assurance/views/audit-start.njk', {
-        title: 'Start an SOP audit',
+        title: 'Start an audit',
         back: BACK,
-        values: { partnershipId: choices.length === 1 ? choices[0]!.id : '', months: '6', baseline: 'yes', ...values },
+        values: { kind: 'sop', partnershipId: choices.length === 1 ? choices[0]!.id : '', months: '6', baseline: 'yes', ...values },
+        kindLabels: AUDIT_KIND_LABELS,
         choices,
         errors: e,
         inline: e?.fields ?? {},
@@ -188,7 +192,8 @@ export const auditRoutes =
 
     // ── Criteria ────────────────────────────────────────────────────────────────────────────────────
     async function renderCriteria(req: FastifyRequest, reply: FastifyReply, values?: Record<string, string>, fieldErrors?: Record<string, string>) {
-      const c = await criteriaFor(db, req.ctx, param(req));
+      const q = (req.query ?? {}) as Record<string, unknown>;
+      const c = await criteriaFor(db, req.ctx, param(req), kindOf(values?.kind ?? q.kind));
       const settings = c.current.settings;
       const e = fieldErrors ? pageErrors(fieldErrors) : undefined;
       const v =
@@ -201,7 +206,7 @@ export const auditRoutes =
           ]),
         );
       return reply.code(fieldErrors ? 400 : 200).page('assurance/views/audit-criteria.njk', {
-        title: `SOP audit criteria: ${c.partnership.name}`,
+        title: `${c.kind === 'sop' ? 'Alert SOP' : 'Protocol'} audit criteria: ${c.partnership.name}`,
         columnClass: 'nhsuk-grid-column-full',
         back: BACK,
         done: req.banner(),
@@ -218,9 +223,9 @@ export const auditRoutes =
       handleForm(req, reply, {
         act: async (v, body) => {
           try {
-            return await saveCriteria(db, req.ctx, param(req), criteriaFromForm(v, body));
+            return await saveCriteria(db, req.ctx, param(req), criteriaFromForm(kindOf(v.kind), v, body), kindOf(v.kind));
           } catch (err) {
-            if (err instanceof ValidationError) throw new ValidationError(criteriaErrors(err.fieldErrors));
+            if (err instanceof ValidationError) throw new ValidationError(criteriaErrors(kindOf(v.kind), err.fieldErrors));
             throw err;
           }
         },

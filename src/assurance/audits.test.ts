@@ -21,7 +21,7 @@ import { libraryCirculations, libraryDocuments, libraryReads, libraryVersions } 
 import { ForbiddenError, ValidationError } from '../platform/errors';
 import { assuranceAuditRuns } from './schema';
 import { compareRuns, criteriaFor, getRun, listRuns, reportCsvRows, saveCriteria, signOffRun, startRun } from './audits';
-import { defaultSettings } from './sop-criteria';
+import { defaultSettings } from './criteria';
 import { auditPdf } from './audit-pdf';
 
 let tdb: TestDatabase;
@@ -341,7 +341,7 @@ describe('the SOP audit, computed from the records', () => {
     expect(view.report.period).toEqual({ from: '2025-01-01', to: '2025-06-30', baselineFrom: '2024-07-01', baselineTo: '2024-12-31' });
     expect(view.report.criteriaVersion).toBe(0);
     expect(view.report.criteria.map((c) => c.key)).toEqual(defaultSettings().map((s) => s.key));
-    expect(view.report.sop?.publishedOn).toBe('2025-01-01');
+    expect(view.report.document?.publishedOn).toBe('2025-01-01');
     expect(view.run.status).toBe('draft');
   });
 

@@ -17,14 +17,27 @@ import { endOfLondonDay } from '../platform/working-days';
 import { directoryNames, organisationsIn, partnershipAreaIds } from '../directory/service';
 import { alertAuditFacts } from '../alerts/assurance-facts';
 import { pointOfCareAuditFacts } from '../identity/point-of-care/assurance-facts';
-import { alertSopInForce, sopReadFacts } from '../library/assurance-facts';
+import { alertSopInForce, protocolInForce, sopReadFacts } from '../library/assurance-facts';
+import { caseAuditFacts } from '../cases/assurance-facts';
+import { escalationAuditFacts } from '../escalations/assurance-facts';
+import { PROTOCOL_MEASURES, type ProtocolFacts } from './protocol-measures';
 import { partnershipsFor, requirePartnership, requireRun, type RunRow, runScope } from './access';
-import { type AuditPeriod, auditPeriod, type CriterionFigures, figures, RAG_LABELS, type Rag } from './audit-rules';
+import { type AuditItem, type AuditPeriod, auditPeriod, type CriterionFigures, figures, RAG_LABELS, type Rag } from './audit-rules';
 import { MEASURES, type SopFacts } from './measures';
-import { CRITERION, type CriterionSetting, criteriaChangeSchema, defaultSettings, settingsFrom, standardText } from './sop-criteria';
+import {
+  AUDIT_KINDS,
+  type AuditKind,
+  CRITERION,
+  type CriterionSetting,
+  criteriaChangeSchema,
+  defaultSettings,
+  type ProtocolCriterionKey,
+  type SopCriterionKey,
+  settingsFrom,
+  standardText,
+} from './criteria';
 import { assuranceAuditRuns, assuranceCriteriaVersions } from './schema';
 
-const KIND = 'sop';
 const actorName = (ctx: RequestContext) => ctx.actor?.displayName ?? ctx.system ?? 'Beacon';
 
 // ── Criteria, versioned per partnership ─────────────────────────────────────────────────────────────
@@ -37,52 +50,55 @@ export interface CriteriaVersion {
   createdAt: Date | null;
 }
 
-/** The criteria a partnership audits against now: its newest version, or Beacon's defaults (version 0). */
-export async function criteriaInForce(db: Db, geographyId: string): Promise<CriteriaVersion> {
+/** The criteria a partnership audits against now for a kind of audit: its newest version, or Beacon's defaults (version 0). */
+export async function criteriaInForce(db: Db, kind: AuditKind, geographyId: string): Promise<CriteriaVersion> {
   const [row] = await db
     .select()
     .from(assuranceCriteriaVersions)
-    .where(and(eq(assuranceCriteriaVersions.kind, KIND), eq(assuranceCriteriaVersions.geographyId, geographyId)))
+    .where(and(eq(assuranceCriteriaVersions.kind, kind), eq(assuranceCriteriaVersions.geographyId, geographyId)))
     .orderBy(desc(assuranceCriteriaVersions.version))
     .limit(1);
   return row
     ? {
         version: row.version,
-        settings: settingsFrom(row.definition),
+        settings: settingsFrom(kind, row.definition),
         changeReason: row.changeReason,
         createdByName: row.createdByName,
         createdAt: row.createdAt,
       }
-    : { version: 0, settings: defaultSettings(), changeReason: null, createdByName: null, createdAt: null };
+    : { version: 0, settings: defaultSettings(kind), changeReason: null, createdByName: null, createdAt: null };
 }
 
 /** The criteria in force for a partnership and every earlier version, newest first. */
-export async function criteriaFor(db: Db, ctx: RequestContext, geographyId: string) {
+export async function criteriaFor(db: Db, ctx: RequestContext, geographyId: string, kind: AuditKind = 'sop') {
+  if (!(AUDIT_KINDS as readonly string[]).includes(kind)) throw new ValidationError({ kind: 'Choose the SOP or the protocol audit' });
   const partnership = await requirePartnership(db, ctx, geographyId, 'assurance.view');
   const versions = await db
     .select()
     .from(assuranceCriteriaVersions)
-    .where(and(eq(assuranceCriteriaVersions.kind, KIND), eq(assuranceCriteriaVersions.geographyId, geographyId)))
+    .where(and(eq(assuranceCriteriaVersions.kind, kind), eq(assuranceCriteriaVersions.geographyId, geographyId)))
     .orderBy(desc(assuranceCriteriaVersions.version));
   return {
     partnership,
-    current: await criteriaInForce(db, geographyId),
+    kind,
+    current: await criteriaInForce(db, kind, geographyId),
     history: versions.map((v) => ({ version: v.version, changeReason: v.changeReason, createdByName: v.createdByName, createdAt: v.createdAt })),
   };
 }
 
 /** A new criteria version for a partnership (the whole set: which are used, each standard and time standard). */
-export async function saveCriteria(db: Db, ctx: RequestContext, geographyId: string, raw: unknown): Promise<{ version: number }> {
+export async function saveCriteria(db: Db, ctx: RequestContext, geographyId: string, raw: unknown, kind: AuditKind = 'sop'): Promise<{ version: number }> {
   await requirePartnership(db, ctx, geographyId, 'assurance.configure');
-  const input = parseInput(criteriaChangeSchema, raw);
+  if (!(AUDIT_KINDS as readonly string[]).includes(kind)) throw new ValidationError({ kind: 'Choose the SOP or the protocol audit' });
+  const input = parseInput(criteriaChangeSchema(kind), raw);
   return db.transaction(async (tx) => {
     const [m] = await tx
       .select({ v: max(assuranceCriteriaVersions.version) })
       .from(assuranceCriteriaVersions)
-      .where(and(eq(assuranceCriteriaVersions.kind, KIND), eq(assuranceCriteriaVersions.geographyId, geographyId)));
+      .where(and(eq(assuranceCriteriaVersions.kind, kind), eq(assuranceCriteriaVersions.geographyId, geographyId)));
     const version = (m?.v ?? 0) + 1;
     await tx.insert(assuranceCriteriaVersions).values({
-      kind: KIND,
+      kind,
       geographyId,
       version,
       definition: input.criteria,
@@ -95,7 +111,7 @@ export async function saveCriteria(db: Db, ctx: RequestContext, geographyId: str
       verb: 'C',
       entityType: 'AssuranceCriteria',
       entityId: geographyId,
-      detail: { kind: KIND, version, changeReason: input.changeReason, criteria: input.criteria },
+      detail: { kind, version, changeReason: input.changeReason, criteria: input.criteria },
     });
     return { version };
   });
@@ -112,6 +128,7 @@ const dateField = (what: string) =>
     .refine((v) => v === null || isIsoDate(v), `The ${what} must be a real date, like 2026-01-31`);
 
 export const startRunSchema = z.object({
+  kind: z.enum(AUDIT_KINDS, { error: 'Choose what to audit' }).default('sop'),
   partnershipId: z.uuid({ error: 'Choose the partnership' }),
   from: dateField('start date'),
   months: z.coerce
@@ -129,14 +146,20 @@ export const startRunSchema = z.object({
     .transform((v) => v || null),
 });
 
-/** What the start form offers: the partnerships this person may audit, and each one's SOP implementation date. */
+/** The document whose implementation a kind of audit follows: the alert SOP, or the protocol. */
+const documentFor = (db: Db, kind: AuditKind, geographyId: string) => (kind === 'sop' ? alertSopInForce(db, geographyId) : protocolInForce(db, geographyId));
+
+/** What the start form offers: the partnerships this person may audit, and when each one's SOP and protocol were published. */
 export async function startChoices(db: Db, ctx: RequestContext) {
   authorizeList(ctx, 'assurance.run');
   const list = await partnershipsFor(db, ctx, 'assurance.run');
   return Promise.all(
     list.map(async (p) => {
-      const sop = await alertSopInForce(db, p.id);
-      return { id: p.id, name: p.name, sop, implementedOn: sop?.publishedAt ? londonDate(sop.publishedAt) : null };
+      const on = async (kind: AuditKind) => {
+        const d = await documentFor(db, kind, p.id);
+        return d?.publishedAt ? londonDate(d.publishedAt) : null;
+      };
+      return { id: p.id, name: p.name, implementedOn: { sop: await on('sop'), protocol: await on('protocol') } };
     }),
   );
 }
@@ -151,19 +174,23 @@ export async function startRun(db: Db, ctx: RequestContext, raw: unknown, now = 
   const partnership = await requirePartnership(db, ctx, input.partnershipId, 'assurance.run').catch((err) => {
     throw err instanceof NotFoundError ? new ValidationError({ partnershipId: 'Choose a safeguarding partnership (a local authority area)' }) : err;
   });
-  const sop = await alertSopInForce(db, partnership.id);
-  const from = input.from ?? (sop?.publishedAt ? londonDate(sop.publishedAt) : null);
-  if (!from) throw new ValidationError({ from: 'No alert SOP is published for this partnership, so enter the date the audit period starts' });
+  const document = await documentFor(db, input.kind, partnership.id);
+  const from = input.from ?? (document?.publishedAt ? londonDate(document.publishedAt) : null);
+  if (!from)
+    throw new ValidationError({
+      from: `No ${input.kind === 'sop' ? 'alert SOP' : 'protocol'} is published for this partnership, so enter the date the audit period starts`,
+    });
   const today = londonDate(now);
   if (from > today) throw new ValidationError({ from: 'The period must start today or earlier' });
   const period = auditPeriod(from, input.months, input.baseline);
-  const criteria = await criteriaInForce(db, partnership.id);
-  const title = input.title ?? `Alert SOP audit, ${partnership.name}: ${formatDate(period.from)} to ${formatDate(period.to)}`;
+  const criteria = await criteriaInForce(db, input.kind, partnership.id);
+  const title =
+    input.title ?? `${input.kind === 'sop' ? 'Alert SOP' : 'Protocol'} audit, ${partnership.name}: ${formatDate(period.from)} to ${formatDate(period.to)}`;
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(assuranceAuditRuns)
       .values({
-        kind: KIND,
+        kind: input.kind,
         geographyId: partnership.id,
         title,
         periodFrom: period.from,
@@ -182,7 +209,7 @@ export async function startRun(db: Db, ctx: RequestContext, raw: unknown, now = 
       verb: 'C',
       entityType: 'AuditRun',
       entityId: row!.id,
-      detail: { geographyId: partnership.id, period, criteriaVersion: criteria.version },
+      detail: { kind: input.kind, geographyId: partnership.id, period, criteriaVersion: criteria.version },
     });
     return { id: row!.id };
   });
@@ -206,7 +233,7 @@ export interface CriterionResult {
 export interface AuditReport {
   format: 1;
   runId: string;
-  kind: string;
+  kind: AuditKind;
   title: string;
   partnership: { id: string; name: string };
   period: AuditPeriod;
@@ -214,7 +241,8 @@ export interface AuditReport {
   /** The moment the figures look from (the end of the period, or when computed if sooner). */
   asOf: string;
   computedAt: string;
-  sop: { documentId: string; versionId: string; title: string; version: string; publishedOn: IsoDate | null } | null;
+  /** The document the audit follows (the alert SOP, or the protocol) as it is in force. */
+  document: { documentId: string; versionId: string; title: string; version: string; publishedOn: IsoDate | null } | null;
   criteria: CriterionResult[];
   /** Names of the organisations and units in the breakdowns, as they were when computed. */
   names: Record<string, string>;
@@ -231,16 +259,29 @@ async function compute(db: Db, run: RunRow, now: Date): Promise<AuditReport> {
   const period: AuditPeriod = { from: run.periodFrom, to: run.periodTo, baselineFrom: run.baselineFrom, baselineTo: run.baselineTo };
   const window = windowOf(period);
   const asOf = new Date(Math.min(window.to.getTime(), now.getTime()));
-  const orgIds = (await organisationsIn(db, await partnershipAreaIds(db, run.geographyId))).map((o) => o.id);
-  const sop = await alertSopInForce(db, run.geographyId);
-  const settings = settingsFrom(run.criteria).filter((s) => s.enabled);
+  const areaIds = await partnershipAreaIds(db, run.geographyId);
+  const orgIds = (await organisationsIn(db, areaIds)).map((o) => o.id);
+  const kind = run.kind as AuditKind;
+  const document = await documentFor(db, kind, run.geographyId);
+  const settings = settingsFrom(kind, run.criteria).filter((s) => s.enabled);
   const wants = (k: string) => settings.some((s) => s.key === k);
-  const facts: SopFacts = {
-    alerts: await alertAuditFacts(db, { organisationIds: orgIds, from: window.from, to: window.to }),
-    pointOfCare: await pointOfCareAuditFacts(db, { organisationIds: orgIds, from: window.from, to: window.to }),
-    reads: sop && wants('sop_readership') ? await sopReadFacts(db, { sop, organisationIds: orgIds, to: window.to }) : null,
-    sopDocumentId: sop?.documentId ?? null,
-  };
+  const range = { from: window.from, to: window.to };
+  let itemsOf: (s: CriterionSetting) => AuditItem[];
+  if (kind === 'sop') {
+    const facts: SopFacts = {
+      alerts: await alertAuditFacts(db, { organisationIds: orgIds, ...range }),
+      pointOfCare: await pointOfCareAuditFacts(db, { organisationIds: orgIds, ...range }),
+      reads: document && wants('sop_readership') ? await sopReadFacts(db, { sop: document, organisationIds: orgIds, to: window.to }) : null,
+      sopDocumentId: document?.documentId ?? null,
+    };
+    itemsOf = (s) => MEASURES[s.key as SopCriterionKey](facts, s, asOf);
+  } else {
+    const facts: ProtocolFacts = {
+      cases: await caseAuditFacts(db, { geographyIds: areaIds, ...range, asOf }),
+      stages: await escalationAuditFacts(db, { geographyIds: areaIds, organisationIds: orgIds, ...range }),
+    };
+    itemsOf = (s) => PROTOCOL_MEASURES[s.key as ProtocolCriterionKey](facts, s, asOf);
+  }
   const criteria = settings.map((s): CriterionResult => {
     const d = CRITERION[s.key];
     return {
@@ -252,7 +293,7 @@ async function compute(db: Db, run: RunRow, now: Date): Promise<AuditReport> {
       standard: standardText(s),
       target: s.target,
       thresholdMinutes: s.thresholdMinutes,
-      figures: figures(MEASURES[s.key](facts, s, asOf), period, s.target),
+      figures: figures(itemsOf(s), period, s.target),
     };
   });
   const named = new Set<string>();
@@ -271,20 +312,20 @@ async function compute(db: Db, run: RunRow, now: Date): Promise<AuditReport> {
   return {
     format: 1,
     runId: run.id,
-    kind: run.kind,
+    kind,
     title: run.title,
     partnership: { id: run.geographyId, name: names.get(run.geographyId) ?? 'Partnership' },
     period,
     criteriaVersion: run.criteriaVersion,
     asOf: asOf.toISOString(),
     computedAt: now.toISOString(),
-    sop: sop
+    document: document
       ? {
-          documentId: sop.documentId,
-          versionId: sop.versionId,
-          title: sop.title,
-          version: sop.version,
-          publishedOn: sop.publishedAt ? londonDate(sop.publishedAt) : null,
+          documentId: document.documentId,
+          versionId: document.versionId,
+          title: document.title,
+          version: document.version,
+          publishedOn: document.publishedAt ? londonDate(document.publishedAt) : null,
         }
       : null,
     criteria,

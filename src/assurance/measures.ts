@@ -9,7 +9,7 @@ import type { PointOfCareAuditFacts } from '../identity/point-of-care/assurance-
 import type { ReadFact } from '../library/assurance-facts';
 import { ROLE_LABELS, type Role } from '../platform/context';
 import { type AuditItem, formatMinutes } from './audit-rules';
-import type { CriterionSetting, SopCriterionKey } from './sop-criteria';
+import type { CriterionSetting, SopCriterionKey } from './criteria';
 
 export interface SopFacts {
   alerts: AlertAuditFacts;

@@ -1,6 +1,7 @@
 /**
- * What the assurance audits need to know about readership, read here because these are the library's
- * tables: for the alert SOP in force for a partnership, everyone in some organisations asked to read its
+ * What the assurance audits need to know from the library: the alert SOP and the protocol in force for a
+ * partnership (their publication starts an audit's period), and, read here because these are the library's
+ * tables, for the alert SOP everyone in some organisations asked to read its
  * current major version, and when they confirmed it. Ids, organisations, units and roles only (no names);
  * the caller has already authorised the audit.
  */
@@ -21,6 +22,11 @@ export interface ReadFact {
 /** The high-risk alert SOP in force for a partnership (null when none is published). */
 export function alertSopInForce(db: Db, geographyId: string): Promise<VersionLink | null> {
   return documentInForce(db, geographyId, ['sop'], 'high_risk_alerts');
+}
+
+/** The unborn baby protocol in force for a partnership (null when none is published). */
+export function protocolInForce(db: Db, geographyId: string): Promise<VersionLink | null> {
+  return documentInForce(db, geographyId, ['protocol'], 'unborn_baby_protocol');
 }
 
 /** The SOP's readers in these organisations, asked before `to`, for its major version in force. */

@@ -24,11 +24,11 @@ describe.skipIf(!browserAvailable)('the SOP audit in a real browser', () => {
   it('start → read → a red criterion → its records → sign off and freeze → compare → a new criteria version', async () => {
     const page = await b.newPage();
     await signIn(page, url(), 'partnership.southampton@beacon.example', b.svc!.password);
-    await clickAndWait(page, page.getByRole('link', { name: 'SOP audits' }).first());
+    await clickAndWait(page, page.getByRole('link', { name: 'Audits', exact: true }).first());
     expect(await textOf(page, 'main table')).toContain('Signed off');
     await checkAccessibility(page, 'SOP audits');
 
-    await clickAndWait(page, page.getByRole('button', { name: 'Start an SOP audit' }));
+    await clickAndWait(page, page.getByRole('button', { name: 'Start an audit' }));
     await checkAccessibility(page, 'start an SOP audit');
     const from = addMonths(`${londonDate(new Date()).slice(0, 7)}-01`, -4);
     await page.fill('#from', from);
@@ -79,7 +79,7 @@ describe.skipIf(!browserAvailable)('the SOP audit in a real browser', () => {
 
     // A new criteria version.
     await page.goto(url('/assurance/audits'));
-    await clickAndWait(page, page.getByRole('link', { name: 'Southampton: audit criteria' }));
+    await clickAndWait(page, page.getByRole('link', { name: 'Southampton SOP audit criteria' }));
     await checkAccessibility(page, 'SOP audit criteria');
     await page.fill('[id="nhs_number.target"]', '90');
     await page.fill('#changeReason', 'Agreed by the quality assurance subgroup');

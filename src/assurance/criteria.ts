@@ -1,11 +1,20 @@
 /**
- * The SOP embeddedness audit's criteria: what each measures over Beacon's own records, in the words the
- * partnership's audit report uses, with its default standard. A partnership's configuration (a version in
+ * The audits' criteria: for each kind of audit (the alert SOP; the concealed pregnancy and unborn baby
+ * protocol), what each criterion measures over Beacon's own records, in the words the partnership's audit
+ * report uses, with its default standard. A partnership's configuration (a version in
  * assurance_criteria_versions) switches criteria on or off and sets each standard; the measure itself is
- * code (measures.ts turns the facts into items, audit-rules.ts counts them), so a standard can change
+ * code (measures.ts and protocol-measures.ts turn the facts into items, audit-rules.ts counts them), so a standard can change
  * without anyone being able to redefine what "acknowledged" means.
  */
 import { z } from 'zod';
+
+/** The kinds of audit: the high-risk alert SOP, and the concealed pregnancy / unborn baby protocol over case data. */
+export const AUDIT_KINDS = ['sop', 'protocol'] as const;
+export type AuditKind = (typeof AUDIT_KINDS)[number];
+export const AUDIT_KIND_LABELS: Record<AuditKind, string> = {
+  sop: 'High-risk alert SOP',
+  protocol: 'Concealed pregnancy and unborn baby protocol',
+};
 
 export const SOP_CRITERIA_KEYS = [
   'nhs_number',
@@ -28,7 +37,7 @@ export type SopCriterionKey = (typeof SOP_CRITERIA_KEYS)[number];
 export type Side = 'raising' | 'receiving' | 'acting';
 
 export interface CriterionDefinition {
-  key: SopCriterionKey;
+  key: CriterionKey;
   title: string;
   /** What is counted: the denominator, what meets it, what is left out and why. */
   explanation: string;
@@ -182,14 +191,105 @@ export const SOP_CRITERIA: readonly CriterionDefinition[] = [
   },
 ];
 
-export const CRITERION: Record<SopCriterionKey, CriterionDefinition> = Object.fromEntries(SOP_CRITERIA.map((c) => [c.key, c])) as Record<
-  SopCriterionKey,
-  CriterionDefinition
->;
+export const PROTOCOL_CRITERIA_KEYS = [
+  'milestones_on_time',
+  'birth_plan_sent',
+  'dpm_before_discharge',
+  'toxicology_before_discharge',
+  'overrides_reviewed',
+  'escalation_stages_on_time',
+  'prompts_answered',
+] as const;
+export type ProtocolCriterionKey = (typeof PROTOCOL_CRITERIA_KEYS)[number];
+export type CriterionKey = SopCriterionKey | ProtocolCriterionKey;
+
+export const PROTOCOL_CRITERIA: readonly CriterionDefinition[] = [
+  {
+    key: 'milestones_on_time',
+    title: 'Protocol milestones met on time',
+    explanation:
+      'Milestones of the partnership’s cases that fell due in the month (computed from the protocol version each case follows, in working days), done by their due time. One not done by the end of the period is not met; one not needed for the case is left out. The breakdown by milestone shows which steps slip.',
+    recordNoun: 'milestone',
+    recordPlural: 'milestones',
+    side: 'raising',
+    defaultTarget: 90,
+  },
+  {
+    key: 'birth_plan_sent',
+    title: 'Birth plan sent to everyone in time',
+    explanation:
+      'Each recipient a birth plan version had to reach (the named midwife, the parents, the social worker, the health visitor, the GP, the birth unit), with its deadline in the month: sent by the deadline. One not yet due at the end of the period is left out.',
+    recordNoun: 'birth plan recipient',
+    recordPlural: 'birth plan recipients',
+    side: 'raising',
+    defaultTarget: 95,
+  },
+  {
+    key: 'dpm_before_discharge',
+    title: 'Discharge planning meeting held before discharge',
+    explanation:
+      'Discharge decisions in the month for a case whose discharge planning meeting was required: met when a meeting had been held before the decision.',
+    recordNoun: 'discharge decision',
+    recordPlural: 'discharge decisions',
+    side: 'raising',
+    defaultTarget: 100,
+  },
+  {
+    key: 'toxicology_before_discharge',
+    title: 'Toxicology result known before discharge',
+    explanation:
+      'Discharge decisions in the month for a case with toxicology requested before the decision: met when every such test had a result (or was cancelled) before the decision.',
+    recordNoun: 'discharge decision',
+    recordPlural: 'discharge decisions',
+    side: 'raising',
+    defaultTarget: 100,
+  },
+  {
+    key: 'overrides_reviewed',
+    title: 'Gate overrides with a reason, reviewed in time',
+    explanation:
+      'Discharges past the gate in the month: met when the override records its reason and a safeguarding lead reviewed it within the standard. One still inside the standard at the end of the period is left out.',
+    recordNoun: 'override',
+    recordPlural: 'overrides',
+    side: 'raising',
+    defaultTarget: 100,
+    defaultThresholdMinutes: 7 * 24 * 60,
+    thresholdLabel: 'of the discharge',
+  },
+  {
+    key: 'escalation_stages_on_time',
+    title: 'Escalations resolved within each stage’s time',
+    explanation:
+      'Escalation stages between agencies that fell due in the month (each stage’s time from the partnership’s stage table): met when the stage ended — resolved, moved on or withdrawn — by its due time.',
+    recordNoun: 'escalation stage',
+    recordPlural: 'escalation stages',
+    side: 'acting',
+    defaultTarget: 90,
+  },
+  {
+    key: 'prompts_answered',
+    title: 'Chronology prompts answered',
+    explanation:
+      'Prompts about closure, flight or disguised compliance raised on the partnership’s cases in the month, answered by a practitioner within the standard. One still inside the standard at the end of the period is left out.',
+    recordNoun: 'prompt',
+    recordPlural: 'prompts',
+    side: 'raising',
+    defaultTarget: 90,
+    defaultThresholdMinutes: 7 * 24 * 60,
+    thresholdLabel: 'of being raised',
+  },
+];
+
+/** Each kind's criteria, in the order its report lists them. */
+export const CRITERIA_SETS: Record<AuditKind, readonly CriterionDefinition[]> = { sop: SOP_CRITERIA, protocol: PROTOCOL_CRITERIA };
+
+export const CRITERION: Record<CriterionKey, CriterionDefinition> = Object.fromEntries(
+  [...SOP_CRITERIA, ...PROTOCOL_CRITERIA].map((c) => [c.key, c]),
+) as Record<CriterionKey, CriterionDefinition>;
 
 /** One criterion as a partnership configured it. */
 export interface CriterionSetting {
-  key: SopCriterionKey;
+  key: CriterionKey;
   enabled: boolean;
   /** The standard: the share of records that should meet it, a whole percentage. */
   target: number;
@@ -197,8 +297,8 @@ export interface CriterionSetting {
   thresholdMinutes: number | null;
 }
 
-export function defaultSettings(): CriterionSetting[] {
-  return SOP_CRITERIA.map((c) => ({ key: c.key, enabled: true, target: c.defaultTarget, thresholdMinutes: c.defaultThresholdMinutes ?? null }));
+export function defaultSettings(kind: AuditKind = 'sop'): CriterionSetting[] {
+  return CRITERIA_SETS[kind].map((c) => ({ key: c.key, enabled: true, target: c.defaultTarget, thresholdMinutes: c.defaultThresholdMinutes ?? null }));
 }
 
 const MAX_THRESHOLD_MINUTES = 60 * 24 * 28;
@@ -207,51 +307,52 @@ const MAX_THRESHOLD_MINUTES = 60 * 24 * 28;
  * A new criteria version from the form (`<key>.enabled`, `<key>.target`, `<key>.threshold` in minutes or
  * hours as the form says) or the API (an array of settings). Every criterion is present in every version.
  */
-export const criteriaChangeSchema = z.object({
-  changeReason: z
-    .string({ error: 'Enter why the criteria are changing' })
-    .trim()
-    .min(1, 'Enter why the criteria are changing')
-    .max(1000, 'The reason must be 1,000 characters or fewer'),
-  criteria: z
-    .array(
-      z.object({
-        key: z.enum(SOP_CRITERIA_KEYS, { error: 'That criterion does not exist' }),
-        enabled: z.boolean({ error: 'Say whether the criterion is used' }),
-        target: z
-          .number({ error: 'Enter the standard as a whole percentage, like 95' })
-          .int('Enter the standard as a whole percentage, like 95')
-          .min(1, 'The standard must be between 1% and 100%')
-          .max(100, 'The standard must be between 1% and 100%'),
-        thresholdMinutes: z
-          .number({ error: 'Enter the time standard in minutes' })
-          .int('Enter the time standard as a whole number of minutes')
-          .min(1, 'The time standard must be at least 1 minute')
-          .max(MAX_THRESHOLD_MINUTES, 'The time standard can be at most 28 days')
-          .nullable()
-          .default(null),
+export const criteriaChangeSchema = (kind: AuditKind) =>
+  z.object({
+    changeReason: z
+      .string({ error: 'Enter why the criteria are changing' })
+      .trim()
+      .min(1, 'Enter why the criteria are changing')
+      .max(1000, 'The reason must be 1,000 characters or fewer'),
+    criteria: z
+      .array(
+        z.object({
+          key: z.enum(kind === 'sop' ? SOP_CRITERIA_KEYS : PROTOCOL_CRITERIA_KEYS, { error: 'That criterion does not exist' }),
+          enabled: z.boolean({ error: 'Say whether the criterion is used' }),
+          target: z
+            .number({ error: 'Enter the standard as a whole percentage, like 95' })
+            .int('Enter the standard as a whole percentage, like 95')
+            .min(1, 'The standard must be between 1% and 100%')
+            .max(100, 'The standard must be between 1% and 100%'),
+          thresholdMinutes: z
+            .number({ error: 'Enter the time standard in minutes' })
+            .int('Enter the time standard as a whole number of minutes')
+            .min(1, 'The time standard must be at least 1 minute')
+            .max(MAX_THRESHOLD_MINUTES, 'The time standard can be at most 28 days')
+            .nullable()
+            .default(null),
+        }),
+      )
+      .superRefine((list, ctx) => {
+        const seen = new Set(list.map((c) => c.key));
+        for (const k of SOP_CRITERIA_KEYS)
+          if (!seen.has(k)) ctx.addIssue({ code: 'custom', message: `Give a setting for every criterion (missing: ${CRITERION[k].title})` });
+        if (seen.size !== list.length) ctx.addIssue({ code: 'custom', message: 'Each criterion can be given once' });
+        list.forEach((c, i) => {
+          const hasTime = CRITERION[c.key]?.defaultThresholdMinutes !== undefined;
+          if (hasTime && c.thresholdMinutes === null)
+            ctx.addIssue({ code: 'custom', path: [i, 'thresholdMinutes'], message: `Enter the time standard for ${CRITERION[c.key].title}` });
+          if (!hasTime && c.thresholdMinutes !== null)
+            ctx.addIssue({ code: 'custom', path: [i, 'thresholdMinutes'], message: `${CRITERION[c.key].title} has no time standard` });
+        });
+        if (!list.some((c) => c.enabled)) ctx.addIssue({ code: 'custom', message: 'Use at least one criterion' });
       }),
-    )
-    .superRefine((list, ctx) => {
-      const seen = new Set(list.map((c) => c.key));
-      for (const k of SOP_CRITERIA_KEYS)
-        if (!seen.has(k)) ctx.addIssue({ code: 'custom', message: `Give a setting for every criterion (missing: ${CRITERION[k].title})` });
-      if (seen.size !== list.length) ctx.addIssue({ code: 'custom', message: 'Each criterion can be given once' });
-      list.forEach((c, i) => {
-        const hasTime = CRITERION[c.key]?.defaultThresholdMinutes !== undefined;
-        if (hasTime && c.thresholdMinutes === null)
-          ctx.addIssue({ code: 'custom', path: [i, 'thresholdMinutes'], message: `Enter the time standard for ${CRITERION[c.key].title}` });
-        if (!hasTime && c.thresholdMinutes !== null)
-          ctx.addIssue({ code: 'custom', path: [i, 'thresholdMinutes'], message: `${CRITERION[c.key].title} has no time standard` });
-      });
-      if (!list.some((c) => c.enabled)) ctx.addIssue({ code: 'custom', message: 'Use at least one criterion' });
-    }),
-});
+  });
 
 /** A stored definition read back: unknown keys dropped, missing ones (a criterion added since) at their defaults, switched off. */
-export function settingsFrom(stored: unknown): CriterionSetting[] {
+export function settingsFrom(kind: AuditKind, stored: unknown): CriterionSetting[] {
   const list = Array.isArray(stored) ? (stored as Partial<CriterionSetting>[]) : [];
-  return SOP_CRITERIA.map((c) => {
+  return CRITERIA_SETS[kind].map((c) => {
     const s = list.find((x) => x?.key === c.key);
     return s
       ? {
