@@ -85,6 +85,8 @@ const Report = api.schema(
         byMonth: z.array(z.object({ month: z.string(), inBaseline: z.boolean(), ...Tally })),
         byOrganisation: z.array(z.object({ organisationId: Uuid, ...Tally })),
         byUnit: z.array(z.object({ unitId: Uuid, organisationId: Uuid.nullable(), ...Tally })),
+        groupNoun: z.string().nullable().meta({ description: 'What byGroup is by (milestone, recipient, stage), or null' }),
+        byGroup: z.array(z.object({ group: z.string(), ...Tally })),
         failing: z.array(Failing),
       }),
     ),
@@ -207,6 +209,7 @@ export const auditsApi =
             standard: c.standard,
             target: c.target,
             thresholdMinutes: c.thresholdMinutes,
+            groupNoun: c.groupNoun,
             ...c.figures,
           })),
         };

@@ -105,6 +105,29 @@ describe('SOP audit pages', () => {
     expect(page.body).not.toContain('Sign off and freeze');
   });
 
+  it('the protocol audit: started from the same form, its own criteria page, the same JSON', async () => {
+    const b = await t.browser().signedInAs('partnership@beacon.example');
+    await b.get('/assurance/audits/new');
+    const ok = await b.post('/assurance/audits', { kind: 'protocol', partnershipId: hampshire, from: '2026-01-01', months: '6', baseline: 'yes' });
+    expect(ok.status).toBe(303);
+    const id = ok.location!.split('/').pop()!.split('?')[0]!;
+    const page = await b.get(`/assurance/audits/${id}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Protocol milestones met on time');
+    expect(page.body).toContain('Protocol audit, Hampshire');
+    const milestones = await b.get(`/assurance/audits/${id}/criteria/milestones_on_time`);
+    expect(milestones.status).toBe(200);
+    const criteria = await b.get(`/assurance/criteria/${hampshire}?kind=protocol`);
+    expect(criteria.body).toContain('Protocol audit criteria: Hampshire');
+    expect(criteria.body).toContain('Chronology prompts answered');
+    const api = await ApiClient.as(t, 'partnership@beacon.example');
+    const run = await api.get(`/api/assurance/audit-runs/${id}`);
+    expect(run.json.kind).toBe('protocol');
+    expect(run.json.criteria.map((c: { key: string }) => c.key)).toContain('escalation_stages_on_time');
+    expect((await api.get(`/api/assurance/criteria/${hampshire}?kind=protocol`)).json.version).toBe(0);
+    expect((await api.get(`/api/assurance/criteria/${hampshire}?kind=everything`)).status).toBe(400);
+  });
+
   it('the API lists and reads runs with the same figures, and starts one', async () => {
     const api = await ApiClient.as(t, 'designated@beacon.example');
     const list = await api.get('/api/assurance/audit-runs');

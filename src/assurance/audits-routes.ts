@@ -90,7 +90,14 @@ export const auditRoutes =
     app.post('/assurance/audits', { config: { permission: 'assurance.run' } }, async (req, reply) =>
       handleForm(req, reply, {
         act: (v) =>
-          startRun(db, req.ctx, { partnershipId: v.partnershipId ?? '', from: v.from, months: v.months, baseline: v.baseline !== 'no', title: v.title }),
+          startRun(db, req.ctx, {
+            kind: v.kind || 'sop',
+            partnershipId: v.partnershipId ?? '',
+            from: v.from,
+            months: v.months,
+            baseline: v.baseline !== 'no',
+            title: v.title,
+          }),
         next: (r) =>
           `/assurance/audits/${(r as { id: string }).id}?${done('The audit has started: its figures are computed from the records each time you open it, until it is signed off')}`,
         rerender: (v, _e, fe) => renderStart(req, reply, v, fe),

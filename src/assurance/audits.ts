@@ -223,6 +223,8 @@ export interface CriterionResult {
   explanation: string;
   recordNoun: string;
   recordPlural: string;
+  /** What the criterion's own breakdown (figures.byGroup) is by, or null. */
+  groupNoun: string | null;
   standard: string;
   target: number;
   thresholdMinutes: number | null;
@@ -290,6 +292,7 @@ async function compute(db: Db, run: RunRow, now: Date): Promise<AuditReport> {
       explanation: d.explanation,
       recordNoun: d.recordNoun,
       recordPlural: d.recordPlural,
+      groupNoun: d.groupNoun ?? null,
       standard: standardText(s),
       target: s.target,
       thresholdMinutes: s.thresholdMinutes,
@@ -530,6 +533,7 @@ export function reportCsvRows(report: AuditReport): string[][] {
         '',
         '',
       ]);
+    for (const g of f.byGroup) out.push([c.groupNoun ?? 'group', c.title, c.standard, g.group, String(g.met), String(g.total), pctText(g.pct), '', '', '', '']);
     for (const u of f.byUnit)
       out.push([
         'unit',

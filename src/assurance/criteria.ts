@@ -50,6 +50,8 @@ export interface CriterionDefinition {
   defaultThresholdMinutes?: number;
   /** How the time standard reads: "within {t}". */
   thresholdLabel?: string;
+  /** The criterion's own breakdown, where it has one: "milestone", "recipient", "stage". */
+  groupNoun?: string;
 }
 
 export const SOP_CRITERIA: readonly CriterionDefinition[] = [
@@ -211,6 +213,7 @@ export const PROTOCOL_CRITERIA: readonly CriterionDefinition[] = [
       'Milestones of the partnership’s cases that fell due in the month (computed from the protocol version each case follows, in working days), done by their due time. One not done by the end of the period is not met; one not needed for the case is left out. The breakdown by milestone shows which steps slip.',
     recordNoun: 'milestone',
     recordPlural: 'milestones',
+    groupNoun: 'milestone',
     side: 'raising',
     defaultTarget: 90,
   },
@@ -221,6 +224,7 @@ export const PROTOCOL_CRITERIA: readonly CriterionDefinition[] = [
       'Each recipient a birth plan version had to reach (the named midwife, the parents, the social worker, the health visitor, the GP, the birth unit), with its deadline in the month: sent by the deadline. One not yet due at the end of the period is left out.',
     recordNoun: 'birth plan recipient',
     recordPlural: 'birth plan recipients',
+    groupNoun: 'recipient',
     side: 'raising',
     defaultTarget: 95,
   },
@@ -263,6 +267,7 @@ export const PROTOCOL_CRITERIA: readonly CriterionDefinition[] = [
       'Escalation stages between agencies that fell due in the month (each stage’s time from the partnership’s stage table): met when the stage ended — resolved, moved on or withdrawn — by its due time.',
     recordNoun: 'escalation stage',
     recordPlural: 'escalation stages',
+    groupNoun: 'stage',
     side: 'acting',
     defaultTarget: 90,
   },

@@ -25,7 +25,7 @@ describe('the assurance demo', () => {
   it('has a signed-off SOP audit with a baseline, a trend and records not met, and a draft', async () => {
     const manager = await contextFor(db(), 'partnership.southampton@beacon.example');
     const runs = await listRuns(db(), manager);
-    expect(runs.map((r) => r.status).sort()).toEqual(['draft', 'frozen']);
+    expect(runs.map((r) => `${r.kind} ${r.status}`).sort()).toEqual(['protocol draft', 'sop draft', 'sop frozen']);
     const frozen = await getRun(db(), manager, runs.find((r) => r.status === 'frozen')!.id);
     expect(frozen.verified).toBe(true);
     const c = (k: string) => frozen.report.criteria.find((x) => x.key === k)!.figures;

@@ -3,7 +3,7 @@
  * happened (raised and approved, delivered to the Princess Anne maternity unit and acknowledged there —
  * mostly within hours, some late, a few chased and escalated — renewed, stood down after the birth, or left
  * to expire), then Southampton's SOP audit of the last six complete months against the six before, signed
- * off by the partnership's manager, and a draft audit of the last three months. So the audit pages show a
+ * off by the partnership's manager, a draft audit of the last three months, and a draft protocol audit over its cases. So the audit pages show a
  * trend, a baseline, RAG and records to drill into on first start. Every woman is invented (demo/alerts.ts).
  */
 import { distribute, chaseAcknowledgements } from '../alerts/distribution';
@@ -129,5 +129,7 @@ export async function seedDemoAssurance(db: Db, opts: { password: string; now?: 
   const frozen = await startRun(db, manager, { partnershipId: southampton.id, from: addMonths(thisMonth, -6), months: 6, baseline: true }, now);
   await signOffRun(db, manager, frozen.id, { note: `Southampton Safeguarding Children Partnership quality assurance subgroup, ${londonDate(now)}` }, now);
   await startRun(db, manager, { partnershipId: southampton.id, from: addMonths(thisMonth, -3), months: 3, baseline: false }, now);
+  // And the protocol audit over Southampton's cases, running: from three months ago to three months ahead.
+  await startRun(db, manager, { kind: 'protocol', partnershipId: southampton.id, from: addMonths(thisMonth, -3), months: 6, baseline: true }, now);
   return count;
 }
