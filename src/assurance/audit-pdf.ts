@@ -131,7 +131,7 @@ export async function auditPdf(view: RunView): Promise<Buffer> {
       );
     pdf.moveDown(0.4);
     row(['Month', 'Part of', 'Met', 'Records', 'Percentage'], { bold: true });
-    for (const m of c.figures.byMonth) row([m.month, m.inBaseline ? 'Baseline' : 'Audit period', String(m.met), String(m.total), pct(m)]);
+    for (const m of c.figures.byMonth) row([m.label, m.inBaseline ? 'Baseline' : 'Audit period', String(m.met), String(m.total), pct(m)]);
   }
   pdf.end();
   await done;

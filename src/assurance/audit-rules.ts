@@ -45,7 +45,7 @@ export interface CriterionFigures {
   /** The change from the baseline, in percentage points (null when either has nothing to count). */
   change: number | null;
   medianMinutes: number | null;
-  byMonth: (Tally & { month: string; inBaseline: boolean })[];
+  byMonth: (Tally & { month: string; label: string; inBaseline: boolean })[];
   byOrganisation: (Tally & { organisationId: string })[];
   byUnit: (Tally & { unitId: string; organisationId: string | null })[];
   /** By the criterion's own grouping (which milestone, which stage), lowest first; empty when it has none. */
@@ -83,6 +83,10 @@ export function monthsOf(from: IsoDate, to: IsoDate): string[] {
   for (let m = from.slice(0, 7); m <= to.slice(0, 7); m = addMonths(`${m}-01`, 1).slice(0, 7)) out.push(m);
   return out;
 }
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+/** "March 2026" for 2026-03. */
+export const monthLabel = (ym: string) => `${MONTHS[Number(ym.slice(5, 7)) - 1]} ${ym.slice(0, 4)}`;
 
 export function tally(met: number, total: number): Tally {
   return { met, total, pct: total ? Math.round((1000 * met) / total) / 10 : null };
@@ -165,7 +169,7 @@ export function figures(items: readonly AuditItem[], period: AuditPeriod, target
     rag: ragOf(p, target),
     change: p.pct !== null && b?.pct != null ? Math.round((p.pct - b.pct) * 10) / 10 : null,
     medianMinutes: median(minutes),
-    byMonth: [...new Set(allMonths)].map((m) => ({ month: m, inBaseline: m < period.from.slice(0, 7), ...months.get(m) })),
+    byMonth: [...new Set(allMonths)].map((m) => ({ month: m, label: monthLabel(m), inBaseline: m < period.from.slice(0, 7), ...months.get(m) })),
     byOrganisation: orgs
       .keys()
       .map((organisationId) => ({ organisationId, ...orgs.get(organisationId) }))

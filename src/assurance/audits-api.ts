@@ -82,7 +82,7 @@ const Report = api.schema(
         rag: Rag,
         change: z.number().nullable().meta({ description: 'Percentage points since the baseline' }),
         medianMinutes: z.number().nullable(),
-        byMonth: z.array(z.object({ month: z.string(), inBaseline: z.boolean(), ...Tally })),
+        byMonth: z.array(z.object({ month: z.string().meta({ description: 'YYYY-MM' }), label: z.string(), inBaseline: z.boolean(), ...Tally })),
         byOrganisation: z.array(z.object({ organisationId: Uuid, ...Tally })),
         byUnit: z.array(z.object({ unitId: Uuid, organisationId: Uuid.nullable(), ...Tally })),
         groupNoun: z.string().nullable().meta({ description: 'What byGroup is by (milestone, recipient, stage), or null' }),

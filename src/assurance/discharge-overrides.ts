@@ -14,11 +14,12 @@ import { authorizeList } from '../platform/auth/policy';
 import { recordAuditNow } from '../platform/audit/service';
 import { parseInput } from '../platform/errors';
 import { organisations } from '../directory/schema';
-import { addDays, daysBetween, isIsoDate, type IsoDate, londonDate } from '../platform/dates';
+import { addDays, daysBetween, isIsoDate, londonDate } from '../platform/dates';
 import { cases, dischargeDecisions } from '../cases/schema';
 import { caseScope } from '../cases/access';
 import { endOfLondonDay } from '../platform/working-days';
 import type { Blocker } from '../cases/discharge-gate';
+import { monthLabel, monthsOf } from './audit-rules';
 
 export const BLOCKER_LABELS: Record<Blocker['code'], string> = {
   dpm_not_decided: 'Not decided whether a discharge planning meeting was needed',
@@ -50,26 +51,6 @@ export function reportPeriodSchema(now: Date) {
       else if (daysBetween(v.from, v.to) > MAX_PERIOD_DAYS) ctx.addIssue({ code: 'custom', path: ['from'], message: 'The period can be at most five years' });
     });
 }
-
-/** The months from `from` to `to` inclusive, as YYYY-MM. */
-export function monthsBetween(from: IsoDate, to: IsoDate): string[] {
-  const out: string[] = [];
-  let [y, m] = from.split('-').map(Number) as [number, number];
-  const end = to.slice(0, 7);
-  for (;;) {
-    const key = `${y}-${String(m).padStart(2, '0')}`;
-    out.push(key);
-    if (key >= end) return out;
-    m++;
-    if (m > 12) {
-      m = 1;
-      y++;
-    }
-  }
-}
-
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-export const monthLabel = (ym: string) => `${MONTHS[Number(ym.slice(5, 7)) - 1]} ${ym.slice(0, 4)}`;
 
 interface Counts {
   decisions: number;
@@ -110,7 +91,7 @@ export async function dischargeOverrideReport(db: Db, ctx: RequestContext, raw: 
 
   const totals = zero();
   const byOrganisation = new Map<string, Counts>();
-  const byMonth = new Map(monthsBetween(period.from, period.to).map((m) => [m, zero()]));
+  const byMonth = new Map(monthsOf(period.from, period.to).map((m) => [m, zero()]));
   const byBlocker = new Map(BLOCKER_CODES.map((c) => [c, 0]));
   const waiting: {
     decisionId: string;

@@ -5,6 +5,7 @@
  */
 import type { CaseAuditFacts } from '../cases/assurance-facts';
 import type { StageFact } from '../escalations/assurance-facts';
+import { RECIPIENT_KIND_LABELS, type RecipientKind } from '../cases/birth-plan/model';
 import { type AuditItem, formatMinutes } from './audit-rules';
 import type { CriterionSetting, ProtocolCriterionKey } from './criteria';
 
@@ -15,15 +16,6 @@ export interface ProtocolFacts {
 
 const MINUTE = 60_000;
 const caseHref = (id: string) => `/cases/${id}`;
-const RECIPIENTS: Record<string, string> = {
-  named_midwife: 'Named midwife',
-  parents: 'Parents',
-  social_worker: 'Social worker',
-  health_visitor: 'Health visitor',
-  gp: 'GP',
-  birth_unit: 'Birth unit',
-  other: 'Other',
-};
 
 type Builder = (facts: ProtocolFacts, setting: CriterionSetting, asOf: Date) => AuditItem[];
 
@@ -57,7 +49,7 @@ export const PROTOCOL_MEASURES: Record<ProtocolCriterionKey, Builder> = {
       .filter((d) => d.sentAt || d.dueAt.getTime() <= asOf.getTime())
       .map((d) => {
         const met = !!d.sentAt && d.sentAt.getTime() <= d.dueAt.getTime();
-        const who = RECIPIENTS[d.recipient] ?? d.recipient;
+        const who = RECIPIENT_KIND_LABELS[d.recipient as RecipientKind] ?? d.recipient;
         return { ...base(d), id: d.id, at: d.dueAt, met, group: who, note: met ? null : d.sentAt ? `${who}: sent late` : `${who}: not sent` };
       }),
 
