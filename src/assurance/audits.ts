@@ -427,10 +427,10 @@ export const signOffSchema = z.object({
  * Only once the period has ended, so the frozen figures are whole.
  */
 export async function signOffRun(db: Db, ctx: RequestContext, id: string, raw: unknown, now = new Date()): Promise<{ hash: string }> {
-  await requireRun(db, ctx, id, 'assurance.signoff');
-  const input = parseInput(signOffSchema, raw);
   return db.transaction(async (tx) => {
+    // Loaded and authorised once, under the row's lock (refused before the note is read); bad input rolls back with nothing written.
     const run = await requireRun(tx, ctx, id, 'assurance.signoff', { lock: true });
+    const input = parseInput(signOffSchema, raw);
     if (run.status === 'frozen') throw new ConflictError('This audit was signed off already; its figures are frozen.');
     if (run.periodTo >= londonDate(now))
       throw new ValidationError({
