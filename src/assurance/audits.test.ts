@@ -439,9 +439,15 @@ describe('the SOP audit, computed from the records', () => {
     const designated = await contextFor(db(), 'designated@beacon.example');
     await expect(saveCriteria(db(), designated, partnershipId, { changeReason: 'x', criteria: settings })).rejects.toBeInstanceOf(ForbiddenError);
     expect((await criteriaFor(db(), designated, partnershipId)).history).toHaveLength(1);
+    // Two managers saving at once: both saved, numbered one after the other.
+    const both = await Promise.all([
+      saveCriteria(db(), manager, partnershipId, { changeReason: 'Same again', criteria: settings }),
+      saveCriteria(db(), manager, partnershipId, { changeReason: 'Same again', criteria: settings }),
+    ]);
+    expect(both.map((b) => b.version).sort()).toEqual([2, 3]);
     const second = await startRun(db(), designated, { partnershipId, from: '2025-01-01' }, t('2026-01-11T12:00:00Z'));
     const { report } = await getRun(db(), designated, second.id);
-    expect(report.criteriaVersion).toBe(1);
+    expect(report.criteriaVersion).toBe(3);
     expect(report.criteria.find((c) => c.key === 'nhs_number')!.figures.rag).toBe('green');
     expect(report.criteria.some((c) => c.key === 'reveal_reason')).toBe(false);
     // The first run keeps the defaults it started with.

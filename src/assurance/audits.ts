@@ -91,30 +91,39 @@ export async function saveCriteria(db: Db, ctx: RequestContext, geographyId: str
   await requirePartnership(db, ctx, geographyId, 'assurance.configure');
   if (!(AUDIT_KINDS as readonly string[]).includes(kind)) throw new ValidationError({ kind: 'Choose the SOP or the protocol audit' });
   const input = parseInput(criteriaChangeSchema(kind), raw);
-  return db.transaction(async (tx) => {
-    const [m] = await tx
-      .select({ v: max(assuranceCriteriaVersions.version) })
-      .from(assuranceCriteriaVersions)
-      .where(and(eq(assuranceCriteriaVersions.kind, kind), eq(assuranceCriteriaVersions.geographyId, geographyId)));
-    const version = (m?.v ?? 0) + 1;
-    await tx.insert(assuranceCriteriaVersions).values({
-      kind,
-      geographyId,
-      version,
-      definition: input.criteria,
-      changeReason: input.changeReason,
-      createdByUserId: ctx.actor?.userId ?? null,
-      createdByName: actorName(ctx),
-    });
-    await recordAudit(tx, ctx, {
-      action: 'assurance.criteria.change',
-      verb: 'C',
-      entityType: 'AssuranceCriteria',
-      entityId: geographyId,
-      detail: { kind, version, changeReason: input.changeReason, criteria: input.criteria },
-    });
-    return { version };
-  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(async (tx) => {
+        const [m] = await tx
+          .select({ v: max(assuranceCriteriaVersions.version) })
+          .from(assuranceCriteriaVersions)
+          .where(and(eq(assuranceCriteriaVersions.kind, kind), eq(assuranceCriteriaVersions.geographyId, geographyId)));
+        const version = (m?.v ?? 0) + 1;
+        await tx.insert(assuranceCriteriaVersions).values({
+          kind,
+          geographyId,
+          version,
+          definition: input.criteria,
+          changeReason: input.changeReason,
+          createdByUserId: ctx.actor?.userId ?? null,
+          createdByName: actorName(ctx),
+        });
+        await recordAudit(tx, ctx, {
+          action: 'assurance.criteria.change',
+          verb: 'C',
+          entityType: 'AssuranceCriteria',
+          entityId: geographyId,
+          detail: { kind, version, changeReason: input.changeReason, criteria: input.criteria },
+        });
+        return { version };
+      });
+    } catch (err) {
+      // Two saves at once: the unique index keeps one of each number; the second takes the next (as protocol configuration does).
+      if (attempt < 3 && /assurance_criteria_versions_unique/.test(String((err as Error).message) + String((err as { cause?: Error }).cause?.message)))
+        continue;
+      throw err;
+    }
+  }
 }
 
 // ── Starting a run ──────────────────────────────────────────────────────────────────────────────────
@@ -165,8 +174,8 @@ export async function startChoices(db: Db, ctx: RequestContext) {
 }
 
 /**
- * Start an audit run for a partnership: the period (by default six months from the date its alert SOP was
- * published, with the six months before as baseline) against the criteria in force now, recorded with the run.
+ * Start an audit run for a partnership: the period (by default six months from the date its alert SOP, or its
+ * protocol, was published, with the six months before as baseline) against the criteria in force now, recorded with the run.
  */
 export async function startRun(db: Db, ctx: RequestContext, raw: unknown, now = new Date()): Promise<{ id: string }> {
   authorizeList(ctx, 'assurance.run');
