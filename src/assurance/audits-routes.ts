@@ -1,5 +1,5 @@
 /**
- * SOP audit pages: the runs, starting one, a run's report (figures against each standard, a chart beside the
+ * Audit pages (the SOP and the protocol audits): the runs, starting one, a run's report (figures against each standard, a chart beside the
  * same figures as a table, sign-off), one criterion's drill-down (trend, breakdown, the records not met), two
  * runs compared, the CSV, and the partnership's criteria with their versions.
  */
