@@ -69,9 +69,14 @@ export async function criteriaInForce(db: Db, kind: AuditKind, geographyId: stri
     : { version: 0, settings: defaultSettings(kind), changeReason: null, createdByName: null, createdAt: null };
 }
 
+/** A kind of audit from outside (a query, a form) is one Beacon has. */
+function checkKind(kind: string): asserts kind is AuditKind {
+  if (!(AUDIT_KINDS as readonly string[]).includes(kind)) throw new ValidationError({ kind: 'Choose the SOP or the protocol audit' });
+}
+
 /** The criteria in force for a partnership and every earlier version, newest first. */
 export async function criteriaFor(db: Db, ctx: RequestContext, geographyId: string, kind: AuditKind = 'sop') {
-  if (!(AUDIT_KINDS as readonly string[]).includes(kind)) throw new ValidationError({ kind: 'Choose the SOP or the protocol audit' });
+  checkKind(kind);
   const partnership = await requirePartnership(db, ctx, geographyId, 'assurance.view');
   const versions = await db
     .select()
@@ -89,7 +94,7 @@ export async function criteriaFor(db: Db, ctx: RequestContext, geographyId: stri
 /** A new criteria version for a partnership (the whole set: which are used, each standard and time standard). */
 export async function saveCriteria(db: Db, ctx: RequestContext, geographyId: string, raw: unknown, kind: AuditKind = 'sop'): Promise<{ version: number }> {
   await requirePartnership(db, ctx, geographyId, 'assurance.configure');
-  if (!(AUDIT_KINDS as readonly string[]).includes(kind)) throw new ValidationError({ kind: 'Choose the SOP or the protocol audit' });
+  checkKind(kind);
   const input = parseInput(criteriaChangeSchema(kind), raw);
   for (let attempt = 1; ; attempt++) {
     try {

@@ -11,6 +11,7 @@ import { inOrganisationsArea, isUuid, organisationsAreaIds } from '../directory/
 import { cases } from '../cases/schema';
 import { caseOrganisationIds, casesWorkedOnBy } from '../cases/access';
 import { type escalationStages, escalations } from './schema';
+import { uuidList } from '../platform/db/sql';
 
 export type EscalationRow = typeof escalations.$inferSelect;
 export type EscalationStageRow = typeof escalationStages.$inferSelect;
@@ -92,10 +93,4 @@ export async function escalationScope(db: Db, ctx: RequestContext, action: Actio
 }
 
 /** Escalations in these geographies (by {@link escalationGeography}). */
-export const inGeographies = (ids: readonly string[]): SQL =>
-  ids.length
-    ? sql`${escalationGeography} IN (${sql.join(
-        ids.map((g) => sql`${g}::uuid`),
-        sql`, `,
-      )})`
-    : sql`false`;
+export const inGeographies = (ids: readonly string[]): SQL => (ids.length ? sql`${escalationGeography} IN (${uuidList(ids)})` : sql`false`);

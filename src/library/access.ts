@@ -15,6 +15,7 @@ import { ForbiddenError, NotFoundError } from '../platform/errors';
 import { isUuid, organisationsAreaIds } from '../directory/service';
 import { PUBLIC_STATUSES, type VersionStatus } from './model';
 import { libraryDocumentPartnerships, libraryDocuments, libraryReads, libraryVersions } from './schema';
+import { uuidList } from '../platform/db/sql';
 
 export type DocumentRow = typeof libraryDocuments.$inferSelect;
 export type VersionRow = typeof libraryVersions.$inferSelect;
@@ -108,10 +109,7 @@ export async function requireOwnRead(db: Db, ctx: RequestContext, id: string, op
 /** SQL: the document belongs to (or is shared with) one of these partnership areas. */
 function documentInAreas(areaIds: readonly string[]): SQL {
   if (!areaIds.length) return sql`false`;
-  const ids = sql.join(
-    areaIds.map((a) => sql`${a}::uuid`),
-    sql`, `,
-  );
+  const ids = uuidList(areaIds);
   return sql`(${libraryDocuments.geographyId} in (${ids}) or exists (select 1 from library_document_partnerships p where p.document_id = ${libraryDocuments.id} and p.geography_id in (${ids})))`;
 }
 

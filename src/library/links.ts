@@ -6,7 +6,7 @@
  */
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../platform/db/engine';
-import { rows } from '../platform/db/sql';
+import { rows, uuidList } from '../platform/db/sql';
 import { isUuid, partnershipAreaIds } from '../directory/service';
 import { KIND_LABELS, type Kind, type Topic } from './model';
 import { versionLabel } from './rules';
@@ -57,10 +57,7 @@ async function inForce(db: Db, opts: { geographyId?: string | null; kinds: reado
   const area = new Set(opts.geographyId ? await partnershipAreaIds(db, opts.geographyId) : []);
   const sharedRows = await rows<{ document_id: string; geography_id: string }>(
     db,
-    sql`select document_id, geography_id from library_document_partnerships where document_id in (${sql.join(
-      found.map((r) => sql`${r.doc.id}::uuid`),
-      sql`, `,
-    )})`,
+    sql`select document_id, geography_id from library_document_partnerships where document_id in (${uuidList(found.map((r) => r.doc.id))})`,
   );
   const inArea = (docId: string, owner: string) => area.has(owner) || sharedRows.some((s) => s.document_id === docId && area.has(s.geography_id));
   const local = found.filter((r) => inArea(r.doc.id, r.doc.geographyId));

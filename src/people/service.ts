@@ -13,6 +13,7 @@ import { organisations, units } from '../directory/schema';
 import { isUuid } from '../directory/service';
 import { memberships } from './schema';
 import { membershipInput, newUserInput, UNIT_ROLES, type MembershipInput } from './model';
+import { uuidList } from '../platform/db/sql';
 
 const SETUP_LINK_HOURS = 72;
 
@@ -69,15 +70,10 @@ export async function peopleByOrganisationAndRole(db: Db, organisationIds: reado
  * fit, the one tied to a unit is theirs for counting.
  */
 export function audienceSql(a: { organisationIds: readonly string[]; roles: readonly string[]; unitIds: readonly string[] }): SQL {
-  const ids = (xs: readonly string[]) =>
-    sql.join(
-      xs.map((x) => sql`${x}::uuid`),
-      sql`, `,
-    );
   if (!a.organisationIds.length) return sql`select null::uuid as user_id, null::uuid as organisation_id, null::text as role, null::uuid as unit_id where false`;
   return sql`select distinct on (m.user_id) m.user_id, m.organisation_id, m.role, m.unit_id
     from memberships m join users u on u.id = m.user_id
-    where m.active and u.active and u.kind = 'person' and m.organisation_id in (${ids(a.organisationIds)})
+    where m.active and u.active and u.kind = 'person' and m.organisation_id in (${uuidList(a.organisationIds)})
     ${
       a.roles.length
         ? sql`and m.role in (${sql.join(
@@ -86,7 +82,7 @@ export function audienceSql(a: { organisationIds: readonly string[]; roles: read
           )})`
         : sql``
     }
-    ${a.unitIds.length ? sql`and m.unit_id in (${ids(a.unitIds)})` : sql``}
+    ${a.unitIds.length ? sql`and m.unit_id in (${uuidList(a.unitIds)})` : sql``}
     order by m.user_id, m.unit_id nulls last, m.created_at`;
 }
 
