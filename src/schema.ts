@@ -14,3 +14,4 @@ export * from './library/schema';
 export * from './clients/schema';
 export * from './webhooks/schema';
 export * from './assurance/schema';
+export * from './assurance/tracker/schema';

@@ -52,6 +52,9 @@ export const ROLES = [
   'auditor',
   'system_admin',
   'training_admin',
+  'subgroup_chair',
+  'board_member',
+  'agency_lead',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -65,6 +68,9 @@ export const ROLE_LABELS: Record<Role, string> = {
   auditor: 'Auditor (read only)',
   system_admin: 'System administrator',
   training_admin: 'Training administrator (partnership)',
+  subgroup_chair: 'Subgroup chair (partnership)',
+  board_member: 'Board member (partnership)',
+  agency_lead: 'Agency safeguarding lead',
 };
 
 export function systemContext(name: string, correlationId = `${name}-${Date.now()}`): RequestContext {

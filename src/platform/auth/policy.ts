@@ -73,6 +73,11 @@ export const ACTIONS = [
   'assurance.run',
   'assurance.signoff',
   'assurance.configure',
+  'tracker.view',
+  'tracker.manage',
+  'tracker.respond',
+  'tracker.qa',
+  'tracker.signoff',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -140,6 +145,9 @@ const everyone: readonly Role[] = [
   'auditor',
   'system_admin',
   'training_admin',
+  'subgroup_chair',
+  'board_member',
+  'agency_lead',
 ];
 
 /** Who may raise and manage alerts for their organisation. */
@@ -152,6 +160,9 @@ const dischargeOverriders: readonly Role[] = ['point_of_care', 'safeguarding_pra
 
 /** Who writes and looks after a partnership's documents. */
 const libraryAuthors: readonly Role[] = ['designated_professional', 'partnership_manager', 'training_admin'];
+
+/** The partnership's own people in the review tracker (besides its manager and designated professionals). */
+const trackerPeople: readonly Role[] = ['subgroup_chair', 'board_member', 'agency_lead'];
 
 const RULES: Record<Action, Rule[]> = {
   'home.view': [{ roles: everyone }],
@@ -320,6 +331,21 @@ const RULES: Record<Action, Rule[]> = {
   'assurance.run': [{ roles: ['partnership_manager', 'designated_professional'], when: 'inArea' }],
   'assurance.signoff': [{ roles: ['partnership_manager'], when: 'inArea' }],
   'assurance.configure': [{ roles: ['partnership_manager'], when: 'inArea' }],
+
+  // The review tracker (reviews → recommendations → responses → actions → evidence). The partnership's
+  // manager, designated professionals, subgroup chairs, board members and agency leads read their own
+  // partnership's; auditors every partnership's. The manager and subgroup chairs record reviews,
+  // recommendations and actions; an agency's lead (or its designated professional) answers for their own
+  // organisation — its response, its actions' progress and evidence — and the manager for the board. The
+  // responsible subgroup's chair quality-assures a recommendation's completed actions; a board member signs it off.
+  'tracker.view': [{ roles: ['partnership_manager', 'designated_professional', ...trackerPeople], when: 'inArea' }, { roles: ['auditor'] }],
+  'tracker.manage': [{ roles: ['partnership_manager', 'subgroup_chair'], when: 'inArea' }],
+  'tracker.respond': [
+    { roles: ['agency_lead', 'designated_professional'], when: 'ownOrganisation' },
+    { roles: ['partnership_manager', 'subgroup_chair'], when: 'inArea' },
+  ],
+  'tracker.qa': [{ roles: ['subgroup_chair'], when: 'inArea' }],
+  'tracker.signoff': [{ roles: ['board_member'], when: 'inArea' }],
 };
 
 export function can(actor: Actor | null, action: Action, resource?: Resource): boolean {
