@@ -13,6 +13,7 @@ import { seedDemoLearning } from './demo/learning';
 import { seedDemoLibrary } from './demo/library';
 import { seedDemoClients } from './demo/clients';
 import { seedDemoAssurance } from './demo/assurance';
+import { seedDemoTracker } from './demo/tracker';
 import { type DemoAlertsSummary, describeSearch, SHOWCASE, seedDemoAlerts } from './demo/alerts';
 import { organisations } from './directory/schema';
 import { createMailer } from './platform/notify/mailer';
@@ -57,6 +58,7 @@ export async function startService(config: Config, opts: { handleSignals?: boole
         await seedDemoLibrary(database.db);
         await seedDemoClients(database.db);
         await seedDemoAssurance(database.db, { password: seeded.password });
+        await seedDemoTracker(database.db, { password: seeded.password });
         printDemoSignIns(config, seeded.password, seeded.created, register);
       }
     }

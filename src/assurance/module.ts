@@ -4,14 +4,17 @@ import { auditRoutes } from './audits-routes';
 import { auditsApi } from './audits-api';
 import { dischargeOverrideRoutes } from './discharge-overrides-routes';
 import { assuranceNavigation } from './navigation';
+import { trackerApi } from './tracker/api';
+import { trackerRoutes } from './tracker/routes';
 
 /**
  * Assurance: the SOP embeddedness audit computed from Beacon's records (criteria per partnership, runs,
- * sign-off that freezes them), the discharge-override report, and the audit log with its verification.
+ * sign-off that freezes them), the review tracker (reviews → recommendations → responses → actions → evidence,
+ * quality assurance and board sign-off, the board report), the discharge-override report, and the audit log.
  */
 export const assuranceModule = defineModule({
   name: 'assurance',
-  routes: [auditLogRoutes, dischargeOverrideRoutes, auditRoutes],
-  api: [auditsApi],
+  routes: [auditLogRoutes, dischargeOverrideRoutes, auditRoutes, trackerRoutes],
+  api: [auditsApi, trackerApi],
   navigation: assuranceNavigation,
 });

@@ -18,6 +18,7 @@ import { seedDemoLearning } from '../demo/learning';
 import { seedDemoLibrary } from '../demo/library';
 import { seedDemoClients } from '../demo/clients';
 import { seedDemoAssurance } from '../demo/assurance';
+import { seedDemoTracker } from '../demo/tracker';
 import { resultsCsv } from '../learning/results';
 import { startService } from '../server';
 import { importOdsCsv } from '../directory/ods-import';
@@ -95,6 +96,8 @@ export function buildCli(): Command {
         if (r.created.length && (await seedDemoClients(d.db))) console.log('Demo API client: an emergency department record system (Users → API clients).');
         if (r.created.length && (await seedDemoAssurance(d.db, { password: r.password })))
           console.log('Demo assurance: a year of Southampton alert history and its SOP audit, signed off.');
+        if (r.created.length && (await seedDemoTracker(d.db, { password: r.password })))
+          console.log('Demo review tracker: the Baby H partnership review, its four recommendations, actions and evidence.');
         if (r.created.length) {
           console.log('Demo users added:');
           for (const c of r.created) console.log(`  ${c.email.padEnd(34)} ${c.role}`);

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { actionRag, completionProblem, qaProblem, recommendationProgress, signOffProblem } from './rules';
 
 const today = '2026-06-15';
-const action = (o: Partial<Parameters<typeof actionRag>[0]> = {}) => ({ status: 'in_progress', currentDueOn: '2026-12-31', evidenceCount: 0, revisions: 0, ...o });
+const action = (o: Partial<Parameters<typeof actionRag>[0]> = {}) => ({
+  status: 'in_progress',
+  currentDueOn: '2026-12-31',
+  evidenceCount: 0,
+  revisions: 0,
+  ...o,
+});
 
 describe('an action’s RAG comes from its dates and evidence, not a tick', () => {
   it('is complete only with evidence', () => {
@@ -28,7 +34,10 @@ describe('an action’s RAG comes from its dates and evidence, not a tick', () =
   });
 
   it('says how long is left and what evidence there is when on track', () => {
-    expect(actionRag(action({ currentDueOn: '2026-08-14', evidenceCount: 1 }), today)).toEqual({ rag: 'green', reason: 'On track: due in 60 days, 1 piece of evidence so far' });
+    expect(actionRag(action({ currentDueOn: '2026-08-14', evidenceCount: 1 }), today)).toEqual({
+      rag: 'green',
+      reason: 'On track: due in 60 days, 1 piece of evidence so far',
+    });
     expect(actionRag(action({ status: 'withdrawn', currentDueOn: '2020-01-01' }), today).rag).toBe('withdrawn');
   });
 });

@@ -65,9 +65,13 @@ export function actionRag(a: ActionFacts, today: IsoDate): { rag: ActionRag; rea
   if (a.status === 'complete' && a.evidenceCount > 0) return { rag: 'complete', reason: `Complete, with ${plural(a.evidenceCount, 'piece')} of evidence` };
   const left = daysBetween(today, a.currentDueOn);
   if (left < 0) return { rag: 'red', reason: `Overdue by ${plural(-left, 'day')}` };
-  if (left <= DUE_SOON_DAYS && a.evidenceCount === 0) return { rag: 'amber', reason: left === 0 ? 'Due today, with no evidence yet' : `Due in ${plural(left, 'day')}, with no evidence yet` };
+  if (left <= DUE_SOON_DAYS && a.evidenceCount === 0)
+    return { rag: 'amber', reason: left === 0 ? 'Due today, with no evidence yet' : `Due in ${plural(left, 'day')}, with no evidence yet` };
   if (a.revisions >= SLIPPED_REVISIONS) return { rag: 'amber', reason: `Due date put back ${plural(a.revisions, 'time')}` };
-  return { rag: 'green', reason: `On track: due in ${plural(left, 'day')}${a.evidenceCount ? `, ${plural(a.evidenceCount, 'piece')} of evidence so far` : ''}` };
+  return {
+    rag: 'green',
+    reason: `On track: due in ${plural(left, 'day')}${a.evidenceCount ? `, ${plural(a.evidenceCount, 'piece')} of evidence so far` : ''}`,
+  };
 }
 
 /** Why an action cannot be marked complete, or null. */
@@ -94,11 +98,11 @@ export interface RecommendationProgress {
   overdue: number;
 }
 
-const WORST: ActionRag[] = ['red', 'amber', 'green', 'complete'];
+const WORST: readonly ActionRag[] = ['red', 'amber', 'green', 'complete'];
 
 /** Where a recommendation stands, from its actions' RAGs and its sign-offs. */
 export function recommendationProgress(rags: readonly ActionRag[], signoff: { qaAt: Date | null; signedOffAt: Date | null }): RecommendationProgress {
-  const live = rags.filter((r) => r !== 'withdrawn');
+  const live: ActionRag[] = rags.filter((r) => r !== 'withdrawn');
   const complete = live.filter((r) => r === 'complete').length;
   const overdue = live.filter((r) => r === 'red').length;
   const counts = { actions: live.length, complete, overdue };

@@ -99,7 +99,10 @@ export const trackerActions = pgTable(
     createdByName: text('created_by_name').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('tracker_actions_recommendation_idx').on(t.recommendationId), index('tracker_actions_due_idx').on(t.currentDueOn).where(sql`status in ('not_started', 'in_progress')`)],
+  (t) => [
+    index('tracker_actions_recommendation_idx').on(t.recommendationId),
+    index('tracker_actions_due_idx').on(t.currentDueOn).where(sql`status in ('not_started', 'in_progress')`),
+  ],
 );
 
 /** Every revision of an action's due date, with its reason: the history the board sees. */

@@ -669,7 +669,8 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'tracker.respond': 'N',
     'tracker.qa': 'N',
     'tracker.signoff': 'N',
-  },  subgroup_chair: {
+  },
+  subgroup_chair: {
     'home.view': 'Y',
     'directory.view': 'Y',
     'organisation.create': 'N',
@@ -1017,12 +1018,16 @@ const CONDITIONS: Partial<Record<Action, { allowed: (a: Actor) => Resource[]; re
   'tracker.signoff': areaOnly(),
   'tracker.respond': {
     allowed: (a) =>
-      ['partnership_manager', 'subgroup_chair'].includes(a.role) ? [{ inActorsArea: true }] : [{ organisationId: a.organisationId }, { organisationId: a.organisationId, inActorsArea: true }],
+      ['partnership_manager', 'subgroup_chair'].includes(a.role)
+        ? [{ inActorsArea: true }]
+        : [{ organisationId: a.organisationId }, { organisationId: a.organisationId, inActorsArea: true }],
     refused: (a) => [
       undefined,
       {},
       { organisationId: randomUUID(), inActorsArea: false },
-      ...(['partnership_manager', 'subgroup_chair'].includes(a.role) ? [{ organisationId: a.organisationId, inActorsArea: false }] : [{ organisationId: randomUUID(), inActorsArea: true }]),
+      ...(['partnership_manager', 'subgroup_chair'].includes(a.role)
+        ? [{ organisationId: a.organisationId, inActorsArea: false }]
+        : [{ organisationId: randomUUID(), inActorsArea: true }]),
     ],
   },
   'learning.needs': {
