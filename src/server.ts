@@ -58,7 +58,7 @@ export async function startService(config: Config, opts: { handleSignals?: boole
         await seedDemoLibrary(database.db);
         await seedDemoClients(database.db);
         await seedDemoAssurance(database.db, { password: seeded.password });
-        await seedDemoTracker(database.db, { password: seeded.password });
+        await seedDemoTracker(database.db);
         printDemoSignIns(config, seeded.password, seeded.created, register);
       }
     }

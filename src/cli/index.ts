@@ -96,7 +96,7 @@ export function buildCli(): Command {
         if (r.created.length && (await seedDemoClients(d.db))) console.log('Demo API client: an emergency department record system (Users → API clients).');
         if (r.created.length && (await seedDemoAssurance(d.db, { password: r.password })))
           console.log('Demo assurance: a year of Southampton alert history and its SOP audit, signed off.');
-        if (r.created.length && (await seedDemoTracker(d.db, { password: r.password })))
+        if (r.created.length && (await seedDemoTracker(d.db)))
           console.log('Demo review tracker: the Baby H partnership review, its four recommendations, actions and evidence.');
         if (r.created.length) {
           console.log('Demo users added:');

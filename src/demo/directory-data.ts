@@ -303,6 +303,22 @@ export const DEMO_USERS: DemoUser[] = [
     role: 'training_admin',
     odsCode: '850',
   },
+  // The review tracker (assurance): the Learning and Inquiry Group's chair, a board member, and an agency's safeguarding lead.
+  {
+    email: 'lig.chair@beacon.example',
+    displayName: 'Dr Amara Osei',
+    jobTitle: 'Chair, Learning and Inquiry Group (HSCP)',
+    role: 'subgroup_chair',
+    odsCode: '850',
+  },
+  {
+    email: 'board@beacon.example',
+    displayName: 'Mark Jennings',
+    jobTitle: 'Independent scrutineer, Hampshire Safeguarding Children Partnership',
+    role: 'board_member',
+    odsCode: '850',
+  },
+  { email: 'agency.lead@beacon.example', displayName: 'Fiona Blake', jobTitle: 'Named nurse for safeguarding children', role: 'agency_lead', odsCode: 'RN5' },
 ];
 
 /**

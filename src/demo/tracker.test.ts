@@ -24,8 +24,8 @@ beforeAll(async () => {
   await seedDemoLearning(db(), { password: PASSWORD });
   await seedDemoLibrary(db());
   await seedDemoAssurance(db(), { password: PASSWORD, count: 24 });
-  expect(await seedDemoTracker(db(), { password: PASSWORD })).toBe(true);
-  expect(await seedDemoTracker(db(), { password: PASSWORD })).toBe(false);
+  expect(await seedDemoTracker(db())).toBe(true);
+  expect(await seedDemoTracker(db())).toBe(false);
 }, 300_000);
 afterAll(async () => tdb?.close());
 

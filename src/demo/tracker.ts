@@ -30,28 +30,8 @@ import { listDocuments } from '../library/documents';
 import { contextForEmail } from '../people/service';
 import { addDays, londonDate } from '../platform/dates';
 import type { Db } from '../platform/db/engine';
-import type { DemoUser } from './directory-data';
-import { createDemoPeople } from './seed';
 
 const DAY = 86_400_000;
-
-export const TRACKER_PEOPLE: DemoUser[] = [
-  {
-    email: 'lig.chair@beacon.example',
-    displayName: 'Dr Amara Osei',
-    jobTitle: 'Chair, Learning and Inquiry Group (HSCP)',
-    role: 'subgroup_chair',
-    odsCode: '850',
-  },
-  {
-    email: 'board@beacon.example',
-    displayName: 'Mark Jennings',
-    jobTitle: 'Independent scrutineer, Hampshire Safeguarding Children Partnership',
-    role: 'board_member',
-    odsCode: '850',
-  },
-  { email: 'agency.lead@beacon.example', displayName: 'Fiona Blake', jobTitle: 'Named nurse for safeguarding children', role: 'agency_lead', odsCode: 'RN5' },
-];
 
 export const BABY_H_RECOMMENDATIONS = [
   'Hampshire Safeguarding Children Partnership is to consider providing training and development for professionals working with parents and carers who may seek to manipulate and deceive. This should include the phenomenon first described by Reder & Duncan (1999) as ‘closure’, ‘flight’ and ‘disguised compliance’.',
@@ -61,11 +41,10 @@ export const BABY_H_RECOMMENDATIONS = [
 ];
 
 /** Adds the review once (a second start adds nothing). Returns whether it did. */
-export async function seedDemoTracker(db: Db, opts: { password: string; now?: Date }): Promise<boolean> {
+export async function seedDemoTracker(db: Db, opts: { now?: Date } = {}): Promise<boolean> {
   const now = opts.now ?? new Date();
   const hampshire = await partnershipByCode(db, 'E10000014');
   if (!hampshire) return false;
-  await createDemoPeople(db, TRACKER_PEOPLE, opts.password);
   const [existing] = await db.select({ id: trackerReviews.id }).from(trackerReviews).limit(1);
   if (existing) return false;
   const ctx = (email: string) => contextForEmail(db, email, 'seed-demo-tracker');

@@ -140,6 +140,39 @@ const EXPECTED: Record<string, Record<Page, 200 | 403>> = {
     'GET /units/PAH/edit': 403,
     'GET /units/QAH/edit': 403,
   },
+  // subgroup_chair
+  'lig.chair@beacon.example': {
+    'GET /users': 403,
+    'GET /users/new': 403,
+    'GET /organisations/new': 403,
+    'GET /organisations/:id/edit': 403,
+    'GET /audit': 403,
+    'POST /audit/verify': 403,
+    'GET /units/PAH/edit': 403,
+    'GET /units/QAH/edit': 403,
+  },
+  // board_member
+  'board@beacon.example': {
+    'GET /users': 403,
+    'GET /users/new': 403,
+    'GET /organisations/new': 403,
+    'GET /organisations/:id/edit': 403,
+    'GET /audit': 403,
+    'POST /audit/verify': 403,
+    'GET /units/PAH/edit': 403,
+    'GET /units/QAH/edit': 403,
+  },
+  // agency_lead
+  'agency.lead@beacon.example': {
+    'GET /users': 403,
+    'GET /users/new': 403,
+    'GET /organisations/new': 403,
+    'GET /organisations/:id/edit': 403,
+    'GET /audit': 403,
+    'POST /audit/verify': 403,
+    'GET /units/PAH/edit': 403,
+    'GET /units/QAH/edit': 403,
+  },
 };
 
 let t: TestApp;

@@ -9,7 +9,7 @@ import type { Db } from '../../platform/db/engine';
 import type { RequestContext } from '../../platform/context';
 import { authorizeList, can, mayAtAll } from '../../platform/auth/policy';
 import { recordAudit, recordAuditNow } from '../../platform/audit/service';
-import { ConflictError, NotFoundError, parseInput, ValidationError } from '../../platform/errors';
+import { ConflictError, ForbiddenError, NotFoundError, parseInput, ValidationError } from '../../platform/errors';
 import { type IsoDate, londonDate } from '../../platform/dates';
 import { directoryNames, inOrganisationsArea, isUuid, organisationsIn, partnershipAreaIds, partnerships } from '../../directory/service';
 import { getRun } from '../audits';
@@ -140,8 +140,9 @@ export async function createAction(db: Db, ctx: RequestContext, recommendationId
   if (input.dueOn < londonDate(now)) fieldErrors.dueOn = 'The due date must be today or later';
   if (input.sourceRunId) {
     // The audit it came from must be one this person may read, of the same partnership.
+    // One this person may not read is refused the same way as one that does not exist.
     const run = await getRun(db, ctx, input.sourceRunId, now).catch((err) => {
-      if (err instanceof NotFoundError) return null;
+      if (err instanceof NotFoundError || err instanceof ForbiddenError) return null;
       throw err;
     });
     if (!run || run.run.geographyId !== review.geographyId) fieldErrors.sourceRunId = 'The audit this action answers must be one of this partnership’s';
