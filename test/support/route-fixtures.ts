@@ -8,6 +8,9 @@ import { linkAlert } from '../../src/cases/service';
 import { seedDemoCases } from '../../src/demo/cases';
 import { geographies, organisations, units } from '../../src/directory/schema';
 import { startRun } from '../../src/assurance/audits';
+import { addRecommendation, createAction, createReview } from '../../src/assurance/tracker/service';
+import { addFileEvidence } from '../../src/assurance/tracker/evidence';
+import { trackerResponses } from '../../src/assurance/tracker/schema';
 import { escalations } from '../../src/escalations/schema';
 import { memberships } from '../../src/people/schema';
 import { createUser } from '../../src/people/service';
@@ -143,7 +146,32 @@ export async function buildRouteFixtures(t: TestApp): Promise<RouteFixtures> {
   // The Hampshire partnership's SOP audit, started by its manager (a period that has ended, so it can be signed off).
   const [hampshire] = await db.select({ id: geographies.id }).from(geographies).where(eq(geographies.code, 'E10000014'));
   const auditRun = await startRun(db, await contextFor(db, PEOPLE.partnership), { partnershipId: hampshire!.id, from: '2026-01-01', months: 6 });
+  // The review tracker: a Hampshire review, a recommendation to the board, an action owned by the ICB, a file as its evidence.
+  const pm = await contextFor(db, PEOPLE.partnership);
+  const [icb] = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.odsCode, 'QRL'));
+  const review = await createReview(db, pm, {
+    partnershipId: hampshire!.id,
+    title: 'Fixture review',
+    reviewType: 'rapid_review',
+    subgroup: 'Learning and Inquiry Group',
+  });
+  const recommendation = await addRecommendation(db, pm, review.id, { text: 'Fixture recommendation', addressees: ['board'] });
+  const boardResponse = await one(
+    db.select({ id: trackerResponses.id }).from(trackerResponses).where(eq(trackerResponses.recommendationId, recommendation.id)),
+  );
+  const trackerAction = await createAction(db, pm, recommendation.id, {
+    title: 'Fixture action',
+    ownerName: 'Helen Carter',
+    organisationId: icb!.id,
+    dueOn: '2099-01-01',
+  });
+  const evidence = await addFileEvidence(db, pm, trackerAction.id, { filename: 'fixture.pdf', data: Buffer.from('%PDF-1.4\n%%EOF\n') }, { note: 'Fixture' });
   const ids: Record<string, string> = {
+    review: review.id,
+    recommendation: recommendation.id,
+    response: boardResponse!.id,
+    trackerAction: trackerAction.id,
+    evidence: evidence.id,
     auditRun: auditRun.id,
     auditPartnership: hampshire!.id,
     libraryDocument: libDoc.id,
@@ -193,49 +221,59 @@ export function urlFor(f: RouteFixtures, route: string): string {
   const [, url] = route.split(' ') as [string, string];
   const under = (...prefixes: string[]) => prefixes.some((p) => url.startsWith(p) || url.startsWith(`/api${p}`));
   const alertDraftStep = /^\/(api\/)?alerts\/:id\/(steps|photos$|submit|draft)/.test(url);
-  const id = under('/assurance/audits')
-    ? f.ids.auditRun
-    : under('/assurance/criteria')
-      ? f.ids.auditPartnership
-      : under('/library/documents') || url.startsWith('/public/')
-        ? f.ids.libraryDocument
-        : under('/library/versions')
-          ? f.ids.libraryVersion
-          : under('/library/reading')
-            ? f.ids.libraryRead
-            : under('/learning/needs/rounds')
-              ? f.ids.learningRound
-              : under('/learning/courses')
-                ? f.ids.learningCourse
-                : under('/learning/sessions')
-                  ? f.ids.learningSession
-                  : under('/learning/bookings')
-                    ? f.ids.learningBooking
-                    : under('/learning/surveys')
-                      ? f.ids.learningSurvey
-                      : under('/check/searches')
-                        ? f.ids.search
-                        : under('/check/reveals')
-                          ? f.ids.reveal
-                          : under('/presentations')
-                            ? f.ids.presentation
-                            : under('/screening')
-                              ? f.ids.screening
-                              : under('/cases')
-                                ? f.ids.case
-                                : under('/escalations')
-                                  ? f.ids.escalation
-                                  : under('/users')
-                                    ? f.ids.user
-                                    : under('/organisations')
-                                      ? f.ids.organisation
-                                      : under('/units')
-                                        ? f.ids.unit
-                                        : under('/alerts')
-                                          ? alertDraftStep
-                                            ? f.ids.draft
-                                            : f.ids.alert
-                                          : MISSING_ID;
+  const tracker: [string, string][] = [
+    ['/assurance/reviews', 'review'],
+    ['/assurance/recommendations', 'recommendation'],
+    ['/assurance/responses', 'response'],
+    ['/assurance/actions', 'trackerAction'],
+    ['/assurance/evidence', 'evidence'],
+  ];
+  const trackerId = tracker.find(([prefix]) => under(prefix))?.[1];
+  const id = trackerId
+    ? f.ids[trackerId]
+    : under('/assurance/audits')
+      ? f.ids.auditRun
+      : under('/assurance/criteria')
+        ? f.ids.auditPartnership
+        : under('/library/documents') || url.startsWith('/public/')
+          ? f.ids.libraryDocument
+          : under('/library/versions')
+            ? f.ids.libraryVersion
+            : under('/library/reading')
+              ? f.ids.libraryRead
+              : under('/learning/needs/rounds')
+                ? f.ids.learningRound
+                : under('/learning/courses')
+                  ? f.ids.learningCourse
+                  : under('/learning/sessions')
+                    ? f.ids.learningSession
+                    : under('/learning/bookings')
+                      ? f.ids.learningBooking
+                      : under('/learning/surveys')
+                        ? f.ids.learningSurvey
+                        : under('/check/searches')
+                          ? f.ids.search
+                          : under('/check/reveals')
+                            ? f.ids.reveal
+                            : under('/presentations')
+                              ? f.ids.presentation
+                              : under('/screening')
+                                ? f.ids.screening
+                                : under('/cases')
+                                  ? f.ids.case
+                                  : under('/escalations')
+                                    ? f.ids.escalation
+                                    : under('/users')
+                                      ? f.ids.user
+                                      : under('/organisations')
+                                        ? f.ids.organisation
+                                        : under('/units')
+                                          ? f.ids.unit
+                                          : under('/alerts')
+                                            ? alertDraftStep
+                                              ? f.ids.draft
+                                              : f.ids.alert
+                                            : MISSING_ID;
   const values: Record<string, string> = {
     id: id!,
     deliveryId: f.ids.delivery!,
