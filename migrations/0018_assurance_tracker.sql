@@ -85,6 +85,7 @@ CREATE TABLE "tracker_reviews" (
 	"methodology" text,
 	"published_on" date,
 	"subgroup" text NOT NULL,
+	"response_document_id" uuid,
 	"created_by_user_id" uuid,
 	"created_by_name" text NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
@@ -102,6 +103,7 @@ ALTER TABLE "tracker_recommendations" ADD CONSTRAINT "tracker_recommendations_re
 ALTER TABLE "tracker_responses" ADD CONSTRAINT "tracker_responses_recommendation_id_tracker_recommendations_id_fk" FOREIGN KEY ("recommendation_id") REFERENCES "public"."tracker_recommendations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tracker_responses" ADD CONSTRAINT "tracker_responses_organisation_id_organisations_id_fk" FOREIGN KEY ("organisation_id") REFERENCES "public"."organisations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tracker_reviews" ADD CONSTRAINT "tracker_reviews_geography_id_geographies_id_fk" FOREIGN KEY ("geography_id") REFERENCES "public"."geographies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "tracker_reviews" ADD CONSTRAINT "tracker_reviews_response_document_id_library_documents_id_fk" FOREIGN KEY ("response_document_id") REFERENCES "public"."library_documents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tracker_reviews" ADD CONSTRAINT "tracker_reviews_created_by_user_id_users_id_fk" FOREIGN KEY ("created_by_user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "tracker_actions_recommendation_idx" ON "tracker_actions" USING btree ("recommendation_id");--> statement-breakpoint
 CREATE INDEX "tracker_actions_due_idx" ON "tracker_actions" USING btree ("current_due_on") WHERE status in ('not_started', 'in_progress');--> statement-breakpoint

@@ -122,6 +122,8 @@ export const auditRoutes =
         ragTags: RAG_TAGS,
         mediansText: Object.fromEntries(report.criteria.map((c) => [c.key, c.figures.medianMinutes === null ? null : formatMinutes(c.figures.medianMinutes)])),
         signs: run.status === 'draft' && ended && (await mayFor(req, 'assurance.signoff', run.geographyId)),
+        // A criterion below its standard offers "create an action" in the review tracker, to those who record actions.
+        actions: await mayFor(req, 'tracker.manage', run.geographyId),
         ended,
         values,
         errors: e,
@@ -177,6 +179,7 @@ export const auditRoutes =
         ragLabels: RAG_LABELS,
         ragTags: RAG_TAGS,
         median: f.medianMinutes === null ? null : formatMinutes(f.medianMinutes),
+        actions: (f.rag === 'red' || f.rag === 'amber') && (await mayFor(req, 'tracker.manage', view.run.geographyId)),
       });
     });
 

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { dayListSchema } from '../platform/http/day-list';
 import { isoDateProblem } from '../platform/dates';
 
-export const KINDS = ['sop', 'guideline', 'protocol', 'briefing', 'practice_note'] as const;
+export const KINDS = ['sop', 'guideline', 'protocol', 'briefing', 'practice_note', 'review_response'] as const;
 export type Kind = (typeof KINDS)[number];
 export const KIND_LABELS: Record<Kind, string> = {
   sop: 'Standard operating procedure',
@@ -14,6 +14,7 @@ export const KIND_LABELS: Record<Kind, string> = {
   protocol: 'Protocol',
   briefing: 'Spotlight briefing (7-minute briefing)',
   practice_note: 'Practice note',
+  review_response: 'Response to a review’s recommendations',
 };
 
 export const STATUSES = ['draft', 'in_review', 'approved', 'published', 'superseded', 'withdrawn'] as const;

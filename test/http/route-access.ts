@@ -286,6 +286,7 @@ export const ROUTE_ACCESS: Record<string, string> = {
   'POST /assurance/reviews': 'partnership',
   'GET /assurance/reviews/:id': 'designated partnership auditor',
   'POST /assurance/reviews/:id/recommendations': 'partnership',
+  'POST /assurance/reviews/:id/published-response': 'partnership',
   'POST /assurance/recommendations/:id/qa': '',
   'POST /assurance/recommendations/:id/sign-off': '',
   'GET /assurance/responses/:id': 'partnership',

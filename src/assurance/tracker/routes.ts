@@ -39,6 +39,7 @@ import {
 } from './service';
 import { requireRecommendation, requireResponse } from './access';
 import { trackerUploadRoutes } from './upload-routes';
+import { draftPublishedResponse } from './published-response';
 
 const VIEWS = 'assurance/tracker/views';
 const param = (req: FastifyRequest, name = 'id') => (req.params as Record<string, string>)[name]!;
@@ -138,6 +139,15 @@ export const trackerRoutes =
         next: (r) =>
           `/assurance/reviews/${param(req)}?${done(`Recommendation ${(r as { number: number }).number} has been added`)}#recommendation-${(r as { number: number }).number}`,
         rerender: (v, _e, fe) => renderReview(req, reply, param(req), { name: 'recommendation', values: v, fieldErrors: fe }),
+      }),
+    );
+
+    app.post('/assurance/reviews/:id/published-response', async (req, reply) =>
+      handleForm(req, reply, {
+        act: () => draftPublishedResponse(db, req.ctx, param(req)),
+        next: (r) =>
+          `/library/versions/${(r as { versionId: string }).versionId}?${done('The published response has been drafted from the tracker: name its reviewers and send it for review; once approved and published it appears on the partnership’s public page')}`,
+        rerender: (v, _e, fe) => renderReview(req, reply, param(req), { name: 'published', values: v, fieldErrors: fe }),
       }),
     );
 

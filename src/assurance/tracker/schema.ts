@@ -4,6 +4,7 @@ import { geographies, organisations } from '../../directory/schema';
 import { users } from '../../platform/auth/schema';
 import { bytea } from '../../platform/db/types';
 import { assuranceAuditRuns } from '../schema';
+import { libraryDocuments } from '../../library/schema';
 
 /**
  * The review tracker: a partnership's reviews (a rapid review, a partnership review, a child safeguarding
@@ -29,6 +30,8 @@ export const trackerReviews = pgTable(
     publishedOn: date('published_on', { mode: 'string' }),
     /** The subgroup that quality-assures the partnership's response (for example the Learning and Inquiry Group). */
     subgroup: text('subgroup').notNull(),
+    /** The partnership's published response, drafted from the tracker: a library document (approved and published there). */
+    responseDocumentId: uuid('response_document_id').references(() => libraryDocuments.id),
     createdByUserId: uuid('created_by_user_id').references(() => users.id),
     createdByName: text('created_by_name').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

@@ -15,6 +15,9 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { addDays, londonDate } from '../../platform/dates';
 import type { RequestContext } from '../../platform/context';
 import { createCourse } from '../../learning/catalogue';
+import { approveVersion, getVersion, publishVersion, sendForReview, updateDraft } from '../../library/documents';
+import { publicPage } from '../../library/public';
+import { draftPublishedResponse } from './published-response';
 import { createUser } from '../../people/service';
 import { signOffRun, startRun } from '../audits';
 import { boardReport, boardReportPdf, recordBoardReport } from './board';
@@ -345,5 +348,46 @@ describe('the board report', () => {
     const pdf = await boardReportPdf(before, later);
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     await expect(boardReport(db(), southamptonManager, hampshire)).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('the published response', () => {
+  it('is drafted from the tracker into the library, refreshed, and once approved and published is on the public page', async () => {
+    const r = await review({ consideredOn: '2018-09-05', decision: 'The subgroup found that the case met the criteria for a partnership review.' });
+    const rec = await addRecommendation(db(), manager, r.id, {
+      text: 'Develop a process to raise an alert across health services.',
+      addressees: ['board', rn5],
+    });
+    const [boardResponse, trustResponse] = (await getReview(db(), manager, r.id)).review.recommendations[0]!.responses;
+    await respond(db(), manager, boardResponse!.id, { response: 'The Board supports a standard operating procedure.' });
+    await createAction(db(), manager, rec.id, { title: 'Publish the SOP', ownerName: 'Helen Carter', dueOn: addDays(TODAY, 30) }, NOW);
+    await expect(draftPublishedResponse(db(), chair, r.id)).rejects.toBeInstanceOf(ForbiddenError);
+    const first = await draftPublishedResponse(db(), manager, r.id);
+    const v1 = await getVersion(db(), manager, first.versionId);
+    expect(v1.doc.kind).toBe('review_response');
+    expect(v1.version.body).toContain('# Response to the recommendations from the Partnership review: Baby H');
+    expect(v1.version.body).toContain('on 5 September 2018');
+    expect(v1.version.body).toContain('> Develop a process to raise an alert across health services.');
+    expect(v1.version.body).toContain('### Response from the Board\n\nThe Board supports a standard operating procedure.');
+    expect(v1.version.body).toContain('### Response from Hampshire Hospitals NHS Foundation Trust\n\n_No response recorded yet._');
+    expect(v1.version.body).toContain('- Publish the SOP (the partnership): not started, due');
+    // The trust answers; drafting again refreshes the same draft (its named reviewers kept), not a second document.
+    await respond(db(), lead, trustResponse!.id, { response: 'The trust will adopt it.' });
+    await updateDraft(db(), manager, first.versionId, { body: v1.version.body, changeSummary: 'First', reviewers: 'designated@beacon.example' });
+    const again = await draftPublishedResponse(db(), manager, r.id);
+    expect(again).toEqual(first);
+    const v2 = await getVersion(db(), manager, again.versionId);
+    expect(v2.version.body).toContain('The trust will adopt it.');
+    expect(v2.reviewers.map((x) => x.email)).toEqual(['designated@beacon.example']);
+    // The library's own flow publishes it on the partnership's public page.
+    await sendForReview(db(), manager, again.versionId);
+    await approveVersion(db(), manager, again.versionId, { group: 'HSCP Board', meeting: 'June meeting', approvedOn: TODAY });
+    await publishVersion(db(), manager, again.versionId);
+    const page = await publicPage(db(), 'E10000014');
+    expect(JSON.stringify(page)).toContain('Response to the recommendations from the Partnership review: Baby H');
+    // A later refresh is a new version of the same document.
+    const third = await draftPublishedResponse(db(), manager, r.id);
+    expect(third.documentId).toBe(first.documentId);
+    expect(third.versionId).not.toBe(first.versionId);
   });
 });

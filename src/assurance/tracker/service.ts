@@ -412,7 +412,13 @@ export async function getReview(db: Db, ctx: RequestContext, id: string, now = n
     ctx.actor ? can(ctx.actor, 'tracker.respond', { inActorsArea: inArea, organisationId }) : !!ctx.system;
   return {
     review: view!,
-    may: { manage: may('tracker.manage'), qa: may('tracker.qa'), signOff: may('tracker.signoff') },
+    may: {
+      manage: may('tracker.manage'),
+      qa: may('tracker.qa'),
+      signOff: may('tracker.signoff'),
+      // Drafting the published response writes a library document: it needs the library's authorship too.
+      publish: may('tracker.manage') && (ctx.actor ? can(ctx.actor, 'library.author', { inActorsArea: inArea }) : !!ctx.system),
+    },
     mayRespondFor: mayRespond,
     agencies: may('tracker.manage') ? await agenciesOf(db, review.geographyId) : [],
   };
