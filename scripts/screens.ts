@@ -60,7 +60,12 @@ const EXTRA_PAGES: Partial<Record<Role, { href: string; first?: boolean }[]>> = 
     { href: '/learning/needs/matrix' },
     { href: '/library/new' },
     { href: '/library/reviews', first: true },
+    { href: '/assurance/reviews/new' },
+    { href: '/assurance/board-report' },
   ],
+  subgroup_chair: [{ href: '/assurance/board-report' }],
+  board_member: [{ href: '/assurance/reviews', first: true }],
+  agency_lead: [{ href: '/assurance/board-report' }],
 };
 
 const slug = (s: string) =>
@@ -159,6 +164,20 @@ async function main() {
         if ((await criteria.count()) > 0) {
           await page.goto(`${url}${await criteria.getAttribute('href')}`);
           await take('SOP audit criteria');
+        }
+      }
+      if (user.role === 'partnership_manager' || user.role === 'agency_lead') {
+        // The review tracker: the demo review and its actions (an overdue one, one with linked evidence).
+        await page.goto(`${url}/assurance/reviews`);
+        const reviewLink = page.locator('main h2 a[href^="/assurance/reviews/"]').first();
+        if ((await reviewLink.count()) > 0) {
+          await page.goto(`${url}${await reviewLink.getAttribute('href')}`);
+          await take('review');
+          const actions = await page.locator('main table a[href^="/assurance/actions/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
+          for (const [i, href] of actions.slice(0, 6).entries()) {
+            await page.goto(`${url}${href}`);
+            await take(`action ${i + 1}`);
+          }
         }
       }
       if (user.role === 'point_of_care') {
