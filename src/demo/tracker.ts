@@ -28,7 +28,7 @@ import { organisations } from '../directory/schema';
 import { resultsCourses } from '../learning/results';
 import { listDocuments } from '../library/documents';
 import { contextForEmail } from '../people/service';
-import { addDays, londonDate } from '../platform/dates';
+import { addDays, formatDate, londonDate } from '../platform/dates';
 import type { Db } from '../platform/db/engine';
 
 const DAY = 86_400_000;
@@ -139,8 +139,8 @@ export async function seedDemoTracker(db: Db, opts: { now?: Date } = {}): Promis
   if (trainingDone) {
     await setStatus(db, manager, training, { status: 'complete' }, ago(39));
     await setStatus(db, manager, briefing, { status: 'complete' }, ago(24));
-    await qualityAssure(db, chair, recs[0]!.id, { note: `Learning and Inquiry Group, ${londonDate(ago(20))}` }, ago(20));
-    await signOffRecommendation(db, board, recs[0]!.id, { note: `HSCP Board, ${londonDate(ago(10))}` }, ago(10));
+    await qualityAssure(db, chair, recs[0]!.id, { note: `Learning and Inquiry Group, ${formatDate(londonDate(ago(20)))}` }, ago(20));
+    await signOffRecommendation(db, board, recs[0]!.id, { note: `HSCP Board, ${formatDate(londonDate(ago(10)))}` }, ago(10));
   }
 
   // 2. The SOP: written and published (complete); audited six months on, the audit still being taken through the subgroup.
@@ -158,7 +158,7 @@ export async function seedDemoTracker(db: Db, opts: { now?: Date } = {}): Promis
     organisationId: icb?.id,
     dueOn: day(45),
   });
-  await evidence(designated, audit, 'audit_run', frozen?.id, ago(5), 'Southampton’s audit, signed off; Hampshire’s and the Isle of Wight’s follow.');
+  await evidence(designated, audit, 'audit_run', frozen?.id, now, 'Southampton’s audit, signed off; Hampshire’s and the Isle of Wight’s follow.');
 
   // 3. The guidelines: reviewed (complete); exploring how embedded they are is overdue after one revision.
   const guidelines = await action(2, manager, ago(180), {

@@ -73,7 +73,9 @@ describe.skipIf(!browserAvailable)('the review tracker in a real browser', () =>
     await clickAndWait(page, page.getByRole('button', { name: 'Create the action' }));
     expect(await textOf(page, '.nhsuk-error-summary')).toContain('Choose the recommendation the action answers');
     await checkAccessibility(page, 'create an action, with errors');
-    const options = await page.locator('#recommendationId option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value).filter(Boolean));
+    const options = await page
+      .locator('#recommendationId option')
+      .evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value).filter(Boolean));
     await page.selectOption('#recommendationId', options[0]!);
     await page.fill('#ownerName', 'Grace Whitfield, business manager');
     await page.fill('#dueOn', addDays(londonDate(new Date()), 60));
@@ -101,6 +103,7 @@ describe.skipIf(!browserAvailable)('the review tracker in a real browser', () =>
 
     // The frozen re-audit as evidence; then complete.
     await page.goto(url(actionPath));
+    await page.locator('summary', { hasText: 'A signed-off (frozen) audit' }).click();
     const runOption = await page.locator('#evidence-audit_run-targetId option', { hasText: 'Re-audit after the action' }).getAttribute('value');
     await page.selectOption('#evidence-audit_run-targetId', runOption!);
     await clickAndWait(page, page.locator('#evidence-audit_run').getByRole('button', { name: 'Add this evidence' }));

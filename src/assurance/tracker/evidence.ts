@@ -39,9 +39,9 @@ export async function evidenceChoices(db: Db, ctx: RequestContext, actionId: str
 async function runEvidence(db: Db, ctx: RequestContext, runId: string) {
   const { run, report, verified } = await getRun(db, ctx, runId);
   if (run.status !== 'frozen') throw new ValidationError({ targetId: 'Only a signed-off (frozen) audit can be evidence: its figures will not change' });
-  const rag = Object.entries(report.rag)
-    .filter(([, n]) => n)
-    .map(([k, n]) => `${n} ${RAG_LABELS[k as keyof typeof RAG_LABELS].toLowerCase()}`)
+  const rag = (['green', 'amber', 'red', 'none'] as const)
+    .filter((k) => report.rag[k])
+    .map((k) => `${report.rag[k]} ${RAG_LABELS[k].toLowerCase()}`)
     .join(', ');
   return {
     label: `Audit: ${report.title}`,

@@ -1,0 +1,10 @@
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+const [file, y, h, out] = process.argv.slice(2);
+fs.writeFileSync('/tmp/wrap.html', `<html><body style="margin:0"><img src="file://${file}" style="display:block;margin-top:-${y}px"></body></html>`);
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--allow-file-access-from-files'] });
+const p = await b.newPage({ viewport: { width: 1280, height: Number(h) } });
+await p.goto('file:///tmp/wrap.html');
+await p.waitForTimeout(200);
+await p.screenshot({ path: out });
+await b.close();
