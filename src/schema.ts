@@ -15,3 +15,4 @@ export * from './clients/schema';
 export * from './webhooks/schema';
 export * from './assurance/schema';
 export * from './assurance/tracker/schema';
+export * from './assurance/casefile/schema';

@@ -18,9 +18,18 @@ async function inArea(db: Db, ctx: RequestContext, geographyId: string): Promise
   return ctx.actor ? inOrganisationsArea(db, ctx.actor.organisationId, geographyId) : false;
 }
 
-/** May this person take `action` for this partnership? (Throws ForbiddenError, audited, when not.) */
-export async function authorizePartnership(db: Db, ctx: RequestContext, geographyId: string, action: Action): Promise<void> {
-  authorizeContext(ctx, action, { inActorsArea: await inArea(db, ctx, geographyId) });
+/**
+ * May this person take `action` for this partnership — on something belonging to `organisationId`, where an
+ * agency answers for its own (a tracker response or action, a case-file audit section)? Throws ForbiddenError, audited, when not.
+ */
+export async function authorizePartnership(
+  db: Db,
+  ctx: RequestContext,
+  geographyId: string,
+  action: Action,
+  organisationId: string | null = null,
+): Promise<void> {
+  authorizeContext(ctx, action, { inActorsArea: await inArea(db, ctx, geographyId), organisationId });
 }
 
 /** A partnership (a local authority area), if this person may take `action` for it. */

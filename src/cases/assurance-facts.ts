@@ -11,7 +11,7 @@ import type { Db } from '../platform/db/engine';
 import { rowDate, rows, uuidList } from '../platform/db/sql';
 import { configVersion, loadCalendar } from './protocol-config';
 import { definitionOf, statusesFor } from './milestones/service';
-import { caseMilestones, cases } from './schema';
+import { caseMilestones, caseOrganisations, cases } from './schema';
 
 interface CaseRef {
   caseId: string;
@@ -151,3 +151,58 @@ export async function caseAuditFacts(db: Db, opts: { geographyIds: readonly stri
   return { milestones, distributions, discharges, prompts };
 }
 export type CaseAuditFacts = Awaited<ReturnType<typeof caseAuditFacts>>;
+
+export interface FileAuditCandidate {
+  caseId: string;
+  reference: string;
+  classification: string;
+  openedAt: Date;
+  /** The agencies working on it (each completes its own section of a case-file audit). */
+  organisationIds: string[];
+}
+
+/**
+ * The cases a multi-agency case-file audit may sample: a partnership's cases of the chosen kinds, opened in a
+ * window, open or closed, with the agencies working on each. References and organisations only.
+ */
+export async function caseFileAuditCandidates(
+  db: Db,
+  opts: {
+    geographyIds: readonly string[];
+    classifications: readonly string[];
+    openedFrom: Date | null;
+    openedTo: Date | null;
+    status: 'open' | 'closed' | 'all';
+  },
+): Promise<FileAuditCandidate[]> {
+  if (!opts.geographyIds.length) return [];
+  const found = await db
+    .select({ id: cases.id, reference: cases.reference, classification: cases.classification, openedAt: cases.openedAt })
+    .from(cases)
+    .where(
+      and(
+        inArray(cases.geographyId, [...opts.geographyIds]),
+        opts.classifications.length ? inArray(cases.classification, [...opts.classifications]) : undefined,
+        opts.openedFrom ? gte(cases.openedAt, opts.openedFrom) : undefined,
+        opts.openedTo ? lt(cases.openedAt, opts.openedTo) : undefined,
+        opts.status === 'all' ? undefined : sql`${cases.status} ${opts.status === 'open' ? sql`=` : sql`<>`} 'open'`,
+      ),
+    );
+  if (!found.length) return [];
+  const agencies = await db
+    .select({ caseId: caseOrganisations.caseId, organisationId: caseOrganisations.organisationId })
+    .from(caseOrganisations)
+    .where(
+      inArray(
+        caseOrganisations.caseId,
+        found.map((c) => c.id),
+      ),
+    );
+  return found.map((c) => ({
+    caseId: c.id,
+    reference: c.reference,
+    classification: c.classification,
+    openedAt: c.openedAt,
+    organisationIds: [...new Set(agencies.filter((a) => a.caseId === c.id).map((a) => a.organisationId))].sort(),
+  }));
+}

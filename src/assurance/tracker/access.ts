@@ -6,22 +6,17 @@
 import { eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/engine';
 import type { RequestContext } from '../../platform/context';
-import { type Action, authorizeContext, scopeFor } from '../../platform/auth/policy';
+import { type Action, scopeFor } from '../../platform/auth/policy';
+import { authorizePartnership } from '../access';
 import { sqlScope } from '../../platform/auth/scope';
 import { NotFoundError } from '../../platform/errors';
-import { inOrganisationsArea, isUuid, organisationsAreaIds } from '../../directory/service';
+import { isUuid, organisationsAreaIds } from '../../directory/service';
 import { trackerActions, trackerRecommendations, trackerResponses, trackerReviews } from './schema';
 
 export type ReviewRow = typeof trackerReviews.$inferSelect;
 export type RecommendationRow = typeof trackerRecommendations.$inferSelect;
 export type ResponseRow = typeof trackerResponses.$inferSelect;
 export type ActionRow = typeof trackerActions.$inferSelect;
-
-/** May this person take `action` on something of this partnership (belonging to `organisationId`, where an agency answers for it)? */
-export async function authorizeTracker(db: Db, ctx: RequestContext, geographyId: string, action: Action, organisationId: string | null = null): Promise<void> {
-  const inActorsArea = ctx.actor ? await inOrganisationsArea(db, ctx.actor.organisationId, geographyId) : false;
-  authorizeContext(ctx, action, { inActorsArea, organisationId });
-}
 
 async function loadReview(db: Db, id: string): Promise<ReviewRow> {
   const [row] = isUuid(id) ? await db.select().from(trackerReviews).where(eq(trackerReviews.id, id)) : [];
@@ -31,7 +26,7 @@ async function loadReview(db: Db, id: string): Promise<ReviewRow> {
 
 export async function requireReview(db: Db, ctx: RequestContext, id: string, action: Action): Promise<ReviewRow> {
   const review = await loadReview(db, id);
-  await authorizeTracker(db, ctx, review.geographyId, action);
+  await authorizePartnership(db, ctx, review.geographyId, action);
   return review;
 }
 
@@ -48,7 +43,7 @@ export async function requireRecommendation(
   const [recommendation] = opts.lock ? await q.for('update') : await q;
   if (!recommendation) throw new NotFoundError('Recommendation');
   const review = await loadReview(db, recommendation.reviewId);
-  await authorizeTracker(db, ctx, review.geographyId, action);
+  await authorizePartnership(db, ctx, review.geographyId, action);
   return { recommendation, review };
 }
 
@@ -59,7 +54,7 @@ export async function requireResponse(db: Db, ctx: RequestContext, id: string, a
   if (!response) throw new NotFoundError('Response');
   const [recommendation] = await db.select().from(trackerRecommendations).where(eq(trackerRecommendations.id, response.recommendationId));
   const review = await loadReview(db, recommendation!.reviewId);
-  await authorizeTracker(db, ctx, review.geographyId, action, response.organisationId);
+  await authorizePartnership(db, ctx, review.geographyId, action, response.organisationId);
   return { response, recommendation: recommendation!, review };
 }
 
@@ -71,7 +66,7 @@ export async function requireAction(db: Db, ctx: RequestContext, id: string, act
   if (!row) throw new NotFoundError('Action');
   const [recommendation] = await db.select().from(trackerRecommendations).where(eq(trackerRecommendations.id, row.recommendationId));
   const review = await loadReview(db, recommendation!.reviewId);
-  await authorizeTracker(db, ctx, review.geographyId, action, row.organisationId);
+  await authorizePartnership(db, ctx, review.geographyId, action, row.organisationId);
   return { action: row, recommendation: recommendation!, review };
 }
 

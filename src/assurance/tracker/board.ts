@@ -13,24 +13,25 @@ import { NotFoundError, parseInput, ValidationError } from '../../platform/error
 import { formatDate, londonDate } from '../../platform/dates';
 import { inOrganisationsArea, partnerships } from '../../directory/service';
 import { endOfLondonDay } from '../../platform/working-days';
-import { authorizeTracker } from './access';
+import { authorizePartnership } from '../access';
 import { boardReportSchema } from './model';
 import { ACTION_RAG_LABELS, type ActionRag, RECOMMENDATION_STAGE_LABELS, REVIEW_TYPE_LABELS, type ReviewType } from './rules';
 import { trackerBoardReports, trackerEvidence } from './schema';
-import { listReviews, trackerPartnerships } from './service';
+import { listReviews } from './service';
+import { partnershipsFor } from '../access';
 
 const actorName = (ctx: RequestContext) => ctx.actor?.displayName ?? ctx.system ?? 'Beacon';
 
 /** The board report for one partnership (the first this person may see when none is chosen). Reading it is audited. */
 export async function boardReport(db: Db, ctx: RequestContext, partnershipId: string | undefined, now = new Date()) {
   authorizeList(ctx, 'tracker.view');
-  const choices = await trackerPartnerships(db, ctx);
+  const choices = await partnershipsFor(db, ctx, 'tracker.view');
   const partnership = partnershipId ? choices.find((p) => p.id === partnershipId) : choices[0];
   if (!partnership) {
     if (partnershipId) throw new NotFoundError('Partnership');
     return { partnership: null, choices, reviews: [], overdue: [], evidence: [], since: null, reports: [], totals: null, mayRecord: false };
   }
-  await authorizeTracker(db, ctx, partnership.id, 'tracker.view');
+  await authorizePartnership(db, ctx, partnership.id, 'tracker.view');
   const reviews = await listReviews(db, ctx, now, { geographyId: partnership.id });
   const reports = await db
     .select()
@@ -87,7 +88,7 @@ export type BoardReport = Awaited<ReturnType<typeof boardReport>>;
 export async function recordBoardReport(db: Db, ctx: RequestContext, partnershipId: string, raw: unknown, now = new Date()): Promise<void> {
   authorizeList(ctx, 'tracker.manage');
   if (!(await partnerships(db)).some((p) => p.id === partnershipId)) throw new NotFoundError('Partnership');
-  await authorizeTracker(db, ctx, partnershipId, 'tracker.manage');
+  await authorizePartnership(db, ctx, partnershipId, 'tracker.manage');
   const input = parseInput(boardReportSchema, raw);
   if (input.presentedOn > londonDate(now)) throw new ValidationError({ presentedOn: 'The date must be today or earlier' });
   await db.transaction(async (tx) => {

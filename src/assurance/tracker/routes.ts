@@ -35,9 +35,9 @@ import {
   reviseDue,
   setStatus,
   signOffRecommendation,
-  trackerPartnerships,
 } from './service';
 import { requireRecommendation, requireResponse } from './access';
+import { partnershipsFor } from '../access';
 import { trackerUploadRoutes } from './upload-routes';
 import { draftPublishedResponse } from './published-response';
 
@@ -85,7 +85,7 @@ export const trackerRoutes =
 
     // ── Recording a review ──────────────────────────────────────────────────────────────────────────
     async function renderNew(req: FastifyRequest, reply: FastifyReply, values: Record<string, string>, fieldErrors?: Record<string, string>) {
-      const choices = await trackerPartnerships(db, req.ctx, 'tracker.manage');
+      const choices = await partnershipsFor(db, req.ctx, 'tracker.manage');
       const e = fieldErrors ? pageErrors(fieldErrors) : undefined;
       return reply.code(fieldErrors ? 400 : 200).page(`${VIEWS}/review-new.njk`, {
         title: 'Record a review',

@@ -7,29 +7,20 @@
 import { and, asc, desc, eq, inArray, max } from 'drizzle-orm';
 import type { Db } from '../../platform/db/engine';
 import type { RequestContext } from '../../platform/context';
-import { authorizeList, can, mayAtAll } from '../../platform/auth/policy';
+import { authorizeList, can } from '../../platform/auth/policy';
 import { recordAudit, recordAuditNow } from '../../platform/audit/service';
 import { ConflictError, ForbiddenError, NotFoundError, parseInput, ValidationError } from '../../platform/errors';
 import { type IsoDate, londonDate } from '../../platform/dates';
 import { directoryNames, inOrganisationsArea, isUuid, organisationsIn, partnershipAreaIds, partnerships } from '../../directory/service';
 import { getRun } from '../audits';
+import { authorizePartnership } from '../access';
 import { CRITERION } from '../criteria';
-import { type ActionRow, authorizeTracker, requireAction, requireRecommendation, requireResponse, requireReview, type ReviewRow, reviewScope } from './access';
+import { type ActionRow, requireAction, requireRecommendation, requireResponse, requireReview, type ReviewRow, reviewScope } from './access';
 import { actionSchema, recommendationSchema, responseSchema, reviewSchema, reviseDueSchema, signOffNoteSchema, statusSchema } from './model';
 import { type ActionRag, actionRag, completionProblem, qaProblem, recommendationProgress, signOffProblem } from './rules';
 import { trackerActions, trackerDueChanges, trackerEvidence, trackerRecommendations, trackerResponses, trackerReviews } from './schema';
 
 const actorName = (ctx: RequestContext) => ctx.actor?.displayName ?? ctx.system ?? 'Beacon';
-
-/** The partnerships this person may take a tracker action for (all of them for an auditor). */
-export async function trackerPartnerships(db: Db, ctx: RequestContext, action: 'tracker.view' | 'tracker.manage' = 'tracker.view') {
-  if (!mayAtAll(ctx.actor, action) && !ctx.system) return [];
-  const all = await partnerships(db);
-  if (!ctx.actor) return all;
-  const out = [];
-  for (const p of all) if (can(ctx.actor, action, { inActorsArea: await inOrganisationsArea(db, ctx.actor.organisationId, p.id) })) out.push(p);
-  return out;
-}
 
 /** The organisations a partnership's recommendations and actions may be addressed to: those in its area. */
 export async function agenciesOf(db: Db, geographyId: string) {
@@ -50,7 +41,7 @@ export async function createReview(db: Db, ctx: RequestContext, raw: unknown): P
   const input = parseInput(reviewSchema, raw);
   if (!(await partnerships(db)).some((p) => p.id === input.partnershipId))
     throw new ValidationError({ partnershipId: 'Choose a safeguarding partnership (a local authority area)' });
-  await authorizeTracker(db, ctx, input.partnershipId, 'tracker.manage');
+  await authorizePartnership(db, ctx, input.partnershipId, 'tracker.manage');
   const { partnershipId, ...fields } = input;
   return db.transaction(async (tx) => {
     const [row] = await tx

@@ -85,6 +85,10 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'tracker.respond': 'N',
     'tracker.qa': 'N',
     'tracker.signoff': 'N',
+    'casefile.view': 'N',
+    'casefile.manage': 'N',
+    'casefile.complete': 'N',
+    'casefile.moderate': 'N',
   },
   safeguarding_practitioner: {
     'home.view': 'Y',
@@ -158,6 +162,10 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'tracker.respond': 'N',
     'tracker.qa': 'N',
     'tracker.signoff': 'N',
+    'casefile.view': 'N',
+    'casefile.manage': 'N',
+    'casefile.complete': 'C',
+    'casefile.moderate': 'N',
   },
   designated_professional: {
     'home.view': 'Y',
@@ -231,6 +239,10 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'tracker.respond': 'C',
     'tracker.qa': 'N',
     'tracker.signoff': 'N',
+    'casefile.view': 'C',
+    'casefile.manage': 'N',
+    'casefile.complete': 'C',
+    'casefile.moderate': 'C',
   },
   unit_coordinator: {
     'home.view': 'Y',
@@ -304,6 +316,10 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'tracker.respond': 'N',
     'tracker.qa': 'N',
     'tracker.signoff': 'N',
+    'casefile.view': 'N',
+    'casefile.manage': 'N',
+    'casefile.complete': 'N',
+    'casefile.moderate': 'N',
   },
   social_worker: {
     'home.view': 'Y',
@@ -377,6 +393,10 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'tracker.respond': 'N',
     'tracker.qa': 'N',
     'tracker.signoff': 'N',
+    'casefile.view': 'N',
+    'casefile.manage': 'N',
+    'casefile.complete': 'C',
+    'casefile.moderate': 'N',
   },
   partnership_manager: {
     'home.view': 'Y',
@@ -450,6 +470,10 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'tracker.respond': 'C',
     'tracker.qa': 'N',
     'tracker.signoff': 'N',
+    'casefile.view': 'C',
+    'casefile.manage': 'C',
+    'casefile.complete': 'N',
+    'casefile.moderate': 'C',
   },
   auditor: {
     'home.view': 'Y',
@@ -523,6 +547,10 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'tracker.respond': 'N',
     'tracker.qa': 'N',
     'tracker.signoff': 'N',
+    'casefile.view': 'Y',
+    'casefile.manage': 'N',
+    'casefile.complete': 'N',
+    'casefile.moderate': 'N',
   },
   system_admin: {
     'home.view': 'Y',
@@ -596,6 +624,10 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'tracker.respond': 'N',
     'tracker.qa': 'N',
     'tracker.signoff': 'N',
+    'casefile.view': 'N',
+    'casefile.manage': 'N',
+    'casefile.complete': 'N',
+    'casefile.moderate': 'N',
   },
   training_admin: {
     'home.view': 'Y',
@@ -669,6 +701,10 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'tracker.respond': 'N',
     'tracker.qa': 'N',
     'tracker.signoff': 'N',
+    'casefile.view': 'N',
+    'casefile.manage': 'N',
+    'casefile.complete': 'N',
+    'casefile.moderate': 'N',
   },
   subgroup_chair: {
     'home.view': 'Y',
@@ -742,6 +778,10 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'tracker.respond': 'C',
     'tracker.qa': 'C',
     'tracker.signoff': 'N',
+    'casefile.view': 'C',
+    'casefile.manage': 'C',
+    'casefile.complete': 'N',
+    'casefile.moderate': 'C',
   },
   board_member: {
     'home.view': 'Y',
@@ -815,6 +855,10 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'tracker.respond': 'N',
     'tracker.qa': 'N',
     'tracker.signoff': 'C',
+    'casefile.view': 'C',
+    'casefile.manage': 'N',
+    'casefile.complete': 'N',
+    'casefile.moderate': 'N',
   },
   agency_lead: {
     'home.view': 'Y',
@@ -888,6 +932,10 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'tracker.respond': 'C',
     'tracker.qa': 'N',
     'tracker.signoff': 'N',
+    'casefile.view': 'C',
+    'casefile.manage': 'N',
+    'casefile.complete': 'C',
+    'casefile.moderate': 'N',
   },
 };
 
@@ -1016,6 +1064,13 @@ const CONDITIONS: Partial<Record<Action, { allowed: (a: Actor) => Resource[]; re
   'tracker.manage': areaOnly(),
   'tracker.qa': areaOnly(),
   'tracker.signoff': areaOnly(),
+  'casefile.view': areaOnly(),
+  'casefile.manage': areaOnly(),
+  'casefile.moderate': areaOnly(),
+  'casefile.complete': {
+    allowed: (a) => [{ organisationId: a.organisationId }, { organisationId: a.organisationId, inActorsArea: false }],
+    refused: (a) => [undefined, {}, { organisationId: randomUUID() }, { organisationId: randomUUID(), inActorsArea: true }, { userId: a.userId }],
+  },
   'tracker.respond': {
     allowed: (a) =>
       ['partnership_manager', 'subgroup_chair'].includes(a.role)

@@ -78,6 +78,10 @@ export const ACTIONS = [
   'tracker.respond',
   'tracker.qa',
   'tracker.signoff',
+  'casefile.view',
+  'casefile.manage',
+  'casefile.complete',
+  'casefile.moderate',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -163,6 +167,8 @@ const libraryAuthors: readonly Role[] = ['designated_professional', 'partnership
 
 /** The partnership's own people in the review tracker (besides its manager and designated professionals). */
 const trackerPeople: readonly Role[] = ['subgroup_chair', 'board_member', 'agency_lead'];
+/** Who completes their own agency's section of a case-file audit. */
+const caseFileAuditors: readonly Role[] = ['agency_lead', 'designated_professional', 'safeguarding_practitioner', 'social_worker'];
 
 const RULES: Record<Action, Rule[]> = {
   'home.view': [{ roles: everyone }],
@@ -346,6 +352,16 @@ const RULES: Record<Action, Rule[]> = {
   ],
   'tracker.qa': [{ roles: ['subgroup_chair'], when: 'inArea' }],
   'tracker.signoff': [{ roles: ['board_member'], when: 'inArea' }],
+
+  // Multi-agency case-file audits: the partnership's people read its rounds (figures, case references, the
+  // answers of the auditors — no personal details), auditors every partnership's; the manager and subgroup
+  // chairs keep the templates, start rounds, record the discussion and the findings; each agency's own staff
+  // (its lead, designated or named professional, practitioners and social workers) complete its sections; a
+  // second auditor of the partnership — never the one who completed it — moderates.
+  'casefile.view': [{ roles: ['partnership_manager', 'designated_professional', ...trackerPeople], when: 'inArea' }, { roles: ['auditor'] }],
+  'casefile.manage': [{ roles: ['partnership_manager', 'subgroup_chair'], when: 'inArea' }],
+  'casefile.complete': [{ roles: caseFileAuditors, when: 'ownOrganisation' }],
+  'casefile.moderate': [{ roles: ['partnership_manager', 'subgroup_chair', 'designated_professional'], when: 'inArea' }],
 };
 
 export function can(actor: Actor | null, action: Action, resource?: Resource): boolean {
