@@ -33,6 +33,16 @@ import {
   setStatus,
   signOffRecommendation,
 } from '../../src/assurance/tracker/service';
+import {
+  completeSection,
+  createTemplate,
+  getRound as getCaseFileRound,
+  listRounds as listCaseFileRounds,
+  moderateSection,
+  publishTemplate,
+  startRound as startCaseFileRound,
+} from '../../src/assurance/casefile/service';
+import { caseFileSections } from '../../src/assurance/casefile/schema';
 import { createOrganisation, createUnit, listOrganisations, updateOrganisation, updateUnit } from '../../src/directory/service';
 import { importOdsCsv } from '../../src/directory/ods-import';
 import { createUser, listUsers, setUserActive } from '../../src/people/service';
@@ -185,6 +195,10 @@ const EXPECTED: Record<Action, Record<Role, Cells>> = {
   'tracker.respond': row('NNN NNN YNN NNN NNN YYN NNN NNN NNN YYN NNN YNN'),
   'tracker.qa': row('NNN NNN NNN NNN NNN NNN NNN NNN NNN YYN NNN NNN'),
   'tracker.signoff': row('NNN NNN NNN NNN NNN NNN NNN NNN NNN NNN YYN NNN'),
+  'casefile.view': row('NNN NNN YYN NNN NNN YYN YYY NNN NNN YYN YYN YYN'),
+  'casefile.manage': row('NNN NNN NNN NNN NNN YYN NNN NNN NNN YYN NNN NNN'),
+  'casefile.complete': row('NNN NNN YNN NNN NNN NNN NNN NNN NNN NNN NNN YNN'),
+  'casefile.moderate': row('NNN NNN YYN NNN NNN YYN NNN NNN NNN YYN NNN NNN'),
 };
 
 let tdb: TestDatabase;
@@ -219,6 +233,8 @@ let rec: {
   reviewId: string;
   recommendationId: string;
   actionId: string;
+  caseFileRoundId: string;
+  caseFileSectionId: string;
 };
 let index: RegisterIndex;
 
@@ -302,6 +318,10 @@ const PROBES: Record<Action, (tx: Db, ctx: RequestContext) => Promise<unknown>> 
   'tracker.respond': (tx, ctx) => setStatus(tx, ctx, rec.actionId, { status: 'in_progress' }),
   'tracker.qa': (tx, ctx) => qualityAssure(tx, ctx, rec.recommendationId, { note: 'Learning and Inquiry Group' }),
   'tracker.signoff': (tx, ctx) => signOffRecommendation(tx, ctx, rec.recommendationId, { note: 'Board' }),
+  'casefile.view': (tx, ctx) => getCaseFileRound(tx, ctx, rec.caseFileRoundId),
+  'casefile.manage': (tx, ctx) => startCaseFileRound(tx, ctx, { partnershipId: rec.partnershipId }),
+  'casefile.complete': (tx, ctx) => completeSection(tx, ctx, rec.caseFileSectionId, {}),
+  'casefile.moderate': (tx, ctx) => moderateSection(tx, ctx, rec.caseFileSectionId, {}),
 };
 
 /** A version that is not published is hidden (404) from those who may not see drafts: for the table, a refusal. */
@@ -475,7 +495,28 @@ beforeAll(async () => {
     organisationId: orgs.own,
     dueOn: '2099-01-01',
   });
+  // A Southampton case-file audit round over its demo case: the own trust's section.
+  const cfTemplate = await createTemplate(db(), manager, {
+    partnershipId: southamptonArea!.id,
+    title: 'Matrix template',
+    questions: [{ text: 'Good?', type: 'grade' }],
+  });
+  await publishTemplate(db(), manager, cfTemplate.id);
+  const cfRound = await startCaseFileRound(db(), manager, {
+    partnershipId: southamptonArea!.id,
+    title: 'Matrix round',
+    theme: 'Matrix',
+    templateId: cfTemplate.id,
+    sampleSize: 50,
+    seed: 1,
+  });
+  const [cfSection] = await db()
+    .select({ id: caseFileSections.id })
+    .from(caseFileSections)
+    .where(and(eq(caseFileSections.roundId, cfRound.id), eq(caseFileSections.organisationId, orgs.own)));
   rec = {
+    caseFileRoundId: cfRound.id,
+    caseFileSectionId: cfSection!.id,
     reviewId: review.id,
     recommendationId: recommendation.id,
     actionId: trackerAction.id,
@@ -580,6 +621,16 @@ describe('lists never disagree with single reads', () => {
       const reviews = await listed(() => listReviews(db(), ctx));
       const opens = await readable(() => getReview(db(), ctx, rec.reviewId));
       if (!!reviews?.has(rec.reviewId) !== opens) disagreements.push(`review: ${role} ${p} listed ${!!reviews?.has(rec.reviewId)}, opens ${opens}`);
+    }
+    expect(disagreements).toEqual([]);
+  });
+
+  it('case-file audit rounds: in the list exactly when opening it is allowed (every role, every position)', async () => {
+    const disagreements: string[] = [];
+    for (const { role, p, ctx } of everyone()) {
+      const rounds = await listed(() => listCaseFileRounds(db(), ctx));
+      const opens = await readable(() => getCaseFileRound(db(), ctx, rec.caseFileRoundId));
+      if (!!rounds?.has(rec.caseFileRoundId) !== opens) disagreements.push(`round: ${role} ${p} listed ${!!rounds?.has(rec.caseFileRoundId)}, opens ${opens}`);
     }
     expect(disagreements).toEqual([]);
   });

@@ -11,6 +11,8 @@ import { startRun } from '../../src/assurance/audits';
 import { addRecommendation, createAction, createReview } from '../../src/assurance/tracker/service';
 import { addFileEvidence } from '../../src/assurance/tracker/evidence';
 import { trackerResponses } from '../../src/assurance/tracker/schema';
+import { createTemplate, publishTemplate, startRound } from '../../src/assurance/casefile/service';
+import { caseFileSections } from '../../src/assurance/casefile/schema';
 import { escalations } from '../../src/escalations/schema';
 import { memberships } from '../../src/people/schema';
 import { createUser } from '../../src/people/service';
@@ -166,7 +168,26 @@ export async function buildRouteFixtures(t: TestApp): Promise<RouteFixtures> {
     dueOn: '2099-01-01',
   });
   const evidence = await addFileEvidence(db, pm, trackerAction.id, { filename: 'fixture.pdf', data: Buffer.from('%PDF-1.4\n%%EOF\n') }, { note: 'Fixture' });
+  // A Hampshire case-file audit: a published template and a round over its cases.
+  const template = await createTemplate(db, pm, {
+    partnershipId: hampshire!.id,
+    title: 'Fixture template',
+    questions: [{ text: 'Was it good?', type: 'grade' }],
+  });
+  await publishTemplate(db, pm, template.id);
+  const cfRound = await startRound(db, pm, {
+    partnershipId: hampshire!.id,
+    title: 'Fixture round',
+    theme: 'Concealed pregnancy',
+    templateId: template.id,
+    sampleSize: 5,
+    seed: 1,
+  });
+  const section = await one(db.select({ id: caseFileSections.id }).from(caseFileSections).where(eq(caseFileSections.roundId, cfRound.id)));
   const ids: Record<string, string> = {
+    caseFileTemplate: template.id,
+    caseFileRound: cfRound.id,
+    caseFileSection: section!.id,
     review: review.id,
     recommendation: recommendation.id,
     response: boardResponse!.id,
@@ -222,6 +243,11 @@ export function urlFor(f: RouteFixtures, route: string): string {
   const under = (...prefixes: string[]) => prefixes.some((p) => url.startsWith(p) || url.startsWith(`/api${p}`));
   const alertDraftStep = /^\/(api\/)?alerts\/:id\/(steps|photos$|submit|draft)/.test(url);
   const tracker: [string, string][] = [
+    ['/assurance/case-file-audits/templates', 'caseFileTemplate'],
+    ['/assurance/case-file-audits/rounds', 'caseFileRound'],
+    ['/assurance/case-file-audits/sections', 'caseFileSection'],
+    ['/assurance/case-file-rounds', 'caseFileRound'],
+    ['/assurance/case-file-sections', 'caseFileSection'],
     ['/assurance/reviews', 'review'],
     ['/assurance/recommendations', 'recommendation'],
     ['/assurance/responses', 'response'],

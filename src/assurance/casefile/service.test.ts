@@ -43,9 +43,10 @@ let rhm: string;
 let council: string;
 let pm: RequestContext;
 let midwife: RequestContext;
-let social: RequestContext;
 let designated: RequestContext;
 let designatedRhm: RequestContext;
+let trustLead: RequestContext;
+let councilLead: RequestContext;
 let hampshirePm: RequestContext;
 let templateId: string;
 
@@ -69,12 +70,21 @@ beforeAll(async () => {
     [
       { email: 'pm.soton@beacon.example', displayName: 'Grace Whitfield', jobTitle: '', role: 'partnership_manager', odsCode: '852' },
       { email: 'named.rhm@beacon.example', displayName: 'Nia Named', jobTitle: 'Named midwife', role: 'designated_professional', odsCode: 'RHM' },
+      { email: 'lead.rhm@beacon.example', displayName: 'Rhian Lead', jobTitle: 'Head of safeguarding', role: 'agency_lead', odsCode: 'RHM' },
+      {
+        email: 'lead.council@beacon.example',
+        displayName: 'Colin Lead',
+        jobTitle: 'Safeguarding lead, children’s services',
+        role: 'agency_lead',
+        odsCode: '852',
+      },
     ],
     'correct horse battery staple 42',
   );
   pm = await contextFor(db(), 'pm.soton@beacon.example');
   midwife = await contextFor(db(), 'midwife@beacon.example');
-  social = await contextFor(db(), 'social.worker@beacon.example');
+  trustLead = await contextFor(db(), 'lead.rhm@beacon.example');
+  councilLead = await contextFor(db(), 'lead.council@beacon.example');
   designated = await contextFor(db(), 'designated@beacon.example');
   designatedRhm = await contextFor(db(), 'named.rhm@beacon.example');
   hampshirePm = await contextFor(db(), 'partnership@beacon.example');
@@ -152,17 +162,19 @@ describe('a round', () => {
   it('lets each agency complete only its own sections, with every question answered', async () => {
     const view = await getRound(db(), pm, roundId);
     const trust = view.sections.find((s) => s.organisationId === rhm)!;
-    expect((await mySections(db(), midwife)).map((s) => s.id)).toContain(trust.id);
-    await expect(completeSection(db(), social, trust.id, { 'a.q1': 'good' })).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(completeSection(db(), midwife, trust.id, { 'a.q1': 'brilliant', 'a.q2': 'yes' })).rejects.toMatchObject({
+    expect((await mySections(db(), trustLead)).map((s) => s.id)).toContain(trust.id);
+    // Another agency's lead, and the trust's front-line midwife, may not complete the trust's section.
+    await expect(completeSection(db(), councilLead, trust.id, { 'a.q1': 'good' })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(completeSection(db(), midwife, trust.id, { 'a.q1': 'good' })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(completeSection(db(), trustLead, trust.id, { 'a.q1': 'brilliant', 'a.q2': 'yes' })).rejects.toMatchObject({
       fieldErrors: {
         'a.q1': expect.stringContaining('Choose a grade'),
         'a.q3': expect.stringContaining('Choose a grade'),
         'a.q4': expect.stringContaining('Answer'),
       },
     });
-    expect((await getSection(db(), midwife, trust.id)).section.completedAt).toBeNull();
-    await completeSection(db(), midwife, trust.id, { 'a.q1': 'good', 'a.q2': 'no', 'a.q3': 'inadequate', 'a.q4': 'A discharge planning meeting' });
+    expect((await getSection(db(), trustLead, trust.id)).section.completedAt).toBeNull();
+    await completeSection(db(), trustLead, trust.id, { 'a.q1': 'good', 'a.q2': 'no', 'a.q3': 'inadequate', 'a.q4': 'A discharge planning meeting' });
     const s = await getSection(db(), designated, trust.id);
     expect(s.section.answers).toEqual({ q1: 'good', q2: 'no', q3: 'inadequate', q4: 'A discharge planning meeting' });
     expect(s.may).toEqual({ complete: false, moderate: true });
@@ -191,7 +203,7 @@ describe('a round', () => {
       'reason.q3': 'Information was shared, but a day late',
     });
     expect(r.differences).toBe(1);
-    await expect(completeSection(db(), midwife, trust[0]!.id, { 'a.q1': 'good' })).rejects.toBeInstanceOf(ConflictError);
+    await expect(completeSection(db(), trustLead, trust[0]!.id, { 'a.q1': 'good' })).rejects.toBeInstanceOf(ConflictError);
     const after = await getRound(db(), pm, roundId);
     expect(after.distribution).toEqual([
       { grade: 'outstanding', count: 0 },
@@ -221,7 +233,7 @@ describe('a round', () => {
     // Complete and moderate the rest, then close.
     const view = await getRound(db(), pm, roundId);
     for (const s of view.sections.filter((x) => !x.completedAt)) {
-      const who = s.organisationId === rhm ? midwife : social;
+      const who = s.organisationId === rhm ? trustLead : councilLead;
       await completeSection(db(), who, s.id, { 'a.q1': 'outstanding', 'a.q2': 'not_applicable', 'a.q3': 'good', 'a.q4': 'n/a' });
     }
     for (const s of (await getRound(db(), pm, roundId)).sections.filter((x) => !x.moderatedAt)) {

@@ -35,8 +35,9 @@ const keyed = (qs: { text: string; type: Question['type'] }[]): Question[] => qs
 
 export async function createTemplate(db: Db, ctx: RequestContext, raw: unknown): Promise<{ id: string }> {
   authorizeList(ctx, 'casefile.manage');
+  // The partnership is authorised before the rest of the input is read.
+  await requirePartnershipFor(db, ctx, parseInput(newTemplateSchema.pick({ partnershipId: true }), raw).partnershipId, 'casefile.manage');
   const input = parseInput(newTemplateSchema, raw);
-  await requirePartnershipFor(db, ctx, input.partnershipId, 'casefile.manage');
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(caseFileTemplates)
@@ -131,6 +132,13 @@ export async function listTemplates(db: Db, ctx: RequestContext) {
   return rows.map((r) => ({ ...r, questions: questionsOf(r), partnershipName: names.get(r.geographyId) ?? '' }));
 }
 
+/** A draft template to change, for those who keep the partnership's templates. */
+export async function templateForEdit(db: Db, ctx: RequestContext, id: string) {
+  const t = await requireTemplate(db, ctx, id, 'casefile.manage');
+  if (t.status !== 'draft') throw new ConflictError(`Version ${t.version} is ${t.status}: start a new version to change it.`);
+  return { ...t, questions: questionsOf(t) };
+}
+
 export async function getTemplate(db: Db, ctx: RequestContext, id: string) {
   const t = await requireTemplate(db, ctx, id, 'casefile.view');
   const family = await db.select().from(caseFileTemplates).where(eq(caseFileTemplates.familyId, t.familyId)).orderBy(desc(caseFileTemplates.version));
@@ -151,8 +159,9 @@ export async function getTemplate(db: Db, ctx: RequestContext, id: string) {
  */
 export async function startRound(db: Db, ctx: RequestContext, raw: unknown): Promise<{ id: string; sampled: number; candidates: number }> {
   authorizeList(ctx, 'casefile.manage');
+  // The partnership is authorised before the rest of the input is read.
+  await requirePartnershipFor(db, ctx, parseInput(roundSchema.pick({ partnershipId: true }), raw).partnershipId, 'casefile.manage');
   const input = parseInput(roundSchema, raw);
-  await requirePartnershipFor(db, ctx, input.partnershipId, 'casefile.manage');
   const template = await requireTemplate(db, ctx, input.templateId, 'casefile.view').catch((err) => {
     if (err instanceof NotFoundError || err instanceof ForbiddenError)
       throw new ValidationError({ templateId: 'Choose a published template of this partnership' });

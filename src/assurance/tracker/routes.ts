@@ -39,6 +39,7 @@ import {
 import { requireRecommendation, requireResponse } from './access';
 import { partnershipsFor } from '../access';
 import { trackerUploadRoutes } from './upload-routes';
+import { findingPrefill } from '../casefile/service';
 import { draftPublishedResponse } from './published-response';
 
 const VIEWS = 'assurance/tracker/views';
@@ -201,7 +202,13 @@ export const trackerRoutes =
       const q = query(req);
       const runId = values.sourceRunId ?? str(q.run);
       const criterion = values.sourceCriterion ?? str(q.criterion);
-      const prefill = runId ? await actionPrefill(db, req.ctx, runId, criterion) : null;
+      const findingId = values.findingId ?? str(q.finding);
+      // Pre-filled from an audit criterion below its standard, or from a case-file audit finding's learning.
+      const prefill = runId
+        ? await actionPrefill(db, req.ctx, runId, criterion)
+        : findingId
+          ? { ...(await findingPrefill(db, req.ctx, findingId)), findingId, sourceRunId: null, sourceCriterion: null }
+          : null;
       // The recommendations it may answer: one chosen, or every one of the audit's partnership this person may act on.
       const reviews = await listReviews(db, req.ctx, new Date(), prefill ? { geographyId: prefill.geographyId } : {});
       const chosen = values.recommendationId ?? str(q.recommendation);
@@ -221,9 +228,11 @@ export const trackerRoutes =
         title: 'Create an action',
         back: current
           ? { href: `/assurance/reviews/${current.review.id}#recommendation-${current.rec.number}`, text: current.review.title }
-          : prefill
+          : prefill?.sourceRunId
             ? { href: `/assurance/audits/${prefill.sourceRunId}`, text: 'The audit' }
-            : BACK,
+            : prefill
+              ? { href: '/assurance/case-file-audits', text: 'Case-file audits' }
+              : BACK,
         prefill,
         values: v,
         recommendations: [

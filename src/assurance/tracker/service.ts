@@ -38,10 +38,12 @@ async function agencyProblem(db: Db, geographyId: string, organisationIds: reado
 
 export async function createReview(db: Db, ctx: RequestContext, raw: unknown): Promise<{ id: string }> {
   authorizeList(ctx, 'tracker.manage');
-  const input = parseInput(reviewSchema, raw);
-  if (!(await partnerships(db)).some((p) => p.id === input.partnershipId))
+  // The partnership is authorised before the rest of the input is read.
+  const { partnershipId: chosen } = parseInput(reviewSchema.pick({ partnershipId: true }), raw);
+  if (!(await partnerships(db)).some((p) => p.id === chosen))
     throw new ValidationError({ partnershipId: 'Choose a safeguarding partnership (a local authority area)' });
-  await authorizePartnership(db, ctx, input.partnershipId, 'tracker.manage');
+  await authorizePartnership(db, ctx, chosen, 'tracker.manage');
+  const input = parseInput(reviewSchema, raw);
   const { partnershipId, ...fields } = input;
   return db.transaction(async (tx) => {
     const [row] = await tx

@@ -164,7 +164,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'tracker.signoff': 'N',
     'casefile.view': 'N',
     'casefile.manage': 'N',
-    'casefile.complete': 'C',
+    'casefile.complete': 'N',
     'casefile.moderate': 'N',
   },
   designated_professional: {
@@ -395,7 +395,7 @@ const EXPECTED: Record<Role, Record<Action, Cell>> = {
     'tracker.signoff': 'N',
     'casefile.view': 'N',
     'casefile.manage': 'N',
-    'casefile.complete': 'C',
+    'casefile.complete': 'N',
     'casefile.moderate': 'N',
   },
   partnership_manager: {

@@ -167,8 +167,8 @@ const libraryAuthors: readonly Role[] = ['designated_professional', 'partnership
 
 /** The partnership's own people in the review tracker (besides its manager and designated professionals). */
 const trackerPeople: readonly Role[] = ['subgroup_chair', 'board_member', 'agency_lead'];
-/** Who completes their own agency's section of a case-file audit. */
-const caseFileAuditors: readonly Role[] = ['agency_lead', 'designated_professional', 'safeguarding_practitioner', 'social_worker'];
+/** Who completes their own agency's section of a case-file audit: its safeguarding lead, its designated or named professional. */
+const caseFileAuditors: readonly Role[] = ['agency_lead', 'designated_professional'];
 
 const RULES: Record<Action, Rule[]> = {
   'home.view': [{ roles: everyone }],
@@ -355,8 +355,8 @@ const RULES: Record<Action, Rule[]> = {
 
   // Multi-agency case-file audits: the partnership's people read its rounds (figures, case references, the
   // answers of the auditors — no personal details), auditors every partnership's; the manager and subgroup
-  // chairs keep the templates, start rounds, record the discussion and the findings; each agency's own staff
-  // (its lead, designated or named professional, practitioners and social workers) complete its sections; a
+  // chairs keep the templates, start rounds, record the discussion and the findings; each agency's own
+  // safeguarding lead or designated / named professional completes its sections from its records; a
   // second auditor of the partnership — never the one who completed it — moderates.
   'casefile.view': [{ roles: ['partnership_manager', 'designated_professional', ...trackerPeople], when: 'inArea' }, { roles: ['auditor'] }],
   'casefile.manage': [{ roles: ['partnership_manager', 'subgroup_chair'], when: 'inArea' }],
