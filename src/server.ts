@@ -14,6 +14,7 @@ import { seedDemoLibrary } from './demo/library';
 import { seedDemoClients } from './demo/clients';
 import { seedDemoAssurance } from './demo/assurance';
 import { seedDemoTracker } from './demo/tracker';
+import { seedDemoCaseFileAudit } from './demo/casefile';
 import { type DemoAlertsSummary, describeSearch, SHOWCASE, seedDemoAlerts } from './demo/alerts';
 import { organisations } from './directory/schema';
 import { createMailer } from './platform/notify/mailer';
@@ -59,6 +60,7 @@ export async function startService(config: Config, opts: { handleSignals?: boole
         await seedDemoClients(database.db);
         await seedDemoAssurance(database.db, { password: seeded.password });
         await seedDemoTracker(database.db);
+        await seedDemoCaseFileAudit(database.db, { password: seeded.password });
         printDemoSignIns(config, seeded.password, seeded.created, register);
       }
     }

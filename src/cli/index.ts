@@ -19,6 +19,7 @@ import { seedDemoLibrary } from '../demo/library';
 import { seedDemoClients } from '../demo/clients';
 import { seedDemoAssurance } from '../demo/assurance';
 import { seedDemoTracker } from '../demo/tracker';
+import { seedDemoCaseFileAudit } from '../demo/casefile';
 import { resultsCsv } from '../learning/results';
 import { startService } from '../server';
 import { importOdsCsv } from '../directory/ods-import';
@@ -98,6 +99,8 @@ export function buildCli(): Command {
           console.log('Demo assurance: a year of Southampton alert history and its SOP audit, signed off.');
         if (r.created.length && (await seedDemoTracker(d.db)))
           console.log('Demo review tracker: the Baby H partnership review, its four recommendations, actions and evidence.');
+        if (r.created.length && (await seedDemoCaseFileAudit(d.db, { password: r.password })))
+          console.log('Demo case-file audit: a concealed pregnancy round, one section moderated, one to do.');
         if (r.created.length) {
           console.log('Demo users added:');
           for (const c of r.created) console.log(`  ${c.email.padEnd(34)} ${c.role}`);

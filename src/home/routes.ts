@@ -69,6 +69,26 @@ const CARDS: { href: string; title: string; text: string }[] = [
     text: 'Discharges recorded past the discharge gate, and whether the safeguarding lead has reviewed each.',
   },
   {
+    href: '/assurance/audits',
+    title: 'Audits',
+    text: 'Whether the high-risk alert SOP and the protocol are embedded, computed from the records, month by month.',
+  },
+  {
+    href: '/assurance/reviews',
+    title: 'Reviews and actions',
+    text: 'Each review’s recommendations, the responses, the actions and the evidence that they worked; the board report.',
+  },
+  {
+    href: '/assurance/case-file-audits',
+    title: 'Case-file audits',
+    text: 'Multi-agency case-file audit rounds: a sample of cases, each agency’s section, moderation, findings.',
+  },
+  {
+    href: '/assurance/case-file-audits/mine',
+    title: 'Audit sections for your agency',
+    text: 'The case-file audit sections your agency completes from its own records.',
+  },
+  {
     href: '/protocols',
     title: 'Protocols',
     text: 'Milestone timelines, escalation stages and pattern prompts in force for each partnership.',

@@ -195,6 +195,8 @@ export const caseFileRoutes =
         done: req.banner(),
         ...view,
         chart,
+        // A finding's learning can become an action in the tracker, for those who record actions for the partnership.
+        actions: (await partnershipsFor(db, req.ctx, 'tracker.manage')).some((p) => p.id === view.round.geographyId),
         form: form ? { ...form, inline: e?.fields ?? {} } : null,
         errors: e,
         classificationLabels: CLASSIFICATION_LABELS,
