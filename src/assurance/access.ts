@@ -4,6 +4,7 @@
  * authority geography): its own manager and designated professionals, and auditors everywhere.
  */
 import { eq, inArray, type SQL, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../platform/db/engine';
 import type { RequestContext } from '../platform/context';
 import { authorizeContext, scopeFor, type Action } from '../platform/auth/policy';
@@ -50,8 +51,11 @@ export async function requireRun(db: Db, ctx: RequestContext, id: string, action
   return row;
 }
 
-/** The runs this person may read, as a condition on the run's partnership (undefined: all). */
-export async function runScope(db: Db, ctx: RequestContext, action: Action = 'assurance.view'): Promise<SQL | undefined> {
+/**
+ * The rows of an assurance record (a run, a review, a case-file audit round or template) this person may take
+ * `action` on, as a condition on its partnership column (undefined: all) — the same rule as the choke points.
+ */
+export async function partnershipScope(db: Db, ctx: RequestContext, column: AnyPgColumn, action: Action, what: string): Promise<SQL | undefined> {
   if (!ctx.actor) return ctx.system ? undefined : sql`false`;
   const actor = ctx.actor;
   return sqlScope(
@@ -59,12 +63,16 @@ export async function runScope(db: Db, ctx: RequestContext, action: Action = 'as
     {
       inArea: async () => {
         const ids = await organisationsAreaIds(db, actor.organisationId);
-        return ids.length ? inArray(assuranceAuditRuns.geographyId, ids) : sql`false`;
+        return ids.length ? inArray(column, ids) : sql`false`;
       },
     },
-    'audit runs',
+    what,
   );
 }
+
+/** The runs this person may read. */
+export const runScope = (db: Db, ctx: RequestContext, action: Action = 'assurance.view') =>
+  partnershipScope(db, ctx, assuranceAuditRuns.geographyId, action, 'audit runs');
 
 /** The partnerships this person may take `action` for (every one for a reader with no area condition). */
 export async function partnershipsFor(db: Db, ctx: RequestContext, action: Action) {

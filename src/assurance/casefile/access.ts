@@ -3,14 +3,13 @@
  * round against its partnership; a section against its agency to complete it, against the partnership to
  * read or moderate it); lists of rounds use `roundScope`, the same rule.
  */
-import { eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Db } from '../../platform/db/engine';
 import type { RequestContext } from '../../platform/context';
-import { type Action, scopeFor } from '../../platform/auth/policy';
-import { sqlScope } from '../../platform/auth/scope';
+import type { Action } from '../../platform/auth/policy';
 import { NotFoundError } from '../../platform/errors';
-import { isUuid, organisationsAreaIds } from '../../directory/service';
-import { authorizePartnership } from '../access';
+import { isUuid } from '../../directory/service';
+import { authorizePartnership, partnershipScope } from '../access';
 import { caseFileRounds, caseFileSections, caseFileTemplates } from './schema';
 
 export type TemplateRow = typeof caseFileTemplates.$inferSelect;
@@ -49,23 +48,10 @@ export async function requireSection(db: Db, ctx: RequestContext, id: string, ac
   return { section, round: round! };
 }
 
-/** The rounds (or templates) this person may read, as a condition on the partnership (undefined: all). */
-export async function partnershipScope(
+/** The rounds (or templates) this person may read (see assurance/access.ts `partnershipScope`). */
+export const caseFileScope = (
   db: Db,
   ctx: RequestContext,
   column: typeof caseFileRounds.geographyId | typeof caseFileTemplates.geographyId,
   action: Action = 'casefile.view',
-): Promise<SQL | undefined> {
-  if (!ctx.actor) return ctx.system ? undefined : sql`false`;
-  const actor = ctx.actor;
-  return sqlScope(
-    scopeFor(actor, action),
-    {
-      inArea: async () => {
-        const ids = await organisationsAreaIds(db, actor.organisationId);
-        return ids.length ? inArray(column, ids) : sql`false`;
-      },
-    },
-    'case-file audit rounds',
-  );
-}
+) => partnershipScope(db, ctx, column, action, 'case-file audit rounds and templates');

@@ -15,7 +15,7 @@ import { endOfLondonDay } from '../../platform/working-days';
 import { directoryNames, inOrganisationsArea, isUuid, partnerships } from '../../directory/service';
 import { caseFileAuditCandidates } from '../../cases/assurance-facts';
 import { authorizePartnership } from '../access';
-import { partnershipScope, requireRound, requireSection, requireTemplate, type RoundRow, type SectionRow, type TemplateRow } from './access';
+import { caseFileScope, requireRound, requireSection, requireTemplate, type RoundRow, type SectionRow, type TemplateRow } from './access';
 import { discussionSchema, findingSchema, newTemplateSchema, roundSchema, templateSchema } from './model';
 import { type Answers, answerProblems, differences, GRADES, gradeDistribution, moderationProblems, progressByAgency, type Question, sample } from './rules';
 import { caseFileFindings, caseFileRounds, caseFileSections, caseFileTemplates } from './schema';
@@ -126,7 +126,7 @@ export async function newTemplateVersion(db: Db, ctx: RequestContext, id: string
 
 export async function listTemplates(db: Db, ctx: RequestContext) {
   authorizeList(ctx, 'casefile.view');
-  const scope = await partnershipScope(db, ctx, caseFileTemplates.geographyId);
+  const scope = await caseFileScope(db, ctx, caseFileTemplates.geographyId);
   const rows = await db.select().from(caseFileTemplates).where(scope).orderBy(asc(caseFileTemplates.title), desc(caseFileTemplates.version));
   const names = await directoryNames(db, { geographyIds: rows.map((r) => r.geographyId) });
   return rows.map((r) => ({ ...r, questions: questionsOf(r), partnershipName: names.get(r.geographyId) ?? '' }));
@@ -225,7 +225,7 @@ async function sectionsOf(db: Db, roundIds: readonly string[]) {
 /** The rounds this person may read, newest first, with progress. */
 export async function listRounds(db: Db, ctx: RequestContext) {
   authorizeList(ctx, 'casefile.view');
-  const scope = await partnershipScope(db, ctx, caseFileRounds.geographyId);
+  const scope = await caseFileScope(db, ctx, caseFileRounds.geographyId);
   const rounds = await db.select().from(caseFileRounds).where(scope).orderBy(desc(caseFileRounds.createdAt));
   const sections = await sectionsOf(
     db,
@@ -508,7 +508,7 @@ export async function moderateSection(db: Db, ctx: RequestContext, id: string, r
 /** Published templates of the partnerships this person may start rounds for (the start form's choice). */
 export async function roundChoices(db: Db, ctx: RequestContext) {
   authorizeList(ctx, 'casefile.manage');
-  const scope = await partnershipScope(db, ctx, caseFileTemplates.geographyId, 'casefile.manage');
+  const scope = await caseFileScope(db, ctx, caseFileTemplates.geographyId, 'casefile.manage');
   const templates = await db
     .select()
     .from(caseFileTemplates)

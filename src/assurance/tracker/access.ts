@@ -3,14 +3,13 @@
  * loaded, authorised against their partnership (and, to answer for an agency, against its organisation)
  * here and nowhere else; lists of reviews use `reviewScope`, the same rule.
  */
-import { eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Db } from '../../platform/db/engine';
 import type { RequestContext } from '../../platform/context';
-import { type Action, scopeFor } from '../../platform/auth/policy';
-import { authorizePartnership } from '../access';
-import { sqlScope } from '../../platform/auth/scope';
+import type { Action } from '../../platform/auth/policy';
+import { authorizePartnership, partnershipScope } from '../access';
 import { NotFoundError } from '../../platform/errors';
-import { isUuid, organisationsAreaIds } from '../../directory/service';
+import { isUuid } from '../../directory/service';
 import { trackerActions, trackerRecommendations, trackerResponses, trackerReviews } from './schema';
 
 export type ReviewRow = typeof trackerReviews.$inferSelect;
@@ -70,18 +69,6 @@ export async function requireAction(db: Db, ctx: RequestContext, id: string, act
   return { action: row, recommendation: recommendation!, review };
 }
 
-/** The reviews this person may read, as a condition on the review's partnership (undefined: all). */
-export async function reviewScope(db: Db, ctx: RequestContext, action: Action = 'tracker.view'): Promise<SQL | undefined> {
-  if (!ctx.actor) return ctx.system ? undefined : sql`false`;
-  const actor = ctx.actor;
-  return sqlScope(
-    scopeFor(actor, action),
-    {
-      inArea: async () => {
-        const ids = await organisationsAreaIds(db, actor.organisationId);
-        return ids.length ? inArray(trackerReviews.geographyId, ids) : sql`false`;
-      },
-    },
-    'reviews',
-  );
-}
+/** The reviews this person may read (see assurance/access.ts `partnershipScope`). */
+export const reviewScope = (db: Db, ctx: RequestContext, action: Action = 'tracker.view') =>
+  partnershipScope(db, ctx, trackerReviews.geographyId, action, 'reviews');

@@ -64,6 +64,32 @@ async function openAction(tx: Db, ctx: RequestContext, actionId: string) {
   return found;
 }
 
+type EvidenceValues = Omit<typeof trackerEvidence.$inferInsert, 'actionId' | 'addedByUserId' | 'addedByName' | 'addedAt'>;
+
+/** Store a piece of evidence for an open action (a not-started action is under way from then), audited. */
+async function storeEvidence(
+  tx: Db,
+  ctx: RequestContext,
+  action: { id: string; status: string },
+  values: EvidenceValues,
+  now: Date,
+  audit: { action: string; detail: Record<string, unknown> },
+): Promise<{ id: string }> {
+  const [row] = await tx
+    .insert(trackerEvidence)
+    .values({ ...values, actionId: action.id, addedByUserId: ctx.actor?.userId ?? null, addedByName: actorName(ctx), addedAt: now })
+    .returning({ id: trackerEvidence.id });
+  if (action.status === 'not_started') await tx.update(trackerActions).set({ status: 'in_progress' }).where(eq(trackerActions.id, action.id));
+  await recordAudit(tx, ctx, {
+    action: audit.action,
+    verb: 'C',
+    entityType: 'TrackerEvidence',
+    entityId: row!.id,
+    detail: { actionId: action.id, ...audit.detail },
+  });
+  return { id: row!.id };
+}
+
 /** Link one of Beacon's records as evidence; what it shows now is kept with the link. */
 export async function addEvidence(db: Db, ctx: RequestContext, actionId: string, raw: unknown, now = new Date()): Promise<{ id: string }> {
   return db.transaction(async (tx) => {
@@ -73,29 +99,10 @@ export async function addEvidence(db: Db, ctx: RequestContext, actionId: string,
       if (err instanceof NotFoundError) throw new ValidationError({ targetId: 'That record was not found, or is not one you can see' });
       throw err;
     });
-    const [row] = await tx
-      .insert(trackerEvidence)
-      .values({
-        actionId: action.id,
-        kind: input.kind,
-        targetId: input.targetId,
-        label: facts.label,
-        summary: facts.summary,
-        note: input.note,
-        addedByUserId: ctx.actor?.userId ?? null,
-        addedByName: actorName(ctx),
-        addedAt: now,
-      })
-      .returning({ id: trackerEvidence.id });
-    if (action.status === 'not_started') await tx.update(trackerActions).set({ status: 'in_progress' }).where(eq(trackerActions.id, action.id));
-    await recordAudit(tx, ctx, {
+    return storeEvidence(tx, ctx, action, { kind: input.kind, targetId: input.targetId, label: facts.label, summary: facts.summary, note: input.note }, now, {
       action: 'tracker.evidence.add',
-      verb: 'C',
-      entityType: 'TrackerEvidence',
-      entityId: row!.id,
-      detail: { actionId: action.id, kind: input.kind, targetId: input.targetId },
+      detail: { kind: input.kind, targetId: input.targetId },
     });
-    return { id: row!.id };
   });
 }
 
@@ -124,10 +131,11 @@ export async function addFileEvidence(
     const type = FILE_TYPES.find((t) => t.test(file.data));
     if (!type) throw new ValidationError({ file: 'The file must be a PDF, a PNG or JPEG image, or a Word, Excel or PowerPoint document' });
     const name = (file.filename || 'evidence').replace(/[^\w .()-]/g, '_').slice(0, 120);
-    const [row] = await tx
-      .insert(trackerEvidence)
-      .values({
-        actionId: action.id,
+    return storeEvidence(
+      tx,
+      ctx,
+      action,
+      {
         kind: 'file',
         label: `File: ${name}`,
         summary: `${Math.max(1, Math.round(file.data.length / 1024))} KB, uploaded by ${actorName(ctx)}.`,
@@ -135,20 +143,10 @@ export async function addFileEvidence(
         fileName: name,
         contentType: type.type === 'application/zip' ? 'application/octet-stream' : type.type,
         file: file.data,
-        addedByUserId: ctx.actor?.userId ?? null,
-        addedByName: actorName(ctx),
-        addedAt: now,
-      })
-      .returning({ id: trackerEvidence.id });
-    if (action.status === 'not_started') await tx.update(trackerActions).set({ status: 'in_progress' }).where(eq(trackerActions.id, action.id));
-    await recordAudit(tx, ctx, {
-      action: 'tracker.evidence.upload',
-      verb: 'C',
-      entityType: 'TrackerEvidence',
-      entityId: row!.id,
-      detail: { actionId: action.id, bytes: file.data.length, type: type.type },
-    });
-    return { id: row!.id };
+      },
+      now,
+      { action: 'tracker.evidence.upload', detail: { bytes: file.data.length, type: type.type } },
+    );
   });
 }
 
