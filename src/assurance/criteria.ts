@@ -201,6 +201,7 @@ export const PROTOCOL_CRITERIA_KEYS = [
   'overrides_reviewed',
   'escalation_stages_on_time',
   'prompts_answered',
+  'inconsistencies_resolved',
 ] as const;
 export type ProtocolCriterionKey = (typeof PROTOCOL_CRITERIA_KEYS)[number];
 export type CriterionKey = SopCriterionKey | ProtocolCriterionKey;
@@ -282,6 +283,19 @@ export const PROTOCOL_CRITERIA: readonly CriterionDefinition[] = [
     defaultTarget: 90,
     defaultThresholdMinutes: 7 * 24 * 60,
     thresholdLabel: 'of being raised',
+  },
+  {
+    key: 'inconsistencies_resolved',
+    title: 'Demographic inconsistencies resolved',
+    explanation:
+      'Times in the month a case’s current details began to disagree (two names, dates of birth, addresses or NHS numbers from different sources, as the case page flags them): met when someone said which was right — superseding the other — within the standard. One still inside the standard at the end of the period is left out. The breakdown by detail shows which ones stay unresolved.',
+    recordNoun: 'inconsistency',
+    recordPlural: 'inconsistencies',
+    groupNoun: 'detail',
+    side: 'raising',
+    defaultTarget: 90,
+    defaultThresholdMinutes: 7 * 24 * 60,
+    thresholdLabel: 'of arising',
   },
 ];
 

@@ -13,7 +13,16 @@ import { contextFor } from '../../test/support/alerts';
 import { seedDemo } from '../demo/seed';
 import { seedDemoCases } from '../demo/cases';
 import { geographies, organisations } from '../directory/schema';
-import { birthPlanDistributions, cases, casePrompts, dischargeDecisions, dischargePlanning, dischargePlanningMeetings, toxicologyTests } from '../cases/schema';
+import {
+  birthPlanDistributions,
+  caseFacts,
+  cases,
+  casePrompts,
+  dischargeDecisions,
+  dischargePlanning,
+  dischargePlanningMeetings,
+  toxicologyTests,
+} from '../cases/schema';
 import { escalationStages, escalations } from '../escalations/schema';
 import { caseMilestones } from '../cases/milestones/service';
 import { getRun, startRun } from './audits';
@@ -150,6 +159,27 @@ beforeAll(async () => {
       },
     ]);
 
+  // Her phone number, three times: two numbers disagreeing from 1 February, resolved on the 3rd (in time); again
+  // from 1 April, resolved on the 20th (late); and from 28 June, still open but inside its week at the end of June.
+  const phone = (comparable: string, recorded: string, superseded: string | null) =>
+    db()
+      .insert(caseFacts)
+      .values({
+        caseId,
+        subject: 'mother',
+        field: 'phone',
+        value: { number: comparable },
+        comparable,
+        source: 'self_reported',
+        sourceDate: recorded.slice(0, 10),
+        recordedAt: t(recorded),
+        supersededAt: superseded ? t(superseded) : null,
+      });
+  await phone('07700900001', '2025-01-15T10:00:00Z', '2025-02-03T10:00:00Z');
+  await phone('07700900002', '2025-02-01T10:00:00Z', '2025-04-20T10:00:00Z');
+  await phone('07700900003', '2025-04-01T10:00:00Z', null);
+  await phone('07700900004', '2025-06-28T10:00:00Z', null);
+
   const designated = await contextFor(db(), 'designated@beacon.example');
   runId = (await startRun(db(), designated, { kind: 'protocol', partnershipId: southampton, from: '2025-01-01', months: 6 }, t('2026-01-10T12:00:00Z'))).id;
 }, 120_000);
@@ -174,6 +204,10 @@ describe('the protocol audit, computed from the case records', () => {
     expect(got('overrides_reviewed')).toEqual([1, 1]);
     expect(got('prompts_answered')).toEqual([1, 3]);
     expect(got('escalation_stages_on_time')).toEqual([1, 2]);
+    // Phone numbers disagreed three times: resolved in 2 days (met), in 19 days (late), and one still inside its week.
+    expect(got('inconsistencies_resolved')).toEqual([1, 2]);
+    expect(c('inconsistencies_resolved').failing.map((f) => f.note)).toEqual(['Resolved late']);
+    expect(c('inconsistencies_resolved').byGroup.map((g) => [g.group, g.met, g.total])).toEqual([['Phone number', 1, 2]]);
     expect(c('escalation_stages_on_time').failing[0]).toMatchObject({ ref: 'ESC-AUDIT1', note: 'Stage 2 still open past its time' });
     for (const k of ['birth_plan_sent', 'prompts_answered']) for (const f of c(k).failing) expect(f.href).toBe(`/cases/${caseId}`);
   });

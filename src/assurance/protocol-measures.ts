@@ -113,4 +113,15 @@ export const PROTOCOL_MEASURES: Record<ProtocolCriterionKey, Builder> = {
         return { ...base(p), id: p.id, at: p.raisedAt, met, note: met ? null : p.respondedAt ? 'Answered late' : 'Not answered' };
       });
   },
+  inconsistencies_resolved: (facts, s, asOf) => {
+    const limit = (s.thresholdMinutes ?? 0) * MINUTE;
+    return facts.cases.inconsistencies
+      .filter((i) => (i.resolvedAt && i.resolvedAt <= asOf) || i.arisenAt.getTime() + limit <= asOf.getTime())
+      .map((i) => {
+        const resolvedBy = i.resolvedAt && i.resolvedAt <= asOf ? i.resolvedAt : null;
+        const met = !!resolvedBy && resolvedBy.getTime() <= i.arisenAt.getTime() + limit;
+        const minutes = resolvedBy ? (resolvedBy.getTime() - i.arisenAt.getTime()) / MINUTE : null;
+        return { ...base(i), id: i.id, at: i.arisenAt, met, group: i.field, minutes, note: met ? null : resolvedBy ? 'Resolved late' : 'Not resolved' };
+      });
+  },
 };

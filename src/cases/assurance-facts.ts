@@ -12,6 +12,7 @@ import { rowDate, rows, uuidList } from '../platform/db/sql';
 import { configVersion, loadCalendar } from './protocol-config';
 import { definitionOf, statusesFor } from './milestones/service';
 import { caseMilestones, caseOrganisations, cases } from './schema';
+import { FACT_FIELD_LABELS, type FactField, inconsistencyEpisodes } from './demographics';
 
 interface CaseRef {
   caseId: string;
@@ -47,6 +48,15 @@ export interface PromptFact extends CaseRef {
   id: string;
   raisedAt: Date;
   respondedAt: Date | null;
+}
+
+export interface InconsistencyFact extends CaseRef {
+  /** The fact whose recording made the case's details disagree. */
+  id: string;
+  /** Which detail, in words (address, date of birth …). */
+  field: string;
+  arisenAt: Date;
+  resolvedAt: Date | null;
 }
 
 /** The partnership's cases (by the area whose protocol they follow) and what fell due or happened in [from, to). */
@@ -148,7 +158,40 @@ export async function caseAuditFacts(db: Db, opts: { geographyIds: readonly stri
     )
   ).map((r): PromptFact => ({ ...ref(r), id: String(r.id), raisedAt: rowDate(r.raised_at)!, respondedAt: rowDate(r.responded_at) }));
 
-  return { milestones, distributions, discharges, prompts };
+  // Demographic inconsistencies: every stretch of time a case's current facts disagreed, from the whole history of
+  // the cases that had a fact recorded before the end of the window; those that arose in the window.
+  const factRows = await rows<Record<string, unknown>>(
+    db,
+    sql`select f.id, f.case_id, c.reference, c.lead_organisation_id, f.subject, f.field, f.comparable, f.recorded_at, f.superseded_at
+        from case_facts f join cases c on c.id = f.case_id
+        where c.geography_id in (${areas}) and f.recorded_at < ${to}`,
+  );
+  const byCase = new Map<string, Record<string, unknown>[]>();
+  for (const r of factRows) byCase.set(String(r.case_id), [...(byCase.get(String(r.case_id)) ?? []), r]);
+  const inconsistencies: InconsistencyFact[] = [];
+  for (const list of byCase.values()) {
+    const episodes = inconsistencyEpisodes(
+      list.map((r) => ({
+        id: String(r.id),
+        subject: String(r.subject),
+        field: String(r.field),
+        comparable: String(r.comparable),
+        recordedAt: rowDate(r.recorded_at)!,
+        supersededAt: rowDate(r.superseded_at),
+      })),
+    );
+    for (const e of episodes)
+      if (e.arisenAt >= opts.from && e.arisenAt < opts.to)
+        inconsistencies.push({
+          ...ref(list[0]!),
+          id: e.factId,
+          field: FACT_FIELD_LABELS[e.field as FactField] ?? e.field,
+          arisenAt: e.arisenAt,
+          resolvedAt: e.resolvedAt,
+        });
+  }
+
+  return { milestones, distributions, discharges, prompts, inconsistencies };
 }
 export type CaseAuditFacts = Awaited<ReturnType<typeof caseAuditFacts>>;
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   comparableValue,
+  inconsistencyEpisodes,
   describeValue,
   disagreesWith,
   type FactField,
@@ -282,5 +283,41 @@ describe('checking a new fact', () => {
 
   it('accepts a baby born today, given today', () => {
     expect(problems({ ...base, subject: 'baby', field: 'date_of_birth', value: { date: TODAY }, sourceDate: TODAY })).toBeNull();
+  });
+});
+
+describe('inconsistencyEpisodes: every stretch of time two current facts disagreed', () => {
+  const at = (day: number) => new Date(Date.UTC(2026, 0, day, 10));
+  const fact = (id: string, comparable: string, recorded: number, superseded: number | null = null, field = 'address') => ({
+    id,
+    subject: 'mother',
+    field,
+    comparable,
+    recordedAt: at(recorded),
+    supersededAt: superseded === null ? null : at(superseded),
+  });
+
+  it('opens when a second value is recorded and closes when one is superseded', () => {
+    expect(inconsistencyEpisodes([fact('a', 'x', 1, 5), fact('b', 'y', 3)])).toEqual([
+      { factId: 'b', subject: 'mother', field: 'address', arisenAt: at(3), resolvedAt: at(5) },
+    ]);
+  });
+
+  it('stays open while they still disagree, and counts each detail apart', () => {
+    expect(inconsistencyEpisodes([fact('a', 'x', 1), fact('b', 'y', 3), fact('c', 'p', 2, null, 'name'), fact('d', 'p', 4, null, 'name')])).toEqual([
+      { factId: 'b', subject: 'mother', field: 'address', arisenAt: at(3), resolvedAt: null },
+    ]);
+  });
+
+  it('is not an inconsistency when the old value is superseded as the new one is recorded, or the same value comes again', () => {
+    expect(inconsistencyEpisodes([fact('a', 'x', 1, 3), fact('b', 'y', 3), fact('c', 'y', 4)])).toEqual([]);
+  });
+
+  it('can happen again after it was resolved', () => {
+    const episodes = inconsistencyEpisodes([fact('a', 'x', 1, 4), fact('b', 'y', 2), fact('c', 'z', 6, 9)]);
+    expect(episodes.map((e) => [e.factId, e.arisenAt, e.resolvedAt])).toEqual([
+      ['b', at(2), at(4)],
+      ['c', at(6), at(9)],
+    ]);
   });
 });

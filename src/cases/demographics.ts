@@ -237,5 +237,59 @@ export function disagreesWith(newFact: Pick<FactView, 'subject' | 'field' | 'com
   return current.filter((f) => !f.superseded && f.subject === newFact.subject && f.field === newFact.field && f.comparable !== newFact.comparable);
 }
 
+/** A fact with the times it became current and stopped being so, for working out inconsistencies over time. */
+export interface TimedFact {
+  id: string;
+  subject: string;
+  field: string;
+  comparable: string;
+  recordedAt: Date;
+  supersededAt: Date | null;
+}
+
+/** A stretch of time during which the current facts for one detail disagreed: from the fact that made them disagree, to the moment one was superseded. */
+export interface InconsistencyEpisode {
+  /** The fact whose recording made the details disagree. */
+  factId: string;
+  subject: string;
+  field: string;
+  arisenAt: Date;
+  /** When the current facts agreed again (null: they still disagree). */
+  resolvedAt: Date | null;
+}
+
+/**
+ * Every inconsistency a case has had, as the case page would have shown it at each moment: for each detail,
+ * the facts current at a time (recorded, not yet superseded) disagree when they hold two or more values. A
+ * fact superseded at the same moment another is recorded counts as gone first (a correction is not an inconsistency).
+ */
+export function inconsistencyEpisodes(facts: readonly TimedFact[]): InconsistencyEpisode[] {
+  const byKey = new Map<string, TimedFact[]>();
+  for (const f of facts) byKey.set(`${f.subject}:${f.field}`, [...(byKey.get(`${f.subject}:${f.field}`) ?? []), f]);
+  const out: InconsistencyEpisode[] = [];
+  for (const list of byKey.values()) {
+    const events = list.flatMap((f) => [
+      { t: f.recordedAt.getTime(), add: true, f },
+      ...(f.supersededAt ? [{ t: f.supersededAt.getTime(), add: false, f }] : []),
+    ]);
+    events.sort((a, b) => a.t - b.t || Number(a.add) - Number(b.add));
+    const current = new Map<string, number>();
+    let open: InconsistencyEpisode | null = null;
+    for (const e of events) {
+      const n = (current.get(e.f.comparable) ?? 0) + (e.add ? 1 : -1);
+      if (n > 0) current.set(e.f.comparable, n);
+      else current.delete(e.f.comparable);
+      if (!open && current.size >= 2) {
+        open = { factId: e.f.id, subject: e.f.subject, field: e.f.field, arisenAt: new Date(e.t), resolvedAt: null };
+        out.push(open);
+      } else if (open && current.size < 2) {
+        open.resolvedAt = new Date(e.t);
+        open = null;
+      }
+    }
+  }
+  return out.sort((a, b) => a.arisenAt.getTime() - b.arisenAt.getTime());
+}
+
 /** Trust order, most trusted first: a verified trace over a document over another agency over what she said. */
 export const SOURCE_TRUST: readonly FactSource[] = ['pds_verified', 'id_document', 'other_agency', 'point_of_care', 'self_reported'];
