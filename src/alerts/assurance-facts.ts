@@ -17,6 +17,8 @@ export interface AlertFact {
   decidedAt: Date | null;
   approvedAt: Date | null;
   hasNhsNumber: boolean;
+  /** No NHS number, and the raiser said it is not known (the SOP asks for it where known). */
+  nhsNumberUnknown: boolean;
   hasEdd: boolean;
   hasPhoto: boolean;
   hasDistributionReason: boolean;
@@ -79,6 +81,7 @@ export async function alertAuditFacts(db: Db, opts: { organisationIds: readonly 
             and exists (select 1 from alert_events e where e.alert_id = a.id and e.event in ('submit', 'approve') and e.at >= ${from} and e.at < ${to}))
         select a.id, a.reference, a.originator_organisation_id, a.submitted_at, a.decided_at, a.approved_at,
           coalesce(jsonb_array_length(case when jsonb_typeof(v.content->'subject'->'nhsNumbers') = 'array' then v.content->'subject'->'nhsNumbers' end), 0) > 0 as has_nhs,
+          coalesce(v.content->'subject'->>'nhsNumberUnknown', '') = 'true' as nhs_unknown,
           coalesce(v.content->'pregnancy'->>'edd', '') <> '' as has_edd,
           coalesce(btrim(v.content->'distribution'->>'scopeReason'), '') <> '' as has_reason,
           exists (select 1 from alert_photos p where p.alert_id = a.id and a.approved_at is not null and p.created_at <= a.approved_at
@@ -96,6 +99,7 @@ export async function alertAuditFacts(db: Db, opts: { organisationIds: readonly 
     decidedAt: rowDate(r.decided_at),
     approvedAt: rowDate(r.approved_at),
     hasNhsNumber: r.has_nhs === true,
+    nhsNumberUnknown: r.nhs_unknown === true,
     hasEdd: r.has_edd === true,
     hasPhoto: r.has_photo === true,
     hasDistributionReason: r.has_reason === true,

@@ -192,6 +192,12 @@ export function formView(content: unknown, lookups: Lookups, opts: FormViewOptio
           text(rec(item).verification) || 'unverified',
         ),
       })),
+      nhsNumberUnknown: {
+        name: 'subject.nhsNumberUnknown',
+        id: 'subject-nhsNumberUnknown',
+        checked: subject.nhsNumberUnknown === true,
+        error: err('subject.nhsNumberUnknown'),
+      },
     },
     contact: {
       addresses: list('subject.addresses', (item, i) => ({

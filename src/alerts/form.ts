@@ -35,7 +35,7 @@ export const STEPS: readonly Step[] = [
   {
     slug: 'identity',
     title: 'Date of birth and NHS number',
-    paths: ['subject.datesOfBirth', 'subject.dateOfBirthUnknown', 'subject.nhsNumbers'],
+    paths: ['subject.datesOfBirth', 'subject.dateOfBirthUnknown', 'subject.nhsNumbers', 'subject.nhsNumberUnknown'],
     lists: ['subject.datesOfBirth', 'subject.nhsNumbers'],
   },
   { slug: 'contact', title: 'Addresses and telephone numbers', paths: ['subject.addresses', 'subject.phones'], lists: ['subject.addresses', 'subject.phones'] },
@@ -209,6 +209,7 @@ const READERS: Record<StepSlug, Reader> = {
     s.nhsNumbers = rowsIn(b, 'subject.nhsNumbers')
       .filter((r) => !blank(rowText(r, 'value')))
       .map((r) => ({ value: rowText(r, 'value'), verification: choice(rowText(r, 'verification')) }));
+    s.nhsNumberUnknown = ticked(b['subject.nhsNumberUnknown']);
   },
   contact: (c, b) => {
     const s = section(c, 'subject');

@@ -223,6 +223,22 @@ describe('subject', () => {
     ).toEqual({ 'subject.otherNames': 'You can add up to 20 previous names and aliases' });
   });
 
+  describe('NHS numbers', () => {
+    it('may be said to be not known, but not alongside one', () => {
+      expect(
+        errors((i) => {
+          i.subject!.nhsNumbers = [];
+          i.subject!.nhsNumberUnknown = true;
+        }),
+      ).toEqual({});
+      expect(
+        errors((i) => {
+          i.subject!.nhsNumberUnknown = true;
+        }),
+      ).toEqual({ 'subject.nhsNumberUnknown': 'You said her NHS number is not known but entered one: remove it, or untick “not known”' });
+    });
+  });
+
   describe('dates of birth', () => {
     it('need one, or an explicit "not known"', () => {
       expect(

@@ -334,6 +334,8 @@ function buildAlertContentSchema(today: IsoDate, previous: PreviousDates | null)
           ),
         EVEN_IF_FIELDS_FAIL,
       ),
+      /** Said out loud when no NHS number is recorded: she has not given one and none could be found (the SOP asks for it "where known"). */
+      nhsNumberUnknown: z.boolean({ error: 'Select whether her NHS number is known' }).default(false),
       addresses: list(
         z.object({
           kind: z.enum(ADDRESS_KINDS, { error: 'Select whether this is her current or a previous address' }),
@@ -364,6 +366,12 @@ function buildAlertContentSchema(today: IsoDate, previous: PreviousDates | null)
           message: 'You said her date of birth is not known but entered one: remove it, mark it as known to be false, or say it is known',
         });
       }
+      if (s.nhsNumberUnknown === true && Array.isArray(s.nhsNumbers) && s.nhsNumbers.length > 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['nhsNumberUnknown'],
+          message: 'You said her NHS number is not known but entered one: remove it, or untick “not known”',
+        });
     }, EVEN_IF_FIELDS_FAIL);
 
   const associatedPerson = z.object({

@@ -70,9 +70,12 @@ export function summarise(content: unknown, lookups: SummaryLookups, problems: R
       },
       {
         key: 'NHS number',
-        lines: arr(s.nhsNumbers).map(
-          (n) => `${shownNhs(rec(n).value)}${text(rec(n).verification) ? ` – ${label(NHS_NUMBER_VERIFICATION_LABELS, rec(n).verification)}` : ''}`,
-        ),
+        lines: [
+          ...arr(s.nhsNumbers).map(
+            (n) => `${shownNhs(rec(n).value)}${text(rec(n).verification) ? ` – ${label(NHS_NUMBER_VERIFICATION_LABELS, rec(n).verification)}` : ''}`,
+          ),
+          ...(s.nhsNumberUnknown === true ? ['Her NHS number is not known'] : []),
+        ],
       },
     ],
     contact: [

@@ -119,6 +119,7 @@ const FIELDS: readonly FieldSpec[] = [
   list('subject.datesOfBirth', 'Date of birth', dateOfBirth),
   scalar('subject.dateOfBirthUnknown', 'Date of birth not known', yesNo),
   list('subject.nhsNumbers', 'NHS number', nhsNumber),
+  scalar('subject.nhsNumberUnknown', 'NHS number not known', yesNo),
   list('subject.addresses', 'Address', address),
   list('subject.phones', 'Telephone number', phone),
   scalar('subject.physicalDescription', 'Physical description'),

@@ -45,6 +45,8 @@ async function alert(
     decided?: string;
     decision?: 'approve' | 'return';
     nhs?: boolean;
+    /** No NHS number, said to be not known. */
+    nhsUnknown?: boolean;
     edd?: boolean;
     reason?: boolean;
     photo?: boolean;
@@ -72,7 +74,7 @@ async function alert(
       version: 1,
       status: 'submitted',
       content: {
-        subject: { nhsNumbers: o.nhs === false ? [] : [{ value: '9434765919', verification: 'pds' }] },
+        subject: { nhsNumbers: o.nhs === false ? [] : [{ value: '9434765919', verification: 'pds' }], nhsNumberUnknown: o.nhsUnknown === true },
         pregnancy: { edd: o.edd === false ? null : '2025-09-01' },
         distribution: { scope: 'icb', scopeReason: o.reason === false ? '' : 'She moves between the two cities' },
       },
@@ -239,7 +241,9 @@ beforeAll(async () => {
     submitted: '2024-09-02T10:00:00Z',
     decided: '2024-09-02T11:00:00Z',
     decision: 'approve',
+    // No NHS number, but said to be not known: met ("where known").
     nhs: false,
+    nhsUnknown: true,
     status: 'expired',
   });
   await delivery('BCN-A4', ids.PAH, { at: '2024-09-02T11:05:00Z', acked: '2024-09-03T12:05:00Z' });
@@ -320,7 +324,7 @@ beforeAll(async () => {
 afterAll(async () => tdb?.close());
 
 const EXPECTED: Record<string, { period: [number, number]; baseline?: [number, number]; failing?: string[] }> = {
-  nhs_number: { period: [3, 4], baseline: [0, 1], failing: ['BCN-A2'] },
+  nhs_number: { period: [3, 4], baseline: [1, 1], failing: ['BCN-A2'] },
   due_date: { period: [4, 4], baseline: [1, 1] },
   photograph: { period: [2, 4], failing: ['BCN-A2', 'BCN-A6'] },
   distribution_reason: { period: [3, 4], failing: ['BCN-A6'] },
@@ -374,7 +378,7 @@ describe('the SOP audit, computed from the records', () => {
     expect(c('nhs_number').rag).toBe('red'); // 75% against 95%
     expect(c('approval_time').rag).toBe('amber'); // 80% against 90%
     expect(c('reviews').baseline!.pct).toBeNull(); // nothing to count is not 0%
-    expect(c('nhs_number').change).toBe(75);
+    expect(c('nhs_number').change).toBe(-25);
     expect(c('approval_time').medianMinutes).toBe(60); // 30 min, 1 h, 1 h, 2 h, 48 h
     // Every month of baseline and period is listed, counted where it had records.
     expect(c('nhs_number').byMonth.map((m) => m.month)).toEqual([
@@ -392,7 +396,7 @@ describe('the SOP audit, computed from the records', () => {
       '2025-06',
     ]);
     expect(c('nhs_number').byMonth.find((m) => m.month === '2025-02')).toMatchObject({ met: 2, total: 2, pct: 100, inBaseline: false });
-    expect(c('nhs_number').byMonth.find((m) => m.month === '2024-09')).toMatchObject({ met: 0, total: 1, inBaseline: true });
+    expect(c('nhs_number').byMonth.find((m) => m.month === '2024-09')).toMatchObject({ met: 1, total: 1, inBaseline: true });
     // The unit opened in March is in the breakdown beside Princess Anne.
     const ack = c('acknowledged');
     expect(ack.byUnit.map((u) => [report.names[u.unitId], u.met, u.total]).sort()).toEqual([
@@ -407,7 +411,7 @@ describe('the SOP audit, computed from the records', () => {
     const designated = await contextFor(db(), 'designated@beacon.example');
     const csv = reportCsvRows((await getRun(db(), designated, runId)).report);
     expect(csv[0]).toContain('criterion');
-    expect(csv.find((r) => r[0] === 'period' && r[1] === 'NHS number recorded')).toEqual(expect.arrayContaining(['3', '4', '75', 'Red']));
+    expect(csv.find((r) => r[0] === 'period' && r[1] === 'NHS number recorded where known')).toEqual(expect.arrayContaining(['3', '4', '75', 'Red']));
     expect(csv.filter((r) => r[0] === 'not met').map((r) => r[3])).toContain('BCN-A6');
     // The PDF: the table, the chart, and a page per criterion with its months.
     const view = await getRun(db(), designated, runId);

@@ -57,9 +57,9 @@ export interface CriterionDefinition {
 export const SOP_CRITERIA: readonly CriterionDefinition[] = [
   {
     key: 'nhs_number',
-    title: 'NHS number recorded',
+    title: 'NHS number recorded where known',
     explanation:
-      'Alerts approved in the month whose approved version records at least one NHS number. Beacon has no "NHS number not known" answer yet, so an alert for a woman whose number was genuinely unknown counts as not met: the drill-down lists them to check.',
+      'Alerts approved in the month whose approved version records at least one NHS number, or says it is not known (she has not given it and it could not be found). An alert that does neither is not met: the drill-down lists them to check.',
     recordNoun: 'alert',
     recordPlural: 'alerts',
     side: 'raising',
