@@ -21,6 +21,8 @@ export interface AlertFact {
   nhsNumberUnknown: boolean;
   hasEdd: boolean;
   hasPhoto: boolean;
+  /** The approved version says why there is no photograph. */
+  noPhotographReason: boolean;
   hasDistributionReason: boolean;
   /** When the last recipient unit received the approved version (null: none did). */
   lastActivationAt: Date | null;
@@ -83,6 +85,7 @@ export async function alertAuditFacts(db: Db, opts: { organisationIds: readonly 
           coalesce(jsonb_array_length(case when jsonb_typeof(v.content->'subject'->'nhsNumbers') = 'array' then v.content->'subject'->'nhsNumbers' end), 0) > 0 as has_nhs,
           coalesce(v.content->'subject'->>'nhsNumberUnknown', '') = 'true' as nhs_unknown,
           coalesce(v.content->'pregnancy'->>'edd', '') <> '' as has_edd,
+          coalesce(btrim(v.content->>'noPhotographReason'), '') <> '' as has_photo_reason,
           coalesce(btrim(v.content->'distribution'->>'scopeReason'), '') <> '' as has_reason,
           exists (select 1 from alert_photos p where p.alert_id = a.id and a.approved_at is not null and p.created_at <= a.approved_at
                   and (p.removed_at is null or p.removed_at > a.approved_at)) as has_photo,
@@ -102,6 +105,7 @@ export async function alertAuditFacts(db: Db, opts: { organisationIds: readonly 
     nhsNumberUnknown: r.nhs_unknown === true,
     hasEdd: r.has_edd === true,
     hasPhoto: r.has_photo === true,
+    noPhotographReason: r.has_photo_reason === true,
     hasDistributionReason: r.has_reason === true,
     lastActivationAt: rowDate(r.last_activation_at),
     endedUndelivered: r.ended_undelivered === true,

@@ -40,7 +40,7 @@ export const STEPS: readonly Step[] = [
   },
   { slug: 'contact', title: 'Addresses and telephone numbers', paths: ['subject.addresses', 'subject.phones'], lists: ['subject.addresses', 'subject.phones'] },
   { slug: 'description', title: 'What she looks like', paths: ['subject.physicalDescription'], lists: [] },
-  { slug: 'photographs', title: 'Photographs', paths: ['photo', 'caption'], lists: [] },
+  { slug: 'photographs', title: 'Photographs', paths: ['photo', 'caption', 'noPhotographReason'], lists: [] },
   { slug: 'associated-people', title: 'Associated people', paths: ['associatedPeople'], lists: ['associatedPeople'] },
   { slug: 'pregnancy', title: 'The pregnancy', paths: ['pregnancy'], lists: [] },
   { slug: 'risk', title: 'Why the alert is needed', paths: ['risk.criteria', 'risk.otherCriterion', 'risk.reason', 'risk.riskToStaff'], lists: [] },
@@ -223,8 +223,9 @@ const READERS: Record<StepSlug, Reader> = {
   description: (c, b) => {
     section(c, 'subject').physicalDescription = one(b['subject.physicalDescription']);
   },
-  photographs: () => {
-    // Photographs are uploads of their own (addPhotograph), not part of the content.
+  photographs: (c, b) => {
+    // Photographs are uploads of their own (addPhotograph), not part of the content; why there is none is.
+    c.noPhotographReason = one(b.noPhotographReason);
   },
   'associated-people': (c, b) => {
     c.associatedPeople = rowsIn(b, 'associatedPeople')

@@ -502,6 +502,8 @@ function buildAlertContentSchema(today: IsoDate, previous: PreviousDates | null)
   // Keys in the order the journey asks, so the error summary lists problems in that order.
   return z.object({
     subject,
+    /** Why there is no photograph, when there is none (the SOP asks for one "or a reason why not"). */
+    noPhotographReason: optionalText(LIMITS.longText, 'Why there is no photograph'),
     associatedPeople: list(associatedPerson, LIMITS.associatedPeople, `You can add up to ${LIMITS.associatedPeople} associated people`),
     pregnancy,
     risk,

@@ -110,6 +110,7 @@ export const alertRaiseRoutes =
         f: formView(content, await lookups(req), { errors: fieldErrors, addRowTo: opts.addRowTo ?? null }),
         errors: pageErrors(fieldErrors, (p) => idFor(p, content)),
         photos: detail.photos,
+        noPhotographReason: (content as { noPhotographReason?: unknown }).noPhotographReason ?? '',
         maxPhotoMb: PHOTOGRAPH_DEFAULTS.maxBytes / 1024 / 1024,
         returnComments: returnComments(detail),
         returnTo,

@@ -89,7 +89,7 @@ export function summarise(content: unknown, lookups: SummaryLookups, problems: R
       { key: 'Telephone numbers', lines: arr(s.phones).map((t) => `${text(rec(t).number)}${text(rec(t).note) ? ` (${text(rec(t).note)})` : ''}`) },
     ],
     description: [{ key: 'Physical description', lines: lines(s.physicalDescription) }],
-    photographs: [],
+    photographs: [{ key: 'Why there is no photograph', lines: lines(text(c.noPhotographReason)) }],
     'associated-people': [
       {
         key: 'Associated people',

@@ -123,6 +123,7 @@ const FIELDS: readonly FieldSpec[] = [
   list('subject.addresses', 'Address', address),
   list('subject.phones', 'Telephone number', phone),
   scalar('subject.physicalDescription', 'Physical description'),
+  scalar('noPhotographReason', 'Why there is no photograph'),
   list('associatedPeople', 'Associated person', associatedPerson),
   scalar('pregnancy.edd', 'Due date', date),
   scalar('pregnancy.bookingStatus', 'Booking status', choice(BOOKING_STATUS_LABELS)),

@@ -76,9 +76,9 @@ export const SOP_CRITERIA: readonly CriterionDefinition[] = [
   },
   {
     key: 'photograph',
-    title: 'Photograph attached',
+    title: 'Photograph attached, or a reason why not',
     explanation:
-      'Alerts approved in the month with a photograph attached by the time of approval. The alert form does not yet ask for a reason when there is no photograph, so the SOP’s "or a reason why not" cannot be counted: alerts without one are not met.',
+      'Alerts approved in the month with a photograph attached by the time of approval, or whose approved version says why there is none (she declined, none could be taken safely). An alert with neither is not met.',
     recordNoun: 'alert',
     recordPlural: 'alerts',
     side: 'raising',

@@ -56,7 +56,7 @@ function dueDeliveries(facts: SopFacts, limit: number, asOf: Date) {
 export const MEASURES: Record<SopCriterionKey, Builder> = {
   nhs_number: approvedContent((a) => a.hasNhsNumber || a.nhsNumberUnknown, 'No NHS number recorded, and not said to be unknown'),
   due_date: approvedContent((a) => a.hasEdd, 'No due date recorded'),
-  photograph: approvedContent((a) => a.hasPhoto, 'No photograph when approved'),
+  photograph: approvedContent((a) => a.hasPhoto || a.noPhotographReason, 'No photograph when approved, and no reason why not'),
   distribution_reason: approvedContent((a) => a.hasDistributionReason, 'No reason for the distribution'),
 
   approval_time: (facts, s, asOf) => {
