@@ -560,7 +560,16 @@ describe('the OpenAPI document', () => {
     const refs = [...res.body.matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1]!);
     for (const r of refs) expect(doc.components.schemas, r).toHaveProperty(r);
     const content = doc.components.schemas.AlertContent as { properties: Record<string, unknown> };
-    expect(Object.keys(content.properties)).toEqual(['subject', 'noPhotographReason', 'associatedPeople', 'pregnancy', 'risk', 'lawfulBasis', 'distribution', 'reviewDate']);
+    expect(Object.keys(content.properties)).toEqual([
+      'subject',
+      'noPhotographReason',
+      'associatedPeople',
+      'pregnancy',
+      'risk',
+      'lawfulBasis',
+      'distribution',
+      'reviewDate',
+    ]);
     expect(JSON.stringify(doc.paths['/api/alerts/{id}/photos']?.post?.requestBody)).toContain('multipart/form-data');
   });
 });

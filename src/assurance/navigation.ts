@@ -1,5 +1,5 @@
 import type { NavEntry } from '../platform/http/navigation';
-import { pendingSectionsCount } from './casefile/service';
+import { pendingSectionsCount } from './casefile/sections';
 
 export const assuranceNavigation: NavEntry[] = [
   { href: '/assurance/audits', text: 'Audits', order: 78, permission: 'assurance.view' },

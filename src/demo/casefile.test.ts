@@ -9,7 +9,8 @@ import { contextFor } from '../../test/support/alerts';
 import { seedDemo } from './seed';
 import { seedDemoCases } from './cases';
 import { seedDemoCaseFileAudit } from './casefile';
-import { getRound, listRounds, listTemplates, themesAcrossRounds } from '../assurance/casefile/service';
+import { getRound, listRounds, themesAcrossRounds } from '../assurance/casefile/service';
+import { listTemplates } from '../assurance/casefile/templates';
 
 let tdb: TestDatabase;
 const db = () => tdb.db;

@@ -6,16 +6,9 @@
  */
 import { eq } from 'drizzle-orm';
 import { caseFileRounds, caseFileSections } from '../assurance/casefile/schema';
-import {
-  addFinding,
-  completeSection,
-  createTemplate,
-  moderateSection,
-  newTemplateVersion,
-  publishTemplate,
-  startRound,
-  updateTemplate,
-} from '../assurance/casefile/service';
+import { addFinding, startRound } from '../assurance/casefile/service';
+import { createTemplate, newTemplateVersion, publishTemplate, updateTemplate } from '../assurance/casefile/templates';
+import { completeSection, moderateSection } from '../assurance/casefile/sections';
 import { organisations } from '../directory/schema';
 import { partnershipByCode } from '../directory/service';
 import { contextForEmail } from '../people/service';

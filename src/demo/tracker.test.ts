@@ -12,7 +12,7 @@ import { seedDemoLibrary } from './library';
 import { seedDemoAssurance } from './assurance';
 import { seedDemoTracker } from './tracker';
 import { boardReport } from '../assurance/tracker/board';
-import { getAction, listReviews } from '../assurance/tracker/service';
+import { getAction, listReviews } from '../assurance/tracker/reading';
 
 let tdb: TestDatabase;
 const db = () => tdb.db;

@@ -16,13 +16,13 @@ import {
   addRecommendation,
   createAction,
   createReview,
-  getReview,
   qualityAssure,
   respond,
   reviseDue,
   setStatus,
   signOffRecommendation,
 } from '../assurance/tracker/service';
+import { getReview } from '../assurance/tracker/reading';
 import { partnershipByCode } from '../directory/service';
 import { organisations } from '../directory/schema';
 import { resultsCourses } from '../learning/results';

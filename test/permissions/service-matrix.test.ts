@@ -23,25 +23,11 @@ import type { Db } from '../../src/platform/db/engine';
 import { ForbiddenError, NotFoundError } from '../../src/platform/errors';
 import { geographies, organisations, units } from '../../src/directory/schema';
 import { getRun, listRuns, saveCriteria, signOffRun, startRun } from '../../src/assurance/audits';
-import {
-  addRecommendation,
-  createAction,
-  createReview,
-  getReview,
-  listReviews,
-  qualityAssure,
-  setStatus,
-  signOffRecommendation,
-} from '../../src/assurance/tracker/service';
-import {
-  completeSection,
-  createTemplate,
-  getRound as getCaseFileRound,
-  listRounds as listCaseFileRounds,
-  moderateSection,
-  publishTemplate,
-  startRound as startCaseFileRound,
-} from '../../src/assurance/casefile/service';
+import { addRecommendation, createAction, createReview, qualityAssure, setStatus, signOffRecommendation } from '../../src/assurance/tracker/service';
+import { getReview, listReviews } from '../../src/assurance/tracker/reading';
+import { getRound as getCaseFileRound, listRounds as listCaseFileRounds, startRound as startCaseFileRound } from '../../src/assurance/casefile/service';
+import { createTemplate, publishTemplate } from '../../src/assurance/casefile/templates';
+import { completeSection, moderateSection } from '../../src/assurance/casefile/sections';
 import { caseFileSections } from '../../src/assurance/casefile/schema';
 import { createOrganisation, createUnit, listOrganisations, updateOrganisation, updateUnit } from '../../src/directory/service';
 import { importOdsCsv } from '../../src/directory/ods-import';

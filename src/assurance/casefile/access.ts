@@ -7,8 +7,9 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../../platform/db/engine';
 import type { RequestContext } from '../../platform/context';
 import type { Action } from '../../platform/auth/policy';
-import { NotFoundError } from '../../platform/errors';
-import { isUuid } from '../../directory/service';
+import { NotFoundError, ValidationError } from '../../platform/errors';
+import { isUuid, partnerships } from '../../directory/service';
+import type { Question } from './rules';
 import { authorizePartnership, partnershipScope } from '../access';
 import { caseFileRounds, caseFileSections, caseFileTemplates } from './schema';
 
@@ -55,3 +56,13 @@ export const caseFileScope = (
   column: typeof caseFileRounds.geographyId | typeof caseFileTemplates.geographyId,
   action: Action = 'casefile.view',
 ) => partnershipScope(db, ctx, column, action, 'case-file audit rounds and templates');
+
+/** A template's questions, as the rules take them. */
+export const questionsOf = (t: Pick<TemplateRow, 'questions'>) => t.questions as Question[];
+
+/** A partnership chosen in a form (one that exists), if this person may take `action` for it. */
+export async function requirePartnershipFor(db: Db, ctx: RequestContext, partnershipId: string, action: 'casefile.manage'): Promise<void> {
+  if (!(await partnerships(db)).some((p) => p.id === partnershipId))
+    throw new ValidationError({ partnershipId: 'Choose a safeguarding partnership (a local authority area)' });
+  await authorizePartnership(db, ctx, partnershipId, action);
+}

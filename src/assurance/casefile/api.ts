@@ -9,7 +9,8 @@ import type { AppDeps } from '../../platform/http/deps';
 import { api } from '../../platform/http/api';
 import { DateTime, IsoDay, isoOrNull, jsonBody, pathParam, Uuid } from '../../platform/http/api-helpers';
 import { GRADES } from './rules';
-import { completeSection, getRound, listRounds } from './service';
+import { getRound, listRounds } from './service';
+import { completeSection } from './sections';
 
 const TAGS = ['Assurance'];
 const RoundSummary = z.object({

@@ -10,7 +10,8 @@ import { ApiClient } from '../../../test/support/api-client';
 import { contextFor } from '../../../test/support/alerts';
 import { seedDemoCases } from '../../demo/cases';
 import { geographies } from '../../directory/schema';
-import { addFinding, createTemplate, publishTemplate, startRound } from './service';
+import { addFinding, startRound } from './service';
+import { createTemplate, publishTemplate } from './templates';
 
 let t: TestApp;
 let roundId: string;

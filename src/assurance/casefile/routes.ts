@@ -12,27 +12,9 @@ import { CASE_CLASSIFICATIONS, CLASSIFICATION_LABELS } from '../../cases/protoco
 import { partnershipsFor } from '../access';
 import { MAX_QUESTIONS } from './model';
 import { GRADE_LABELS, GRADES, QUESTION_TYPE_LABELS, QUESTION_TYPES, YES_NO, YES_NO_LABELS } from './rules';
-import {
-  addFinding,
-  closeRound,
-  completeSection,
-  createTemplate,
-  getRound,
-  getSection,
-  getTemplate,
-  listRounds,
-  listTemplates,
-  moderateSection,
-  mySections,
-  newTemplateVersion,
-  publishTemplate,
-  recordDiscussion,
-  roundChoices,
-  startRound,
-  templateForEdit,
-  themesAcrossRounds,
-  updateTemplate,
-} from './service';
+import { addFinding, closeRound, getRound, listRounds, recordDiscussion, startRound, themesAcrossRounds } from './service';
+import { createTemplate, getTemplate, listTemplates, newTemplateVersion, publishTemplate, roundChoices, templateForEdit, updateTemplate } from './templates';
+import { completeSection, getSection, moderateSection, mySections } from './sections';
 
 const VIEWS = 'assurance/casefile/views';
 const BASE = '/assurance/case-file-audits';

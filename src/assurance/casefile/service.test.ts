@@ -16,24 +16,9 @@ import { addAgency } from '../../cases/service';
 import { ConflictError, ForbiddenError, ValidationError } from '../../platform/errors';
 import type { RequestContext } from '../../platform/context';
 import { caseFileSections } from './schema';
-import {
-  addFinding,
-  closeRound,
-  completeSection,
-  createTemplate,
-  findingPrefill,
-  getRound,
-  getSection,
-  listRounds,
-  moderateSection,
-  mySections,
-  newTemplateVersion,
-  publishTemplate,
-  recordDiscussion,
-  startRound,
-  themesAcrossRounds,
-  updateTemplate,
-} from './service';
+import { addFinding, closeRound, findingPrefill, getRound, listRounds, recordDiscussion, startRound, themesAcrossRounds } from './service';
+import { createTemplate, newTemplateVersion, publishTemplate, updateTemplate } from './templates';
+import { completeSection, getSection, moderateSection, mySections } from './sections';
 
 let tdb: TestDatabase;
 const db = () => tdb.db;

@@ -11,7 +11,8 @@ import { api } from '../../platform/http/api';
 import { DateTime, IsoDay, isoOrNull, jsonBody, pathParam, Uuid } from '../../platform/http/api-helpers';
 import { addEvidence } from './evidence';
 import { ACTION_STATUSES, EVIDENCE_KINDS, RECOMMENDATION_STAGES, REVIEW_TYPES } from './rules';
-import { addRecommendation, createAction, createReview, getReview, listReviews, type ReviewView, respond, setStatus } from './service';
+import { addRecommendation, createAction, createReview, respond, setStatus } from './service';
+import { getReview, listReviews, type ReviewView } from './reading';
 
 const TAGS = ['Assurance'];
 const ActionRag = z.enum(['complete', 'red', 'amber', 'green', 'withdrawn']).meta({

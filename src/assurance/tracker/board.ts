@@ -17,7 +17,7 @@ import { authorizePartnership } from '../access';
 import { boardReportSchema } from './model';
 import { ACTION_RAG_LABELS, type ActionRag, RECOMMENDATION_STAGE_LABELS, REVIEW_TYPE_LABELS, type ReviewType } from './rules';
 import { trackerBoardReports, trackerEvidence } from './schema';
-import { listReviews } from './service';
+import { listReviews } from './reading';
 import { partnershipsFor } from '../access';
 
 const actorName = (ctx: RequestContext) => ctx.actor?.displayName ?? ctx.system ?? 'Beacon';

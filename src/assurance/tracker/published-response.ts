@@ -15,7 +15,7 @@ import { createDocument, getDocument, getVersion, startVersion, updateDraft } fr
 import { requireReview } from './access';
 import { ACTION_STATUS_LABELS, type ActionStatus, REVIEW_TYPE_LABELS, type ReviewType } from './rules';
 import { trackerReviews } from './schema';
-import { getReview, type ReviewView } from './service';
+import { getReview, type ReviewView } from './reading';
 
 /** Markdown of the response, from what the tracker holds (pure). */
 export function responseMarkdown(r: ReviewView): string {

@@ -21,21 +21,8 @@ import {
   REVIEW_TYPE_LABELS,
   REVIEW_TYPES,
 } from './rules';
-import {
-  actionPrefill,
-  addRecommendation,
-  agenciesOf,
-  createAction,
-  createReview,
-  getAction,
-  getReview,
-  listReviews,
-  qualityAssure,
-  respond,
-  reviseDue,
-  setStatus,
-  signOffRecommendation,
-} from './service';
+import { actionPrefill, addRecommendation, createAction, createReview, qualityAssure, respond, reviseDue, setStatus, signOffRecommendation } from './service';
+import { agenciesOf, getAction, getReview, listReviews } from './reading';
 import { requireRecommendation, requireResponse } from './access';
 import { partnershipsFor } from '../access';
 import { trackerUploadRoutes } from './upload-routes';

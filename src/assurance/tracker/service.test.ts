@@ -23,20 +23,8 @@ import { signOffRun, startRun } from '../audits';
 import { boardReport, boardReportPdf, recordBoardReport } from './board';
 import { addEvidence, addFileEvidence, evidenceFile } from './evidence';
 import { trackerActions, trackerRecommendations, type trackerResponses } from './schema';
-import {
-  actionPrefill,
-  addRecommendation,
-  createAction,
-  createReview,
-  getAction,
-  getReview,
-  listReviews,
-  qualityAssure,
-  respond,
-  reviseDue,
-  setStatus,
-  signOffRecommendation,
-} from './service';
+import { actionPrefill, addRecommendation, createAction, createReview, qualityAssure, respond, reviseDue, setStatus, signOffRecommendation } from './service';
+import { getAction, getReview, listReviews } from './reading';
 
 let tdb: TestDatabase;
 const db = () => tdb.db;
