@@ -223,7 +223,7 @@ describe('subject', () => {
     ).toEqual({ 'subject.otherNames': 'You can add up to 20 previous names and aliases' });
   });
 
-  describe('NHS numbers', () => {
+  describe('NHS number not known', () => {
     it('may be said to be not known, but not alongside one', () => {
       expect(
         errors((i) => {
