@@ -12,6 +12,7 @@ import { sqlScope } from '../platform/auth/scope';
 import { NotFoundError } from '../platform/errors';
 import { inOrganisationsArea, isUuid, organisationsAreaIds, partnerships } from '../directory/service';
 import { assuranceAuditRuns } from './schema';
+import { geographies } from '../directory/schema';
 
 export type RunRow = typeof assuranceAuditRuns.$inferSelect;
 
@@ -33,9 +34,26 @@ export async function authorizePartnership(
   authorizeContext(ctx, action, { inActorsArea: await inArea(db, ctx, geographyId), organisationId });
 }
 
-/** A partnership (a local authority area), if this person may take `action` for it. */
-export async function requirePartnership(db: Db, ctx: RequestContext, id: string, action: Action) {
-  const found = isUuid(id) ? (await partnerships(db)).find((p) => p.id === id) : undefined;
+/**
+ * The areas an audit can cover: each partnership (a local authority area), and each ICB area for its
+ * partnerships together (the four of Hampshire and the Isle of Wight share a protocol and an alert SOP). An
+ * ICB area's audit counts the records of every partnership in it; its name says so.
+ */
+export async function auditAreas(db: Db) {
+  const all = await db
+    .select()
+    .from(geographies)
+    .where(inArray(geographies.level, ['local_authority', 'icb']));
+  const withPartnerships = new Set(all.filter((g) => g.level === 'local_authority' && g.parentId).map((g) => g.parentId!));
+  return all
+    .filter((g) => g.level === 'local_authority' || withPartnerships.has(g.id))
+    .map((g) => (g.level === 'icb' ? { ...g, name: `${g.name}: its partnerships together` } : g))
+    .sort((a, b) => Number(a.level === 'icb') - Number(b.level === 'icb') || a.name.localeCompare(b.name));
+}
+
+/** A partnership (a local authority area) — or, for audits, an ICB area's partnerships together — if this person may take `action` for it. */
+export async function requirePartnership(db: Db, ctx: RequestContext, id: string, action: Action, opts: { together?: boolean } = {}) {
+  const found = isUuid(id) ? (await (opts.together ? auditAreas(db) : partnerships(db))).find((p) => p.id === id) : undefined;
   if (!found) throw new NotFoundError('Partnership');
   await authorizePartnership(db, ctx, found.id, action);
   return found;
@@ -74,12 +92,12 @@ export async function partnershipScope(db: Db, ctx: RequestContext, column: AnyP
 export const runScope = (db: Db, ctx: RequestContext, action: Action = 'assurance.view') =>
   partnershipScope(db, ctx, assuranceAuditRuns.geographyId, action, 'audit runs');
 
-/** The partnerships this person may take `action` for (every one for a reader with no area condition). */
-export async function partnershipsFor(db: Db, ctx: RequestContext, action: Action) {
+/** The partnerships (with `together`, also the ICB areas' partnerships together) this person may take `action` for (every one for a reader with no area condition). */
+export async function partnershipsFor(db: Db, ctx: RequestContext, action: Action, opts: { together?: boolean } = {}) {
   if (!ctx.actor) return [];
   const scope = scopeFor(ctx.actor, action);
   if (scope.kind === 'none') return [];
-  const all = await partnerships(db);
+  const all = await (opts.together ? auditAreas(db) : partnerships(db));
   if (scope.kind === 'all') return all;
   const area = new Set(await organisationsAreaIds(db, ctx.actor.organisationId));
   return all.filter((p) => area.has(p.id));

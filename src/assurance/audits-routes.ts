@@ -58,7 +58,7 @@ export const auditRoutes =
     const { db } = deps.database;
     /** Whether to offer a button: the same rule the service applies when it is pressed. */
     const mayFor = async (req: FastifyRequest, action: Action, geographyId: string) =>
-      (await partnershipsFor(db, req.ctx, action)).some((p) => p.id === geographyId);
+      (await partnershipsFor(db, req.ctx, action, { together: true })).some((p) => p.id === geographyId);
 
     app.get('/assurance/audits', { config: { permission: 'assurance.view' } }, async (req, reply) => {
       const runs = await listRuns(db, req.ctx);
@@ -67,7 +67,7 @@ export const auditRoutes =
         columnClass: 'nhsuk-grid-column-full',
         done: req.banner(),
         runs,
-        partnerships: await partnershipsFor(db, req.ctx, 'assurance.view'),
+        partnerships: await partnershipsFor(db, req.ctx, 'assurance.view', { together: true }),
         ragTags: RAG_TAGS,
       });
     });

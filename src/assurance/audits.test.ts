@@ -376,6 +376,22 @@ describe('the SOP audit, computed from the records', () => {
     expect(JSON.stringify(report)).not.toContain(ids.QAH);
   });
 
+  it('audits the partnerships of an ICB area together: Portsmouth’s alert counts beside Southampton’s', async () => {
+    const designated = await contextFor(db(), 'designated@beacon.example');
+    const [icb] = await db().select({ id: geographies.id }).from(geographies).where(eq(geographies.code, 'QRL'));
+    const together = await startRun(db(), designated, { partnershipId: icb!.id, from: '2025-01-01', months: 6, baseline: true }, t('2026-01-10T12:00:00Z'));
+    const { report } = await getRun(db(), designated, together.id);
+    expect(report.partnership.name).toBe('Hampshire and Isle of Wight: its partnerships together');
+    const nhs = report.criteria.find((c) => c.key === 'nhs_number')!.figures;
+    // Southampton's 3 of 4, and Portsmouth's BCN-A7 (no NHS number) beside them.
+    expect([nhs.period.met, nhs.period.total]).toEqual([3, 5]);
+    expect(nhs.failing.map((f) => f.ref).sort()).toEqual(['BCN-A2', 'BCN-A7']);
+    // Southampton's own manager reads it (their partnership is one of the four); the list says so too.
+    const soton = await contextFor(db(), 'sop.manager@beacon.example');
+    expect((await listRuns(db(), soton)).some((r) => r.id === together.id)).toBe(true);
+    await expect(getRun(db(), soton, together.id)).resolves.toBeTruthy();
+  });
+
   it('gives RAG against each standard, the months, the medians and the breakdown by organisation and unit', async () => {
     const { report } = await getRun(db(), await contextFor(db(), 'designated@beacon.example'), runId);
     const c = (k: string) => report.criteria.find((x) => x.key === k)!.figures;

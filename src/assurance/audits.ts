@@ -21,7 +21,7 @@ import { alertSopInForce, protocolInForce, sopReadFacts } from '../library/assur
 import { caseAuditFacts } from '../cases/assurance-facts';
 import { escalationAuditFacts } from '../escalations/assurance-facts';
 import { PROTOCOL_MEASURES, type ProtocolFacts } from './protocol-measures';
-import { partnershipsFor, requirePartnership, requireRun, type RunRow, runScope } from './access';
+import { auditAreas, partnershipsFor, requirePartnership, requireRun, type RunRow, runScope } from './access';
 import { type AuditItem, type AuditPeriod, auditPeriod, type CriterionFigures, figures, RAG_LABELS, type Rag } from './audit-rules';
 import { MEASURES, type SopFacts } from './measures';
 import {
@@ -77,7 +77,7 @@ function checkKind(kind: string): asserts kind is AuditKind {
 /** The criteria in force for a partnership and every earlier version, newest first. */
 export async function criteriaFor(db: Db, ctx: RequestContext, geographyId: string, kind: AuditKind = 'sop') {
   checkKind(kind);
-  const partnership = await requirePartnership(db, ctx, geographyId, 'assurance.view');
+  const partnership = await requirePartnership(db, ctx, geographyId, 'assurance.view', { together: true });
   const versions = await db
     .select()
     .from(assuranceCriteriaVersions)
@@ -93,7 +93,7 @@ export async function criteriaFor(db: Db, ctx: RequestContext, geographyId: stri
 
 /** A new criteria version for a partnership (the whole set: which are used, each standard and time standard). */
 export async function saveCriteria(db: Db, ctx: RequestContext, geographyId: string, raw: unknown, kind: AuditKind = 'sop'): Promise<{ version: number }> {
-  await requirePartnership(db, ctx, geographyId, 'assurance.configure');
+  await requirePartnership(db, ctx, geographyId, 'assurance.configure', { together: true });
   checkKind(kind);
   const input = parseInput(criteriaChangeSchema(kind), raw);
   for (let attempt = 1; ; attempt++) {
@@ -166,7 +166,7 @@ const documentFor = (db: Db, kind: AuditKind, geographyId: string) => (kind === 
 /** What the start form offers: the partnerships this person may audit, and when each one's SOP and protocol were published. */
 export async function startChoices(db: Db, ctx: RequestContext) {
   authorizeList(ctx, 'assurance.run');
-  const list = await partnershipsFor(db, ctx, 'assurance.run');
+  const list = await partnershipsFor(db, ctx, 'assurance.run', { together: true });
   return Promise.all(
     list.map(async (p) => {
       const on = async (kind: AuditKind) => {
@@ -185,7 +185,7 @@ export async function startChoices(db: Db, ctx: RequestContext) {
 export async function startRun(db: Db, ctx: RequestContext, raw: unknown, now = new Date()): Promise<{ id: string }> {
   authorizeList(ctx, 'assurance.run');
   const input = parseInput(startRunSchema, raw);
-  const partnership = await requirePartnership(db, ctx, input.partnershipId, 'assurance.run').catch((err) => {
+  const partnership = await requirePartnership(db, ctx, input.partnershipId, 'assurance.run', { together: true }).catch((err) => {
     throw err instanceof NotFoundError ? new ValidationError({ partnershipId: 'Choose a safeguarding partnership (a local authority area)' }) : err;
   });
   const document = await documentFor(db, input.kind, partnership.id);
@@ -331,7 +331,10 @@ async function compute(db: Db, run: RunRow, now: Date): Promise<AuditReport> {
     runId: run.id,
     kind,
     title: run.title,
-    partnership: { id: run.geographyId, name: names.get(run.geographyId) ?? 'Partnership' },
+    partnership: {
+      id: run.geographyId,
+      name: (await auditAreas(db)).find((a) => a.id === run.geographyId)?.name ?? names.get(run.geographyId) ?? 'Partnership',
+    },
     period,
     criteriaVersion: run.criteriaVersion,
     asOf: asOf.toISOString(),
@@ -413,7 +416,7 @@ export async function listRuns(db: Db, ctx: RequestContext) {
     .from(assuranceAuditRuns)
     .where(scope)
     .orderBy(desc(assuranceAuditRuns.createdAt));
-  const names = await directoryNames(db, { geographyIds: found.map((r) => r.geographyId) });
+  const names = new Map((await auditAreas(db)).map((a) => [a.id, a.name]));
   return found.map(({ snapshot, ...r }) => {
     const report = snapshot as AuditReport | null;
     return {

@@ -9,7 +9,7 @@ import { formErrors, handleForm } from '../../platform/http/forms';
 import { can } from '../../platform/auth/policy';
 import { NotFoundError, ValidationError } from '../../platform/errors';
 import { londonDate } from '../../platform/dates';
-import { inOrganisationsArea } from '../../directory/service';
+import { inOrganisationsArea, partnershipAreaIds } from '../../directory/service';
 import { boardReport, boardReportPdf, recordBoardReport } from './board';
 import { addEvidence, evidenceChoices, evidenceFile } from './evidence';
 import {
@@ -197,7 +197,9 @@ export const trackerRoutes =
           ? { ...(await findingPrefill(db, req.ctx, findingId)), findingId, sourceRunId: null, sourceCriterion: null }
           : null;
       // The recommendations it may answer: one chosen, or every one of the audit's partnership this person may act on.
-      const reviews = await listReviews(db, req.ctx, new Date(), prefill ? { geographyId: prefill.geographyId } : {});
+      // From an audit (or a finding), the recommendations of its partnership — or, for partnerships audited together, of any of them.
+      const within = prefill ? new Set(await partnershipAreaIds(db, prefill.geographyId)) : null;
+      const reviews = (await listReviews(db, req.ctx)).filter((r) => !within || within.has(r.geographyId));
       const chosen = values.recommendationId ?? str(q.recommendation);
       const managed = [];
       for (const r of reviews) {

@@ -11,7 +11,7 @@ import { authorizeList } from '../../platform/auth/policy';
 import { recordAudit } from '../../platform/audit/service';
 import { ConflictError, ForbiddenError, NotFoundError, parseInput, ValidationError } from '../../platform/errors';
 import { type IsoDate, londonDate } from '../../platform/dates';
-import { isUuid, partnerships } from '../../directory/service';
+import { isUuid, partnershipAreaIds, partnerships } from '../../directory/service';
 import { getRun } from '../audits';
 import { authorizePartnership } from '../access';
 import { CRITERION } from '../criteria';
@@ -134,7 +134,9 @@ export async function createAction(db: Db, ctx: RequestContext, recommendationId
       if (err instanceof NotFoundError || err instanceof ForbiddenError) return null;
       throw err;
     });
-    if (!run || run.run.geographyId !== review.geographyId) fieldErrors.sourceRunId = 'The audit this action answers must be one of this partnership’s';
+    // The partnership's own audit, or one of its ICB area's partnerships together.
+    if (!run || !(await partnershipAreaIds(db, run.run.geographyId)).includes(review.geographyId))
+      fieldErrors.sourceRunId = 'The audit this action answers must be one of this partnership’s';
     else if (input.sourceCriterion && !run.report.criteria.some((c) => c.key === input.sourceCriterion))
       fieldErrors.sourceCriterion = 'That criterion is not in the audit';
   }
