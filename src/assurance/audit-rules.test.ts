@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addMonths, auditPeriod, type AuditItem, figures, formatMinutes, median, monthsOf, ragOf, tally } from './audit-rules';
+import { addMonths, auditPeriod, type AuditItem, figures, formatMinutes, median, monthsOf, periodEnded, ragOf, tally } from './audit-rules';
 import { criteriaChangeSchema, defaultSettings, formatThreshold, settingsFrom, standardText } from './criteria';
 
 const item = (at: string, met: boolean, extra: Partial<AuditItem> = {}): AuditItem => ({
@@ -88,5 +88,12 @@ describe('criteria settings', () => {
     const read = settingsFrom('sop', stored);
     expect(read.find((s) => s.key === 'sop_readership')!.enabled).toBe(false);
     expect(read.filter((s) => s.enabled)).toHaveLength(stored.length);
+  });
+});
+
+describe('periodEnded', () => {
+  it('is over from the London day after the last day', () => {
+    expect(periodEnded('2025-06-30', new Date('2025-06-30T22:59:00Z'))).toBe(false); // 23:59 on 30 June in London
+    expect(periodEnded('2025-06-30', new Date('2025-06-30T23:00:00Z'))).toBe(true); // midnight in London
   });
 });

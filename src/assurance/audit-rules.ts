@@ -195,3 +195,6 @@ export function formatMinutes(minutes: number): string {
   const h = Math.round((m - days * 24 * 60) / 60);
   return `${days} days${h ? ` ${h} h` : ''}`;
 }
+
+/** Whether an audit period is over on `now` (a London date after its last day): only then can a run be signed off. */
+export const periodEnded = (periodTo: IsoDate, now: Date): boolean => periodTo < londonDate(now);

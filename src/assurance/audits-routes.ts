@@ -13,9 +13,8 @@ import { auditPdf, reportChart } from './audit-pdf';
 import { ValidationError } from '../platform/errors';
 import { compareRuns, criteriaFor, getRun, listRuns, reportCsvRows, runCriterion, saveCriteria, signOffRun, startChoices, startRun } from './audits';
 import { partnershipsFor } from './access';
-import { formatMinutes, RAG_LABELS } from './audit-rules';
+import { formatMinutes, periodEnded, RAG_LABELS } from './audit-rules';
 import { AUDIT_KIND_LABELS, type AuditKind, CRITERIA_SETS, CRITERION, type CriterionSetting, standardText } from './criteria';
-import { londonDate } from '../platform/dates';
 
 const param = (req: FastifyRequest, name = 'id') => (req.params as Record<string, string>)[name]!;
 const pageErrors = (fieldErrors: Record<string, string>) => formErrors(fieldErrors, (f) => (f === 'form' ? 'maincontent' : f));
@@ -110,7 +109,7 @@ export const auditRoutes =
       const { report, run } = view;
       const chart = await reportChart(view);
       const e = fieldErrors ? pageErrors(fieldErrors) : undefined;
-      const ended = run.periodTo < londonDate(new Date());
+      const ended = periodEnded(run.periodTo, new Date());
       return reply.code(fieldErrors ? 400 : 200).page('assurance/views/audit-run.njk', {
         title: report.title,
         columnClass: 'nhsuk-grid-column-full',

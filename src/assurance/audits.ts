@@ -22,7 +22,7 @@ import { caseAuditFacts } from '../cases/assurance-facts';
 import { escalationAuditFacts } from '../escalations/assurance-facts';
 import { PROTOCOL_MEASURES, type ProtocolFacts } from './protocol-measures';
 import { auditAreas, partnershipsFor, requirePartnership, requireRun, type RunRow, runScope } from './access';
-import { type AuditItem, type AuditPeriod, auditPeriod, type CriterionFigures, figures, RAG_LABELS, type Rag } from './audit-rules';
+import { type AuditItem, type AuditPeriod, auditPeriod, periodEnded, type CriterionFigures, figures, RAG_LABELS, type Rag } from './audit-rules';
 import { MEASURES, type SopFacts } from './measures';
 import {
   AUDIT_KINDS,
@@ -449,7 +449,7 @@ export async function signOffRun(db: Db, ctx: RequestContext, id: string, raw: u
     const run = await requireRun(tx, ctx, id, 'assurance.signoff', { lock: true });
     const input = parseInput(signOffSchema, raw);
     if (run.status === 'frozen') throw new ConflictError('This audit was signed off already; its figures are frozen.');
-    if (run.periodTo >= londonDate(now))
+    if (!periodEnded(run.periodTo, now))
       throw new ValidationError({
         form: `The audit period ends on ${formatDate(run.periodTo)}: sign it off once the period is over, so its figures are complete`,
       });
