@@ -184,7 +184,7 @@ export const trackerRoutes =
       });
     });
 
-    // ── Creating an action (from a recommendation, or from an audit criterion below its standard) ───
+    // ── Creating an action (from a recommendation, an audit criterion below its standard, or a case-file finding) ──
     async function renderNewAction(req: FastifyRequest, reply: FastifyReply, values: Record<string, string>, fieldErrors?: Record<string, string>) {
       const q = query(req);
       const runId = values.sourceRunId ?? str(q.run);
@@ -196,8 +196,8 @@ export const trackerRoutes =
         : findingId
           ? { ...(await findingPrefill(db, req.ctx, findingId)), findingId, sourceRunId: null, sourceCriterion: null }
           : null;
-      // The recommendations it may answer: one chosen, or every one of the audit's partnership this person may act on.
-      // From an audit (or a finding), the recommendations of its partnership — or, for partnerships audited together, of any of them.
+      // The open recommendations this person may add actions to; from an audit (or a finding), those of its partnership —
+      // or, for partnerships audited together, of any of them.
       const within = prefill ? new Set(await partnershipAreaIds(db, prefill.geographyId)) : null;
       const reviews = (await listReviews(db, req.ctx)).filter((r) => !within || within.has(r.geographyId));
       const chosen = values.recommendationId ?? str(q.recommendation);
