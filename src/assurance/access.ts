@@ -10,9 +10,8 @@ import type { RequestContext } from '../platform/context';
 import { authorizeContext, scopeFor, type Action } from '../platform/auth/policy';
 import { sqlScope } from '../platform/auth/scope';
 import { NotFoundError } from '../platform/errors';
-import { inOrganisationsArea, isUuid, organisationsAreaIds, partnerships } from '../directory/service';
+import { inOrganisationsArea, isUuid, organisationsAreaIds, partnershipGroups, partnerships } from '../directory/service';
 import { assuranceAuditRuns } from './schema';
-import { geographies } from '../directory/schema';
 
 export type RunRow = typeof assuranceAuditRuns.$inferSelect;
 
@@ -40,15 +39,8 @@ export async function authorizePartnership(
  * ICB area's audit counts the records of every partnership in it; its name says so.
  */
 export async function auditAreas(db: Db) {
-  const all = await db
-    .select()
-    .from(geographies)
-    .where(inArray(geographies.level, ['local_authority', 'icb']));
-  const withPartnerships = new Set(all.filter((g) => g.level === 'local_authority' && g.parentId).map((g) => g.parentId!));
-  return all
-    .filter((g) => g.level === 'local_authority' || withPartnerships.has(g.id))
-    .map((g) => (g.level === 'icb' ? { ...g, name: `${g.name}: its partnerships together` } : g))
-    .sort((a, b) => Number(a.level === 'icb') - Number(b.level === 'icb') || a.name.localeCompare(b.name));
+  const groups = (await partnershipGroups(db)).map((g) => ({ ...g, name: `${g.name}: its partnerships together` }));
+  return [...(await partnerships(db)), ...groups];
 }
 
 /** A partnership (a local authority area) — or, for audits, an ICB area's partnerships together — if this person may take `action` for it. */

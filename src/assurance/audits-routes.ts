@@ -74,11 +74,13 @@ export const auditRoutes =
     // ── Starting a run ──────────────────────────────────────────────────────────────────────────────
     async function renderStart(req: FastifyRequest, reply: FastifyReply, values: Record<string, string>, fieldErrors?: Record<string, string>) {
       const choices = await startChoices(db, req.ctx);
+      const own = choices.filter((c) => !c.together);
       const e = fieldErrors ? pageErrors(fieldErrors) : undefined;
       return reply.code(fieldErrors ? 400 : 200).page('assurance/views/audit-start.njk', {
         title: 'Start an audit',
         back: BACK,
-        values: { kind: 'sop', partnershipId: choices.length === 1 ? choices[0]!.id : '', months: '6', baseline: 'yes', ...values },
+        // Someone of one partnership starts with it chosen (its ICB area's partnerships together are the other choice).
+        values: { kind: 'sop', partnershipId: own.length === 1 ? own[0]!.id : '', months: '6', baseline: 'yes', ...values },
         kindLabels: AUDIT_KIND_LABELS,
         choices,
         errors: e,

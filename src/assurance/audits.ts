@@ -173,7 +173,7 @@ export async function startChoices(db: Db, ctx: RequestContext) {
         const d = await documentFor(db, kind, p.id);
         return d?.publishedAt ? londonDate(d.publishedAt) : null;
       };
-      return { id: p.id, name: p.name, implementedOn: { sop: await on('sop'), protocol: await on('protocol') } };
+      return { id: p.id, name: p.name, together: p.level === 'icb', implementedOn: { sop: await on('sop'), protocol: await on('protocol') } };
     }),
   );
 }

@@ -362,6 +362,16 @@ export async function partnerships(db: Db): Promise<Geography[]> {
   return db.select().from(geographies).where(eq(geographies.level, 'local_authority')).orderBy(asc(geographies.name));
 }
 
+/** ICB areas that contain partnerships (local authority areas): where partnerships work, and are audited, together. */
+export async function partnershipGroups(db: Db): Promise<Geography[]> {
+  const all = await db
+    .select()
+    .from(geographies)
+    .where(inArray(geographies.level, ['local_authority', 'icb']));
+  const parents = new Set(all.filter((g) => g.level === 'local_authority' && g.parentId).map((g) => g.parentId!));
+  return all.filter((g) => g.level === 'icb' && parents.has(g.id)).sort((a, b) => a.name.localeCompare(b.name));
+}
+
 /** A partnership by its ONS code (case-insensitive), or null. */
 export async function partnershipByCode(db: Db, code: string): Promise<Geography | null> {
   if (!/^[A-Za-z0-9]{1,12}$/.test(code)) return null;
