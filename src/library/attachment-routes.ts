@@ -2,17 +2,16 @@
  * A draft's PDF attachment: uploaded as multipart (its own plugin, so only this route parses files), and
  * downloaded by anyone who may read the version. The service checks it is a PDF and its size.
  */
-import multipart from '@fastify/multipart';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../platform/http/deps';
 import { formErrors } from '../platform/http/forms';
+import { acceptOneFile } from '../platform/http/uploads';
 import { ValidationError } from '../platform/errors';
 import { attachmentOf, attachPdf, getVersion } from './documents';
 import { LIMITS } from './model';
 import { versionLabel } from './rules';
 
 const param = (req: FastifyRequest) => (req.params as { id: string }).id;
-const fileNames = new WeakMap<FastifyRequest, string>();
 
 /** A download's name for the Content-Disposition header: plain letters only, always .pdf. */
 export const downloadName = (name: string) => `${name.replace(/[^\w .()-]/g, '_').replace(/\.pdf$/i, '') || 'attachment'}.pdf`;
@@ -21,20 +20,12 @@ export const libraryAttachmentRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
     const { db } = deps.database;
-    await app.register(multipart, {
-      attachFieldsToBody: 'keyValues',
-      throwFileSizeLimit: false,
-      limits: { fileSize: LIMITS.attachmentBytes + 1, files: 1, fields: 3, parts: 4 },
-      async onFile(part) {
-        fileNames.set(this as unknown as FastifyRequest, part.filename);
-        (part as unknown as { value: Buffer }).value = await part.toBuffer();
-      },
-    });
+    const fileName = await acceptOneFile(app, { maxBytes: LIMITS.attachmentBytes, fields: 3 });
 
     app.post('/library/versions/:id/attachment', async (req, reply) => {
       const file = ((req.body ?? {}) as Record<string, unknown>).attachment;
       try {
-        await attachPdf(db, req.ctx, param(req), { filename: fileNames.get(req) ?? 'attachment.pdf', data: Buffer.isBuffer(file) ? file : Buffer.alloc(0) });
+        await attachPdf(db, req.ctx, param(req), { filename: fileName(req) ?? 'attachment.pdf', data: Buffer.isBuffer(file) ? file : Buffer.alloc(0) });
         return reply.redirect(`/library/versions/${param(req)}?done=${encodeURIComponent('The PDF has been attached')}`, 303);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;

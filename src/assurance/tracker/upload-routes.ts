@@ -3,14 +3,12 @@
  * (the form's fields, `_csrf` among them, go on the body; an oversized file is cut at the limit + 1 byte so
  * the service answers with its own message about the size).
  */
-import multipart from '@fastify/multipart';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../platform/http/deps';
 import { ValidationError } from '../../platform/errors';
+import { acceptOneFile } from '../../platform/http/uploads';
 import { addFileEvidence } from './evidence';
 import { LIMITS } from './model';
-
-const fileNames = new WeakMap<FastifyRequest, string>();
 
 export const trackerUploadRoutes =
   (
@@ -24,22 +22,14 @@ export const trackerUploadRoutes =
   ): FastifyPluginAsync =>
   async (app) => {
     const { db } = deps.database;
-    await app.register(multipart, {
-      attachFieldsToBody: 'keyValues',
-      throwFileSizeLimit: false,
-      limits: { fileSize: LIMITS.fileBytes + 1, files: 1, fields: 3, parts: 4 },
-      async onFile(part) {
-        fileNames.set(this as unknown as FastifyRequest, part.filename);
-        (part as unknown as { value: Buffer }).value = await part.toBuffer();
-      },
-    });
+    const fileName = await acceptOneFile(app, { maxBytes: LIMITS.fileBytes, fields: 3 });
     app.post('/assurance/actions/:id/evidence-file', async (req, reply) => {
       const id = (req.params as { id: string }).id;
       const body = (req.body ?? {}) as Record<string, unknown>;
       const file = body.file;
       const note = typeof body.note === 'string' ? body.note : '';
       try {
-        await addFileEvidence(db, req.ctx, id, Buffer.isBuffer(file) ? { filename: fileNames.get(req) ?? 'evidence', data: file } : null, { note });
+        await addFileEvidence(db, req.ctx, id, Buffer.isBuffer(file) ? { filename: fileName(req) ?? 'evidence', data: file } : null, { note });
         return reply.redirect(`/assurance/actions/${id}?done=${encodeURIComponent('The file has been added as evidence')}`, 303);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
